@@ -1,0 +1,1 @@
+//! Uppsök device core.

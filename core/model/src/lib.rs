@@ -1,0 +1,30 @@
+//! Uppsök's domain model: the types a case manager's phone and the supervisors' server share, the
+//! rules that make a record valid (checked by the same code on both sides), the hybrid logical
+//! clock, and the pure computations (mileage, ACT fidelity) that both need.
+//!
+//! Pure by design: no I/O, no crypto, no async, so it compiles for every phone target and its
+//! tests are fast.
+
+pub mod client;
+pub mod clock;
+pub mod error;
+pub mod gazetteer;
+pub mod ids;
+pub mod mileage;
+pub mod org;
+pub mod place;
+pub mod record;
+pub mod text;
+pub mod trip;
+pub mod visit;
+
+pub use client::{Client, Consent, ConsentState, Phase};
+pub use clock::{Hlc, HlcClock};
+pub use error::ValidationError;
+pub use ids::{ChangeId, ClientId, DeviceId, OrgId, PlaceId, StaffId, TeamId, TripId, VisitId};
+pub use org::{OrgKind, Organisation, Rates, Role, Staff, Team};
+pub use place::Place;
+pub use record::{Entity, Record};
+pub use text::{Address, ClientCode, CodePattern, Note, PersonName, PlaceName, Purpose, Username};
+pub use trip::{DistanceSource, GpsQuality, Trip, Vehicle};
+pub use visit::{ContactKind, Setting, Visit};
