@@ -1,1 +1,32 @@
-fn main() {}
+//! The `uppsok` binary: one executable for the server (`serve`), its administration (`admin`),
+//! the desktop field device (`field`) and the one-command demo (`demo`). Each subcommand's module
+//! does its own error reporting and chooses the exit code, so scripts can rely on them.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "uppsok", version, about = "Uppsök: outreach visits and mileage for ACT teams")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server that phones sync to and supervisors read.
+    Serve(uppsok_server::serve::ServeArgs),
+    /// Administer organisations, teams, users and phones (works without the server running).
+    Admin(uppsok_server::admin::AdminArgs),
+    /// The desktop field device: drives the phone's core exactly as the app does.
+    Field(uppsok_server::field::FieldArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => uppsok_server::serve::run(args),
+        Command::Admin(args) => uppsok_server::admin::run(args),
+        Command::Field(args) => uppsok_server::field::run(args),
+    }
+}
