@@ -1,0 +1,471 @@
+//! The sync wire protocol between a phone and the server: one round trip, both directions.
+//!
+//! A device `POST`s a [`SyncRequest`] to `/v1/sync` with a bounded batch of outgoing changes from
+//! its outbox and its pull cursor. The server applies each change id exactly once and answers with
+//! a [`SyncResponse`]: a result per change, the changes this device's user may see since the
+//! cursor, the next cursor, `has_more`, and the device's status. Nothing leaves the phone's outbox
+//! until a result for it came back; a rejected change is kept on the phone with its reason and
+//! never blocks the others.
+//!
+//! * **Headers.** `Uppsok-Protocol: 1` on every request ([`PROTOCOL_HEADER`]); a server that no
+//!   longer speaks the device's version answers `426 Upgrade Required` with a problem document
+//!   whose `type` is [`OUTDATED_CLIENT_TYPE`] and a message the app can show as it is.
+//!   `Authorization: Bearer <device token>`. Bodies are gzip-compressed both ways
+//!   (`Content-Encoding: gzip`, `Accept-Encoding: gzip`).
+//! * **Ordering.** The cursor is the server's sequence number, never a device clock: a phone whose
+//!   clock is a day wrong still pulls everything. The [`Hlc`] stamp only settles conflicts between
+//!   edits of the same record (visits and trips: last write wins, every revision kept; clients:
+//!   merged per field).
+//! * **Records as values.** A change carries its record as a JSON value, parsed by the server per
+//!   change with the same model code the phone used ([`Change::record`]), so one malformed record
+//!   is rejected on its own instead of failing the whole batch.
+//! * **Bounds.** At most [`MAX_PUSH`] changes per request and at most [`MAX_PULL`] pulled per
+//!   response (the device may ask for fewer); `has_more` says to come again.
+//!
+//! An example exchange (shown uncompressed):
+//!
+//! ```text
+//! POST /v1/sync
+//! Uppsok-Protocol: 1
+//! Authorization: Bearer 7Hq…
+//! Content-Encoding: gzip
+//!
+//! {"cursor": 1041, "changes": [
+//!   {"change_id": "019a…01", "entity": "visit", "record_id": "019a…aa",
+//!    "clock": "1763629200000-00000000-5e1a09c2", "deleted": false,
+//!    "record": {"id": "019a…aa", "client": "019a…cc", "author": "anna", "staff": ["anna"],
+//!               "start": "2026-11-20T09:00:00Z", "minutes": 45, "contact": "face_to_face",
+//!               "setting": "home", "network": false, "place": "Töre", "note": "…"}},
+//!   {"change_id": "019a…02", "entity": "visit", "record_id": "019a…ab",
+//!    "clock": "1763629260000-00000000-5e1a09c2", "deleted": false,
+//!    "record": {"id": "019a…ab", "minutes": 0, "…": "…"}}]}
+//!
+//! 200 OK
+//! Content-Encoding: gzip
+//!
+//! {"results": [
+//!    {"change_id": "019a…01", "outcome": "applied"},
+//!    {"change_id": "019a…02", "outcome": "rejected", "code": "invalid_record",
+//!     "reason": "minutes: must be between 1 and 1440 (got 0)"}],
+//!  "changes": [
+//!    {"seq": 1042, "entity": "client", "record_id": "019a…cd",
+//!     "clock": "1763620000000-00000000-0a11c0de", "deleted": false, "record": {"…": "…"}}],
+//!  "cursor": 1042, "has_more": false, "status": "active",
+//!  "server_time": "2026-11-22T08:00:00Z"}
+//! ```
+//!
+//! A replayed change (the reply was lost on a weak link and the phone sent the batch again)
+//! comes back as `{"outcome": "duplicate", "original": "applied"}` (or the original rejection's
+//! code and reason), so the phone can act exactly as if it had seen the first reply.
+
+use crate::clock::Hlc;
+use crate::error::ValidationError;
+use crate::ids::ChangeId;
+use crate::record::{Entity, Record};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The oldest version the server still accepts.
+pub const MIN_PROTOCOL_VERSION: u32 = 1;
+/// The header that carries the version.
+pub const PROTOCOL_HEADER: &str = "uppsok-protocol";
+/// The problem `type` of an outdated client (HTTP 426).
+pub const OUTDATED_CLIENT_TYPE: &str = "https://uppsok.se/problems/outdated-client";
+/// The problem `type` of a revoked device (HTTP 401); its body carries `wipe: bool`.
+pub const DEVICE_REVOKED_TYPE: &str = "https://uppsok.se/problems/device-revoked";
+/// The most changes one request may push.
+pub const MAX_PUSH: usize = 500;
+/// The most changes one response pulls.
+pub const MAX_PULL: usize = 1000;
+
+/// One local change leaving a device's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Change {
+    pub change_id: ChangeId,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub clock: Hlc,
+    #[serde(default)]
+    pub deleted: bool,
+    /// The full record; absent for a delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<serde_json::Value>,
+}
+
+impl Change {
+    /// A change that carries `record` as it is now.
+    pub fn upsert(change_id: ChangeId, clock: Hlc, record: &Record) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            change_id,
+            entity: record.entity(),
+            record_id: record.id(),
+            clock,
+            deleted: false,
+            record: Some(record_body(record)?),
+        })
+    }
+
+    /// A change that deletes the record `record_id` of `entity`.
+    pub fn delete(change_id: ChangeId, clock: Hlc, entity: Entity, record_id: Uuid) -> Self {
+        Self {
+            change_id,
+            entity,
+            record_id,
+            clock,
+            deleted: true,
+            record: None,
+        }
+    }
+
+    /// Parse the carried record with the model's rules for its entity, and check it is the record
+    /// the change names. `Ok(None)` for a delete.
+    pub fn record(&self) -> Result<Option<Record>, Rejection> {
+        parse_record(self.entity, self.record_id, self.deleted, self.record.as_ref())
+    }
+}
+
+/// One change another device (or the server) made, as a device pulls it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteChange {
+    /// The server's sequence number: the cursor after this change.
+    pub seq: u64,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub clock: Hlc,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<serde_json::Value>,
+}
+
+impl RemoteChange {
+    pub fn record(&self) -> Result<Option<Record>, Rejection> {
+        parse_record(self.entity, self.record_id, self.deleted, self.record.as_ref())
+    }
+}
+
+/// The body of a record without its entity tag (the change carries the entity).
+pub fn record_body(record: &Record) -> Result<serde_json::Value, serde_json::Error> {
+    match record {
+        Record::Client(r) => serde_json::to_value(r),
+        Record::Visit(r) => serde_json::to_value(r),
+        Record::Trip(r) => serde_json::to_value(r),
+        Record::Place(r) => serde_json::to_value(r),
+    }
+}
+
+fn parse_record(
+    entity: Entity,
+    record_id: Uuid,
+    deleted: bool,
+    body: Option<&serde_json::Value>,
+) -> Result<Option<Record>, Rejection> {
+    let body = match (deleted, body) {
+        (true, _) => return Ok(None),
+        (false, None) => {
+            return Err(Rejection::new(
+                RejectCode::InvalidRecord,
+                "the change carries no record and is not a delete",
+            ));
+        }
+        (false, Some(b)) => b.clone(),
+    };
+    let bad = |e: serde_json::Error| Rejection::new(RejectCode::InvalidRecord, describe_serde_error(&e));
+    let record = match entity {
+        Entity::Client => Record::Client(serde_json::from_value(body).map_err(bad)?),
+        Entity::Visit => Record::Visit(serde_json::from_value(body).map_err(bad)?),
+        Entity::Trip => Record::Trip(serde_json::from_value(body).map_err(bad)?),
+        Entity::Place => Record::Place(serde_json::from_value(body).map_err(bad)?),
+    };
+    if record.id() != record_id {
+        return Err(Rejection::new(
+            RejectCode::MismatchedId,
+            "the record's id differs from the change's record_id",
+        ));
+    }
+    Ok(Some(record))
+}
+
+/// serde_json's messages may quote the offending input (a note, a name). Keep the part that
+/// names the rule, never the value: our own validation messages never echo values, and for
+/// type errors we say which kind of value was expected.
+fn describe_serde_error(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    // Our ValidationError messages start with a field name and never hold the value.
+    if let Some((field, rule)) = msg.split_once(": ")
+        && field.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+    {
+        let rule = rule.split(" at line ").next().unwrap_or(rule);
+        return format!("{field}: {rule}");
+    }
+    if msg.starts_with("missing field") || msg.starts_with("unknown field") {
+        return msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+    }
+    if msg.starts_with("unknown variant") {
+        // "unknown variant `x`, expected one of …": drop the echoed value.
+        let expected = msg.split("expected").nth(1).unwrap_or("").split(" at line ").next().unwrap_or("");
+        return format!("a value is not one of the allowed ones (expected{expected})");
+    }
+    "a field has the wrong type or shape".to_owned()
+}
+
+/// Why the server refused a change. The codes are stable; the app may translate them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectCode {
+    /// The record broke a rule of the model (the reason names field and rule).
+    InvalidRecord,
+    /// The record's id differs from the change's `record_id`.
+    MismatchedId,
+    /// The sender may not write this record (another author's visit, another team's client…).
+    Forbidden,
+    /// The record refers to something the server does not know or the sender may not see.
+    UnknownReference,
+}
+
+impl RejectCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectCode::InvalidRecord => "invalid_record",
+            RejectCode::MismatchedId => "mismatched_id",
+            RejectCode::Forbidden => "forbidden",
+            RejectCode::UnknownReference => "unknown_reference",
+        }
+    }
+}
+
+/// A refusal with its stable code and a reason in words (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{reason}")]
+pub struct Rejection {
+    pub code: RejectCode,
+    pub reason: String,
+}
+
+impl Rejection {
+    pub fn new(code: RejectCode, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<ValidationError> for Rejection {
+    fn from(e: ValidationError) -> Self {
+        Rejection::new(RejectCode::InvalidRecord, e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Applied,
+    Duplicate,
+    Rejected,
+}
+
+/// The server's answer for one pushed change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeResult {
+    pub change_id: ChangeId,
+    pub outcome: OutcomeKind,
+    /// For a duplicate: what happened the first time (applied or rejected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<OutcomeKind>,
+    /// For a rejection (or a duplicate of one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<RejectCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl ChangeResult {
+    pub fn applied(change_id: ChangeId) -> Self {
+        Self {
+            change_id,
+            outcome: OutcomeKind::Applied,
+            original: None,
+            code: None,
+            reason: None,
+        }
+    }
+
+    pub fn rejected(change_id: ChangeId, r: Rejection) -> Self {
+        Self {
+            change_id,
+            outcome: OutcomeKind::Rejected,
+            original: None,
+            code: Some(r.code),
+            reason: Some(r.reason),
+        }
+    }
+
+    /// The answer to a replay of a change whose first outcome was `first`.
+    pub fn duplicate_of(first: &ChangeResult) -> Self {
+        Self {
+            change_id: first.change_id,
+            outcome: OutcomeKind::Duplicate,
+            original: Some(match first.outcome {
+                OutcomeKind::Duplicate => first.original.unwrap_or(OutcomeKind::Applied),
+                o => o,
+            }),
+            code: first.code,
+            reason: first.reason.clone(),
+        }
+    }
+
+    /// What the device should do with the change: drop it from the outbox (it reached the
+    /// server) or keep it as rejected with this reason.
+    pub fn rejection(&self) -> Option<Rejection> {
+        let rejected = self.outcome == OutcomeKind::Rejected
+            || (self.outcome == OutcomeKind::Duplicate && self.original == Some(OutcomeKind::Rejected));
+        rejected.then(|| {
+            Rejection::new(
+                self.code.unwrap_or(RejectCode::InvalidRecord),
+                self.reason.clone().unwrap_or_default(),
+            )
+        })
+    }
+}
+
+/// What the server says about the device itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceStatus {
+    Active,
+    /// The token no longer works; keep local data (e.g. the phone was replaced).
+    Revoked,
+    /// Destroy local data now (a lost phone): the key first, then the files.
+    Wipe,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncRequest {
+    /// The server sequence this device has pulled up to (0 at first).
+    pub cursor: u64,
+    #[serde(default)]
+    pub changes: Vec<Change>,
+    /// Pull at most this many (at most [`MAX_PULL`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_limit: Option<u32>,
+    /// The app's version, shown to supervisors on the devices page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub results: Vec<ChangeResult>,
+    pub changes: Vec<RemoteChange>,
+    pub cursor: u64,
+    pub has_more: bool,
+    pub status: DeviceStatus,
+    pub server_time: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::visit::tests::visit;
+
+    fn clock() -> Hlc {
+        Hlc {
+            wall_ms: 1_763_629_200_000,
+            counter: 0,
+            node: 7,
+        }
+    }
+
+    #[test]
+    fn a_change_round_trips_and_parses_its_record() {
+        let v = visit();
+        let c = Change::upsert(ChangeId::new(), clock(), &Record::Visit(v.clone())).unwrap();
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Change = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(back.record().unwrap(), Some(Record::Visit(v)));
+    }
+
+    #[test]
+    fn a_bad_record_is_rejected_by_itself_without_echoing_values() {
+        let mut v = serde_json::to_value(visit()).unwrap();
+        let id: Uuid = serde_json::from_value(v["id"].clone()).unwrap();
+        v["note"] = serde_json::json!("hemligt ".repeat(600));
+        let c = Change {
+            change_id: ChangeId::new(),
+            entity: Entity::Visit,
+            record_id: id,
+            clock: clock(),
+            deleted: false,
+            record: Some(v),
+        };
+        let r = c.record().unwrap_err();
+        assert_eq!(r.code, RejectCode::InvalidRecord);
+        assert!(r.reason.starts_with("note: must be at most 4000"), "{}", r.reason);
+        assert!(!r.reason.contains("hemligt"));
+    }
+
+    #[test]
+    fn unknown_variants_and_wrong_types_do_not_echo_input() {
+        let mut v = serde_json::to_value(visit()).unwrap();
+        let id: Uuid = serde_json::from_value(v["id"].clone()).unwrap();
+        v["contact"] = serde_json::json!("Aino Niemi");
+        let c = Change {
+            change_id: ChangeId::new(),
+            entity: Entity::Visit,
+            record_id: id,
+            clock: clock(),
+            deleted: false,
+            record: Some(v.clone()),
+        };
+        let r = c.record().unwrap_err();
+        assert!(!r.reason.contains("Aino"), "{}", r.reason);
+        v["contact"] = serde_json::json!("phone");
+        v["minutes"] = serde_json::json!("Aino Niemi");
+        let c = Change { record: Some(v), ..c };
+        let r = c.record().unwrap_err();
+        assert!(!r.reason.contains("Aino"), "{}", r.reason);
+    }
+
+    #[test]
+    fn mismatched_id_and_missing_record() {
+        let v = visit();
+        let mut c = Change::upsert(ChangeId::new(), clock(), &Record::Visit(v)).unwrap();
+        c.record_id = Uuid::now_v7();
+        assert_eq!(c.record().unwrap_err().code, RejectCode::MismatchedId);
+        c.record = None;
+        assert_eq!(c.record().unwrap_err().code, RejectCode::InvalidRecord);
+        let d = Change::delete(ChangeId::new(), clock(), Entity::Visit, Uuid::now_v7());
+        assert_eq!(d.record().unwrap(), None);
+    }
+
+    #[test]
+    fn duplicate_carries_the_original_outcome() {
+        let id = ChangeId::new();
+        let first = ChangeResult::rejected(id, Rejection::new(RejectCode::Forbidden, "not yours"));
+        let dup = ChangeResult::duplicate_of(&first);
+        assert_eq!(dup.outcome, OutcomeKind::Duplicate);
+        assert_eq!(dup.original, Some(OutcomeKind::Rejected));
+        assert_eq!(dup.rejection().unwrap().code, RejectCode::Forbidden);
+        let dup2 = ChangeResult::duplicate_of(&dup);
+        assert_eq!(dup2.original, Some(OutcomeKind::Rejected));
+        assert!(ChangeResult::duplicate_of(&ChangeResult::applied(id)).rejection().is_none());
+        let json = serde_json::to_value(ChangeResult::applied(id)).unwrap();
+        assert_eq!(json, serde_json::json!({"change_id": id.to_string(), "outcome": "applied"}));
+    }
+
+    #[test]
+    fn requests_refuse_unknown_fields() {
+        let bad = r#"{"cursor": 0, "changes": [], "evil": 1}"#;
+        assert!(serde_json::from_str::<SyncRequest>(bad).is_err());
+        let ok: SyncRequest = serde_json::from_str(r#"{"cursor": 5}"#).unwrap();
+        assert_eq!(ok.cursor, 5);
+        assert!(ok.changes.is_empty());
+    }
+}
