@@ -1,0 +1,42 @@
+//! Mileage: how far a trip was, where the number came from, and what it pays.
+//!
+//! - [`recorder`]: GPS fixes in, a smoothed distance with its quality out.
+//! - [`geo`]: great-circle distances and a local metric frame.
+//! - [`suggest`]: a distance for a trip nobody recorded: the team's median for the same pair of
+//!   places, or the straight line times a road detour factor.
+//! - [`reimbursement`]: the organisation's rate per km split into the tax-free allowance and
+//!   the taxable rest, per trip and per driver and month.
+//!
+//! All pure functions and plain data, shared by the phone and the server (DESIGN.md §6).
+
+pub mod geo;
+pub mod recorder;
+pub mod reimbursement;
+pub mod suggest;
+
+pub use geo::{LatLon, haversine_m, straight_line_km};
+pub use recorder::{
+    DropCounts, DropReason, Fix, FixOutcome, QualityGrade, RecorderConfig, Smoothing, TripRecorder,
+    TripSummary,
+};
+pub use reimbursement::{MonthlyTotal, Reimbursement, VehicleKind};
+pub use suggest::{DEFAULT_DETOUR_FACTOR, Suggestion, SuggestionBasis};
+
+/// Where a trip's distance came from; defined with the trip (DESIGN.md §3).
+pub use crate::trip::DistanceSource;
+
+/// What can go wrong in mileage calculations. Messages name the rule, for a person to fix it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MileageError {
+    #[error("recorder setting {field} {rule}")]
+    InvalidConfig {
+        field: &'static str,
+        rule: &'static str,
+    },
+    #[error("a trip's distance must be a number of km between 0 and 10 000")]
+    InvalidDistance,
+    #[error("a rate per km must be between 0 and 100 kr (given in öre)")]
+    InvalidRate,
+    #[error("no tax-free mileage allowance is known for {year}; the table starts in {first_known}")]
+    UnknownYear { year: i32, first_known: i32 },
+}

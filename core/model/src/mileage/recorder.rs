@@ -1,0 +1,1229 @@
+//! The trip recorder: turns the platform's stream of GPS fixes into a driven distance.
+//!
+//! The phone feeds fixes one at a time ([`TripRecorder::push`]); the recorder refuses invalid
+//! ones, drops fixes that are too inaccurate or imply an impossible jump, smooths the rest with a
+//! constant-velocity Kalman filter in a local metric frame, and sums the smoothed track. A dead
+//! zone longer than [`RecorderConfig::gap_s`] is bridged as a straight line times a detour factor
+//! and kept apart as an *estimate*, so the körjournal can say how much of a trip was guessed.
+//!
+//! Why a filter at all: each fix carries a few metres of independent noise, and a plain sum of
+//! noisy points zig-zags — it overstates a trip by 10–40 % at 1 s sampling. The filter's
+//! successive positions share most of their error, so the steps between them are nearly clean.
+//! What was tried and measured is in `README-section.md` beside this file (the
+//! `mileage_accuracy` harness in `uppsok-tests`).
+//!
+//! The whole state is plain serde data without floats that JSON cannot hold (no NaN), so the
+//! device can seal it after every fix and resume a trip after the app was killed.
+
+use super::MileageError;
+use super::geo::{LatLon, LocalFrame, haversine_m};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// One position from the platform's location API.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub lat: f64,
+    pub lon: f64,
+    /// Horizontal accuracy as the platforms report it: the radius of ~68 % confidence, metres.
+    pub accuracy_m: f64,
+    /// Unix time, milliseconds.
+    pub time_ms: i64,
+    /// Doppler speed over ground if the platform has one. An invalid value is ignored, not
+    /// held against the position.
+    #[serde(default)]
+    pub speed_mps: Option<f64>,
+}
+
+/// Why a fix was not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// Latitude, longitude or accuracy is NaN or infinite.
+    NotANumber,
+    /// Latitude outside ±90° or longitude outside ±180°.
+    OutOfRange,
+    /// Accuracy zero or negative: the platform did not know it.
+    InvalidAccuracy,
+    /// Accuracy worse than [`RecorderConfig::max_accuracy_m`].
+    PoorAccuracy,
+    /// Older than the last fix used.
+    TimeBackwards,
+    /// Same time as the last fix used.
+    DuplicateTime,
+    /// Reaching it would need more than [`RecorderConfig::max_speed_mps`].
+    ImpossibleJump,
+    /// Too far from where the filter expected the car to be, or far off the line between the
+    /// fixes before and after it (a spike).
+    Outlier,
+}
+
+impl DropReason {
+    /// A sentence for a person looking at a trip's GPS quality.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::NotANumber => "the position was not a number",
+            Self::OutOfRange => "the position was outside the globe's range",
+            Self::InvalidAccuracy => "the phone did not say how accurate the position was",
+            Self::PoorAccuracy => "the position was too inaccurate",
+            Self::TimeBackwards => "the position was older than one already used",
+            Self::DuplicateTime => "the position had the same time as one already used",
+            Self::ImpossibleJump => "reaching the position would have needed an impossible speed",
+            Self::Outlier => "the position was far from where the car could be",
+        }
+    }
+}
+
+/// What the recorder did with one fix.
+///
+/// `Accepted` means the fix passed every check that can be made on its own. It reaches the
+/// filter two fixes later, once its successors can tell whether it was a spike; a fix found
+/// to be one then (or rejected by the filter) moves from `fixes_used` to the drop counters, so
+/// the counts always add up to the fixes pushed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "outcome", content = "reason")]
+pub enum FixOutcome {
+    Accepted,
+    Dropped(DropReason),
+}
+
+/// How many fixes were dropped, per reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DropCounts {
+    pub not_a_number: u64,
+    pub out_of_range: u64,
+    pub invalid_accuracy: u64,
+    pub poor_accuracy: u64,
+    pub time_backwards: u64,
+    pub duplicate_time: u64,
+    pub impossible_jump: u64,
+    pub outlier: u64,
+}
+
+impl DropCounts {
+    pub fn total(&self) -> u64 {
+        self.not_a_number
+            + self.out_of_range
+            + self.invalid_accuracy
+            + self.poor_accuracy
+            + self.time_backwards
+            + self.duplicate_time
+            + self.impossible_jump
+            + self.outlier
+    }
+
+    pub fn get(&self, reason: DropReason) -> u64 {
+        match reason {
+            DropReason::NotANumber => self.not_a_number,
+            DropReason::OutOfRange => self.out_of_range,
+            DropReason::InvalidAccuracy => self.invalid_accuracy,
+            DropReason::PoorAccuracy => self.poor_accuracy,
+            DropReason::TimeBackwards => self.time_backwards,
+            DropReason::DuplicateTime => self.duplicate_time,
+            DropReason::ImpossibleJump => self.impossible_jump,
+            DropReason::Outlier => self.outlier,
+        }
+    }
+
+    fn bump(&mut self, reason: DropReason) {
+        let c = match reason {
+            DropReason::NotANumber => &mut self.not_a_number,
+            DropReason::OutOfRange => &mut self.out_of_range,
+            DropReason::InvalidAccuracy => &mut self.invalid_accuracy,
+            DropReason::PoorAccuracy => &mut self.poor_accuracy,
+            DropReason::TimeBackwards => &mut self.time_backwards,
+            DropReason::DuplicateTime => &mut self.duplicate_time,
+            DropReason::ImpossibleJump => &mut self.impossible_jump,
+            DropReason::Outlier => &mut self.outlier,
+        };
+        *c = c.saturating_add(1);
+    }
+}
+
+/// How the accepted fixes are turned into a track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Smoothing {
+    /// Sum the accepted fixes as they are (after the drop filters). Kept for comparison.
+    None,
+    /// Constant-velocity Kalman filter; the default.
+    Kalman,
+}
+
+/// Tuning. The defaults are what the accuracy harness found best; see `README-section.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RecorderConfig {
+    /// Fixes whose reported accuracy is worse than this are dropped, metres.
+    pub max_accuracy_m: f64,
+    /// Implied speed above which a fix is an impossible jump, m/s (70 m/s = 252 km/h).
+    pub max_speed_mps: f64,
+    /// A pause between fixes longer than this is a dead zone, bridged as an estimate, seconds.
+    pub gap_s: f64,
+    /// Road distance over straight-line distance across a dead zone (at least).
+    pub gap_detour_factor: f64,
+    /// If above `gap_detour_factor`: the bridge is the speed before the dead zone times its
+    /// duration, kept between `gap_detour_factor` and this many times the straight line (a
+    /// winding road driven at speed is longer than the straight line; a stop inside the dead
+    /// zone makes speed × time too long, which the cap limits).
+    pub gap_max_factor: f64,
+    pub smoothing: Smoothing,
+    /// Fixed-lag smoothing: a point is counted once this many later fixes have refined it
+    /// (a backward Rauch–Tung–Striebel pass over the window). 0 counts filtered points as they
+    /// come.
+    pub smoother_lag: u32,
+    /// Kalman process noise: spectral density of the car's acceleration, m²/s³.
+    pub accel_noise: f64,
+    /// Platforms report a 68 % radius; one axis' standard deviation is that divided by this.
+    pub accuracy_per_sigma: f64,
+    /// Innovation gate in standard deviations; a fix outside is an outlier. 0 turns it off.
+    pub gate_sigma: f64,
+    /// A fix whose detour from the line between its neighbours exceeds this many standard
+    /// deviations is a spike and dropped before it reaches the filter. 0 turns it off.
+    pub spike_sigmas: f64,
+    /// Fixes further than this many standard deviations from the prediction (but inside the
+    /// gate) count for less: their variance is inflated so they pull the track only as far
+    /// as one at this distance would (a Huber-like robust update). 0 turns it off.
+    pub robust_sigma: f64,
+    /// The track advances only when the smoothed position has moved this many of its own
+    /// standard deviations from the last counted point, so standing still adds nothing.
+    pub step_sigmas: f64,
+    /// ... and at least this far, metres.
+    pub min_step_m: f64,
+    /// After this many rejected fixes in a row that agree with each other, the filter was
+    /// wrong, not they: it starts again from the first of them.
+    pub restart_after: u32,
+}
+
+impl Default for RecorderConfig {
+    fn default() -> Self {
+        Self {
+            max_accuracy_m: 50.0,
+            max_speed_mps: 70.0,
+            gap_s: 60.0,
+            gap_detour_factor: 1.05,
+            gap_max_factor: 0.0,
+            smoothing: Smoothing::Kalman,
+            smoother_lag: 10,
+            accel_noise: 2.0,
+            accuracy_per_sigma: 1.5,
+            gate_sigma: 5.0,
+            robust_sigma: 0.0,
+            spike_sigmas: 4.0,
+            step_sigmas: 2.0,
+            min_step_m: 2.0,
+            restart_after: 5,
+        }
+    }
+}
+
+impl RecorderConfig {
+    /// Plain sum of the accepted fixes: the filters without smoothing.
+    pub fn unsmoothed() -> Self {
+        Self {
+            smoothing: Smoothing::None,
+            gate_sigma: 0.0,
+            robust_sigma: 0.0,
+            spike_sigmas: 0.0,
+            step_sigmas: 0.0,
+            min_step_m: 0.0,
+            ..Self::default()
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), MileageError> {
+        let positive = [
+            ("max_accuracy_m", self.max_accuracy_m),
+            ("max_speed_mps", self.max_speed_mps),
+            ("gap_s", self.gap_s),
+            ("accel_noise", self.accel_noise),
+            ("accuracy_per_sigma", self.accuracy_per_sigma),
+        ];
+        for (name, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(MileageError::InvalidConfig {
+                    field: name,
+                    rule: "must be a positive number",
+                });
+            }
+        }
+        let non_negative = [
+            ("gate_sigma", self.gate_sigma),
+            ("robust_sigma", self.robust_sigma),
+            ("spike_sigmas", self.spike_sigmas),
+            ("step_sigmas", self.step_sigmas),
+            ("min_step_m", self.min_step_m),
+        ];
+        for (name, v) in non_negative {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(MileageError::InvalidConfig {
+                    field: name,
+                    rule: "must be zero or a positive number",
+                });
+            }
+        }
+        if !(self.gap_max_factor.is_finite() && (0.0..=3.0).contains(&self.gap_max_factor)) {
+            return Err(MileageError::InvalidConfig {
+                field: "gap_max_factor",
+                rule: "must be between 0 and 3",
+            });
+        }
+        if !(self.gap_detour_factor.is_finite() && (1.0..=3.0).contains(&self.gap_detour_factor)) {
+            return Err(MileageError::InvalidConfig {
+                field: "gap_detour_factor",
+                rule: "must be between 1 and 3",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// How far a recorded distance can be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QualityGrade {
+    /// Fewer than two usable fixes: no GPS distance at all.
+    NoData,
+    /// At most 5 % of the distance estimated across dead zones.
+    Good,
+    /// At most 25 % estimated.
+    Fair,
+    /// More than a quarter estimated: check against the odometer or a suggestion.
+    Poor,
+}
+
+/// What a recorded trip amounts to; the only part kept once the trip is saved (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TripSummary {
+    /// Measured plus estimated.
+    pub distance_km: f64,
+    /// From the first to the last fix used.
+    pub duration_s: f64,
+    /// The part bridged across dead zones and restarts.
+    pub estimated_km: f64,
+    /// `estimated_km / distance_km`, 0 for an empty trip.
+    pub share_estimated: f64,
+    pub fixes_used: u64,
+    pub fixes_dropped: DropCounts,
+    pub quality: QualityGrade,
+}
+
+impl TripSummary {
+    /// What the saved trip keeps of the recording (DESIGN.md §4: the fixes themselves go).
+    pub fn gps_quality(&self) -> crate::trip::GpsQuality {
+        crate::trip::GpsQuality {
+            share_estimated: self.share_estimated,
+            fixes_used: u32::try_from(self.fixes_used).unwrap_or(u32::MAX),
+            fixes_dropped: u32::try_from(self.fixes_dropped.total()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Constant-velocity filter state for both axes. With the same isotropic measurement noise and
+/// process noise on east and north, both axes share one covariance, so it is stored once.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Track {
+    /// East position, east velocity, north position, north velocity (m, m/s) in `frame`.
+    x: f64,
+    vx: f64,
+    y: f64,
+    vy: f64,
+    /// Covariance of (position, velocity) of one axis: [pp, pv, vv].
+    p: [f64; 3],
+}
+
+/// Fixes held back until their successors can tell whether they were spikes.
+const HOLD: usize = 2;
+
+/// Uncertainty of the velocity guessed at a (re)start: 5 m/s σ per axis. A recording starts
+/// with the car parked, and a restart knows the velocity from the fixes that caused it, so the
+/// guess is good; a wide prior (20 m/s) let a single outlier as the second fix set a wrong
+/// velocity that then rejected the good fixes after it.
+const START_VELOCITY_VAR: f64 = 25.0;
+
+impl Track {
+    fn start(r: f64, vx: f64, vy: f64) -> Self {
+        Self {
+            x: 0.0,
+            vx,
+            y: 0.0,
+            vy,
+            p: [r, 0.0, START_VELOCITY_VAR],
+        }
+    }
+
+    fn predict(&mut self, dt: f64, q: f64) {
+        self.x += self.vx * dt;
+        self.y += self.vy * dt;
+        let [pp, pv, vv] = self.p;
+        let dt2 = dt * dt;
+        self.p = [
+            pp + 2.0 * pv * dt + vv * dt2 + q * dt2 * dt / 3.0,
+            pv + vv * dt + q * dt2 / 2.0,
+            vv + q * dt,
+        ];
+    }
+
+    /// Squared Mahalanobis distance of a measurement from the prediction (2 degrees of freedom).
+    fn innovation_d2(&self, zx: f64, zy: f64, r: f64) -> f64 {
+        let s = self.p[0] + r;
+        ((zx - self.x).powi(2) + (zy - self.y).powi(2)) / s
+    }
+
+    fn update(&mut self, zx: f64, zy: f64, r: f64) {
+        let [pp, pv, vv] = self.p;
+        let s = pp + r;
+        let (k0, k1) = (pp / s, pv / s);
+        let (ex, ey) = (zx - self.x, zy - self.y);
+        self.x += k0 * ex;
+        self.vx += k1 * ex;
+        self.y += k0 * ey;
+        self.vy += k1 * ey;
+        // The simple form is enough here: the 2×2 stays symmetric by construction and r > 0
+        // keeps it positive definite.
+        self.p = [pp * r / s, pv * r / s, vv - pv * pv / s];
+    }
+}
+
+/// Rauch–Tung–Striebel gain from a filtered covariance `p` to the prediction `pp` made from it
+/// over `dt`: `C = P Fᵀ Pp⁻¹`, row-major.
+fn rts_gain(p: [f64; 3], pp: [f64; 3], dt: f64) -> [f64; 4] {
+    let [a, b, c] = p;
+    let (m00, m01, m10, m11) = (a + b * dt, b, b + c * dt, c);
+    let [pa, pb, pd] = pp;
+    let det = pa * pd - pb * pb;
+    if !(det.is_finite() && det > 1e-12) {
+        // No usable prediction covariance: keep the filtered estimate as it is.
+        return [0.0; 4];
+    }
+    [
+        (m00 * pd - m01 * pb) / det,
+        (m01 * pa - m00 * pb) / det,
+        (m10 * pd - m11 * pb) / det,
+        (m11 * pa - m10 * pb) / det,
+    ]
+}
+
+/// One filtered point of the track, waiting in the smoothing window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Filtered {
+    x: f64,
+    vx: f64,
+    y: f64,
+    vy: f64,
+    /// Standard deviation of the filtered position, one axis, m.
+    sigma: f64,
+    /// RTS gain to the next point and the time step to it; zero until the next fix is used.
+    gain: [f64; 4],
+    dt: f64,
+}
+
+/// Positions of the window after a backward RTS pass (fixed-lag smoothing). The newest point
+/// keeps its filtered value; each older one is pulled towards what the later fixes say.
+fn smooth(window: &VecDeque<Filtered>) -> Vec<(f64, f64, f64)> {
+    let mut out = vec![(0.0, 0.0, 0.0); window.len()];
+    let Some(last) = window.back() else {
+        return out;
+    };
+    let (mut sx, mut svx, mut sy, mut svy) = (last.x, last.vx, last.y, last.vy);
+    out[window.len() - 1] = (sx, sy, last.sigma);
+    for (i, f) in window.iter().enumerate().rev().skip(1) {
+        let [c00, c01, c10, c11] = f.gain;
+        let (ex, evx) = (sx - (f.x + f.vx * f.dt), svx - f.vx);
+        let (ey, evy) = (sy - (f.y + f.vy * f.dt), svy - f.vy);
+        sx = f.x + c00 * ex + c01 * evx;
+        svx = f.vx + c10 * ex + c11 * evx;
+        sy = f.y + c00 * ey + c01 * evy;
+        svy = f.vy + c10 * ey + c11 * evy;
+        out[i] = (sx, sy, f.sigma);
+    }
+    out
+}
+
+/// The last fix the recorder used, raw.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct LastFix {
+    at: LatLon,
+    accuracy_m: f64,
+    time_ms: i64,
+}
+
+/// See the module documentation. Feed it with [`push`](Self::push), read it with
+/// [`summary`](Self::summary); serialise it whenever the app may be killed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TripRecorder {
+    config: RecorderConfig,
+    frame: Option<LocalFrame>,
+    track: Option<Track>,
+    /// Filtered points not yet smoothed enough to count, oldest first.
+    window: VecDeque<Filtered>,
+    /// The last counted point of the smoothed track, in `frame`; `None` at a (re)start.
+    anchor: Option<(f64, f64)>,
+    last: Option<LastFix>,
+    /// Fixes that passed the first checks and wait for their successors' verdict, oldest first.
+    held: VecDeque<LastFix>,
+    /// Fixes rejected in a row since the last one used, oldest first.
+    pending: Vec<LastFix>,
+    first_time_ms: Option<i64>,
+    measured_m: f64,
+    estimated_m: f64,
+    fixes_used: u64,
+    dropped: DropCounts,
+}
+
+impl Default for TripRecorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TripRecorder {
+    pub fn new() -> Self {
+        Self::unchecked(RecorderConfig::default())
+    }
+
+    pub fn with_config(config: RecorderConfig) -> Result<Self, MileageError> {
+        config.validate()?;
+        Ok(Self::unchecked(config))
+    }
+
+    fn unchecked(config: RecorderConfig) -> Self {
+        Self {
+            config,
+            frame: None,
+            track: None,
+            window: VecDeque::new(),
+            anchor: None,
+            last: None,
+            held: VecDeque::new(),
+            pending: Vec::new(),
+            first_time_ms: None,
+            measured_m: 0.0,
+            estimated_m: 0.0,
+            fixes_used: 0,
+            dropped: DropCounts::default(),
+        }
+    }
+
+    pub fn config(&self) -> &RecorderConfig {
+        &self.config
+    }
+
+    /// Feed one fix. Never panics, whatever the numbers.
+    pub fn push(&mut self, fix: Fix) -> FixOutcome {
+        match self.screen(fix) {
+            Ok(here) => {
+                self.fixes_used = self.fixes_used.saturating_add(1);
+                self.held.push_back(here);
+                if self.held.len() > HOLD
+                    && let Some(oldest) = self.held.pop_front()
+                {
+                    self.settle(oldest);
+                }
+                FixOutcome::Accepted
+            }
+            Err(reason) => {
+                self.dropped.bump(reason);
+                FixOutcome::Dropped(reason)
+            }
+        }
+    }
+
+    /// The checks a fix can be given on its own and against the one before it.
+    fn screen(&self, fix: Fix) -> Result<LastFix, DropReason> {
+        if !(fix.lat.is_finite() && fix.lon.is_finite() && fix.accuracy_m.is_finite()) {
+            return Err(DropReason::NotANumber);
+        }
+        let at = LatLon::new(fix.lat, fix.lon);
+        if !at.is_valid() {
+            return Err(DropReason::OutOfRange);
+        }
+        if fix.accuracy_m <= 0.0 {
+            return Err(DropReason::InvalidAccuracy);
+        }
+        if let Some(newest) = self.held.back().or(self.last.as_ref()) {
+            if fix.time_ms < newest.time_ms {
+                return Err(DropReason::TimeBackwards);
+            }
+            if fix.time_ms == newest.time_ms {
+                return Err(DropReason::DuplicateTime);
+            }
+        }
+        if fix.accuracy_m > self.config.max_accuracy_m {
+            return Err(DropReason::PoorAccuracy);
+        }
+        Ok(LastFix {
+            at,
+            accuracy_m: fix.accuracy_m,
+            time_ms: fix.time_ms,
+        })
+    }
+
+    /// Decide on a held fix now that its successors are known: drop it as a spike, or feed it.
+    fn settle(&mut self, fix: LastFix) {
+        let verdict = if self.is_spike(&fix) {
+            Err(DropReason::Outlier)
+        } else {
+            self.feed(fix)
+        };
+        if let Err(reason) = verdict {
+            // It was counted as used when it was pushed.
+            self.fixes_used = self.fixes_used.saturating_sub(1);
+            self.dropped.bump(reason);
+        }
+    }
+
+    /// Whether `fix` is a spike: far off the line from the fix before it (or, at the start,
+    /// the line back from the two after it) to the one after it. A car does not go 100 m
+    /// sideways and straight back in a few seconds; noise of a few σ does not either.
+    fn is_spike(&self, fix: &LastFix) -> bool {
+        let k = self.config.spike_sigmas;
+        let (Some(next), true) = (self.held.front(), k > 0.0) else {
+            return false;
+        };
+        let sigma = |f: &LastFix| f.accuracy_m / self.config.accuracy_per_sigma;
+        let secs = |a: &LastFix, b: &LastFix| b.time_ms.saturating_sub(a.time_ms) as f64 / 1000.0;
+        let gap = self.config.gap_s;
+        if let Some(prev) = self.last {
+            if secs(&prev, fix) > gap || secs(fix, next) > gap {
+                return false;
+            }
+            let detour = haversine_m(prev.at, fix.at) + haversine_m(fix.at, next.at)
+                - haversine_m(prev.at, next.at);
+            return detour > k * (sigma(&prev) + 2.0 * sigma(fix) + sigma(next)) / 2.0;
+        }
+        // The very first fix: extrapolate back from the next two.
+        let Some(next2) = self.held.get(1) else {
+            return false;
+        };
+        let (back, ahead) = (secs(fix, next), secs(next, next2));
+        if back > gap || ahead > gap || ahead <= 0.0 {
+            return false;
+        }
+        let frame = LocalFrame::new(next.at);
+        let (x2, y2) = frame.to_xy(next2.at);
+        let expected = frame.to_latlon(-x2 * back / ahead, -y2 * back / ahead);
+        haversine_m(expected, fix.at) > k * (sigma(next2) + 2.0 * sigma(fix) + sigma(next)) / 2.0
+    }
+
+    /// Give a fix to the filter: start, bridge a dead zone, or a normal step.
+    fn feed(&mut self, here: LastFix) -> Result<(), DropReason> {
+        let (Some(last), Some(frame)) = (self.last, self.frame) else {
+            self.start_track(here, 0.0, 0.0);
+            self.first_time_ms = Some(here.time_ms);
+            return Ok(());
+        };
+
+        // Positive: the time checks rule out the rest.
+        let dt = here.time_ms.saturating_sub(last.time_ms) as f64 / 1000.0;
+        if !self.reachable(&last, &here) {
+            return self.reject(DropReason::ImpossibleJump, here);
+        }
+
+        if dt > self.config.gap_s {
+            let from = self.current_position(frame);
+            self.flush();
+            let straight = haversine_m(from, here.at);
+            let low = straight * self.config.gap_detour_factor;
+            let high = straight * self.config.gap_max_factor;
+            let speed = self.track.map_or(0.0, |t| t.vx.hypot(t.vy));
+            self.estimated_m += if high > low {
+                (speed * dt).clamp(low, high)
+            } else {
+                low
+            };
+            // The average velocity across the dead zone is the best guess of the current one.
+            let (dx, dy) = LocalFrame::new(from).to_xy(here.at);
+            self.start_track(here, dx / dt, dy / dt);
+            return Ok(());
+        }
+
+        match self.filter_step(frame, here, dt, true) {
+            Ok(()) => Ok(()),
+            Err(reason) => self.reject(reason, here),
+        }
+    }
+
+    /// Whether a car could get from one fix to the other, allowing for both fixes' accuracy.
+    fn reachable(&self, from: &LastFix, to: &LastFix) -> bool {
+        let dt = to.time_ms.saturating_sub(from.time_ms) as f64 / 1000.0;
+        haversine_m(from.at, to.at) - from.accuracy_m - to.accuracy_m
+            <= self.config.max_speed_mps * dt
+    }
+
+    /// Predict to `fix`, and (unless gated out) update the filter with it and count what the
+    /// smoother has settled.
+    fn filter_step(
+        &mut self,
+        frame: LocalFrame,
+        fix: LastFix,
+        dt: f64,
+        gate: bool,
+    ) -> Result<(), DropReason> {
+        let r = (fix.accuracy_m / self.config.accuracy_per_sigma).powi(2);
+        let (zx, zy) = frame.to_xy(fix.at);
+        let point = match (self.config.smoothing, self.track.as_mut()) {
+            (Smoothing::Kalman, Some(track)) => {
+                let mut predicted = *track;
+                predicted.predict(dt, self.config.accel_noise);
+                let d2 = predicted.innovation_d2(zx, zy, r);
+                if gate && self.config.gate_sigma > 0.0 && d2 > self.config.gate_sigma.powi(2) {
+                    return Err(DropReason::Outlier);
+                }
+                let k2 = self.config.robust_sigma.powi(2);
+                let r = if k2 > 0.0 && d2 > k2 { r * d2 / k2 } else { r };
+                let gain = rts_gain(track.p, predicted.p, dt);
+                predicted.update(zx, zy, r);
+                *track = predicted;
+                if let Some(prev) = self.window.back_mut() {
+                    prev.gain = gain;
+                    prev.dt = dt;
+                }
+                Filtered {
+                    x: track.x,
+                    vx: track.vx,
+                    y: track.y,
+                    vy: track.vy,
+                    sigma: track.p[0].sqrt(),
+                    gain: [0.0; 4],
+                    dt: 0.0,
+                }
+            }
+            _ => Filtered {
+                x: zx,
+                vx: 0.0,
+                y: zy,
+                vy: 0.0,
+                sigma: r.sqrt(),
+                gain: [0.0; 4],
+                dt,
+            },
+        };
+        self.pending.clear();
+        self.last = Some(fix);
+        self.window.push_back(point);
+        let lag = match self.config.smoothing {
+            Smoothing::Kalman => self.config.smoother_lag as usize,
+            Smoothing::None => 0,
+        };
+        if self.window.len() > lag {
+            let smoothed = smooth(&self.window);
+            let (d, anchor) = count_steps(&self.config, self.anchor, smoothed.into_iter().take(1));
+            self.measured_m += d;
+            self.anchor = anchor;
+            self.window.pop_front();
+        }
+        if zx.hypot(zy) > LocalFrame::RECENTRE_M {
+            self.recentre(frame, zx, zy);
+        }
+        Ok(())
+    }
+
+    /// Count a rejection. When enough rejected fixes in a row agree with each other, the track
+    /// was lost (or started on an outlier): start again from the first of them.
+    fn reject(&mut self, reason: DropReason, fix: LastFix) -> Result<(), DropReason> {
+        self.pending.push(fix);
+        let needed = self.config.restart_after.max(2) as usize;
+        if self.pending.len() < needed {
+            return Err(reason);
+        }
+        let consistent = self
+            .pending
+            .windows(2)
+            .all(|w| self.reachable(&w[0], &w[1]));
+        if !consistent {
+            // Scattered outliers: forget the oldest and keep waiting for agreement.
+            self.pending.remove(0);
+            return Err(reason);
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let (first, newest) = (pending[0], pending[pending.len() - 1]);
+        if let Some(frame) = self.frame {
+            let from = self.current_position(frame);
+            self.flush();
+            self.estimated_m += haversine_m(from, first.at);
+        }
+        let span_s = newest.time_ms.saturating_sub(first.time_ms) as f64 / 1000.0;
+        let (dx, dy) = LocalFrame::new(first.at).to_xy(newest.at);
+        self.start_track(first, dx / span_s, dy / span_s);
+        // The earlier ones were reported dropped and stay counted so; their positions are still
+        // the best information there is, so the new track is built from them.
+        for pair in pending.windows(2) {
+            let dt = pair[1].time_ms.saturating_sub(pair[0].time_ms) as f64 / 1000.0;
+            if let Some(frame) = self.frame {
+                // Without the gate nothing is rejected, so this cannot fail.
+                let _ = self.filter_step(frame, pair[1], dt, false);
+            }
+        }
+        Ok(())
+    }
+
+    /// Count what is still in the smoothing window: the track is about to be cut.
+    fn flush(&mut self) {
+        let (d, _) = count_steps(&self.config, self.anchor, smooth(&self.window).into_iter());
+        self.measured_m += d;
+        self.window.clear();
+        self.anchor = None;
+    }
+
+    fn start_track(&mut self, fix: LastFix, vx: f64, vy: f64) {
+        let r = (fix.accuracy_m / self.config.accuracy_per_sigma).powi(2);
+        // A velocity from a division by a tiny time span could be absurd: keep it plausible.
+        let limit = self.config.max_speed_mps;
+        let (vx, vy) = if vx.hypot(vy).is_finite() && vx.hypot(vy) <= limit {
+            (vx, vy)
+        } else {
+            (0.0, 0.0)
+        };
+        self.frame = Some(LocalFrame::new(fix.at));
+        self.track = Some(Track::start(r, vx, vy));
+        self.window.clear();
+        self.window.push_back(Filtered {
+            x: 0.0,
+            vx,
+            y: 0.0,
+            vy,
+            sigma: r.sqrt(),
+            gain: [0.0; 4],
+            dt: 0.0,
+        });
+        self.anchor = None;
+        self.pending.clear();
+        self.last = Some(fix);
+    }
+
+    /// Where the track stands now: the filtered position, or the last fix without smoothing.
+    fn current_position(&self, frame: LocalFrame) -> LatLon {
+        match (self.config.smoothing, self.track) {
+            (Smoothing::Kalman, Some(t)) => frame.to_latlon(t.x, t.y),
+            _ => self.last.map_or(frame.origin, |l| l.at),
+        }
+    }
+
+    /// Move the frame's origin near the current position and shift everything held in it.
+    fn recentre(&mut self, frame: LocalFrame, x: f64, y: f64) {
+        let new = LocalFrame::new(frame.to_latlon(x, y));
+        let shift = |(x, y): (f64, f64)| new.to_xy(frame.to_latlon(x, y));
+        self.anchor = self.anchor.map(shift);
+        if let Some(t) = self.track.as_mut() {
+            (t.x, t.y) = shift((t.x, t.y));
+        }
+        for f in self.window.iter_mut() {
+            (f.x, f.y) = shift((f.x, f.y));
+        }
+        self.frame = Some(new);
+    }
+
+    pub fn summary(&self) -> TripSummary {
+        if self.held.is_empty() {
+            return self.summary_now();
+        }
+        // The held fixes count too: settle them on a copy, without anyone after them.
+        let mut settled = self.clone();
+        while let Some(fix) = settled.held.pop_front() {
+            settled.settle(fix);
+        }
+        settled.summary_now()
+    }
+
+    fn summary_now(&self) -> TripSummary {
+        let (tail_m, _) = count_steps(&self.config, self.anchor, smooth(&self.window).into_iter());
+        let measured_m = self.measured_m + tail_m;
+        let total_m = measured_m + self.estimated_m;
+        let duration_s = match (self.first_time_ms, self.last) {
+            (Some(first), Some(last)) => last.time_ms.saturating_sub(first) as f64 / 1000.0,
+            _ => 0.0,
+        };
+        let share_estimated = if total_m > 0.0 {
+            self.estimated_m / total_m
+        } else {
+            0.0
+        };
+        let quality = if self.fixes_used < 2 {
+            QualityGrade::NoData
+        } else if share_estimated <= 0.05 {
+            QualityGrade::Good
+        } else if share_estimated <= 0.25 {
+            QualityGrade::Fair
+        } else {
+            QualityGrade::Poor
+        };
+        TripSummary {
+            distance_km: total_m / 1000.0,
+            duration_s,
+            estimated_km: self.estimated_m / 1000.0,
+            share_estimated,
+            fixes_used: self.fixes_used,
+            fixes_dropped: self.dropped,
+            quality,
+        }
+    }
+}
+
+/// Walk smoothed points from `anchor`, counting a step only once the track has moved clearly
+/// beyond its own uncertainty, so a car standing still with wandering fixes adds nothing.
+/// Returns the distance and the new anchor.
+fn count_steps(
+    config: &RecorderConfig,
+    mut anchor: Option<(f64, f64)>,
+    points: impl Iterator<Item = (f64, f64, f64)>,
+) -> (f64, Option<(f64, f64)>) {
+    let mut distance = 0.0;
+    for (x, y, sigma) in points {
+        let Some((ax, ay)) = anchor else {
+            anchor = Some((x, y));
+            continue;
+        };
+        let step = (x - ax).hypot(y - ay);
+        if step >= config.min_step_m.max(config.step_sigmas * sigma) {
+            distance += step;
+            anchor = Some((x, y));
+        }
+    }
+    (distance, anchor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mileage::geo::destination;
+    use proptest::prelude::*;
+
+    const START: LatLon = LatLon::new(65.853, 23.156);
+    const T0: i64 = 1_763_800_000_000;
+
+    fn fix_at(p: LatLon, t_s: f64) -> Fix {
+        Fix {
+            lat: p.lat,
+            lon: p.lon,
+            accuracy_m: 5.0,
+            time_ms: T0 + (t_s * 1000.0) as i64,
+            speed_mps: None,
+        }
+    }
+
+    /// A straight drive east at `speed` m/s, one clean fix a second.
+    fn straight_drive(seconds: usize, speed: f64) -> Vec<Fix> {
+        (0..=seconds)
+            .map(|i| fix_at(destination(START, 90.0, speed * i as f64), i as f64))
+            .collect()
+    }
+
+    fn feed(rec: &mut TripRecorder, fixes: &[Fix]) {
+        for f in fixes {
+            rec.push(*f);
+        }
+    }
+
+    #[test]
+    fn clean_straight_drive_is_measured_closely() {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(300, 20.0));
+        let s = rec.summary();
+        assert!((s.distance_km - 6.0).abs() < 0.03, "{s:?}");
+        assert_eq!(s.estimated_km, 0.0);
+        assert_eq!(s.fixes_used, 301);
+        assert_eq!(s.fixes_dropped.total(), 0);
+        assert_eq!(s.quality, QualityGrade::Good);
+        assert!((s.duration_s - 300.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn empty_and_single_fix_trips_have_no_data() {
+        let rec = TripRecorder::new();
+        assert_eq!(rec.summary().quality, QualityGrade::NoData);
+        assert_eq!(rec.summary().distance_km, 0.0);
+        let mut rec = TripRecorder::new();
+        rec.push(fix_at(START, 0.0));
+        assert_eq!(rec.summary().quality, QualityGrade::NoData);
+    }
+
+    fn expect_drop(mut f: Fix, edit: impl FnOnce(&mut Fix), reason: DropReason) {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(10, 10.0));
+        edit(&mut f);
+        assert_eq!(rec.push(f), FixOutcome::Dropped(reason), "{f:?}");
+        assert_eq!(rec.summary().fixes_dropped.get(reason), 1);
+        assert_eq!(rec.summary().fixes_dropped.total(), 1);
+        assert_eq!(rec.summary().fixes_used, 11);
+    }
+
+    #[test]
+    fn each_invalid_fix_is_dropped_with_its_reason() {
+        let next = fix_at(destination(START, 90.0, 110.0), 11.0);
+        expect_drop(next, |f| f.lat = f64::NAN, DropReason::NotANumber);
+        expect_drop(next, |f| f.lon = f64::INFINITY, DropReason::NotANumber);
+        expect_drop(next, |f| f.accuracy_m = f64::NAN, DropReason::NotANumber);
+        expect_drop(next, |f| f.lat = 90.5, DropReason::OutOfRange);
+        expect_drop(next, |f| f.lon = -180.01, DropReason::OutOfRange);
+        expect_drop(next, |f| f.accuracy_m = 0.0, DropReason::InvalidAccuracy);
+        expect_drop(next, |f| f.accuracy_m = -3.0, DropReason::InvalidAccuracy);
+        expect_drop(next, |f| f.accuracy_m = 51.0, DropReason::PoorAccuracy);
+        expect_drop(next, |f| f.time_ms = T0 + 5_000, DropReason::TimeBackwards);
+        expect_drop(next, |f| f.time_ms = T0 + 10_000, DropReason::DuplicateTime);
+    }
+
+    #[test]
+    fn an_impossible_jump_is_dropped_once_it_reaches_the_filter() {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(10, 10.0));
+        // 5 km in one second: it passes the checks a fix gets on its own, and is dropped two
+        // fixes later (or at the summary) when the filter sees it.
+        let far = fix_at(destination(START, 0.0, 5_000.0), 11.0);
+        assert_eq!(rec.push(far), FixOutcome::Accepted);
+        let s = rec.summary();
+        assert_eq!(s.fixes_dropped.impossible_jump, 1, "{s:?}");
+        assert_eq!(s.fixes_used, 11);
+        assert!((s.distance_km - 0.1).abs() < 0.01, "{s:?}");
+    }
+
+    #[test]
+    fn invalid_speed_is_ignored_not_fatal() {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(10, 10.0));
+        let mut f = fix_at(destination(START, 90.0, 110.0), 11.0);
+        f.speed_mps = Some(f64::NAN);
+        assert_eq!(rec.push(f), FixOutcome::Accepted);
+    }
+
+    #[test]
+    fn poor_accuracy_limit_is_configurable() {
+        let config = RecorderConfig {
+            max_accuracy_m: 100.0,
+            ..RecorderConfig::default()
+        };
+        let mut rec = TripRecorder::with_config(config).expect("valid config");
+        feed(&mut rec, &straight_drive(10, 10.0));
+        let mut f = fix_at(destination(START, 90.0, 110.0), 11.0);
+        f.accuracy_m = 80.0;
+        assert_eq!(rec.push(f), FixOutcome::Accepted);
+    }
+
+    #[test]
+    fn invalid_config_is_refused_with_a_reason() {
+        let config = RecorderConfig {
+            gap_s: f64::NAN,
+            ..RecorderConfig::default()
+        };
+        let err = TripRecorder::with_config(config).unwrap_err();
+        assert!(err.to_string().contains("gap_s"), "{err}");
+    }
+
+    #[test]
+    fn a_moderate_outlier_is_gated() {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(30, 20.0));
+        // 60 m sideways at 5 m accuracy: reachable in one second, but not by a car going east.
+        let p = destination(destination(START, 90.0, 620.0), 0.0, 60.0);
+        assert_eq!(rec.push(fix_at(p, 31.0)), FixOutcome::Accepted);
+        feed(&mut rec, &straight_drive(60, 20.0)[32..]);
+        let s = rec.summary();
+        assert_eq!(s.fixes_dropped.outlier, 1, "{s:?}");
+        assert!((s.distance_km - 1.2).abs() < 0.01, "{s:?}");
+    }
+
+    #[test]
+    fn the_filter_gate_catches_what_the_spike_check_cannot() {
+        let config = RecorderConfig {
+            spike_sigmas: 0.0,
+            ..RecorderConfig::default()
+        };
+        let mut rec = TripRecorder::with_config(config).expect("valid config");
+        feed(&mut rec, &straight_drive(30, 20.0));
+        let p = destination(destination(START, 90.0, 620.0), 0.0, 60.0);
+        rec.push(fix_at(p, 31.0));
+        feed(&mut rec, &straight_drive(60, 20.0)[32..]);
+        let s = rec.summary();
+        assert_eq!(s.fixes_dropped.outlier, 1, "{s:?}");
+        assert!((s.distance_km - 1.2).abs() < 0.01, "{s:?}");
+    }
+
+    #[test]
+    fn a_bad_first_fix_does_not_start_the_trip_in_the_wrong_place() {
+        let mut rec = TripRecorder::new();
+        let mut drive = straight_drive(60, 10.0);
+        // The first fix 300 m off, claiming 5 m accuracy, as a cold GPS start may.
+        let off = destination(START, 0.0, 300.0);
+        (drive[0].lat, drive[0].lon) = (off.lat, off.lon);
+        feed(&mut rec, &drive);
+        let s = rec.summary();
+        assert_eq!(s.fixes_dropped.outlier, 1, "{s:?}");
+        assert!((s.distance_km - 0.59).abs() < 0.01, "{s:?}");
+    }
+
+    #[test]
+    fn losing_the_track_restarts_instead_of_dropping_forever() {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(10, 10.0));
+        // The car is suddenly reported 2 km north and stays there: after five rejections the
+        // recorder believes it.
+        for i in 11..40 {
+            let p = destination(destination(START, 90.0, 10.0 * i as f64), 0.0, 2_000.0);
+            rec.push(fix_at(p, i as f64));
+        }
+        let s = rec.summary();
+        // Four rejected, the fifth agreeing one restarts the track from the first of them.
+        assert_eq!(s.fixes_dropped.impossible_jump, 4, "{s:?}");
+        assert!((s.estimated_km - 2.0).abs() < 0.02, "{s:?}");
+        // 0.1 km before, 0.28 km after the jump (fixes 11–39).
+        assert!(
+            (s.distance_km - s.estimated_km - 0.38).abs() < 0.02,
+            "{s:?}"
+        );
+    }
+
+    #[test]
+    fn standing_still_with_noise_adds_little() {
+        let mut rec = TripRecorder::new();
+        // A pseudo-random ±4 m wobble around one point for 10 minutes.
+        let mut state = 12345u64;
+        for i in 0..600 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let bearing = (state >> 33) as f64 / (1u64 << 31) as f64 * 360.0;
+            let dist = ((state >> 13) & 0xff) as f64 / 255.0 * 4.0;
+            rec.push(fix_at(destination(START, bearing, dist), i as f64));
+        }
+        let s = rec.summary();
+        assert!(s.distance_km < 0.05, "{s:?}");
+    }
+
+    #[test]
+    fn a_dead_zone_is_bridged_and_flagged() {
+        let mut rec = TripRecorder::new();
+        let drive = straight_drive(400, 20.0);
+        feed(&mut rec, &drive[..=100]);
+        feed(&mut rec, &drive[250..]);
+        let s = rec.summary();
+        // 150 s × 20 m/s = 3 km straight, times the detour factor.
+        let expected_est = 3.0 * RecorderConfig::default().gap_detour_factor;
+        assert!((s.estimated_km - expected_est).abs() < 0.03, "{s:?}");
+        assert!((s.distance_km - (5.0 + expected_est)).abs() < 0.05, "{s:?}");
+        assert!(s.share_estimated > 0.3);
+        assert_eq!(s.quality, QualityGrade::Poor);
+    }
+
+    #[test]
+    fn serde_round_trip_mid_trip_gives_the_same_result() {
+        let drive = straight_drive(600, 17.0);
+        // Some wobble so the filter state is not trivial.
+        let drive: Vec<Fix> = drive
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let p = destination(LatLon::new(f.lat, f.lon), (i * 37 % 360) as f64, 3.0);
+                Fix {
+                    lat: p.lat,
+                    lon: p.lon,
+                    ..*f
+                }
+            })
+            .collect();
+        let mut straight_through = TripRecorder::new();
+        feed(&mut straight_through, &drive);
+
+        let mut first = TripRecorder::new();
+        feed(&mut first, &drive[..333]);
+        let json = serde_json::to_string(&first).expect("serialise");
+        let mut resumed: TripRecorder = serde_json::from_str(&json).expect("deserialise");
+        feed(&mut resumed, &drive[333..]);
+        let (a, b) = (resumed.summary(), straight_through.summary());
+        // serde_json without its `float_roundtrip` feature may parse a float 1 ulp off, so
+        // compare to 1e-9 m rather than bit for bit; everything else must be identical.
+        assert!(
+            (a.distance_km - b.distance_km).abs() < 1e-12,
+            "{a:?} vs {b:?}"
+        );
+        assert_eq!(a.estimated_km, b.estimated_km);
+        assert_eq!(
+            (a.fixes_used, a.fixes_dropped, a.quality),
+            (b.fixes_used, b.fixes_dropped, b.quality)
+        );
+        assert_eq!(a.duration_s, b.duration_s);
+    }
+
+    fn noisy_track(n: usize, seed: u64) -> Vec<Fix> {
+        let mut state = seed | 1;
+        let mut p = START;
+        let mut heading = 45.0;
+        (0..n)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                heading += ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 20.0;
+                p = destination(p, heading, 15.0);
+                let noisy = destination(p, (state >> 20) as f64 % 360.0, (state & 7) as f64);
+                fix_at(noisy, i as f64)
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn distance_is_never_negative_or_nan(
+            raw in proptest::collection::vec(
+                (-100.0f64..100.0, -200.0f64..200.0, -5.0f64..80.0, 0i64..2_000_000, proptest::option::of(-1.0f64..60.0)),
+                0..200,
+            ),
+            poison in proptest::collection::vec(0usize..6, 0..10),
+        ) {
+            let mut rec = TripRecorder::new();
+            for (i, (lat, lon, acc, t, speed)) in raw.into_iter().enumerate() {
+                let mut f = Fix { lat, lon, accuracy_m: acc, time_ms: T0 + t, speed_mps: speed };
+                match poison.get(i % 16) {
+                    Some(0) => f.lat = f64::NAN,
+                    Some(1) => f.lon = f64::NEG_INFINITY,
+                    Some(2) => f.accuracy_m = f64::NAN,
+                    Some(3) => f.time_ms = i64::MIN,
+                    Some(4) => f.time_ms = i64::MAX,
+                    _ => {}
+                }
+                rec.push(f);
+                let s = rec.summary();
+                prop_assert!(s.distance_km.is_finite() && s.distance_km >= 0.0, "{s:?}");
+                prop_assert!(s.estimated_km.is_finite() && s.estimated_km >= 0.0);
+                prop_assert!(s.estimated_km <= s.distance_km + 1e-12);
+                prop_assert!((0.0..=1.0).contains(&s.share_estimated));
+            }
+            // The state stays JSON-safe (no NaN) whatever came in.
+            let json = serde_json::to_string(&rec).expect("serialise");
+            let back: TripRecorder = serde_json::from_str(&json).expect("deserialise");
+            prop_assert_eq!(back.summary().fixes_used, rec.summary().fixes_used);
+        }
+
+        #[test]
+        fn shuffled_fixes_never_inflate_the_distance(
+            seed in any::<u64>(),
+            swaps in proptest::collection::vec((0usize..300, 0usize..300), 0..300),
+        ) {
+            let fixes = noisy_track(300, seed);
+            let mut in_order = TripRecorder::new();
+            feed(&mut in_order, &fixes);
+            let reference = in_order.summary();
+
+            let mut shuffled = fixes.clone();
+            for (a, b) in swaps {
+                shuffled.swap(a, b);
+            }
+            let mut rec = TripRecorder::new();
+            for f in &shuffled {
+                rec.push(*f);
+                let s = rec.summary();
+                prop_assert!(s.distance_km.is_finite() && s.distance_km >= 0.0);
+            }
+            let s = rec.summary();
+            // Out-of-order fixes are dropped, so what is used is an in-order subsequence of
+            // the same track. Its smoothed length can differ a little from the full one, and a
+            // subsequence with holes over `gap_s` is bridged with the detour factor, which
+            // can exceed a nearly straight true path by that factor.
+            let factor = RecorderConfig::default().gap_detour_factor;
+            let limit = reference.distance_km * factor + 0.05;
+            prop_assert!(s.distance_km <= limit, "{} > {} ({:?})", s.distance_km, limit, s);
+            prop_assert_eq!(
+                s.fixes_used + s.fixes_dropped.total(),
+                300
+            );
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! Mileage reimbursement (*milersättning*): what a trip pays the driver, and how much of that is
+//! the tax-free allowance (*skattefri milersättning*) and how much is taxable salary.
+//!
+//! Skatteverket's tax-free allowance for driving one's own car at work is 18.50 kr/mil
+//! (1.85 kr/km) for 2007–2022 and 25 kr/mil (2.50 kr/km) from 2023; no change is known for
+//! 2026, so the latest rate carries on until the table is updated. A service car
+//! (*tjänstebil*) gives the driver no tax-free mileage allowance here: the separate tax-free
+//! fuel allowance for a benefit car (*förmånsbil*, per kr/mil for fuel the driver paid) is
+//! not part of what the team pays and is left out on purpose.
+//!
+//! Money is counted in öre (`i64`) so sums over a year never drift; distances are rounded to
+//! 10 m before multiplying, and each trip is rounded to whole öre on its own so a monthly
+//! statement is exactly the sum of its lines.
+
+use super::MileageError;
+use crate::org::Rates;
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which car the trip was driven in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VehicleKind {
+    /// The driver's own car (*egen bil*).
+    OwnCar,
+    /// A car the employer provides (*tjänstebil*).
+    ServiceCar,
+}
+
+impl From<&crate::trip::Vehicle> for VehicleKind {
+    fn from(v: &crate::trip::Vehicle) -> Self {
+        if v.is_own() {
+            Self::OwnCar
+        } else {
+            Self::ServiceCar
+        }
+    }
+}
+
+/// First year of the table; earlier years had other rates that we have no need for.
+const FIRST_KNOWN_YEAR: i32 = 2007;
+
+/// Skatteverket's tax-free allowance for an own car, öre per km, for `year`.
+pub fn tax_free_own_car_ore_per_km(year: i32) -> Result<i64, MileageError> {
+    match year {
+        y if y < FIRST_KNOWN_YEAR => Err(MileageError::UnknownYear {
+            year,
+            first_known: FIRST_KNOWN_YEAR,
+        }),
+        // 18.50 kr/mil.
+        ..=2022 => Ok(185),
+        // 25 kr/mil from 2023 (and 2024, 2025, 2026 unchanged).
+        _ => Ok(250),
+    }
+}
+
+/// Tax-free allowance per km for a trip in `vehicle` during `year`, öre.
+pub fn tax_free_ore_per_km(year: i32, vehicle: VehicleKind) -> Result<i64, MileageError> {
+    match vehicle {
+        VehicleKind::OwnCar => tax_free_own_car_ore_per_km(year),
+        VehicleKind::ServiceCar => {
+            // Still check the year so both kinds reject the same dates.
+            tax_free_own_car_ore_per_km(year)?;
+            Ok(0)
+        }
+    }
+}
+
+/// What one trip pays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reimbursement {
+    /// The distance paid for, in units of 10 m (hundredths of a km).
+    pub centi_km: i64,
+    /// The organisation's rate for this vehicle, öre per km.
+    pub rate_ore_per_km: i64,
+    /// The tax-free allowance for this vehicle and year, öre per km.
+    pub tax_free_rate_ore_per_km: i64,
+    pub amount_ore: i64,
+    /// `min(rate, tax-free rate) × km`.
+    pub tax_free_ore: i64,
+    /// `amount − tax-free`.
+    pub taxable_ore: i64,
+}
+
+impl Reimbursement {
+    pub fn km(&self) -> f64 {
+        self.centi_km as f64 / 100.0
+    }
+}
+
+fn rate_for(rates: &Rates, vehicle: VehicleKind) -> Result<i64, MileageError> {
+    let rate = match vehicle {
+        VehicleKind::OwnCar => rates.own_car_ore_per_km,
+        VehicleKind::ServiceCar => rates.service_car_ore_per_km,
+    };
+    if (0..=10_000).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(MileageError::InvalidRate)
+    }
+}
+
+fn centi_km(km: f64) -> Result<i64, MileageError> {
+    if km.is_finite() && (0.0..=10_000.0).contains(&km) {
+        // In range by the check above, so the cast cannot saturate.
+        Ok((km * 100.0).round() as i64)
+    } else {
+        Err(MileageError::InvalidDistance)
+    }
+}
+
+/// `centi_km × öre/km / 100`, rounded half up to whole öre.
+fn ore(centi_km: i64, ore_per_km: i64) -> i64 {
+    (centi_km * ore_per_km + 50).div_euclid(100)
+}
+
+/// What a trip of `km` in `vehicle` on `date` pays under the organisation's `rates`.
+pub fn reimburse(
+    rates: &Rates,
+    vehicle: VehicleKind,
+    date: NaiveDate,
+    km: f64,
+) -> Result<Reimbursement, MileageError> {
+    let rate = rate_for(rates, vehicle)?;
+    let tax_free_rate = tax_free_ore_per_km(date.year(), vehicle)?;
+    let centi_km = centi_km(km)?;
+    let amount_ore = ore(centi_km, rate);
+    let tax_free_ore = ore(centi_km, rate.min(tax_free_rate));
+    Ok(Reimbursement {
+        centi_km,
+        rate_ore_per_km: rate,
+        tax_free_rate_ore_per_km: tax_free_rate,
+        amount_ore,
+        tax_free_ore,
+        taxable_ore: amount_ore - tax_free_ore,
+    })
+}
+
+/// A trip as reimbursement sees it. `K` is whatever identifies the driver (a staff id, a
+/// username).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrivenTrip<K> {
+    pub driver: K,
+    pub date: NaiveDate,
+    pub vehicle: VehicleKind,
+    pub km: f64,
+}
+
+/// One driver's month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthlyTotal<K> {
+    pub driver: K,
+    pub year: i32,
+    /// 1–12.
+    pub month: u32,
+    pub trips: u32,
+    pub centi_km: i64,
+    pub amount_ore: i64,
+    pub tax_free_ore: i64,
+    pub taxable_ore: i64,
+}
+
+/// Totals per driver and calendar month, sorted by driver, then month. The first invalid trip
+/// stops the calculation: a statement with a silently missing trip would be worse.
+pub fn monthly_totals<K: Ord + Clone>(
+    trips: &[DrivenTrip<K>],
+    rates: &Rates,
+) -> Result<Vec<MonthlyTotal<K>>, MileageError> {
+    let mut months: BTreeMap<(K, i32, u32), MonthlyTotal<K>> = BTreeMap::new();
+    for trip in trips {
+        let r = reimburse(rates, trip.vehicle, trip.date, trip.km)?;
+        let (year, month) = (trip.date.year(), trip.date.month());
+        let total = months
+            .entry((trip.driver.clone(), year, month))
+            .or_insert_with(|| MonthlyTotal {
+                driver: trip.driver.clone(),
+                year,
+                month,
+                trips: 0,
+                centi_km: 0,
+                amount_ore: 0,
+                tax_free_ore: 0,
+                taxable_ore: 0,
+            });
+        total.trips += 1;
+        total.centi_km += r.centi_km;
+        total.amount_ore += r.amount_ore;
+        total.tax_free_ore += r.tax_free_ore;
+        total.taxable_ore += r.taxable_ore;
+    }
+    Ok(months.into_values().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+    }
+
+    /// 30.50 kr/mil own car (a common agreement), 0 for service cars.
+    const RATES: Rates = Rates {
+        own_car_ore_per_km: 305,
+        service_car_ore_per_km: 0,
+    };
+
+    #[test]
+    fn tax_free_table_by_year() {
+        assert_eq!(tax_free_own_car_ore_per_km(2022), Ok(185));
+        assert_eq!(tax_free_own_car_ore_per_km(2007), Ok(185));
+        for y in 2023..=2026 {
+            assert_eq!(tax_free_own_car_ore_per_km(y), Ok(250));
+        }
+        assert_eq!(tax_free_ore_per_km(2025, VehicleKind::ServiceCar), Ok(0));
+        let err = tax_free_own_car_ore_per_km(2006).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no tax-free mileage allowance is known for 2006; the table starts in 2007"
+        );
+    }
+
+    #[test]
+    fn kalix_to_morjarv_and_back_in_own_car_2025() {
+        // 2 × 40 km at 3.05 kr/km = 244.00 kr; tax-free 80 × 2.50 = 200.00 kr; taxable 44.00 kr.
+        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2025, 3, 14), 80.0).unwrap();
+        assert_eq!(r.centi_km, 8_000);
+        assert_eq!(r.amount_ore, 24_400);
+        assert_eq!(r.tax_free_ore, 20_000);
+        assert_eq!(r.taxable_ore, 4_400);
+    }
+
+    #[test]
+    fn same_trip_in_2022_has_the_old_allowance() {
+        // 80 km × 1.85 = 148.00 kr tax-free; 244.00 − 148.00 = 96.00 kr taxable.
+        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2022, 12, 31), 80.0).unwrap();
+        assert_eq!(
+            (r.amount_ore, r.tax_free_ore, r.taxable_ore),
+            (24_400, 14_800, 9_600)
+        );
+    }
+
+    #[test]
+    fn fractional_km_round_to_whole_ore() {
+        // 23.456 km → 23.46 km; × 3.05 = 71.553 kr → 71.55 kr; × 2.50 = 58.65 kr.
+        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2024, 6, 1), 23.456).unwrap();
+        assert_eq!(r.centi_km, 2_346);
+        assert_eq!(r.amount_ore, 7_155);
+        assert_eq!(r.tax_free_ore, 5_865);
+        assert_eq!(r.taxable_ore, 1_290);
+        // 0.01 km × 2.50 kr = 2.5 öre → rounds half up to 3.
+        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2024, 6, 1), 0.01).unwrap();
+        assert_eq!((r.amount_ore, r.tax_free_ore, r.taxable_ore), (3, 3, 0));
+    }
+
+    #[test]
+    fn rate_below_the_allowance_is_all_tax_free() {
+        let low = Rates {
+            own_car_ore_per_km: 200,
+            service_car_ore_per_km: 0,
+        };
+        // 50 km × 2.00 = 100.00 kr, all of it under the 2.50 kr allowance.
+        let r = reimburse(&low, VehicleKind::OwnCar, date(2025, 1, 2), 50.0).unwrap();
+        assert_eq!(
+            (r.amount_ore, r.tax_free_ore, r.taxable_ore),
+            (10_000, 10_000, 0)
+        );
+    }
+
+    #[test]
+    fn service_car_pay_is_all_taxable() {
+        let rates = Rates {
+            own_car_ore_per_km: 305,
+            service_car_ore_per_km: 50,
+        };
+        // 40 km × 0.50 kr = 20.00 kr, nothing tax-free.
+        let r = reimburse(&rates, VehicleKind::ServiceCar, date(2025, 1, 2), 40.0).unwrap();
+        assert_eq!(
+            (r.amount_ore, r.tax_free_ore, r.taxable_ore),
+            (2_000, 0, 2_000)
+        );
+    }
+
+    #[test]
+    fn invalid_inputs_are_refused() {
+        let d = date(2025, 1, 1);
+        for km in [f64::NAN, -1.0, f64::INFINITY, 10_000.5] {
+            assert_eq!(
+                reimburse(&RATES, VehicleKind::OwnCar, d, km),
+                Err(MileageError::InvalidDistance)
+            );
+        }
+        let bad = Rates {
+            own_car_ore_per_km: -1,
+            service_car_ore_per_km: 0,
+        };
+        assert_eq!(
+            reimburse(&bad, VehicleKind::OwnCar, d, 1.0),
+            Err(MileageError::InvalidRate)
+        );
+    }
+
+    #[test]
+    fn monthly_totals_per_driver_and_month() {
+        let trips = vec![
+            DrivenTrip {
+                driver: "anna",
+                date: date(2025, 1, 7),
+                vehicle: VehicleKind::OwnCar,
+                km: 25.0,
+            },
+            DrivenTrip {
+                driver: "bo",
+                date: date(2025, 1, 8),
+                vehicle: VehicleKind::OwnCar,
+                km: 50.0,
+            },
+            DrivenTrip {
+                driver: "anna",
+                date: date(2025, 1, 20),
+                vehicle: VehicleKind::ServiceCar,
+                km: 40.0,
+            },
+            DrivenTrip {
+                driver: "anna",
+                date: date(2025, 2, 3),
+                vehicle: VehicleKind::OwnCar,
+                km: 12.34,
+            },
+            DrivenTrip {
+                driver: "anna",
+                date: date(2025, 1, 31),
+                vehicle: VehicleKind::OwnCar,
+                km: 25.0,
+            },
+        ];
+        let totals = monthly_totals(&trips, &RATES).unwrap();
+        assert_eq!(totals.len(), 3);
+        // Anna, January: 25 + 25 km own car (152.50 kr, 125.00 tax-free) + 40 km service car
+        // at 0 kr.
+        let jan = &totals[0];
+        assert_eq!(
+            (jan.driver, jan.year, jan.month, jan.trips),
+            ("anna", 2025, 1, 3)
+        );
+        assert_eq!(jan.centi_km, 9_000);
+        assert_eq!(
+            (jan.amount_ore, jan.tax_free_ore, jan.taxable_ore),
+            (15_250, 12_500, 2_750)
+        );
+        // Anna, February: 12.34 km × 3.05 = 37.637 → 37.64 kr; × 2.50 = 30.85 kr.
+        let feb = &totals[1];
+        assert_eq!(
+            (feb.month, feb.amount_ore, feb.tax_free_ore, feb.taxable_ore),
+            (2, 3_764, 3_085, 679)
+        );
+        // Bo, January: 50 km → 152.50 kr, 125.00 tax-free.
+        let bo = &totals[2];
+        assert_eq!(
+            (bo.driver, bo.amount_ore, bo.tax_free_ore, bo.taxable_ore),
+            ("bo", 15_250, 12_500, 2_750)
+        );
+    }
+}
