@@ -1,0 +1,4 @@
+//! Test support for Uppsök's end-to-end tests: helpers that the integration tests under `tests/`
+//! and the tools under `src/bin/` share, such as the fault-injecting proxy.
+
+pub mod proxy;
