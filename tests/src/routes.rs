@@ -256,7 +256,7 @@ pub fn observe(route: &Route, obs: &Observation) -> Observed {
     let end = route.samples.last().map_or(0, |s| s.t_s);
     // Dead zones, spread over the middle of the drive, never overlapping.
     let mut gaps: Vec<(u32, u32)> = Vec::new();
-    if obs.gaps > 0 && end > 600 {
+    if obs.gaps > 0 && end > 300 {
         let slot = (end - 240) / obs.gaps;
         for g in 0..obs.gaps {
             let len = rng

@@ -36,8 +36,8 @@ struct Case {
     gaps: bool,
 }
 
-fn bridged_truth_m(route: &Route, fixes: &[Fix]) -> f64 {
-    let gap_ms = (RecorderConfig::default().gap_s * 1000.0) as i64;
+fn bridged_truth_m(route: &Route, fixes: &[Fix], gap_s: f64) -> f64 {
+    let gap_ms = (gap_s * 1000.0) as i64;
     fixes
         .windows(2)
         .filter(|w| w[1].time_ms - w[0].time_ms > gap_ms)
@@ -135,7 +135,7 @@ fn build_cases(routes: &[Route], offset: u64) -> Vec<Case> {
                     with_speed: false,
                 };
                 let o = observe(route, &obs);
-                let gap_truth_m = bridged_truth_m(route, &o.fixes);
+                let gap_truth_m = bridged_truth_m(route, &o.fixes, RecorderConfig::default().gap_s);
                 cases.push(Case {
                     name: format!(
                         "r{} {:>2.0}km {}s σ5 +bias {} gap{} {:>3}s",
@@ -179,8 +179,9 @@ fn score(config: RecorderConfig, routes: &[Route], cases: &[Case]) -> Score {
         } else {
             no_gap.push(e)
         }
-        if c.gap_truth_m > 0.0 {
-            bridge.push(pct(s.estimated_km, c.gap_truth_m / 1000.0));
+        let truth_m = bridged_truth_m(&routes[c.route], &c.fixes, config.gap_s);
+        if c.gaps && truth_m > 0.0 {
+            bridge.push(pct(s.estimated_km, truth_m / 1000.0));
         }
     }
     Score {
@@ -436,6 +437,22 @@ fn main() {
                     ..d
                 },
             ));
+        }
+        for g in [15.0, 20.0, 30.0, 45.0] {
+            alts.push((
+                format!("dead zone from {g} s"),
+                RecorderConfig { gap_s: g, ..d },
+            ));
+            for m in [1.3, 1.5] {
+                alts.push((
+                    format!("dead zone from {g} s, speed × time ≤ {m} × line"),
+                    RecorderConfig {
+                        gap_s: g,
+                        gap_max_factor: m,
+                        ..d
+                    },
+                ));
+            }
         }
         for m in [1.2, 1.3, 1.5, 2.0] {
             alts.push((
