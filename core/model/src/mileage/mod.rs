@@ -19,8 +19,12 @@ pub use recorder::{
     DropCounts, DropReason, Fix, FixOutcome, QualityGrade, RecorderConfig, Smoothing, TripRecorder,
     TripSummary,
 };
-pub use reimbursement::{MonthlyTotal, Reimbursement, VehicleKind};
-pub use suggest::{DEFAULT_DETOUR_FACTOR, Suggestion, SuggestionBasis};
+pub use reimbursement::{
+    DrivenTrip, MonthlyTotal, Reimbursement, VehicleKind, monthly_totals, reimburse,
+};
+pub use suggest::{
+    DEFAULT_DETOUR_FACTOR, PastTrip, PlaceRef, Suggestion, SuggestionBasis, suggest,
+};
 
 /// Where a trip's distance came from; defined with the trip (DESIGN.md §3).
 pub use crate::trip::DistanceSource;

@@ -987,6 +987,19 @@ mod tests {
     }
 
     #[test]
+    fn summary_maps_to_the_saved_trip_quality() {
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &straight_drive(100, 10.0));
+        rec.push(Fix {
+            lat: f64::NAN,
+            ..fix_at(START, 101.0)
+        });
+        let q = rec.summary().gps_quality();
+        assert_eq!((q.fixes_used, q.fixes_dropped), (101, 1));
+        assert_eq!(q.share_estimated, 0.0);
+    }
+
+    #[test]
     fn empty_and_single_fix_trips_have_no_data() {
         let rec = TripRecorder::new();
         assert_eq!(rec.summary().quality, QualityGrade::NoData);

@@ -269,6 +269,16 @@ mod tests {
     }
 
     #[test]
+    fn vehicle_kind_follows_the_trip_vehicle() {
+        use crate::trip::Vehicle;
+        assert_eq!(VehicleKind::from(&Vehicle::Own), VehicleKind::OwnCar);
+        let service = Vehicle::Service {
+            registration: "ABC123".into(),
+        };
+        assert_eq!(VehicleKind::from(&service), VehicleKind::ServiceCar);
+    }
+
+    #[test]
     fn service_car_pay_is_all_taxable() {
         let rates = Rates {
             own_car_ore_per_km: 305,
