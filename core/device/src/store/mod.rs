@@ -1,0 +1,708 @@
+//! The encrypted store on the phone (DESIGN.md §4): SQLite through rusqlite, every sensitive
+//! value sealed with the data key, and an outbox written in the same transaction as each change.
+//!
+//! [`Store`] is the handle the app (and the FFI layer, and `uppsok field`) holds: `Send + Sync`,
+//! one connection behind a mutex, because a phone does one thing at a time and SQLite serialises
+//! writers anyway. Reads are methods on the store; writes go through [`Store::write`], which
+//! hands a [`Writer`] over one immediate transaction, so sync can apply a pulled batch and move
+//! its cursor atomically. The `save_*` / `delete_*` methods on `Store` are one-write shortcuts.
+//!
+//! Durability: WAL with `synchronous = FULL`, so when a write call returns, its transaction is
+//! on disk (fsynced) and survives the app being killed or the battery dying. `temp_store =
+//! MEMORY` keeps SQLite's temporary tables and sort files off the disk.
+
+mod meta;
+mod outbox;
+mod records;
+mod schema;
+
+#[cfg(test)]
+mod tests;
+
+pub use meta::Profile;
+pub use outbox::{OutboxEntry, Rejection};
+pub use schema::SCHEMA_VERSION;
+
+use crate::crypto::{self, BlindIndex, Cipher, KeyProvider, KeySlot};
+use crate::error::{DeviceError, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{
+    Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use uppsok_model::{
+    ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Place, PlaceId, Record, Trip,
+    TripId, ValidationError, Visit, VisitId,
+};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+/// The keys of an open store: the data cipher and the blind index, both derived from the DEK.
+pub(crate) struct Keys {
+    pub(crate) cipher: Cipher,
+    pub(crate) blind: BlindIndex,
+}
+
+struct State {
+    conn: Connection,
+    clock: HlcClock,
+}
+
+/// An open, unlocked store.
+pub struct Store {
+    path: PathBuf,
+    keys: Keys,
+    state: Mutex<State>,
+}
+
+/// Which visits to list. `from` is inclusive, `before` exclusive; both optional.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisitFilter {
+    pub client: Option<ClientId>,
+    pub from: Option<DateTime<Utc>>,
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// Which trips to list, by start: `from` inclusive, `before` exclusive.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TripFilter {
+    pub from: Option<DateTime<Utc>>,
+    pub before: Option<DateTime<Utc>>,
+}
+
+/// Counts for a status screen ("N changes waiting").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreStatus {
+    pub clients: u64,
+    pub visits: u64,
+    pub trips: u64,
+    pub places: u64,
+    /// Changes waiting to be sent.
+    pub outbox_pending: u64,
+    /// Changes the server refused, kept with their reason.
+    pub outbox_rejected: u64,
+    pub schema_version: u32,
+}
+
+/// What [`Writer::apply_remote`] did with a pulled record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteOutcome {
+    Applied,
+    /// The record has local changes still waiting to be sent; the local version stays until the
+    /// server has seen them (its reply will bring the merged result).
+    KeptLocal,
+}
+
+const DB_FILE_SUFFIXES: [&str; 3] = ["", "-wal", "-shm"];
+
+fn open_connection(path: &Path, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(DeviceError::Storage(rusqlite::Error::InvalidQuery));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn read_slot(conn: &Connection) -> Result<Option<KeySlot>> {
+    Ok(conn
+        .query_row(
+            "SELECT salt, wrapped_dek, canary FROM key WHERE id = 1",
+            [],
+            |r| {
+                Ok(KeySlot {
+                    salt: r.get(0)?,
+                    wrapped_dek: r.get(1)?,
+                    canary: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+fn keys_from(dek: &crypto::Dek) -> Result<Keys> {
+    Ok(Keys {
+        cipher: Cipher::new(dek.as_bytes())?,
+        blind: BlindIndex::new(dek),
+    })
+}
+
+/// The clock resumes after the newest stamp it ever handed out or saw.
+fn resume_clock(conn: &Connection) -> Result<HlcClock> {
+    let node: u32 = meta::get(conn, meta::NODE)?
+        .and_then(|s| s.parse().ok())
+        .ok_or(DeviceError::Undecodable {
+            what: "device profile",
+        })?;
+    let saved: Option<Hlc> = meta::get(conn, meta::HLC_LAST)?.and_then(|s| s.parse().ok());
+    let last = saved
+        .max(outbox::last_hlc(conn)?)
+        .unwrap_or(Hlc { node, ..Hlc::ZERO });
+    Ok(HlcClock::resume(node, last))
+}
+
+fn random_u32() -> Result<u32> {
+    use ring::rand::SecureRandom;
+    let mut b = [0u8; 4];
+    ring::rand::SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| DeviceError::Crypto("the system random generator failed"))?;
+    Ok(u32::from_le_bytes(b))
+}
+
+impl Store {
+    /// Create a new store at `path` (a file; its directory must exist) with a fresh data key
+    /// wrapped by `provider`'s key.
+    pub fn create(
+        path: impl AsRef<Path>,
+        provider: &dyn KeyProvider,
+        profile: &Profile,
+    ) -> Result<Store> {
+        let path = path.as_ref();
+        let mut conn = open_connection(path, true)?;
+        // An empty file (or one left by an interrupted create) is fair game; a store is not.
+        if schema::user_version(&conn)? > 0 && read_slot(&conn)?.is_some() {
+            return Err(DeviceError::AlreadyExists);
+        }
+        schema::migrate(&mut conn)?;
+        let (dek, slot) = crypto::new_slot(provider)?;
+        let node = random_u32()?;
+        {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if read_slot(&tx)?.is_some() {
+                return Err(DeviceError::AlreadyExists);
+            }
+            tx.execute(
+                "INSERT INTO key (id, salt, wrapped_dek, canary) VALUES (1, ?1, ?2, ?3)",
+                params![slot.salt, slot.wrapped_dek, slot.canary],
+            )?;
+            meta::set(&tx, meta::NODE, &node.to_string())?;
+            meta::set_profile(&tx, profile)?;
+            tx.commit()?;
+        }
+        Ok(Store {
+            path: path.to_owned(),
+            keys: keys_from(&dek)?,
+            state: Mutex::new(State {
+                conn,
+                clock: HlcClock::new(node),
+            }),
+        })
+    }
+
+    /// Open and unlock the store at `path`, upgrading its schema if it is older.
+    ///
+    /// Errors: [`DeviceError::NoStore`] if there is none, [`DeviceError::WrongKey`] if the
+    /// provider's key does not fit, [`DeviceError::NewerSchema`] if a newer app wrote it,
+    /// [`DeviceError::Tampered`] if the key slot was damaged.
+    pub fn open(path: impl AsRef<Path>, provider: &dyn KeyProvider) -> Result<Store> {
+        let path = path.as_ref();
+        if !Self::exists(path) {
+            return Err(DeviceError::NoStore);
+        }
+        let mut conn = open_connection(path, false)?;
+        let found = schema::user_version(&conn)?;
+        if found == 0 {
+            return Err(DeviceError::NoStore);
+        }
+        // Unlock before upgrading: a wrong passphrase must not change the file.
+        let slot = read_slot(&conn)?.ok_or(DeviceError::NoStore)?;
+        let dek = crypto::open_slot(provider, &slot)?;
+        schema::migrate(&mut conn)?;
+        let clock = resume_clock(&conn)?;
+        Ok(Store {
+            path: path.to_owned(),
+            keys: keys_from(&dek)?,
+            state: Mutex::new(State { conn, clock }),
+        })
+    }
+
+    /// Whether a store exists at `path` (without unlocking it).
+    pub fn exists(path: impl AsRef<Path>) -> bool {
+        std::fs::metadata(path.as_ref()).is_ok_and(|m| m.len() > 0)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock dropped its Transaction, which rolled back; the
+        // connection and clock are still consistent, so the store stays usable.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection, &Keys) -> Result<T>) -> Result<T> {
+        let st = self.lock();
+        f(&st.conn, &self.keys)
+    }
+
+    /// Run `f` in one immediate transaction; it commits (durably) when `f` returns `Ok`, and
+    /// nothing is written when it returns `Err`.
+    pub fn write<T>(&self, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
+        let mut st = self.lock();
+        let State { conn, clock } = &mut *st;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut w = Writer {
+            tx: &tx,
+            keys: &self.keys,
+            clock,
+            now: Utc::now(),
+            persist_clock: false,
+        };
+        let out = f(&mut w)?;
+        if w.persist_clock {
+            meta::set(&tx, meta::HLC_LAST, &w.clock.last().to_string())?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    // ----- profile and small state -----
+
+    pub fn profile(&self) -> Result<Profile> {
+        self.read(|c, _| meta::profile(c))
+    }
+
+    pub fn set_profile(&self, profile: &Profile) -> Result<()> {
+        self.write(|w| w.set_profile(profile))
+    }
+
+    /// The server's sequence number up to which this device has pulled.
+    pub fn pull_cursor(&self) -> Result<Option<u64>> {
+        self.read(|c, _| Ok(meta::get(c, meta::PULL_CURSOR)?.and_then(|s| s.parse().ok())))
+    }
+
+    /// Store `bytes` sealed under `name` (e.g. the trip recorder's state).
+    pub fn put_sealed_blob(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.write(|w| w.put_sealed_blob(name, bytes))
+    }
+
+    pub fn get_sealed_blob(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        self.read(|c, k| meta::get_blob(c, k, name))
+    }
+
+    pub fn delete_sealed_blob(&self, name: &str) -> Result<bool> {
+        self.write(|w| w.delete_sealed_blob(name))
+    }
+
+    /// The device token the server issued at enrolment (sealed at rest).
+    pub fn device_token(&self) -> Result<Option<Zeroizing<String>>> {
+        let Some(b) = self.get_sealed_blob(DEVICE_TOKEN)? else {
+            return Ok(None);
+        };
+        let s = std::str::from_utf8(&b).map_err(|_| DeviceError::Undecodable {
+            what: "device token",
+        })?;
+        Ok(Some(Zeroizing::new(s.to_owned())))
+    }
+
+    pub fn set_device_token(&self, token: Option<&str>) -> Result<()> {
+        self.write(|w| match token {
+            Some(t) => w.put_sealed_blob(DEVICE_TOKEN, t.as_bytes()),
+            None => w.delete_sealed_blob(DEVICE_TOKEN).map(|_| ()),
+        })
+    }
+
+    // ----- records: shortcuts for one write -----
+
+    pub fn save_client(&self, c: &Client) -> Result<ChangeId> {
+        self.write(|w| w.save_client(c))
+    }
+    pub fn save_visit(&self, v: &Visit) -> Result<ChangeId> {
+        self.write(|w| w.save_visit(v))
+    }
+    pub fn save_trip(&self, t: &Trip) -> Result<ChangeId> {
+        self.write(|w| w.save_trip(t))
+    }
+    pub fn save_place(&self, p: &Place) -> Result<ChangeId> {
+        self.write(|w| w.save_place(p))
+    }
+    pub fn delete_visit(&self, id: VisitId) -> Result<ChangeId> {
+        self.write(|w| w.delete(Entity::Visit, id.0))
+    }
+    pub fn delete_trip(&self, id: TripId) -> Result<ChangeId> {
+        self.write(|w| w.delete(Entity::Trip, id.0))
+    }
+    pub fn delete_place(&self, id: PlaceId) -> Result<ChangeId> {
+        self.write(|w| w.delete(Entity::Place, id.0))
+    }
+
+    // ----- records: reads -----
+
+    pub fn client(&self, id: ClientId) -> Result<Client> {
+        match self.read(|c, k| records::get(c, k, Entity::Client, id.0))? {
+            Some(Record::Client(c)) => Ok(c),
+            _ => Err(DeviceError::NotFound { what: "client" }),
+        }
+    }
+
+    /// Find a client by code through the blind index.
+    pub fn client_by_code(&self, code: &ClientCode) -> Result<Option<Client>> {
+        Ok(self
+            .read(|c, k| records::clients_by_code(c, k, code))?
+            .into_iter()
+            .next())
+    }
+
+    /// All clients, by code.
+    pub fn clients(&self) -> Result<Vec<Client>> {
+        let mut out: Vec<Client> = self
+            .read(|c, k| records::query(c, k, Entity::Client, "SELECT id, body FROM client", []))?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Client(c) => Some(c),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(out)
+    }
+
+    pub fn visit(&self, id: VisitId) -> Result<Visit> {
+        match self.read(|c, k| records::get(c, k, Entity::Visit, id.0))? {
+            Some(Record::Visit(v)) => Ok(v),
+            _ => Err(DeviceError::NotFound { what: "visit" }),
+        }
+    }
+
+    /// Visits by start time (then id), filtered by client and a time range; both use an index.
+    pub fn visits(&self, f: &VisitFilter) -> Result<Vec<Visit>> {
+        let from = f.from.map_or(i64::MIN, |t| t.timestamp_millis());
+        let before = f.before.map_or(i64::MAX, |t| t.timestamp_millis());
+        let rows = self.read(|c, k| match f.client {
+            Some(client) => records::query(
+                c,
+                k,
+                Entity::Visit,
+                "SELECT id, body FROM visit WHERE client = ?1 AND start >= ?2 AND start < ?3
+                 ORDER BY start, id",
+                params![records::client_id_bytes(client).as_slice(), from, before],
+            ),
+            None => records::query(
+                c,
+                k,
+                Entity::Visit,
+                "SELECT id, body FROM visit WHERE start >= ?1 AND start < ?2 ORDER BY start, id",
+                params![from, before],
+            ),
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Visit(v) => Some(v),
+                _ => None,
+            })
+            .collect())
+    }
+
+    pub fn trip(&self, id: TripId) -> Result<Trip> {
+        match self.read(|c, k| records::get(c, k, Entity::Trip, id.0))? {
+            Some(Record::Trip(t)) => Ok(t),
+            _ => Err(DeviceError::NotFound { what: "trip" }),
+        }
+    }
+
+    /// Trips by start time.
+    pub fn trips(&self, f: &TripFilter) -> Result<Vec<Trip>> {
+        let from = f.from.map_or(i64::MIN, |t| t.timestamp_millis());
+        let before = f.before.map_or(i64::MAX, |t| t.timestamp_millis());
+        let rows = self.read(|c, k| {
+            records::query(
+                c,
+                k,
+                Entity::Trip,
+                "SELECT id, body FROM trip WHERE start >= ?1 AND start < ?2 ORDER BY start, id",
+                params![from, before],
+            )
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Trip(t) => Some(t),
+                _ => None,
+            })
+            .collect())
+    }
+
+    pub fn place(&self, id: PlaceId) -> Result<Place> {
+        match self.read(|c, k| records::get(c, k, Entity::Place, id.0))? {
+            Some(Record::Place(p)) => Ok(p),
+            _ => Err(DeviceError::NotFound { what: "place" }),
+        }
+    }
+
+    /// All places, by name.
+    pub fn places(&self) -> Result<Vec<Place>> {
+        let mut out: Vec<Place> = self
+            .read(|c, k| records::query(c, k, Entity::Place, "SELECT id, body FROM place", []))?
+            .into_iter()
+            .filter_map(|r| match r {
+                Record::Place(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Any record by entity and id (`None` if absent).
+    pub fn record(&self, entity: Entity, id: Uuid) -> Result<Option<Record>> {
+        self.read(|c, k| records::get(c, k, entity, id))
+    }
+
+    pub fn status(&self) -> Result<StoreStatus> {
+        self.read(|c, _| {
+            let (pending, rejected) = outbox::counts(c)?;
+            Ok(StoreStatus {
+                clients: records::count(c, Entity::Client)?,
+                visits: records::count(c, Entity::Visit)?,
+                trips: records::count(c, Entity::Trip)?,
+                places: records::count(c, Entity::Place)?,
+                outbox_pending: pending,
+                outbox_rejected: rejected,
+                schema_version: schema::user_version(c)?,
+            })
+        })
+    }
+
+    // ----- outbox, for sync -----
+
+    /// The oldest `limit` changes waiting to be sent, in the order they were made.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<OutboxEntry>> {
+        self.read(|c, k| outbox::batch(c, k, limit))
+    }
+
+    /// Changes the server refused, with its reasons.
+    pub fn rejected_changes(&self) -> Result<Vec<OutboxEntry>> {
+        self.read(outbox::rejected)
+    }
+
+    /// Forget changes the server acknowledged (applied or duplicate); how many were found.
+    pub fn ack(&self, ids: &[ChangeId]) -> Result<usize> {
+        self.write(|w| w.ack(ids))
+    }
+
+    /// Keep a refused change with the server's reason; it no longer appears in batches.
+    pub fn mark_rejected(&self, id: ChangeId, code: &str, reason: &str) -> Result<()> {
+        self.write(|w| w.mark_rejected(id, code, reason))
+    }
+
+    /// Local changes of a record still waiting to be sent.
+    pub fn pending_for(&self, record_id: Uuid) -> Result<usize> {
+        self.read(|c, _| outbox::pending_for(c, record_id))
+    }
+
+    /// Apply one pulled record (see [`Writer::apply_remote`]).
+    pub fn apply_remote(&self, record: &Record, hlc: Hlc, deleted: bool) -> Result<RemoteOutcome> {
+        self.write(|w| w.apply_remote(record, hlc, deleted))
+    }
+
+    /// The newest clock stamp this device made or saw.
+    pub fn last_hlc(&self) -> Hlc {
+        self.lock().clock.last()
+    }
+
+    /// `PRAGMA integrity_check`; `Ok(())` when SQLite finds the file sound.
+    pub fn check_integrity(&self) -> Result<()> {
+        let r: String =
+            self.read(|c, _| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))?;
+        if r == "ok" {
+            Ok(())
+        } else {
+            Err(DeviceError::Tampered {
+                what: "database file",
+            })
+        }
+    }
+
+    /// Remote wipe / sign-out: destroy the wrapped data key first (crypto-shredding: whatever
+    /// remains on flash afterwards cannot be opened), then delete the files.
+    pub fn wipe(self) -> Result<()> {
+        let Store { path, state, .. } = self;
+        let st = state.into_inner().unwrap_or_else(PoisonError::into_inner);
+        shred_key(&st.conn)?;
+        drop(st);
+        remove_files(&path)
+    }
+
+    /// Wipe the store at `path` without its key (a forgotten passphrase, a revoked phone that
+    /// cannot unlock): same order as [`Store::wipe`].
+    pub fn wipe_at(path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        if path.exists() {
+            let conn = open_connection(path, false)?;
+            if schema::user_version(&conn)? > 0 {
+                shred_key(&conn)?;
+            }
+        }
+        remove_files(path)
+    }
+}
+
+const DEVICE_TOKEN: &str = "device_token";
+
+/// Overwrite the key slot in place, delete it, and checkpoint so no copy stays in the WAL.
+fn shred_key(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.execute_batch(
+        "BEGIN IMMEDIATE;
+         UPDATE key SET salt = zeroblob(length(salt)), wrapped_dek = zeroblob(length(wrapped_dek)),
+                        canary = zeroblob(length(canary));
+         DELETE FROM key;
+         COMMIT;",
+    )?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+fn remove_files(path: &Path) -> Result<()> {
+    for suffix in DB_FILE_SUFFIXES {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        match std::fs::remove_file(PathBuf::from(p)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// One write transaction (see [`Store::write`]). Every change of a record also queues an outbox
+/// entry; remote records and bookkeeping do not.
+pub struct Writer<'a> {
+    tx: &'a Transaction<'a>,
+    keys: &'a Keys,
+    clock: &'a mut HlcClock,
+    now: DateTime<Utc>,
+    persist_clock: bool,
+}
+
+impl Writer<'_> {
+    /// The open transaction, for callers that need to compose their own statements.
+    pub fn transaction(&self) -> &Transaction<'_> {
+        self.tx
+    }
+
+    fn tick(&mut self) -> Hlc {
+        self.clock.tick(self.now.timestamp_millis())
+    }
+
+    /// Seal the record into its row and the outbox, serialising it once.
+    fn put_local(&mut self, record: &Record) -> Result<ChangeId> {
+        let hlc = self.tick();
+        let json = records::encode(record)?;
+        records::put(self.tx, self.keys, record, &json, hlc)?;
+        outbox::push(self.tx, self.keys, record, &json, hlc, false)
+    }
+
+    /// Insert or update a client, checked against the team's code pattern; the code must be
+    /// unique on the device.
+    pub fn save_client(&mut self, c: &Client) -> Result<ChangeId> {
+        let profile = meta::profile(self.tx)?;
+        c.validate(&profile.code_pattern)?;
+        if records::clients_by_code(self.tx, self.keys, &c.code)?
+            .iter()
+            .any(|other| other.id != c.id)
+        {
+            return Err(ValidationError::new("code", "is already used by another client").into());
+        }
+        self.put_local(&Record::Client(c.clone()))
+    }
+
+    /// Insert or update a visit; its client must be on the device.
+    pub fn save_visit(&mut self, v: &Visit) -> Result<ChangeId> {
+        v.validate(self.now)?;
+        if !records::exists(self.tx, Entity::Client, v.client.0)? {
+            return Err(ValidationError::new("client", "is not a client on this device").into());
+        }
+        self.put_local(&Record::Visit(v.clone()))
+    }
+
+    pub fn save_trip(&mut self, t: &Trip) -> Result<ChangeId> {
+        t.validate(self.now)?;
+        self.put_local(&Record::Trip(t.clone()))
+    }
+
+    pub fn save_place(&mut self, p: &Place) -> Result<ChangeId> {
+        p.validate()?;
+        self.put_local(&Record::Place(p.clone()))
+    }
+
+    /// Delete a record; the outbox entry carries its last state.
+    pub fn delete(&mut self, entity: Entity, id: Uuid) -> Result<ChangeId> {
+        let record =
+            records::get(self.tx, self.keys, entity, id)?.ok_or(DeviceError::NotFound {
+                what: records::what(entity),
+            })?;
+        let hlc = self.tick();
+        let json = records::encode(&record)?;
+        records::remove(self.tx, entity, id)?;
+        outbox::push(self.tx, self.keys, &record, &json, hlc, true)
+    }
+
+    /// Apply a record pulled from the server, unless the record has local changes waiting (the
+    /// server will answer those with the merged result). Not validated: the server did that,
+    /// with the same model code, and refusing here would stall sync on a rule change.
+    pub fn apply_remote(
+        &mut self,
+        record: &Record,
+        hlc: Hlc,
+        deleted: bool,
+    ) -> Result<RemoteOutcome> {
+        self.clock.observe(hlc, self.now.timestamp_millis());
+        self.persist_clock = true;
+        if outbox::pending_for(self.tx, record.id())? > 0 {
+            return Ok(RemoteOutcome::KeptLocal);
+        }
+        if deleted {
+            records::remove(self.tx, record.entity(), record.id())?;
+        } else {
+            let json = records::encode(record)?;
+            records::put(self.tx, self.keys, record, &json, hlc)?;
+        }
+        Ok(RemoteOutcome::Applied)
+    }
+
+    pub fn ack(&mut self, ids: &[ChangeId]) -> Result<usize> {
+        // The outbox held the newest local stamp; keep it once those rows are gone.
+        self.persist_clock = true;
+        outbox::ack(self.tx, ids)
+    }
+
+    pub fn mark_rejected(&mut self, id: ChangeId, code: &str, reason: &str) -> Result<()> {
+        outbox::mark_rejected(self.tx, id, code, reason)
+    }
+
+    /// Put a rejected change back in line.
+    pub fn retry_rejected(&mut self, id: ChangeId) -> Result<()> {
+        outbox::retry(self.tx, id)
+    }
+
+    pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {
+        meta::set(self.tx, meta::PULL_CURSOR, &cursor.to_string())
+    }
+
+    pub fn set_profile(&mut self, p: &Profile) -> Result<()> {
+        meta::set_profile(self.tx, p)
+    }
+
+    pub fn put_sealed_blob(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        meta::put_blob(self.tx, self.keys, name, bytes)
+    }
+
+    pub fn delete_sealed_blob(&mut self, name: &str) -> Result<bool> {
+        meta::delete_blob(self.tx, name)
+    }
+}

@@ -1,0 +1,213 @@
+//! Rows of the four record tables: how a model record becomes a row (plain index columns and one
+//! sealed `body` holding the record's JSON) and back. Write functions take the open transaction,
+//! so a caller composes several writes (and their outbox entries) into one atomic unit.
+
+use super::Keys;
+use crate::crypto::Aad;
+use crate::error::{DeviceError, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use uppsok_model::{Client, ClientCode, ClientId, Entity, Hlc, Record, ValidationError};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+/// Table names are the entity names; kept in one place so AAD and SQL agree.
+pub(crate) fn table(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Client => "client",
+        Entity::Visit => "visit",
+        Entity::Trip => "trip",
+        Entity::Place => "place",
+    }
+}
+
+/// How an error names a record: the kind, never the content.
+pub(crate) fn what(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Client => "client record",
+        Entity::Visit => "visit record",
+        Entity::Trip => "trip record",
+        Entity::Place => "place record",
+    }
+}
+
+pub(crate) const CODE_INDEX_DOMAIN: &str = "client.code";
+
+/// The record's JSON (without the entity tag), in a buffer scrubbed on drop.
+pub(crate) fn encode(record: &Record) -> Result<Zeroizing<Vec<u8>>> {
+    let json = match record {
+        Record::Client(c) => serde_json::to_vec(c),
+        Record::Visit(v) => serde_json::to_vec(v),
+        Record::Trip(t) => serde_json::to_vec(t),
+        Record::Place(p) => serde_json::to_vec(p),
+    };
+    // Model types serialise to plain JSON objects; failing here would be a model bug.
+    json.map(Zeroizing::new)
+        .map_err(|_| DeviceError::Invalid(ValidationError::new("record", "could not be encoded")))
+}
+
+pub(crate) fn decode(entity: Entity, json: &[u8]) -> Result<Record> {
+    let undecodable = |_| DeviceError::Undecodable { what: what(entity) };
+    Ok(match entity {
+        Entity::Client => Record::Client(serde_json::from_slice(json).map_err(undecodable)?),
+        Entity::Visit => Record::Visit(serde_json::from_slice(json).map_err(undecodable)?),
+        Entity::Trip => Record::Trip(serde_json::from_slice(json).map_err(undecodable)?),
+        Entity::Place => Record::Place(serde_json::from_slice(json).map_err(undecodable)?),
+    })
+}
+
+/// Open a row's sealed body and decode the record in it.
+pub(crate) fn open_body(keys: &Keys, entity: Entity, id: &[u8], body: Vec<u8>) -> Result<Record> {
+    let json = keys
+        .cipher
+        .open_owned(Aad::new(table(entity), id, "body"), body)
+        .map_err(|_| DeviceError::Tampered { what: what(entity) })?;
+    decode(entity, &json)
+}
+
+fn millis(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Insert or replace the row of `record`; `json` is its [`encode`]d form (serialised once by the
+/// caller, which seals it again for the outbox).
+pub(crate) fn put(
+    tx: &Transaction<'_>,
+    keys: &Keys,
+    record: &Record,
+    json: &[u8],
+    hlc: Hlc,
+) -> Result<()> {
+    let id = record.id();
+    let idb = id.as_bytes().as_slice();
+    let body = keys
+        .cipher
+        .seal(Aad::new(table(record.entity()), idb, "body"), json)?;
+    let hlc = hlc.to_string();
+    match record {
+        Record::Client(c) => {
+            let index = keys.blind.hash(CODE_INDEX_DOMAIN, c.code.as_str());
+            tx.prepare_cached(
+                "INSERT INTO client (id, code_index, hlc, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET code_index = excluded.code_index,
+                     hlc = excluded.hlc, body = excluded.body",
+            )?
+            .execute(params![idb, index, hlc, body])?;
+        }
+        Record::Visit(v) => {
+            tx.prepare_cached(
+                "INSERT INTO visit (id, client, start, hlc, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET client = excluded.client, start = excluded.start,
+                     hlc = excluded.hlc, body = excluded.body",
+            )?
+            .execute(params![
+                idb,
+                v.client.0.as_bytes().as_slice(),
+                millis(v.start),
+                hlc,
+                body
+            ])?;
+        }
+        Record::Trip(t) => {
+            tx.prepare_cached(
+                "INSERT INTO trip (id, start, hlc, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET start = excluded.start, hlc = excluded.hlc,
+                     body = excluded.body",
+            )?
+            .execute(params![idb, millis(t.start), hlc, body])?;
+        }
+        Record::Place(_) => {
+            tx.prepare_cached(
+                "INSERT INTO place (id, hlc, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET hlc = excluded.hlc, body = excluded.body",
+            )?
+            .execute(params![idb, hlc, body])?;
+        }
+    }
+    Ok(())
+}
+
+/// Delete a row; whether there was one.
+pub(crate) fn remove(tx: &Transaction<'_>, entity: Entity, id: Uuid) -> Result<bool> {
+    let sql = format!("DELETE FROM {} WHERE id = ?1", table(entity));
+    Ok(tx
+        .prepare_cached(&sql)?
+        .execute([id.as_bytes().as_slice()])?
+        > 0)
+}
+
+pub(crate) fn exists(conn: &Connection, entity: Entity, id: Uuid) -> Result<bool> {
+    let sql = format!("SELECT 1 FROM {} WHERE id = ?1", table(entity));
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id.as_bytes().as_slice()], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub(crate) fn get(
+    conn: &Connection,
+    keys: &Keys,
+    entity: Entity,
+    id: Uuid,
+) -> Result<Option<Record>> {
+    let sql = format!("SELECT body FROM {} WHERE id = ?1", table(entity));
+    let idb = id.as_bytes().as_slice();
+    let body: Option<Vec<u8>> = conn
+        .prepare_cached(&sql)?
+        .query_row([idb], |r| r.get(0))
+        .optional()?;
+    body.map(|b| open_body(keys, entity, idb, b)).transpose()
+}
+
+/// Run `sql` (selecting `id, body`) and open every row.
+pub(crate) fn query(
+    conn: &Connection,
+    keys: &Keys,
+    entity: Entity,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Record>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: Vec<u8> = row.get(0)?;
+        let body: Vec<u8> = row.get(1)?;
+        out.push(open_body(keys, entity, &id, body)?);
+    }
+    Ok(out)
+}
+
+/// The clients whose code has the given blind index (normally one).
+pub(crate) fn clients_by_code(
+    conn: &Connection,
+    keys: &Keys,
+    code: &ClientCode,
+) -> Result<Vec<Client>> {
+    let index = keys.blind.hash(CODE_INDEX_DOMAIN, code.as_str());
+    let found = query(
+        conn,
+        keys,
+        Entity::Client,
+        "SELECT id, body FROM client WHERE code_index = ?1",
+        [index],
+    )?;
+    Ok(found
+        .into_iter()
+        .filter_map(|r| match r {
+            // The hash is 256 bits: a collision is not a practical concern, but comparing is free.
+            Record::Client(c) if c.code == *code => Some(c),
+            _ => None,
+        })
+        .collect())
+}
+
+pub(crate) fn count(conn: &Connection, entity: Entity) -> Result<u64> {
+    let sql = format!("SELECT count(*) FROM {}", table(entity));
+    Ok(conn.query_row(&sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64)
+}
+
+pub(crate) fn client_id_bytes(id: ClientId) -> [u8; 16] {
+    *id.0.as_bytes()
+}

@@ -1,0 +1,762 @@
+//! Store tests on real SQLite files in temporary directories: the must-holds of issue 2 that can
+//! be checked in-process (nothing sensitive on disk, wrong key vs tamper, AAD binding,
+//! migrations from every earlier version, round trips), plus the outbox contract sync relies on.
+
+use super::*;
+use crate::crypto::{FixedKeyProvider, KdfParams, Kek, PassphraseKeyProvider};
+use chrono::{Duration, TimeZone};
+use proptest::prelude::*;
+use uppsok_model::{
+    ContactKind, DistanceSource, Note, PersonName, Phase, PlaceName, Purpose, Setting, Username,
+    Vehicle,
+};
+
+fn pass(p: &str) -> PassphraseKeyProvider {
+    PassphraseKeyProvider::new(p, KdfParams::insecure_for_tests(1_000))
+}
+
+fn profile() -> Profile {
+    Profile::local(Username::parse("anna").unwrap())
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("uppsok.db");
+    Fixture { _dir: dir, path }
+}
+
+fn new_store(f: &Fixture) -> Store {
+    Store::create(&f.path, &pass("hemligt lösen"), &profile()).unwrap()
+}
+
+fn client(p: &Profile, code: &str, name: &str) -> Client {
+    Client {
+        id: ClientId::new(),
+        team: p.team,
+        code: ClientCode::parse(code).unwrap(),
+        name: PersonName::parse(name).unwrap(),
+        org: p.org,
+        phase: Phase::Intake,
+        closed_reason: None,
+        next_contact: None,
+        consent: Default::default(),
+    }
+}
+
+fn visit(client: ClientId, start: DateTime<Utc>, place: &str, note: &str) -> Visit {
+    let anna = Username::parse("anna").unwrap();
+    Visit {
+        id: VisitId::new(),
+        client,
+        author: anna.clone(),
+        staff: vec![anna],
+        start,
+        minutes: 45,
+        contact: ContactKind::FaceToFace,
+        setting: Some(Setting::Home),
+        network: false,
+        place: Some(PlaceName::parse(place).unwrap()),
+        note: Some(Note::parse(note).unwrap()),
+    }
+}
+
+fn trip(address: &str) -> Trip {
+    Trip {
+        id: TripId::new(),
+        driver: Username::parse("anna").unwrap(),
+        vehicle: Vehicle::Own,
+        start: Utc::now() - Duration::hours(3),
+        end: Some(Utc::now() - Duration::hours(2)),
+        from: PlaceName::parse("Kalix").unwrap(),
+        to: PlaceName::parse("Morjärv").unwrap(),
+        from_address: None,
+        to_address: Some(uppsok_model::Address::parse(address).unwrap()),
+        purpose: Purpose::parse("Hembesök").unwrap(),
+        visited: Some("K-017".into()),
+        visits: vec![],
+        km: 40.0,
+        distance_source: DistanceSource::Manual,
+        odometer_start: None,
+        odometer_end: None,
+        gps: None,
+    }
+}
+
+fn files_of(path: &Path) -> Vec<Vec<u8>> {
+    let dir = path.parent().unwrap();
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn nothing_sensitive_reaches_the_files() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-017", "Aino Sensitivsson");
+    s.save_client(&c).unwrap();
+    let secrets = [
+        "Aino Sensitivsson",
+        "Hemlighetsby",
+        "mådde uselt efter utskrivningen",
+        "Storgatan 5B",
+    ];
+    for i in 0..50 {
+        let mut v = visit(
+            c.id,
+            Utc::now() - Duration::hours(i),
+            "Hemlighetsby",
+            "mådde uselt efter utskrivningen",
+        );
+        v.minutes = 10 + i as u16;
+        s.save_visit(&v).unwrap();
+    }
+    s.save_trip(&trip("Storgatan 5B")).unwrap();
+    s.put_sealed_blob("recorder", b"Hemlighetsby fixes")
+        .unwrap();
+    // Files are inspected while the store is open (WAL not yet checkpointed) and after closing.
+    for bytes in files_of(&f.path) {
+        for secret in secrets {
+            assert!(
+                !contains(&bytes, secret),
+                "found a sensitive string on disk"
+            );
+        }
+        assert!(
+            !contains(&bytes, "K-017"),
+            "client code is blind-indexed, not plain"
+        );
+    }
+    drop(s);
+    for bytes in files_of(&f.path) {
+        for secret in secrets {
+            assert!(!contains(&bytes, secret));
+        }
+    }
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert_eq!(s.clients().unwrap()[0].name.as_str(), "Aino Sensitivsson");
+    assert_eq!(s.visits(&VisitFilter::default()).unwrap().len(), 50);
+}
+
+#[test]
+fn wrong_passphrase_is_wrong_key_and_changes_nothing() {
+    let f = fixture();
+    drop(new_store(&f));
+    let before = std::fs::read(&f.path).unwrap();
+    let e = Store::open(&f.path, &pass("fel lösen")).err().unwrap();
+    assert!(matches!(e, DeviceError::WrongKey), "{e}");
+    assert!(e.to_string().contains("wrong key"));
+    assert_eq!(std::fs::read(&f.path).unwrap(), before);
+    let other = FixedKeyProvider::new(Kek::from_bytes([3; 32]));
+    assert!(matches!(
+        Store::open(&f.path, &other),
+        Err(DeviceError::WrongKey)
+    ));
+    assert!(matches!(
+        Store::open(f.path.with_extension("nope"), &other),
+        Err(DeviceError::NoStore)
+    ));
+    assert!(matches!(
+        Store::create(&f.path, &pass("x"), &profile()),
+        Err(DeviceError::AlreadyExists)
+    ));
+}
+
+/// Run SQL on the raw file, as an attacker or a bad disk would.
+fn raw(path: &Path) -> Connection {
+    Connection::open(path).unwrap()
+}
+
+#[test]
+fn one_flipped_byte_fails_exactly_that_read() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-001", "Nils");
+    s.save_client(&c).unwrap();
+    let a = visit(c.id, Utc::now() - Duration::days(1), "Töre", "a");
+    let b = visit(c.id, Utc::now() - Duration::days(2), "Töre", "b");
+    s.save_visit(&a).unwrap();
+    s.save_visit(&b).unwrap();
+    drop(s);
+    {
+        let db = raw(&f.path);
+        let body: Vec<u8> = db
+            .query_row(
+                "SELECT body FROM visit WHERE id = ?1",
+                [a.id.0.as_bytes().as_slice()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        for i in [0, 5, 20, body.len() - 1] {
+            let mut t = body.clone();
+            t[i] ^= 0x01;
+            db.execute(
+                "UPDATE visit SET body = ?2 WHERE id = ?1",
+                params![a.id.0.as_bytes().as_slice(), t],
+            )
+            .unwrap();
+            let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+            let e = s.visit(a.id).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    DeviceError::Tampered {
+                        what: "visit record"
+                    }
+                ),
+                "{e}"
+            );
+            assert_eq!(
+                e.to_string(),
+                "the stored visit record has been altered or damaged and cannot be read"
+            );
+            assert_eq!(s.visit(b.id).unwrap(), b, "other rows still read");
+            assert_eq!(s.client(c.id).unwrap(), c);
+        }
+    }
+}
+
+#[test]
+fn ciphertext_copied_to_another_row_does_not_open() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c1 = client(&p, "K-001", "Nils");
+    let c2 = client(&p, "K-002", "Lisa");
+    s.save_client(&c1).unwrap();
+    s.save_client(&c2).unwrap();
+    drop(s);
+    let db = raw(&f.path);
+    db.execute(
+        "UPDATE client SET body = (SELECT body FROM client WHERE id = ?1) WHERE id = ?2",
+        [c1.id.0.as_bytes().as_slice(), c2.id.0.as_bytes().as_slice()],
+    )
+    .unwrap();
+    // and an outbox entry's sealed record into the record table
+    db.execute(
+        "UPDATE client SET body = (SELECT body FROM outbox WHERE record_id = ?1) WHERE id = ?1",
+        [c1.id.0.as_bytes().as_slice()],
+    )
+    .unwrap();
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert!(matches!(s.client(c2.id), Err(DeviceError::Tampered { .. })));
+    assert!(matches!(s.client(c1.id), Err(DeviceError::Tampered { .. })));
+}
+
+#[test]
+fn damaged_key_slot_is_tamper_not_wrong_key() {
+    let f = fixture();
+    drop(new_store(&f));
+    let db = raw(&f.path);
+    let mut w: Vec<u8> = db
+        .query_row("SELECT wrapped_dek FROM key", [], |r| r.get(0))
+        .unwrap();
+    w[20] ^= 0x80;
+    db.execute("UPDATE key SET wrapped_dek = ?1", [w]).unwrap();
+    drop(db);
+    let e = Store::open(&f.path, &pass("hemligt lösen")).err().unwrap();
+    assert!(
+        matches!(e, DeviceError::Tampered { what: "data key" }),
+        "{e}"
+    );
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let f = fixture();
+    drop(new_store(&f));
+    raw(&f.path)
+        .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    let e = Store::open(&f.path, &pass("hemligt lösen")).err().unwrap();
+    assert!(
+        matches!(e, DeviceError::NewerSchema { found, supported } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION)
+    );
+}
+
+/// A store as an app at `version` made it: that version's scripts only, with a key slot, a
+/// profile, a client and a visit written the way that version wrote them.
+fn fixture_at_version(path: &Path, version: u32) -> (Client, Visit) {
+    let mut conn = open_connection(path, true).unwrap();
+    schema::migrate_to(&mut conn, version).unwrap();
+    assert_eq!(schema::user_version(&conn).unwrap(), version);
+    let (dek, slot) = crypto::new_slot(&pass("hemligt lösen")).unwrap();
+    let keys = keys_from(&dek).unwrap();
+    let p = profile();
+    let c = client(&p, "K-017", "Aino");
+    let v = visit(
+        c.id,
+        Utc::now() - Duration::days(3),
+        "Töre",
+        "Gammal anteckning",
+    );
+    let tx = conn.transaction().unwrap();
+    tx.execute(
+        "INSERT INTO key (id, salt, wrapped_dek, canary) VALUES (1, ?1, ?2, ?3)",
+        params![slot.salt, slot.wrapped_dek, slot.canary],
+    )
+    .unwrap();
+    meta::set(&tx, meta::NODE, "7").unwrap();
+    meta::set_profile(&tx, &p).unwrap();
+    let hlc = Hlc {
+        wall_ms: 1,
+        counter: 0,
+        node: 7,
+    };
+    for r in [Record::Client(c.clone()), Record::Visit(v.clone())] {
+        let json = records::encode(&r).unwrap();
+        records::put(&tx, &keys, &r, &json, hlc).unwrap();
+        // Version 1's outbox has no rejection columns; the insert names its columns, so it is
+        // the same statement in every version.
+        outbox::push(&tx, &keys, &r, &json, hlc, false).unwrap();
+    }
+    tx.commit().unwrap();
+    (c, v)
+}
+
+#[test]
+fn migrations_from_every_earlier_version_reach_the_current_one() {
+    for version in 1..SCHEMA_VERSION {
+        let f = fixture();
+        let (c, v) = fixture_at_version(&f.path, version);
+        let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+        assert_eq!(
+            s.status().unwrap().schema_version,
+            SCHEMA_VERSION,
+            "from version {version}"
+        );
+        assert_eq!(s.client(c.id).unwrap(), c);
+        assert_eq!(
+            s.visits(&VisitFilter {
+                client: Some(c.id),
+                ..Default::default()
+            })
+            .unwrap(),
+            vec![v]
+        );
+        assert_eq!(s.outbox_batch(10).unwrap().len(), 2);
+        let first = s.outbox_batch(1).unwrap()[0].change_id;
+        s.mark_rejected(first, "invalid", "test").unwrap();
+        s.put_sealed_blob("x", b"y").unwrap();
+        s.check_integrity().unwrap();
+    }
+    // An empty file (version 0) is not a store; create makes it the current version.
+    let f = fixture();
+    std::fs::write(&f.path, b"").unwrap();
+    assert!(matches!(
+        Store::open(&f.path, &pass("p")),
+        Err(DeviceError::NoStore)
+    ));
+    let s = Store::create(&f.path, &pass("p"), &profile()).unwrap();
+    assert_eq!(s.status().unwrap().schema_version, SCHEMA_VERSION);
+}
+
+#[test]
+fn listing_by_client_and_date_range() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c1 = client(&p, "K-001", "Nils");
+    let c2 = client(&p, "K-002", "Lisa");
+    s.save_client(&c1).unwrap();
+    s.save_client(&c2).unwrap();
+    let base = Utc.with_ymd_and_hms(2026, 10, 1, 9, 0, 0).unwrap();
+    let mut all = vec![];
+    for d in 0..20 {
+        let c = if d % 2 == 0 { c1.id } else { c2.id };
+        let v = visit(c, base + Duration::days(d), "Töre", "x");
+        s.save_visit(&v).unwrap();
+        all.push(v);
+    }
+    let week = s
+        .visits(&VisitFilter {
+            client: None,
+            from: Some(base + Duration::days(7)),
+            before: Some(base + Duration::days(14)),
+        })
+        .unwrap();
+    assert_eq!(week, all[7..14].to_vec());
+    let c1_week = s
+        .visits(&VisitFilter {
+            client: Some(c1.id),
+            from: Some(base + Duration::days(7)),
+            before: Some(base + Duration::days(14)),
+        })
+        .unwrap();
+    assert_eq!(
+        c1_week.iter().map(|v| v.start).collect::<Vec<_>>(),
+        vec![
+            base + Duration::days(8),
+            base + Duration::days(10),
+            base + Duration::days(12)
+        ]
+    );
+    // Index use: the plan of the week listing is a range search, not a scan.
+    let plan: String = s
+        .read(|c, _| {
+            Ok(c.query_row(
+                "EXPLAIN QUERY PLAN SELECT id, body FROM visit WHERE start >= 1 AND start < 2 ORDER BY start, id",
+                [],
+                |r| r.get(3),
+            )?)
+        })
+        .unwrap();
+    assert!(plan.contains("USING INDEX visit_start"), "{plan}");
+}
+
+#[test]
+fn validation_refuses_and_writes_nothing() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-001", "Nils");
+    s.save_client(&c).unwrap();
+    let mut v = visit(c.id, Utc::now(), "Töre", "x");
+    v.minutes = 0;
+    let e = s.save_visit(&v).unwrap_err();
+    assert!(
+        matches!(&e, DeviceError::Invalid(ve) if ve.field == "minutes"),
+        "{e}"
+    );
+    let stranger = visit(ClientId::new(), Utc::now(), "Töre", "x");
+    assert!(
+        matches!(s.save_visit(&stranger), Err(DeviceError::Invalid(ve)) if ve.field == "client")
+    );
+    let dup = client(&p, "K-001", "Other");
+    assert!(matches!(s.save_client(&dup), Err(DeviceError::Invalid(ve)) if ve.field == "code"));
+    let bad_code = client(&p, "X-1", "Other");
+    assert!(
+        matches!(s.save_client(&bad_code), Err(DeviceError::Invalid(ve)) if ve.field == "code")
+    );
+    let st = s.status().unwrap();
+    assert_eq!((st.clients, st.visits, st.outbox_pending), (1, 0, 1));
+    // A failing write inside a bigger transaction rolls back the earlier writes too.
+    let ok = visit(c.id, Utc::now(), "Töre", "x");
+    let r = s.write(|w| {
+        w.save_visit(&ok)?;
+        w.save_visit(&v)
+    });
+    assert!(r.is_err());
+    assert_eq!(s.status().unwrap().visits, 0);
+}
+
+#[test]
+fn outbox_contract_for_sync() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-001", "Nils");
+    let c_change = s.save_client(&c).unwrap();
+    let mut v = visit(c.id, Utc::now() - Duration::hours(2), "Töre", "first");
+    let v1 = s.save_visit(&v).unwrap();
+    v.minutes = 50;
+    let v2 = s.save_visit(&v).unwrap();
+    let t = trip("Storgatan 1");
+    s.save_trip(&t).unwrap();
+    let t_del = s.delete_trip(t.id).unwrap();
+    assert!(matches!(
+        s.trip(t.id),
+        Err(DeviceError::NotFound { what: "trip" })
+    ));
+
+    let batch = s.outbox_batch(100).unwrap();
+    assert_eq!(batch.len(), 5);
+    assert!(
+        batch
+            .windows(2)
+            .all(|w| w[0].seq < w[1].seq && w[0].hlc < w[1].hlc)
+    );
+    assert_eq!(batch[0].change_id, c_change);
+    assert_eq!(batch[2].record, Record::Visit(v.clone()));
+    assert!(
+        batch[4].deleted
+            && batch[4].change_id == t_del
+            && batch[4].record == Record::Trip(t.clone())
+    );
+    assert_eq!(s.outbox_batch(2).unwrap().len(), 2);
+    assert_eq!(s.pending_for(v.id.0).unwrap(), 2);
+
+    // A remote edit of a record with waiting changes is not applied; of others it is.
+    let mut remote_v = v.clone();
+    remote_v.minutes = 99;
+    let remote_hlc = Hlc {
+        wall_ms: Utc::now().timestamp_millis() + 60_000,
+        counter: 0,
+        node: 42,
+    };
+    assert_eq!(
+        s.apply_remote(&Record::Visit(remote_v.clone()), remote_hlc, false)
+            .unwrap(),
+        RemoteOutcome::KeptLocal
+    );
+    assert_eq!(s.visit(v.id).unwrap().minutes, 50);
+    assert!(s.last_hlc() >= remote_hlc, "clock observes remote stamps");
+
+    s.mark_rejected(v1, "invalid", "minutes: test").unwrap();
+    assert_eq!(s.pending_for(v.id.0).unwrap(), 1);
+    let rejected = s.rejected_changes().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].rejected.as_ref().unwrap().code, "invalid");
+    assert_eq!(
+        s.outbox_batch(100).unwrap().len(),
+        4,
+        "rejected change does not block"
+    );
+
+    assert_eq!(s.ack(&[c_change, v2, t_del]).unwrap(), 3);
+    assert_eq!(s.ack(&[c_change]).unwrap(), 0, "ack is idempotent");
+    assert_eq!(s.pending_for(v.id.0).unwrap(), 0);
+    assert_eq!(
+        s.apply_remote(&Record::Visit(remote_v.clone()), remote_hlc, false)
+            .unwrap(),
+        RemoteOutcome::Applied
+    );
+    assert_eq!(s.visit(v.id).unwrap().minutes, 99);
+    let st = s.status().unwrap();
+    assert_eq!((st.outbox_pending, st.outbox_rejected), (1, 1));
+
+    // Cursor and remote apply commit together.
+    s.write(|w| {
+        w.apply_remote(&Record::Visit(remote_v.clone()), remote_hlc, true)?;
+        w.set_pull_cursor(17)
+    })
+    .unwrap();
+    assert_eq!(s.pull_cursor().unwrap(), Some(17));
+    assert!(s.visit(v.id).is_err());
+
+    // The clock survives a restart even after the outbox emptied.
+    let last = s.last_hlc();
+    s.write(|w| w.retry_rejected(v1)).unwrap();
+    let all: Vec<ChangeId> = s
+        .outbox_batch(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&all).unwrap();
+    drop(s);
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert!(s.last_hlc() >= last);
+    assert_eq!(s.status().unwrap().outbox_pending, 0);
+}
+
+#[test]
+fn profile_token_and_blobs() {
+    let f = fixture();
+    let s = new_store(&f);
+    let mut p = s.profile().unwrap();
+    assert_eq!(p.user.as_str(), "anna");
+    p.server_url = Some("https://uppsok.example".into());
+    s.set_profile(&p).unwrap();
+    assert_eq!(s.profile().unwrap(), p);
+    assert!(s.device_token().unwrap().is_none());
+    s.set_device_token(Some("tok-secret-123")).unwrap();
+    assert_eq!(
+        s.device_token().unwrap().unwrap().as_str(),
+        "tok-secret-123"
+    );
+    s.put_sealed_blob("trip_recorder", b"{\"fixes\":[]}")
+        .unwrap();
+    assert_eq!(
+        &s.get_sealed_blob("trip_recorder").unwrap().unwrap()[..],
+        b"{\"fixes\":[]}"
+    );
+    assert!(s.get_sealed_blob("nothing").unwrap().is_none());
+    drop(s);
+    for bytes in files_of(&f.path) {
+        assert!(!contains(&bytes, "tok-secret-123"));
+    }
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert!(s.delete_sealed_blob("trip_recorder").unwrap());
+    s.set_device_token(None).unwrap();
+    assert!(s.device_token().unwrap().is_none());
+}
+
+#[test]
+fn places_and_clients_lookups() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let place = Place {
+        id: PlaceId::new(),
+        name: PlaceName::parse("Morjärv").unwrap(),
+        lat: 66.06,
+        lon: 22.7,
+        team: Some(p.team),
+    };
+    s.save_place(&place).unwrap();
+    assert_eq!(s.places().unwrap(), vec![place.clone()]);
+    assert_eq!(s.place(place.id).unwrap(), place);
+    s.delete_place(place.id).unwrap();
+    assert!(s.places().unwrap().is_empty());
+    let c = client(&p, "K-017", "Aino");
+    s.save_client(&c).unwrap();
+    assert_eq!(
+        s.client_by_code(&ClientCode::parse("K-017").unwrap())
+            .unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(
+        s.client_by_code(&ClientCode::parse("K-018").unwrap())
+            .unwrap(),
+        None
+    );
+    let mut renamed = c.clone();
+    renamed.code = ClientCode::parse("K-018").unwrap();
+    s.save_client(&renamed).unwrap();
+    assert_eq!(
+        s.client_by_code(&ClientCode::parse("K-017").unwrap())
+            .unwrap(),
+        None
+    );
+    assert_eq!(s.clients().unwrap(), vec![renamed]);
+}
+
+#[test]
+fn wipe_destroys_the_key_first_and_then_the_files() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    s.save_client(&client(&p, "K-001", "Nils")).unwrap();
+    // A copy of the database taken before the wipe cannot be opened with the wiped slot gone.
+    s.wipe().unwrap();
+    for suffix in DB_FILE_SUFFIXES {
+        let mut name = f.path.as_os_str().to_owned();
+        name.push(suffix);
+        assert!(!PathBuf::from(name).exists());
+    }
+    assert!(matches!(
+        Store::open(&f.path, &pass("hemligt lösen")),
+        Err(DeviceError::NoStore)
+    ));
+
+    // wipe_at works without the key, and shreds the slot before deleting
+    let f2 = fixture();
+    drop(new_store(&f2));
+    let conn = open_connection(&f2.path, false).unwrap();
+    shred_key(&conn).unwrap();
+    assert!(read_slot(&conn).unwrap().is_none());
+    drop(conn);
+    assert!(matches!(
+        Store::open(&f2.path, &pass("hemligt lösen")),
+        Err(DeviceError::NoStore)
+    ));
+    Store::wipe_at(&f2.path).unwrap();
+    assert!(!f2.path.exists());
+}
+
+#[test]
+fn store_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Store>();
+    let f = fixture();
+    let s = std::sync::Arc::new(new_store(&f));
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-001", "Nils");
+    s.save_client(&c).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for _ in 0..10 {
+                    s.save_visit(&visit(c.id, Utc::now(), "Töre", "x")).unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(s.status().unwrap().visits, 40);
+}
+
+fn arb_visit(client: ClientId) -> impl Strategy<Value = Visit> {
+    (
+        1u16..=1440,
+        prop::sample::select(ContactKind::ALL.to_vec()),
+        prop::sample::select(Setting::ALL.to_vec()),
+        any::<bool>(),
+        prop::option::of("[A-Za-zÅÄÖåäö \\-]{1,40}"),
+        prop::option::of("[^\u{0}-\u{1f}\u{7f}-\u{9f}]{0,300}"),
+        0i64..1_000_000,
+    )
+        .prop_map(
+            move |(minutes, contact, setting, network, place, note, mins_ago)| {
+                let anna = Username::parse("anna").unwrap();
+                Visit {
+                    id: VisitId::new(),
+                    client,
+                    author: anna.clone(),
+                    staff: vec![anna],
+                    start: Utc::now() - Duration::minutes(mins_ago),
+                    minutes,
+                    contact,
+                    setting: match contact {
+                        ContactKind::FaceToFace | ContactKind::Attempted => Some(setting),
+                        _ => None,
+                    },
+                    network,
+                    place: place.and_then(|p| PlaceName::parse(p).ok()),
+                    note: note.and_then(|n| Note::parse(n).ok()),
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn visits_round_trip_through_the_store(visits in proptest::collection::vec(arb_visit(ClientId::new()), 1..8)) {
+        let f = fixture();
+        let s = new_store(&f);
+        let p = s.profile().unwrap();
+        let mut c = client(&p, "K-001", "Nils");
+        c.id = visits[0].client;
+        s.save_client(&c).unwrap();
+        s.write(|w| { for v in &visits { w.save_visit(v)?; } Ok(()) }).unwrap();
+        drop(s);
+        let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+        for v in &visits {
+            prop_assert_eq!(&s.visit(v.id).unwrap(), v);
+        }
+        let mut sorted = visits.clone();
+        sorted.sort_by_key(|v| (v.start, v.id));
+        prop_assert_eq!(s.visits(&VisitFilter::default()).unwrap(), sorted);
+        prop_assert_eq!(s.outbox_batch(100).unwrap().len(), visits.len() + 1);
+    }
+
+    #[test]
+    fn clients_and_trips_round_trip(name in "[^\u{0}-\u{1f}\u{7f}-\u{9f}]{1,100}", km in 0.0f64..2000.0,
+                                    addr in "[A-Za-zåäö0-9 ]{1,60}") {
+        let f = fixture();
+        let s = new_store(&f);
+        let p = s.profile().unwrap();
+        if let Ok(n) = PersonName::parse(&name) {
+            let mut c = client(&p, "K-001", "x");
+            c.name = n;
+            s.save_client(&c).unwrap();
+            prop_assert_eq!(s.client(c.id).unwrap(), c);
+        }
+        if let Ok(a) = uppsok_model::Address::parse(&addr) {
+            let mut t = trip("x");
+            t.km = km;
+            t.to_address = Some(a);
+            s.save_trip(&t).unwrap();
+            prop_assert_eq!(s.trip(t.id).unwrap(), t.clone());
+            prop_assert_eq!(s.trips(&TripFilter::default()).unwrap(), vec![t]);
+        }
+    }
+}
