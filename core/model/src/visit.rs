@@ -236,7 +236,8 @@ pub(crate) mod tests {
 
     #[test]
     fn each_rule_names_its_field() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Visit)>)> = vec![
+        type Breaker = Box<dyn Fn(&mut Visit)>;
+        let cases: Vec<(&str, Breaker)> = vec![
             ("minutes", Box::new(|v| v.minutes = 0)),
             ("minutes", Box::new(|v| v.minutes = 1441)),
             ("start", Box::new(|v| v.start = now() + Duration::hours(25))),
