@@ -1,0 +1,154 @@
+//! Logging in to the JSON API: password (Argon2id) plus TOTP for supervisors and admins, a
+//! bearer session token in return. Failed attempts lock the account after a few tries
+//! (persistent) and slow down the address (in memory).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::directory::StaffView;
+use super::extract::{Actor, ApiJson, ClientIp};
+use super::{AppState, rfc3339};
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::store::{SessionRow, now_ms};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The 6-digit code of the authenticator app; required for supervisors and admins.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub token_type: String,
+    pub expires_at: String,
+    pub staff: StaffView,
+    /// The password was set by an admin and should be changed.
+    pub must_change_password: bool,
+}
+
+/// Caps on what a login body may hold before any work is done.
+const FIELD_MAX: usize = 1024;
+
+#[utoipa::path(post, path = "/v1/auth/login", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::Problem),
+              (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    if let Err(retry_after_s) = state.limiter.check(ip) {
+        return Err(ApiError::RateLimited { retry_after_s });
+    }
+    if req.password.len() > FIELD_MAX || req.username.len() > FIELD_MAX {
+        return Err(ApiError::InvalidBody(
+            "username or password too long".into(),
+        ));
+    }
+    let staff = match uppsok_model::Username::parse(&req.username) {
+        Ok(u) => state.store.staff_by_username(u.as_str()).await?,
+        Err(_) => None,
+    };
+    let creds = match &staff {
+        Some(s) => state.store.credentials(s.id).await?,
+        None => None,
+    };
+    let (Some(staff), Some(creds)) = (staff, creds) else {
+        verify(&state.dummy_hash, &req.password).await;
+        state.limiter.fail(ip);
+        return Err(ApiError::InvalidCredentials);
+    };
+    let now = now_ms();
+    if let Some(until) = creds.locked_until_ms.filter(|u| *u > now) {
+        state.limiter.fail(ip);
+        return Err(ApiError::AccountLocked { until_ms: until });
+    }
+    if staff.role.needs_totp() && req.totp.as_deref().is_none_or(|t| t.trim().is_empty()) {
+        return Err(ApiError::TotpRequired);
+    }
+    let password_ok = verify(&creds.password_hash, &req.password).await;
+    let totp_step = match (staff.role.needs_totp(), &creds.totp_secret, &req.totp) {
+        (false, _, _) => Ok(None),
+        (true, Some(secret), Some(code)) => {
+            let unix_s = u64::try_from(now / 1000).unwrap_or(0);
+            auth::check_totp(secret, code, unix_s, creds.totp_last_step)
+                .map(Some)
+                .ok_or(())
+        }
+        // A supervisor without a TOTP secret cannot log in until an admin sets one up.
+        _ => Err(()),
+    };
+    if !password_ok || totp_step.is_err() || !staff.active {
+        state.limiter.fail(ip);
+        let s = &state.settings;
+        let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
+        if let Some(until) = state
+            .store
+            .login_failed(staff.id, s.lock_threshold, lock_ms)
+            .await?
+        {
+            tracing::warn!(staff = %staff.id, "account locked after repeated failed logins");
+            return Err(ApiError::AccountLocked { until_ms: until });
+        }
+        return Err(ApiError::InvalidCredentials);
+    }
+    state
+        .store
+        .login_succeeded(staff.id, totp_step.ok().flatten())
+        .await?;
+    let (token, token_hash) = auth::new_token(auth::SESSION_PREFIX);
+    let (csrf, _) = auth::new_token("");
+    let ttl = i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    let session = SessionRow {
+        token_hash,
+        staff: staff.id,
+        kind: "bearer".into(),
+        csrf,
+        created_ms: now,
+        expires_ms: now.saturating_add(ttl),
+        revoked: false,
+    };
+    state.store.create_session(&session).await?;
+    Ok(Json(LoginResponse {
+        token,
+        token_type: "Bearer".into(),
+        expires_at: rfc3339(session.expires_ms),
+        staff: StaffView::from(&staff),
+        must_change_password: creds.must_change,
+    }))
+}
+
+/// Argon2 is deliberately slow: keep it off the async workers.
+async fn verify(hash: &str, password: &str) -> bool {
+    let (hash, password) = (hash.to_owned(), password.to_owned());
+    tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
+
+/// Ends the session of the token used.
+#[utoipa::path(post, path = "/v1/auth/logout", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem)))]
+pub async fn logout(State(state): State<AppState>, actor: Actor) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_session(&actor.session.token_hash)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/v1/me", security(("bearer" = [])),
+    responses((status = 200, body = StaffView), (status = 401, body = crate::error::Problem)))]
+pub async fn me(actor: Actor) -> Json<StaffView> {
+    Json(StaffView::from(&actor.staff))
+}

@@ -1,0 +1,334 @@
+//! Credentials and secrets: Argon2id password hashes, TOTP (RFC 6238) second factors, random
+//! bearer tokens and enrolment codes stored only as SHA-256 hashes, and the per-address limit
+//! on failed attempts. No I/O here except the OS random generator; the HTTP side is in
+//! [`crate::api::extract`].
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use totp_rs::{Secret, TOTP};
+
+/// Prefix of session tokens (JSON API and, later, dashboard cookies).
+pub const SESSION_PREFIX: &str = "uss_";
+/// Prefix of device tokens.
+pub const DEVICE_PREFIX: &str = "udt_";
+pub const TOTP_STEP_S: u64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("the stored TOTP secret is unusable")]
+    BadTotpSecret,
+}
+
+/// Argon2id cost. The default follows OWASP (19 MiB, 2 passes, 1 lane); tests use
+/// [`PasswordCost::cheap`] so hundreds of logins stay fast.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordCost {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl Default for PasswordCost {
+    fn default() -> Self {
+        Self {
+            m_kib: 19_456,
+            t: 2,
+            p: 1,
+        }
+    }
+}
+
+impl PasswordCost {
+    pub fn cheap() -> Self {
+        Self {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        }
+    }
+}
+
+pub fn hash_password(password: &str, cost: PasswordCost) -> Result<String, AuthError> {
+    let params = Params::new(cost.m_kib, cost.t, cost.p, None)
+        .map_err(|e| AuthError::Hash(e.to_string()))?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AuthError::Hash(e.to_string()))?;
+    argon
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Hash(e.to_string()))
+}
+
+/// The hash carries its own parameters, so old hashes keep verifying after a cost change.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A hash to verify against when the username is unknown, so the answer takes as long as for a
+/// known user and does not reveal which usernames exist.
+pub fn dummy_hash(cost: PasswordCost) -> String {
+    hash_password("not-a-real-password", cost).unwrap_or_default()
+}
+
+/// Minimum length of passwords set by people; generated ones are longer.
+pub const PASSWORD_MIN: usize = 12;
+
+/// A random initial password: 20 characters of an unambiguous alphabet (~100 bits).
+pub fn random_password() -> String {
+    random_from(
+        b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
+        20,
+    )
+}
+
+fn random_from(alphabet: &[u8], n: usize) -> String {
+    let mut rng = rand::rng();
+    (0..n)
+        .map(|_| {
+            // Rejection sampling keeps every character equally likely.
+            let limit = 256 - (256 % alphabet.len());
+            loop {
+                let b = (rng.next_u32() & 0xff) as usize;
+                if b < limit {
+                    return alphabet[b % alphabet.len()] as char;
+                }
+            }
+        })
+        .collect()
+}
+
+/// SHA-256 of a token or code, hex: what the database stores and looks up.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// A new bearer token (`prefix` + 32 random bytes, base64url) and its hash.
+pub fn new_token(prefix: &str) -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let hash = hash_secret(&token);
+    (token, hash)
+}
+
+/// Enrolment codes are typed by hand from a screen: 12 characters without look-alikes, shown
+/// in groups of four (60 bits; one-time, 24 h, and attempts are rate-limited).
+pub fn new_enrolment_code() -> (String, String) {
+    let raw = random_from(b"ABCDEFGHJKMNPQRSTUVWXYZ23456789", 12);
+    let shown = format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]);
+    let hash = hash_secret(&normalise_code(&shown));
+    (shown, hash)
+}
+
+/// Case, spaces and dashes do not matter when typing a code.
+pub fn normalise_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+pub fn hash_enrolment_code(code: &str) -> String {
+    hash_secret(&normalise_code(code))
+}
+
+/// A new TOTP secret (160 bits, base32 as authenticator apps expect).
+pub fn new_totp_secret() -> String {
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    Secret::Raw(bytes.to_vec()).to_encoded().to_string()
+}
+
+fn totp(secret_base32: &str, username: &str) -> Result<TOTP, AuthError> {
+    let bytes = Secret::Encoded(secret_base32.to_owned())
+        .to_bytes()
+        .map_err(|_| AuthError::BadTotpSecret)?;
+    TOTP::new(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        TOTP_STEP_S,
+        bytes,
+        Some("Uppsok".to_owned()),
+        username.to_owned(),
+    )
+    .map_err(|_| AuthError::BadTotpSecret)
+}
+
+/// The `otpauth://` URI for an authenticator app.
+pub fn otpauth_uri(secret_base32: &str, username: &str) -> Result<String, AuthError> {
+    Ok(totp(secret_base32, username)?.get_url())
+}
+
+/// The code for `unix_s` (tests and the demo).
+pub fn totp_code(secret_base32: &str, unix_s: u64) -> Result<String, AuthError> {
+    Ok(totp(secret_base32, "x")?.generate(unix_s))
+}
+
+/// Checks `code` against the steps around `unix_s` (±1 for clock drift) and returns the step
+/// it matched. A step at or before `last_step` is refused: each code works once.
+pub fn check_totp(
+    secret_base32: &str,
+    code: &str,
+    unix_s: u64,
+    last_step: Option<i64>,
+) -> Option<i64> {
+    let t = totp(secret_base32, "x").ok()?;
+    let code = code.trim();
+    let now_step = (unix_s / TOTP_STEP_S) as i64;
+    for step in [now_step - 1, now_step, now_step + 1] {
+        if step < 0 || last_step.is_some_and(|l| step <= l) {
+            continue;
+        }
+        let expected = t.generate(step as u64 * TOTP_STEP_S);
+        if constant_time_eq(expected.as_bytes(), code.as_bytes()) {
+            return Some(step);
+        }
+    }
+    None
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Failed attempts per client address in a sliding window. In memory: a restart forgets it,
+/// which is fine for a limit meant to slow guessing down (the per-account lock is persistent).
+#[derive(Debug)]
+pub struct AddressLimiter {
+    max_failures: usize,
+    window: Duration,
+    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl AddressLimiter {
+    pub fn new(max_failures: usize, window: Duration) -> Self {
+        Self {
+            max_failures,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(seconds to wait)` when the address is over its limit.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(q) = map.get_mut(&ip) else {
+            return Ok(());
+        };
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > self.window)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.max_failures {
+            let oldest = q.front().copied().unwrap_or(now);
+            let wait = self.window.saturating_sub(now.duration_since(oldest));
+            return Err(wait.as_secs().max(1));
+        }
+        Ok(())
+    }
+
+    pub fn fail(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            // Bound memory under a spray from many addresses: drop entries whose window passed.
+            let window = self.window;
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+        }
+        map.entry(ip).or_default().push_back(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip() {
+        let h = hash_password("correct horse battery", PasswordCost::cheap()).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&h, "correct horse battery"));
+        assert!(!verify_password(&h, "wrong"));
+        assert!(!verify_password("garbage", "x"));
+    }
+
+    #[test]
+    fn totp_codes_work_once_and_near_now() {
+        let s = new_totp_secret();
+        let now = 1_800_000_000;
+        let code = totp_code(&s, now).unwrap();
+        let step = check_totp(&s, &code, now, None).unwrap();
+        assert_eq!(step, (now / 30) as i64);
+        assert_eq!(
+            check_totp(&s, &code, now, Some(step)),
+            None,
+            "replay refused"
+        );
+        assert_eq!(check_totp(&s, &code, now + 300, None), None, "too old");
+        assert!(
+            otpauth_uri(&s, "sara")
+                .unwrap()
+                .starts_with("otpauth://totp/")
+        );
+    }
+
+    #[test]
+    fn rfc6238_sha1_vector() {
+        // RFC 6238 appendix B: secret "12345678901234567890", T = 59 s → 94287082 (8 digits);
+        // the 6-digit code is its last six digits.
+        let secret = Secret::Raw(b"12345678901234567890".to_vec())
+            .to_encoded()
+            .to_string();
+        assert_eq!(totp_code(&secret, 59).unwrap(), "287082");
+    }
+
+    #[test]
+    fn codes_and_tokens() {
+        let (code, hash) = new_enrolment_code();
+        assert_eq!(code.len(), 14);
+        assert_eq!(
+            hash_enrolment_code(&code.to_lowercase().replace('-', " ")),
+            hash
+        );
+        let (t, h) = new_token(DEVICE_PREFIX);
+        assert!(t.starts_with(DEVICE_PREFIX));
+        assert_eq!(hash_secret(&t), h);
+        assert_ne!(new_token(DEVICE_PREFIX).0, t);
+    }
+
+    #[test]
+    fn limiter_blocks_after_max() {
+        let l = AddressLimiter::new(3, Duration::from_secs(60));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(l.check(ip).is_ok());
+            l.fail(ip);
+        }
+        assert!(l.check(ip).is_err());
+        assert!(l.check("127.0.0.2".parse().unwrap()).is_ok());
+    }
+}

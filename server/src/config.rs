@@ -1,0 +1,169 @@
+//! Settings of `uppsok serve` and `uppsok admin`: flags, then environment variables (`UPPSOK_*`,
+//! through clap), then an optional TOML file (`--config`), then defaults. The default database
+//! is a SQLite file in the data directory, so a first start needs nothing installed.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::api::Settings;
+
+/// The TOML file: every key optional, same names as the flags.
+///
+/// ```toml
+/// bind = "0.0.0.0:8080"
+/// database = "postgres://uppsok@db/uppsok"
+/// log_format = "json"
+/// body_limit_kb = 256
+/// request_timeout_s = 30
+/// session_ttl_h = 8
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub bind: Option<String>,
+    pub database: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub log_format: Option<String>,
+    pub body_limit_kb: Option<usize>,
+    pub request_timeout_s: Option<u64>,
+    pub session_ttl_h: Option<u64>,
+    pub db_pool_max: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("the config file {0} is not valid: {1}")]
+    Parse(PathBuf, toml::de::Error),
+    #[error("no data directory: set --data-dir or UPPSOK_DATA_DIR")]
+    NoDataDir,
+    #[error("cannot create the data directory {0}: {1}")]
+    CreateDir(PathBuf, std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.to_owned(), e))?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse(path.to_owned(), e))
+}
+
+/// `--data-dir`, else the platform's data directory (`~/.local/share/uppsok` on Linux).
+pub fn data_dir(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
+    match explicit {
+        Some(p) => Ok(p.to_owned()),
+        None => dirs::data_dir()
+            .map(|d| d.join("uppsok"))
+            .ok_or(ConfigError::NoDataDir),
+    }
+}
+
+/// The database URL: explicit, or `sqlite://DATA_DIR/uppsok.db` (creating the directory).
+pub fn database_url(
+    explicit: Option<&str>,
+    data_dir_opt: Option<&Path>,
+) -> Result<String, ConfigError> {
+    if let Some(u) = explicit {
+        return Ok(u.to_owned());
+    }
+    let dir = data_dir(data_dir_opt)?;
+    std::fs::create_dir_all(&dir).map_err(|e| ConfigError::CreateDir(dir.clone(), e))?;
+    Ok(format!("sqlite://{}", dir.join("uppsok.db").display()))
+}
+
+/// The resolved settings of `uppsok serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub bind: String,
+    pub database: String,
+    pub json_logs: bool,
+    pub db_pool_max: u32,
+    pub settings: Settings,
+}
+
+/// Merges flag/env values (`Some` wins) over the file over defaults.
+#[allow(clippy::too_many_arguments)]
+pub fn resolve(
+    bind: Option<String>,
+    database: Option<String>,
+    data_dir: Option<PathBuf>,
+    log_format: Option<String>,
+    body_limit_kb: Option<usize>,
+    request_timeout_s: Option<u64>,
+    file: FileConfig,
+) -> Result<ServeConfig, ConfigError> {
+    let data_dir = data_dir.or(file.data_dir);
+    let database = database_url(database.or(file.database).as_deref(), data_dir.as_deref())?;
+    let log_format = log_format
+        .or(file.log_format)
+        .unwrap_or_else(|| "text".into());
+    let json_logs = match log_format.as_str() {
+        "json" => true,
+        "text" => false,
+        _ => {
+            return Err(ConfigError::Invalid(
+                "log format must be text or json".into(),
+            ));
+        }
+    };
+    let mut settings = Settings::default();
+    if let Some(kb) = body_limit_kb.or(file.body_limit_kb) {
+        settings.body_limit = kb.clamp(1, 64 * 1024) * 1024;
+    }
+    if let Some(s) = request_timeout_s.or(file.request_timeout_s) {
+        settings.request_timeout = Duration::from_secs(s.clamp(1, 3600));
+    }
+    if let Some(h) = file.session_ttl_h {
+        settings.session_ttl = Duration::from_secs(h.clamp(1, 24 * 30) * 3600);
+    }
+    Ok(ServeConfig {
+        bind: bind
+            .or(file.bind)
+            .unwrap_or_else(|| "127.0.0.1:8080".into()),
+        database,
+        json_logs,
+        db_pool_max: file.db_pool_max.unwrap_or(16).clamp(1, 512),
+        settings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_over_defaults() {
+        let file: FileConfig = toml::from_str(
+            "bind = \"0.0.0.0:9000\"\ndatabase = \"sqlite://f.db\"\nbody_limit_kb = 10",
+        )
+        .unwrap();
+        let c = resolve(
+            None,
+            Some("sqlite://flag.db".into()),
+            None,
+            None,
+            None,
+            None,
+            file,
+        )
+        .unwrap();
+        assert_eq!(c.bind, "0.0.0.0:9000");
+        assert_eq!(c.database, "sqlite://flag.db");
+        assert_eq!(c.settings.body_limit, 10 * 1024);
+        assert!(!c.json_logs);
+        assert!(
+            toml::from_str::<FileConfig>("colour = 1").is_err(),
+            "unknown keys are refused"
+        );
+    }
+
+    #[test]
+    fn default_database_is_a_file_in_the_data_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = database_url(None, Some(dir.path())).unwrap();
+        assert!(url.starts_with("sqlite://") && url.ends_with("uppsok.db"));
+    }
+}

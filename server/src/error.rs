@@ -1,0 +1,274 @@
+//! The HTTP error of the server and its one mapping to `application/problem+json` (RFC 9457).
+//!
+//! Each variant has a stable `type` URI (`https://uppsok.se/problems/<slug>`) that clients
+//! branch on, and a `detail` for people. Details never hold personal data or tokens; internal
+//! errors are logged with their cause and answered with a generic message.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+pub const PROBLEM_BASE: &str = "https://uppsok.se/problems/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    InvalidBody(String),
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("{0}")]
+    InvalidPath(String),
+    #[error("{field}: {rule}")]
+    Validation { field: String, rule: String },
+    #[error("the request body is larger than this server accepts")]
+    PayloadTooLarge,
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    #[error("this device was revoked")]
+    DeviceRevoked { wipe: bool },
+    #[error("wrong username, password or code")]
+    InvalidCredentials,
+    #[error("this account needs a one-time code from the authenticator app (field `totp`)")]
+    TotpRequired,
+    #[error("the account is locked after too many failed logins")]
+    AccountLocked { until_ms: i64 },
+    #[error("too many attempts from this address; try again later")]
+    RateLimited { retry_after_s: u64 },
+    #[error("the enrolment code is unknown, used or expired")]
+    EnrolmentRefused,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(String),
+    #[error("the database is not reachable")]
+    Unavailable,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Stable URI identifying the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    /// For `validation-failed`: the field that broke a rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `device-revoked`: whether the phone must destroy its local data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wipe: Option<bool>,
+    /// For `account-locked`: when logins are accepted again (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<String>,
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        use ApiError::*;
+        match self {
+            MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON"),
+            InvalidBody(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "Invalid request body",
+            ),
+            InvalidQuery(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                "Invalid query parameters",
+            ),
+            InvalidPath(_) => (
+                StatusCode::BAD_REQUEST,
+                "invalid-path",
+                "Invalid path parameter",
+            ),
+            Validation { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation-failed",
+                "Validation failed",
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Payload too large",
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Not authenticated",
+            ),
+            DeviceRevoked { .. } => (StatusCode::UNAUTHORIZED, "device-revoked", "Device revoked"),
+            InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "invalid-credentials",
+                "Invalid credentials",
+            ),
+            TotpRequired => (
+                StatusCode::UNAUTHORIZED,
+                "totp-required",
+                "Second factor required",
+            ),
+            AccountLocked { .. } => (StatusCode::LOCKED, "account-locked", "Account locked"),
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many attempts",
+            ),
+            EnrolmentRefused => (
+                StatusCode::BAD_REQUEST,
+                "enrolment-refused",
+                "Enrolment refused",
+            ),
+            Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+            Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    pub fn slug(&self) -> &'static str {
+        self.parts().1
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (status, slug, title) = self.parts();
+        Problem {
+            kind: format!("{PROBLEM_BASE}{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: self.to_string(),
+            field: match self {
+                ApiError::Validation { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+            wipe: match self {
+                ApiError::DeviceRevoked { wipe } => Some(*wipe),
+                _ => None,
+            },
+            locked_until: match self {
+                ApiError::AccountLocked { until_ms } => {
+                    chrono::DateTime::from_timestamp_millis(*until_ms).map(|d| d.to_rfc3339())
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "internal error");
+        }
+        let problem = self.problem();
+        let status = self.status();
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        match &self {
+            ApiError::RateLimited { retry_after_s } => {
+                if let Ok(v) = HeaderValue::from_str(&retry_after_s.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            ApiError::Unauthenticated(_)
+            | ApiError::DeviceRevoked { .. }
+            | ApiError::InvalidCredentials
+            | ApiError::TotpRequired => {
+                res.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"uppsok\""),
+                );
+            }
+            _ => {}
+        }
+        res
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ApiError::NotFound(what),
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Invalid(what) => ApiError::Validation {
+                field: "record".into(),
+                rule: what,
+            },
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => ApiError::Unavailable,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<uppsok_model::ValidationError> for ApiError {
+    fn from(e: uppsok_model::ValidationError) -> Self {
+        ApiError::Validation {
+            field: e.field.to_owned(),
+            rule: e.rule,
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::InvalidBody(r.body_text()),
+            _ => match r {
+                JsonRejection::JsonSyntaxError(_) => ApiError::MalformedJson(r.body_text()),
+                _ => ApiError::MalformedJson("the request body could not be read".into()),
+            },
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::InvalidQuery(r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::InvalidPath(r.body_text())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

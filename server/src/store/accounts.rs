@@ -1,0 +1,585 @@
+//! Organisations, teams, staff, their credentials and login sessions.
+//!
+//! Credentials live apart from `staff` so that listing staff never loads a password hash, and
+//! the failed-attempt counter and lock survive restarts (the per-account rate limit).
+
+use std::collections::HashMap;
+
+use sqlx::AssertSqlSafe;
+use uppsok_model::{OrgId, OrgKind, Rates, Role, StaffId, TeamId};
+
+use super::{Param, Store, StoreError, StoreResult, Tx, Where, now_ms, on_pool, on_tx, parse_uuid};
+use crate::store::bind_all;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OrgRow {
+    pub id: OrgId,
+    pub name: String,
+    pub kind: OrgKind,
+    pub rates: Rates,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TeamRow {
+    pub id: TeamId,
+    pub name: String,
+    pub org: OrgId,
+    pub client_code_pattern: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StaffRow {
+    pub id: StaffId,
+    pub username: String,
+    pub name: String,
+    pub org: OrgId,
+    pub role: Role,
+    pub active: bool,
+    pub teams: Vec<TeamId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    pub username: uppsok_model::Username,
+    pub name: uppsok_model::PersonName,
+    pub org: OrgId,
+    pub role: Role,
+    pub teams: Vec<TeamId>,
+    pub password_hash: String,
+    pub must_change: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub staff: StaffId,
+    pub password_hash: String,
+    pub must_change: bool,
+    pub totp_secret: Option<String>,
+    pub totp_last_step: Option<i64>,
+    pub failed_attempts: i64,
+    pub locked_until_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub staff: StaffId,
+    /// `bearer` for the JSON API, `cookie` for the dashboard.
+    pub kind: String,
+    pub csrf: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub revoked: bool,
+}
+
+type OrgTuple = (String, String, String, i64, i64);
+type TeamTuple = (String, String, String, String);
+type StaffTuple = (String, String, String, String, String, bool);
+
+fn org_from(t: OrgTuple) -> StoreResult<OrgRow> {
+    Ok(OrgRow {
+        id: parse_uuid(&t.0)?,
+        name: t.1,
+        kind: t
+            .2
+            .parse()
+            .map_err(|_| StoreError::Corrupt("organisation kind".into()))?,
+        rates: Rates {
+            own_car_ore_per_km: t.3,
+            service_car_ore_per_km: t.4,
+        },
+    })
+}
+
+fn team_from(t: TeamTuple) -> StoreResult<TeamRow> {
+    Ok(TeamRow {
+        id: parse_uuid(&t.0)?,
+        name: t.1,
+        org: parse_uuid(&t.2)?,
+        client_code_pattern: t.3,
+    })
+}
+
+fn staff_from(t: StaffTuple, teams: Vec<TeamId>) -> StoreResult<StaffRow> {
+    Ok(StaffRow {
+        id: parse_uuid(&t.0)?,
+        username: t.1,
+        name: t.2,
+        org: parse_uuid(&t.3)?,
+        role: t
+            .4
+            .parse()
+            .map_err(|_| StoreError::Corrupt("staff role".into()))?,
+        active: t.5,
+        teams,
+    })
+}
+
+const ORG_COLS: &str = "id, name, kind, own_car_ore_per_km, service_car_ore_per_km";
+const TEAM_COLS: &str = "id, name, org, client_code_pattern";
+const STAFF_COLS: &str = "id, username, name, org, role, active";
+
+/// Whether `s` looks like a UUID, so "ORG accepts a name or an id" can try the id first.
+fn as_uuid(s: &str) -> Option<String> {
+    uuid::Uuid::parse_str(s.trim()).ok().map(|u| u.to_string())
+}
+
+impl Store {
+    pub async fn create_org(&self, name: &str, kind: OrgKind, rates: Rates) -> StoreResult<OrgRow> {
+        rates
+            .validate()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let row = OrgRow {
+            id: OrgId::new(),
+            name: name.trim().to_owned(),
+            kind,
+            rates,
+        };
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO organisations (id, name, kind, own_car_ore_per_km, service_car_ore_per_km, created_ms) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(row.id.to_string())
+                .bind(&row.name)
+                .bind(kind.to_string())
+                .bind(rates.own_car_ore_per_km)
+                .bind(rates.service_car_ore_per_km)
+                .bind(now_ms())
+                .execute(p)
+                .await
+                .map(|_| ())
+        })
+        .map_err(|e| conflict(e, "an organisation with that name exists"))?;
+        Ok(row)
+    }
+
+    pub async fn set_org_rates(&self, org: OrgId, rates: Rates) -> StoreResult<()> {
+        rates
+            .validate()
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE organisations SET own_car_ore_per_km = $1, service_car_ore_per_km = $2 WHERE id = $3")
+                .bind(rates.own_car_ore_per_km)
+                .bind(rates.service_car_ore_per_km)
+                .bind(org.to_string())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("organisation"));
+        }
+        Ok(())
+    }
+
+    pub async fn list_orgs(&self) -> StoreResult<Vec<OrgRow>> {
+        let rows: Vec<OrgTuple> = on_pool!(self, p => {
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {ORG_COLS} FROM organisations ORDER BY name")))
+                .fetch_all(p)
+                .await?
+        });
+        rows.into_iter().map(org_from).collect()
+    }
+
+    pub async fn org(&self, id: OrgId) -> StoreResult<Option<OrgRow>> {
+        self.find_org(&id.to_string()).await
+    }
+
+    /// By id or by exact name.
+    pub async fn find_org(&self, name_or_id: &str) -> StoreResult<Option<OrgRow>> {
+        let id = as_uuid(name_or_id).unwrap_or_default();
+        let row: Option<OrgTuple> = on_pool!(self, p => {
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {ORG_COLS} FROM organisations WHERE id = $1 OR name = $2")))
+                .bind(id)
+                .bind(name_or_id.trim())
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(org_from).transpose()
+    }
+
+    pub async fn create_team(&self, name: &str, org: OrgId, pattern: &str) -> StoreResult<TeamRow> {
+        let row = TeamRow {
+            id: TeamId::new(),
+            name: name.trim().to_owned(),
+            org,
+            client_code_pattern: pattern.to_owned(),
+        };
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO teams (id, name, org, client_code_pattern, created_ms) VALUES ($1, $2, $3, $4, $5)")
+                .bind(row.id.to_string())
+                .bind(&row.name)
+                .bind(org.to_string())
+                .bind(pattern)
+                .bind(now_ms())
+                .execute(p)
+                .await
+                .map(|_| ())
+        })
+        .map_err(|e| conflict(e, "a team with that name exists"))?;
+        Ok(row)
+    }
+
+    pub async fn list_teams(&self) -> StoreResult<Vec<TeamRow>> {
+        let rows: Vec<TeamTuple> = on_pool!(self, p => {
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {TEAM_COLS} FROM teams ORDER BY name")))
+                .fetch_all(p)
+                .await?
+        });
+        rows.into_iter().map(team_from).collect()
+    }
+
+    pub async fn team(&self, id: TeamId) -> StoreResult<Option<TeamRow>> {
+        self.find_team(&id.to_string()).await
+    }
+
+    /// By id or by exact name.
+    pub async fn find_team(&self, name_or_id: &str) -> StoreResult<Option<TeamRow>> {
+        let id = as_uuid(name_or_id).unwrap_or_default();
+        let row: Option<TeamTuple> = on_pool!(self, p => {
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {TEAM_COLS} FROM teams WHERE id = $1 OR name = $2")))
+                .bind(id)
+                .bind(name_or_id.trim())
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(team_from).transpose()
+    }
+
+    /// Creates the account with its password hash and team memberships in one transaction.
+    pub async fn create_staff(&self, s: &NewStaff) -> StoreResult<StaffRow> {
+        let id = StaffId::new();
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("INSERT INTO staff (id, username, name, org, role, active, created_ms) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
+                .bind(id.to_string())
+                .bind(s.username.as_str())
+                .bind(s.name.as_str())
+                .bind(s.org.to_string())
+                .bind(s.role.as_str())
+                .bind(now)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| conflict(e, "that username is taken"))?;
+            for t in &s.teams {
+                sqlx::query("INSERT INTO staff_teams (staff, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id.to_string())
+                    .bind(t.to_string())
+                    .execute(&mut *c)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO credentials (staff, password_hash, must_change, failed_attempts, updated_ms) VALUES ($1, $2, $3, 0, $4)")
+                .bind(id.to_string())
+                .bind(&s.password_hash)
+                .bind(s.must_change)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(StaffRow {
+            id,
+            username: s.username.to_string(),
+            name: s.name.to_string(),
+            org: s.org,
+            role: s.role,
+            active: true,
+            teams: s.teams.clone(),
+        })
+    }
+
+    pub async fn add_staff_team(&self, staff: StaffId, team: TeamId) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO staff_teams (staff, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(staff.to_string())
+                .bind(team.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Deactivated staff cannot log in and their devices stop working; rows stay for the log.
+    pub async fn set_staff_active(&self, staff: StaffId, active: bool) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")
+                .bind(active)
+                .bind(staff.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    async fn teams_of(&self, ids: &[String]) -> StoreResult<HashMap<String, Vec<TeamId>>> {
+        let mut w = Where::default();
+        w.and_in("staff", ids.iter().cloned());
+        let sql = format!(
+            "SELECT staff, team FROM staff_teams{} ORDER BY team",
+            w.sql()
+        );
+        let rows: Vec<(String, String)> = on_pool!(self, p => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &w.params).fetch_all(p).await?
+        });
+        let mut out: HashMap<String, Vec<TeamId>> = HashMap::new();
+        for (s, t) in rows {
+            out.entry(s).or_default().push(parse_uuid(&t)?);
+        }
+        Ok(out)
+    }
+
+    async fn staff_where(&self, w: Where) -> StoreResult<Vec<StaffRow>> {
+        let sql = format!(
+            "SELECT {STAFF_COLS} FROM staff{} ORDER BY username",
+            w.sql()
+        );
+        let rows: Vec<StaffTuple> = on_pool!(self, p => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &w.params).fetch_all(p).await?
+        });
+        if rows.is_empty() {
+            return Ok(vec![]);
+        }
+        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let mut teams = self.teams_of(&ids).await?;
+        rows.into_iter()
+            .map(|r| {
+                let t = teams.remove(&r.0).unwrap_or_default();
+                staff_from(r, t)
+            })
+            .collect()
+    }
+
+    pub async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRow>> {
+        let mut w = Where::default();
+        w.and(
+            "username = $?",
+            [Param::Text(Some(username.trim().to_owned()))],
+        );
+        Ok(self.staff_where(w).await?.pop())
+    }
+
+    pub async fn staff_by_id(&self, id: StaffId) -> StoreResult<Option<StaffRow>> {
+        let mut w = Where::default();
+        w.and("id = $?", [Param::Text(Some(id.to_string()))]);
+        Ok(self.staff_where(w).await?.pop())
+    }
+
+    /// A username or a staff id.
+    pub async fn find_staff(&self, name_or_id: &str) -> StoreResult<Option<StaffRow>> {
+        match as_uuid(name_or_id) {
+            Some(id) => {
+                let mut w = Where::default();
+                w.and("id = $?", [Param::Text(Some(id))]);
+                Ok(self.staff_where(w).await?.pop())
+            }
+            None => self.staff_by_username(name_or_id).await,
+        }
+    }
+
+    /// Staff of `org` (when given) who are members of any of `teams` (when given).
+    pub async fn list_staff(
+        &self,
+        org: Option<OrgId>,
+        teams: Option<&[TeamId]>,
+    ) -> StoreResult<Vec<StaffRow>> {
+        let mut w = Where::default();
+        if let Some(o) = org {
+            w.and("org = $?", [Param::Text(Some(o.to_string()))]);
+        }
+        if let Some(ts) = teams {
+            let marks = vec!["$?"; ts.len().max(1)].join(", ");
+            if ts.is_empty() {
+                w.and("1 = 0", []);
+            } else {
+                w.and(
+                    &format!("id IN (SELECT staff FROM staff_teams WHERE team IN ({marks}))"),
+                    ts.iter().map(|t| Param::Text(Some(t.to_string()))),
+                );
+            }
+        }
+        self.staff_where(w).await
+    }
+
+    pub async fn credentials(&self, staff: StaffId) -> StoreResult<Option<Credentials>> {
+        let row: Option<(String, bool, Option<String>, Option<i64>, i64, Option<i64>)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT password_hash, must_change, totp_secret, totp_last_step, failed_attempts, locked_until_ms FROM credentials WHERE staff = $1")
+                .bind(staff.to_string())
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|r| Credentials {
+            staff,
+            password_hash: r.0,
+            must_change: r.1,
+            totp_secret: r.2,
+            totp_last_step: r.3,
+            failed_attempts: r.4,
+            locked_until_ms: r.5,
+        }))
+    }
+
+    /// A new password also clears the lock and the failure count (an admin reset unlocks).
+    pub async fn set_password(
+        &self,
+        staff: StaffId,
+        hash: &str,
+        must_change: bool,
+    ) -> StoreResult<()> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE credentials SET password_hash = $1, must_change = $2, failed_attempts = 0, locked_until_ms = NULL, updated_ms = $3 WHERE staff = $4")
+                .bind(hash)
+                .bind(must_change)
+                .bind(now_ms())
+                .bind(staff.to_string())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("staff"));
+        }
+        Ok(())
+    }
+
+    pub async fn set_totp_secret(
+        &self,
+        staff: StaffId,
+        secret_base32: Option<&str>,
+    ) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE credentials SET totp_secret = $1, totp_last_step = NULL, updated_ms = $2 WHERE staff = $3")
+                .bind(secret_base32)
+                .bind(now_ms())
+                .bind(staff.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Counts a failed login; from `threshold` failures on, the account is locked for `lock_ms`.
+    /// Returns the lock's end when the account is now locked.
+    pub async fn login_failed(
+        &self,
+        staff: StaffId,
+        threshold: i64,
+        lock_ms: i64,
+    ) -> StoreResult<Option<i64>> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        let (failed,): (i64,) = on_tx!(&mut tx, c => {
+            sqlx::query_as("UPDATE credentials SET failed_attempts = failed_attempts + 1, updated_ms = $1 WHERE staff = $2 RETURNING failed_attempts")
+                .bind(now)
+                .bind(staff.to_string())
+                .fetch_one(&mut *c)
+                .await?
+        });
+        let locked = if failed >= threshold {
+            let until = now + lock_ms;
+            on_tx!(&mut tx, c => {
+                sqlx::query("UPDATE credentials SET locked_until_ms = $1, failed_attempts = 0 WHERE staff = $2")
+                    .bind(until)
+                    .bind(staff.to_string())
+                    .execute(&mut *c)
+                    .await?;
+            });
+            Some(until)
+        } else {
+            None
+        };
+        tx.commit().await?;
+        Ok(locked)
+    }
+
+    /// Resets the failure count and remembers the TOTP step used, so a code is accepted once.
+    pub async fn login_succeeded(&self, staff: StaffId, totp_step: Option<i64>) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE credentials SET failed_attempts = 0, locked_until_ms = NULL, totp_last_step = COALESCE($1, totp_last_step), updated_ms = $2 WHERE staff = $3")
+                .bind(totp_step)
+                .bind(now_ms())
+                .bind(staff.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn create_session(&self, s: &SessionRow) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO sessions (token_hash, staff, kind, csrf, created_ms, expires_ms, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(&s.token_hash)
+                .bind(s.staff.to_string())
+                .bind(&s.kind)
+                .bind(&s.csrf)
+                .bind(s.created_ms)
+                .bind(s.expires_ms)
+                .bind(s.revoked)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    pub async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRow>> {
+        let row: Option<(String, String, String, String, i64, i64, bool)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT token_hash, staff, kind, csrf, created_ms, expires_ms, revoked FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(|r| {
+            Ok(SessionRow {
+                token_hash: r.0,
+                staff: parse_uuid(&r.1)?,
+                kind: r.2,
+                csrf: r.3,
+                created_ms: r.4,
+                expires_ms: r.5,
+                revoked: r.6,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn revoke_session(&self, token_hash: &str) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE sessions SET revoked = TRUE WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every session of a member of staff (password reset, deactivation).
+    pub async fn revoke_sessions_of(&self, staff: StaffId) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE sessions SET revoked = TRUE WHERE staff = $1")
+                .bind(staff.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Tx {
+    /// Whether the team exists; used by record writes inside their transaction.
+    pub async fn team_exists(&mut self, team: TeamId) -> StoreResult<bool> {
+        let n: i64 = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE id = $1")
+                .bind(team.to_string())
+                .fetch_one(&mut *c)
+                .await?
+        });
+        Ok(n > 0)
+    }
+}
+
+pub(crate) fn conflict(e: sqlx::Error, what: &str) -> StoreError {
+    let e = StoreError::Database(e);
+    if e.is_unique_violation() {
+        StoreError::Conflict(what.to_owned())
+    } else {
+        e
+    }
+}

@@ -1,0 +1,217 @@
+//! The access log (Patientdatalagen 4 kap. 3 §): who read or wrote which client's data, when,
+//! and from which organisation. Append-only by construction — this module has an insert and
+//! queries, nothing else, and the schema's triggers refuse UPDATE and DELETE.
+//!
+//! Entries hold ids, never client content, so the log itself can be shown to those who follow
+//! it up without widening who sees client data.
+
+use sqlx::AssertSqlSafe;
+use uppsok_model::{ClientId, DeviceId, Entity, OrgId, StaffId, TeamId};
+use uuid::Uuid;
+
+use super::{Param, Store, StoreResult, Tx, Where, now_ms, on_pool, on_tx, parse_uuid};
+use crate::store::bind_all;
+
+/// One entry to append. `at_ms` is set by the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub actor_staff: StaffId,
+    pub actor_username: String,
+    pub actor_org: OrgId,
+    pub device: Option<DeviceId>,
+    /// `api`, `sync` or `dashboard`.
+    pub via: &'static str,
+    /// `read`, `list`, `create`, `update`, `delete`, `export`…
+    pub action: &'static str,
+    pub entity: Option<Entity>,
+    pub client: Option<ClientId>,
+    pub record: Option<Uuid>,
+    pub team: Option<TeamId>,
+    /// The record space the data came from.
+    pub record_org: Option<OrgId>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AuditRow {
+    pub id: i64,
+    /// Unix milliseconds.
+    pub at_ms: i64,
+    pub at: String,
+    pub actor_staff: Uuid,
+    pub actor_username: String,
+    pub actor_org: Uuid,
+    pub device: Option<Uuid>,
+    pub via: String,
+    pub action: String,
+    pub entity: Option<String>,
+    pub client: Option<Uuid>,
+    pub record: Option<Uuid>,
+    pub team: Option<Uuid>,
+    pub record_org: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub client: Option<ClientId>,
+    pub staff: Option<StaffId>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Entries where the reader's organisation or the data's organisation is one of these.
+    pub orgs: Option<Vec<OrgId>>,
+    /// Entries about these teams (entries without a team are excluded when set).
+    pub teams: Option<Vec<TeamId>>,
+    pub limit: i64,
+}
+
+type AuditTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const COLS: &str = "id, at_ms, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org";
+/// Rows per INSERT statement; 13 parameters each stays far below every engine's limit.
+const CHUNK: usize = 200;
+
+fn opt_uuid(s: Option<String>) -> StoreResult<Option<Uuid>> {
+    s.as_deref().map(parse_uuid).transpose()
+}
+
+fn row_from(t: AuditTuple) -> StoreResult<AuditRow> {
+    let at = chrono::DateTime::from_timestamp_millis(t.1)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default();
+    Ok(AuditRow {
+        id: t.0,
+        at_ms: t.1,
+        at,
+        actor_staff: parse_uuid(&t.2)?,
+        actor_username: t.3,
+        actor_org: parse_uuid(&t.4)?,
+        device: opt_uuid(t.5)?,
+        via: t.6,
+        action: t.7,
+        entity: t.8,
+        client: opt_uuid(t.9)?,
+        record: opt_uuid(t.10)?,
+        team: opt_uuid(t.11)?,
+        record_org: opt_uuid(t.12)?,
+    })
+}
+
+impl Tx {
+    /// Appends `entries` inside this transaction, so the log entry and the write it describes
+    /// commit together or not at all.
+    pub async fn append_audit(&mut self, entries: &[AuditEntry]) -> StoreResult<()> {
+        let now = now_ms();
+        for chunk in entries.chunks(CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO audit_log (at_ms, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org) VALUES ",
+            );
+            let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 12);
+            for (i, e) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                let base = params.len();
+                let marks: Vec<String> = (1..=12).map(|k| format!("${}", base + k)).collect();
+                sql.push_str(&format!("({})", marks.join(", ")));
+                params.extend([
+                    Param::Int(Some(now)),
+                    Param::Text(Some(e.actor_staff.to_string())),
+                    Param::Text(Some(e.actor_username.clone())),
+                    Param::Text(Some(e.actor_org.to_string())),
+                    Param::Text(e.device.map(|d| d.to_string())),
+                    Param::Text(Some(e.via.to_owned())),
+                    Param::Text(Some(e.action.to_owned())),
+                    Param::Text(e.entity.map(|x| x.as_str().to_owned())),
+                    Param::Text(e.client.map(|x| x.to_string())),
+                    Param::Text(e.record.map(|x| x.to_string())),
+                    Param::Text(e.team.map(|x| x.to_string())),
+                    Param::Text(e.record_org.map(|x| x.to_string())),
+                ]);
+            }
+            on_tx!(self, c => {
+                bind_all!(sqlx::query(AssertSqlSafe(sql)), &params).execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Appends `entries` in their own transaction (reads: the log is written before the data
+    /// is returned, so a response never goes out unlogged).
+    pub async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        tx.append_audit(entries).await?;
+        tx.commit().await
+    }
+
+    pub async fn list_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {
+        let mut w = Where::default();
+        if let Some(c) = f.client {
+            w.and("client = $?", [Param::Text(Some(c.to_string()))]);
+        }
+        if let Some(s) = f.staff {
+            w.and("actor_staff = $?", [Param::Text(Some(s.to_string()))]);
+        }
+        if let Some(from) = f.from_ms {
+            w.and("at_ms >= $?", [Param::Int(Some(from))]);
+        }
+        if let Some(to) = f.to_ms {
+            w.and("at_ms < $?", [Param::Int(Some(to))]);
+        }
+        if let Some(orgs) = &f.orgs {
+            if orgs.is_empty() {
+                w.and("1 = 0", []);
+            } else {
+                let n = orgs.len();
+                let marks = vec!["$?"; n].join(", ");
+                let texts: Vec<Param> = orgs
+                    .iter()
+                    .map(|o| Param::Text(Some(o.to_string())))
+                    .collect();
+                w.and(
+                    &format!("(actor_org IN ({marks}) OR record_org IN ({marks}))"),
+                    texts.clone().into_iter().chain(texts),
+                );
+            }
+        }
+        if let Some(teams) = &f.teams {
+            w.and_in("team", teams.iter().map(|t| t.to_string()));
+        }
+        let limit = if f.limit <= 0 {
+            1000
+        } else {
+            f.limit.min(10_000)
+        };
+        let sql = format!(
+            "SELECT {COLS} FROM audit_log{} ORDER BY id DESC LIMIT {limit}",
+            w.sql()
+        );
+        let rows: Vec<AuditTuple> = on_pool!(self, p => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &w.params).fetch_all(p).await?
+        });
+        rows.into_iter().map(row_from).collect()
+    }
+
+    pub async fn count_audit(&self) -> StoreResult<i64> {
+        Ok(on_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(p).await?
+        }))
+    }
+}

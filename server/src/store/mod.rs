@@ -1,0 +1,314 @@
+//! Storage: one [`Store`] over either SQLite (the default, a single file) or PostgreSQL.
+//!
+//! Why an enum and not a trait with two implementations: both schemas are kept column-for-column
+//! equal (UUID text ids, BIGINT millisecond times, BOOLEAN flags, JSON text bodies) and every
+//! query is written in the portable subset both engines accept (`$1` parameters, `RETURNING`,
+//! `ON CONFLICT`). So each method is written once and the [`on_pool!`] / [`on_tx!`] macros expand
+//! its body twice, once per sqlx driver: two monomorphic implementations from one source, no
+//! duplicated SQL, and handlers take a concrete `Store` instead of being generic over a backend.
+//! Only the migrations differ (`migrations/sqlite`, `migrations/postgres`).
+//!
+//! Write paths take a [`Tx`], so callers (sync's exactly-once bookkeeping, the access log) can
+//! put their own rows into the same transaction; `Store` has convenience wrappers that open and
+//! commit one.
+
+mod accounts;
+mod audit;
+mod devices;
+mod records;
+
+pub use accounts::{Credentials, NewStaff, OrgRow, SessionRow, StaffRow, TeamRow};
+pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
+pub use records::{RecordFilter, RecordRow, RecordWrite};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+/// Everything that can go wrong below the HTTP layer. Messages never hold personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (expected sqlite://PATH or postgres://…)")]
+    BadUrl,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    /// A unique or primary-key constraint refused the write (same answer on both engines).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+pub enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A handle to the database; cheap to clone (the pools are reference counted).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub pool: Pool,
+}
+
+/// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$p` bound to the backend's pool (an `Executor`); the body is compiled once
+/// per backend. Public so modules built on top (sync, dashboard) can add queries the same way.
+#[macro_export]
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to `&mut` the transaction's connection; use `&mut *$c` as the
+/// executor so it can be used more than once.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub use crate::{on_pool, on_tx};
+
+/// A bound parameter of a query assembled at run time (filters, IN lists).
+#[derive(Debug, Clone)]
+pub enum Param {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+/// Binds `params` in order to a `sqlx::query(..)` of either backend.
+#[macro_export]
+macro_rules! bind_all {
+    ($q:expr, $params:expr) => {{
+        let mut q = $q;
+        for p in $params {
+            q = match p {
+                $crate::store::Param::Text(v) => q.bind(v.clone()),
+                $crate::store::Param::Int(v) => q.bind(*v),
+                $crate::store::Param::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+pub use crate::bind_all;
+
+/// Builds a `WHERE` clause with numbered `$n` parameters, valid for both engines.
+#[derive(Debug, Default)]
+pub struct Where {
+    clauses: Vec<String>,
+    pub params: Vec<Param>,
+}
+
+impl Where {
+    /// Adds a clause; each `$?` in `sql` is replaced by the next parameter number.
+    pub fn and(&mut self, sql: &str, params: impl IntoIterator<Item = Param>) -> &mut Self {
+        let mut out = String::new();
+        let mut params = params.into_iter();
+        let mut rest = sql;
+        while let Some(i) = rest.find("$?") {
+            out.push_str(&rest[..i]);
+            if let Some(p) = params.next() {
+                self.params.push(p);
+            }
+            out.push_str(&format!("${}", self.params.len()));
+            rest = &rest[i + 2..];
+        }
+        out.push_str(rest);
+        self.clauses.push(out);
+        self
+    }
+
+    /// `column IN (…)`; an empty list matches nothing.
+    pub fn and_in(&mut self, column: &str, values: impl IntoIterator<Item = String>) -> &mut Self {
+        let values: Vec<String> = values.into_iter().collect();
+        if values.is_empty() {
+            self.clauses.push("1 = 0".into());
+            return self;
+        }
+        let marks = vec!["$?"; values.len()].join(", ");
+        self.and(
+            &format!("{column} IN ({marks})"),
+            values.into_iter().map(|v| Param::Text(Some(v))),
+        )
+    }
+
+    pub fn next_param(&self) -> usize {
+        self.params.len() + 1
+    }
+
+    pub fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+}
+
+/// Unix milliseconds now; the one clock of the store.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// How large the pool may grow; SQLite serialises writers anyway, readers benefit from a few.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    pub max: u32,
+}
+
+impl Default for PoolSize {
+    fn default() -> Self {
+        Self { max: 16 }
+    }
+}
+
+impl Store {
+    /// Opens (creating a SQLite file when missing) and migrates the database at `url`.
+    pub async fn connect(url: &str, size: PoolSize) -> StoreResult<Store> {
+        let store = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // FULL: an acknowledged write survives power loss too, not only a crash.
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(size.max)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Store {
+                pool: Pool::Sqlite(pool),
+            }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(size.max)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Store {
+                pool: Pool::Postgres(pool),
+            }
+        } else {
+            return Err(StoreError::BadUrl);
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match &self.pool {
+            // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
+            // and writes later can fail with SQLITE_BUSY without waiting for the busy timeout.
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A round trip to the database, for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// (connections open, idle) for `/metrics`.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle()),
+            Pool::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Takes the next server sequence number. The counter row stays locked until this
+    /// transaction ends, so sequence order is commit order (the sync cursor relies on it).
+    pub async fn next_seq(&mut self) -> StoreResult<i64> {
+        let v: i64 = on_tx!(self, c => {
+            sqlx::query_scalar("UPDATE seq_counter SET value = value + 1 WHERE id = 1 RETURNING value")
+                .fetch_one(&mut *c)
+                .await?
+        });
+        Ok(v)
+    }
+}
+
+pub(crate) fn parse_uuid<T: From<uuid::Uuid>>(s: &str) -> StoreResult<T> {
+    uuid::Uuid::parse_str(s)
+        .map(T::from)
+        .map_err(|_| StoreError::Corrupt("an id column holds something other than a UUID".into()))
+}
