@@ -1,0 +1,444 @@
+//! What each `uppsok field` command does, as plain functions over an open [`Store`] (or a home
+//! directory), without a process, a terminal or clap: the tests call these directly, and the
+//! clap layer in `mod.rs` only parses, opens and prints.
+
+use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use uppsok_device::{DeviceError, KeyProvider, Profile, Store, StoreStatus, VisitFilter};
+use uppsok_model::{
+    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, Note, PersonName, Phase,
+    PlaceName, Setting, Username, ValidationError, Visit, VisitId,
+};
+
+/// Why a field command failed. Every message is one line for a person and holds no names,
+/// notes or places.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    #[error(transparent)]
+    Device(#[from] DeviceError),
+    #[error("invalid input: {0}")]
+    Invalid(#[from] ValidationError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl FieldError {
+    pub fn is_wrong_key(&self) -> bool {
+        matches!(self, FieldError::Device(DeviceError::WrongKey))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, FieldError>;
+
+/// The store file inside a field home directory.
+pub fn store_path(home: &Path) -> PathBuf {
+    home.join("uppsok.db")
+}
+
+/// A username from the login name: lowercase, only the characters usernames may hold.
+pub fn sanitise_username(raw: &str) -> Option<Username> {
+    let s: String = raw
+        .to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'å' | 'ä' => 'a',
+            'ö' => 'o',
+            c => c,
+        })
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        .take(32)
+        .collect();
+    Username::parse(s).ok()
+}
+
+/// `init`: create the home directory and a store with a local profile.
+pub fn init(home: &Path, provider: &dyn KeyProvider, user: Option<&str>) -> Result<Profile> {
+    let user = match user {
+        Some(u) => Username::parse(u)?,
+        None => std::env::var("USER")
+            .ok()
+            .and_then(|u| sanitise_username(&u))
+            // "field" is 5 lowercase letters, which every username rule accepts.
+            .unwrap_or_else(|| Username::parse("field").expect("'field' is a valid username")),
+    };
+    std::fs::create_dir_all(home).map_err(DeviceError::from)?;
+    let profile = Profile::local(user);
+    Store::create(store_path(home), provider, &profile)?;
+    Ok(profile)
+}
+
+/// Local wall-clock time as typed (`2026-11-20T10:00`, seconds optional, `T` or a space), or an
+/// RFC 3339 time with its offset.
+pub fn parse_local_time(field: &'static str, s: &str) -> Result<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .ok_or_else(|| ValidationError::new(field, "must be a local time like 2026-11-20T10:00"))?;
+    local_to_utc(field, naive)
+}
+
+fn local_to_utc(field: &'static str, naive: NaiveDateTime) -> Result<DateTime<Utc>> {
+    // In the autumn hour that occurs twice, take the earlier; in the spring gap there is none.
+    Local
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| {
+            ValidationError::new(field, "does not exist in local time (clocks moved forward)")
+                .into()
+        })
+}
+
+pub fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| ValidationError::new(field, "must be a date like 2026-11-20").into())
+}
+
+/// Midnight at the start of a local day.
+fn local_midnight(field: &'static str, d: NaiveDate) -> Result<DateTime<Utc>> {
+    local_to_utc(field, d.and_time(chrono::NaiveTime::MIN))
+}
+
+// ----- clients -----
+
+/// Input of `client add` / `client edit`; `None` leaves a field as it is (or at its default).
+#[derive(Debug, Clone, Default)]
+pub struct ClientInput {
+    pub name: Option<String>,
+    pub consent: Option<String>,
+    pub phase: Option<String>,
+    pub next_contact: Option<String>,
+    pub closed_reason: Option<String>,
+}
+
+fn apply_client_input(store: &Store, c: &mut Client, input: &ClientInput) -> Result<()> {
+    if let Some(n) = &input.name {
+        c.name = PersonName::parse(n)?;
+    }
+    if let Some(p) = &input.phase {
+        c.phase = p.parse::<Phase>()?;
+        if c.phase != Phase::Closed {
+            c.closed_reason = None;
+        }
+    }
+    if let Some(r) = &input.closed_reason {
+        c.closed_reason = Some(r.trim().to_owned());
+    }
+    if let Some(d) = &input.next_contact {
+        c.next_contact = if d.trim().is_empty() {
+            None
+        } else {
+            Some(parse_date("next_contact", d)?)
+        };
+    }
+    if let Some(s) = &input.consent {
+        let state: ConsentState = s.parse()?;
+        if state != c.consent.state {
+            c.consent = Consent {
+                state,
+                date: (state != ConsentState::None).then(|| Local::now().date_naive()),
+                recorded_by: Some(store.profile()?.user),
+            };
+        }
+    }
+    Ok(())
+}
+
+pub fn client_add(store: &Store, code: &str, input: &ClientInput) -> Result<Client> {
+    let profile = store.profile()?;
+    let name = input
+        .name
+        .as_deref()
+        .ok_or_else(|| ValidationError::new("name", "is required"))?;
+    let mut c = Client {
+        id: ClientId::new(),
+        team: profile.team,
+        code: ClientCode::parse(code)?,
+        name: PersonName::parse(name)?,
+        org: profile.org,
+        phase: Phase::Intake,
+        closed_reason: None,
+        next_contact: None,
+        consent: Consent::default(),
+    };
+    apply_client_input(store, &mut c, input)?;
+    store.save_client(&c)?;
+    Ok(c)
+}
+
+pub fn find_client(store: &Store, code: &str) -> Result<Client> {
+    let code = ClientCode::parse(code)?;
+    store.client_by_code(&code)?.ok_or_else(|| {
+        ValidationError::new("client", "no client with this code on the device").into()
+    })
+}
+
+pub fn client_edit(
+    store: &Store,
+    code: &str,
+    new_code: Option<&str>,
+    input: &ClientInput,
+) -> Result<Client> {
+    let mut c = find_client(store, code)?;
+    if let Some(nc) = new_code {
+        c.code = ClientCode::parse(nc)?;
+    }
+    apply_client_input(store, &mut c, input)?;
+    store.save_client(&c)?;
+    Ok(c)
+}
+
+pub fn client_list(store: &Store) -> Result<Vec<Client>> {
+    Ok(store.clients()?)
+}
+
+// ----- visits -----
+
+/// Input of `visit add` / `visit edit`, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct VisitInput {
+    pub client: Option<String>,
+    pub start: Option<String>,
+    pub minutes: Option<u16>,
+    pub contact: Option<String>,
+    pub setting: Option<String>,
+    pub place: Option<String>,
+    pub with: Option<Vec<String>>,
+    pub network: Option<bool>,
+    pub note: Option<String>,
+}
+
+fn apply_visit_input(store: &Store, v: &mut Visit, input: &VisitInput) -> Result<()> {
+    if let Some(code) = &input.client {
+        v.client = find_client(store, code)?.id;
+    }
+    if let Some(s) = &input.start {
+        v.start = parse_local_time("start", s)?;
+    }
+    if let Some(m) = input.minutes {
+        v.minutes = m;
+    }
+    if let Some(c) = &input.contact {
+        v.contact = c.parse::<ContactKind>()?;
+    }
+    if let Some(s) = &input.setting {
+        v.setting = if s.trim().is_empty() {
+            None
+        } else {
+            Some(s.parse::<Setting>()?)
+        };
+    }
+    if let Some(p) = &input.place {
+        v.place = if p.trim().is_empty() {
+            None
+        } else {
+            Some(PlaceName::parse(p)?)
+        };
+    }
+    if let Some(with) = &input.with {
+        let mut staff = vec![v.author.clone()];
+        for u in with {
+            let u = Username::parse(u).map_err(|e| ValidationError::new("with", e.rule))?;
+            if !staff.contains(&u) {
+                staff.push(u);
+            }
+        }
+        v.staff = staff;
+    }
+    if let Some(n) = input.network {
+        v.network = n;
+    }
+    if let Some(n) = &input.note {
+        v.note = if n.is_empty() {
+            None
+        } else {
+            Some(Note::parse(n)?)
+        };
+    }
+    Ok(())
+}
+
+pub fn visit_add(store: &Store, input: &VisitInput) -> Result<Visit> {
+    let author = store.profile()?.user;
+    let required = |field: &'static str, present: bool| {
+        if present {
+            Ok(())
+        } else {
+            Err(FieldError::from(ValidationError::new(field, "is required")))
+        }
+    };
+    required("client", input.client.is_some())?;
+    required("start", input.start.is_some())?;
+    required("minutes", input.minutes.is_some())?;
+    required("contact", input.contact.is_some())?;
+    let mut v = Visit {
+        id: VisitId::new(),
+        client: ClientId::new(),
+        author: author.clone(),
+        staff: vec![author],
+        start: Utc::now(),
+        minutes: 0,
+        contact: ContactKind::Attempted,
+        setting: None,
+        network: false,
+        place: None,
+        note: None,
+    };
+    apply_visit_input(store, &mut v, input)?;
+    store.save_visit(&v)?;
+    Ok(v)
+}
+
+pub fn visit_edit(store: &Store, id: &str, input: &VisitInput) -> Result<Visit> {
+    let id: VisitId = id.parse()?;
+    let mut v = store.visit(id)?;
+    apply_visit_input(store, &mut v, input)?;
+    store.save_visit(&v)?;
+    Ok(v)
+}
+
+pub fn visit_delete(store: &Store, id: &str) -> Result<VisitId> {
+    let id: VisitId = id.parse()?;
+    store.delete_visit(id)?;
+    Ok(id)
+}
+
+/// Filter of `visit list`: dates are local days, both inclusive.
+#[derive(Debug, Clone, Default)]
+pub struct VisitListInput {
+    pub client: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// A visit with its client's code beside the id, as `visit list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitRow {
+    #[serde(flatten)]
+    pub visit: Visit,
+    pub client_code: Option<ClientCode>,
+}
+
+pub fn visit_list(store: &Store, input: &VisitListInput) -> Result<Vec<VisitRow>> {
+    let mut f = VisitFilter::default();
+    if let Some(code) = &input.client {
+        f.client = Some(find_client(store, code)?.id);
+    }
+    if let Some(d) = &input.from {
+        f.from = Some(local_midnight("from", parse_date("from", d)?)?);
+    }
+    if let Some(d) = &input.to {
+        let next = parse_date("to", d)?
+            .succ_opt()
+            .ok_or_else(|| ValidationError::new("to", "is too far in the future"))?;
+        f.before = Some(local_midnight("to", next)?);
+    }
+    let codes: HashMap<ClientId, ClientCode> = store
+        .clients()?
+        .into_iter()
+        .map(|c| (c.id, c.code))
+        .collect();
+    Ok(store
+        .visits(&f)?
+        .into_iter()
+        .map(|v| VisitRow {
+            client_code: codes.get(&v.client).cloned(),
+            visit: v,
+        })
+        .collect())
+}
+
+// ----- status -----
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub user: Username,
+    pub store: PathBuf,
+    #[serde(flatten)]
+    pub counts: StoreStatus,
+    pub server_url: Option<String>,
+}
+
+pub fn status(store: &Store) -> Result<StatusReport> {
+    let p = store.profile()?;
+    Ok(StatusReport {
+        user: p.user,
+        store: store.path().to_owned(),
+        counts: store.status()?,
+        server_url: p.server_url,
+    })
+}
+
+// ----- text output -----
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn render_clients(clients: &[Client]) -> String {
+    let mut out = String::new();
+    for c in clients {
+        let next = c
+            .next_contact
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "-".into());
+        out.push_str(&format!(
+            "{:<10} {:<30} {:<8} consent:{:<9} next:{}\n",
+            c.code, c.name, c.phase, c.consent.state, next
+        ));
+    }
+    if clients.is_empty() {
+        out.push_str("no clients\n");
+    }
+    out
+}
+
+pub fn render_visits(rows: &[VisitRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let v = &r.visit;
+        out.push_str(&format!(
+            "{}  {}  {:<8} {:>4} min  {:<12} {:<9} {:<16} {}\n",
+            v.id,
+            local(v.start),
+            r.client_code.as_ref().map_or("?", |c| c.as_str()),
+            v.minutes,
+            v.contact,
+            v.setting.map_or("-".to_string(), |s| s.to_string()),
+            v.place.as_ref().map_or("-", |p| p.as_str()),
+            v.note
+                .as_ref()
+                .map_or("", |n| n.as_str())
+                .replace('\n', " "),
+        ));
+    }
+    if rows.is_empty() {
+        out.push_str("no visits\n");
+    }
+    out
+}
+
+pub fn render_status(s: &StatusReport) -> String {
+    format!(
+        "user: {}\nstore: {}\nclients: {}\nvisits: {}\ntrips: {}\nplaces: {}\nchanges waiting: {}\nchanges rejected: {}\n",
+        s.user,
+        s.store.display(),
+        s.counts.clients,
+        s.counts.visits,
+        s.counts.trips,
+        s.counts.places,
+        s.counts.outbox_pending,
+        s.counts.outbox_rejected
+    )
+}

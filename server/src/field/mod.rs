@@ -1,0 +1,405 @@
+//! `uppsok field`: the desktop field device. It drives `uppsok-device` exactly as the phone app
+//! does (same store, same validation, same outbox), so scripts and end-to-end tests can act as a
+//! case manager's phone.
+//!
+//! This file is the thin clap layer: parse, get the passphrase, open the store, call a function
+//! of [`commands`], print. Exit codes: 0 success, 2 wrong passphrase, 1 anything else, with one
+//! line on stderr that names the field and rule on invalid input and never holds personal data.
+
+pub mod commands;
+
+#[cfg(test)]
+mod tests;
+
+use clap::{Args, Subcommand};
+use commands::{ClientInput, FieldError, VisitInput, VisitListInput};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use uppsok_device::{KdfParams, PassphraseKeyProvider, Store};
+
+#[derive(Args, Debug)]
+pub struct FieldArgs {
+    /// Directory holding the device's data [default: the platform data dir, e.g.
+    /// ~/.local/share/uppsok/field]
+    #[arg(long, global = true, value_name = "DIR")]
+    home: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: FieldCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum FieldCommand {
+    /// Create the encrypted store and this device's profile.
+    Init {
+        /// Your username [default: $USER, lowercased]
+        #[arg(long, value_name = "USERNAME")]
+        user: Option<String>,
+    },
+    /// Add, edit and list clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Log, edit, delete and list visits.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+    /// Records per kind and changes waiting for sync.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy the store: the key first, then the files. Needs no passphrase.
+    Wipe {
+        /// Required, so a slip of the finger does not destroy the data.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ClientCommand {
+    /// Add a client.
+    Add {
+        /// Pseudonymous code matching the team's pattern, e.g. K-017.
+        #[arg(long)]
+        code: String,
+        /// Full name (kept encrypted).
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        fields: ClientFields,
+    },
+    /// Change a client's details (only the options given change).
+    Edit {
+        /// The client's current code.
+        code: String,
+        #[arg(long)]
+        new_code: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        fields: ClientFields,
+    },
+    /// List clients by code.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ClientFields {
+    /// Consent to share with the team's other organisation: given, withdrawn or none.
+    #[arg(long)]
+    consent: Option<String>,
+    /// intake, active, stable or closed.
+    #[arg(long)]
+    phase: Option<String>,
+    /// Required when the phase is closed.
+    #[arg(long)]
+    closed_reason: Option<String>,
+    /// Next planned contact, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    next_contact: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum VisitCommand {
+    /// Log a visit (or an attempt); prints the new visit's id.
+    Add {
+        /// Client code, e.g. K-017.
+        #[arg(long)]
+        client: String,
+        /// Local time, e.g. 2026-11-20T10:00.
+        #[arg(long)]
+        start: String,
+        #[arg(long)]
+        minutes: u16,
+        /// face_to_face, phone, video, message or attempted.
+        #[arg(long)]
+        contact: String,
+        #[command(flatten)]
+        fields: VisitFields,
+    },
+    /// Change a visit (only the options given change); prints its id.
+    Edit {
+        id: String,
+        #[arg(long)]
+        client: Option<String>,
+        #[arg(long)]
+        start: Option<String>,
+        #[arg(long)]
+        minutes: Option<u16>,
+        #[arg(long)]
+        contact: Option<String>,
+        /// Set (true) or clear (false) whether family or network took part.
+        #[arg(long, value_name = "BOOL")]
+        set_network: Option<bool>,
+        #[command(flatten)]
+        fields: VisitFields,
+    },
+    /// Delete a visit.
+    Delete { id: String },
+    /// List visits by start time.
+    List {
+        /// Only this client's visits.
+        #[arg(long)]
+        client: Option<String>,
+        /// First local day, YYYY-MM-DD (inclusive).
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
+        /// Last local day, YYYY-MM-DD (inclusive).
+        #[arg(long, value_name = "DATE")]
+        to: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct VisitFields {
+    /// For face-to-face contacts: home, community, office or inpatient.
+    #[arg(long)]
+    setting: Option<String>,
+    /// Town or village (never a street address).
+    #[arg(long)]
+    place: Option<String>,
+    /// Other staff present (usernames).
+    #[arg(long = "with", value_name = "USERNAME", num_args = 1..)]
+    with: Vec<String>,
+    /// Family or the client's network took part.
+    #[arg(long)]
+    network: bool,
+    /// Short note (kept encrypted).
+    #[arg(long)]
+    note: Option<String>,
+}
+
+/// The passphrase variable; without it the passphrase is asked for on the terminal.
+const PASSPHRASE_ENV: &str = "UPPSOK_PASSPHRASE";
+/// Test-only: a cheaper PBKDF2 cost. Ignored by release builds (see `KdfParams`).
+const KDF_ENV: &str = "UPPSOK_INSECURE_KDF_ITERATIONS";
+
+fn default_home() -> Result<PathBuf, FieldError> {
+    dirs::data_dir()
+        .map(|d| d.join("uppsok").join("field"))
+        .ok_or_else(|| {
+            FieldError::Usage("no data directory on this system; pass --home DIR".into())
+        })
+}
+
+fn kdf_params() -> KdfParams {
+    match std::env::var(KDF_ENV).ok().and_then(|s| s.parse().ok()) {
+        Some(n) if cfg!(debug_assertions) => KdfParams::insecure_for_tests(n),
+        _ => KdfParams::production(),
+    }
+}
+
+fn passphrase(confirm: bool) -> Result<String, FieldError> {
+    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+        if p.is_empty() {
+            return Err(FieldError::Usage(format!("{PASSPHRASE_ENV} is empty")));
+        }
+        return Ok(p);
+    }
+    let read = |prompt: &str| {
+        rpassword::prompt_password(prompt).map_err(|_| {
+            FieldError::Usage(format!(
+                "no passphrase: set {PASSPHRASE_ENV} or run in a terminal"
+            ))
+        })
+    };
+    let p = read("Passphrase: ")?;
+    if p.is_empty() {
+        return Err(FieldError::Usage("the passphrase must not be empty".into()));
+    }
+    if confirm && read("Passphrase again: ")? != p {
+        return Err(FieldError::Usage("the passphrases differ".into()));
+    }
+    Ok(p)
+}
+
+fn open(home: &Path) -> Result<Store, FieldError> {
+    let path = commands::store_path(home);
+    if !Store::exists(&path) {
+        return Err(FieldError::Usage(format!(
+            "no field store in {}; run `uppsok field init` first",
+            home.display()
+        )));
+    }
+    let provider = PassphraseKeyProvider::new(passphrase(false)?, kdf_params());
+    Ok(Store::open(path, &provider)?)
+}
+
+fn print_json<T: Serialize>(v: &T) -> Result<(), FieldError> {
+    let s = serde_json::to_string_pretty(v)
+        .map_err(|e| FieldError::Usage(format!("cannot print JSON: {e}")))?;
+    println!("{s}");
+    Ok(())
+}
+
+fn execute(args: FieldArgs) -> Result<(), FieldError> {
+    let home = match args.home {
+        Some(h) => h,
+        None => default_home()?,
+    };
+    match args.command {
+        FieldCommand::Init { user } => {
+            if Store::exists(commands::store_path(&home)) {
+                return Err(FieldError::Usage(format!(
+                    "a field store already exists in {}",
+                    home.display()
+                )));
+            }
+            let provider = PassphraseKeyProvider::new(passphrase(true)?, kdf_params());
+            let p = commands::init(&home, &provider, user.as_deref())?;
+            println!(
+                "created the field store in {} for user {}",
+                home.display(),
+                p.user
+            );
+        }
+        FieldCommand::Client(cmd) => {
+            let store = open(&home)?;
+            match cmd {
+                ClientCommand::Add { code, name, fields } => {
+                    let c = commands::client_add(&store, &code, &client_input(Some(name), fields))?;
+                    println!("{}", c.id);
+                }
+                ClientCommand::Edit {
+                    code,
+                    new_code,
+                    name,
+                    fields,
+                } => {
+                    let c = commands::client_edit(
+                        &store,
+                        &code,
+                        new_code.as_deref(),
+                        &client_input(name, fields),
+                    )?;
+                    println!("{}", c.id);
+                }
+                ClientCommand::List { json } => {
+                    let clients = commands::client_list(&store)?;
+                    if json {
+                        print_json(&clients)?;
+                    } else {
+                        print!("{}", commands::render_clients(&clients));
+                    }
+                }
+            }
+        }
+        FieldCommand::Visit(cmd) => {
+            let store = open(&home)?;
+            match cmd {
+                VisitCommand::Add {
+                    client,
+                    start,
+                    minutes,
+                    contact,
+                    fields,
+                } => {
+                    let mut input = visit_input(fields);
+                    input.client = Some(client);
+                    input.start = Some(start);
+                    input.minutes = Some(minutes);
+                    input.contact = Some(contact);
+                    let v = commands::visit_add(&store, &input)?;
+                    println!("{}", v.id);
+                }
+                VisitCommand::Edit {
+                    id,
+                    client,
+                    start,
+                    minutes,
+                    contact,
+                    set_network,
+                    fields,
+                } => {
+                    let mut input = visit_input(fields);
+                    input.network = set_network.or(input.network);
+                    input.client = client;
+                    input.start = start;
+                    input.minutes = minutes;
+                    input.contact = contact;
+                    let v = commands::visit_edit(&store, &id, &input)?;
+                    println!("{}", v.id);
+                }
+                VisitCommand::Delete { id } => {
+                    let id = commands::visit_delete(&store, &id)?;
+                    println!("deleted {id}");
+                }
+                VisitCommand::List {
+                    client,
+                    from,
+                    to,
+                    json,
+                } => {
+                    let rows = commands::visit_list(&store, &VisitListInput { client, from, to })?;
+                    if json {
+                        print_json(&rows)?;
+                    } else {
+                        print!("{}", commands::render_visits(&rows));
+                    }
+                }
+            }
+        }
+        FieldCommand::Status { json } => {
+            let store = open(&home)?;
+            let s = commands::status(&store)?;
+            if json {
+                print_json(&s)?;
+            } else {
+                print!("{}", commands::render_status(&s));
+            }
+        }
+        FieldCommand::Wipe { yes } => {
+            if !yes {
+                return Err(FieldError::Usage(
+                    "wipe destroys all data on this device; add --yes".into(),
+                ));
+            }
+            Store::wipe_at(commands::store_path(&home))?;
+            println!("wiped the field store in {}", home.display());
+        }
+    }
+    Ok(())
+}
+
+fn client_input(name: Option<String>, f: ClientFields) -> ClientInput {
+    ClientInput {
+        name,
+        consent: f.consent,
+        phase: f.phase,
+        next_contact: f.next_contact,
+        closed_reason: f.closed_reason,
+    }
+}
+
+fn visit_input(f: VisitFields) -> VisitInput {
+    VisitInput {
+        setting: f.setting,
+        place: f.place,
+        with: (!f.with.is_empty()).then_some(f.with),
+        // A plain `--network` flag can only switch it on; `visit edit --set-network false` clears.
+        network: f.network.then_some(true),
+        note: f.note,
+        ..Default::default()
+    }
+}
+
+/// Run one `uppsok field` command; the exit code says how it went.
+pub fn run(args: FieldArgs) -> ExitCode {
+    match execute(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uppsok field: {e}");
+            if e.is_wrong_key() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
