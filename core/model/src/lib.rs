@@ -8,6 +8,7 @@
 pub mod client;
 pub mod clock;
 pub mod error;
+pub mod fidelity;
 pub mod gazetteer;
 pub mod ids;
 pub mod mileage;
