@@ -14,6 +14,7 @@ pub mod ids;
 pub mod mileage;
 pub mod org;
 pub mod place;
+pub mod protocol;
 pub mod record;
 pub mod text;
 pub mod trip;
