@@ -4,7 +4,10 @@
 //!
 //! 1. **Screening**, at once: not-a-number, out of range, no accuracy, time going backwards or
 //!    standing still, accuracy worse than [`RecorderConfig::max_accuracy_m`] — dropped and
-//!    counted per reason.
+//!    counted per reason. A fix stamped far in the future (a GPS time glitch) would make every
+//!    later fix look "backwards"; when [`RecorderConfig::reanchor_after`] such fixes in a row
+//!    agree with each other, the future fix was the wrong one: it is dropped as a
+//!    [`DropReason::TimeGlitch`] and the recording continues from them.
 //! 2. **Spike check**, two fixes later: a fix far off the line between its neighbours is an
 //!    outlier. Phones produce such jumps (multipath, a cold start) while still claiming good
 //!    accuracy, and no filter that trusts the claim is safe from them, so the recorder looks
@@ -70,6 +73,8 @@ pub enum DropReason {
     /// Too far from where the filter expected the car to be, or far off the line between the
     /// fixes before and after it (a spike).
     Outlier,
+    /// Stamped later than the fixes that followed it agree on (a receiver's clock glitch).
+    TimeGlitch,
 }
 
 impl DropReason {
@@ -84,6 +89,7 @@ impl DropReason {
             Self::DuplicateTime => "the position had the same time as one already used",
             Self::ImpossibleJump => "reaching the position would have needed an impossible speed",
             Self::Outlier => "the position was far from where the car could be",
+            Self::TimeGlitch => "the position's time was later than the fixes after it",
         }
     }
 }
@@ -112,6 +118,9 @@ pub struct DropCounts {
     pub duplicate_time: u64,
     pub impossible_jump: u64,
     pub outlier: u64,
+    /// Absent from states saved before the glitch guard existed.
+    #[serde(default)]
+    pub time_glitch: u64,
 }
 
 impl DropCounts {
@@ -124,6 +133,7 @@ impl DropCounts {
             + self.duplicate_time
             + self.impossible_jump
             + self.outlier
+            + self.time_glitch
     }
 
     pub fn get(&self, reason: DropReason) -> u64 {
@@ -136,6 +146,7 @@ impl DropCounts {
             DropReason::DuplicateTime => self.duplicate_time,
             DropReason::ImpossibleJump => self.impossible_jump,
             DropReason::Outlier => self.outlier,
+            DropReason::TimeGlitch => self.time_glitch,
         }
     }
 
@@ -149,6 +160,7 @@ impl DropCounts {
             DropReason::DuplicateTime => &mut self.duplicate_time,
             DropReason::ImpossibleJump => &mut self.impossible_jump,
             DropReason::Outlier => &mut self.outlier,
+            DropReason::TimeGlitch => &mut self.time_glitch,
         };
         *c = c.saturating_add(1);
     }
@@ -208,6 +220,16 @@ pub struct RecorderConfig {
     /// After this many rejected fixes in a row that agree with each other, the filter was
     /// wrong, not they: it starts again from the first of them.
     pub restart_after: u32,
+    /// After this many fixes in a row dropped as older than the newest one, each later than
+    /// the one before and reachable from it, the newest one's time was a glitch: it is dropped
+    /// and the recording goes on from them. 5 fixes are 5–25 s of driving, long enough that
+    /// shuffled delivery (which the platforms do not do for more than a fix or two) is not
+    /// mistaken for a glitch, short enough to lose little distance.
+    pub reanchor_after: u32,
+    /// Only a fix this many seconds or more ahead of the one before it can be a time glitch.
+    /// Smaller jumps are trusted: the worst they do is hold up the fixes after them for as
+    /// long as they jumped, and shuffled fixes (a few seconds apart) are never re-anchored on.
+    pub glitch_jump_s: f64,
 }
 
 impl Default for RecorderConfig {
@@ -228,6 +250,8 @@ impl Default for RecorderConfig {
             step_sigmas: 2.0,
             min_step_m: 2.0,
             restart_after: 5,
+            reanchor_after: 5,
+            glitch_jump_s: 300.0,
         }
     }
 }
@@ -253,6 +277,7 @@ impl RecorderConfig {
             ("gap_s", self.gap_s),
             ("accel_noise", self.accel_noise),
             ("accuracy_per_sigma", self.accuracy_per_sigma),
+            ("glitch_jump_s", self.glitch_jump_s),
         ];
         for (name, v) in positive {
             if !(v.is_finite() && v > 0.0) {
@@ -494,6 +519,14 @@ pub struct TripRecorder {
     /// Fixes rejected in a row since the last one used, oldest first.
     pending: Vec<LastFix>,
     bridge: Option<OpenBridge>,
+    /// Fixes dropped in a row as older than the newest fix, oldest first (see
+    /// [`RecorderConfig::reanchor_after`]). Absent from states saved by older versions.
+    #[serde(default)]
+    behind: Vec<LastFix>,
+    /// The newest fix before the last forward jump of at least
+    /// [`RecorderConfig::glitch_jump_s`]: fixes re-anchored on must be newer than it.
+    #[serde(default)]
+    jump_from: Option<LastFix>,
     first_time_ms: Option<i64>,
     measured_m: f64,
     estimated_m: f64,
@@ -528,6 +561,8 @@ impl TripRecorder {
             held: VecDeque::new(),
             pending: Vec::new(),
             bridge: None,
+            behind: Vec::new(),
+            jump_from: None,
             first_time_ms: None,
             measured_m: 0.0,
             estimated_m: 0.0,
@@ -544,19 +579,104 @@ impl TripRecorder {
     pub fn push(&mut self, fix: Fix) -> FixOutcome {
         match self.screen(fix) {
             Ok(here) => {
-                self.fixes_used = self.fixes_used.saturating_add(1);
-                self.held.push_back(here);
-                if self.held.len() > HOLD
-                    && let Some(oldest) = self.held.pop_front()
+                self.behind.clear();
+                if let Some(newest) = self.held.back().or(self.last.as_ref()).copied()
+                    && (here.time_ms.saturating_sub(newest.time_ms) as f64)
+                        >= self.config.glitch_jump_s * 1000.0
                 {
-                    self.settle(oldest);
+                    self.jump_from = Some(newest);
                 }
+                self.hold(here);
                 FixOutcome::Accepted
+            }
+            Err(DropReason::TimeBackwards) => {
+                self.dropped.bump(DropReason::TimeBackwards);
+                if self.watch_behind(fix) {
+                    self.reanchor();
+                    return FixOutcome::Accepted;
+                }
+                FixOutcome::Dropped(DropReason::TimeBackwards)
             }
             Err(reason) => {
                 self.dropped.bump(reason);
                 FixOutcome::Dropped(reason)
             }
+        }
+    }
+
+    /// Count a fix as used and hold it until its successors can judge it.
+    fn hold(&mut self, here: LastFix) {
+        self.fixes_used = self.fixes_used.saturating_add(1);
+        self.held.push_back(here);
+        if self.held.len() > HOLD
+            && let Some(oldest) = self.held.pop_front()
+        {
+            self.settle(oldest);
+        }
+    }
+
+    /// Remember a fix dropped as older than the newest one (it passed every other check:
+    /// `screen` tests time after validity); whether enough such fixes now agree that the
+    /// newest one's time must have been the error.
+    fn watch_behind(&mut self, fix: Fix) -> bool {
+        if fix.accuracy_m > self.config.max_accuracy_m {
+            return false;
+        }
+        let here = LastFix {
+            at: LatLon::new(fix.lat, fix.lon),
+            accuracy_m: fix.accuracy_m,
+            time_ms: fix.time_ms,
+        };
+        let agrees = self
+            .behind
+            .last()
+            .is_none_or(|prev| here.time_ms > prev.time_ms && self.reachable(prev, &here));
+        if !agrees {
+            self.behind.clear();
+        }
+        self.behind.push(here);
+        let Some(before) = self.jump_from else {
+            return false;
+        };
+        let first = self.behind[0];
+        self.behind.len() >= self.config.reanchor_after.max(2) as usize
+            && first.time_ms > before.time_ms
+            && self.reachable(&before, &first)
+    }
+
+    /// The fixes in `behind` agree: drop everything stamped at or after the first of them as
+    /// a time glitch and go on from them.
+    fn reanchor(&mut self) {
+        let behind = std::mem::take(&mut self.behind);
+        self.jump_from = None;
+        let Some(first) = behind.first().copied() else {
+            return;
+        };
+        let before = self.held.len();
+        self.held.retain(|f| f.time_ms < first.time_ms);
+        let mut glitched = (before - self.held.len()) as u64;
+        if self.last.is_some_and(|l| l.time_ms >= first.time_ms) {
+            // The glitch reached the filter already (several future fixes in a row): that
+            // track cannot be continued back in time. Keep what was counted, start afresh
+            // without bridging — the glitch fixes' positions may lie anywhere along the road,
+            // and a bridge back to them could count a stretch twice.
+            self.flush();
+            self.close_bridge();
+            self.frame = None;
+            self.track = None;
+            self.last = None;
+            self.pending.clear();
+            glitched += 1;
+            // Everything the filter had was already counted as used; only the newest is
+            // known to be a glitch, the rest stays as it was.
+        }
+        self.fixes_used = self.fixes_used.saturating_sub(glitched);
+        self.dropped.time_glitch = self.dropped.time_glitch.saturating_add(glitched);
+        // They were reported dropped as they came; they are used after all.
+        let n = behind.len() as u64;
+        self.dropped.time_backwards = self.dropped.time_backwards.saturating_sub(n);
+        for f in behind {
+            self.hold(f);
         }
     }
 
@@ -641,7 +761,11 @@ impl TripRecorder {
     fn feed(&mut self, here: LastFix) -> Result<(), DropReason> {
         let (Some(last), Some(frame)) = (self.last, self.frame) else {
             self.start_track(here, 0.0, 0.0);
-            self.first_time_ms = Some(here.time_ms);
+            // After a time glitch the track starts again; the trip started at the first fix.
+            self.first_time_ms = Some(
+                self.first_time_ms
+                    .map_or(here.time_ms, |t| t.min(here.time_ms)),
+            );
             return Ok(());
         };
 
@@ -889,7 +1013,7 @@ impl TripRecorder {
         let measured_m = self.measured_m + tail_m;
         let total_m = measured_m + self.estimated_m;
         let duration_s = match (self.first_time_ms, self.last) {
-            (Some(first), Some(last)) => last.time_ms.saturating_sub(first) as f64 / 1000.0,
+            (Some(first), Some(last)) => last.time_ms.saturating_sub(first).max(0) as f64 / 1000.0,
             _ => 0.0,
         };
         let share_estimated = if total_m > 0.0 {
@@ -1032,6 +1156,84 @@ mod tests {
         expect_drop(next, |f| f.accuracy_m = 51.0, DropReason::PoorAccuracy);
         expect_drop(next, |f| f.time_ms = T0 + 5_000, DropReason::TimeBackwards);
         expect_drop(next, |f| f.time_ms = T0 + 10_000, DropReason::DuplicateTime);
+    }
+
+    #[test]
+    fn a_fix_from_the_far_future_does_not_block_the_rest_of_the_trip() {
+        let drive = straight_drive(300, 20.0);
+        let mut clean = TripRecorder::new();
+        feed(&mut clean, &drive);
+
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &drive[..100]);
+        // The receiver stamps one fix a day ahead; its position is fine.
+        let glitch = Fix {
+            time_ms: drive[100].time_ms + 86_400_000,
+            ..drive[100]
+        };
+        assert_eq!(rec.push(glitch), FixOutcome::Accepted);
+        let mut outcomes = Vec::new();
+        for f in &drive[101..] {
+            outcomes.push(rec.push(*f));
+        }
+        // Four are refused as older than the glitch, the fifth shows they agree.
+        assert!(
+            outcomes[..4]
+                .iter()
+                .all(|o| *o == FixOutcome::Dropped(DropReason::TimeBackwards))
+        );
+        assert!(outcomes[4..].iter().all(|o| *o == FixOutcome::Accepted));
+        let (s, c) = (rec.summary(), clean.summary());
+        assert_eq!(s.fixes_dropped.time_glitch, 1, "{s:?}");
+        assert_eq!(s.fixes_dropped.time_backwards, 0, "{s:?}");
+        assert_eq!(s.fixes_used + s.fixes_dropped.total(), 301);
+        assert!(
+            (s.distance_km - c.distance_km).abs() < 0.03,
+            "{s:?} vs {c:?}"
+        );
+        assert!((s.duration_s - 300.0).abs() < 1e-9, "{s:?}");
+        assert_eq!(s.quality, QualityGrade::Good);
+    }
+
+    #[test]
+    fn several_future_fixes_in_a_row_are_recovered_from_too() {
+        let drive = straight_drive(300, 20.0);
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &drive[..100]);
+        // Four glitched fixes in a row: they reach the filter before anything contradicts them.
+        for f in &drive[100..104] {
+            rec.push(Fix {
+                time_ms: f.time_ms + 86_400_000,
+                ..*f
+            });
+        }
+        feed(&mut rec, &drive[104..]);
+        let s = rec.summary();
+        assert!(s.fixes_dropped.time_glitch >= 1, "{s:?}");
+        assert_eq!(s.fixes_used + s.fixes_dropped.total(), 301);
+        // At worst the few seconds around the glitch are missing; nothing is counted twice.
+        assert!(s.distance_km > 5.8 && s.distance_km < 6.03, "{s:?}");
+        // And the state stays serialisable with the new field.
+        let back: TripRecorder =
+            serde_json::from_str(&serde_json::to_string(&rec).expect("serialise"))
+                .expect("deserialise");
+        assert_eq!(back.summary().fixes_used, s.fixes_used);
+    }
+
+    #[test]
+    fn scattered_late_fixes_are_not_mistaken_for_a_glitch() {
+        let drive = straight_drive(60, 10.0);
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &drive);
+        // Stale fixes delivered late, each far from the one before: they do not agree.
+        for (i, t) in [5.0, 40.0, 12.0, 33.0, 20.0, 2.0].iter().enumerate() {
+            let p = destination(START, 90.0 + 40.0 * i as f64, 10.0 * t);
+            assert_eq!(
+                rec.push(fix_at(p, *t)),
+                FixOutcome::Dropped(DropReason::TimeBackwards)
+            );
+        }
+        assert_eq!(rec.summary().fixes_dropped.time_glitch, 0);
     }
 
     #[test]
