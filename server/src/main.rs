@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "uppsok", version, about = "Uppsök: outreach visits and mileage for ACT teams")]
+#[command(
+    name = "uppsok",
+    version,
+    about = "Uppsök: outreach visits and mileage for ACT teams"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -20,6 +24,8 @@ enum Command {
     Admin(uppsok_server::admin::AdminArgs),
     /// The desktop field device: drives the phone's core exactly as the app does.
     Field(uppsok_server::field::FieldArgs),
+    /// One command to see it all: a demo team with three months of data, served on loopback.
+    Demo(uppsok_server::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -28,5 +34,6 @@ fn main() -> ExitCode {
         Command::Serve(args) => uppsok_server::serve::run(args),
         Command::Admin(args) => uppsok_server::admin::run(args),
         Command::Field(args) => uppsok_server::field::run(args),
+        Command::Demo(args) => uppsok_server::demo::run(args),
     }
 }

@@ -128,19 +128,27 @@ impl Client {
             (Phase::Closed, None) => {
                 return invalid("closed_reason", "is required when the phase is closed");
             }
-            (Phase::Closed, Some(r)) if r.trim().is_empty() || r.chars().count() > CLOSED_REASON_MAX => {
+            (Phase::Closed, Some(r))
+                if r.trim().is_empty() || r.chars().count() > CLOSED_REASON_MAX =>
+            {
                 return invalid(
                     "closed_reason",
                     format!("must be 1–{CLOSED_REASON_MAX} characters long"),
                 );
             }
             (p, Some(_)) if *p != Phase::Closed => {
-                return invalid("closed_reason", "is only for a client whose phase is closed");
+                return invalid(
+                    "closed_reason",
+                    "is only for a client whose phase is closed",
+                );
             }
             _ => {}
         }
         if self.consent.state != ConsentState::None && self.consent.date.is_none() {
-            return invalid("consent.date", "is required when consent is given or withdrawn");
+            return invalid(
+                "consent.date",
+                "is required when consent is given or withdrawn",
+            );
         }
         Ok(())
     }
@@ -168,7 +176,10 @@ mod tests {
     fn closed_needs_a_reason() {
         let mut c = client();
         c.phase = Phase::Closed;
-        assert_eq!(c.validate(&CodePattern::default()).unwrap_err().field, "closed_reason");
+        assert_eq!(
+            c.validate(&CodePattern::default()).unwrap_err().field,
+            "closed_reason"
+        );
         c.closed_reason = Some("Flyttat".into());
         assert!(c.validate(&CodePattern::default()).is_ok());
     }
@@ -177,7 +188,10 @@ mod tests {
     fn consent_needs_a_date() {
         let mut c = client();
         c.consent.state = ConsentState::Given;
-        assert_eq!(c.validate(&CodePattern::default()).unwrap_err().field, "consent.date");
+        assert_eq!(
+            c.validate(&CodePattern::default()).unwrap_err().field,
+            "consent.date"
+        );
         c.consent.date = NaiveDate::from_ymd_opt(2026, 11, 1);
         assert!(c.validate(&CodePattern::default()).is_ok());
     }
@@ -192,7 +206,17 @@ mod tests {
     fn serde_names_are_stable() {
         let c = client();
         let v = serde_json::to_value(&c).unwrap();
-        for k in ["id", "team", "code", "name", "org", "phase", "closed_reason", "next_contact", "consent"] {
+        for k in [
+            "id",
+            "team",
+            "code",
+            "name",
+            "org",
+            "phase",
+            "closed_reason",
+            "next_contact",
+            "consent",
+        ] {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         assert_eq!(v["phase"], "intake");

@@ -32,16 +32,29 @@ impl Hlc {
 
 impl fmt::Display for Hlc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:013}-{:08x}-{:08x}", self.wall_ms.max(0), self.counter, self.node)
+        write!(
+            f,
+            "{:013}-{:08x}-{:08x}",
+            self.wall_ms.max(0),
+            self.counter,
+            self.node
+        )
     }
 }
 
 impl FromStr for Hlc {
     type Err = crate::ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || crate::ValidationError::new("clock", "is not a clock stamp (expected MILLIS-COUNTER-NODE)");
+        let bad = || {
+            crate::ValidationError::new(
+                "clock",
+                "is not a clock stamp (expected MILLIS-COUNTER-NODE)",
+            )
+        };
         let mut parts = s.split('-');
-        let (Some(w), Some(c), Some(n), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(w), Some(c), Some(n), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(bad());
         };
         Ok(Hlc {

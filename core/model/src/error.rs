@@ -26,6 +26,9 @@ impl ValidationError {
 }
 
 /// Shorthand for `Err(ValidationError::new(..))` in validation code.
-pub(crate) fn invalid<T>(field: &'static str, rule: impl fmt::Display) -> Result<T, ValidationError> {
+pub(crate) fn invalid<T>(
+    field: &'static str,
+    rule: impl fmt::Display,
+) -> Result<T, ValidationError> {
     Err(ValidationError::new(field, rule))
 }

@@ -98,7 +98,11 @@ pub struct Change {
 
 impl Change {
     /// A change that carries `record` as it is now.
-    pub fn upsert(change_id: ChangeId, clock: Hlc, record: &Record) -> Result<Self, serde_json::Error> {
+    pub fn upsert(
+        change_id: ChangeId,
+        clock: Hlc,
+        record: &Record,
+    ) -> Result<Self, serde_json::Error> {
         Ok(Self {
             change_id,
             entity: record.entity(),
@@ -124,7 +128,12 @@ impl Change {
     /// Parse the carried record with the model's rules for its entity, and check it is the record
     /// the change names. `Ok(None)` for a delete.
     pub fn record(&self) -> Result<Option<Record>, Rejection> {
-        parse_record(self.entity, self.record_id, self.deleted, self.record.as_ref())
+        parse_record(
+            self.entity,
+            self.record_id,
+            self.deleted,
+            self.record.as_ref(),
+        )
     }
 }
 
@@ -144,7 +153,12 @@ pub struct RemoteChange {
 
 impl RemoteChange {
     pub fn record(&self) -> Result<Option<Record>, Rejection> {
-        parse_record(self.entity, self.record_id, self.deleted, self.record.as_ref())
+        parse_record(
+            self.entity,
+            self.record_id,
+            self.deleted,
+            self.record.as_ref(),
+        )
     }
 }
 
@@ -174,7 +188,8 @@ fn parse_record(
         }
         (false, Some(b)) => b.clone(),
     };
-    let bad = |e: serde_json::Error| Rejection::new(RejectCode::InvalidRecord, describe_serde_error(&e));
+    let bad =
+        |e: serde_json::Error| Rejection::new(RejectCode::InvalidRecord, describe_serde_error(&e));
     let record = match entity {
         Entity::Client => Record::Client(serde_json::from_value(body).map_err(bad)?),
         Entity::Visit => Record::Visit(serde_json::from_value(body).map_err(bad)?),
@@ -197,7 +212,9 @@ fn describe_serde_error(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // Our ValidationError messages start with a field name and never hold the value.
     if let Some((field, rule)) = msg.split_once(": ")
-        && field.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+        && field
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
     {
         let rule = rule.split(" at line ").next().unwrap_or(rule);
         return format!("{field}: {rule}");
@@ -207,7 +224,13 @@ fn describe_serde_error(e: &serde_json::Error) -> String {
     }
     if msg.starts_with("unknown variant") {
         // "unknown variant `x`, expected one of …": drop the echoed value.
-        let expected = msg.split("expected").nth(1).unwrap_or("").split(" at line ").next().unwrap_or("");
+        let expected = msg
+            .split("expected")
+            .nth(1)
+            .unwrap_or("")
+            .split(" at line ")
+            .next()
+            .unwrap_or("");
         return format!("a value is not one of the allowed ones (expected{expected})");
     }
     "a field has the wrong type or shape".to_owned()
@@ -323,7 +346,8 @@ impl ChangeResult {
     /// server) or keep it as rejected with this reason.
     pub fn rejection(&self) -> Option<Rejection> {
         let rejected = self.outcome == OutcomeKind::Rejected
-            || (self.outcome == OutcomeKind::Duplicate && self.original == Some(OutcomeKind::Rejected));
+            || (self.outcome == OutcomeKind::Duplicate
+                && self.original == Some(OutcomeKind::Rejected));
         rejected.then(|| {
             Rejection::new(
                 self.code.unwrap_or(RejectCode::InvalidRecord),
@@ -407,7 +431,11 @@ mod tests {
         };
         let r = c.record().unwrap_err();
         assert_eq!(r.code, RejectCode::InvalidRecord);
-        assert!(r.reason.starts_with("note: must be at most 4000"), "{}", r.reason);
+        assert!(
+            r.reason.starts_with("note: must be at most 4000"),
+            "{}",
+            r.reason
+        );
         assert!(!r.reason.contains("hemligt"));
     }
 
@@ -428,7 +456,10 @@ mod tests {
         assert!(!r.reason.contains("Aino"), "{}", r.reason);
         v["contact"] = serde_json::json!("phone");
         v["minutes"] = serde_json::json!("Aino Niemi");
-        let c = Change { record: Some(v), ..c };
+        let c = Change {
+            record: Some(v),
+            ..c
+        };
         let r = c.record().unwrap_err();
         assert!(!r.reason.contains("Aino"), "{}", r.reason);
     }
@@ -455,9 +486,16 @@ mod tests {
         assert_eq!(dup.rejection().unwrap().code, RejectCode::Forbidden);
         let dup2 = ChangeResult::duplicate_of(&dup);
         assert_eq!(dup2.original, Some(OutcomeKind::Rejected));
-        assert!(ChangeResult::duplicate_of(&ChangeResult::applied(id)).rejection().is_none());
+        assert!(
+            ChangeResult::duplicate_of(&ChangeResult::applied(id))
+                .rejection()
+                .is_none()
+        );
         let json = serde_json::to_value(ChangeResult::applied(id)).unwrap();
-        assert_eq!(json, serde_json::json!({"change_id": id.to_string(), "outcome": "applied"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"change_id": id.to_string(), "outcome": "applied"})
+        );
     }
 
     #[test]

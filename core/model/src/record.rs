@@ -47,7 +47,10 @@ impl FromStr for Entity {
         Entity::ALL
             .into_iter()
             .find(|e| e.as_str() == s)
-            .map_or_else(|| invalid("entity", "must be client, visit, trip or place"), Ok)
+            .map_or_else(
+                || invalid("entity", "must be client, visit, trip or place"),
+                Ok,
+            )
     }
 }
 
@@ -81,7 +84,11 @@ impl Record {
     }
 
     /// Every rule of the record's type, as the phone and the server both check it.
-    pub fn validate(&self, now: DateTime<Utc>, pattern: &CodePattern) -> Result<(), ValidationError> {
+    pub fn validate(
+        &self,
+        now: DateTime<Utc>,
+        pattern: &CodePattern,
+    ) -> Result<(), ValidationError> {
         match self {
             Record::Client(c) => c.validate(pattern),
             Record::Visit(v) => v.validate(now),

@@ -70,7 +70,10 @@ fn parse_username(s: &str) -> Result<String, ValidationError> {
     let s = s.trim();
     let len = s.chars().count();
     if !(2..=USERNAME_MAX).contains(&len) {
-        return invalid("username", format!("must be 2–{USERNAME_MAX} characters long"));
+        return invalid(
+            "username",
+            format!("must be 2–{USERNAME_MAX} characters long"),
+        );
     }
     if !s
         .chars()
@@ -87,9 +90,15 @@ fn parse_username(s: &str) -> Result<String, ValidationError> {
 fn parse_client_code(s: &str) -> Result<String, ValidationError> {
     let s = s.trim();
     if s.is_empty() || s.len() > CLIENT_CODE_MAX {
-        return invalid("code", format!("must be 1–{CLIENT_CODE_MAX} characters long"));
+        return invalid(
+            "code",
+            format!("must be 1–{CLIENT_CODE_MAX} characters long"),
+        );
     }
-    if !s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-') {
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+    {
         return invalid(
             "code",
             "may hold only capital letters A–Z, digits and -, like K-017 (it is a pseudonym, not a name)",
@@ -102,7 +111,10 @@ fn parse_place_name(s: &str) -> Result<String, ValidationError> {
     let s = s.trim();
     let len = s.chars().count();
     if len == 0 || len > PLACE_NAME_MAX {
-        return invalid("place", format!("must be 1–{PLACE_NAME_MAX} characters long"));
+        return invalid(
+            "place",
+            format!("must be 1–{PLACE_NAME_MAX} characters long"),
+        );
     }
     // Places are kept at village level (DESIGN.md §3): a digit means a street number, a postcode
     // or coordinates, all of which say more about where a client lives than the team may keep.
@@ -123,10 +135,14 @@ fn parse_note(s: &str) -> Result<String, ValidationError> {
     if len > NOTE_MAX_CHARS {
         return invalid(
             "note",
-            format!("must be at most {NOTE_MAX_CHARS} characters (got {len}); the case record belongs in the journal system"),
+            format!(
+                "must be at most {NOTE_MAX_CHARS} characters (got {len}); the case record belongs in the journal system"
+            ),
         );
     }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    if s.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
         return invalid("note", "must not contain control characters");
     }
     Ok(s.to_owned())
@@ -148,7 +164,10 @@ fn parse_address(s: &str) -> Result<String, ValidationError> {
     let s = s.trim();
     let len = s.chars().count();
     if len == 0 || len > ADDRESS_MAX {
-        return invalid("address", format!("must be 1–{ADDRESS_MAX} characters long"));
+        return invalid(
+            "address",
+            format!("must be 1–{ADDRESS_MAX} characters long"),
+        );
     }
     if s.chars().any(char::is_control) {
         return invalid("address", "must not contain control characters");
@@ -246,7 +265,10 @@ mod tests {
         assert!(Note::parse("å".repeat(NOTE_MAX_CHARS)).is_ok());
         let e = Note::parse("x".repeat(NOTE_MAX_CHARS + 1)).unwrap_err();
         assert!(e.to_string().starts_with("note: must be at most 4000"));
-        assert!(!e.to_string().contains("xxx"), "message must not echo the note");
+        assert!(
+            !e.to_string().contains("xxx"),
+            "message must not echo the note"
+        );
     }
 
     #[test]
@@ -257,7 +279,10 @@ mod tests {
         assert!(!p.matches(&ClientCode::parse("X-017").unwrap()));
         let e = p.check(&ClientCode::parse("K-1").unwrap()).unwrap_err();
         assert!(e.rule.contains("K-###"));
-        assert!(ClientCode::parse("Anna").is_err(), "lowercase looks like a name");
+        assert!(
+            ClientCode::parse("Anna").is_err(),
+            "lowercase looks like a name"
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub const KM_MAX: f64 = 2000.0;
 pub enum Vehicle {
     Own,
     /// A service car with its registration number, e.g. `ABC123`.
-    Service { registration: String },
+    Service {
+        registration: String,
+    },
 }
 
 impl Vehicle {
@@ -44,10 +46,21 @@ impl FromStr for Vehicle {
             return Ok(Vehicle::Own);
         }
         let Some(reg) = s.strip_prefix("service:") else {
-            return invalid("vehicle", "must be own or service:REGISTRATION (e.g. service:ABC123)");
+            return invalid(
+                "vehicle",
+                "must be own or service:REGISTRATION (e.g. service:ABC123)",
+            );
         };
-        let reg: String = reg.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
-        if !(2..=7).contains(&reg.len()) || !reg.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        let reg: String = reg
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
+        if !(2..=7).contains(&reg.len())
+            || !reg
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
             return invalid(
                 "vehicle",
                 "the registration must be 2–7 letters and digits, like ABC123",
@@ -65,7 +78,9 @@ impl Serialize for Vehicle {
 
 impl<'de> Deserialize<'de> for Vehicle {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -152,7 +167,10 @@ impl Trip {
                 return invalid("end", "must not be before the start");
             }
             if end - self.start > Duration::hours(TRIP_HOURS_MAX) {
-                return invalid("end", format!("a trip may last at most {TRIP_HOURS_MAX} hours"));
+                return invalid(
+                    "end",
+                    format!("a trip may last at most {TRIP_HOURS_MAX} hours"),
+                );
             }
         }
         match (self.odometer_start, self.odometer_end) {
@@ -191,7 +209,10 @@ impl Trip {
         if let Some(v) = &self.visited
             && (v.trim().is_empty() || v.chars().count() > VISITED_MAX)
         {
-            return invalid("visited", format!("must be 1–{VISITED_MAX} characters long"));
+            return invalid(
+                "visited",
+                format!("must be 1–{VISITED_MAX} characters long"),
+            );
         }
         Ok(())
     }
@@ -271,7 +292,11 @@ pub(crate) mod tests {
         t.end = Some(t.start - Duration::minutes(1));
         assert_eq!(t.validate(now()).unwrap_err().field, "end");
         let mut t = trip();
-        t.gps = Some(GpsQuality { share_estimated: 0.1, fixes_used: 10, fixes_dropped: 0 });
+        t.gps = Some(GpsQuality {
+            share_estimated: 0.1,
+            fixes_used: 10,
+            fixes_dropped: 0,
+        });
         assert_eq!(t.validate(now()).unwrap_err().field, "gps");
     }
 

@@ -193,7 +193,10 @@ impl Visit {
             return invalid("staff", "must include the author of the visit");
         }
         if self.staff.len() > STAFF_PRESENT_MAX {
-            return invalid("staff", format!("must list at most {STAFF_PRESENT_MAX} people"));
+            return invalid(
+                "staff",
+                format!("must list at most {STAFF_PRESENT_MAX} people"),
+            );
         }
         let mut seen = HashSet::new();
         if !self.staff.iter().all(|s| seen.insert(s)) {
@@ -241,11 +244,17 @@ pub(crate) mod tests {
             ("minutes", Box::new(|v| v.minutes = 0)),
             ("minutes", Box::new(|v| v.minutes = 1441)),
             ("start", Box::new(|v| v.start = now() + Duration::hours(25))),
-            ("start", Box::new(|v| v.start = Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).unwrap())),
+            (
+                "start",
+                Box::new(|v| v.start = Utc.with_ymd_and_hms(1999, 1, 1, 0, 0, 0).unwrap()),
+            ),
             ("setting", Box::new(|v| v.setting = None)),
-            ("setting", Box::new(|v| {
-                v.contact = ContactKind::Phone;
-            })),
+            (
+                "setting",
+                Box::new(|v| {
+                    v.contact = ContactKind::Phone;
+                }),
+            ),
             ("staff", Box::new(|v| v.staff.clear())),
             ("staff", Box::new(|v| v.staff.push(v.author.clone()))),
         ];
@@ -280,7 +289,9 @@ pub(crate) mod tests {
         assert_eq!(v["contact"], "face_to_face");
         assert_eq!(v["setting"], "home");
         assert_eq!(v["place"], "Töre");
-        for k in ["id", "client", "author", "staff", "start", "minutes", "network", "note"] {
+        for k in [
+            "id", "client", "author", "staff", "start", "minutes", "network", "note",
+        ] {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         let bad = serde_json::json!({"contact": "teleport"});
