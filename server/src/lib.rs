@@ -14,3 +14,4 @@ pub mod error;
 pub mod field;
 pub mod serve;
 pub mod store;
+pub mod sync;

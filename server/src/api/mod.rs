@@ -114,6 +114,7 @@ pub fn app(state: AppState) -> Router {
         .route("/visits", get(records::list_visits))
         .route("/trips", get(records::list_trips))
         .route("/audit", get(audit::list))
+        .route("/sync", post(crate::sync::sync))
         .route("/openapi.json", get(openapi::document));
     Router::new()
         .route("/healthz", get(healthz))

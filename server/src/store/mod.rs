@@ -16,6 +16,7 @@ mod accounts;
 mod audit;
 mod devices;
 mod records;
+pub mod sync;
 
 pub use accounts::{Credentials, NewStaff, OrgRow, SessionRow, StaffRow, TeamRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};

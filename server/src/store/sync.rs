@@ -1,0 +1,542 @@
+//! Storage for device sync (`POST /v1/sync`): the exactly-once table of pushed change ids, the
+//! clock columns beside each synced record, batched revision and record writes, the pull scan
+//! in sequence order, and the device counters the devices page shows.
+//!
+//! Everything here works on a [`Tx`] so one sync request is one transaction (one fsync), and
+//! each statement covers a whole batch where the engines allow it: per-change work stays at a
+//! share of one multi-row insert into `sync_changes`, one into `revisions` and one upsert.
+//! Deciding what to write is [`crate::sync`]'s job; this layer only stores.
+
+use std::collections::HashMap;
+
+use sqlx::AssertSqlSafe;
+use uppsok_model::{ChangeId, ClientId, DeviceId, Entity, OrgId, StaffId, TeamId};
+use uuid::Uuid;
+
+use super::records::table;
+use super::{Param, Store, StoreResult, Tx, now_ms, on_pool, on_tx, parse_uuid};
+use crate::store::bind_all;
+
+/// Rows per multi-row statement: at most 16 parameters a row keeps every statement far below
+/// SQLite's and PostgreSQL's parameter limits.
+const CHUNK: usize = 100;
+
+/// What a change id got the first time it was pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOutcome {
+    pub staff: StaffId,
+    /// `applied` or `rejected`.
+    pub outcome: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// One row of `sync_changes` to insert.
+#[derive(Debug, Clone)]
+pub struct SyncChangeRow {
+    pub change_id: ChangeId,
+    pub device: DeviceId,
+    pub staff: StaffId,
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub outcome: &'static str,
+    pub code: Option<&'static str>,
+    pub reason: Option<String>,
+    pub seq: Option<i64>,
+}
+
+/// The current version of a record as sync needs it (body kept as JSON text: most rows are only
+/// compared or passed on, never parsed).
+#[derive(Debug, Clone)]
+pub struct SyncRow {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub team: Option<TeamId>,
+    pub org: OrgId,
+    pub author: StaffId,
+    pub client: Option<ClientId>,
+    pub start_ms: Option<i64>,
+    pub consent_given: bool,
+    pub seq: i64,
+    pub deleted: bool,
+    pub updated_ms: i64,
+    pub body: String,
+    pub clock: Option<String>,
+    pub field_clocks: Option<String>,
+    pub sync_seq: Option<i64>,
+    pub sync_device: Option<DeviceId>,
+}
+
+/// One revision to append (every version ever pushed, winning or not).
+#[derive(Debug, Clone)]
+pub struct RevisionRow {
+    pub entity: Entity,
+    pub record_id: Uuid,
+    pub seq: i64,
+    pub author: StaffId,
+    pub org: OrgId,
+    pub device: DeviceId,
+    pub deleted: bool,
+    pub body: String,
+    pub clock: String,
+    pub change_id: ChangeId,
+}
+
+/// A row the pull scanned, with its client's record space and consent for the access rules.
+#[derive(Debug, Clone)]
+pub struct PullRow {
+    pub entity: Entity,
+    pub id: Uuid,
+    pub team: Option<TeamId>,
+    pub org: OrgId,
+    pub client: Option<ClientId>,
+    pub seq: i64,
+    pub deleted: bool,
+    pub updated_ms: i64,
+    pub body: String,
+    pub clock: Option<String>,
+    pub sync_seq: Option<i64>,
+    pub sync_device: Option<DeviceId>,
+    pub client_org: Option<OrgId>,
+    pub client_consent: Option<bool>,
+    pub client_team: Option<TeamId>,
+}
+
+/// A device's sync counters, for the devices page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceSyncStats {
+    pub applied_changes: i64,
+    pub rejected_changes: i64,
+    pub last_rejected_ms: Option<i64>,
+    pub last_sync_ms: Option<i64>,
+    pub app_version: Option<String>,
+}
+
+fn marks(start: usize, n: usize) -> String {
+    (start..start + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn opt_uuid<T: From<Uuid>>(s: Option<String>) -> StoreResult<Option<T>> {
+    s.as_deref().map(parse_uuid).transpose()
+}
+
+type SyncTuple = (
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    bool,
+    i64,
+    bool,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
+
+const SYNC_COLS: &str = "id, team, org, author, client, start_ms, consent_given, seq, deleted, updated_ms, body, clock, field_clocks, sync_seq, sync_device";
+
+type PullTuple = (
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    i64,
+    bool,
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+);
+
+impl Tx {
+    /// Takes the sequence counter's row lock without moving it. Called first by a writing sync
+    /// so that concurrent syncs serialise before they read the records they will merge into
+    /// (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already did), which rules out lost updates.
+    pub async fn lock_seq(&mut self) -> StoreResult<()> {
+        on_tx!(self, c => {
+            sqlx::query("UPDATE seq_counter SET value = value WHERE id = 1")
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Takes `n` consecutive sequence numbers and returns the first.
+    pub async fn take_seqs(&mut self, n: i64) -> StoreResult<i64> {
+        let last: i64 = on_tx!(self, c => {
+            sqlx::query_scalar("UPDATE seq_counter SET value = value + $1 WHERE id = 1 RETURNING value")
+                .bind(n)
+                .fetch_one(&mut *c)
+                .await?
+        });
+        Ok(last - n + 1)
+    }
+
+    /// The highest sequence number committed (or taken by this transaction).
+    pub async fn seq_now(&mut self) -> StoreResult<i64> {
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar("SELECT value FROM seq_counter WHERE id = 1").fetch_one(&mut *c).await?
+        }))
+    }
+
+    /// The stored outcomes of those of `ids` that were pushed before.
+    pub async fn change_outcomes(
+        &mut self,
+        ids: &[ChangeId],
+    ) -> StoreResult<HashMap<ChangeId, StoredOutcome>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT change_id, staff, outcome, code, reason FROM sync_changes WHERE change_id IN ({})",
+                marks(1, chunk.len())
+            );
+            let params: Vec<Param> = chunk
+                .iter()
+                .map(|id| Param::Text(Some(id.to_string())))
+                .collect();
+            let rows: Vec<(String, String, String, Option<String>, Option<String>)> = on_tx!(self, c => {
+                bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
+            });
+            for (id, staff, outcome, code, reason) in rows {
+                out.insert(
+                    parse_uuid(&id)?,
+                    StoredOutcome {
+                        staff: parse_uuid(&staff)?,
+                        outcome,
+                        code,
+                        reason,
+                    },
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The current rows of `entity` with these ids (missing ids are simply absent).
+    pub async fn sync_rows(&mut self, entity: Entity, ids: &[Uuid]) -> StoreResult<Vec<SyncRow>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "SELECT {SYNC_COLS} FROM {} WHERE id IN ({})",
+                table(entity),
+                marks(1, chunk.len())
+            );
+            let params: Vec<Param> = chunk
+                .iter()
+                .map(|id| Param::Text(Some(id.to_string())))
+                .collect();
+            let rows: Vec<SyncTuple> = on_tx!(self, c => {
+                bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
+            });
+            for t in rows {
+                out.push(SyncRow {
+                    entity,
+                    id: parse_uuid(&t.0)?,
+                    team: opt_uuid(t.1)?,
+                    org: parse_uuid(&t.2)?,
+                    author: parse_uuid(&t.3)?,
+                    client: opt_uuid(t.4)?,
+                    start_ms: t.5,
+                    consent_given: t.6,
+                    seq: t.7,
+                    deleted: t.8,
+                    updated_ms: t.9,
+                    body: t.10,
+                    clock: t.11,
+                    field_clocks: t.12,
+                    sync_seq: t.13,
+                    sync_device: opt_uuid(t.14)?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn insert_sync_changes(&mut self, rows: &[SyncChangeRow]) -> StoreResult<()> {
+        let now = now_ms();
+        for chunk in rows.chunks(CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO sync_changes (change_id, device, staff, entity, record_id, outcome, code, reason, seq, at_ms) VALUES ",
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 10);
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("({})", marks(params.len() + 1, 10)));
+                params.extend([
+                    Param::Text(Some(r.change_id.to_string())),
+                    Param::Text(Some(r.device.to_string())),
+                    Param::Text(Some(r.staff.to_string())),
+                    Param::Text(Some(r.entity.as_str().to_owned())),
+                    Param::Text(Some(r.record_id.to_string())),
+                    Param::Text(Some(r.outcome.to_owned())),
+                    Param::Text(r.code.map(str::to_owned)),
+                    Param::Text(r.reason.clone()),
+                    Param::Int(r.seq),
+                    Param::Int(Some(now)),
+                ]);
+            }
+            on_tx!(self, c => {
+                bind_all!(sqlx::query(AssertSqlSafe(sql)), &params).execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn insert_revisions(&mut self, rows: &[RevisionRow]) -> StoreResult<()> {
+        let now = now_ms();
+        for chunk in rows.chunks(CHUNK) {
+            let mut sql = String::from(
+                "INSERT INTO revisions (entity, record_id, seq, author, org, device, at_ms, deleted, body, clock, change_id) VALUES ",
+            );
+            let mut params = Vec::with_capacity(chunk.len() * 11);
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("({})", marks(params.len() + 1, 11)));
+                params.extend([
+                    Param::Text(Some(r.entity.as_str().to_owned())),
+                    Param::Text(Some(r.record_id.to_string())),
+                    Param::Int(Some(r.seq)),
+                    Param::Text(Some(r.author.to_string())),
+                    Param::Text(Some(r.org.to_string())),
+                    Param::Text(Some(r.device.to_string())),
+                    Param::Int(Some(now)),
+                    Param::Bool(r.deleted),
+                    Param::Text(Some(r.body.clone())),
+                    Param::Text(Some(r.clock.clone())),
+                    Param::Text(Some(r.change_id.to_string())),
+                ]);
+            }
+            on_tx!(self, c => {
+                bind_all!(sqlx::query(AssertSqlSafe(sql)), &params).execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Writes the new current versions of records of one entity (each id at most once). The
+    /// record space and author of an existing row are kept, as in [`Tx::upsert_record`].
+    pub async fn upsert_sync_rows(&mut self, entity: Entity, rows: &[SyncRow]) -> StoreResult<()> {
+        let t = table(entity);
+        for chunk in rows.chunks(CHUNK) {
+            let mut sql = format!("INSERT INTO {t} ({SYNC_COLS}) VALUES ");
+            let mut params = Vec::with_capacity(chunk.len() * 15);
+            for (i, r) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("({})", marks(params.len() + 1, 15)));
+                params.extend([
+                    Param::Text(Some(r.id.to_string())),
+                    Param::Text(r.team.map(|x| x.to_string())),
+                    Param::Text(Some(r.org.to_string())),
+                    Param::Text(Some(r.author.to_string())),
+                    Param::Text(r.client.map(|x| x.to_string())),
+                    Param::Int(r.start_ms),
+                    Param::Bool(r.consent_given),
+                    Param::Int(Some(r.seq)),
+                    Param::Bool(r.deleted),
+                    Param::Int(Some(r.updated_ms)),
+                    Param::Text(Some(r.body.clone())),
+                    Param::Text(r.clock.clone()),
+                    Param::Text(r.field_clocks.clone()),
+                    Param::Int(r.sync_seq),
+                    Param::Text(r.sync_device.map(|x| x.to_string())),
+                ]);
+            }
+            sql.push_str(
+                " ON CONFLICT (id) DO UPDATE SET team = excluded.team, client = excluded.client, \
+                 start_ms = excluded.start_ms, consent_given = excluded.consent_given, seq = excluded.seq, \
+                 deleted = excluded.deleted, updated_ms = excluded.updated_ms, body = excluded.body, \
+                 clock = excluded.clock, field_clocks = excluded.field_clocks, \
+                 sync_seq = excluded.sync_seq, sync_device = excluded.sync_device",
+            );
+            on_tx!(self, c => {
+                bind_all!(sqlx::query(AssertSqlSafe(sql)), &params).execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Ids of the visits about `client`, oldest first.
+    pub async fn visit_ids_of_client(&mut self, client: ClientId) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<String> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT id FROM visits WHERE client = $1 ORDER BY seq")
+                .bind(client.to_string())
+                .fetch_all(&mut *c)
+                .await?
+        });
+        ids.iter().map(|s| parse_uuid(s)).collect()
+    }
+
+    /// Moves a record to a new sequence number without changing it, so devices whose view of it
+    /// changed (consent given or withdrawn) pull it again.
+    pub async fn move_to_seq(&mut self, entity: Entity, id: Uuid, seq: i64) -> StoreResult<()> {
+        let sql = format!("UPDATE {} SET seq = $1 WHERE id = $2", table(entity));
+        on_tx!(self, c => {
+            sqlx::query(AssertSqlSafe(sql)).bind(seq).bind(id.to_string()).execute(&mut *c).await?;
+        });
+        Ok(())
+    }
+
+    /// Rows of `entity` with `after < seq <= upto` in `teams` (plus team-less rows when
+    /// `teamless`), in sequence order, at most `limit`.
+    pub async fn pull_scan(
+        &mut self,
+        entity: Entity,
+        after: i64,
+        upto: i64,
+        teams: &[TeamId],
+        teamless: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<PullRow>> {
+        let mut params = vec![Param::Int(Some(after)), Param::Int(Some(upto))];
+        let mut scope = Vec::new();
+        if !teams.is_empty() {
+            scope.push(format!("r.team IN ({})", marks(3, teams.len())));
+            params.extend(teams.iter().map(|t| Param::Text(Some(t.to_string()))));
+        }
+        if teamless {
+            scope.push("r.team IS NULL".to_owned());
+        }
+        if scope.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT r.id, r.team, r.org, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, r.sync_seq, r.sync_device, \
+             c.org, c.consent_given, c.team \
+             FROM {} r LEFT JOIN clients c ON c.id = r.client \
+             WHERE r.seq > $1 AND r.seq <= $2 AND ({}) ORDER BY r.seq LIMIT {}",
+            table(entity),
+            scope.join(" OR "),
+            limit.max(1)
+        );
+        let rows: Vec<PullTuple> = on_tx!(self, c => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
+        });
+        rows.into_iter()
+            .map(|t| {
+                Ok(PullRow {
+                    entity,
+                    id: parse_uuid(&t.0)?,
+                    team: opt_uuid(t.1)?,
+                    org: parse_uuid(&t.2)?,
+                    client: opt_uuid(t.3)?,
+                    seq: t.4,
+                    deleted: t.5,
+                    updated_ms: t.6,
+                    body: t.7,
+                    clock: t.8,
+                    sync_seq: t.9,
+                    sync_device: opt_uuid(t.10)?,
+                    client_org: opt_uuid(t.11)?,
+                    client_consent: t.12,
+                    client_team: opt_uuid(t.13)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records a sync of `device` and returns its status as it is now (an admin may have revoked
+    /// it while the request ran), or `None` when the device is gone.
+    pub async fn touch_device_after_sync(
+        &mut self,
+        device: DeviceId,
+        app_version: Option<&str>,
+        applied: i64,
+        rejected: i64,
+    ) -> StoreResult<Option<String>> {
+        let now = now_ms();
+        Ok(on_tx!(self, c => {
+            sqlx::query_scalar(
+                "UPDATE devices SET last_sync_ms = $1, app_version = COALESCE($2, app_version), \
+                 applied_changes = applied_changes + $3, rejected_changes = rejected_changes + $4, \
+                 last_rejected_ms = CASE WHEN $4 > 0 THEN $1 ELSE last_rejected_ms END \
+                 WHERE id = $5 RETURNING status",
+            )
+            .bind(now)
+            .bind(app_version)
+            .bind(applied)
+            .bind(rejected)
+            .bind(device.to_string())
+            .fetch_optional(&mut *c)
+            .await?
+        }))
+    }
+}
+
+impl Store {
+    /// The client-code pattern of each of `teams` that exists.
+    pub async fn team_patterns(&self, teams: &[TeamId]) -> StoreResult<HashMap<TeamId, String>> {
+        if teams.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT id, client_code_pattern FROM teams WHERE id IN ({})",
+            marks(1, teams.len())
+        );
+        let params: Vec<Param> = teams
+            .iter()
+            .map(|t| Param::Text(Some(t.to_string())))
+            .collect();
+        let rows: Vec<(String, String)> = on_pool!(self, p => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(p).await?
+        });
+        rows.into_iter()
+            .map(|(id, pattern)| Ok((parse_uuid(&id)?, pattern)))
+            .collect()
+    }
+
+    /// Sync counters of a device (the devices page), `None` when it does not exist.
+    pub async fn device_sync_stats(
+        &self,
+        device: DeviceId,
+    ) -> StoreResult<Option<DeviceSyncStats>> {
+        let row: Option<(i64, i64, Option<i64>, Option<i64>, Option<String>)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT applied_changes, rejected_changes, last_rejected_ms, last_sync_ms, app_version FROM devices WHERE id = $1")
+                .bind(device.to_string())
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|t| DeviceSyncStats {
+            applied_changes: t.0,
+            rejected_changes: t.1,
+            last_rejected_ms: t.2,
+            last_sync_ms: t.3,
+            app_version: t.4,
+        }))
+    }
+
+    /// How many revisions a record has (tests: every version is kept).
+    pub async fn count_revisions(&self, entity: Entity, id: Uuid) -> StoreResult<i64> {
+        Ok(on_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM revisions WHERE entity = $1 AND record_id = $2")
+                .bind(entity.as_str())
+                .bind(id.to_string())
+                .fetch_one(p)
+                .await?
+        }))
+    }
+
+    /// How many change ids were recorded (tests: each exactly once).
+    pub async fn count_sync_changes(&self) -> StoreResult<i64> {
+        Ok(on_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM sync_changes").fetch_one(p).await?
+        }))
+    }
+}

@@ -1,0 +1,749 @@
+//! Applying a device's pushed changes: exactly once per change id, each judged on its own (a
+//! rejected change never blocks the rest), in one transaction for the whole batch.
+//!
+//! Per batch: one look-up of the change ids already seen, one read of the records the batch
+//! touches (and the clients its visits refer to), then decisions in memory in batch order (a
+//! client created earlier in the batch is known to a visit later in it), then one multi-row
+//! write each into `sync_changes`, `revisions` and the record tables. Validation happens before
+//! anything is written, so no savepoints are needed: a change either produces rows or a
+//! rejection.
+//!
+//! Rules (DESIGN.md §3, §5): visits and trips are written by their author only (`author` /
+//! `driver` is the device user's username; another author's record is `forbidden`); a visit's
+//! client must exist and be visible to the sender (`unknown_reference`); clients are written only
+//! in the sender's own teams and record space; places only in the sender's teams. The record
+//! space (`org`) of a new record is the sender's organisation, assigned here, never taken from the
+//! device. Visits, trips and places: last write by clock wins, every revision is kept, a late
+//! older edit is stored as a revision only (still `applied`). Clients: merged per field group
+//! ([`super::merge`]). Deletes are tombstones with a clock.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::Value;
+use uppsok_model::protocol::{Change, ChangeResult, RejectCode, Rejection, record_body};
+use uppsok_model::{
+    ChangeId, ClientId, CodePattern, DeviceId, Entity, Hlc, OrgId, Record, StaffId, TeamId,
+};
+use uuid::Uuid;
+
+use super::merge::{self, FieldMap, Stored};
+use crate::access::{self, ClientFacts, Viewer};
+use crate::store::sync::{RevisionRow, StoredOutcome, SyncChangeRow, SyncRow};
+use crate::store::{AuditEntry, StoreResult, Tx, now_ms};
+
+/// How far ahead of the server's clock a change's stamp may be. Phones are often a day off
+/// (DESIGN.md §10); a stamp years ahead would win every conflict for ever.
+pub const MAX_CLOCK_AHEAD: Duration = Duration::days(7);
+
+/// Who is pushing, with what the rules need to know.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub device: DeviceId,
+    pub staff: StaffId,
+    pub username: String,
+    pub org: OrgId,
+    pub viewer: Viewer,
+    /// Client-code patterns of the sender's teams.
+    pub patterns: HashMap<TeamId, CodePattern>,
+    /// For access-log entries.
+    pub audit_base: AuditEntry,
+}
+
+/// What applying a batch produced.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub results: Vec<ChangeResult>,
+    pub audit: Vec<AuditEntry>,
+    pub applied: i64,
+    pub rejected: i64,
+}
+
+/// What one change does, once judged.
+enum Decision {
+    Reject(Rejection),
+    /// Applied: a revision, and maybe a new current version.
+    Apply {
+        revision_body: String,
+        deleted: bool,
+        new_row: Option<SyncRow>,
+        action: &'static str,
+        /// For the access log: the client, team and record space the change is about.
+        client: Option<ClientId>,
+        team: Option<TeamId>,
+        record_org: OrgId,
+        author: StaffId,
+    },
+    /// A delete of a record the server never had: nothing to store but the outcome.
+    Nothing,
+}
+
+fn reject(code: RejectCode, reason: &str) -> Decision {
+    Decision::Reject(Rejection::new(code, reason))
+}
+
+fn parse_clock(s: Option<&str>) -> Hlc {
+    s.and_then(|s| s.parse().ok()).unwrap_or(Hlc::ZERO)
+}
+
+/// The clock of a stored row for last-writer-wins: its own, or the time of the write when
+/// another path (the JSON API) wrote it after sync did.
+fn row_clock(row: &SyncRow) -> Hlc {
+    let own = parse_clock(row.clock.as_deref());
+    if row.sync_seq == Some(row.seq) {
+        own
+    } else {
+        own.max(foreign_clock(row))
+    }
+}
+
+fn foreign_clock(row: &SyncRow) -> Hlc {
+    Hlc {
+        wall_ms: row.updated_ms,
+        counter: 0,
+        node: 0,
+    }
+}
+
+fn client_facts(row: &SyncRow) -> Option<ClientFacts> {
+    Some(ClientFacts {
+        team: row.team?,
+        org: row.org,
+        consent_given: row.consent_given,
+    })
+}
+
+fn stored_outcome_result(id: ChangeId, s: &StoredOutcome) -> ChangeResult {
+    let first = if s.outcome == "rejected" {
+        let code = match s.code.as_deref() {
+            Some("mismatched_id") => RejectCode::MismatchedId,
+            Some("forbidden") => RejectCode::Forbidden,
+            Some("unknown_reference") => RejectCode::UnknownReference,
+            _ => RejectCode::InvalidRecord,
+        };
+        ChangeResult::rejected(
+            id,
+            Rejection::new(code, s.reason.clone().unwrap_or_default()),
+        )
+    } else {
+        ChangeResult::applied(id)
+    };
+    ChangeResult::duplicate_of(&first)
+}
+
+/// Applies `changes` inside `tx`. `cursor` is the request's pull cursor (the merge uses it to
+/// tell stale values from edits).
+pub async fn apply_batch(
+    tx: &mut Tx,
+    sender: &Sender,
+    changes: &[Change],
+    cursor: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Applied> {
+    let mut out = Applied::default();
+    if changes.is_empty() {
+        return Ok(out);
+    }
+    // Serialise writers before reading what we merge into (see `Tx::lock_seq`).
+    tx.lock_seq().await?;
+    let ids: Vec<ChangeId> = changes.iter().map(|c| c.change_id).collect();
+    let seen = tx.change_outcomes(&ids).await?;
+
+    // First pass: parse and validate what needs no database, and find what to load.
+    let mut parsed: Vec<Option<Result<Option<Record>, Rejection>>> =
+        Vec::with_capacity(changes.len());
+    let mut first_in_batch: HashMap<ChangeId, usize> = HashMap::new();
+    let mut load: BTreeMap<Entity, HashSet<Uuid>> = BTreeMap::new();
+    for (i, ch) in changes.iter().enumerate() {
+        if seen.contains_key(&ch.change_id) || first_in_batch.contains_key(&ch.change_id) {
+            parsed.push(None);
+            continue;
+        }
+        first_in_batch.insert(ch.change_id, i);
+        let p = precheck(sender, ch, now);
+        if let Ok(rec) = &p {
+            load.entry(ch.entity).or_default().insert(ch.record_id);
+            if let Some(Record::Visit(v)) = rec {
+                load.entry(Entity::Client).or_default().insert(v.client.0);
+            }
+        }
+        parsed.push(Some(p));
+    }
+
+    let mut state: HashMap<(Entity, Uuid), SyncRow> = HashMap::new();
+    for (entity, ids) in &load {
+        let ids: Vec<Uuid> = ids.iter().copied().collect();
+        for row in tx.sync_rows(*entity, &ids).await? {
+            state.insert((row.entity, row.id), row);
+        }
+    }
+    let consent_before: HashMap<Uuid, bool> = state
+        .iter()
+        .filter(|((e, _), _)| *e == Entity::Client)
+        .map(|((_, id), r)| (*id, r.consent_given))
+        .collect();
+
+    // Sequence numbers for every change that may apply; unused ones leave harmless gaps (the
+    // cursor is "seen up to", not a count).
+    let candidates = parsed.iter().filter(|p| matches!(p, Some(Ok(_)))).count() as i64;
+    let mut next_seq = if candidates > 0 {
+        tx.take_seqs(candidates).await?
+    } else {
+        0
+    };
+
+    let mut results: Vec<Option<ChangeResult>> = vec![None; changes.len()];
+    let mut sync_rows: Vec<SyncChangeRow> = Vec::new();
+    let mut revisions: Vec<RevisionRow> = Vec::new();
+    let mut dirty: Vec<(Entity, Uuid)> = Vec::new();
+    let mut audit: BTreeMap<
+        (
+            &'static str,
+            Entity,
+            Option<ClientId>,
+            Option<TeamId>,
+            OrgId,
+        ),
+        Vec<Uuid>,
+    > = BTreeMap::new();
+
+    for (i, ch) in changes.iter().enumerate() {
+        let Some(p) = parsed[i].take() else {
+            let result = match seen.get(&ch.change_id) {
+                Some(s) if s.staff == sender.staff => stored_outcome_result(ch.change_id, s),
+                // Someone else's change id: answer without learning or revealing anything.
+                Some(_) => ChangeResult::rejected(
+                    ch.change_id,
+                    Rejection::new(
+                        RejectCode::Forbidden,
+                        "this change id was already used by another user",
+                    ),
+                ),
+                None => {
+                    let first = first_in_batch
+                        .get(&ch.change_id)
+                        .and_then(|&j| results[j].clone());
+                    match first {
+                        Some(f) => ChangeResult::duplicate_of(&f),
+                        None => ChangeResult::rejected(
+                            ch.change_id,
+                            Rejection::new(
+                                RejectCode::InvalidRecord,
+                                "duplicate change id in one batch",
+                            ),
+                        ),
+                    }
+                }
+            };
+            results[i] = Some(result);
+            continue;
+        };
+        let decision = match p {
+            Err(r) => Decision::Reject(r),
+            Ok(rec) => {
+                let seq = next_seq;
+                let d = decide(sender, ch, rec, &state, cursor, seq);
+                if matches!(d, Decision::Apply { .. }) {
+                    next_seq += 1;
+                }
+                d
+            }
+        };
+        match decision {
+            Decision::Reject(r) => {
+                out.rejected += 1;
+                sync_rows.push(SyncChangeRow {
+                    change_id: ch.change_id,
+                    device: sender.device,
+                    staff: sender.staff,
+                    entity: ch.entity,
+                    record_id: ch.record_id,
+                    outcome: "rejected",
+                    code: Some(r.code.as_str()),
+                    reason: Some(r.reason.clone()),
+                    seq: None,
+                });
+                results[i] = Some(ChangeResult::rejected(ch.change_id, r));
+            }
+            Decision::Nothing => {
+                out.applied += 1;
+                sync_rows.push(SyncChangeRow {
+                    change_id: ch.change_id,
+                    device: sender.device,
+                    staff: sender.staff,
+                    entity: ch.entity,
+                    record_id: ch.record_id,
+                    outcome: "applied",
+                    code: None,
+                    reason: None,
+                    seq: None,
+                });
+                results[i] = Some(ChangeResult::applied(ch.change_id));
+            }
+            Decision::Apply {
+                revision_body,
+                deleted,
+                new_row,
+                action,
+                client,
+                team,
+                record_org,
+                author,
+            } => {
+                let seq = next_seq - 1;
+                out.applied += 1;
+                sync_rows.push(SyncChangeRow {
+                    change_id: ch.change_id,
+                    device: sender.device,
+                    staff: sender.staff,
+                    entity: ch.entity,
+                    record_id: ch.record_id,
+                    outcome: "applied",
+                    code: None,
+                    reason: None,
+                    seq: Some(seq),
+                });
+                revisions.push(RevisionRow {
+                    entity: ch.entity,
+                    record_id: ch.record_id,
+                    seq,
+                    author,
+                    org: record_org,
+                    device: sender.device,
+                    deleted,
+                    body: revision_body,
+                    clock: ch.clock.to_string(),
+                    change_id: ch.change_id,
+                });
+                if let Some(row) = new_row {
+                    let key = (row.entity, row.id);
+                    if !dirty.contains(&key) {
+                        dirty.push(key);
+                    }
+                    state.insert(key, row);
+                }
+                if ch.entity != Entity::Place {
+                    audit
+                        .entry((action, ch.entity, client, team, record_org))
+                        .or_default()
+                        .push(ch.record_id);
+                }
+                results[i] = Some(ChangeResult::applied(ch.change_id));
+            }
+        }
+    }
+
+    tx.insert_sync_changes(&sync_rows).await?;
+    tx.insert_revisions(&revisions).await?;
+    for entity in Entity::ALL {
+        let rows: Vec<SyncRow> = dirty
+            .iter()
+            .filter(|(e, _)| *e == entity)
+            .filter_map(|k| state.get(k).cloned())
+            .collect();
+        if !rows.is_empty() {
+            tx.upsert_sync_rows(entity, &rows).await?;
+        }
+    }
+
+    // Consent given or withdrawn changes who sees the client's visits: move them to new
+    // sequence numbers so the other organisation's devices pull them (or their tombstones).
+    for (entity, id) in &dirty {
+        if *entity != Entity::Client {
+            continue;
+        }
+        let now_given = state
+            .get(&(Entity::Client, *id))
+            .is_some_and(|r| r.consent_given);
+        if consent_before.get(id).copied().unwrap_or(false) != now_given {
+            let visits = tx.visit_ids_of_client(ClientId(*id)).await?;
+            if !visits.is_empty() {
+                let first = tx.take_seqs(visits.len() as i64).await?;
+                for (k, v) in visits.iter().enumerate() {
+                    tx.move_to_seq(Entity::Visit, *v, first + k as i64).await?;
+                }
+            }
+        }
+    }
+
+    out.audit = audit
+        .into_iter()
+        .map(
+            |((action, entity, client, team, record_org), ids)| AuditEntry {
+                entity: Some(entity),
+                client,
+                record: (ids.len() == 1).then(|| ids[0]),
+                team,
+                record_org: Some(record_org),
+                action,
+                ..sender.audit_base.clone()
+            },
+        )
+        .collect();
+    out.results = results
+        .into_iter()
+        .zip(changes)
+        .map(|(r, ch)| {
+            r.unwrap_or_else(|| {
+                ChangeResult::rejected(
+                    ch.change_id,
+                    Rejection::new(RejectCode::InvalidRecord, "the change could not be judged"),
+                )
+            })
+        })
+        .collect();
+    Ok(out)
+}
+
+/// Checks that need no stored data: the record parses, its clock is sane, and it names the
+/// sender where it must. Model validation of clients waits for the team check in [`decide`].
+fn precheck(sender: &Sender, ch: &Change, now: DateTime<Utc>) -> Result<Option<Record>, Rejection> {
+    if ch.clock.wall_ms > (now + MAX_CLOCK_AHEAD).timestamp_millis() {
+        return Err(Rejection::new(
+            RejectCode::InvalidRecord,
+            "clock: is more than 7 days ahead of the server's time (check the phone's date)",
+        ));
+    }
+    let rec = ch.record()?;
+    match &rec {
+        Some(Record::Visit(v)) if v.author.as_str() != sender.username => Err(Rejection::new(
+            RejectCode::Forbidden,
+            "author: a visit can only be logged by its author (the author must be you)",
+        )),
+        Some(Record::Trip(t)) if t.driver.as_str() != sender.username => Err(Rejection::new(
+            RejectCode::Forbidden,
+            "driver: a trip can only be logged by its driver (the driver must be you)",
+        )),
+        Some(r @ (Record::Visit(_) | Record::Trip(_) | Record::Place(_))) => {
+            r.validate(now, &CodePattern::default())?;
+            Ok(rec)
+        }
+        _ => Ok(rec),
+    }
+}
+
+fn body_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Judges one parsed change against the current state.
+fn decide(
+    sender: &Sender,
+    ch: &Change,
+    rec: Option<Record>,
+    state: &HashMap<(Entity, Uuid), SyncRow>,
+    cursor: i64,
+    seq: i64,
+) -> Decision {
+    let cur = state.get(&(ch.entity, ch.record_id));
+    let v = &sender.viewer;
+    // Rights over an existing record.
+    if let Some(cur) = cur {
+        let allowed = match ch.entity {
+            Entity::Visit | Entity::Trip => cur.author == sender.staff,
+            Entity::Client => client_facts(cur).is_some_and(|f| {
+                cur.org == v.org && v.teams.contains(&f.team) && access::works_with_client_data(v)
+            }),
+            Entity::Place => cur.team.is_some_and(|t| v.teams.contains(&t)),
+        };
+        if !allowed {
+            return reject(
+                RejectCode::Forbidden,
+                match ch.entity {
+                    Entity::Visit => "only the author of this visit may change it",
+                    Entity::Trip => "only the driver of this trip may change it",
+                    Entity::Client => {
+                        "you may change clients only in your own team and organisation"
+                    }
+                    Entity::Place => "you may change places only in your own teams",
+                },
+            );
+        }
+    }
+    let clock = ch.clock;
+    let now_ms = now_ms();
+    let author = cur.map_or(sender.staff, |c| c.author);
+    let org = cur.map_or(sender.org, |c| c.org);
+
+    let Some(rec) = rec else {
+        // A delete: a tombstone with the change's clock, if it is the newest word.
+        let Some(cur) = cur else {
+            return Decision::Nothing;
+        };
+        let cur_clock = if ch.entity == Entity::Client {
+            row_clock(cur).max(
+                cur.field_clocks
+                    .as_deref()
+                    .and_then(|m| serde_json::from_str::<FieldMap>(m).ok())
+                    .map(|m| merge::newest(&m))
+                    .unwrap_or(Hlc::ZERO),
+            )
+        } else {
+            row_clock(cur)
+        };
+        let new_row = (clock > cur_clock && !cur.deleted).then(|| SyncRow {
+            seq,
+            deleted: true,
+            updated_ms: now_ms,
+            clock: Some(clock.to_string()),
+            sync_seq: Some(seq),
+            sync_device: Some(sender.device),
+            ..cur.clone()
+        });
+        return Decision::Apply {
+            revision_body: cur.body.clone(),
+            deleted: true,
+            new_row,
+            action: "delete",
+            client: cur.client,
+            team: cur.team,
+            record_org: cur.org,
+            author,
+        };
+    };
+
+    let action = if cur.is_none_or(|c| c.deleted) {
+        "create"
+    } else {
+        "update"
+    };
+    match rec {
+        Record::Client(mut c) => {
+            // The record space is the server's to assign.
+            c.org = org;
+            let Some(pattern) = sender.patterns.get(&c.team) else {
+                return reject(
+                    RejectCode::Forbidden,
+                    "team: you may write clients only in your own teams",
+                );
+            };
+            let facts = ClientFacts {
+                team: c.team,
+                org,
+                consent_given: c.consent.is_given(),
+            };
+            if !access::may_write_client(v, &facts, cur.and_then(client_facts).as_ref()) {
+                return reject(
+                    RejectCode::Forbidden,
+                    "you may write clients only in your own team and organisation",
+                );
+            }
+            if let Err(e) = c.validate(pattern) {
+                return Decision::Reject(e.into());
+            }
+            let incoming = match record_body(&Record::Client(c.clone())) {
+                Ok(b) => b,
+                Err(_) => {
+                    return reject(RejectCode::InvalidRecord, "the client could not be stored");
+                }
+            };
+            let pushed_equals_stored = ch.record.as_ref() == Some(&incoming);
+            let cur_body: Option<Value> = cur.and_then(|r| serde_json::from_str(&r.body).ok());
+            let stored = match (cur, &cur_body) {
+                (Some(r), Some(body)) => Some(Stored {
+                    body,
+                    map: r
+                        .field_clocks
+                        .as_deref()
+                        .and_then(|m| serde_json::from_str(m).ok())
+                        .unwrap_or_default(),
+                    deleted: r.deleted,
+                    clock: row_clock(r),
+                    seq: r.seq,
+                    foreign_clock: if r.sync_seq == Some(r.seq) {
+                        parse_clock(r.clock.as_deref())
+                    } else {
+                        foreign_clock(r)
+                    },
+                }),
+                _ => None,
+            };
+            let mut merged = merge::merge(stored.as_ref(), &incoming, clock, cursor, seq);
+            // Groups merged from different edits must still make a valid client; if they do
+            // not, the newest edit is taken whole.
+            let mut client: Option<uppsok_model::Client> =
+                serde_json::from_value(merged.body.clone()).ok();
+            let valid = client.as_ref().is_some_and(|m| {
+                sender
+                    .patterns
+                    .get(&m.team)
+                    .is_some_and(|p| m.validate(p).is_ok())
+            });
+            if merged.changed && !valid {
+                let newest = stored
+                    .as_ref()
+                    .map_or(Hlc::ZERO, |s| merge::newest(&s.map).max(s.clock));
+                merged = if clock > newest {
+                    merge::merge(None, &incoming, clock, cursor, seq)
+                } else {
+                    merge::Merged {
+                        body: cur_body.clone().unwrap_or_default(),
+                        map: stored.as_ref().map(|s| s.map.clone()).unwrap_or_default(),
+                        changed: false,
+                    }
+                };
+                client = serde_json::from_value(merged.body.clone()).ok();
+            }
+            let new_row = match (merged.changed, client) {
+                (true, Some(m)) => Some(SyncRow {
+                    entity: Entity::Client,
+                    id: ch.record_id,
+                    team: Some(m.team),
+                    org,
+                    author,
+                    client: Some(m.id),
+                    start_ms: None,
+                    consent_given: m.consent.is_given(),
+                    seq,
+                    deleted: false,
+                    updated_ms: now_ms,
+                    body: body_text(&merged.body),
+                    clock: Some(merge::newest(&merged.map).to_string()),
+                    field_clocks: serde_json::to_string(&merged.map).ok(),
+                    sync_seq: Some(seq),
+                    sync_device: (pushed_equals_stored && merged.body == incoming)
+                        .then_some(sender.device),
+                }),
+                _ => None,
+            };
+            let team = new_row.as_ref().and_then(|r| r.team).or(Some(c.team));
+            Decision::Apply {
+                revision_body: body_text(&incoming),
+                deleted: false,
+                new_row,
+                action,
+                client: Some(c.id),
+                team,
+                record_org: org,
+                author,
+            }
+        }
+        Record::Visit(visit) => {
+            let Some(client) = state
+                .get(&(Entity::Client, visit.client.0))
+                .filter(|c| !c.deleted)
+            else {
+                return reject(
+                    RejectCode::UnknownReference,
+                    "client: the visit's client is not known to the server (or was deleted)",
+                );
+            };
+            let Some(facts) = client_facts(client).filter(|f| access::may_see_client(v, f)) else {
+                return reject(
+                    RejectCode::UnknownReference,
+                    "client: the visit's client is not known to the server or not visible to you",
+                );
+            };
+            let body = record_body(&Record::Visit(visit.clone())).unwrap_or_default();
+            let lww = cur.is_none_or(|c| clock > row_clock(c));
+            let new_row = lww.then(|| SyncRow {
+                entity: Entity::Visit,
+                id: ch.record_id,
+                team: Some(facts.team),
+                org,
+                author,
+                client: Some(visit.client),
+                start_ms: Some(visit.start.timestamp_millis()),
+                consent_given: false,
+                seq,
+                deleted: false,
+                updated_ms: now_ms,
+                body: body_text(&body),
+                clock: Some(clock.to_string()),
+                field_clocks: None,
+                sync_seq: Some(seq),
+                sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
+            });
+            Decision::Apply {
+                revision_body: body_text(&body),
+                deleted: false,
+                new_row,
+                action,
+                client: Some(visit.client),
+                team: Some(facts.team),
+                record_org: org,
+                author,
+            }
+        }
+        Record::Trip(trip) => {
+            let team = cur
+                .and_then(|c| c.team)
+                .filter(|t| v.teams.contains(t))
+                .or_else(|| v.teams.iter().next().copied());
+            let Some(team) = team else {
+                return reject(
+                    RejectCode::Forbidden,
+                    "you are in no team, so you cannot log trips",
+                );
+            };
+            let body = record_body(&Record::Trip(trip.clone())).unwrap_or_default();
+            let lww = cur.is_none_or(|c| clock > row_clock(c));
+            let new_row = lww.then(|| SyncRow {
+                entity: Entity::Trip,
+                id: ch.record_id,
+                team: Some(team),
+                org,
+                author,
+                client: None,
+                start_ms: Some(trip.start.timestamp_millis()),
+                consent_given: false,
+                seq,
+                deleted: false,
+                updated_ms: now_ms,
+                body: body_text(&body),
+                clock: Some(clock.to_string()),
+                field_clocks: None,
+                sync_seq: Some(seq),
+                sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
+            });
+            Decision::Apply {
+                revision_body: body_text(&body),
+                deleted: false,
+                new_row,
+                action,
+                client: None,
+                team: Some(team),
+                record_org: org,
+                author,
+            }
+        }
+        Record::Place(place) => {
+            let Some(team) = place.team.filter(|t| v.teams.contains(t)) else {
+                return reject(
+                    RejectCode::Forbidden,
+                    "team: places pushed from a phone must belong to one of your teams",
+                );
+            };
+            let body = record_body(&Record::Place(place.clone())).unwrap_or_default();
+            let lww = cur.is_none_or(|c| clock > row_clock(c));
+            let new_row = lww.then(|| SyncRow {
+                entity: Entity::Place,
+                id: ch.record_id,
+                team: Some(team),
+                org,
+                author,
+                client: None,
+                start_ms: None,
+                consent_given: false,
+                seq,
+                deleted: false,
+                updated_ms: now_ms,
+                body: body_text(&body),
+                clock: Some(clock.to_string()),
+                field_clocks: None,
+                sync_seq: Some(seq),
+                sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
+            });
+            Decision::Apply {
+                revision_body: body_text(&body),
+                deleted: false,
+                new_row,
+                action,
+                client: None,
+                team: Some(team),
+                record_org: org,
+                author,
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! The pull half of a sync: the changes a device's user may see since its cursor, in server
+//! sequence order, filtered by exactly the rules of [`crate::access`] (DESIGN.md §3).
+//!
+//! The scan reads the current version of each record (a record edited ten times since the
+//! cursor is sent once), limited to the user's teams in SQL and judged row by row in Rust. The
+//! next cursor is the last sequence *scanned*, not the last one sent, so rows the user may not
+//! see are skipped for good without being re-read; with nothing more to scan it is the counter's
+//! committed value, read before the scan so a change committing meanwhile is never jumped over.
+//!
+//! What a device receives:
+//! * records it may see, visits of the other organisation without their `note`;
+//! * tombstones (`deleted`, no record) for deleted records it may see, and for clients and
+//!   visits of its teams that belong to the other organisation and are not shared (consent
+//!   withdrawn or never given), so a phone that held them while consent was given drops them.
+//!   A tombstone carries ids only, never content;
+//! * not the versions its own push just wrote (the phone has them), unless the server changed
+//!   them (a merge, the server-assigned record space).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use uppsok_model::protocol::RemoteChange;
+use uppsok_model::{ClientId, Entity, Hlc, OrgId, TeamId};
+
+use super::apply::Sender;
+use crate::access::{self, ClientFacts, RecordFacts};
+use crate::store::sync::PullRow;
+use crate::store::{AuditEntry, StoreResult, Tx};
+
+#[derive(Debug, Default)]
+pub struct Pulled {
+    pub changes: Vec<RemoteChange>,
+    pub cursor: i64,
+    pub has_more: bool,
+    pub audit: Vec<AuditEntry>,
+}
+
+enum Verdict {
+    Send { strip_note: bool },
+    Tombstone,
+    Skip,
+}
+
+fn judge(sender: &Sender, row: &PullRow) -> Verdict {
+    let v = &sender.viewer;
+    let in_team = row.team.is_some_and(|t| v.teams.contains(&t));
+    let hidden_by_consent = in_team && access::works_with_client_data(v) && row.org != v.org;
+    match row.entity {
+        Entity::Client => {
+            let facts = row.team.map(|team| ClientFacts {
+                team,
+                org: row.org,
+                consent_given: row.client_consent.unwrap_or(false),
+            });
+            if facts.is_some_and(|f| access::may_see_client(v, &f)) {
+                Verdict::Send { strip_note: false }
+            } else if hidden_by_consent {
+                Verdict::Tombstone
+            } else {
+                Verdict::Skip
+            }
+        }
+        Entity::Visit => {
+            let Some(team) = row.team else {
+                return Verdict::Skip;
+            };
+            let rf = RecordFacts { team, org: row.org };
+            let cf = match (row.client_team, row.client_org, row.client_consent) {
+                (Some(team), Some(org), Some(consent_given)) => Some(ClientFacts {
+                    team,
+                    org,
+                    consent_given,
+                }),
+                _ => None,
+            };
+            if access::may_see_visit(v, &rf, cf.as_ref()) {
+                Verdict::Send {
+                    strip_note: !access::may_see_note(v, &rf, cf.as_ref()),
+                }
+            } else if hidden_by_consent {
+                Verdict::Tombstone
+            } else {
+                Verdict::Skip
+            }
+        }
+        Entity::Trip => match row.team {
+            Some(team) if access::may_see_trip(v, &RecordFacts { team, org: row.org }) => {
+                Verdict::Send { strip_note: false }
+            }
+            _ => Verdict::Skip,
+        },
+        // The team's list of places is no client data: every member sees it.
+        Entity::Place => {
+            if row.team.is_none() || in_team {
+                Verdict::Send { strip_note: false }
+            } else {
+                Verdict::Skip
+            }
+        }
+    }
+}
+
+fn clock_of(row: &PullRow) -> Hlc {
+    let own = row.clock.as_deref().and_then(|c| c.parse().ok());
+    let written_elsewhere = Hlc {
+        wall_ms: row.updated_ms,
+        counter: 0,
+        node: 0,
+    };
+    match own {
+        Some(c) if row.sync_seq == Some(row.seq) => c,
+        Some(c) => c.max(written_elsewhere),
+        None => written_elsewhere,
+    }
+}
+
+/// Pulls at most `limit` changes after `cursor` for `sender`, inside `tx`.
+pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> StoreResult<Pulled> {
+    let upto = tx.seq_now().await?;
+    if cursor >= upto {
+        // Nothing new; a cursor beyond the counter (a database restored from a backup) is
+        // brought back so the phone pulls what is written from now on.
+        return Ok(Pulled {
+            cursor: upto,
+            ..Pulled::default()
+        });
+    }
+    let teams: Vec<TeamId> = sender.viewer.teams.iter().copied().collect();
+    let mut rows: Vec<PullRow> = Vec::new();
+    for entity in Entity::ALL {
+        let teamless = entity == Entity::Place;
+        rows.extend(
+            tx.pull_scan(entity, cursor, upto, &teams, teamless, limit as i64 + 1)
+                .await?,
+        );
+    }
+    rows.sort_by_key(|r| r.seq);
+    let has_more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if has_more {
+        rows.last().map_or(upto, |r| r.seq)
+    } else {
+        upto
+    };
+
+    let mut changes = Vec::with_capacity(rows.len());
+    let mut reads: BTreeMap<(Entity, Option<ClientId>, Option<TeamId>, OrgId), Vec<uuid::Uuid>> =
+        BTreeMap::new();
+    for row in rows {
+        if row.sync_device == Some(sender.device) && row.sync_seq == Some(row.seq) {
+            continue;
+        }
+        let (deleted, record) = match judge(sender, &row) {
+            Verdict::Skip => continue,
+            Verdict::Tombstone => (true, None),
+            Verdict::Send { .. } if row.deleted => (true, None),
+            Verdict::Send { strip_note } => {
+                let Ok(mut body) = serde_json::from_str::<Value>(&row.body) else {
+                    tracing::warn!(entity = %row.entity, seq = row.seq, "stored record body is not JSON; not sent");
+                    continue;
+                };
+                if strip_note && let Some(obj) = body.as_object_mut() {
+                    obj.remove("note");
+                }
+                if row.entity != Entity::Place {
+                    reads
+                        .entry((row.entity, row.client, row.team, row.org))
+                        .or_default()
+                        .push(row.id);
+                }
+                (false, Some(body))
+            }
+        };
+        changes.push(RemoteChange {
+            seq: row.seq.max(0) as u64,
+            entity: row.entity,
+            record_id: row.id,
+            clock: clock_of(&row),
+            deleted,
+            record,
+        });
+    }
+    let audit = reads
+        .into_iter()
+        .map(|((entity, client, team, record_org), ids)| AuditEntry {
+            entity: Some(entity),
+            client,
+            record: (ids.len() == 1).then(|| ids[0]),
+            team,
+            record_org: Some(record_org),
+            action: "read",
+            ..sender.audit_base.clone()
+        })
+        .collect();
+    Ok(Pulled {
+        changes,
+        cursor: next,
+        has_more,
+        audit,
+    })
+}
