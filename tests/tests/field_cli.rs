@@ -1,0 +1,256 @@
+//! `uppsok field` as a script would use it: the real binary, a real store in a temp dir. Checks
+//! the command names and exit codes, the JSON field names, refusal of invalid input, the wrong
+//! passphrase, and that no sensitive string reaches any file in the home directory.
+
+mod field_support;
+
+use field_support::*;
+use serde_json::Value;
+
+const NAME: &str = "Aino Känsligsdotter";
+const NOTE: &str = "Sov dåligt, oro inför rättegången";
+const PLACE: &str = "Hemligträsk";
+
+#[test]
+fn a_field_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    let out = ok(field(&home, &["init", "--user", "anna"]));
+    assert!(out.contains("anna"), "{out}");
+    // A second init is refused, and the first store is left as it was.
+    let again = field(&home, &["init"]);
+    assert_eq!(again.status.code(), Some(1));
+
+    ok(field(
+        &home,
+        &[
+            "client",
+            "add",
+            "--code",
+            "K-017",
+            "--name",
+            NAME,
+            "--consent",
+            "given",
+        ],
+    ));
+    ok(field(
+        &home,
+        &[
+            "client",
+            "add",
+            "--code",
+            "K-018",
+            "--name",
+            "Bo Berg",
+            "--phase",
+            "active",
+            "--next-contact",
+            "2026-12-01",
+        ],
+    ));
+    let start = yesterday_at("10:00");
+    let id = ok(field(
+        &home,
+        &[
+            "visit",
+            "add",
+            "--client",
+            "K-017",
+            "--start",
+            &start,
+            "--minutes",
+            "45",
+            "--contact",
+            "face_to_face",
+            "--setting",
+            "home",
+            "--place",
+            PLACE,
+            "--with",
+            "bo",
+            "--network",
+            "--note",
+            NOTE,
+        ],
+    ));
+    let id = id.trim().to_owned();
+    assert_eq!(id.len(), 36, "prints the new visit id: {id}");
+    ok(field(
+        &home,
+        &[
+            "visit",
+            "add",
+            "--client",
+            "K-018",
+            "--start",
+            &yesterday_at("13:30"),
+            "--minutes",
+            "10",
+            "--contact",
+            "attempted",
+        ],
+    ));
+
+    let list: Value = serde_json::from_str(&ok(field(
+        &home,
+        &["visit", "list", "--client", "K-017", "--json"],
+    )))
+    .unwrap();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    let v = &list[0];
+    assert_eq!(v["id"], id.as_str());
+    assert_eq!(v["client_code"], "K-017");
+    assert_eq!(v["minutes"], 45);
+    assert_eq!(v["contact"], "face_to_face");
+    assert_eq!(v["setting"], "home");
+    assert_eq!(v["place"], PLACE);
+    assert_eq!(v["note"], NOTE);
+    assert_eq!(v["network"], true);
+    assert_eq!(v["staff"], serde_json::json!(["anna", "bo"]));
+    assert!(v["client"].as_str().unwrap().len() == 36 && v["start"].as_str().is_some());
+
+    let all: Value = serde_json::from_str(&ok(field(&home, &["visit", "list", "--json"]))).unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let clients: Value =
+        serde_json::from_str(&ok(field(&home, &["client", "list", "--json"]))).unwrap();
+    assert_eq!(clients[0]["code"], "K-017");
+    assert_eq!(clients[0]["name"], NAME);
+    assert_eq!(clients[0]["consent"]["state"], "given");
+    let text = ok(field(&home, &["visit", "list"]));
+    assert!(text.contains("K-017") && text.contains(PLACE));
+
+    let status: Value = serde_json::from_str(&ok(field(&home, &["status", "--json"]))).unwrap();
+    assert_eq!(status["clients"], 2);
+    assert_eq!(status["visits"], 2);
+    assert_eq!(status["outbox_pending"], 4);
+
+    // edit and delete
+    ok(field(&home, &["visit", "edit", &id, "--minutes", "50"]));
+    ok(field(&home, &["visit", "delete", &id]));
+    let status: Value = serde_json::from_str(&ok(field(&home, &["status", "--json"]))).unwrap();
+    assert_eq!(status["visits"], 1);
+    assert_eq!(status["outbox_pending"], 6);
+
+    for (path, bytes) in all_files(&home) {
+        for secret in [NAME, NOTE, PLACE, "Bo Berg"] {
+            assert!(
+                !contains(&bytes, secret),
+                "{} holds a sensitive string",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn wrong_passphrase_exits_2_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    ok(field(&home, &["init"]));
+    let o = field_with(&home, &["status"], "not the passphrase");
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("wrong key") && err.contains("passphrase"),
+        "{err}"
+    );
+    assert!(stdout(&o).is_empty());
+    // No store at all is exit 1, not 2.
+    let o = field(&dir.path().join("nothing"), &["status"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("init"));
+}
+
+#[test]
+fn invalid_input_is_refused_with_field_and_rule_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    ok(field(&home, &["init"]));
+    ok(field(
+        &home,
+        &["client", "add", "--code", "K-017", "--name", NAME],
+    ));
+    let start = yesterday_at("10:00");
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("minutes", vec!["--minutes", "0", "--contact", "phone"]),
+        ("minutes", vec!["--minutes", "2000", "--contact", "phone"]),
+        (
+            "setting",
+            vec!["--minutes", "30", "--contact", "face_to_face"],
+        ),
+        (
+            "setting",
+            vec!["--minutes", "30", "--contact", "phone", "--setting", "home"],
+        ),
+        ("contact", vec!["--minutes", "30", "--contact", "teleport"]),
+        (
+            "place",
+            vec![
+                "--minutes",
+                "30",
+                "--contact",
+                "phone",
+                "--place",
+                "Storgatan 5",
+            ],
+        ),
+    ];
+    for (field_name, extra) in cases {
+        let mut args = vec!["visit", "add", "--client", "K-017", "--start", &start];
+        args.extend(extra);
+        let o = field(&home, &args);
+        assert_eq!(o.status.code(), Some(1), "{field_name}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{field_name}:")),
+            "{field_name}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!err.contains("Storgatan"), "never echoes input: {err}");
+    }
+    let o = field(
+        &home,
+        &[
+            "visit",
+            "add",
+            "--client",
+            "K-017",
+            "--start",
+            "2026-13-45T10:00",
+            "--minutes",
+            "5",
+            "--contact",
+            "phone",
+        ],
+    );
+    assert!(stderr(&o).contains("start:"), "{}", stderr(&o));
+    let o = field(&home, &["client", "add", "--code", "k17", "--name", "X"]);
+    assert!(stderr(&o).contains("code:"), "{}", stderr(&o));
+    let status: Value = serde_json::from_str(&ok(field(&home, &["status", "--json"]))).unwrap();
+    assert_eq!(
+        (
+            status["clients"].as_u64(),
+            status["visits"].as_u64(),
+            status["outbox_pending"].as_u64()
+        ),
+        (Some(1), Some(0), Some(1))
+    );
+}
+
+#[test]
+fn wipe_removes_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    ok(field(&home, &["init"]));
+    assert_eq!(
+        field(&home, &["wipe"]).status.code(),
+        Some(1),
+        "needs --yes"
+    );
+    ok(field(&home, &["wipe", "--yes"]));
+    assert!(all_files(&home).is_empty());
+    assert_eq!(field(&home, &["status"]).status.code(), Some(1));
+}
