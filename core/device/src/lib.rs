@@ -4,6 +4,8 @@
 //!   that sync drains, the device profile and sealed key-value slots.
 //! - [`crypto`]: the AEAD envelope, the data key and its wrapping by a [`crypto::KeyProvider`]
 //!   (platform keystore or passphrase), and the blind index.
+//! - [`sync`]: enrolment and the sync client that drains the outbox and pulls what the user may
+//!   see, with its status for the UI.
 //! - [`error`]: [`DeviceError`], the one error type at the crate boundary.
 //!
 //! Start with [`Store::create`] / [`Store::open`].
@@ -11,6 +13,7 @@
 pub mod crypto;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 pub use crypto::{FixedKeyProvider, KdfParams, Kek, KeyProvider, PassphraseKeyProvider};
 pub use error::{DeviceError, KeyProviderError};

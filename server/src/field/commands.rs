@@ -368,6 +368,9 @@ pub struct StatusReport {
     #[serde(flatten)]
     pub counts: StoreStatus,
     pub server_url: Option<String>,
+    /// `waiting`, `rejected` (with reasons), `last_sync`, `last_error`, … (sync's status).
+    #[serde(flatten)]
+    pub sync: uppsok_device::sync::SyncStatus,
 }
 
 pub fn status(store: &Store) -> Result<StatusReport> {
@@ -377,6 +380,7 @@ pub fn status(store: &Store) -> Result<StatusReport> {
         store: store.path().to_owned(),
         counts: store.status()?,
         server_url: p.server_url,
+        sync: uppsok_device::sync::status(store)?,
     })
 }
 

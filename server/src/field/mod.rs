@@ -7,6 +7,7 @@
 //! line on stderr that names the field and rule on invalid input and never holds personal data.
 
 pub mod commands;
+pub mod sync;
 
 #[cfg(test)]
 mod tests;
@@ -36,7 +37,23 @@ enum FieldCommand {
         /// Your username [default: $USER, lowercased]
         #[arg(long, value_name = "USERNAME")]
         user: Option<String>,
+        /// The Uppsök server to enrol with, e.g. https://uppsok.kalix.se (needs --enroll).
+        #[arg(long, value_name = "URL", requires = "enroll")]
+        server: Option<String>,
+        /// The one-time code from `uppsok admin enroll` (needs --server). Also enrols an
+        /// existing store.
+        #[arg(long, value_name = "CODE", requires = "server")]
+        enroll: Option<String>,
     },
+    /// Send waiting changes and receive the team's: prints what was sent, received, rejected.
+    /// Exits 0 only when the server was reached.
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Changes the server refused, with its reasons.
+    #[command(subcommand)]
+    Rejected(RejectedCommand),
     /// Add, edit and list clients.
     #[command(subcommand)]
     Client(ClientCommand),
@@ -54,6 +71,17 @@ enum FieldCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum RejectedCommand {
+    /// List refused changes with the server's reasons.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a refused change for good (by its change id).
+    Discard { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,7 +272,19 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
         None => default_home()?,
     };
     match args.command {
-        FieldCommand::Init { user } => {
+        FieldCommand::Init {
+            user,
+            server: Some(server),
+            enroll: Some(code),
+        } if Store::exists(commands::store_path(&home)) => {
+            let _ = user;
+            let store = open(&home)?;
+            print!(
+                "{}",
+                sync::render_enrolment(&sync::enroll(&store, &server, &code)?)
+            );
+        }
+        FieldCommand::Init { user, server, enroll } => {
             if Store::exists(commands::store_path(&home)) {
                 return Err(FieldError::Usage(format!(
                     "a field store already exists in {}",
@@ -258,6 +298,43 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                 home.display(),
                 p.user
             );
+            if let (Some(server), Some(code)) = (server, enroll) {
+                let store = open(&home)?;
+                print!(
+                    "{}",
+                    sync::render_enrolment(&sync::enroll(&store, &server, &code)?)
+                );
+            }
+        }
+        FieldCommand::Sync { json } => {
+            let store = open(&home)?;
+            let report = sync::run(&store)?;
+            let waiting = store.status()?.outbox_pending;
+            if json {
+                print_json(&sync::SyncOutput {
+                    report: &report,
+                    waiting,
+                })?;
+            } else {
+                print!("{}", sync::render_report(&report, waiting));
+            }
+        }
+        FieldCommand::Rejected(cmd) => {
+            let store = open(&home)?;
+            match cmd {
+                RejectedCommand::List { json } => {
+                    let list = sync::rejected_list(&store)?;
+                    if json {
+                        print_json(&list)?;
+                    } else {
+                        print!("{}", sync::render_rejected(&list));
+                    }
+                }
+                RejectedCommand::Discard { id } => {
+                    let id = sync::rejected_discard(&store, &id)?;
+                    println!("discarded {id}");
+                }
+            }
         }
         FieldCommand::Client(cmd) => {
             let store = open(&home)?;
@@ -352,6 +429,7 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                 print_json(&s)?;
             } else {
                 print!("{}", commands::render_status(&s));
+                print!("{}", sync::render_status(&s.sync));
             }
         }
         FieldCommand::Wipe { yes } => {

@@ -35,6 +35,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use uppsok_model::{
     ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Place, PlaceId, Record, Trip,
     TripId, ValidationError, Visit, VisitId,
+use std::sync::atomic::{AtomicI64, Ordering};
 };
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -59,6 +60,9 @@ pub struct Store {
 
 /// Which visits to list. `from` is inclusive, `before` exclusive; both optional.
 #[derive(Debug, Clone, Default, PartialEq)]
+    /// How far this device's wall clock is off, in ms (0 on a real phone); see
+    /// [`Store::set_clock_offset`].
+    clock_offset_ms: AtomicI64,
 pub struct VisitFilter {
     pub client: Option<ClientId>,
     pub from: Option<DateTime<Utc>>,
@@ -201,6 +205,7 @@ impl Store {
     }
 
     /// Open and unlock the store at `path`, upgrading its schema if it is older.
+            clock_offset_ms: AtomicI64::new(0),
     ///
     /// Errors: [`DeviceError::NoStore`] if there is none, [`DeviceError::WrongKey`] if the
     /// provider's key does not fit, [`DeviceError::NewerSchema`] if a newer app wrote it,
@@ -228,6 +233,7 @@ impl Store {
     }
 
     /// Whether a store exists at `path` (without unlocking it).
+            clock_offset_ms: AtomicI64::new(0),
     pub fn exists(path: impl AsRef<Path>) -> bool {
         std::fs::metadata(path.as_ref()).is_ok_and(|m| m.len() > 0)
     }
@@ -257,7 +263,7 @@ impl Store {
             tx: &tx,
             keys: &self.keys,
             clock,
-            now: Utc::now(),
+            now: self.now(),
             persist_clock: false,
         };
         let out = f(&mut w)?;
@@ -272,6 +278,24 @@ impl Store {
 
     pub fn profile(&self) -> Result<Profile> {
         self.read(|c, _| meta::profile(c))
+    /// The device's idea of the current time: the system clock plus the offset set by
+    /// [`Store::set_clock_offset`]. Every write stamps and validates against this.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::milliseconds(self.clock_offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// Make this store behave as on a phone whose clock is `offset` off (tests and the demo:
+    /// real phones are wrong by minutes to days, DESIGN.md §10). Not persisted.
+    pub fn set_clock_offset(&self, offset: chrono::Duration) {
+        self.clock_offset_ms
+            .store(offset.num_milliseconds(), Ordering::Relaxed);
+    }
+
+    /// A plain value of the small state beside the records (sync bookkeeping); never sensitive.
+    pub(crate) fn meta_value(&self, name: &str) -> Result<Option<String>> {
+        self.read(|c, _| meta::get(c, name))
+    }
+
     }
 
     pub fn set_profile(&self, profile: &Profile) -> Result<()> {
@@ -540,6 +564,15 @@ impl Store {
     /// cannot unlock): same order as [`Store::wipe`].
     pub fn wipe_at(path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
+    /// Remote wipe through a shared handle (sync holds `&Store`, the app may hold it in an
+    /// `Arc`): the same order as [`Store::wipe`], key first, then the files. The handle stays
+    /// alive but its files are gone; the app must drop it and start over.
+    pub fn wipe_shared(&self) -> Result<()> {
+        let st = self.lock();
+        shred_key(&st.conn)?;
+        remove_files(&self.path)
+    }
+
         if path.exists() {
             let conn = open_connection(path, false)?;
             if schema::user_version(&conn)? > 0 {
@@ -550,7 +583,7 @@ impl Store {
     }
 }
 
-const DEVICE_TOKEN: &str = "device_token";
+pub(crate) const DEVICE_TOKEN: &str = "device_token";
 
 /// Overwrite the key slot in place, delete it, and checkpoint so no copy stays in the WAL.
 fn shred_key(conn: &Connection) -> Result<()> {
@@ -692,6 +725,53 @@ impl Writer<'_> {
 
     pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {
         meta::set(self.tx, meta::PULL_CURSOR, &cursor.to_string())
+    }
+
+    /// Apply a deletion pulled from the server (it carries no record), unless the record has
+    /// local changes waiting, as [`Writer::apply_remote`].
+    pub fn apply_remote_deleted(
+        &mut self,
+        entity: Entity,
+        id: Uuid,
+        hlc: Hlc,
+    ) -> Result<RemoteOutcome> {
+        self.clock.observe(hlc, self.now.timestamp_millis());
+        self.persist_clock = true;
+        if outbox::pending_for(self.tx, id)? > 0 {
+            return Ok(RemoteOutcome::KeptLocal);
+        }
+        records::remove(self.tx, entity, id)?;
+        Ok(RemoteOutcome::Applied)
+    }
+
+    /// Set a plain bookkeeping value (sync status); never for anything sensitive.
+    pub(crate) fn set_meta_value(&mut self, name: &str, value: Option<&str>) -> Result<()> {
+        match value {
+            Some(v) => meta::set(self.tx, name, v),
+            None => {
+                self.tx
+                    .prepare_cached("DELETE FROM meta WHERE name = ?1")?
+                    .execute([name])?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Forget a rejected change for good (the user gave up on it). Waiting changes are not
+    /// touched: they are not the user's to drop.
+    pub fn discard_rejected(&mut self, id: ChangeId) -> Result<()> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM outbox WHERE change_id = ?1 AND rejected_code IS NOT NULL",
+            )?
+            .execute([id.0.as_bytes().as_slice()])?;
+        if n == 0 {
+            return Err(DeviceError::NotFound {
+                what: "rejected change",
+            });
+        }
+        Ok(())
     }
 
     pub fn set_profile(&mut self, p: &Profile) -> Result<()> {

@@ -1,0 +1,267 @@
+//! The HTTP side of sync: one `reqwest` client (rustls with ring's provider, DESIGN.md §10),
+//! gzip both ways, the protocol header and bearer token on every request, and every way the
+//! server can answer mapped onto what the sync loop does next. No body, token or record ever
+//! reaches an error message.
+
+use super::error::SyncError;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::time::Duration;
+use uppsok_model::protocol::{
+    DEVICE_REVOKED_TYPE, OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION, SyncRequest,
+    SyncResponse,
+};
+use uuid::Uuid;
+
+/// Bodies smaller than this go uncompressed: gzip's header and trailer (18 bytes) outweigh
+/// what it saves, and an idle sync should stay one small request.
+const GZIP_FROM: usize = 200;
+
+/// What a sync request came back with, beyond plain failures.
+#[derive(Debug)]
+pub(crate) enum SyncReply {
+    Response(SyncResponse),
+    /// 401 `device-revoked` with `wipe: true`: destroy the local data now.
+    WipeOrdered,
+    /// 413: the batch is too big for the server's limit; send fewer changes.
+    TooLarge,
+}
+
+/// The bits of a problem document (RFC 9457) sync reacts to.
+#[derive(Debug, Default, Deserialize)]
+struct Problem {
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    wipe: Option<bool>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct EnrolRequest<'a> {
+    pub code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<&'a str>,
+}
+
+/// The parts of the server's enrolment answer the phone keeps.
+#[derive(Deserialize)]
+pub(crate) struct EnrolResponse {
+    pub device_id: Uuid,
+    pub token: String,
+    pub staff: EnrolStaff,
+    pub teams: Vec<EnrolTeam>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EnrolStaff {
+    pub username: String,
+    pub org: Uuid,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EnrolTeam {
+    pub id: Uuid,
+    pub org: Uuid,
+    pub client_code_pattern: String,
+}
+
+/// Timeouts for one request; a weak rural link needs patience, a dead one must not hang sync.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// The whole exchange, upload and download included.
+    pub request: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(20),
+            request: Duration::from_secs(90),
+        }
+    }
+}
+
+/// Install ring as rustls' process-wide crypto provider (DESIGN.md §10). Idempotent: a second
+/// call, or a provider someone else installed, is fine.
+pub(crate) fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+pub(crate) fn client(t: Timeouts) -> Result<reqwest::Client, SyncError> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .connect_timeout(t.connect)
+        .timeout(t.request)
+        .pool_idle_timeout(Duration::from_secs(30))
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|_| SyncError::Protocol("the HTTP client could not be set up".into()))
+}
+
+fn network(e: &reqwest::Error) -> SyncError {
+    SyncError::Network(if e.is_timeout() {
+        "the connection timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "the connection broke off"
+    })
+}
+
+pub(crate) fn endpoint(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 4 + 64),
+        Compression::default(),
+    );
+    enc.write_all(bytes)
+        .and_then(|_| enc.finish())
+        .map_err(|_| SyncError::Protocol("the request could not be compressed".into()))
+}
+
+async fn problem(resp: reqwest::Response) -> Problem {
+    match resp.bytes().await {
+        Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
+        Err(_) => Problem::default(),
+    }
+}
+
+/// A problem's words, shortened; server problem texts name rules and fields, never values.
+fn words(p: &Problem) -> String {
+    let s = if p.detail.is_empty() {
+        &p.title
+    } else {
+        &p.detail
+    };
+    s.chars().take(200).collect()
+}
+
+/// Map a non-success answer that is not specific to one route.
+async fn failure(resp: reqwest::Response) -> SyncError {
+    let status = resp.status();
+    if status == StatusCode::UPGRADE_REQUIRED {
+        let p = problem(resp).await;
+        let detail = if p.kind == OUTDATED_CLIENT_TYPE || !p.detail.is_empty() {
+            words(&p)
+        } else {
+            format!("the server requires a newer protocol than {PROTOCOL_VERSION}")
+        };
+        return SyncError::Outdated { detail };
+    }
+    if status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT
+    {
+        return SyncError::Server {
+            status: status.as_u16(),
+        };
+    }
+    let p = problem(resp).await;
+    SyncError::Protocol(format!("HTTP {}: {}", status.as_u16(), words(&p)))
+}
+
+/// Body bytes actually sent, for the report (the wire adds headers; the proxy counts those).
+pub(crate) struct Sent {
+    pub body_bytes: u64,
+}
+
+/// `POST /v1/sync`.
+pub(crate) async fn sync(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    req: &SyncRequest,
+) -> Result<(SyncReply, Sent), SyncError> {
+    let json = serde_json::to_vec(req)
+        .map_err(|_| SyncError::Protocol("the request could not be encoded".into()))?;
+    let mut auth =
+        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| SyncError::Unauthorized)?;
+    auth.set_sensitive(true);
+    let mut rb = client
+        .post(endpoint(base, "/v1/sync"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .header(AUTHORIZATION, auth)
+        .header(CONTENT_TYPE, "application/json");
+    let body = if json.len() >= GZIP_FROM {
+        rb = rb.header(CONTENT_ENCODING, "gzip");
+        gzip(&json)?
+    } else {
+        json
+    };
+    let sent = Sent {
+        body_bytes: body.len() as u64,
+    };
+    let resp = rb.body(body).send().await.map_err(|e| network(&e))?;
+    let status = resp.status();
+    if status.is_success() {
+        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let parsed: SyncResponse = serde_json::from_slice(&bytes).map_err(|_| {
+            SyncError::Protocol("the sync answer is not in the expected form".into())
+        })?;
+        return Ok((SyncReply::Response(parsed), sent));
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let p = problem(resp).await;
+        return if p.kind == DEVICE_REVOKED_TYPE {
+            if p.wipe == Some(true) {
+                Ok((SyncReply::WipeOrdered, sent))
+            } else {
+                Err(SyncError::Revoked)
+            }
+        } else {
+            Err(SyncError::Unauthorized)
+        };
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return Ok((SyncReply::TooLarge, sent));
+    }
+    Err(failure(resp).await)
+}
+
+/// `POST /v1/devices/enroll`.
+pub(crate) async fn enroll(
+    client: &reqwest::Client,
+    base: &str,
+    req: &EnrolRequest<'_>,
+) -> Result<EnrolResponse, SyncError> {
+    let resp = client
+        .post(endpoint(base, "/v1/devices/enroll"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .json(req)
+        .send()
+        .await
+        .map_err(|e| network(&e))?;
+    let status = resp.status();
+    if status.is_success() {
+        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        return serde_json::from_slice(&bytes).map_err(|_| {
+            SyncError::Protocol("the enrolment answer is not in the expected form".into())
+        });
+    }
+    if status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND {
+        let p = problem(resp).await;
+        if p.kind.ends_with("enrolment-refused") || status == StatusCode::BAD_REQUEST {
+            return Err(SyncError::EnrolmentRefused);
+        }
+        return Err(SyncError::Protocol(format!(
+            "HTTP {}: {}",
+            status.as_u16(),
+            words(&p)
+        )));
+    }
+    Err(failure(resp).await)
+}

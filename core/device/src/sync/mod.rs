@@ -1,0 +1,440 @@
+//! The sync client on the phone (DESIGN.md §5, protocol in [`uppsok_model::protocol`]): enrol
+//! once with a code, then sync in rounds that each push a bounded batch from the outbox and pull
+//! what the user may see since the server cursor, until both sides are drained.
+//!
+//! What holds, whatever the network does:
+//! - **Nothing lost, nothing twice.** A change leaves the outbox only when the server's result
+//!   for it arrived (`applied` or `duplicate`); a cut connection leaves it queued, and the
+//!   server's exactly-once table answers the replay with `duplicate`.
+//! - **Rejected changes never block.** They are kept with the server's code and reason (see
+//!   [`status`]) and left out of later batches.
+//! - **Local edits are not overwritten by pulls** while they wait: such a pulled record is
+//!   skipped and the cursor is held just before it, so once the local change is acknowledged
+//!   the next round pulls the server's verdict (the edit won or lost by clock).
+//! - **The cursor moves in the same transaction** as the pulled records it covers.
+//! - **Backoff with jitter** between failed attempts inside a run ([`Backoff::WITHIN_RUN`]) and
+//!   between runs ([`Backoff::BETWEEN_RUNS`], persisted as `next_attempt` for the apps).
+//! - **Revoked** stops syncing and keeps the data; **wipe** (status or a 401 problem with
+//!   `wipe: true`) destroys the key, then the files ([`Store::wipe_shared`]).
+//!
+//! [`SyncClient`] is the facade: `sync` / `enroll` are async; `sync_once` / `enroll_blocking`
+//! run them on the client's own small runtime for a caller's background thread (uniffi, the
+//! field CLI). Do not call the blocking ones from inside a tokio runtime.
+
+mod backoff;
+mod enrol;
+mod error;
+mod http;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use backoff::Backoff;
+pub use enrol::Enrolment;
+pub use error::SyncError;
+pub use http::Timeouts;
+pub use state::{RejectedChange, SyncStatus, discard_rejected, retry_rejected, status};
+
+use crate::store::{OutboxEntry, RemoteOutcome, Store};
+use http::SyncReply;
+use serde::Serialize;
+use uppsok_model::protocol::{Change, DeviceStatus, MAX_PULL, MAX_PUSH, SyncRequest, SyncResponse};
+use uppsok_model::{ChangeId, Record};
+
+/// Tunables of a sync run. The defaults suit a phone on a weak link.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Sent to the server, shown to supervisors on the devices page.
+    pub app_version: Option<String>,
+    /// Changes per request (at most [`MAX_PUSH`]).
+    pub push_limit: usize,
+    /// Uncompressed JSON bytes per request, so a batch of long notes stays under the server's
+    /// body limit (256 KiB by default); a 413 halves the batch anyway.
+    pub push_bytes: usize,
+    /// Pulled changes per response (at most [`MAX_PULL`]; `None`: the server's default).
+    pub pull_limit: Option<u32>,
+    /// Rounds per run; a run stops earlier when both sides are drained.
+    pub max_rounds: u32,
+    /// Attempts of one request before the run gives up (transient failures only).
+    pub attempts: u32,
+    pub retry_backoff: Backoff,
+    pub run_backoff: Backoff,
+    pub timeouts: Timeouts,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            app_version: Some(concat!("uppsok-device/", env!("CARGO_PKG_VERSION")).to_owned()),
+            push_limit: MAX_PUSH,
+            push_bytes: 200 * 1024,
+            pull_limit: None,
+            max_rounds: 200,
+            attempts: 4,
+            retry_backoff: Backoff::WITHIN_RUN,
+            run_backoff: Backoff::BETWEEN_RUNS,
+            timeouts: Timeouts::default(),
+        }
+    }
+}
+
+/// What one sync run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    /// Changes pushed (a change resent after a lost answer counts once per send).
+    pub sent: u64,
+    pub applied: u64,
+    /// Changes the server had already applied (their first answer was lost).
+    pub duplicates: u64,
+    /// Changes refused in this run, with reasons.
+    pub rejected: Vec<RejectedChange>,
+    /// Pulled changes applied to the local store.
+    pub received: u64,
+    /// Pulled changes left alone because a local change of the record still waits.
+    pub kept_local: u64,
+    /// Pulled records this app version could not read (skipped, not fatal).
+    pub unreadable: u64,
+    pub rounds: u32,
+    /// HTTP requests made, failed ones included.
+    pub requests: u64,
+    /// Requests that failed and were retried.
+    pub retries: u64,
+    /// Request body bytes sent (compressed).
+    pub body_bytes_sent: u64,
+    /// The server's cursor after the run.
+    pub cursor: u64,
+    /// Both sides drained: nothing waiting, nothing more to pull.
+    pub complete: bool,
+}
+
+/// The sync facade: one HTTP client (with its connection pool) and, for the blocking calls, a
+/// small runtime. Create one per app and keep it.
+pub struct SyncClient {
+    config: SyncConfig,
+    http: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl SyncClient {
+    pub fn new(config: SyncConfig) -> Result<Self, SyncError> {
+        let http = http::client(config.timeouts)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|_| SyncError::Protocol("the sync runtime could not start".into()))?;
+        Ok(Self {
+            config,
+            http,
+            runtime,
+        })
+    }
+
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    /// Enrol this phone at `server_url` with a one-time `code` (async).
+    pub async fn enroll(
+        &self,
+        store: &Store,
+        server_url: &str,
+        code: &str,
+        device_name: Option<&str>,
+    ) -> Result<Enrolment, SyncError> {
+        enrol::enroll(
+            &self.http,
+            store,
+            server_url,
+            code,
+            device_name,
+            self.config.app_version.as_deref(),
+        )
+        .await
+    }
+
+    /// [`SyncClient::enroll`] on the client's own runtime, for a plain background thread.
+    pub fn enroll_blocking(
+        &self,
+        store: &Store,
+        server_url: &str,
+        code: &str,
+        device_name: Option<&str>,
+    ) -> Result<Enrolment, SyncError> {
+        self.runtime
+            .block_on(self.enroll(store, server_url, code, device_name))
+    }
+
+    /// [`SyncClient::sync`] on the client's own runtime, for a plain background thread.
+    pub fn sync_once(&self, store: &Store) -> Result<SyncReport, SyncError> {
+        self.runtime.block_on(self.sync(store))
+    }
+
+    /// Whether the backoff policy allows an automatic attempt now (a user's "sync now" button
+    /// ignores it).
+    pub fn due(&self, store: &Store) -> Result<bool, SyncError> {
+        let s = status(store)?;
+        Ok(!s.revoked && s.next_attempt.is_none_or(|t| t <= store.now()))
+    }
+
+    /// One sync run: rounds until both sides are drained (or `max_rounds`), then the outcome
+    /// is recorded for the status screen.
+    pub async fn sync(&self, store: &Store) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let started = store.now();
+        let result = self.rounds(store, &mut report).await;
+        match &result {
+            Ok(()) => store.write(|w| {
+                state::set_time(w, state::LAST_OK, Some(store.now()))?;
+                state::set_time(w, state::LAST_ATTEMPT, Some(started))?;
+                state::set_time(w, state::NEXT_ATTEMPT, None)?;
+                w.set_meta_value(state::LAST_ERROR, None)?;
+                w.set_meta_value(state::FAILURES, None)
+            })?,
+            // The files are gone; there is nothing left to record in.
+            Err(SyncError::Wiped) => {}
+            Err(e) => {
+                let failures = status(store)?.failures.saturating_add(1);
+                let next = e
+                    .is_transient()
+                    .then(|| self.config.run_backoff.next_attempt(store.now(), failures));
+                let words = e.to_string();
+                store.write(|w| {
+                    state::set_time(w, state::LAST_ATTEMPT, Some(started))?;
+                    state::set_time(w, state::NEXT_ATTEMPT, next)?;
+                    w.set_meta_value(state::LAST_ERROR, Some(&words))?;
+                    w.set_meta_value(state::FAILURES, Some(&failures.to_string()))?;
+                    if matches!(e, SyncError::Revoked) {
+                        w.set_meta_value(state::DEVICE, Some("revoked"))?;
+                    }
+                    Ok(())
+                })?;
+            }
+        }
+        result.map(|()| report)
+    }
+
+    async fn rounds(&self, store: &Store, report: &mut SyncReport) -> Result<(), SyncError> {
+        let profile = store.profile()?;
+        let base = profile.server_url.ok_or(SyncError::NotEnrolled)?;
+        if store.meta_value(state::DEVICE)?.as_deref() == Some("revoked") {
+            return Err(SyncError::Revoked);
+        }
+        let token = store.device_token()?.ok_or(SyncError::NotEnrolled)?;
+        let mut push_limit = self.config.push_limit.clamp(1, MAX_PUSH);
+        let pull_limit = self.config.pull_limit.map(|n| n.clamp(1, MAX_PULL as u32));
+        while report.rounds < self.config.max_rounds {
+            report.rounds += 1;
+            let (changes, ids) = self.batch(store, push_limit)?;
+            let cursor = store.pull_cursor()?.unwrap_or(0);
+            let req = SyncRequest {
+                cursor,
+                changes,
+                pull_limit,
+                app_version: self.config.app_version.clone(),
+            };
+            let resp = match self.send(&base, &token, &req, report).await? {
+                SyncReply::Response(r) => r,
+                SyncReply::WipeOrdered => return wipe(store),
+                SyncReply::TooLarge if req.changes.len() > 1 => {
+                    push_limit = req.changes.len() / 2;
+                    continue;
+                }
+                SyncReply::TooLarge => {
+                    return Err(SyncError::Protocol(
+                        "one change is larger than the server accepts".into(),
+                    ));
+                }
+            };
+            if resp.status == DeviceStatus::Wipe {
+                return wipe(store);
+            }
+            report.sent += req.changes.len() as u64;
+            let progress = self.apply(store, cursor, &ids, &resp, report)?;
+            if resp.status == DeviceStatus::Revoked {
+                return Err(SyncError::Revoked);
+            }
+            let waiting = store.status()?.outbox_pending;
+            if waiting == 0 && !resp.has_more && !progress.held {
+                report.complete = true;
+                return Ok(());
+            }
+            if !progress.moved {
+                // The server answered but nothing changed on either side: coming again at
+                // once would get the same answer.
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// The next batch: the oldest waiting changes, bounded by count and by encoded size.
+    fn batch(
+        &self,
+        store: &Store,
+        limit: usize,
+    ) -> Result<(Vec<Change>, Vec<ChangeId>), SyncError> {
+        let mut changes = Vec::new();
+        let mut size = 0usize;
+        for e in store.outbox_batch(limit)? {
+            let c = to_change(&e)?;
+            // Encoding twice costs far less than a rejected oversized request on a weak link.
+            let n = serde_json::to_vec(&c).map(|v| v.len()).unwrap_or(0);
+            if !changes.is_empty() && size + n > self.config.push_bytes {
+                break;
+            }
+            size += n;
+            changes.push(c);
+        }
+        let ids = changes.iter().map(|c| c.change_id).collect();
+        Ok((changes, ids))
+    }
+
+    /// Send one request, retrying transient failures with jittered backoff.
+    async fn send(
+        &self,
+        base: &str,
+        token: &str,
+        req: &SyncRequest,
+        report: &mut SyncReport,
+    ) -> Result<SyncReply, SyncError> {
+        let mut failures = 0u32;
+        loop {
+            report.requests += 1;
+            match http::sync(&self.http, base, token, req).await {
+                Ok((reply, sent)) => {
+                    report.body_bytes_sent += sent.body_bytes;
+                    return Ok(reply);
+                }
+                Err(e) if e.is_transient() && failures + 1 < self.config.attempts.max(1) => {
+                    failures += 1;
+                    report.retries += 1;
+                    tokio::time::sleep(self.config.retry_backoff.delay(failures)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Record the results and apply the pulled changes in one transaction with the cursor.
+    fn apply(
+        &self,
+        store: &Store,
+        cursor: u64,
+        sent: &[ChangeId],
+        resp: &SyncResponse,
+        report: &mut SyncReport,
+    ) -> Result<Progress, SyncError> {
+        let mut progress = Progress::default();
+        store.write(|w| {
+            let mut acked = Vec::new();
+            for r in &resp.results {
+                // A result for a change this request did not carry is ignored: the outbox only
+                // shrinks for what was asked.
+                if !sent.contains(&r.change_id) {
+                    continue;
+                }
+                progress.moved = true;
+                if let Some(rej) = r.rejection() {
+                    w.mark_rejected(r.change_id, rej.code.as_str(), &rej.reason)?;
+                } else {
+                    acked.push(r.change_id);
+                }
+            }
+            // Acknowledged first, so a pulled record whose waiting change was in this batch is
+            // no longer held back by it.
+            w.ack(&acked)?;
+            let mut first_held: Option<u64> = None;
+            let (mut received, mut kept, mut unreadable) = (0, 0, 0);
+            for ch in &resp.changes {
+                let outcome = if ch.deleted {
+                    w.apply_remote_deleted(ch.entity, ch.record_id, ch.clock)?
+                } else {
+                    match ch.record() {
+                        Ok(Some(record)) => w.apply_remote(&record, ch.clock, false)?,
+                        _ => {
+                            unreadable += 1;
+                            continue;
+                        }
+                    }
+                };
+                match outcome {
+                    RemoteOutcome::Applied => received += 1,
+                    RemoteOutcome::KeptLocal => {
+                        kept += 1;
+                        first_held.get_or_insert(ch.seq);
+                    }
+                }
+            }
+            // Hold the cursor just before the first record kept local, so its server version
+            // is pulled again once the local change has been answered.
+            let next = match first_held {
+                Some(seq) => seq.saturating_sub(1).max(cursor),
+                None => resp.cursor.max(cursor),
+            };
+            progress.held = first_held.is_some();
+            if next != cursor {
+                progress.moved = true;
+            }
+            w.set_pull_cursor(next)?;
+            report.received += received;
+            report.kept_local += kept;
+            report.unreadable += unreadable;
+            report.cursor = next;
+            Ok(())
+        })?;
+        for r in &resp.results {
+            if !sent.contains(&r.change_id) {
+                continue;
+            }
+            match r.rejection() {
+                Some(rej) => {
+                    let entry = store
+                        .rejected_changes()?
+                        .into_iter()
+                        .find(|e| e.change_id == r.change_id);
+                    if let Some(e) = entry {
+                        report.rejected.push(RejectedChange {
+                            change_id: e.change_id,
+                            entity: e.entity,
+                            record_id: e.record_id,
+                            code: rej.code.as_str().to_owned(),
+                            reason: rej.reason,
+                        });
+                    }
+                }
+                None if r.outcome == uppsok_model::protocol::OutcomeKind::Duplicate => {
+                    report.duplicates += 1
+                }
+                None => report.applied += 1,
+            }
+        }
+        Ok(progress)
+    }
+}
+
+#[derive(Default)]
+struct Progress {
+    /// Something changed: a result recorded or the cursor moved.
+    moved: bool,
+    /// The cursor is held back for a record whose local change still waits.
+    held: bool,
+}
+
+fn wipe(store: &Store) -> Result<(), SyncError> {
+    store.wipe_shared()?;
+    Err(SyncError::Wiped)
+}
+
+fn to_change(e: &OutboxEntry) -> Result<Change, SyncError> {
+    if e.deleted {
+        return Ok(Change::delete(e.change_id, e.hlc, e.entity, e.record_id));
+    }
+    Change::upsert(e.change_id, e.hlc, &e.record)
+        .map_err(|_| SyncError::Protocol("a waiting change could not be encoded".into()))
+}
+
+/// The record kinds a pulled change may carry, for tests and tools that inspect them.
+pub fn record_of(change: &uppsok_model::protocol::RemoteChange) -> Option<Record> {
+    change.record().ok().flatten()
+}

@@ -1,0 +1,1 @@
+//! Unit tests of the sync client against a small in-process stub server.
