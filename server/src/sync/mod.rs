@@ -19,6 +19,7 @@
 pub mod apply;
 pub mod merge;
 pub mod pull;
+pub mod testing;
 
 use std::future::poll_fn;
 use std::pin::Pin;

@@ -1,0 +1,1096 @@
+//! `POST /v1/sync` over real HTTP on loopback, against SQLite and PostgreSQL: exactly-once under
+//! replay, rejections that never block a batch, last-writer-wins with late older edits,
+//! per-field client merge, visibility and note stripping across organisations with and without
+//! consent, outdated protocol, revoked devices, gzip both ways, bounds, fuzzed bodies.
+//!
+//! Each test runs twice (`sqlite`, `postgres`); the PostgreSQL half uses a fresh database on the
+//! server `UPPSOK_TEST_POSTGRES` names and is skipped only outside `tests/run`.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use uppsok_model::protocol::{
+    Change, DEVICE_REVOKED_TYPE, MAX_PUSH, OUTDATED_CLIENT_TYPE, OutcomeKind, RejectCode,
+    SyncRequest, SyncResponse,
+};
+use uppsok_model::{
+    ChangeId, Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DeviceId,
+    DistanceSource, Entity, Hlc, Note, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose,
+    Rates, Record, Role, Setting, TeamId, Trip, Username, Vehicle, Visit, VisitId,
+};
+use uppsok_server::api::{AppState, Settings, app};
+use uppsok_server::auth::{self, PasswordCost};
+use uppsok_server::store::{AuditFilter, DeviceStatus, NewStaff, PoolSize, Store};
+use uppsok_server::sync::testing::{gunzip, gzip};
+use uppsok_tests::postgres_env::{fresh_database_name, test_postgres_url, with_database};
+
+const NAME_MARKER: &str = "Hemlig Namnsson";
+const NOTE_MARKER: &str = "HEMLIGANTECKNING-7731";
+const REGION_NOTE: &str = "REGIONSANTECKNING-5521";
+
+struct User {
+    username: String,
+    token: String,
+    device: DeviceId,
+    node: u32,
+}
+
+struct Env {
+    base: String,
+    store: Store,
+    http: reqwest::Client,
+    raw: reqwest::Client,
+    muni: OrgId,
+    team: TeamId,
+    other_team: TeamId,
+    /// Municipality case managers in `team`.
+    anna: User,
+    bo: User,
+    /// Region case manager in `team`.
+    rut: User,
+    /// Municipality case manager in `other_team`.
+    olle: User,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+impl Env {
+    async fn sqlite() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("uppsok.db").display());
+        Env::start(&url, Some(dir), None).await
+    }
+
+    async fn postgres() -> Option<Env> {
+        let server = test_postgres_url().expect("PostgreSQL test setup")?;
+        let name = fresh_database_name();
+        let admin = sqlx::PgPool::connect(&server)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let url = with_database(&server, &name);
+        Some(Env::start(&url, None, Some((server, name))).await)
+    }
+
+    async fn start(url: &str, dir: Option<tempfile::TempDir>, pg: Option<(String, String)>) -> Env {
+        install_crypto();
+        let store = Store::connect(url, PoolSize { max: 8 }).await.unwrap();
+        let muni = store
+            .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
+            .await
+            .unwrap()
+            .id;
+        let region = store
+            .create_org("Region Norrbotten", OrgKind::Region, Rates::default())
+            .await
+            .unwrap()
+            .id;
+        let team = store
+            .create_team("ACT Kalix", muni, "K-###")
+            .await
+            .unwrap()
+            .id;
+        let other_team = store
+            .create_team("ACT Luleå", muni, "L-###")
+            .await
+            .unwrap()
+            .id;
+        let mut node = 0;
+        let mut user = |username: &'static str, org: OrgId, team: TeamId| {
+            node += 1;
+            let store = store.clone();
+            let n = node;
+            async move {
+                let s = store
+                    .create_staff(&NewStaff {
+                        username: Username::parse(username).unwrap(),
+                        name: PersonName::parse("Test Person").unwrap(),
+                        org,
+                        role: Role::CaseManager,
+                        teams: vec![team],
+                        password_hash: "unused".into(),
+                        must_change: false,
+                    })
+                    .await
+                    .unwrap();
+                let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
+                let device = store
+                    .insert_device(s.id, &hash, DeviceStatus::Active)
+                    .await
+                    .unwrap();
+                User {
+                    username: username.to_owned(),
+                    token,
+                    device,
+                    node: n,
+                }
+            }
+        };
+        let anna = user("anna", muni, team).await;
+        let bo = user("bo", muni, team).await;
+        let rut = user("rut", region, team).await;
+        let olle = user("olle", muni, other_team).await;
+
+        let settings = Settings {
+            password_cost: PasswordCost::cheap(),
+            ..Settings::default()
+        };
+        let router = app(AppState::new(store.clone(), settings));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        let raw = reqwest::Client::builder()
+            .no_gzip()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Env {
+            base: format!("http://{addr}"),
+            store,
+            http,
+            raw,
+            muni,
+            team,
+            other_team,
+            anna,
+            bo,
+            rut,
+            olle,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    async fn finish(self) {
+        self.store.close().await;
+        if let Some((server, name)) = &self.pg
+            && let Ok(admin) = sqlx::PgPool::connect(server).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await;
+            admin.close().await;
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}/v1/sync", self.base)
+    }
+
+    /// Posts a raw body; returns status, headers and body text.
+    async fn post_raw(
+        &self,
+        token: Option<&str>,
+        protocol: Option<&str>,
+        body: Vec<u8>,
+        gzip_body: bool,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
+        let mut rb = self
+            .http
+            .post(self.url())
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(p) = protocol {
+            rb = rb.header("uppsok-protocol", p);
+        }
+        if gzip_body {
+            rb = rb.header("content-encoding", "gzip");
+        }
+        let res = rb.body(body).send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.text().await.unwrap())
+    }
+
+    async fn sync_text(&self, u: &User, req: &SyncRequest) -> (u16, String) {
+        let (s, _, t) = self
+            .post_raw(
+                Some(&u.token),
+                Some("1"),
+                serde_json::to_vec(req).unwrap(),
+                false,
+            )
+            .await;
+        (s, t)
+    }
+
+    async fn sync(&self, u: &User, req: &SyncRequest) -> SyncResponse {
+        let (s, t) = self.sync_text(u, req).await;
+        assert_eq!(s, 200, "sync failed: {t}");
+        serde_json::from_str(&t).unwrap()
+    }
+}
+
+fn req(cursor: u64, changes: Vec<Change>) -> SyncRequest {
+    SyncRequest {
+        cursor,
+        changes,
+        pull_limit: None,
+        app_version: Some("1.0.0-test".into()),
+    }
+}
+
+fn hlc(u: &User, offset_ms: i64) -> Hlc {
+    Hlc {
+        wall_ms: Utc::now().timestamp_millis() + offset_ms,
+        counter: 0,
+        node: u.node,
+    }
+}
+
+fn client(env: &Env, code: &str) -> Client {
+    Client {
+        id: ClientId::new(),
+        team: env.team,
+        code: ClientCode::parse(code).unwrap(),
+        name: PersonName::parse(NAME_MARKER).unwrap(),
+        org: env.muni,
+        phase: Phase::Intake,
+        closed_reason: None,
+        next_contact: None,
+        consent: Consent::default(),
+    }
+}
+
+fn visit(u: &User, client: ClientId, note: &str) -> Visit {
+    let me = Username::parse(&u.username).unwrap();
+    Visit {
+        id: VisitId::new(),
+        client,
+        author: me.clone(),
+        staff: vec![me],
+        start: Utc::now() - chrono::Duration::hours(2),
+        minutes: 45,
+        contact: ContactKind::FaceToFace,
+        setting: Some(Setting::Home),
+        network: false,
+        place: Some(PlaceName::parse("Töre").unwrap()),
+        note: Some(Note::parse(note).unwrap()),
+    }
+}
+
+fn trip(u: &User) -> Trip {
+    Trip {
+        id: uppsok_model::TripId::new(),
+        driver: Username::parse(&u.username).unwrap(),
+        vehicle: Vehicle::Own,
+        start: Utc::now() - chrono::Duration::hours(3),
+        end: Some(Utc::now() - chrono::Duration::hours(2)),
+        from: PlaceName::parse("Kalix").unwrap(),
+        to: PlaceName::parse("Töre").unwrap(),
+        from_address: None,
+        to_address: None,
+        purpose: Purpose::parse("Hembesök").unwrap(),
+        visited: None,
+        visits: vec![],
+        km: 25.0,
+        distance_source: DistanceSource::Manual,
+        odometer_start: None,
+        odometer_end: None,
+        gps: None,
+    }
+}
+
+fn up(u: &User, offset_ms: i64, r: Record) -> Change {
+    Change::upsert(ChangeId::new(), hlc(u, offset_ms), &r).unwrap()
+}
+
+fn outcomes(r: &SyncResponse) -> Vec<OutcomeKind> {
+    r.results.iter().map(|x| x.outcome).collect()
+}
+
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let env = super::Env::sqlite().await;
+                super::$name(&env).await;
+                env.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(env) = super::Env::postgres().await else {
+                    return;
+                };
+                super::$name(&env).await;
+                env.finish().await;
+            }
+        }
+    };
+}
+
+both!(exactly_once_under_replay);
+async fn exactly_once_under_replay(env: &Env) {
+    let c = client(env, "K-001");
+    let mut batch = vec![up(&env.anna, 0, Record::Client(c.clone()))];
+    for i in 0..3 {
+        batch.push(up(
+            &env.anna,
+            1 + i,
+            Record::Visit(visit(&env.anna, c.id, "ok")),
+        ));
+    }
+    let first = env.sync(&env.anna, &req(0, batch.clone())).await;
+    assert_eq!(outcomes(&first), vec![OutcomeKind::Applied; 4]);
+    // The reply was lost: the phone sends the same batch again, twice.
+    for _ in 0..2 {
+        let again = env.sync(&env.anna, &req(0, batch.clone())).await;
+        assert!(again.results.iter().all(
+            |r| r.outcome == OutcomeKind::Duplicate && r.original == Some(OutcomeKind::Applied)
+        ));
+        assert!(again.results.iter().all(|r| r.rejection().is_none()));
+    }
+    assert_eq!(env.store.count_records(Entity::Visit).await.unwrap(), 3);
+    assert_eq!(env.store.count_records(Entity::Client).await.unwrap(), 1);
+    assert_eq!(env.store.count_sync_changes().await.unwrap(), 4);
+    for ch in &batch {
+        assert_eq!(
+            env.store
+                .count_revisions(ch.entity, ch.record_id)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+    // The same change twice in one batch is applied once.
+    let v = up(&env.anna, 10, Record::Visit(visit(&env.anna, c.id, "x")));
+    let r = env
+        .sync(&env.anna, &req(first.cursor, vec![v.clone(), v]))
+        .await;
+    assert_eq!(
+        outcomes(&r),
+        vec![OutcomeKind::Applied, OutcomeKind::Duplicate]
+    );
+    assert_eq!(env.store.count_records(Entity::Visit).await.unwrap(), 4);
+}
+
+both!(rejections_never_block_the_batch);
+async fn rejections_never_block_the_batch(env: &Env) {
+    let c = client(env, "K-002");
+    let bos = visit(&env.bo, c.id, "bo's");
+    let setup = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(c.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&setup), vec![OutcomeKind::Applied]);
+    let r = env
+        .sync(
+            &env.bo,
+            &req(0, vec![up(&env.bo, 0, Record::Visit(bos.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+
+    let mut zero = visit(&env.anna, c.id, "zero minutes");
+    zero.minutes = 0;
+    let unknown_client = visit(&env.anna, ClientId::new(), "nobody");
+    let as_bo = visit(&env.bo, c.id, "pretending");
+    let mut take_over = bos.clone();
+    take_over.author = Username::parse("anna").unwrap();
+    take_over.staff = vec![Username::parse("anna").unwrap()];
+    let good = visit(&env.anna, c.id, "good");
+    let mut bad_code = client(env, "X-1");
+    bad_code.code = ClientCode::parse("X-999").unwrap();
+    let mut other_team_client = client(env, "K-003");
+    other_team_client.team = env.other_team;
+    let batch = vec![
+        up(&env.anna, 1, Record::Visit(zero)),
+        up(&env.anna, 2, Record::Visit(unknown_client)),
+        up(&env.anna, 3, Record::Visit(as_bo)),
+        up(&env.anna, 4, Record::Visit(take_over)),
+        up(&env.anna, 5, Record::Visit(good.clone())),
+        up(&env.anna, 6, Record::Client(bad_code)),
+        up(&env.anna, 7, Record::Client(other_team_client)),
+    ];
+    let r = env.sync(&env.anna, &req(setup.cursor, batch.clone())).await;
+    let codes: Vec<Option<RejectCode>> = r.results.iter().map(|x| x.code).collect();
+    assert_eq!(
+        codes,
+        vec![
+            Some(RejectCode::InvalidRecord),
+            Some(RejectCode::UnknownReference),
+            Some(RejectCode::Forbidden),
+            Some(RejectCode::Forbidden),
+            None,
+            Some(RejectCode::InvalidRecord),
+            Some(RejectCode::Forbidden),
+        ],
+        "{:?}",
+        r.results
+    );
+    assert_eq!(r.results[4].outcome, OutcomeKind::Applied);
+    assert!(
+        r.results[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("minutes")
+    );
+    let stored = env.store.record(Entity::Visit, good.id.0).await.unwrap();
+    assert!(stored.is_some(), "the good visit was applied");
+    let theirs = env
+        .store
+        .record(Entity::Visit, bos.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        theirs.body["note"], "bo's",
+        "another author's visit is untouched"
+    );
+    // A replay keeps the original rejections, code and reason.
+    let again = env.sync(&env.anna, &req(setup.cursor, batch)).await;
+    for (a, b) in again.results.iter().zip(&r.results) {
+        assert_eq!(a.outcome, OutcomeKind::Duplicate);
+        assert_eq!(a.code, b.code);
+        assert_eq!(a.reason, b.reason);
+    }
+    let stats = env
+        .store
+        .device_sync_stats(env.anna.device)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stats.rejected_changes, 6);
+    assert_eq!(stats.app_version.as_deref(), Some("1.0.0-test"));
+    assert!(stats.last_sync_ms.is_some());
+}
+
+both!(last_write_wins_and_late_older_edits);
+async fn last_write_wins_and_late_older_edits(env: &Env) {
+    let c = client(env, "K-004");
+    let mut v = visit(&env.anna, c.id, "first");
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 0, Record::Client(c.clone())),
+                    up(&env.anna, 10_000, Record::Visit(v.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied; 2]);
+    // An older edit (clock 5 s earlier) arrives late: kept as a revision, not current.
+    v.minutes = 30;
+    v.note = Some(Note::parse("older").unwrap());
+    let late = env
+        .sync(
+            &env.anna,
+            &req(
+                r.cursor,
+                vec![up(&env.anna, 5_000, Record::Visit(v.clone()))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&late), vec![OutcomeKind::Applied]);
+    let row = env
+        .store
+        .record(Entity::Visit, v.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.body["minutes"], 45);
+    assert_eq!(row.body["note"], "first");
+    assert_eq!(
+        env.store
+            .count_revisions(Entity::Visit, v.id.0)
+            .await
+            .unwrap(),
+        2
+    );
+    // A newer edit wins.
+    v.minutes = 50;
+    env.sync(
+        &env.anna,
+        &req(
+            late.cursor,
+            vec![up(&env.anna, 20_000, Record::Visit(v.clone()))],
+        ),
+    )
+    .await;
+    let row = env
+        .store
+        .record(Entity::Visit, v.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.body["minutes"], 50);
+    // Delete at +30 s; an edit stamped +25 s arriving later does not resurrect it.
+    let del = Change::delete(
+        ChangeId::new(),
+        hlc(&env.anna, 30_000),
+        Entity::Visit,
+        v.id.0,
+    );
+    env.sync(&env.anna, &req(0, vec![del])).await;
+    v.minutes = 55;
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 25_000, Record::Visit(v.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let row = env
+        .store
+        .record(Entity::Visit, v.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.deleted);
+    assert_eq!(
+        env.store
+            .count_revisions(Entity::Visit, v.id.0)
+            .await
+            .unwrap(),
+        5
+    );
+    // Bo sees the tombstone, without the record.
+    let pulled = env.sync(&env.bo, &req(0, vec![])).await;
+    let tomb = pulled
+        .changes
+        .iter()
+        .find(|c| c.record_id == v.id.0)
+        .unwrap();
+    assert!(tomb.deleted && tomb.record.is_none());
+    // Only the author may delete.
+    let c2 = ChangeId::new();
+    let r = env
+        .sync(
+            &env.bo,
+            &req(
+                0,
+                vec![Change::delete(
+                    c2,
+                    hlc(&env.bo, 60_000),
+                    Entity::Client,
+                    c.id.0,
+                )],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&r),
+        vec![OutcomeKind::Applied],
+        "same org and team may delete a client"
+    );
+    let vb = visit(&env.anna, c.id, "x");
+    let r = env
+        .sync(
+            &env.bo,
+            &req(
+                0,
+                vec![Change::delete(
+                    ChangeId::new(),
+                    hlc(&env.bo, 0),
+                    Entity::Visit,
+                    vb.id.0,
+                )],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&r),
+        vec![OutcomeKind::Applied],
+        "deleting an unknown record is a no-op"
+    );
+}
+
+both!(clients_merge_per_field);
+async fn clients_merge_per_field(env: &Env) {
+    let c = client(env, "K-005");
+    let base = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(c.clone()))]),
+        )
+        .await;
+    let bo_view = env.sync(&env.bo, &req(0, vec![])).await;
+    assert!(bo_view.changes.iter().any(|x| x.record_id == c.id.0));
+    // Anna changes the phase; Bo, offline, changes the next contact a little later and still
+    // carries the old phase.
+    let mut a = c.clone();
+    a.phase = Phase::Active;
+    env.sync(
+        &env.anna,
+        &req(base.cursor, vec![up(&env.anna, 1_000, Record::Client(a))]),
+    )
+    .await;
+    let mut b = c.clone();
+    b.next_contact = NaiveDate::from_ymd_opt(2026, 12, 1);
+    let r = env
+        .sync(
+            &env.bo,
+            &req(bo_view.cursor, vec![up(&env.bo, 2_000, Record::Client(b))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let row = env
+        .store
+        .record(Entity::Client, c.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.body["phase"], "active", "Anna's phase survives");
+    assert_eq!(
+        row.body["next_contact"], "2026-12-01",
+        "Bo's next contact survives"
+    );
+    // Bo gets the merged version back (it differs from what he pushed).
+    let merged = r
+        .changes
+        .iter()
+        .find(|x| x.record_id == c.id.0)
+        .expect("merged client pulled");
+    let back: Client = serde_json::from_value(merged.record.clone().unwrap()).unwrap();
+    assert_eq!(back.phase, Phase::Active);
+    // The same field edited concurrently: the newer clock wins; an older edit arriving late
+    // loses.
+    let mut x = c.clone();
+    x.name = PersonName::parse("Namn Nyare").unwrap();
+    x.phase = Phase::Active;
+    x.next_contact = NaiveDate::from_ymd_opt(2026, 12, 1);
+    let mut y = x.clone();
+    y.name = PersonName::parse("Namn Aldre").unwrap();
+    env.sync(
+        &env.anna,
+        &req(r.cursor, vec![up(&env.anna, 9_000, Record::Client(x))]),
+    )
+    .await;
+    env.sync(
+        &env.bo,
+        &req(r.cursor, vec![up(&env.bo, 8_000, Record::Client(y))]),
+    )
+    .await;
+    let row = env
+        .store
+        .record(Entity::Client, c.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.body["name"], "Namn Nyare");
+    // The record space is the server's: a pushed org is ignored.
+    let mut z = client(env, "K-006");
+    z.org = OrgId::new();
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(z.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let row = env
+        .store
+        .record(Entity::Client, z.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.org, env.muni);
+    assert_eq!(row.body["org"], env.muni.to_string());
+}
+
+both!(visibility_consent_and_notes);
+async fn visibility_consent_and_notes(env: &Env) {
+    let mut c = client(env, "K-007");
+    let v = visit(&env.anna, c.id, NOTE_MARKER);
+    let t = trip(&env.anna);
+    let pushed = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 0, Record::Client(c.clone())),
+                    up(&env.anna, 1, Record::Visit(v.clone())),
+                    up(&env.anna, 2, Record::Trip(t.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&pushed),
+        vec![OutcomeKind::Applied; 3],
+        "{:?}",
+        pushed.results
+    );
+    // Anna's own changes are not sent back to her.
+    assert!(pushed.changes.is_empty(), "{:?}", pushed.changes);
+
+    // The region's case manager in the same team, no consent: ids as tombstones at most.
+    let (s, text) = env.sync_text(&env.rut, &req(0, vec![])).await;
+    assert_eq!(s, 200);
+    assert!(!text.contains(NAME_MARKER) && !text.contains(NOTE_MARKER) && !text.contains("Töre"));
+    let rut0: SyncResponse = serde_json::from_str(&text).unwrap();
+    assert!(rut0.changes.iter().all(|x| x.deleted && x.record.is_none()));
+    assert!(
+        !rut0.changes.iter().any(|x| x.record_id == t.id.0),
+        "trips never cross orgs"
+    );
+    // Another team sees nothing at all, not even ids.
+    let (_, text) = env.sync_text(&env.olle, &req(0, vec![])).await;
+    assert!(!text.contains(&c.id.to_string()) && !text.contains(&v.id.to_string()));
+    assert!(!text.contains(NAME_MARKER) && !text.contains(NOTE_MARKER));
+    // Bo (same org) sees everything, note included.
+    let (_, text) = env.sync_text(&env.bo, &req(0, vec![])).await;
+    assert!(text.contains(NOTE_MARKER) && text.contains(NAME_MARKER));
+
+    // Consent given: the region sees the client and the visit, never the note.
+    c.consent = Consent {
+        state: ConsentState::Given,
+        date: NaiveDate::from_ymd_opt(2026, 11, 1),
+        recorded_by: Some(Username::parse("anna").unwrap()),
+    };
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                pushed.cursor,
+                vec![up(&env.anna, 10, Record::Client(c.clone()))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let (_, text) = env.sync_text(&env.rut, &req(rut0.cursor, vec![])).await;
+    assert!(
+        !text.contains(NOTE_MARKER),
+        "notes never cross organisations"
+    );
+    let rut1: SyncResponse = serde_json::from_str(&text).unwrap();
+    let got_client = rut1.changes.iter().find(|x| x.record_id == c.id.0).unwrap();
+    assert!(!got_client.deleted);
+    let got_visit = rut1
+        .changes
+        .iter()
+        .find(|x| x.record_id == v.id.0)
+        .expect("visit shared");
+    let body = got_visit.record.as_ref().unwrap();
+    assert!(body.get("note").is_none());
+    assert_eq!(body["minutes"], 45);
+    assert!(!rut1.changes.iter().any(|x| x.record_id == t.id.0));
+
+    // The region logs its own visit with the client; Anna gets it without the region's note.
+    let rv = visit(&env.rut, c.id, REGION_NOTE);
+    let r = env
+        .sync(
+            &env.rut,
+            &req(
+                rut1.cursor,
+                vec![up(&env.rut, 20, Record::Visit(rv.clone()))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied], "{:?}", r.results);
+    let (_, text) = env.sync_text(&env.anna, &req(0, vec![])).await;
+    assert!(!text.contains(REGION_NOTE));
+    assert!(text.contains(&rv.id.to_string()));
+    // The region may not edit the municipality's client.
+    let r = env
+        .sync(
+            &env.rut,
+            &req(r.cursor, vec![up(&env.rut, 30, Record::Client(c.clone()))]),
+        )
+        .await;
+    assert_eq!(r.results[0].code, Some(RejectCode::Forbidden));
+
+    // Consent withdrawn: the region's phone is told to drop the client and the visit.
+    c.consent.state = ConsentState::Withdrawn;
+    env.sync(
+        &env.anna,
+        &req(0, vec![up(&env.anna, 40, Record::Client(c.clone()))]),
+    )
+    .await;
+    let (_, text) = env.sync_text(&env.rut, &req(r.cursor, vec![])).await;
+    assert!(!text.contains(NAME_MARKER) && !text.contains(NOTE_MARKER));
+    let rut2: SyncResponse = serde_json::from_str(&text).unwrap();
+    for id in [c.id.0, v.id.0] {
+        let x = rut2
+            .changes
+            .iter()
+            .find(|x| x.record_id == id)
+            .expect("tombstone");
+        assert!(x.deleted && x.record.is_none());
+    }
+    // Rut's own visit stays hers, note and all.
+    let (_, text) = env.sync_text(&env.rut, &req(0, vec![])).await;
+    assert!(text.contains(REGION_NOTE));
+
+    // Reads and writes through sync are in the access log, per client.
+    let log = env
+        .store
+        .list_audit(&AuditFilter {
+            client: Some(c.id),
+            limit: 1000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.via == "sync" && e.action == "read" && e.actor_username == "rut")
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.via == "sync" && e.action == "create" && e.actor_username == "anna")
+    );
+    assert!(log.iter().any(|e| e.via == "sync" && e.action == "update"));
+}
+
+both!(pull_pages_by_cursor);
+async fn pull_pages_by_cursor(env: &Env) {
+    let c = client(env, "K-008");
+    let mut batch = vec![up(&env.anna, 0, Record::Client(c.clone()))];
+    for i in 0..24 {
+        batch.push(up(
+            &env.anna,
+            1 + i,
+            Record::Visit(visit(&env.anna, c.id, "p")),
+        ));
+    }
+    env.sync(&env.anna, &req(0, batch)).await;
+    let mut cursor = 0;
+    let mut seen = std::collections::HashSet::new();
+    let mut pages = 0;
+    loop {
+        let mut r = req(cursor, vec![]);
+        r.pull_limit = Some(10);
+        let res = env.sync(&env.bo, &r).await;
+        pages += 1;
+        assert!(res.changes.len() <= 10);
+        assert!(res.changes.windows(2).all(|w| w[0].seq < w[1].seq));
+        for ch in &res.changes {
+            assert!(ch.seq > cursor);
+            assert!(seen.insert(ch.record_id), "sent twice");
+        }
+        assert!(res.cursor >= cursor);
+        cursor = res.cursor;
+        if !res.has_more {
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 25);
+    assert_eq!(cursor as i64, env.store.current_seq().await.unwrap());
+    // Nothing to do: one small request.
+    let (s, _, text) = env
+        .post_raw(
+            Some(&env.bo.token),
+            Some("1"),
+            serde_json::to_vec(&json!({"cursor": cursor})).unwrap(),
+            false,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(text.len() < 500, "{}", text.len());
+}
+
+both!(protocol_auth_and_bounds);
+async fn protocol_auth_and_bounds(env: &Env) {
+    let body = serde_json::to_vec(&json!({"cursor": 0})).unwrap();
+    for proto in [None, Some("0"), Some("abc")] {
+        let (s, h, text) = env
+            .post_raw(Some(&env.anna.token), proto, body.clone(), false)
+            .await;
+        assert_eq!(s, 426, "{text}");
+        assert_eq!(h["content-type"], "application/problem+json");
+        let p: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(p["type"], OUTDATED_CLIENT_TYPE);
+        assert!(p["detail"].as_str().unwrap().contains("Update the app"));
+    }
+    let (s, _, _) = env.post_raw(None, Some("1"), body.clone(), false).await;
+    assert_eq!(s, 401);
+    let (s, _, _) = env
+        .post_raw(Some("udt_nonsense"), Some("1"), body.clone(), false)
+        .await;
+    assert_eq!(s, 401);
+
+    // Too many changes: 413, nothing applied.
+    let c = client(env, "K-009");
+    let changes: Vec<Change> = (0..=MAX_PUSH as i64)
+        .map(|i| up(&env.anna, i, Record::Visit(visit(&env.anna, c.id, "n"))))
+        .collect();
+    let (s, text) = env.sync_text(&env.anna, &req(0, changes)).await;
+    assert_eq!(s, 413, "{text}");
+    assert_eq!(env.store.count_sync_changes().await.unwrap(), 0);
+
+    // A gzip bomb: a small compressed body that inflates past the limit.
+    let mut huge = b"{\"cursor\": 0, \"changes\": [".to_vec();
+    huge.extend(std::iter::repeat_n(
+        b' ',
+        uppsok_server::sync::BODY_LIMIT + 1024,
+    ));
+    huge.extend(b"]}");
+    let bomb = gzip(huge).await.unwrap();
+    assert!(bomb.len() < 200_000);
+    let (s, _, text) = env
+        .post_raw(Some(&env.anna.token), Some("1"), bomb, true)
+        .await;
+    assert_eq!(s, 413, "{text}");
+
+    // Revoked devices: 401 with the device-revoked type and whether to wipe, even when the app
+    // is outdated too.
+    env.store.revoke_device(env.bo.device, false).await.unwrap();
+    env.store
+        .revoke_device(env.olle.device, true)
+        .await
+        .unwrap();
+    for (u, wipe) in [(&env.bo, false), (&env.olle, true)] {
+        for proto in [Some("1"), None] {
+            let (s, _, text) = env
+                .post_raw(Some(&u.token), proto, body.clone(), false)
+                .await;
+            assert_eq!(s, 401);
+            let p: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(p["type"], DEVICE_REVOKED_TYPE);
+            assert_eq!(p["wipe"], wipe);
+        }
+    }
+}
+
+both!(gzip_both_ways);
+async fn gzip_both_ways(env: &Env) {
+    let c = client(env, "K-010");
+    let mut changes = vec![up(&env.anna, 0, Record::Client(c.clone()))];
+    for i in 0..50 {
+        changes.push(up(
+            &env.anna,
+            1 + i,
+            Record::Visit(visit(&env.anna, c.id, "gzip")),
+        ));
+    }
+    let plain = serde_json::to_vec(&req(0, changes)).unwrap();
+    let zipped = gzip(plain.clone()).await.unwrap();
+    assert!(zipped.len() * 3 < plain.len());
+    let (s, _, text) = env
+        .post_raw(Some(&env.anna.token), Some("1"), zipped, true)
+        .await;
+    assert_eq!(s, 200, "{text}");
+    let r: SyncResponse = serde_json::from_str(&text).unwrap();
+    assert_eq!(r.results.len(), 51);
+    assert!(r.results.iter().all(|x| x.outcome == OutcomeKind::Applied));
+    // Bo pulls with Accept-Encoding: gzip and gets a gzip body.
+    let res = env
+        .raw
+        .post(env.url())
+        .bearer_auth(&env.bo.token)
+        .header("uppsok-protocol", "1")
+        .header("accept-encoding", "gzip")
+        .header("content-type", "application/json")
+        .body(r#"{"cursor": 0}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let zipped = res.bytes().await.unwrap().to_vec();
+    let body = gunzip(zipped.clone()).await.unwrap();
+    assert!(zipped.len() * 3 < body.len());
+    let pulled: SyncResponse = serde_json::from_slice(&body).unwrap();
+    assert_eq!(pulled.changes.len(), 51);
+    // A corrupt gzip stream is a 4xx.
+    let (s, _, _) = env
+        .post_raw(
+            Some(&env.anna.token),
+            Some("1"),
+            b"\x1f\x8b\x08\x00garbage".to_vec(),
+            true,
+        )
+        .await;
+    assert!((400..500).contains(&s), "{s}");
+}
+
+both!(fuzzed_bodies_never_5xx);
+async fn fuzzed_bodies_never_5xx(env: &Env) {
+    let c = client(env, "K-011");
+    let valid = serde_json::to_vec(&req(
+        0,
+        vec![
+            up(&env.anna, 0, Record::Client(c.clone())),
+            up(&env.anna, 1, Record::Visit(visit(&env.anna, c.id, "fuzz"))),
+            up(&env.anna, 2, Record::Trip(trip(&env.anna))),
+        ],
+    ))
+    .unwrap();
+    let fixed: Vec<Vec<u8>> = vec![
+        vec![],
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"{".to_vec(),
+        b"{\"cursor\": -1}".to_vec(),
+        b"{\"cursor\": 1e99}".to_vec(),
+        b"{\"cursor\": 18446744073709551615}".to_vec(),
+        b"{\"cursor\": 0, \"pull_limit\": 0}".to_vec(),
+        b"{\"cursor\": 0, \"changes\": {}}".to_vec(),
+        b"{\"cursor\": 0, \"changes\": [{}]}".to_vec(),
+        b"{\"cursor\": 0, \"changes\": [null]}".to_vec(),
+        br#"{"cursor": 0, "changes": [{"change_id": "x", "entity": "visit", "record_id": "y", "clock": "z"}]}"#.to_vec(),
+        format!(
+            r#"{{"cursor": 0, "changes": [{{"change_id": "{}", "entity": "visit", "record_id": "{}", "clock": "9999999999999-00000000-00000001", "record": {{"id": 5}}}}]}}"#,
+            ChangeId::new(),
+            VisitId::new()
+        )
+        .into_bytes(),
+        format!(
+            r#"{{"cursor": 0, "changes": [{{"change_id": "{}", "entity": "client", "record_id": "{}", "clock": "1-00000000-00000001", "record": "Aino Niemi"}}]}}"#,
+            ChangeId::new(),
+            ClientId::new()
+        )
+        .into_bytes(),
+        format!("{{\"cursor\": 0, \"app_version\": \"{}\"}}", "x".repeat(5000)).into_bytes(),
+        b"\xff\xfe\x00garbage".to_vec(),
+        valid[..valid.len() / 2].to_vec(),
+    ];
+    for body in fixed {
+        let (s, _, text) = env
+            .post_raw(Some(&env.anna.token), Some("1"), body, false)
+            .await;
+        assert!(s < 500, "{s}: {text}");
+        assert!(!text.contains("Aino"), "no echo of input: {text}");
+    }
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed);
+    for _ in 0..150 {
+        let mut body = valid.clone();
+        for _ in 0..rng.random_range(1..6) {
+            let i = rng.random_range(0..body.len());
+            match rng.random_range(0..3) {
+                0 => body[i] = rng.random(),
+                1 => {
+                    body.remove(i);
+                }
+                _ => body.insert(i, b"{}[]\",:0-e\\"[rng.random_range(0..11)]),
+            }
+        }
+        let (s, _, text) = env
+            .post_raw(Some(&env.anna.token), Some("1"), body, false)
+            .await;
+        assert!(s < 500, "{s}: {text}");
+    }
+    // Whatever got through was applied at most once per change id.
+    let ids = env.store.count_sync_changes().await.unwrap();
+    assert!(ids <= 3 + 150);
+}
