@@ -6,10 +6,13 @@
 //!   places, or the straight line times a road detour factor.
 //! - [`reimbursement`]: the organisation's rate per km split into the tax-free allowance and
 //!   the taxable rest, per trip and per driver and month.
+//! - [`korjournal`]: the driving log Skatteverket expects, as rows and as a CSV for Swedish
+//!   Excel (and back).
 //!
 //! All pure functions and plain data, shared by the phone and the server (DESIGN.md §6).
 
 pub mod geo;
+pub mod korjournal;
 pub mod recorder;
 pub mod reimbursement;
 pub mod suggest;
