@@ -143,6 +143,9 @@ type SyncTuple = (
 
 const SYNC_COLS: &str = "id, team, org, author, client, start_ms, consent_given, seq, deleted, updated_ms, body, clock, field_clocks, sync_seq, sync_device";
 
+type OutcomeTuple = (String, String, String, Option<String>, Option<String>);
+type StatsTuple = (i64, i64, Option<i64>, Option<i64>, Option<String>);
+
 type PullTuple = (
     String,
     Option<String>,
@@ -206,7 +209,7 @@ impl Tx {
                 .iter()
                 .map(|id| Param::Text(Some(id.to_string())))
                 .collect();
-            let rows: Vec<(String, String, String, Option<String>, Option<String>)> = on_tx!(self, c => {
+            let rows: Vec<OutcomeTuple> = on_tx!(self, c => {
                 bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
             });
             for (id, staff, outcome, code, reason) in rows {
@@ -507,7 +510,7 @@ impl Store {
         &self,
         device: DeviceId,
     ) -> StoreResult<Option<DeviceSyncStats>> {
-        let row: Option<(i64, i64, Option<i64>, Option<i64>, Option<String>)> = on_pool!(self, p => {
+        let row: Option<StatsTuple> = on_pool!(self, p => {
             sqlx::query_as("SELECT applied_changes, rejected_changes, last_rejected_ms, last_sync_ms, app_version FROM devices WHERE id = $1")
                 .bind(device.to_string())
                 .fetch_optional(p)

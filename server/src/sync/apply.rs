@@ -59,6 +59,15 @@ pub struct Applied {
     pub rejected: i64,
 }
 
+/// Pushed changes are logged once per action, entity, client, team and record space.
+type WriteKey = (
+    &'static str,
+    Entity,
+    Option<ClientId>,
+    Option<TeamId>,
+    OrgId,
+);
+
 /// What one change does, once judged.
 enum Decision {
     Reject(Rejection),
@@ -66,7 +75,7 @@ enum Decision {
     Apply {
         revision_body: String,
         deleted: bool,
-        new_row: Option<SyncRow>,
+        new_row: Option<Box<SyncRow>>,
         action: &'static str,
         /// For the access log: the client, team and record space the change is about.
         client: Option<ClientId>,
@@ -196,16 +205,7 @@ pub async fn apply_batch(
     let mut sync_rows: Vec<SyncChangeRow> = Vec::new();
     let mut revisions: Vec<RevisionRow> = Vec::new();
     let mut dirty: Vec<(Entity, Uuid)> = Vec::new();
-    let mut audit: BTreeMap<
-        (
-            &'static str,
-            Entity,
-            Option<ClientId>,
-            Option<TeamId>,
-            OrgId,
-        ),
-        Vec<Uuid>,
-    > = BTreeMap::new();
+    let mut audit: BTreeMap<WriteKey, Vec<Uuid>> = BTreeMap::new();
 
     for (i, ch) in changes.iter().enumerate() {
         let Some(p) = parsed[i].take() else {
@@ -315,7 +315,7 @@ pub async fn apply_batch(
                     clock: ch.clock.to_string(),
                     change_id: ch.change_id,
                 });
-                if let Some(row) = new_row {
+                if let Some(row) = new_row.map(|r| *r) {
                     let key = (row.entity, row.id);
                     if !dirty.contains(&key) {
                         dirty.push(key);
@@ -493,7 +493,7 @@ fn decide(
         return Decision::Apply {
             revision_body: cur.body.clone(),
             deleted: true,
-            new_row,
+            new_row: new_row.map(Box::new),
             action: "delete",
             client: cur.client,
             team: cur.team,
@@ -610,7 +610,7 @@ fn decide(
             Decision::Apply {
                 revision_body: body_text(&incoming),
                 deleted: false,
-                new_row,
+                new_row: new_row.map(Box::new),
                 action,
                 client: Some(c.id),
                 team,
@@ -657,7 +657,7 @@ fn decide(
             Decision::Apply {
                 revision_body: body_text(&body),
                 deleted: false,
-                new_row,
+                new_row: new_row.map(Box::new),
                 action,
                 client: Some(visit.client),
                 team: Some(facts.team),
@@ -699,7 +699,7 @@ fn decide(
             Decision::Apply {
                 revision_body: body_text(&body),
                 deleted: false,
-                new_row,
+                new_row: new_row.map(Box::new),
                 action,
                 client: None,
                 team: Some(team),
@@ -737,7 +737,7 @@ fn decide(
             Decision::Apply {
                 revision_body: body_text(&body),
                 deleted: false,
-                new_row,
+                new_row: new_row.map(Box::new),
                 action,
                 client: None,
                 team: Some(team),

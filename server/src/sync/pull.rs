@@ -35,6 +35,9 @@ pub struct Pulled {
     pub audit: Vec<AuditEntry>,
 }
 
+/// Pulled rows are logged once per entity, client, team and record space.
+type ReadKey = (Entity, Option<ClientId>, Option<TeamId>, OrgId);
+
 enum Verdict {
     Send { strip_note: bool },
     Tombstone,
@@ -144,8 +147,7 @@ pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> St
     };
 
     let mut changes = Vec::with_capacity(rows.len());
-    let mut reads: BTreeMap<(Entity, Option<ClientId>, Option<TeamId>, OrgId), Vec<uuid::Uuid>> =
-        BTreeMap::new();
+    let mut reads: BTreeMap<ReadKey, Vec<uuid::Uuid>> = BTreeMap::new();
     for row in rows {
         if row.sync_device == Some(sender.device) && row.sync_seq == Some(row.seq) {
             continue;
