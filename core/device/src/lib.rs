@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod error;
 pub mod store;
 pub mod sync;
+pub mod trips;
 
 pub use crypto::{FixedKeyProvider, KdfParams, Kek, KeyProvider, PassphraseKeyProvider};
 pub use error::{DeviceError, KeyProviderError};
