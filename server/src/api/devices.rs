@@ -196,8 +196,8 @@ pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Json
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeRequest {
-    /// Also order the phone to destroy its local data on its next contact.
-    #[serde(default)]
+    /// Also order the phone to destroy its local data on its next contact. Required, so that
+    /// an empty or garbled body never revokes by accident.
     pub wipe: bool,
 }
 

@@ -75,6 +75,7 @@ pub struct SessionRow {
 type OrgTuple = (String, String, String, i64, i64);
 type TeamTuple = (String, String, String, String);
 type StaffTuple = (String, String, String, String, String, bool);
+type CredTuple = (String, bool, Option<String>, Option<i64>, i64, Option<i64>);
 
 fn org_from(t: OrgTuple) -> StoreResult<OrgRow> {
     Ok(OrgRow {
@@ -400,7 +401,7 @@ impl Store {
     }
 
     pub async fn credentials(&self, staff: StaffId) -> StoreResult<Option<Credentials>> {
-        let row: Option<(String, bool, Option<String>, Option<i64>, i64, Option<i64>)> = on_pool!(self, p => {
+        let row: Option<CredTuple> = on_pool!(self, p => {
             sqlx::query_as("SELECT password_hash, must_change, totp_secret, totp_last_step, failed_attempts, locked_until_ms FROM credentials WHERE staff = $1")
                 .bind(staff.to_string())
                 .fetch_optional(p)
