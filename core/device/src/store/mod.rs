@@ -21,6 +21,10 @@ mod tests;
 
 pub use meta::Profile;
 pub use outbox::{OutboxEntry, Rejection};
+/// Every schema version's SQL, oldest first (for the benchmark's plaintext baseline, which must
+/// use the same tables and indexes; not an API to build on).
+#[doc(hidden)]
+pub use schema::MIGRATIONS as SCHEMA_SCRIPTS;
 pub use schema::SCHEMA_VERSION;
 
 use crate::crypto::{self, BlindIndex, Cipher, KeyProvider, KeySlot};
@@ -31,11 +35,11 @@ use rusqlite::{
 };
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use uppsok_model::{
     ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Place, PlaceId, Record, Trip,
     TripId, ValidationError, Visit, VisitId,
-use std::sync::atomic::{AtomicI64, Ordering};
 };
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -56,13 +60,13 @@ pub struct Store {
     path: PathBuf,
     keys: Keys,
     state: Mutex<State>,
+    /// How far this device's wall clock is off, in ms (0 on a real phone); see
+    /// [`Store::set_clock_offset`].
+    clock_offset_ms: AtomicI64,
 }
 
 /// Which visits to list. `from` is inclusive, `before` exclusive; both optional.
 #[derive(Debug, Clone, Default, PartialEq)]
-    /// How far this device's wall clock is off, in ms (0 on a real phone); see
-    /// [`Store::set_clock_offset`].
-    clock_offset_ms: AtomicI64,
 pub struct VisitFilter {
     pub client: Option<ClientId>,
     pub from: Option<DateTime<Utc>>,
@@ -201,11 +205,11 @@ impl Store {
                 conn,
                 clock: HlcClock::new(node),
             }),
+            clock_offset_ms: AtomicI64::new(0),
         })
     }
 
     /// Open and unlock the store at `path`, upgrading its schema if it is older.
-            clock_offset_ms: AtomicI64::new(0),
     ///
     /// Errors: [`DeviceError::NoStore`] if there is none, [`DeviceError::WrongKey`] if the
     /// provider's key does not fit, [`DeviceError::NewerSchema`] if a newer app wrote it,
@@ -229,11 +233,11 @@ impl Store {
             path: path.to_owned(),
             keys: keys_from(&dek)?,
             state: Mutex::new(State { conn, clock }),
+            clock_offset_ms: AtomicI64::new(0),
         })
     }
 
     /// Whether a store exists at `path` (without unlocking it).
-            clock_offset_ms: AtomicI64::new(0),
     pub fn exists(path: impl AsRef<Path>) -> bool {
         std::fs::metadata(path.as_ref()).is_ok_and(|m| m.len() > 0)
     }
@@ -274,10 +278,6 @@ impl Store {
         Ok(out)
     }
 
-    // ----- profile and small state -----
-
-    pub fn profile(&self) -> Result<Profile> {
-        self.read(|c, _| meta::profile(c))
     /// The device's idea of the current time: the system clock plus the offset set by
     /// [`Store::set_clock_offset`]. Every write stamps and validates against this.
     pub fn now(&self) -> DateTime<Utc> {
@@ -296,6 +296,10 @@ impl Store {
         self.read(|c, _| meta::get(c, name))
     }
 
+    // ----- profile and small state -----
+
+    pub fn profile(&self) -> Result<Profile> {
+        self.read(|c, _| meta::profile(c))
     }
 
     pub fn set_profile(&self, profile: &Profile) -> Result<()> {
@@ -404,8 +408,8 @@ impl Store {
     pub fn visits(&self, f: &VisitFilter) -> Result<Vec<Visit>> {
         let from = f.from.map_or(i64::MIN, |t| t.timestamp_millis());
         let before = f.before.map_or(i64::MAX, |t| t.timestamp_millis());
-        let rows = self.read(|c, k| match f.client {
-            Some(client) => records::query(
+        self.read(|c, k| match f.client {
+            Some(client) => records::query_as::<Visit>(
                 c,
                 k,
                 Entity::Visit,
@@ -413,21 +417,14 @@ impl Store {
                  ORDER BY start, id",
                 params![records::client_id_bytes(client).as_slice(), from, before],
             ),
-            None => records::query(
+            None => records::query_as::<Visit>(
                 c,
                 k,
                 Entity::Visit,
                 "SELECT id, body FROM visit WHERE start >= ?1 AND start < ?2 ORDER BY start, id",
                 params![from, before],
             ),
-        })?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| match r {
-                Record::Visit(v) => Some(v),
-                _ => None,
-            })
-            .collect())
+        })
     }
 
     pub fn trip(&self, id: TripId) -> Result<Trip> {
@@ -560,10 +557,6 @@ impl Store {
         remove_files(&path)
     }
 
-    /// Wipe the store at `path` without its key (a forgotten passphrase, a revoked phone that
-    /// cannot unlock): same order as [`Store::wipe`].
-    pub fn wipe_at(path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
     /// Remote wipe through a shared handle (sync holds `&Store`, the app may hold it in an
     /// `Arc`): the same order as [`Store::wipe`], key first, then the files. The handle stays
     /// alive but its files are gone; the app must drop it and start over.
@@ -573,6 +566,10 @@ impl Store {
         remove_files(&self.path)
     }
 
+    /// Wipe the store at `path` without its key (a forgotten passphrase, a revoked phone that
+    /// cannot unlock): same order as [`Store::wipe`].
+    pub fn wipe_at(path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
         if path.exists() {
             let conn = open_connection(path, false)?;
             if schema::user_version(&conn)? > 0 {
@@ -723,10 +720,6 @@ impl Writer<'_> {
         outbox::retry(self.tx, id)
     }
 
-    pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {
-        meta::set(self.tx, meta::PULL_CURSOR, &cursor.to_string())
-    }
-
     /// Apply a deletion pulled from the server (it carries no record), unless the record has
     /// local changes waiting, as [`Writer::apply_remote`].
     pub fn apply_remote_deleted(
@@ -772,6 +765,10 @@ impl Writer<'_> {
             });
         }
         Ok(())
+    }
+
+    pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {
+        meta::set(self.tx, meta::PULL_CURSOR, &cursor.to_string())
     }
 
     pub fn set_profile(&mut self, p: &Profile) -> Result<()> {

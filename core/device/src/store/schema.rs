@@ -78,7 +78,7 @@ CREATE INDEX visit_client_start ON visit (client, start);
 "#;
 
 /// Every version's script, oldest first: `MIGRATIONS[n]` takes a store from version `n` to `n+1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
