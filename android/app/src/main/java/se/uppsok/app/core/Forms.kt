@@ -1,0 +1,118 @@
+// Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
+package se.uppsok.app.core
+
+import se.uppsok.core.ClientItem
+import se.uppsok.core.Contact
+import se.uppsok.core.TripDistance
+import se.uppsok.core.TripInput
+import se.uppsok.core.VisitInput
+import se.uppsok.core.VisitSetting
+
+/** One problem on a form, shown under its field. */
+data class FieldProblem(val field: String, val text: String)
+
+/**
+ * The "log a visit" form: a few taps from the recent clients, with quick choices. Checks here are
+ * the instant feedback; the core checks the same rules again (and is the one that counts).
+ */
+data class VisitForm(
+    val client: ClientItem? = null,
+    val contact: Contact = Contact.FACE_TO_FACE,
+    val setting: VisitSetting? = VisitSetting.HOME,
+    val minutes: Int = 30,
+    val place: String? = null,
+    val staff: List<String> = emptyList(),
+    val network: Boolean = false,
+    val note: String = "",
+    val startMs: Long = System.currentTimeMillis(),
+) {
+    companion object {
+        /** The minute choices offered as chips. */
+        val MINUTE_CHOICES = listOf(15, 30, 45, 60, 90, 120)
+        const val NOTE_MAX = 4000
+    }
+
+    /** Choosing a contact kind fixes up the setting: phone, video and message have none. */
+    fun withContact(c: Contact): VisitForm = copy(
+        contact = c,
+        setting = when (c) {
+            Contact.FACE_TO_FACE -> setting ?: VisitSetting.HOME
+            Contact.ATTEMPTED -> setting
+            else -> null
+        },
+    )
+
+    fun problems(lang: Lang): List<FieldProblem> {
+        val out = mutableListOf<FieldProblem>()
+        fun add(field: String) = out.add(FieldProblem(field, Messages.invalid(field, "", lang)))
+        if (client == null) {
+            out.add(FieldProblem("client", if (lang == Lang.SV) "Välj klient." else "Choose a client."))
+        }
+        if (minutes !in 1..1440) add("minutes")
+        if (contact == Contact.FACE_TO_FACE && setting == null) add("setting")
+        if (contact in setOf(Contact.PHONE, Contact.VIDEO, Contact.MESSAGE) && setting != null) add("setting")
+        if (place != null && place.any { it.isDigit() }) add("place")
+        if (note.length > NOTE_MAX) add("note")
+        if (staff.size > 9) add("staff")
+        return out
+    }
+
+    fun toInput(): VisitInput {
+        val c = requireNotNull(client) { "choose a client first" }
+        return VisitInput(
+            id = null, clientId = c.id, staff = staff, startMs = startMs, minutes = minutes,
+            contact = contact, setting = setting, network = network,
+            place = place?.trim()?.ifEmpty { null }, note = note.trim().ifEmpty { null },
+        )
+    }
+}
+
+/** How the trip form takes its distance. */
+enum class TripEntry { MANUAL, ODOMETER }
+
+/** The form for a trip logged by hand: typed km or two odometer readings. */
+data class TripForm(
+    val entry: TripEntry = TripEntry.MANUAL,
+    val kmText: String = "",
+    val odometerStartText: String = "",
+    val odometerEndText: String = "",
+    val fromPlace: String = "",
+    val toPlace: String = "",
+    val purpose: String = "Hembesök",
+    val visited: String? = null,
+    val serviceCar: String? = null,
+    val startMs: Long = System.currentTimeMillis(),
+    val endMs: Long? = null,
+) {
+    private fun reading(t: String): Int? = t.filter { it.isDigit() }.takeIf { it.isNotEmpty() && it.length <= 9 }?.toInt()
+
+    /** The distance the form would save, or null while it is incomplete. */
+    fun distance(): TripDistance? = when (entry) {
+        TripEntry.MANUAL -> Format.parseDecimal(kmText)?.takeIf { it in 0.0..2000.0 }?.let { TripDistance.Manual(it) }
+        TripEntry.ODOMETER -> {
+            val a = reading(odometerStartText)
+            val b = reading(odometerEndText)
+            if (a != null && b != null && b >= a) TripDistance.Odometer(a, b) else null
+        }
+    }
+
+    fun problems(lang: Lang): List<FieldProblem> {
+        val out = mutableListOf<FieldProblem>()
+        fun add(field: String) = out.add(FieldProblem(field, Messages.invalid(field, "", lang)))
+        if (fromPlace.isBlank() || fromPlace.any { it.isDigit() }) add("place")
+        if (toPlace.isBlank() || toPlace.any { it.isDigit() }) if (out.none { it.field == "place" }) add("place")
+        if (purpose.isBlank()) add("purpose")
+        when (entry) {
+            TripEntry.MANUAL -> if (distance() == null) add("km")
+            TripEntry.ODOMETER -> if (distance() == null) add("odometer_end")
+        }
+        return out
+    }
+
+    fun toInput(): TripInput = TripInput(
+        id = null, serviceCar = serviceCar?.trim()?.ifEmpty { null }, startMs = startMs, endMs = endMs,
+        fromPlace = fromPlace.trim(), toPlace = toPlace.trim(), fromAddress = null, toAddress = null,
+        purpose = purpose.trim(), visited = visited?.trim()?.ifEmpty { null }, visitIds = emptyList(),
+        distance = requireNotNull(distance()) { "the distance is incomplete" },
+    )
+}

@@ -1,0 +1,126 @@
+// Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
+package se.uppsok.app.core
+
+import se.uppsok.core.ClientPhase
+import se.uppsok.core.ConsentStatus
+import se.uppsok.core.Contact
+import se.uppsok.core.KeyProviderException
+import se.uppsok.core.UppsokException
+import se.uppsok.core.VisitSetting
+
+/** Names of the choices on the forms. */
+object Labels {
+    fun contact(c: Contact, lang: Lang): String = when (c) {
+        Contact.FACE_TO_FACE -> if (lang == Lang.SV) "Personligt möte" else "Face to face"
+        Contact.PHONE -> if (lang == Lang.SV) "Telefon" else "Phone"
+        Contact.VIDEO -> if (lang == Lang.SV) "Video" else "Video"
+        Contact.MESSAGE -> if (lang == Lang.SV) "Meddelande" else "Message"
+        Contact.ATTEMPTED -> if (lang == Lang.SV) "Sökt, ej anträffad" else "Attempted, not reached"
+    }
+
+    fun setting(s: VisitSetting, lang: Lang): String = when (s) {
+        VisitSetting.HOME -> if (lang == Lang.SV) "Hemma" else "Home"
+        VisitSetting.COMMUNITY -> if (lang == Lang.SV) "Ute i samhället" else "In the community"
+        VisitSetting.OFFICE -> if (lang == Lang.SV) "Mottagningen" else "Office"
+        VisitSetting.INPATIENT -> if (lang == Lang.SV) "Avdelning" else "Inpatient ward"
+    }
+
+    fun phase(p: ClientPhase, lang: Lang): String = when (p) {
+        ClientPhase.INTAKE -> if (lang == Lang.SV) "Inskrivning" else "Intake"
+        ClientPhase.ACTIVE -> if (lang == Lang.SV) "Aktiv" else "Active"
+        ClientPhase.STABLE -> if (lang == Lang.SV) "Stabil" else "Stable"
+        ClientPhase.CLOSED -> if (lang == Lang.SV) "Avslutad" else "Closed"
+    }
+
+    fun consent(c: ConsentStatus, lang: Lang): String = when (c) {
+        ConsentStatus.NOT_RECORDED -> if (lang == Lang.SV) "Inget samtycke registrerat" else "No consent recorded"
+        ConsentStatus.GIVEN -> if (lang == Lang.SV) "Samtycke lämnat" else "Consent given"
+        ConsentStatus.WITHDRAWN -> if (lang == Lang.SV) "Samtycke återkallat" else "Consent withdrawn"
+    }
+
+    /** A form field by the model's field name (what `Invalid.field` carries). */
+    fun field(field: String, lang: Lang): String {
+        val sv = mapOf(
+            "minutes" to "Minuter", "start" to "Tid", "end" to "Sluttid", "setting" to "Plats för mötet",
+            "staff" to "Närvarande", "place" to "Ort", "note" to "Anteckning", "client" to "Klient",
+            "code" to "Kod", "name" to "Namn", "closed_reason" to "Skäl till avslut",
+            "consent.date" to "Datum för samtycke", "next_contact" to "Nästa planerade kontakt",
+            "km" to "Kilometer", "odometer_start" to "Mätarställning start", "odometer_end" to "Mätarställning slut",
+            "purpose" to "Ärende", "vehicle" to "Bil", "visited" to "Besökt", "gps" to "GPS",
+            "username" to "Användarnamn", "server_url" to "Serveradress", "trip" to "Resa", "address" to "Adress",
+        )
+        val en = mapOf(
+            "minutes" to "Minutes", "start" to "Time", "end" to "End time", "setting" to "Setting",
+            "staff" to "Staff present", "place" to "Place", "note" to "Note", "client" to "Client",
+            "code" to "Code", "name" to "Name", "closed_reason" to "Reason for closing",
+            "consent.date" to "Date of consent", "next_contact" to "Next planned contact",
+            "km" to "Kilometres", "odometer_start" to "Odometer at start", "odometer_end" to "Odometer at end",
+            "purpose" to "Errand", "vehicle" to "Car", "visited" to "Visited", "gps" to "GPS",
+            "username" to "Username", "server_url" to "Server address", "trip" to "Trip", "address" to "Address",
+        )
+        return (if (lang == Lang.SV) sv else en)[field] ?: field
+    }
+}
+
+/**
+ * What the user reads when a core call fails: plain words, Swedish first, never personal data
+ * (the exceptions carry none, and nothing here adds any).
+ */
+object Messages {
+    /** Swedish sentences for the validation rules people meet most, by field. */
+    private val svRules = mapOf(
+        "minutes" to "Ange mellan 1 och 1440 minuter.",
+        "setting" to "Välj var mötet skedde (hemma, ute i samhället, mottagningen eller avdelning) – bara för personliga möten och sökt-ej-anträffad.",
+        "staff" to "Närvarande ska vara användarnamn, högst 10, utan dubbletter.",
+        "place" to "Ange ort eller by utan siffror – aldrig en gatuadress.",
+        "note" to "Anteckningen får vara högst 4 000 tecken; journalen förs i journalsystemet.",
+        "code" to "Koden ska följa teamets mönster, till exempel K-017, och får inte redan användas.",
+        "start" to "Tiden får inte ligga mer än ett dygn fram eller före år 2000.",
+        "km" to "Ange 0–2000 km.",
+        "odometer_end" to "Mätarställningen vid slut får inte vara lägre än vid start.",
+        "closed_reason" to "Ange skäl när klienten avslutas (och bara då).",
+        "consent.date" to "Ange datum för samtycket.",
+        "purpose" to "Ange ärende, till exempel Hembesök.",
+        "vehicle" to "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.",
+        "gps" to "För få GPS-positioner; ange sträckan för hand eller från mätarställningen.",
+        "trip" to "En resa spelas redan in; avsluta eller avbryt den först.",
+    )
+
+    fun invalid(field: String, rule: String, lang: Lang): String =
+        if (lang == Lang.SV) svRules[field] ?: "${Labels.field(field, lang)}: $rule"
+        else "${Labels.field(field, lang)}: $rule"
+
+    fun of(e: Throwable, lang: Lang): String {
+        val sv = lang == Lang.SV
+        return when (e) {
+            is UppsokException.WrongKey ->
+                if (sv) "Nyckeln passar inte. Lås upp telefonen och försök igen." else "The key does not fit. Unlock the phone and try again."
+            is UppsokException.Tampered ->
+                if (sv) "Uppgifterna på telefonen är skadade och kan inte läsas. Kontakta IT-supporten." else "The data on this phone is damaged and cannot be read. Contact IT support."
+            is UppsokException.Invalid -> invalid(e.field, e.rule, lang)
+            is UppsokException.NotFound ->
+                if (sv) "Posten finns inte längre." else "That record no longer exists."
+            is UppsokException.AlreadyExists ->
+                if (sv) "Det finns redan data på telefonen." else "There is already data on this phone."
+            is UppsokException.NoStore ->
+                if (sv) "Telefonen är inte registrerad ännu." else "This phone is not set up yet."
+            is UppsokException.KeyProvider ->
+                if (sv) "Telefonens nyckellager svarar inte. Lås upp telefonen och försök igen." else "The phone's keystore is not available. Unlock the phone and try again."
+            is UppsokException.Network ->
+                if (sv) "Kunde inte nå servern. Ändringarna sparas och skickas senare." else "Could not reach the server. Your changes are kept and sent later."
+            is UppsokException.NotEnrolled ->
+                if (sv) "Telefonen är inte registrerad hos servern ännu." else "This phone is not enrolled with the server yet."
+            is UppsokException.Revoked ->
+                if (sv) "Telefonen har loggats ut av en administratör. Registrera den igen." else "An administrator signed this phone out. Enrol it again."
+            is UppsokException.Wiped ->
+                if (sv) "Uppgifterna på telefonen har raderats." else "The data on this phone has been wiped."
+            is UppsokException.Outdated ->
+                if (sv) "Appen behöver uppdateras." else "The app needs to be updated."
+            is UppsokException.Storage ->
+                if (sv) "Telefonens lagring svarar inte (fullt minne?)." else "The phone's storage failed (is it full?)."
+            is KeyProviderException ->
+                if (sv) "Telefonens nyckellager svarar inte." else "The phone's keystore is not available."
+            else -> if (sv) "Något gick fel. Försök igen." else "Something went wrong. Try again."
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package se.uppsok.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material3.Button
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.saveable.rememberSaveable
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.unit.dp
+import com.google.mlkit.vision.barcode.common.Barcode
+import com.google.mlkit.vision.codescanner.GmsBarcodeScannerOptions
+import com.google.mlkit.vision.codescanner.GmsBarcodeScanning
+import se.uppsok.app.R
+import se.uppsok.app.core.Enrolment
+
+/** First run: the server address and the one-time code, typed or scanned from the QR code. */
+@Composable
+fun EnrolScreen(onEnrol: (username: String, server: String, code: String) -> Unit) {
+    val context = LocalContext.current
+    var username by rememberSaveable { mutableStateOf("") }
+    var server by rememberSaveable { mutableStateOf("https://") }
+    var code by rememberSaveable { mutableStateOf("") }
+    Column(Modifier.padding(24.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
+        Text(stringResource(R.string.enrol_title), style = MaterialTheme.typography.headlineSmall)
+        OutlinedTextField(username, { username = it.lowercase().trim() }, label = { Text(stringResource(R.string.enrol_username)) })
+        OutlinedTextField(server, { server = it.trim() }, label = { Text(stringResource(R.string.enrol_server)) })
+        OutlinedTextField(code, { code = it }, label = { Text(stringResource(R.string.enrol_code)) })
+        OutlinedButton(onClick = {
+            val options = GmsBarcodeScannerOptions.Builder().setBarcodeFormats(Barcode.FORMAT_QR_CODE).build()
+            GmsBarcodeScanning.getClient(context, options).startScan().addOnSuccessListener { barcode ->
+                Enrolment.parseScan(barcode.rawValue ?: "")?.let { (scannedServer, scannedCode) ->
+                    scannedServer?.let { server = it }
+                    code = scannedCode
+                }
+            }
+        }) { Text(stringResource(R.string.enrol_scan)) }
+        Button(onClick = { onEnrol(username, server, code) }, enabled = username.length >= 2 && code.isNotBlank()) {
+            Text(stringResource(R.string.enrol_button))
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package se.uppsok.app.ui
+
+import androidx.compose.foundation.layout.Box
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.filled.DirectionsCar
+import androidx.compose.material.icons.filled.People
+import androidx.compose.material.icons.filled.Settings
+import androidx.compose.material.icons.filled.Sync
+import androidx.compose.material.icons.filled.Today
+import androidx.compose.material3.AlertDialog
+import androidx.compose.material3.CircularProgressIndicator
+import androidx.compose.material3.Icon
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.NavigationBar
+import androidx.compose.material3.NavigationBarItem
+import androidx.compose.material3.Scaffold
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.vector.ImageVector
+import androidx.compose.ui.res.stringResource
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.navigation.compose.NavHost
+import androidx.navigation.compose.composable
+import androidx.navigation.compose.currentBackStackEntryAsState
+import androidx.navigation.compose.rememberNavController
+import se.uppsok.app.AppViewModel
+import se.uppsok.app.Gate
+import se.uppsok.app.R
+
+private data class Tab(val route: String, val label: Int, val icon: ImageVector)
+
+private val tabs = listOf(
+    Tab("today", R.string.nav_today, Icons.Filled.Today),
+    Tab("clients", R.string.nav_clients, Icons.Filled.People),
+    Tab("trips", R.string.nav_trips, Icons.Filled.DirectionsCar),
+    Tab("sync", R.string.nav_sync, Icons.Filled.Sync),
+    Tab("settings", R.string.nav_settings, Icons.Filled.Settings),
+)
+
+/** The gate (enrolment, lock) and the tabbed main screens. */
+@Composable
+fun UppsokRoot(model: AppViewModel, onUnlock: () -> Unit) {
+    val state by model.state.collectAsStateWithLifecycle()
+    MaterialTheme {
+        state.message?.let { text ->
+            AlertDialog(
+                onDismissRequest = model::dismissMessage,
+                confirmButton = { TextButton(onClick = model::dismissMessage) { Text("OK") } },
+                text = { Text(text) },
+            )
+        }
+        when (state.gate) {
+            Gate.LOADING -> Box(Modifier.fillMaxSize(), contentAlignment = Alignment.Center) { CircularProgressIndicator() }
+            Gate.ENROL -> EnrolScreen(onEnrol = model::enrol)
+            Gate.LOCKED -> LockScreen(onUnlock = onUnlock)
+            Gate.OPEN -> MainScreens(model)
+        }
+    }
+}
+
+@Composable
+private fun MainScreens(model: AppViewModel) {
+    val nav = rememberNavController()
+    val entry by nav.currentBackStackEntryAsState()
+    val state by model.state.collectAsStateWithLifecycle()
+    Scaffold(
+        bottomBar = {
+            NavigationBar {
+                tabs.forEach { tab ->
+                    NavigationBarItem(
+                        selected = entry?.destination?.route == tab.route,
+                        onClick = { nav.navigate(tab.route) { launchSingleTop = true } },
+                        icon = { Icon(tab.icon, contentDescription = null) },
+                        label = { Text(stringResource(tab.label)) },
+                    )
+                }
+            }
+        },
+    ) { padding ->
+        NavHost(nav, startDestination = "today", modifier = Modifier.padding(padding)) {
+            composable("today") {
+                TodayScreen(state, onLogVisit = { nav.navigate("log-visit") }, onSync = model::syncNow)
+            }
+            composable("log-visit") {
+                LogVisitScreen(state, lang = model.lang, onSave = { form -> model.logVisit(form) { nav.popBackStack() } },
+                    onCancel = { nav.popBackStack() })
+            }
+            composable("clients") { ClientsScreen(state, onAdd = model::saveClient) }
+            composable("trips") {
+                TripsScreen(state, lang = model.lang, onStart = model::startTrip, onFinish = model::finishTrip,
+                    onLog = { form -> model.logTrip(form) {} })
+            }
+            composable("sync") { SyncScreen(state, onSync = model::syncNow, onRetry = model::retryRejected) }
+            composable("settings") { SettingsScreen(state, onLock = model::lockNow, onWipe = model::wipe) }
+        }
+    }
+}

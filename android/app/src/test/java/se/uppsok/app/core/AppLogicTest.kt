@@ -1,0 +1,185 @@
+package se.uppsok.app.core
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import se.uppsok.core.ClientItem
+import se.uppsok.core.ClientPhase
+import se.uppsok.core.ConsentStatus
+import se.uppsok.core.Contact
+import se.uppsok.core.RejectedChange
+import se.uppsok.core.SyncStatus
+import se.uppsok.core.TripDistance
+import se.uppsok.core.UppsokException
+import se.uppsok.core.VisitItem
+import se.uppsok.core.VisitSetting
+import java.time.LocalDate
+import java.time.ZoneId
+
+/** The plain-Kotlin app layer: formatting, forms, policies, screen state. */
+class AppLogicTest {
+    private val zone = ZoneId.of("Europe/Stockholm")
+    private val nbsp = "\u00A0"
+
+    @Test
+    fun `how long ago, in Swedish and English`() {
+        assertEquals("för 3 dagar sedan", Format.daysAgo(3, Lang.SV))
+        assertEquals("i går", Format.daysAgo(1, Lang.SV))
+        assertEquals("i dag", Format.daysAgo(0, Lang.SV))
+        assertEquals("aldrig", Format.daysAgo(null, Lang.SV))
+        assertEquals("3 days ago", Format.daysAgo(3, Lang.EN))
+        val now = 1_763_800_000_000L
+        assertEquals("nyss", Format.ago(now - 10_000, now, Lang.SV, zone))
+        assertEquals("för 5 minuter sedan", Format.ago(now - 5 * 60_000, now, Lang.SV, zone))
+        assertEquals("för 2 timmar sedan", Format.ago(now - 2 * 3_600_000, now, Lang.SV, zone))
+        assertEquals("för 3 dagar sedan", Format.ago(now - 3 * 86_400_000L, now, Lang.SV, zone))
+        assertEquals("Senast synkad för 5 minuter sedan", Format.lastSync(now - 5 * 60_000, now, Lang.SV, zone))
+        assertEquals("Never synced", Format.lastSync(null, now, Lang.EN, zone))
+    }
+
+    @Test
+    fun `numbers, waiting changes and dates`() {
+        assertEquals("25,3${nbsp}km", Format.km(25.34, Lang.SV))
+        assertEquals("25.3${nbsp}km", Format.km(25.34, Lang.EN))
+        assertEquals("150${nbsp}km", Format.km(149.6, Lang.SV))
+        assertEquals("45${nbsp}min", Format.minutes(45, Lang.SV))
+        assertEquals("1${nbsp}tim 30${nbsp}min", Format.minutes(90, Lang.SV))
+        assertEquals("2${nbsp}h", Format.minutes(120, Lang.EN))
+        assertEquals("Inga ändringar väntar", Format.waiting(0, Lang.SV))
+        assertEquals("1 ändring väntar", Format.waiting(1, Lang.SV))
+        assertEquals("3 ändringar väntar", Format.waiting(3, Lang.SV))
+        assertEquals("3 changes waiting", Format.waiting(3, Lang.EN))
+        assertEquals("1 dec.", Format.shortDate("2026-12-01", Lang.SV))
+        assertNull(Format.shortDate("nonsense", Lang.SV))
+        assertEquals(25.3, Format.parseDecimal(" 25,3 ")!!, 1e-9)
+        assertNull(Format.parseDecimal("abc"))
+        assertEquals(Lang.EN, Lang.of("en-GB"))
+        assertEquals(Lang.SV, Lang.of("sv-SE"))
+        assertEquals(Lang.SV, Lang.of("fi"))
+    }
+
+    @Test
+    fun `sync policy - backoff, classification, staleness`() {
+        assertEquals(30_000L, SyncPolicy.backoffMs(0))
+        assertEquals(60_000L, SyncPolicy.backoffMs(1))
+        assertEquals(120_000L, SyncPolicy.backoffMs(2))
+        assertEquals(SyncPolicy.MAX_BACKOFF_MS, SyncPolicy.backoffMs(30))
+        assertEquals(36_000L, SyncPolicy.backoffMs(0, jitter = 1.0))
+        assertEquals(24_000L, SyncPolicy.backoffMs(0, jitter = -1.0))
+        assertEquals(SyncAction.DONE, SyncPolicy.classify(null))
+        assertEquals(SyncAction.RETRY, SyncPolicy.classify(UppsokException.Network("timeout")))
+        assertEquals(SyncAction.REENROL, SyncPolicy.classify(UppsokException.Revoked()))
+        assertEquals(SyncAction.REENROL, SyncPolicy.classify(UppsokException.NotEnrolled()))
+        assertEquals(SyncAction.WIPED, SyncPolicy.classify(UppsokException.Wiped()))
+        assertEquals(SyncAction.UPDATE_APP, SyncPolicy.classify(UppsokException.Outdated("426")))
+        assertEquals(SyncAction.NEEDS_USER, SyncPolicy.classify(UppsokException.WrongKey()))
+        assertTrue(SyncPolicy.syncAfterSave(enrolled = true, waiting = 1))
+        assertFalse(SyncPolicy.syncAfterSave(enrolled = false, waiting = 1))
+        val now = 1_763_800_000_000L
+        assertTrue(SyncPolicy.isStale(2, now - 9 * 3_600_000L, now))
+        assertFalse(SyncPolicy.isStale(0, null, now))
+        assertFalse(SyncPolicy.isStale(2, now - 60_000L, now))
+    }
+
+    @Test
+    fun `app lock after five minutes in the background`() {
+        val lock = AppLockPolicy()
+        assertTrue(lock.locked)
+        lock.onUnlocked()
+        lock.onBackground(0)
+        assertFalse(lock.onForeground(60_000))
+        lock.onBackground(100_000)
+        assertTrue(lock.onForeground(100_000 + 5 * 60_000))
+    }
+
+    @Test
+    fun `enrolment codes typed or scanned`() {
+        assertEquals("ABCD1234", Enrolment.normaliseCode(" abcd-12 34 "))
+        assertEquals(null to "ABCD1234", Enrolment.parseScan("abcd-1234"))
+        assertEquals("https://uppsok.kalix.se" to "ABCD1234",
+            Enrolment.parseScan("uppsok://enrol?server=https%3A%2F%2Fuppsok.kalix.se&code=abcd-1234"))
+        assertNull(Enrolment.parseScan("hi"))
+        assertNull(Enrolment.serverProblem("https://uppsok.kalix.se", Lang.SV))
+        assertNull(Enrolment.serverProblem("http://127.0.0.1:8080", Lang.SV))
+        assertTrue(Enrolment.serverProblem("http://uppsok.kalix.se", Lang.SV)!!.contains("https://"))
+        assertTrue(Enrolment.request("https://x.se/", "ab", Lang.SV).isFailure)
+        assertEquals(EnrolmentRequest("https://x.se", "ABCDEF12"), Enrolment.request("https://x.se/", "abcd-ef12", Lang.SV).getOrThrow())
+    }
+
+    private fun client(code: String, days: Long?, next: String? = null, phase: ClientPhase = ClientPhase.ACTIVE) = ClientItem(
+        id = code, code = code, name = "N", phase = phase, closedReason = null, nextContact = next,
+        consent = ConsentStatus.NOT_RECORDED, consentDate = null, lastVisitMs = null, lastContactMs = null, daysSinceContact = days,
+    )
+
+    @Test
+    fun `visit form - a few taps, instant checks`() {
+        val f = VisitForm(client = client("K-017", 3), minutes = 45)
+        assertTrue(f.problems(Lang.SV).isEmpty())
+        val phone = f.withContact(Contact.PHONE)
+        assertNull(phone.setting)
+        assertTrue(phone.problems(Lang.SV).isEmpty())
+        assertEquals(VisitSetting.HOME, phone.withContact(Contact.FACE_TO_FACE).setting)
+        assertEquals(listOf("client"), VisitForm().problems(Lang.SV).map { it.field })
+        assertEquals(listOf("minutes"), f.copy(minutes = 0).problems(Lang.SV).map { it.field })
+        assertEquals(listOf("place"), f.copy(place = "Storgatan 5").problems(Lang.SV).map { it.field })
+        val input = f.copy(place = " Töre ", note = "  ").toInput()
+        assertEquals("Töre", input.place)
+        assertNull(input.note)
+        assertEquals("K-017", input.clientId)
+    }
+
+    @Test
+    fun `trip form - manual km with a decimal comma, odometer`() {
+        val f = TripForm(fromPlace = "Kalix", toPlace = "Töre", kmText = "25,3")
+        assertEquals(TripDistance.Manual(25.3), f.distance())
+        assertTrue(f.problems(Lang.SV).isEmpty())
+        val odo = f.copy(entry = TripEntry.ODOMETER, odometerStartText = "12 000", odometerEndText = "12 041")
+        assertEquals(TripDistance.Odometer(12_000, 12_041), odo.distance())
+        assertEquals(listOf("odometer_end"), odo.copy(odometerEndText = "11 000").problems(Lang.SV).map { it.field })
+        assertEquals(listOf("km"), f.copy(kmText = "x").problems(Lang.SV).map { it.field })
+        assertEquals("Töre", odo.toInput().toPlace)
+    }
+
+    @Test
+    fun `client list - longest without contact first, due and overdue flags`() {
+        val today = LocalDate.of(2026, 11, 22)
+        val rows = ClientList.rows(
+            listOf(
+                client("K-001", 2, next = "2026-11-22"),
+                client("K-002", 20),
+                client("K-003", null),
+                client("K-004", 1, phase = ClientPhase.CLOSED),
+            ),
+            today, Lang.SV,
+        )
+        assertEquals(listOf("K-003", "K-002", "K-001"), rows.map { it.code })
+        assertEquals("för 20 dagar sedan", rows[1].lastContact)
+        assertTrue(rows[1].overdue && !rows[2].overdue)
+        assertTrue(rows[2].due)
+        assertEquals("22 nov.", rows[2].nextContact)
+    }
+
+    @Test
+    fun `today summary and sync status screen`() {
+        fun v(contact: Contact, minutes: Int) = VisitItem(
+            "id", "c", "K-1", "anna", listOf("anna"), 0, minutes, contact, null, false, null, null,
+        )
+        val s = TodaySummary.of(listOf(v(Contact.FACE_TO_FACE, 45), v(Contact.ATTEMPTED, 30), v(Contact.PHONE, 15)))
+        assertEquals("2 besök · 1 sökt · 1${nbsp}tim 30${nbsp}min", s.text(Lang.SV))
+        val now = 1_763_800_000_000L
+        val status = SyncStatus(
+            waiting = 3,
+            rejected = listOf(RejectedChange("c1", "visit", "r1", "invalid_record", "minutes: must be between 1 and 1440")),
+            lastSyncMs = now - 10 * 3_600_000L, lastError = "could not reach the server: timeout", failures = 1,
+            nextAttemptMs = null, enrolled = true, revoked = false, serverUrl = null,
+        )
+        val view = SyncStatusView.of(status, now, Lang.SV)
+        assertEquals("3 ändringar väntar", view.line)
+        assertEquals("Senast synkad för 10 timmar sedan", view.lastSync)
+        assertEquals(listOf("Besök avvisades: minutes: must be between 1 and 1440"), view.rejected)
+        assertTrue(view.stale)
+        assertTrue(view.error!!.isNotBlank())
+    }
+}

@@ -1,0 +1,105 @@
+package se.uppsok.app.core
+
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertThrows
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import se.uppsok.core.FixInput
+import se.uppsok.core.GpsGrade
+import se.uppsok.core.TripSource
+import se.uppsok.core.TripStart
+import se.uppsok.core.UppsokException
+import se.uppsok.core.UppsokStore
+import se.uppsok.core.benchFeedFixes
+import se.uppsok.core.benchListVisits
+
+/** Recording a trip from fixes through the facade, including a restart of the app mid-trip. */
+class RecorderTest {
+    private val start = TripStart(
+        serviceCar = null, fromPlace = "Kalix", purpose = "Hembesök", visited = "K-017", visitIds = emptyList(), odometerStart = null,
+    )
+
+    @Test
+    fun `record a trip from fixes, survive a restart, finish with the GPS distance`() {
+        val keys = TestKeys()
+        val (store, path) = newStore(keys = keys)
+        val fixes = drive(600) // 10 minutes at 20 m/s: about 11.98 km
+        val c = store.addClient(clientInput("K-017"))
+        val v = store.logVisit(visitInput(c.id))
+        val rec = store.startTrip(start.copy(visitIds = listOf(v.id)))
+        val id = rec.tripId()
+        assertEquals("trip", assertThrows(UppsokException.Invalid::class.java) { store.startTrip(start) }.field)
+        var accepted = 0
+        for (f in fixes.take(300)) if (rec.feedFix(f)) accepted++
+        assertTrue(accepted >= 295, "accepted $accepted of 300")
+        assertFalse(rec.feedFix(FixInput(0.0, 0.0, -1.0, fixes[299].timeMs + 500, null)), "bad accuracy is dropped")
+        val halfway = rec.currentKm()
+        assertTrue(halfway in 5.7..6.2, "halfway $halfway km")
+        rec.save()
+        // The app is killed: open the store again and pick the trip up.
+        rec.close()
+        store.close()
+        val reopened = UppsokStore.open(path, keys)
+        val resumed = requireNotNull(reopened.activeTrip())
+        assertEquals(id, resumed.tripId())
+        assertEquals(halfway, resumed.currentKm(), 0.05)
+        assertEquals(300, resumed.feedFixes(fixes.drop(300)))
+        val p = resumed.progress()
+        assertEquals(GpsGrade.GOOD, p.quality)
+        assertTrue(p.fixesUsed >= 595, p.toString())
+        assertEquals(1L, p.fixesDropped)
+        assertTrue(p.durationS in 590.0..600.0, p.toString())
+        val trip = resumed.finish("Töre", null, null)
+        assertEquals(id, trip.id)
+        assertEquals(TripSource.GPS, trip.source)
+        assertTrue(trip.km in 11.7..12.2, "km ${trip.km}")
+        assertEquals(listOf(v.id), trip.visitIds)
+        assertNotNull(trip.gps)
+        assertNull(reopened.activeTrip())
+        assertThrows(UppsokException.NotFound::class.java) { resumed.feedFix(fixes[0]) }
+        assertEquals(listOf(trip.id), reopened.tripsBetween(0, System.currentTimeMillis() + 3_600_000).map { it.id })
+        reopened.close()
+    }
+
+    @Test
+    fun `cancel drops the recording, finish without fixes is refused`() {
+        val (store, _) = newStore()
+        store.use {
+            val rec = store.startTrip(start)
+            val e = assertThrows(UppsokException.Invalid::class.java) { rec.finish("Töre", null, null) }
+            assertEquals("km", e.field)
+            assertEquals(rec.tripId(), store.activeTrip()?.tripId(), "a refused finish keeps recording")
+            rec.cancel()
+            assertNull(store.activeTrip())
+            assertThrows(UppsokException.NotFound::class.java) { rec.cancel() }
+            assertEquals("place", assertThrows(UppsokException.Invalid::class.java) {
+                store.startTrip(start.copy(fromPlace = "Storgatan 5"))
+            }.field)
+            assertEquals(0L, store.syncStatus().waiting, "nothing of a cancelled trip is synced")
+        }
+    }
+
+    @Test
+    fun `tracker glue and the Rust-side timing helpers`() {
+        val (store, _) = newStore()
+        store.use {
+            val rec = store.startTrip(start)
+            val tracker = TripTracker(rec, Lang.SV)
+            for (f in drive(120)) tracker.onLocation(f.lat, f.lon, f.accuracyM.toFloat(), f.timeMs, f.speedMps?.toFloat())
+            tracker.onLocation(65.0, 23.0, null, System.currentTimeMillis(), null)
+            assertEquals(1, tracker.dropped)
+            assertTrue(tracker.notificationText(System.currentTimeMillis()).matches(Regex("""2,\d.km · \d+.min""")),
+                tracker.notificationText(System.currentTimeMillis()))
+            rec.cancel()
+            val c = store.addClient(clientInput("K-017"))
+            store.logVisit(visitInput(c.id))
+            assertTrue(benchListVisits(store, 0, Long.MAX_VALUE / 2, 2) > 0)
+            assertTrue(benchFeedFixes(store, drive(50), false) > 0)
+            assertTrue(benchFeedFixes(store, drive(50), true) > 0)
+            assertNull(store.activeTrip(), "the benchmark cancels its recording")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import CoreLocation
+import Foundation
+import UppsokAppCore
+import UppsokCore
+
+/// Feeds location fixes into the core's trip recorder while a trip records, in the background
+/// too (location background mode). The recording lives in the encrypted store, so the app may be
+/// killed and pick the trip up again.
+final class TripLocation: NSObject, CLLocationManagerDelegate {
+    static let shared = TripLocation()
+
+    private let manager = CLLocationManager()
+    private var recording: TripRecording? = nil
+    private let queue = DispatchQueue(label: "se.uppsok.trip")
+
+    func start(recording: TripRecording, lang: Lang) {
+        self.recording = recording
+        manager.delegate = self
+        manager.desiredAccuracy = kCLLocationAccuracyBest
+        manager.activityType = .automotiveNavigation
+        manager.allowsBackgroundLocationUpdates = true
+        manager.pausesLocationUpdatesAutomatically = false
+        manager.requestAlwaysAuthorization()
+        manager.startUpdatingLocation()
+    }
+
+    func stop() {
+        manager.stopUpdatingLocation()
+        let rec = recording
+        queue.async { try? rec?.save() }
+        recording = nil
+    }
+
+    func locationManager(_ manager: CLLocationManager, didUpdateLocations locations: [CLLocation]) {
+        guard let rec = recording else { return }
+        let fixes = locations.map { loc in
+            FixInput(
+                lat: loc.coordinate.latitude,
+                lon: loc.coordinate.longitude,
+                accuracyM: loc.horizontalAccuracy,
+                timeMs: Int64(loc.timestamp.timeIntervalSince1970 * 1000),
+                speedMps: loc.speed >= 0 ? loc.speed : nil
+            )
+        }
+        // Off the main thread: feeding may seal the recorder's state to disk.
+        queue.async {
+            if fixes.count == 1 {
+                // Plain numbers cross the FFI without a buffer: the once-a-second call.
+                let f = fixes[0]
+                _ = try? rec.feedPosition(lat: f.lat, lon: f.lon, accuracyM: f.accuracyM, timeMs: f.timeMs, speedMps: f.speedMps ?? .nan)
+            } else {
+                _ = try? rec.feedFixes(fixes: fixes)
+            }
+        }
+    }
+}

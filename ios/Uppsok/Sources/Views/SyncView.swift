@@ -1,0 +1,36 @@
+import SwiftUI
+import UppsokAppCore
+import UppsokCore
+
+/// "N ändringar väntar", the last sync, the last error, and the refused changes with reasons.
+struct SyncView: View {
+    @EnvironmentObject var model: AppModel
+
+    var body: some View {
+        List {
+            if let s = model.sync {
+                Section {
+                    Text(Format.waiting(s.waiting, model.lang))
+                        .foregroundStyle(SyncPolicy.isStale(waiting: s.waiting, lastSyncMs: s.lastSyncMs, nowMs: Format.nowMs()) ? .red : .primary)
+                    Text(Format.lastSync(s.lastSyncMs, nowMs: Format.nowMs(), model.lang))
+                    if let error = s.lastError {
+                        Text(error).foregroundStyle(.red)
+                    }
+                }
+                if !s.rejected.isEmpty {
+                    Section("sync.rejected") {
+                        ForEach(s.rejected, id: \.changeId) { r in
+                            VStack(alignment: .leading) {
+                                Text(r.entity).font(.headline)
+                                Text(r.reason)
+                                Button("sync.retry") { Task { await model.retry(r.changeId) } }
+                            }
+                        }
+                    }
+                }
+            }
+            Button("sync.now") { Task { await model.syncNow() } }
+        }
+        .navigationTitle(Text("nav.sync"))
+    }
+}

@@ -1,0 +1,98 @@
+// The app layer shared by the SwiftUI screens: wording and numbers, Swedish first. Mirrors
+// android/app/src/main/java/se/uppsok/app/core/Format.kt so both apps say the same things.
+import Foundation
+
+public enum Lang {
+    case sv
+    case en
+
+    /// Swedish unless the phone asks for English.
+    public static func of(_ identifier: String) -> Lang {
+        identifier.lowercased().hasPrefix("en") ? .en : .sv
+    }
+
+    public static var current: Lang { of(Locale.preferredLanguages.first ?? "sv") }
+}
+
+public enum Format {
+    static let nbsp = "\u{00A0}"
+
+    /// "i dag", "i går", "för 3 dagar sedan", "aldrig".
+    public static func daysAgo(_ days: Int64?, _ lang: Lang) -> String {
+        guard let days = days else { return lang == .sv ? "aldrig" : "never" }
+        if days <= 0 { return lang == .sv ? "i dag" : "today" }
+        if days == 1 { return lang == .sv ? "i går" : "yesterday" }
+        return lang == .sv ? "för \(days) dagar sedan" : "\(days) days ago"
+    }
+
+    /// "för 5 minuter sedan", "för 2 timmar sedan", or the days form.
+    public static func ago(_ thenMs: Int64?, nowMs: Int64, _ lang: Lang) -> String {
+        guard let thenMs = thenMs else { return daysAgo(nil, lang) }
+        let minutes = max(0, nowMs - thenMs) / 60_000
+        switch minutes {
+        case 0: return lang == .sv ? "nyss" : "just now"
+        case 1: return lang == .sv ? "för 1 minut sedan" : "1 minute ago"
+        case 2..<60: return lang == .sv ? "för \(minutes) minuter sedan" : "\(minutes) minutes ago"
+        case 60..<120: return lang == .sv ? "för 1 timme sedan" : "1 hour ago"
+        case 120..<1440:
+            let h = minutes / 60
+            return lang == .sv ? "för \(h) timmar sedan" : "\(h) hours ago"
+        default:
+            let cal = Calendar.current
+            let a = cal.startOfDay(for: Date(timeIntervalSince1970: Double(thenMs) / 1000))
+            let b = cal.startOfDay(for: Date(timeIntervalSince1970: Double(nowMs) / 1000))
+            let days = cal.dateComponents([.day], from: a, to: b).day ?? 0
+            return daysAgo(Int64(days), lang)
+        }
+    }
+
+    /// "25,3 km" / "25.3 km".
+    public static func km(_ km: Double, _ lang: Lang) -> String {
+        if abs(km) >= 100 { return "\(Int64(km.rounded()))\(nbsp)km" }
+        let tenths = Int64((km * 10).rounded())
+        let sep = lang == .sv ? "," : "."
+        return "\(tenths / 10)\(sep)\(abs(tenths % 10))\(nbsp)km"
+    }
+
+    /// "45 min", "1 tim 30 min" / "1 h 30 min".
+    public static func minutes(_ minutes: Int32, _ lang: Lang) -> String {
+        let h = minutes / 60
+        let m = minutes % 60
+        let hour = lang == .sv ? "tim" : "h"
+        if h == 0 { return "\(m)\(nbsp)min" }
+        if m == 0 { return "\(h)\(nbsp)\(hour)" }
+        return "\(h)\(nbsp)\(hour) \(m)\(nbsp)min"
+    }
+
+    /// "Inga ändringar väntar", "1 ändring väntar", "3 ändringar väntar".
+    public static func waiting(_ n: Int64, _ lang: Lang) -> String {
+        switch (lang, n) {
+        case (.sv, 0): return "Inga ändringar väntar"
+        case (.sv, 1): return "1 ändring väntar"
+        case (.sv, _): return "\(n) ändringar väntar"
+        case (.en, 0): return "No changes waiting"
+        case (.en, 1): return "1 change waiting"
+        case (.en, _): return "\(n) changes waiting"
+        }
+    }
+
+    public static func lastSync(_ lastMs: Int64?, nowMs: Int64, _ lang: Lang) -> String {
+        guard let lastMs = lastMs else { return lang == .sv ? "Aldrig synkad" : "Never synced" }
+        return (lang == .sv ? "Senast synkad " : "Last synced ") + ago(lastMs, nowMs: nowMs, lang)
+    }
+
+    /// "09:30" in the phone's zone.
+    public static func clock(_ ms: Int64) -> String {
+        let f = DateFormatter()
+        f.dateFormat = "HH:mm"
+        return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+
+    /// Parses "25,3" or "25.3".
+    public static func parseDecimal(_ text: String) -> Double? {
+        Double(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "")
+            .replacingOccurrences(of: ",", with: "."))
+    }
+
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
