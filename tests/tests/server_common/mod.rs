@@ -473,3 +473,52 @@ pub fn problem_type(body: &str) -> String {
         .and_then(|v| v["type"].as_str().map(str::to_owned))
         .unwrap_or_default()
 }
+
+/// The `uppsok` binary of this workspace, built once per test process (`CARGO_BIN_EXE_uppsok`
+/// exists only inside the `uppsok-server` package).
+pub fn uppsok_bin() -> &'static std::path::Path {
+    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .current_dir(&root)
+            .args(["build", "-q", "-p", "uppsok-server", "--bin", "uppsok"])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the uppsok binary failed");
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), std::path::PathBuf::from);
+        target.join("debug").join("uppsok")
+    })
+}
+
+/// A real `uppsok serve` process on a free loopback port.
+pub struct ServeProcess {
+    pub child: tokio::process::Child,
+    pub base: String,
+}
+
+impl ServeProcess {
+    pub async fn start(database: &str) -> ServeProcess {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::new(uppsok_bin())
+            .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
+            .env("UPPSOK_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("uppsok serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("serve prints its address in time")
+            .expect("read")
+            .expect("a line");
+        let base = line.strip_prefix("listening on ").expect("listening line").trim().to_owned();
+        // Keep draining stdout so the process never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        ServeProcess { child, base }
+    }
+}
