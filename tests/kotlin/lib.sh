@@ -32,25 +32,30 @@ build_ffi() {
     echo "+ cargo build -p uppsok-device --features ffi" >&2
     cargo build -p uppsok-device --features ffi >&2
     mkdir -p "$FFI_LIB_DIR"
-    cp "$TARGET_DIR/debug/$LIB_NAME" "$FFI_LIB_DIR/$LIB_NAME.tmp"
-    if has_ffi_symbols "$FFI_LIB_DIR/$LIB_NAME.tmp"; then
-      mv "$FFI_LIB_DIR/$LIB_NAME.tmp" "$FFI_LIB_DIR/$LIB_NAME"
+    cp "$TARGET_DIR/debug/$LIB_NAME" "$FFI_LIB_DIR/.$LIB_NAME.$$"
+    if has_ffi_symbols "$FFI_LIB_DIR/.$LIB_NAME.$$"; then
+      mv "$FFI_LIB_DIR/.$LIB_NAME.$$" "$FFI_LIB_DIR/$LIB_NAME"
       break
     fi
     # Another build of the workspace (without the feature) replaced the file meanwhile.
+    rm -f "$FFI_LIB_DIR/.$LIB_NAME.$$"
     log "target/debug/$LIB_NAME lacks the ffi symbols (rebuilt without --features ffi?); again ($tries)"
     [ "$tries" -lt 3 ] || die "could not get a library built with --features ffi"
   done
   echo "+ cargo build -p uniffi-bindgen" >&2
   cargo build -p uniffi-bindgen >&2
-  rm -rf "$BINDINGS_DIR/kotlin" "$BINDINGS_DIR/swift"
-  mkdir -p "$BINDINGS_DIR/kotlin" "$BINDINGS_DIR/swift"
-  local lang
+  local lang tmp
+  mkdir -p "$BINDINGS_DIR"
   for lang in kotlin swift; do
     echo "+ uniffi-bindgen generate --no-format --language $lang" >&2
-    # Library mode finds core/device/uniffi.toml through cargo metadata.
+    # Into a fresh directory, swapped in whole: tests/kotlin/run and tests/swift/run may run at
+    # once, and one must not read the other's half-written bindings. Library mode finds
+    # core/device/uniffi.toml through cargo metadata.
+    tmp=$(mktemp -d "$BINDINGS_DIR/.$lang.XXXXXX")
     "$TARGET_DIR/debug/uniffi-bindgen" generate --no-format "$FFI_LIB_DIR/$LIB_NAME" \
-      --language "$lang" --out-dir "$BINDINGS_DIR/$lang" >&2
+      --language "$lang" --out-dir "$tmp" >&2
+    rm -rf "$BINDINGS_DIR/$lang"
+    mv "$tmp" "$BINDINGS_DIR/$lang"
   done
 }
 

@@ -83,6 +83,22 @@ class RecorderTest {
     }
 
     @Test
+    fun `odometer readings override GPS at finish`() {
+        val (store, _) = newStore()
+        store.use {
+            val rec = store.startTrip(start.copy(serviceCar = "ABC123", odometerStart = 12_000))
+            assertTrue(rec.feedPosition(65.85, 23.15, 5.0, System.currentTimeMillis(), Double.NaN))
+            val trip = rec.finish("Töre", null, 12_025)
+            assertEquals(TripSource.ODOMETER, trip.source)
+            assertEquals(25.0, trip.km, 1e-9)
+            assertEquals(12_025, trip.odometerEnd)
+            assertEquals("odometer_start", assertThrows(UppsokException.Invalid::class.java) {
+                store.startTrip(start.copy(odometerStart = -1))
+            }.field)
+        }
+    }
+
+    @Test
     fun `tracker glue and the Rust-side timing helpers`() {
         val (store, _) = newStore()
         store.use {

@@ -102,6 +102,13 @@ class SyncTest {
             assertTrue(rejected.reason.isNotBlank())
             assertEquals(0L, bertil.syncStatus().waiting)
             assertTrue(SyncStatusView.of(bertil.syncStatus(), System.currentTimeMillis(), Lang.SV).rejected.single().startsWith("Besök avvisades"))
+            // Retried, it is refused again (the rule has not changed); discarded, it is gone.
+            bertil.retryRejected(rejected.changeId)
+            assertEquals(1L, bertil.syncStatus().waiting)
+            assertEquals(1L, bertil.syncNow().rejected)
+            bertil.discardRejected(bertil.syncStatus().rejected.single().changeId)
+            assertTrue(bertil.syncStatus().rejected.isEmpty())
+            assertEquals(0L, bertil.syncStatus().waiting)
 
             // An administrator revokes Anna's lost phone with --wipe: the next sync wipes it.
             server.admin("device", "revoke", profile.deviceId!!, "--wipe")
