@@ -1094,3 +1094,135 @@ async fn fuzzed_bodies_never_5xx(env: &Env) {
     let ids = env.store.count_sync_changes().await.unwrap();
     assert!(ids <= 3 + 150);
 }
+
+/// Load: `UPPSOK_LOAD_DEVICES` phones (default 500) in teams of ten, each pushing
+/// `UPPSOK_LOAD_BATCHES` batches of `UPPSOK_LOAD_BATCH` visits and pulling its team's, all at
+/// once. Prints changes/s and request latency. `cargo test --release -p uppsok-tests --test
+/// sync_server load -- --ignored --nocapture` (PostgreSQL with `UPPSOK_LOAD_POSTGRES=1`).
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "load measurement, run by hand"]
+async fn load_many_devices() {
+    use uppsok_server::store::RecordWrite;
+    let var = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (devices, batches, batch) = (
+        var("UPPSOK_LOAD_DEVICES", 500),
+        var("UPPSOK_LOAD_BATCHES", 4),
+        var("UPPSOK_LOAD_BATCH", 25),
+    );
+    let env = if std::env::var("UPPSOK_LOAD_POSTGRES").is_ok_and(|v| v == "1") {
+        Env::postgres().await.expect("UPPSOK_TEST_POSTGRES")
+    } else {
+        Env::sqlite().await
+    };
+    let mut phones = Vec::new();
+    let mut team = env.team;
+    let mut client_id = ClientId::new();
+    for i in 0..devices {
+        if i % 10 == 0 {
+            team = env
+                .store
+                .create_team(&format!("Load {i}"), env.muni, "K-###")
+                .await
+                .unwrap()
+                .id;
+            let mut c = client(&env, "K-100");
+            c.team = team;
+            client_id = c.id;
+            let s = env.store.staff_by_username("anna").await.unwrap().unwrap();
+            env.store
+                .upsert_record(&RecordWrite {
+                    record: Record::Client(c),
+                    deleted: false,
+                    author: s.id,
+                    org: env.muni,
+                    team: Some(team),
+                    device: None,
+                })
+                .await
+                .unwrap();
+        }
+        let username = format!("load{i}");
+        let s = env
+            .store
+            .create_staff(&NewStaff {
+                username: Username::parse(&username).unwrap(),
+                name: PersonName::parse("Load Test").unwrap(),
+                org: env.muni,
+                role: Role::CaseManager,
+                teams: vec![team],
+                password_hash: "unused".into(),
+                must_change: false,
+            })
+            .await
+            .unwrap();
+        let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
+        let device = env
+            .store
+            .insert_device(s.id, &hash, DeviceStatus::Active)
+            .await
+            .unwrap();
+        phones.push((
+            User {
+                username,
+                token,
+                device,
+                node: 1000 + i as u32,
+            },
+            client_id,
+        ));
+    }
+    let env = std::sync::Arc::new(env);
+    let started = std::time::Instant::now();
+    let mut tasks = Vec::new();
+    for (u, client) in phones {
+        let env = env.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut cursor = 0;
+            for b in 0..batches {
+                let changes = (0..batch)
+                    .map(|k| {
+                        up(
+                            &u,
+                            (b * batch + k) as i64,
+                            Record::Visit(visit(&u, client, "load")),
+                        )
+                    })
+                    .collect();
+                let t = std::time::Instant::now();
+                let r = env.sync(&u, &req(cursor, changes)).await;
+                lat.push(t.elapsed());
+                assert!(r.results.iter().all(|x| x.outcome == OutcomeKind::Applied));
+                cursor = r.cursor;
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await.unwrap());
+    }
+    let wall = started.elapsed();
+    lat.sort();
+    let total = devices * batches * batch;
+    let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)];
+    println!(
+        "{}: {devices} devices × {batches} × {batch} = {total} changes in {:.2?}: {:.0} changes/s, {} requests, p50 {:.1?}, p99 {:.1?}, max {:.1?}",
+        env.store.backend(),
+        wall,
+        total as f64 / wall.as_secs_f64(),
+        lat.len(),
+        pct(0.5),
+        pct(0.99),
+        lat[lat.len() - 1]
+    );
+    assert_eq!(
+        env.store.count_records(Entity::Visit).await.unwrap() as usize,
+        total
+    );
+}

@@ -140,19 +140,32 @@ fn stored_outcome_result(id: ChangeId, s: &StoredOutcome) -> ChangeResult {
     ChangeResult::duplicate_of(&first)
 }
 
-/// Applies `changes` inside `tx`. `cursor` is the request's pull cursor (the merge uses it to
-/// tell stale values from edits).
+/// The checks of every change that need no database (parsing, model rules, clock, author),
+/// done before the transaction so the write lock is held for as short as possible.
+pub struct Prepared {
+    checked: Vec<Result<Option<Record>, Rejection>>,
+}
+
+pub fn prepare(sender: &Sender, changes: &[Change], now: DateTime<Utc>) -> Prepared {
+    Prepared {
+        checked: changes.iter().map(|ch| precheck(sender, ch, now)).collect(),
+    }
+}
+
+/// Applies `changes` (checked by [`prepare`]) inside `tx`. `cursor` is the request's pull
+/// cursor (the merge uses it to tell stale values from edits).
 pub async fn apply_batch(
     tx: &mut Tx,
     sender: &Sender,
     changes: &[Change],
+    prepared: Prepared,
     cursor: i64,
-    now: DateTime<Utc>,
 ) -> StoreResult<Applied> {
     let mut out = Applied::default();
     if changes.is_empty() {
         return Ok(out);
     }
+    let mut checked = prepared.checked.into_iter();
     // Serialise writers before reading what we merge into (see `Tx::lock_seq`).
     tx.lock_seq().await?;
     let ids: Vec<ChangeId> = changes.iter().map(|c| c.change_id).collect();
@@ -164,12 +177,17 @@ pub async fn apply_batch(
     let mut first_in_batch: HashMap<ChangeId, usize> = HashMap::new();
     let mut load: BTreeMap<Entity, HashSet<Uuid>> = BTreeMap::new();
     for (i, ch) in changes.iter().enumerate() {
+        let p = checked.next().unwrap_or_else(|| {
+            Err(Rejection::new(
+                RejectCode::InvalidRecord,
+                "the change was not checked",
+            ))
+        });
         if seen.contains_key(&ch.change_id) || first_in_batch.contains_key(&ch.change_id) {
             parsed.push(None);
             continue;
         }
         first_in_batch.insert(ch.change_id, i);
-        let p = precheck(sender, ch, now);
         if let Ok(rec) = &p {
             load.entry(ch.entity).or_default().insert(ch.record_id);
             if let Some(Record::Visit(v)) = rec {

@@ -249,8 +249,9 @@ async fn run(
     };
 
     let now = Utc::now();
+    let prepared = apply::prepare(&sender, &req.changes, now);
     let mut tx = state.store.begin().await?;
-    let applied = apply::apply_batch(&mut tx, &sender, &req.changes, cursor, now).await?;
+    let applied = apply::apply_batch(&mut tx, &sender, &req.changes, prepared, cursor).await?;
     let pulled = pull::pull(&mut tx, &sender, cursor, limit).await?;
     let mut audit = applied.audit;
     audit.extend(pulled.audit);
@@ -275,7 +276,7 @@ async fn run(
 
     let resp = SyncResponse {
         results: applied.results,
-        changes: pulled.changes,
+        changes: pull::render(pulled.rows),
         cursor: pulled.cursor.max(0) as u64,
         has_more: pulled.has_more,
         status: DeviceStatus::Active,

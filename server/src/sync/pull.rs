@@ -27,9 +27,11 @@ use crate::access::{self, ClientFacts, RecordFacts};
 use crate::store::sync::PullRow;
 use crate::store::{AuditEntry, StoreResult, Tx};
 
+/// What the pull decided inside the transaction; [`render`] turns it into wire changes after
+/// the commit, so the JSON work is done without holding the write lock.
 #[derive(Debug, Default)]
 pub struct Pulled {
-    pub changes: Vec<RemoteChange>,
+    pub rows: Vec<(PullRow, Verdict)>,
     pub cursor: i64,
     pub has_more: bool,
     pub audit: Vec<AuditEntry>,
@@ -38,7 +40,8 @@ pub struct Pulled {
 /// Pulled rows are logged once per entity, client, team and record space.
 type ReadKey = (Entity, Option<ClientId>, Option<TeamId>, OrgId);
 
-enum Verdict {
+#[derive(Debug, Clone, Copy)]
+pub enum Verdict {
     Send { strip_note: bool },
     Tombstone,
     Skip,
@@ -146,41 +149,24 @@ pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> St
         upto
     };
 
-    let mut changes = Vec::with_capacity(rows.len());
+    let mut kept = Vec::with_capacity(rows.len());
     let mut reads: BTreeMap<ReadKey, Vec<uuid::Uuid>> = BTreeMap::new();
     for row in rows {
         if row.sync_device == Some(sender.device) && row.sync_seq == Some(row.seq) {
             continue;
         }
-        let (deleted, record) = match judge(sender, &row) {
+        let verdict = judge(sender, &row);
+        match verdict {
             Verdict::Skip => continue,
-            Verdict::Tombstone => (true, None),
-            Verdict::Send { .. } if row.deleted => (true, None),
-            Verdict::Send { strip_note } => {
-                let Ok(mut body) = serde_json::from_str::<Value>(&row.body) else {
-                    tracing::warn!(entity = %row.entity, seq = row.seq, "stored record body is not JSON; not sent");
-                    continue;
-                };
-                if strip_note && let Some(obj) = body.as_object_mut() {
-                    obj.remove("note");
-                }
-                if row.entity != Entity::Place {
-                    reads
-                        .entry((row.entity, row.client, row.team, row.org))
-                        .or_default()
-                        .push(row.id);
-                }
-                (false, Some(body))
+            Verdict::Send { .. } if !row.deleted && row.entity != Entity::Place => {
+                reads
+                    .entry((row.entity, row.client, row.team, row.org))
+                    .or_default()
+                    .push(row.id);
             }
-        };
-        changes.push(RemoteChange {
-            seq: row.seq.max(0) as u64,
-            entity: row.entity,
-            record_id: row.id,
-            clock: clock_of(&row),
-            deleted,
-            record,
-        });
+            _ => {}
+        }
+        kept.push((row, verdict));
     }
     let audit = reads
         .into_iter()
@@ -195,9 +181,41 @@ pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> St
         })
         .collect();
     Ok(Pulled {
-        changes,
+        rows: kept,
         cursor: next,
         has_more,
         audit,
     })
+}
+
+/// The wire form of what [`pull`] kept: bodies parsed, notes removed where the rules say so,
+/// tombstones without their record.
+pub fn render(rows: Vec<(PullRow, Verdict)>) -> Vec<RemoteChange> {
+    let mut changes = Vec::with_capacity(rows.len());
+    for (row, verdict) in rows {
+        let (deleted, record) = match verdict {
+            Verdict::Skip => continue,
+            Verdict::Tombstone => (true, None),
+            Verdict::Send { .. } if row.deleted => (true, None),
+            Verdict::Send { strip_note } => {
+                let Ok(mut body) = serde_json::from_str::<Value>(&row.body) else {
+                    tracing::warn!(entity = %row.entity, seq = row.seq, "stored record body is not JSON; not sent");
+                    continue;
+                };
+                if strip_note && let Some(obj) = body.as_object_mut() {
+                    obj.remove("note");
+                }
+                (false, Some(body))
+            }
+        };
+        changes.push(RemoteChange {
+            seq: row.seq.max(0) as u64,
+            entity: row.entity,
+            record_id: row.id,
+            clock: clock_of(&row),
+            deleted,
+            record,
+        });
+    }
+    changes
 }
