@@ -11,7 +11,7 @@ mod envelope;
 mod keys;
 
 pub use blind::BlindIndex;
-pub use envelope::{Aad, Cipher, ENVELOPE_OVERHEAD, ENVELOPE_VERSION, OpenError};
+pub use envelope::{Aad, Cipher, ENVELOPE_OVERHEAD, ENVELOPE_VERSION, OpenError, Plaintext};
 pub use keys::{
     Dek, FixedKeyProvider, KdfParams, Kek, KeyProvider, KeySlot, PBKDF2_MIN_ITERATIONS,
     PassphraseKeyProvider,

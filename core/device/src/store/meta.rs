@@ -98,6 +98,7 @@ pub(crate) fn get_blob(
     body.map(|b| {
         keys.cipher
             .open_owned(Aad::new("sealed_blob", name.as_bytes(), "body"), b)
+            .map(|p| Zeroizing::new(p.to_vec()))
             .map_err(|_| DeviceError::Tampered {
                 what: "sealed value",
             })
