@@ -10,6 +10,8 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod dashboard;
+pub mod demo;
 pub mod error;
 pub mod field;
 pub mod serve;

@@ -1,0 +1,301 @@
+//! Loading what a page shows, through the access rules: a team's clients, the visits and trips
+//! in a bounded window of time, a client's revisions, and the mileage approvals.
+//!
+//! Queries select only the columns the pages need and always bound visits and trips by team and
+//! start time, so they use the `(team, start_ms)` indexes and a page costs the same whether the
+//! database holds one team's three months or a region's years. Every row is checked with
+//! [`crate::access`] before it leaves this module; callers never see a record they may not.
+
+use std::collections::HashMap;
+
+use sqlx::AssertSqlSafe;
+use uppsok_model::{Client, ClientId, OrgId, StaffId, TeamId, Trip, Visit};
+
+use crate::access::{self, ClientFacts, RecordFacts, Viewer};
+use crate::store::{Store, StoreError, StoreResult, now_ms, on_pool};
+
+/// A client of the team with the facts the access rules need.
+#[derive(Debug, Clone)]
+pub struct TeamClient {
+    pub client: Client,
+    pub facts: ClientFacts,
+    pub author: StaffId,
+    pub updated_ms: i64,
+}
+
+/// A visit the viewer may see, and whether its note may be shown.
+#[derive(Debug, Clone)]
+pub struct SeenVisit {
+    pub visit: Visit,
+    pub org: OrgId,
+    pub note_visible: bool,
+}
+
+/// All clients of `team` (visible or not: visit checks need the facts of each), by code.
+pub async fn team_clients(store: &Store, team: TeamId) -> StoreResult<Vec<TeamClient>> {
+    let rows: Vec<(String, String, bool, i64, String)> = on_pool!(store, p => {
+        sqlx::query_as("SELECT org, author, consent_given, updated_ms, body FROM clients WHERE team = $1 AND deleted = FALSE")
+            .bind(team.to_string())
+            .fetch_all(p)
+            .await?
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for (org, author, consent, updated_ms, body) in rows {
+        let client: Client = serde_json::from_str(&body)
+            .map_err(|_| StoreError::Corrupt("a client body does not parse".into()))?;
+        out.push(TeamClient {
+            facts: ClientFacts {
+                team,
+                org: parse(&org)?,
+                consent_given: consent,
+            },
+            client,
+            author: parse(&author)?,
+            updated_ms,
+        });
+    }
+    out.sort_by(|a, b| a.client.code.cmp(&b.client.code));
+    Ok(out)
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> StoreResult<T> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt("an id column holds something other than a UUID".into()))
+}
+
+/// The clients of the team the viewer may see.
+pub fn visible(v: &Viewer, clients: &[TeamClient]) -> Vec<TeamClient> {
+    clients
+        .iter()
+        .filter(|c| access::may_see_client(v, &c.facts))
+        .cloned()
+        .collect()
+}
+
+/// Visits of `team` starting in `[from_ms, to_ms)` that the viewer may see, optionally of one
+/// client only. `clients` are all the team's clients (for consent).
+pub async fn visits(
+    store: &Store,
+    v: &Viewer,
+    team: TeamId,
+    clients: &[TeamClient],
+    client: Option<ClientId>,
+    from_ms: i64,
+    to_ms: i64,
+) -> StoreResult<Vec<SeenVisit>> {
+    let facts: HashMap<ClientId, &ClientFacts> =
+        clients.iter().map(|c| (c.client.id, &c.facts)).collect();
+    let rows: Vec<(String, String)> = match client {
+        Some(c) => on_pool!(store, p => {
+            sqlx::query_as("SELECT org, body FROM visits WHERE client = $1 AND team = $2 AND start_ms >= $3 AND start_ms < $4 AND deleted = FALSE")
+                .bind(c.to_string())
+                .bind(team.to_string())
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(p)
+                .await?
+        }),
+        None => on_pool!(store, p => {
+            sqlx::query_as("SELECT org, body FROM visits WHERE team = $1 AND start_ms >= $2 AND start_ms < $3 AND deleted = FALSE")
+                .bind(team.to_string())
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(p)
+                .await?
+        }),
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (org, body) in rows {
+        let org: OrgId = parse(&org)?;
+        let visit: Visit = serde_json::from_str(&body)
+            .map_err(|_| StoreError::Corrupt("a visit body does not parse".into()))?;
+        let rf = RecordFacts { team, org };
+        let cf = facts.get(&visit.client).copied();
+        if !access::may_see_visit(v, &rf, cf) {
+            continue;
+        }
+        let note_visible = access::may_see_note(v, &rf, cf);
+        out.push(SeenVisit {
+            visit,
+            org,
+            note_visible,
+        });
+    }
+    Ok(out)
+}
+
+/// A trip the viewer may see, with its author (the driver's staff id).
+#[derive(Debug, Clone)]
+pub struct SeenTrip {
+    pub trip: Trip,
+    pub author: StaffId,
+}
+
+/// Trips of `team` starting in `[from_ms, to_ms)` that the viewer may see (their own
+/// organisation's drivers only: trips never cross organisations).
+pub async fn trips(
+    store: &Store,
+    v: &Viewer,
+    team: TeamId,
+    from_ms: i64,
+    to_ms: i64,
+) -> StoreResult<Vec<SeenTrip>> {
+    let rows: Vec<(String, String, String)> = on_pool!(store, p => {
+        sqlx::query_as("SELECT org, author, body FROM trips WHERE team = $1 AND org = $2 AND start_ms >= $3 AND start_ms < $4 AND deleted = FALSE ORDER BY start_ms")
+            .bind(team.to_string())
+            .bind(v.org.to_string())
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(p)
+            .await?
+    });
+    let mut out = Vec::with_capacity(rows.len());
+    for (org, author, body) in rows {
+        let rf = RecordFacts {
+            team,
+            org: parse(&org)?,
+        };
+        if !access::may_see_trip(v, &rf) {
+            continue;
+        }
+        let trip: Trip = serde_json::from_str(&body)
+            .map_err(|_| StoreError::Corrupt("a trip body does not parse".into()))?;
+        out.push(SeenTrip {
+            trip,
+            author: parse(&author)?,
+        });
+    }
+    Ok(out)
+}
+
+/// One stored version of a client.
+#[derive(Debug, Clone)]
+pub struct ClientRevision {
+    pub at_ms: i64,
+    pub author: StaffId,
+    pub client: Client,
+}
+
+/// Every stored version of a client, oldest first.
+pub async fn client_revisions(store: &Store, id: ClientId) -> StoreResult<Vec<ClientRevision>> {
+    let rows: Vec<(i64, String, String)> = on_pool!(store, p => {
+        sqlx::query_as("SELECT at_ms, author, body FROM revisions WHERE entity = 'client' AND record_id = $1 ORDER BY seq")
+            .bind(id.to_string())
+            .fetch_all(p)
+            .await?
+    });
+    let mut out = Vec::new();
+    for (at_ms, author, body) in rows {
+        // A revision that no longer parses (an older schema) is skipped rather than failing
+        // the whole page: the history is informative, the current record is authoritative.
+        if let Ok(client) = serde_json::from_str::<Client>(&body) {
+            out.push(ClientRevision {
+                at_ms,
+                author: parse(&author)?,
+                client,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The approvals table is the dashboard's own; created on first use so the dashboard needs no
+/// migration of the shared schema. Same DDL on both engines.
+async fn ensure_approvals(store: &Store) -> StoreResult<()> {
+    on_pool!(store, p => {
+        sqlx::query("CREATE TABLE IF NOT EXISTS dashboard_mileage_approvals (\
+            team TEXT NOT NULL, org TEXT NOT NULL, driver TEXT NOT NULL, month TEXT NOT NULL, \
+            approved_by TEXT NOT NULL, approved_ms BIGINT NOT NULL, trips BIGINT NOT NULL, \
+            centi_km BIGINT NOT NULL, amount_ore BIGINT NOT NULL, \
+            PRIMARY KEY (team, org, driver, month))")
+            .execute(p)
+            .await?;
+    });
+    Ok(())
+}
+
+/// An approved month of one driver, with the totals as they were when approved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub driver: String,
+    pub approved_by: String,
+    pub approved_ms: i64,
+    pub trips: i64,
+    pub centi_km: i64,
+    pub amount_ore: i64,
+}
+
+pub async fn approvals(
+    store: &Store,
+    team: TeamId,
+    org: OrgId,
+    month: &str,
+) -> StoreResult<Vec<Approval>> {
+    ensure_approvals(store).await?;
+    let rows: Vec<(String, String, i64, i64, i64, i64)> = on_pool!(store, p => {
+        sqlx::query_as("SELECT driver, approved_by, approved_ms, trips, centi_km, amount_ore FROM dashboard_mileage_approvals WHERE team = $1 AND org = $2 AND month = $3")
+            .bind(team.to_string())
+            .bind(org.to_string())
+            .bind(month)
+            .fetch_all(p)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| Approval {
+            driver: r.0,
+            approved_by: r.1,
+            approved_ms: r.2,
+            trips: r.3,
+            centi_km: r.4,
+            amount_ore: r.5,
+        })
+        .collect())
+}
+
+/// Stores an approval; a month already approved stays as first approved (returns false).
+#[allow(clippy::too_many_arguments)]
+pub async fn approve(
+    store: &Store,
+    team: TeamId,
+    org: OrgId,
+    driver: &str,
+    month: &str,
+    by: &str,
+    trips: i64,
+    centi_km: i64,
+    amount_ore: i64,
+) -> StoreResult<bool> {
+    ensure_approvals(store).await?;
+    let n = on_pool!(store, p => {
+        sqlx::query("INSERT INTO dashboard_mileage_approvals (team, org, driver, month, approved_by, approved_ms, trips, centi_km, amount_ore) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING")
+            .bind(team.to_string())
+            .bind(org.to_string())
+            .bind(driver)
+            .bind(month)
+            .bind(by)
+            .bind(now_ms())
+            .bind(trips)
+            .bind(centi_km)
+            .bind(amount_ore)
+            .execute(p)
+            .await?
+            .rows_affected()
+    });
+    Ok(n > 0)
+}
+
+/// Indexes the dashboard's queries rely on beyond the shared schema (`trips` by team, org and
+/// start for the mileage page; `revisions` are already keyed by record). Idempotent.
+pub async fn ensure_indexes(store: &Store) -> StoreResult<()> {
+    for sql in [
+        "CREATE INDEX IF NOT EXISTS trips_team_org_start ON trips (team, org, start_ms)",
+        "CREATE INDEX IF NOT EXISTS visits_client_team_start ON visits (client, team, start_ms)",
+    ] {
+        on_pool!(store, p => {
+            sqlx::query(AssertSqlSafe(sql)).execute(p).await?;
+        });
+    }
+    Ok(())
+}
