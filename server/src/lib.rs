@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod error;
 pub mod field;
+pub mod korjournal_pdf;
 pub mod serve;
 pub mod store;
 pub mod sync;

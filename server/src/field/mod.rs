@@ -7,6 +7,7 @@
 //! line on stderr that names the field and rule on invalid input and never holds personal data.
 
 pub mod commands;
+pub mod trips;
 pub mod sync;
 
 #[cfg(test)]
@@ -60,6 +61,12 @@ enum FieldCommand {
     /// Log, edit, delete and list visits.
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Work trips: add afterwards, import a GPX track, record by GPS, list.
+    #[command(subcommand)]
+    Trip(trips::TripCommand),
+    /// Export the körjournal as CSV or PDF.
+    #[command(subcommand)]
+    Export(trips::ExportCommand),
     /// Records per kind and changes waiting for sync.
     Status {
         #[arg(long)]
@@ -421,6 +428,18 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                     }
                 }
             }
+        }
+        FieldCommand::Trip(cmd) => {
+            let store = open(&home)?;
+            let (out, note) = trips::run_trip(&store, cmd)?;
+            print!("{out}");
+            if let Some(note) = note {
+                eprintln!("{note}");
+            }
+        }
+        FieldCommand::Export(cmd) => {
+            let store = open(&home)?;
+            print!("{}", trips::run_export(&store, cmd)?);
         }
         FieldCommand::Status { json } => {
             let store = open(&home)?;
