@@ -81,7 +81,12 @@ async fn access_matrix(backend: Backend) {
         let mut bodies = String::new();
         for route in LIST_ROUTES {
             let (s, body) = app.get(route, Some(&token)).await;
-            assert_eq!(s, expected(staff.role, route), "{} {route}: {body}", staff.username);
+            assert_eq!(
+                s,
+                expected(staff.role, route),
+                "{} {route}: {body}",
+                staff.username
+            );
             if s != 200 {
                 assert!(problem_type(&body).ends_with("/forbidden"), "{body}");
             }
@@ -95,15 +100,21 @@ async fn access_matrix(backend: Backend) {
                 let (s, b) = app.get(&format!("{route}?team={own}"), Some(&token)).await;
                 assert_eq!(s, 200, "{route} own team");
                 bodies.push_str(&b);
-                let (s, b) = app.get(&format!("{route}?team={other}"), Some(&token)).await;
+                let (s, b) = app
+                    .get(&format!("{route}?team={other}"), Some(&token))
+                    .await;
                 assert_eq!(s, 403, "{route} other team");
                 assert!(!b.contains("Namn") && !b.contains("Anteckning") && !b.contains("Resa"));
             }
         }
         // Each client by id: 200 exactly when visible, else 404 (403 for roles without the API).
         for c in &w.clients {
-            let (s, b) = app.get(&format!("/v1/clients/{}", c.id), Some(&token)).await;
-            let visible = staff.role == Role::Supervisor && Some(c.team) == *ti && (c.org == *oi || c.consent);
+            let (s, b) = app
+                .get(&format!("/v1/clients/{}", c.id), Some(&token))
+                .await;
+            let visible = staff.role == Role::Supervisor
+                && Some(c.team) == *ti
+                && (c.org == *oi || c.consent);
             let want = match staff.role {
                 Role::Supervisor if visible => 200,
                 Role::Supervisor => 404,
@@ -115,7 +126,9 @@ async fn access_matrix(backend: Backend) {
         // Visits filtered by client.
         if staff.role == Role::Supervisor {
             for c in &w.clients {
-                let (s, b) = app.get(&format!("/v1/visits?client={}", c.id), Some(&token)).await;
+                let (s, b) = app
+                    .get(&format!("/v1/visits?client={}", c.id), Some(&token))
+                    .await;
                 assert_eq!(s, 200);
                 bodies.push_str(&b);
             }
@@ -128,13 +141,19 @@ async fn access_matrix(backend: Backend) {
                     let t = ti.expect("team");
                     if let Some(c) = w.clients.iter().find(|c| &c.marker == marker) {
                         c.team == t && (c.org == *oi || c.consent)
-                    } else if let Some((c, v)) =
-                        w.clients.iter().find_map(|c| c.visits.iter().find(|v| &v.2 == marker).map(|v| (c, v)))
+                    } else if let Some((c, v)) = w
+                        .clients
+                        .iter()
+                        .find_map(|c| c.visits.iter().find(|v| &v.2 == marker).map(|v| (c, v)))
                     {
                         // A note: only in its own record space (and only where the visit is visible).
                         c.team == t && v.1 == *oi
                     } else {
-                        let tr = w.trips.iter().find(|x| &x.marker == marker).expect("trip marker");
+                        let tr = w
+                            .trips
+                            .iter()
+                            .find(|x| &x.marker == marker)
+                            .expect("trip marker");
                         tr.team == t && tr.org == *oi
                     }
                 }
@@ -156,7 +175,10 @@ async fn access_matrix(backend: Backend) {
     let (_, b) = app.get("/v1/visits", Some(&token)).await;
     let v: Value = serde_json::from_str(&b).expect("json");
     let items = v["items"].as_array().expect("items");
-    let withheld = items.iter().filter(|i| i["note_withheld"] == json!(true)).count();
+    let withheld = items
+        .iter()
+        .filter(|i| i["note_withheld"] == json!(true))
+        .count();
     // Team A, region supervisor: M's consenting client has a visit by M (note withheld),
     // R's clients' visits by M (withheld only for the consenting one; the other invisible).
     assert!(withheld >= 2, "{b}");
@@ -187,18 +209,30 @@ async fn tokens_revoked_expired_or_unknown_get_401(backend: Backend) {
     // Revoked (logged out) session.
     let token = app.session_for(sup.id).await;
     assert_eq!(app.get("/v1/clients", Some(&token)).await.0, 200);
-    assert_eq!(app.post("/v1/auth/logout", Some(&token), &json!({})).await.0, 204);
+    assert_eq!(
+        app.post("/v1/auth/logout", Some(&token), &json!({}))
+            .await
+            .0,
+        204
+    );
     assert_eq!(app.get("/v1/clients", Some(&token)).await.0, 401);
     // A device token is not a session token and vice versa.
     let (dtoken, dhash) = auth::new_token(auth::DEVICE_PREFIX);
     let cm = &w.case_managers[0][0];
-    let device = app.store.insert_device(cm.id, &dhash, DeviceStatus::Active).await.expect("device");
+    let device = app
+        .store
+        .insert_device(cm.id, &dhash, DeviceStatus::Active)
+        .await
+        .expect("device");
     assert_eq!(app.get("/v1/devices/me", Some(&dtoken)).await.0, 200);
     assert_eq!(app.get("/v1/me", Some(&dtoken)).await.0, 401);
     let stoken = app.session_for(cm.id).await;
     assert_eq!(app.get("/v1/devices/me", Some(&stoken)).await.0, 401);
     // Revoked device: 401 device-revoked, wipe false; then wipe: wipe true.
-    app.store.revoke_device(device, false).await.expect("revoke");
+    app.store
+        .revoke_device(device, false)
+        .await
+        .expect("revoke");
     let (s, b) = app.get("/v1/devices/me", Some(&dtoken)).await;
     assert_eq!(s, 401);
     let p: Value = serde_json::from_str(&b).expect("problem");
@@ -206,7 +240,13 @@ async fn tokens_revoked_expired_or_unknown_get_401(backend: Backend) {
     assert_eq!(p["wipe"], false);
     // Revoked through the API by an admin, with wipe.
     let admin = app.session_for(w.admins[0].id).await;
-    let (s, b) = app.post(&format!("/v1/devices/{device}/revoke"), Some(&admin), &json!({"wipe": true})).await;
+    let (s, b) = app
+        .post(
+            &format!("/v1/devices/{device}/revoke"),
+            Some(&admin),
+            &json!({"wipe": true}),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     let (s, b) = app.get("/v1/devices/me", Some(&dtoken)).await;
     assert_eq!(s, 401);
@@ -214,12 +254,24 @@ async fn tokens_revoked_expired_or_unknown_get_401(backend: Backend) {
     assert_eq!(p["wipe"], true);
     // The other organisation's admin may not revoke (nor see) it.
     let other_admin = app.session_for(w.admins[1].id).await;
-    let (s, _) = app.post(&format!("/v1/devices/{device}/revoke"), Some(&other_admin), &json!({"wipe": false})).await;
+    let (s, _) = app
+        .post(
+            &format!("/v1/devices/{device}/revoke"),
+            Some(&other_admin),
+            &json!({"wipe": false}),
+        )
+        .await;
     assert_eq!(s, 404);
     // A deactivated user's session and device stop working.
     let (d2, h2) = auth::new_token(auth::DEVICE_PREFIX);
-    app.store.insert_device(cm.id, &h2, DeviceStatus::Active).await.expect("device");
-    app.store.set_staff_active(cm.id, false).await.expect("deactivate");
+    app.store
+        .insert_device(cm.id, &h2, DeviceStatus::Active)
+        .await
+        .expect("device");
+    app.store
+        .set_staff_active(cm.id, false)
+        .await
+        .expect("deactivate");
     assert_eq!(app.get("/v1/devices/me", Some(&d2)).await.0, 401);
     assert_eq!(app.get("/v1/me", Some(&stoken)).await.0, 401);
     app.stop().await;
@@ -230,8 +282,12 @@ async fn enrolment_code_works_once(backend: Backend) {
     let w = seed_world(&app.store).await;
     let cm = &w.case_managers[1][0];
     let (code, hash) = auth::new_enrolment_code();
-    app.store.create_enrolment_code(cm.id, &hash, 24 * 3600 * 1000).await.expect("code");
-    let body = json!({"code": code.to_lowercase(), "device_name": "Pixel 8", "app_version": "1.0.0"});
+    app.store
+        .create_enrolment_code(cm.id, &hash, 24 * 3600 * 1000)
+        .await
+        .expect("code");
+    let body =
+        json!({"code": code.to_lowercase(), "device_name": "Pixel 8", "app_version": "1.0.0"});
     let (s, b) = app.post("/v1/devices/enroll", None, &body).await;
     assert_eq!(s, 201, "{b}");
     let r: Value = serde_json::from_str(&b).expect("json");
@@ -242,27 +298,60 @@ async fn enrolment_code_works_once(backend: Backend) {
     let (s, b) = app.get("/v1/devices/me", Some(&token)).await;
     assert_eq!(s, 200, "{b}");
     // Only the hash is stored.
-    let device = app.store.device(r["device_id"].as_str().expect("id").parse().expect("uuid")).await.expect("db").expect("row");
+    let device = app
+        .store
+        .device(r["device_id"].as_str().expect("id").parse().expect("uuid"))
+        .await
+        .expect("db")
+        .expect("row");
     assert_eq!(device.status, DeviceStatus::Active);
-    assert!(app.store.device_by_token_hash(&token).await.expect("db").is_none());
+    assert!(
+        app.store
+            .device_by_token_hash(&token)
+            .await
+            .expect("db")
+            .is_none()
+    );
     // Second use, in parallel races too: refused.
     let mut handles = Vec::new();
     for _ in 0..4 {
         let http = app.http.clone();
         let url = app.url("/v1/devices/enroll");
         let body = body.clone();
-        handles.push(tokio::spawn(async move { http.post(url).json(&body).send().await.expect("req").status().as_u16() }));
+        handles.push(tokio::spawn(async move {
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("req")
+                .status()
+                .as_u16()
+        }));
     }
     for h in handles {
         assert_eq!(h.await.expect("join"), 400);
     }
     // Expired and unknown codes.
     let (code2, hash2) = auth::new_enrolment_code();
-    app.store.create_enrolment_code(cm.id, &hash2, -1).await.expect("code");
-    let (s, b) = app.post("/v1/devices/enroll", None, &json!({"code": code2})).await;
+    app.store
+        .create_enrolment_code(cm.id, &hash2, -1)
+        .await
+        .expect("code");
+    let (s, b) = app
+        .post("/v1/devices/enroll", None, &json!({"code": code2}))
+        .await;
     assert_eq!(s, 400);
     assert!(problem_type(&b).ends_with("/enrolment-refused"));
-    assert_eq!(app.post("/v1/devices/enroll", None, &json!({"code": "AAAA-BBBB-CCCC"})).await.0, 400);
+    assert_eq!(
+        app.post(
+            "/v1/devices/enroll",
+            None,
+            &json!({"code": "AAAA-BBBB-CCCC"})
+        )
+        .await
+        .0,
+        400
+    );
     assert_eq!(app.store.list_devices(None).await.expect("list").len(), 1);
     app.stop().await;
 }
@@ -272,13 +361,28 @@ async fn login_with_totp_and_lockout(backend: Backend) {
     let w = seed_world(&app.store).await;
     // A case manager logs in with a password alone.
     let cm = &w.case_managers[0][0];
-    let (s, b) = app.post("/v1/auth/login", None, &json!({"username": cm.username, "password": PASSWORD})).await;
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": cm.username, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
-    let token = serde_json::from_str::<Value>(&b).expect("json")["token"].as_str().expect("t").to_owned();
+    let token = serde_json::from_str::<Value>(&b).expect("json")["token"]
+        .as_str()
+        .expect("t")
+        .to_owned();
     assert_eq!(app.get("/v1/me", Some(&token)).await.0, 200);
     // A supervisor needs the code.
     let sup = &w.supervisors[0][0];
-    let (s, b) = app.post("/v1/auth/login", None, &json!({"username": sup.username, "password": PASSWORD})).await;
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": sup.username, "password": PASSWORD}),
+        )
+        .await;
     assert_eq!(s, 401);
     assert!(problem_type(&b).ends_with("/totp-required"));
     let code = totp_now(&app.store, sup.id, 0).await;
@@ -301,10 +405,22 @@ async fn login_with_totp_and_lockout(backend: Backend) {
     assert_eq!(p["type"], "https://uppsok.se/problems/account-locked");
     assert!(p["locked_until"].is_string());
     let code = totp_now(&app.store, sup2.id, 0).await;
-    let (s, _) = app.post("/v1/auth/login", None, &json!({"username": sup2.username, "password": PASSWORD, "totp": code})).await;
+    let (s, _) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": sup2.username, "password": PASSWORD, "totp": code}),
+        )
+        .await;
     assert_eq!(s, 423, "the right password does not open a locked account");
     // Unknown users get the same answer as a wrong password.
-    let (s, b) = app.post("/v1/auth/login", None, &json!({"username": "nobody", "password": "x"})).await;
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": "nobody", "password": "x"}),
+        )
+        .await;
     assert_eq!(s, 401);
     assert!(problem_type(&b).ends_with("/invalid-credentials"));
     app.stop().await;
@@ -317,7 +433,13 @@ async fn address_rate_limit(backend: Backend) {
     };
     let app = TestApp::spawn_with(backend, settings).await;
     for _ in 0..3 {
-        let (s, _) = app.post("/v1/auth/login", None, &json!({"username": "ghost", "password": "nope"})).await;
+        let (s, _) = app
+            .post(
+                "/v1/auth/login",
+                None,
+                &json!({"username": "ghost", "password": "nope"}),
+            )
+            .await;
         assert_eq!(s, 401);
     }
     let res = app
@@ -330,7 +452,12 @@ async fn address_rate_limit(backend: Backend) {
     assert_eq!(res.status().as_u16(), 429);
     assert!(res.headers().get("retry-after").is_some());
     // Enrolment guesses count against the same address.
-    assert_eq!(app.post("/v1/devices/enroll", None, &json!({"code": "AAAA"})).await.0, 429);
+    assert_eq!(
+        app.post("/v1/devices/enroll", None, &json!({"code": "AAAA"}))
+            .await
+            .0,
+        429
+    );
     app.stop().await;
 }
 
@@ -339,7 +466,9 @@ fn mutate(rng: &mut StdRng, valid: &Value) -> Vec<u8> {
     let text = valid.to_string();
     match rng.random_range(0..9) {
         0 => text.as_bytes()[..rng.random_range(0..text.len())].to_vec(),
-        1 => (0..rng.random_range(0..200)).map(|_| rng.random::<u8>()).collect(),
+        1 => (0..rng.random_range(0..200))
+            .map(|_| rng.random::<u8>())
+            .collect(),
         2 => {
             let mut v = valid.clone();
             if let Some(o) = v.as_object_mut() {
@@ -353,7 +482,15 @@ fn mutate(rng: &mut StdRng, valid: &Value) -> Vec<u8> {
                 let keys: Vec<String> = o.keys().cloned().collect();
                 if !keys.is_empty() {
                     let k = &keys[rng.random_range(0..keys.len())];
-                    let junk = [json!(null), json!(42), json!(-1.5e300), json!([1, 2]), json!({"a": "b"}), json!(true), json!("x")];
+                    let junk = [
+                        json!(null),
+                        json!(42),
+                        json!(-1.5e300),
+                        json!([1, 2]),
+                        json!({"a": "b"}),
+                        json!(true),
+                        json!("x"),
+                    ];
                     o.insert(k.clone(), junk[rng.random_range(0..junk.len())].clone());
                 }
             }
@@ -369,7 +506,12 @@ fn mutate(rng: &mut StdRng, valid: &Value) -> Vec<u8> {
             }
             v.to_string().into_bytes()
         }
-        5 => format!("{}{}", "[".repeat(rng.random_range(100..5000)), "]".repeat(rng.random_range(0..10))).into_bytes(),
+        5 => format!(
+            "{}{}",
+            "[".repeat(rng.random_range(100..5000)),
+            "]".repeat(rng.random_range(0..10))
+        )
+        .into_bytes(),
         6 => {
             let mut b = text.into_bytes();
             let i = rng.random_range(0..b.len().max(1));
@@ -384,7 +526,10 @@ fn mutate(rng: &mut StdRng, valid: &Value) -> Vec<u8> {
             if let Some(o) = v.as_object_mut() {
                 let keys: Vec<String> = o.keys().cloned().collect();
                 if !keys.is_empty() {
-                    o.insert(keys[rng.random_range(0..keys.len())].clone(), json!("\u{0}\u{7}ÅÄÖ".repeat(rng.random_range(1..3000))));
+                    o.insert(
+                        keys[rng.random_range(0..keys.len())].clone(),
+                        json!("\u{0}\u{7}ÅÄÖ".repeat(rng.random_range(1..3000))),
+                    );
                 }
             }
             v.to_string().into_bytes()
@@ -395,9 +540,13 @@ fn mutate(rng: &mut StdRng, valid: &Value) -> Vec<u8> {
 /// Whether a mutated body is still a valid request for the route (then it may legitimately
 /// write, and is not sent).
 fn still_valid(path: &str, body: &[u8]) -> bool {
-    let Ok(v) = serde_json::from_slice::<Value>(body) else { return false };
+    let Ok(v) = serde_json::from_slice::<Value>(body) else {
+        return false;
+    };
     if path.ends_with("/revoke") {
-        return v.as_object().is_some_and(|o| o.len() == 1 && o.get("wipe").is_some_and(Value::is_boolean));
+        return v
+            .as_object()
+            .is_some_and(|o| o.len() == 1 && o.get("wipe").is_some_and(Value::is_boolean));
     }
     if path.starts_with("/v1/clients/") {
         return serde_json::from_value::<uppsok_model::Client>(v).is_ok();
@@ -416,26 +565,67 @@ async fn fuzz_json_routes_never_5xx_and_write_nothing(backend: Backend) {
     let token = app.session_for(sup.id).await;
     let admin = app.session_for(w.admins[0].id).await;
     let (dtoken, dhash) = auth::new_token(auth::DEVICE_PREFIX);
-    let device = app.store.insert_device(w.case_managers[0][0].id, &dhash, DeviceStatus::Active).await.expect("device");
+    let device = app
+        .store
+        .insert_device(w.case_managers[0][0].id, &dhash, DeviceStatus::Active)
+        .await
+        .expect("device");
     let (code, hash) = auth::new_enrolment_code();
-    app.store.create_enrolment_code(w.case_managers[0][0].id, &hash, 3_600_000).await.expect("code");
+    app.store
+        .create_enrolment_code(w.case_managers[0][0].id, &hash, 3_600_000)
+        .await
+        .expect("code");
 
     let new_client = ClientId::new();
-    let client_body = serde_json::to_value(client_record(new_client, w.teams[0], w.orgs[0], "K-900", "Fuzzad Person", true)).expect("json");
+    let client_body = serde_json::to_value(client_record(
+        new_client,
+        w.teams[0],
+        w.orgs[0],
+        "K-900",
+        "Fuzzad Person",
+        true,
+    ))
+    .expect("json");
     let routes: Vec<(Method, String, Option<String>, Value)> = vec![
-        (Method::POST, "/v1/auth/login".into(), None, json!({"username": sup.username, "password": PASSWORD, "totp": "123456"})),
-        (Method::POST, "/v1/devices/enroll".into(), None, json!({"code": "AAAA-BBBB-CCCC", "device_name": "x", "app_version": "1"})),
-        (Method::POST, format!("/v1/devices/{device}/revoke"), Some(admin.clone()), json!({"wipe": true})),
-        (Method::PUT, format!("/v1/clients/{new_client}"), Some(token.clone()), client_body),
+        (
+            Method::POST,
+            "/v1/auth/login".into(),
+            None,
+            json!({"username": sup.username, "password": PASSWORD, "totp": "123456"}),
+        ),
+        (
+            Method::POST,
+            "/v1/devices/enroll".into(),
+            None,
+            json!({"code": "AAAA-BBBB-CCCC", "device_name": "x", "app_version": "1"}),
+        ),
+        (
+            Method::POST,
+            format!("/v1/devices/{device}/revoke"),
+            Some(admin.clone()),
+            json!({"wipe": true}),
+        ),
+        (
+            Method::PUT,
+            format!("/v1/clients/{new_client}"),
+            Some(token.clone()),
+            client_body,
+        ),
     ];
     let before = (
-        app.store.count_records(Entity::Client).await.expect("count"),
+        app.store
+            .count_records(Entity::Client)
+            .await
+            .expect("count"),
         app.store.count_audit().await.expect("count"),
         app.store.current_seq().await.expect("seq"),
     );
     // A fresh connection per request: the server may close a connection whose body it refused
     // unread, and a pooled reuse of it would fail on the client side.
-    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
     let mut rng = StdRng::seed_from_u64(0x5eed_0003);
     let mut sent = 0;
     for (method, path, tok, valid) in &routes {
@@ -461,15 +651,26 @@ async fn fuzz_json_routes_never_5xx_and_write_nothing(backend: Backend) {
                 Err(e) => panic!("{method} {path}: {e}"),
             };
             let s = res.status().as_u16();
-            let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            let ct = res
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
             let b = res.text().await.unwrap_or_default();
             assert!((400..500).contains(&s), "{method} {path}: {s} {b}");
-            assert!(ct.starts_with("application/problem+json"), "{method} {path}: {s} {ct} {b}");
+            assert!(
+                ct.starts_with("application/problem+json"),
+                "{method} {path}: {s} {ct} {b}"
+            );
             sent += 1;
         }
         // Oversized (over the 16 KiB limit of the test server).
         let big = json!({"pad": "x".repeat(64 * 1024)}).to_string();
-        let mut req = http.request(method.clone(), app.url(path)).header("content-type", "application/json").body(big);
+        let mut req = http
+            .request(method.clone(), app.url(path))
+            .header("content-type", "application/json")
+            .body(big);
         if let Some(t) = tok {
             req = req.bearer_auth(t);
         }
@@ -478,21 +679,39 @@ async fn fuzz_json_routes_never_5xx_and_write_nothing(backend: Backend) {
         }
         // Query strings with wrong types and unknown keys.
     }
-    for q in ["/v1/visits?from=yesterday", "/v1/visits?team=42", "/v1/clients?bogus=1", "/v1/audit?limit=abc", "/v1/visits?to=%ff%fe", "/v1/clients/not-a-uuid", "/v1/trips?client=01a20238-47b5-7362-8baf-f034d68a24d7"] {
+    for q in [
+        "/v1/visits?from=yesterday",
+        "/v1/visits?team=42",
+        "/v1/clients?bogus=1",
+        "/v1/audit?limit=abc",
+        "/v1/visits?to=%ff%fe",
+        "/v1/clients/not-a-uuid",
+        "/v1/trips?client=01a20238-47b5-7362-8baf-f034d68a24d7",
+    ] {
         let (s, b) = app.get(q, Some(&token)).await;
         assert!((400..500).contains(&s), "{q}: {s} {b}");
     }
     let after = (
-        app.store.count_records(Entity::Client).await.expect("count"),
+        app.store
+            .count_records(Entity::Client)
+            .await
+            .expect("count"),
         app.store.count_audit().await.expect("count"),
         app.store.current_seq().await.expect("seq"),
     );
     assert_eq!(before, after, "a rejected request wrote something");
     // Nothing revoked, the code still unused.
     assert_eq!(app.get("/v1/devices/me", Some(&dtoken)).await.0, 200);
-    assert_eq!(app.post("/v1/devices/enroll", None, &json!({"code": code})).await.0, 201);
+    assert_eq!(
+        app.post("/v1/devices/enroll", None, &json!({"code": code}))
+            .await
+            .0,
+        201
+    );
     // The valid write does work (so the fuzz was not simply refused for another reason).
-    let (s, b) = app.send_json(Method::PUT, &routes[3].1, Some(&token), &routes[3].3).await;
+    let (s, b) = app
+        .send_json(Method::PUT, &routes[3].1, Some(&token), &routes[3].3)
+        .await;
     assert_eq!(s, 201, "{b}");
     assert!(sent >= 200);
     app.stop().await;
@@ -507,26 +726,55 @@ async fn ops_endpoints(backend: Backend) {
     assert_eq!(s, 200);
     let doc: Value = serde_json::from_str(&b).expect("json");
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
-    for p in ["/v1/auth/login", "/v1/devices/enroll", "/v1/clients", "/v1/visits", "/v1/trips", "/v1/audit", "/v1/teams", "/v1/staff"] {
+    for p in [
+        "/v1/auth/login",
+        "/v1/devices/enroll",
+        "/v1/clients",
+        "/v1/visits",
+        "/v1/trips",
+        "/v1/audit",
+        "/v1/teams",
+        "/v1/staff",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "openapi lacks {p}");
     }
     let (s, b) = app.get("/no/such/route", None).await;
     assert_eq!(s, 404);
     assert!(problem_type(&b).ends_with("/not-found"));
-    let (s, _) = app.send_json(Method::DELETE, "/v1/clients", None, &json!({})).await;
+    let (s, _) = app
+        .send_json(Method::DELETE, "/v1/clients", None, &json!({}))
+        .await;
     assert_eq!(s, 405);
     let (_, _) = app.get("/v1/clients?team=x", Some("uss_x")).await;
     let (s, m) = app.get("/metrics", None).await;
     assert_eq!(s, 200);
-    assert!(m.contains("uppsok_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"), "{m}");
+    assert!(
+        m.contains(
+            "uppsok_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ),
+        "{m}"
+    );
     assert!(m.contains("route=\"/v1/clients\""), "{m}");
     assert!(m.contains("uppsok_http_request_duration_seconds_bucket"));
     assert!(m.contains("uppsok_db_pool_connections"));
     assert!(!m.contains("team=x"), "no query strings in metrics");
     // Gzip when asked for.
-    let raw = reqwest::Client::builder().no_gzip().build().expect("client");
-    let res = raw.get(app.url("/v1/openapi.json")).header("accept-encoding", "gzip").send().await.expect("req");
-    assert_eq!(res.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("client");
+    let res = raw
+        .get(app.url("/v1/openapi.json"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("req");
+    assert_eq!(
+        res.headers()
+            .get("content-encoding")
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
     app.stop().await;
 }
 
@@ -534,41 +782,90 @@ async fn audit_log_follows_reads_and_writes(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = seed_world(&app.store).await;
     // The region's supervisor in team A reads the municipality's consenting client.
-    let c = w.clients.iter().find(|c| c.team == 0 && c.org == 0 && c.consent).expect("client");
+    let c = w
+        .clients
+        .iter()
+        .find(|c| c.team == 0 && c.org == 0 && c.consent)
+        .expect("client");
     let reader = &w.supervisors[1][0];
     let t = app.session_for(reader.id).await;
     let start = now_ms();
-    assert_eq!(app.get(&format!("/v1/clients/{}", c.id), Some(&t)).await.0, 200);
-    assert_eq!(app.get(&format!("/v1/visits?client={}", c.id), Some(&t)).await.0, 200);
+    assert_eq!(
+        app.get(&format!("/v1/clients/{}", c.id), Some(&t)).await.0,
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/v1/visits?client={}", c.id), Some(&t))
+            .await
+            .0,
+        200
+    );
     // The municipality's supervisor of team A follows it up, by client and by staff.
     let follower = app.session_for(w.supervisors[0][0].id).await;
-    let (s, b) = app.get(&format!("/v1/audit?client={}", c.id), Some(&follower)).await;
+    let (s, b) = app
+        .get(&format!("/v1/audit?client={}", c.id), Some(&follower))
+        .await;
     assert_eq!(s, 200, "{b}");
     let v: Value = serde_json::from_str(&b).expect("json");
     let items = v["items"].as_array().expect("items");
-    let by_reader: Vec<&Value> = items.iter().filter(|e| e["actor_username"] == reader.username.as_str()).collect();
-    assert_eq!(by_reader.len(), 2, "the client and the municipality's visit: {b}");
+    let by_reader: Vec<&Value> = items
+        .iter()
+        .filter(|e| e["actor_username"] == reader.username.as_str())
+        .collect();
+    assert_eq!(
+        by_reader.len(),
+        2,
+        "the client and the municipality's visit: {b}"
+    );
     for e in &by_reader {
         assert_eq!(e["action"], "read");
         assert_eq!(e["actor_org"], w.orgs[1].to_string());
         assert_eq!(e["client"], c.id.to_string());
         assert!(e["at_ms"].as_i64().expect("at") >= start - 1000);
-        assert!(!e.to_string().contains("Namn") && !e.to_string().contains("Anteckning"), "no content in the log");
+        assert!(
+            !e.to_string().contains("Namn") && !e.to_string().contains("Anteckning"),
+            "no content in the log"
+        );
     }
-    let (s, b) = app.get(&format!("/v1/audit?staff={}", reader.id), Some(&follower)).await;
+    let (s, b) = app
+        .get(&format!("/v1/audit?staff={}", reader.id), Some(&follower))
+        .await;
     assert_eq!(s, 200);
-    assert_eq!(serde_json::from_str::<Value>(&b).expect("json")["items"].as_array().expect("items").len(), 2);
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).expect("json")["items"]
+            .as_array()
+            .expect("items")
+            .len(),
+        2
+    );
     // Team B's supervisor does not see team A's log; the admins of both organisations do.
     let other = app.session_for(w.supervisors[0][1].id).await;
-    let (_, b) = app.get(&format!("/v1/audit?client={}", c.id), Some(&other)).await;
-    assert_eq!(serde_json::from_str::<Value>(&b).expect("json")["items"].as_array().expect("items").len(), 0);
+    let (_, b) = app
+        .get(&format!("/v1/audit?client={}", c.id), Some(&other))
+        .await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).expect("json")["items"]
+            .as_array()
+            .expect("items")
+            .len(),
+        0
+    );
     // The municipality's side sees reads of its own record space (the client and the visit by
     // the municipality), not the region reading the region's own visit; the region sees all three.
     for (adm, n) in w.admins.iter().zip([2, 3]) {
         let t = app.session_for(adm.id).await;
-        let (s, b) = app.get(&format!("/v1/audit?client={}", c.id), Some(&t)).await;
+        let (s, b) = app
+            .get(&format!("/v1/audit?client={}", c.id), Some(&t))
+            .await;
         assert_eq!(s, 200);
-        assert_eq!(serde_json::from_str::<Value>(&b).expect("json")["items"].as_array().expect("items").len(), n, "{b}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&b).expect("json")["items"]
+                .as_array()
+                .expect("items")
+                .len(),
+            n,
+            "{b}"
+        );
     }
     // Case managers may not read the log.
     let cm = app.session_for(w.case_managers[0][0].id).await;
@@ -577,12 +874,35 @@ async fn audit_log_follows_reads_and_writes(backend: Backend) {
     let sup = &w.supervisors[0][0];
     let st = app.session_for(sup.id).await;
     let id = ClientId::new();
-    let body = serde_json::to_value(client_record(id, w.teams[0], w.orgs[0], "K-500", "Ny Klient", false)).expect("json");
-    assert_eq!(app.send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&st), &body).await.0, 201);
-    assert_eq!(app.send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&st), &body).await.0, 200);
+    let body = serde_json::to_value(client_record(
+        id,
+        w.teams[0],
+        w.orgs[0],
+        "K-500",
+        "Ny Klient",
+        false,
+    ))
+    .expect("json");
+    assert_eq!(
+        app.send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&st), &body)
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        app.send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&st), &body)
+            .await
+            .0,
+        200
+    );
     let (_, b) = app.get(&format!("/v1/audit?client={id}"), Some(&st)).await;
     let v: Value = serde_json::from_str(&b).expect("json");
-    let actions: Vec<&str> = v["items"].as_array().expect("items").iter().map(|e| e["action"].as_str().expect("a")).collect();
+    let actions: Vec<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| e["action"].as_str().expect("a"))
+        .collect();
     assert_eq!(actions, ["update", "create"], "{b}");
     app.stop().await;
 }
@@ -591,31 +911,111 @@ async fn client_writes_stay_in_own_record_space(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let w = seed_world(&app.store).await;
     let put = |token: String, team: usize, org: usize, id: ClientId, code: &'static str| {
-        let body = serde_json::to_value(client_record(id, w.teams[team], w.orgs[org], code, "Skriv Test", true)).expect("json");
+        let body = serde_json::to_value(client_record(
+            id,
+            w.teams[team],
+            w.orgs[org],
+            code,
+            "Skriv Test",
+            true,
+        ))
+        .expect("json");
         let app = &app;
-        async move { app.send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&token), &body).await.0 }
+        async move {
+            app.send_json(
+                Method::PUT,
+                &format!("/v1/clients/{id}"),
+                Some(&token),
+                &body,
+            )
+            .await
+            .0
+        }
     };
     let sup_m_a = app.session_for(w.supervisors[0][0].id).await;
-    assert_eq!(put(sup_m_a.clone(), 0, 0, ClientId::new(), "K-601").await, 201);
-    assert_eq!(put(sup_m_a.clone(), 0, 1, ClientId::new(), "K-602").await, 403, "other org's space");
-    assert_eq!(put(sup_m_a.clone(), 1, 0, ClientId::new(), "K-603").await, 403, "other team");
+    assert_eq!(
+        put(sup_m_a.clone(), 0, 0, ClientId::new(), "K-601").await,
+        201
+    );
+    assert_eq!(
+        put(sup_m_a.clone(), 0, 1, ClientId::new(), "K-602").await,
+        403,
+        "other org's space"
+    );
+    assert_eq!(
+        put(sup_m_a.clone(), 1, 0, ClientId::new(), "K-603").await,
+        403,
+        "other team"
+    );
     // Taking over the region's client in the same team: refused.
-    let theirs = w.clients.iter().find(|c| c.team == 0 && c.org == 1).expect("c").id;
+    let theirs = w
+        .clients
+        .iter()
+        .find(|c| c.team == 0 && c.org == 1)
+        .expect("c")
+        .id;
     assert_eq!(put(sup_m_a.clone(), 0, 0, theirs, "K-604").await, 403);
     // Roles without client writes.
-    assert_eq!(put(app.session_for(w.admins[0].id).await, 0, 0, ClientId::new(), "K-605").await, 403);
-    assert_eq!(put(app.session_for(w.case_managers[0][0].id).await, 0, 0, ClientId::new(), "K-606").await, 403);
+    assert_eq!(
+        put(
+            app.session_for(w.admins[0].id).await,
+            0,
+            0,
+            ClientId::new(),
+            "K-605"
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        put(
+            app.session_for(w.case_managers[0][0].id).await,
+            0,
+            0,
+            ClientId::new(),
+            "K-606"
+        )
+        .await,
+        403
+    );
     // Validation by uppsok-model: the team's code pattern.
     let (s, b) = {
         let id = ClientId::new();
-        let body = serde_json::to_value(client_record(id, w.teams[0], w.orgs[0], "KX-1", "Fel Kod", true)).expect("json");
-        app.send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&sup_m_a), &body).await
+        let body = serde_json::to_value(client_record(
+            id, w.teams[0], w.orgs[0], "KX-1", "Fel Kod", true,
+        ))
+        .expect("json");
+        app.send_json(
+            Method::PUT,
+            &format!("/v1/clients/{id}"),
+            Some(&sup_m_a),
+            &body,
+        )
+        .await
     };
     assert_eq!(s, 422, "{b}");
-    assert_eq!(serde_json::from_str::<Value>(&b).expect("json")["field"], "code");
+    assert_eq!(
+        serde_json::from_str::<Value>(&b).expect("json")["field"],
+        "code"
+    );
     // Path and body ids must agree.
-    let body = serde_json::to_value(client_record(ClientId::new(), w.teams[0], w.orgs[0], "K-607", "Id Fel", true)).expect("json");
-    let (s, _) = app.send_json(Method::PUT, &format!("/v1/clients/{}", ClientId::new()), Some(&sup_m_a), &body).await;
+    let body = serde_json::to_value(client_record(
+        ClientId::new(),
+        w.teams[0],
+        w.orgs[0],
+        "K-607",
+        "Id Fel",
+        true,
+    ))
+    .expect("json");
+    let (s, _) = app
+        .send_json(
+            Method::PUT,
+            &format!("/v1/clients/{}", ClientId::new()),
+            Some(&sup_m_a),
+            &body,
+        )
+        .await;
     assert_eq!(s, 422);
     tokio::time::sleep(Duration::from_millis(1)).await;
     app.stop().await;

@@ -24,10 +24,26 @@ struct Ledger {
 
 async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
     let db = TestDb::new(backend).await;
-    let store = Store::connect(&db.url, PoolSize { max: 2 }).await.expect("migrate");
-    let org = store.create_org("Kalix kommun", OrgKind::Municipality, Rates::default()).await.expect("org");
-    let team = store.create_team("Team A", org.id, "K-###").await.expect("team");
-    let sup = add_staff(&store, "sup", Role::Supervisor, org.id, &[team.id], PASSWORD).await;
+    let store = Store::connect(&db.url, PoolSize { max: 2 })
+        .await
+        .expect("migrate");
+    let org = store
+        .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
+        .await
+        .expect("org");
+    let team = store
+        .create_team("Team A", org.id, "K-###")
+        .await
+        .expect("team");
+    let sup = add_staff(
+        &store,
+        "sup",
+        Role::Supervisor,
+        org.id,
+        &[team.id],
+        PASSWORD,
+    )
+    .await;
     let token = session_in(&store, sup.id, 3_600_000).await;
     store.close().await;
 
@@ -36,17 +52,43 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
     let http = http_client();
     let mut writers = Vec::new();
     for w in 0..6 {
-        let (http, base, token, ledger) = (http.clone(), server.base.clone(), token.clone(), ledger.clone());
+        let (http, base, token, ledger) = (
+            http.clone(),
+            server.base.clone(),
+            token.clone(),
+            ledger.clone(),
+        );
         let (team, org) = (team.id, org.id);
         writers.push(tokio::spawn(async move {
             let mut mine: Vec<ClientId> = Vec::new();
             for i in 0..100_000u32 {
                 // Alternate new clients and edits of earlier ones.
-                let id = if i % 3 == 2 && !mine.is_empty() { mine[(i as usize * 7) % mine.len()] } else { ClientId::new() };
+                let id = if i % 3 == 2 && !mine.is_empty() {
+                    mine[(i as usize * 7) % mine.len()]
+                } else {
+                    ClientId::new()
+                };
                 let name = format!("Klient {w} {i}");
-                let body = serde_json::to_value(client_record(id, team, org, &format!("K-{:03}", i % 1000), &name, true)).expect("json");
-                ledger.lock().expect("lock").in_flight.insert(id, name.clone());
-                let res = http.put(format!("{base}/v1/clients/{id}")).bearer_auth(&token).json(&body).send().await;
+                let body = serde_json::to_value(client_record(
+                    id,
+                    team,
+                    org,
+                    &format!("K-{:03}", i % 1000),
+                    &name,
+                    true,
+                ))
+                .expect("json");
+                ledger
+                    .lock()
+                    .expect("lock")
+                    .in_flight
+                    .insert(id, name.clone());
+                let res = http
+                    .put(format!("{base}/v1/clients/{id}"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await;
                 match res {
                     Ok(r) if r.status().is_success() => {
                         let mut l = ledger.lock().expect("lock");
@@ -70,11 +112,25 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
         w.await.expect("writer");
     }
 
-    let ledger = Arc::try_unwrap(ledger).ok().expect("writers done").into_inner().expect("lock");
-    assert!(ledger.acked.len() > 20, "too few writes to mean anything: {}", ledger.acked.len());
-    let store = Store::connect(&db.url, PoolSize { max: 2 }).await.expect("reopen after the kill");
+    let ledger = Arc::try_unwrap(ledger)
+        .ok()
+        .expect("writers done")
+        .into_inner()
+        .expect("lock");
+    assert!(
+        ledger.acked.len() > 20,
+        "too few writes to mean anything: {}",
+        ledger.acked.len()
+    );
+    let store = Store::connect(&db.url, PoolSize { max: 2 })
+        .await
+        .expect("reopen after the kill");
     for (id, name) in &ledger.acked {
-        let row = store.record(Entity::Client, id.0).await.expect("read").unwrap_or_else(|| panic!("acknowledged client {id} lost"));
+        let row = store
+            .record(Entity::Client, id.0)
+            .await
+            .expect("read")
+            .unwrap_or_else(|| panic!("acknowledged client {id} lost"));
         let stored = row.body["name"].as_str().expect("name").to_owned();
         let pending = ledger.in_flight.get(id);
         assert!(
@@ -88,12 +144,25 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
 
     // The server starts again on the same database and stops cleanly on SIGTERM.
     let mut server = ServeProcess::start(&db.url).await;
-    let res = http.get(format!("{}/healthz", server.base)).send().await.expect("healthz");
+    let res = http
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .await
+        .expect("healthz");
     assert_eq!(res.status().as_u16(), 200);
     let pid = server.child.id().expect("pid");
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(20), server.child.wait()).await.expect("stops in time").expect("wait");
+    let exit = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
+        .await
+        .expect("stops in time")
+        .expect("wait");
     assert!(exit.success(), "graceful shutdown exits 0: {exit:?}");
-    println!("{backend:?}: {} clients acknowledged before SIGKILL, all present", ledger.acked.len());
+    println!(
+        "{backend:?}: {} clients acknowledged before SIGKILL, all present",
+        ledger.acked.len()
+    );
 }

@@ -15,7 +15,6 @@
 //! ```
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -26,14 +25,17 @@ use serde_json::json;
 use sqlx::Connection;
 use tokio::io::AsyncBufReadExt;
 use uppsok_model::{
-    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, Note, OrgKind, PersonName, Phase, PlaceName, Rates,
-    Record, Role, Setting, StaffId, Username, Visit, VisitId,
+    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, Note, OrgKind, PersonName,
+    Phase, PlaceName, Rates, Record, Role, Setting, StaffId, Username, Visit, VisitId,
 };
 use uppsok_server::auth::{self, PasswordCost};
 use uppsok_server::store::{NewStaff, PoolSize, RecordWrite, Store, now_ms};
 
 #[derive(Parser, Debug)]
-#[command(name = "loadgen", about = "Read-API load test of a real `uppsok serve` on SQLite and PostgreSQL.")]
+#[command(
+    name = "loadgen",
+    about = "Read-API load test of a real `uppsok serve` on SQLite and PostgreSQL."
+)]
 struct Args {
     /// sqlite, postgres or both.
     #[arg(long, default_value = "both")]
@@ -72,8 +74,12 @@ struct Seeded {
 const PASSWORD: &str = "load test password 1";
 
 async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) -> Result<Seeded> {
-    let m = store.create_org("Kommunen", OrgKind::Municipality, Rates::default()).await?;
-    let r = store.create_org("Regionen", OrgKind::Region, Rates::default()).await?;
+    let m = store
+        .create_org("Kommunen", OrgKind::Municipality, Rates::default())
+        .await?;
+    let r = store
+        .create_org("Regionen", OrgKind::Region, Rates::default())
+        .await?;
     let hash = auth::hash_password(PASSWORD, PasswordCost::cheap())?;
     let mut team_rows = Vec::new();
     let mut team_clients = Vec::new();
@@ -81,7 +87,9 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     for t in 0..teams {
         let org = if t % 2 == 0 { &m } else { &r };
-        let team = store.create_team(&format!("Team {t}"), org.id, "K-###").await?;
+        let team = store
+            .create_team(&format!("Team {t}"), org.id, "K-###")
+            .await?;
         let mut authors = Vec::new();
         for (k, o) in [m.id, m.id, r.id, r.id].into_iter().enumerate() {
             let s = store
@@ -112,7 +120,11 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
                 closed_reason: None,
                 next_contact: None,
                 consent: Consent {
-                    state: if c % 3 == 0 { ConsentState::Withdrawn } else { ConsentState::Given },
+                    state: if c % 3 == 0 {
+                        ConsentState::Withdrawn
+                    } else {
+                        ConsentState::Given
+                    },
                     date: chrono::NaiveDate::from_ymd_opt(2026, 9, 1),
                     recorded_by: None,
                 },
@@ -184,7 +196,9 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
     let mut codes = Vec::new();
     for i in 0..phones {
         let (code, h) = auth::new_enrolment_code();
-        store.create_enrolment_code(case_managers[i % case_managers.len()], &h, 3_600_000).await?;
+        store
+            .create_enrolment_code(case_managers[i % case_managers.len()], &h, 3_600_000)
+            .await?;
         codes.push(code);
     }
     Ok(Seeded {
@@ -196,7 +210,11 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
 
 enum Who {
     Phone(String),
-    Supervisor { token: String, team: uuid::Uuid, clients: Vec<ClientId> },
+    Supervisor {
+        token: String,
+        team: uuid::Uuid,
+        clients: Vec<ClientId>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -222,8 +240,14 @@ async fn start_server(bin: &PathBuf, db: &str) -> Result<(tokio::process::Child,
         .spawn()
         .with_context(|| format!("cannot start {}", bin.display()))?;
     let mut lines = tokio::io::BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await??.context("no output")?;
-    let base = line.strip_prefix("listening on ").context("unexpected first line")?.trim().to_owned();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await??
+        .context("no output")?;
+    let base = line
+        .strip_prefix("listening on ")
+        .context("unexpected first line")?
+        .trim()
+        .to_owned();
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Ok((child, base))
 }
@@ -232,7 +256,10 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
     // A fresh database per run.
     let dir = tempfile::tempdir()?;
     let (db_url, pg_drop) = if backend == "sqlite" {
-        (format!("sqlite://{}", dir.path().join("load.db").display()), None)
+        (
+            format!("sqlite://{}", dir.path().join("load.db").display()),
+            None,
+        )
     } else {
         let admin = match &args.postgres {
             Some(u) => u.clone(),
@@ -241,8 +268,13 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
         };
         let name = uppsok_tests::postgres_env::fresh_database_name();
         let mut c = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut c).await?;
-        (uppsok_tests::postgres_env::with_database(&admin, &name), Some((admin, name)))
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await?;
+        (
+            uppsok_tests::postgres_env::with_database(&admin, &name),
+            Some((admin, name)),
+        )
     };
     let phones = n / 2;
     let sups = n - phones;
@@ -305,7 +337,10 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
             let mut run = Run::default();
             // Spread the start so the clients do not march in step.
             if !think.is_zero() {
-                tokio::time::sleep(Duration::from_millis(rng.random_range(0..think.as_millis() as u64 + 1))).await;
+                tokio::time::sleep(Duration::from_millis(
+                    rng.random_range(0..think.as_millis() as u64 + 1),
+                ))
+                .await;
             }
             loop {
                 let elapsed = t0.elapsed();
@@ -313,10 +348,19 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
                     break;
                 }
                 let req = match &w {
-                    Who::Phone(token) => http.get(format!("{base}/v1/devices/me")).bearer_auth(token),
-                    Who::Supervisor { token, team, clients } => {
+                    Who::Phone(token) => {
+                        http.get(format!("{base}/v1/devices/me")).bearer_auth(token)
+                    }
+                    Who::Supervisor {
+                        token,
+                        team,
+                        clients,
+                    } => {
                         let url = match rng.random_range(0..10) {
-                            0..=3 => format!("{base}/v1/visits?client={}&limit=50", clients[rng.random_range(0..clients.len())]),
+                            0..=3 => format!(
+                                "{base}/v1/visits?client={}&limit=50",
+                                clients[rng.random_range(0..clients.len())]
+                            ),
                             4..=6 => format!("{base}/v1/clients?team={team}"),
                             7..=8 => format!("{base}/v1/staff?team={team}"),
                             _ => format!("{base}/v1/teams"),
@@ -360,7 +404,11 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
     let _ = server.wait().await;
     if let Some((admin, name)) = pg_drop {
         let mut c = sqlx::PgConnection::connect(&admin).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut c).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut c)
+        .await?;
     }
     all.sort_unstable();
     let rps = all.len() as f64 / measure.as_secs_f64();
@@ -389,7 +437,9 @@ async fn main() -> Result<()> {
     let mut rows = Vec::new();
     for b in &backends {
         for &n in &args.clients {
-            let r = run_one(&args, b, n).await.with_context(|| format!("{b} with {n} clients"))?;
+            let r = run_one(&args, b, n)
+                .await
+                .with_context(|| format!("{b} with {n} clients"))?;
             println!("{r}");
             rows.push(r);
         }

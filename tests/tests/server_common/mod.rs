@@ -14,8 +14,9 @@ use std::time::Duration;
 use chrono::{NaiveDate, TimeZone, Utc};
 use sqlx::Connection;
 use uppsok_model::{
-    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DistanceSource, OrgId, OrgKind, PersonName, Phase,
-    PlaceName, Purpose, Rates, Record, Role, Setting, StaffId, TeamId, Trip, TripId, Username, Vehicle, Visit, VisitId,
+    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DistanceSource, OrgId,
+    OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Record, Role, Setting, StaffId, TeamId,
+    Trip, TripId, Username, Vehicle, Visit, VisitId,
 };
 use uppsok_server::api::{AppState, Settings, app};
 use uppsok_server::auth::{self, PasswordCost};
@@ -104,13 +105,18 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.pg.take() {
             // Drop runs inside the test's runtime: use a thread with its own runtime.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut conn)
-                        .await
-                        .ok()
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
                 })
             })
             .join();
@@ -152,14 +158,21 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
         let db = TestDb::new(backend).await;
-        let store = Store::connect(&db.url, PoolSize { max: 8 }).await.expect("connect and migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let store = Store::connect(&db.url, PoolSize { max: 8 })
+            .await
+            .expect("connect and migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let router = app(AppState::new(store.clone(), settings));
         let server = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .expect("serve");
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
         TestApp {
             addr,
@@ -186,7 +199,13 @@ impl TestApp {
         (status, res.text().await.unwrap_or_default())
     }
 
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: &serde_json::Value) -> (u16, String) {
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> (u16, String) {
         let mut req = self.http.request(method, self.url(path)).json(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -196,8 +215,14 @@ impl TestApp {
         (status, res.text().await.unwrap_or_default())
     }
 
-    pub async fn post(&self, path: &str, token: Option<&str>, body: &serde_json::Value) -> (u16, String) {
-        self.send_json(reqwest::Method::POST, path, token, body).await
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &serde_json::Value,
+    ) -> (u16, String) {
+        self.send_json(reqwest::Method::POST, path, token, body)
+            .await
     }
 
     /// A session for `staff` straight in the store (no Argon2, no TOTP step used up).
@@ -229,7 +254,14 @@ pub async fn session_in(store: &Store, staff: StaffId, ttl_ms: i64) -> String {
     token
 }
 
-pub async fn add_staff(store: &Store, username: &str, role: Role, org: OrgId, teams: &[TeamId], password: &str) -> StaffRow {
+pub async fn add_staff(
+    store: &Store,
+    username: &str,
+    role: Role,
+    org: OrgId,
+    teams: &[TeamId],
+    password: &str,
+) -> StaffRow {
     store
         .create_staff(&NewStaff {
             username: Username::parse(username).expect("username"),
@@ -288,10 +320,19 @@ pub struct World {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 fn now_start() -> chrono::DateTime<Utc> {
-    Utc.timestamp_millis_opt(now_ms() - 3 * 24 * 3600 * 1000).single().expect("time")
+    Utc.timestamp_millis_opt(now_ms() - 3 * 24 * 3600 * 1000)
+        .single()
+        .expect("time")
 }
 
-pub fn client_record(id: ClientId, team: TeamId, org: OrgId, code: &str, name: &str, consent: bool) -> Client {
+pub fn client_record(
+    id: ClientId,
+    team: TeamId,
+    org: OrgId,
+    code: &str,
+    name: &str,
+    consent: bool,
+) -> Client {
     Client {
         id,
         team,
@@ -302,7 +343,11 @@ pub fn client_record(id: ClientId, team: TeamId, org: OrgId, code: &str, name: &
         closed_reason: None,
         next_contact: None,
         consent: Consent {
-            state: if consent { ConsentState::Given } else { ConsentState::Withdrawn },
+            state: if consent {
+                ConsentState::Given
+            } else {
+                ConsentState::Withdrawn
+            },
             date: NaiveDate::from_ymd_opt(2026, 10, 1),
             recorded_by: None,
         },
@@ -310,11 +355,23 @@ pub fn client_record(id: ClientId, team: TeamId, org: OrgId, code: &str, name: &
 }
 
 pub async fn seed_world(store: &Store) -> World {
-    let m = store.create_org("Kalix kommun", OrgKind::Municipality, Rates::default()).await.expect("org");
-    let r = store.create_org("Region Norrbotten", OrgKind::Region, Rates::default()).await.expect("org");
+    let m = store
+        .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
+        .await
+        .expect("org");
+    let r = store
+        .create_org("Region Norrbotten", OrgKind::Region, Rates::default())
+        .await
+        .expect("org");
     let orgs = [m.id, r.id];
-    let a = store.create_team("Team A", m.id, "K-###").await.expect("team");
-    let b = store.create_team("Team B", r.id, "K-###").await.expect("team");
+    let a = store
+        .create_team("Team A", m.id, "K-###")
+        .await
+        .expect("team");
+    let b = store
+        .create_team("Team B", r.id, "K-###")
+        .await
+        .expect("team");
     let teams = [a.id, b.id];
     let mut cms = Vec::new();
     let mut sups = Vec::new();
@@ -324,9 +381,30 @@ pub async fn seed_world(store: &Store) -> World {
         for (ti, t) in TEAMS.iter().enumerate() {
             let lo = o.to_lowercase();
             let lt = t.to_lowercase();
-            cm_row.push(add_staff(store, &format!("cm-{lo}-{lt}"), Role::CaseManager, orgs[oi], &[teams[ti]], PASSWORD).await);
-            let sup = add_staff(store, &format!("sup-{lo}-{lt}"), Role::Supervisor, orgs[oi], &[teams[ti]], PASSWORD).await;
-            store.set_totp_secret(sup.id, Some(&auth::new_totp_secret())).await.expect("totp");
+            cm_row.push(
+                add_staff(
+                    store,
+                    &format!("cm-{lo}-{lt}"),
+                    Role::CaseManager,
+                    orgs[oi],
+                    &[teams[ti]],
+                    PASSWORD,
+                )
+                .await,
+            );
+            let sup = add_staff(
+                store,
+                &format!("sup-{lo}-{lt}"),
+                Role::Supervisor,
+                orgs[oi],
+                &[teams[ti]],
+                PASSWORD,
+            )
+            .await;
+            store
+                .set_totp_secret(sup.id, Some(&auth::new_totp_secret()))
+                .await
+                .expect("totp");
             sup_row.push(sup);
         }
         cms.push(<[StaffRow; 2]>::try_from(cm_row).expect("two"));
@@ -334,8 +412,19 @@ pub async fn seed_world(store: &Store) -> World {
     }
     let mut admins = Vec::new();
     for (oi, o) in ORGS.iter().enumerate() {
-        let adm = add_staff(store, &format!("adm-{}", o.to_lowercase()), Role::Admin, orgs[oi], &[], PASSWORD).await;
-        store.set_totp_secret(adm.id, Some(&auth::new_totp_secret())).await.expect("totp");
+        let adm = add_staff(
+            store,
+            &format!("adm-{}", o.to_lowercase()),
+            Role::Admin,
+            orgs[oi],
+            &[],
+            PASSWORD,
+        )
+        .await;
+        store
+            .set_totp_secret(adm.id, Some(&auth::new_totp_secret()))
+            .await
+            .expect("totp");
         admins.push(adm);
     }
     let case_managers = <[[StaffRow; 2]; 2]>::try_from(cms).expect("2x2");
@@ -350,7 +439,14 @@ pub async fn seed_world(store: &Store) -> World {
                 let c = if consent { "given" } else { "withdrawn" };
                 let marker = format!("Namn{}{}{}", TEAMS[ti], ORGS[oi], c);
                 let author = &case_managers[oi][ti];
-                let client = client_record(id, teams[ti], orgs[oi], &format!("K-{n:03}"), &marker, consent);
+                let client = client_record(
+                    id,
+                    teams[ti],
+                    orgs[oi],
+                    &format!("K-{n:03}"),
+                    &marker,
+                    consent,
+                );
                 store
                     .upsert_record(&RecordWrite {
                         record: Record::Client(client),
@@ -462,7 +558,13 @@ pub async fn seed_world(store: &Store) -> World {
 
 /// The current TOTP code of a member of staff.
 pub async fn totp_now(store: &Store, staff: StaffId, offset_s: i64) -> String {
-    let secret = store.credentials(staff).await.expect("creds").expect("creds").totp_secret.expect("totp");
+    let secret = store
+        .credentials(staff)
+        .await
+        .expect("creds")
+        .expect("creds")
+        .totp_secret
+        .expect("totp");
     let unix = (now_ms() / 1000 + offset_s) as u64;
     auth::totp_code(&secret, unix).expect("code")
 }
@@ -479,7 +581,10 @@ pub fn problem_type(body: &str) -> String {
 pub fn uppsok_bin() -> &'static std::path::Path {
     static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
     BIN.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_owned();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace")
+            .to_owned();
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = std::process::Command::new(cargo)
             .current_dir(&root)
@@ -487,7 +592,8 @@ pub fn uppsok_bin() -> &'static std::path::Path {
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the uppsok binary failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), std::path::PathBuf::from);
+        let target = std::env::var_os("CARGO_TARGET_DIR")
+            .map_or_else(|| root.join("target"), std::path::PathBuf::from);
         target.join("debug").join("uppsok")
     })
 }
@@ -516,7 +622,11 @@ impl ServeProcess {
             .expect("serve prints its address in time")
             .expect("read")
             .expect("a line");
-        let base = line.strip_prefix("listening on ").expect("listening line").trim().to_owned();
+        let base = line
+            .strip_prefix("listening on ")
+            .expect("listening line")
+            .trim()
+            .to_owned();
         // Keep draining stdout so the process never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         ServeProcess { child, base }
