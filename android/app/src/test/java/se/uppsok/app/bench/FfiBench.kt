@@ -4,7 +4,9 @@ import se.uppsok.app.core.clientInput
 import se.uppsok.app.core.drive
 import se.uppsok.app.core.newStore
 import se.uppsok.app.core.visitInput
+import se.uppsok.app.core.TestKeys
 import se.uppsok.core.TripStart
+import se.uppsok.core.UppsokStore
 import se.uppsok.core.benchFeedFixes
 import se.uppsok.core.benchListVisits
 
@@ -20,7 +22,11 @@ import se.uppsok.core.benchListVisits
  * are warm on both sides.
  */
 fun main() {
-    val (store, _) = newStore()
+    // UPPSOK_BENCH_DIR=/dev/shm takes the disk's fsync (which both sides pay alike, noisily on a
+    // busy machine) out of the comparison.
+    val dir = System.getenv("UPPSOK_BENCH_DIR")?.let { java.nio.file.Files.createTempDirectory(java.nio.file.Path.of(it), "uppsok-bench").toFile() }
+    val (store, _) = if (dir == null) newStore() else UppsokStore.create(java.io.File(dir, "bench.db").path, "anna", TestKeys()) to ""
+    println("store in ${dir ?: "the temp directory"}")
     val clients = (1..10).map { store.addClient(clientInput("K-%03d".format(it))) }
     val now = System.currentTimeMillis()
     val t0 = System.nanoTime()
