@@ -1,0 +1,435 @@
+//! Browser tests of the supervisor dashboard in real headless Chromium, driven over WebDriver
+//! (chromedriver) by a few lines of HTTP — no WebDriver crate needed for this handful of
+//! commands. Against a real `uppsok serve` process on a database the demo seeded.
+//!
+//! Ignored in `cargo test`; `tests/browser/run` runs it (after making sure Debian's chromium and
+//! chromium-driver are installed) with `--ignored`, and fails if Chromium cannot be driven.
+//! Screenshots of each page go to `tests/artifacts/screenshots/`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Kill(Child);
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn uppsok_bin() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target"));
+    target.join("debug").join("uppsok")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Driver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    shots: PathBuf,
+}
+
+impl Driver {
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut req = self.http.request(method, &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let v: Value = req.send().await.unwrap().json().await.unwrap();
+        if v["value"].get("error").is_some() {
+            panic!("webdriver {path}: {}", v["value"]);
+        }
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn source(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({ "using": "css selector", "value": css })),
+            )
+            .await;
+        v[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.cmd(
+            reqwest::Method::POST,
+            "/elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        )
+        .await
+        .as_array()
+        .unwrap()
+        .len()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{e}/text"), None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::GET,
+            &format!("/element/{e}/attribute/{name}"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+    }
+
+    async fn script(&self, js: &str) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+        .await
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await;
+        let png = b64(v.as_str().unwrap());
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn cookie_header(&self) -> String {
+        let v = self.cmd(reqwest::Method::GET, "/cookie", None).await;
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}={}",
+                    c["name"].as_str().unwrap(),
+                    c["value"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn login(&self, base: &str, user: &str, secret: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", "uppsok-demo-2026").await;
+        // A code used once is refused the second time: wait for a fresh step when needed.
+        let now = chrono::Utc::now().timestamp() as u64;
+        let code = uppsok_server::auth::totp_code(secret, now).unwrap();
+        self.type_into("#totp", &code).await;
+        self.click("button[type=submit]").await;
+    }
+}
+
+/// Standard base64 (the screenshots).
+fn b64(s: &str) -> Vec<u8> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        let Some(v) = val(c) else { continue };
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium; run by tests/browser/run"]
+async fn dashboard_in_headless_chromium() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bin = uppsok_bin();
+    assert!(bin.exists(), "build the server first: {}", bin.display());
+    let shots = repo().join("tests/artifacts/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+
+    // Seed with the demo, then serve that database with the real `uppsok serve`.
+    let st = Command::new(&bin)
+        .args(["demo", "--seed-only", "--days", "42", "--data"])
+        .arg(&data)
+        .status()
+        .unwrap();
+    assert!(st.success(), "seeding failed");
+    let login: Value =
+        serde_json::from_slice(&std::fs::read(data.join("demo-login.json")).unwrap()).unwrap();
+    let secret = |u: &str| {
+        login["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["username"] == u)
+            .unwrap()["totp_secret"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let mut server = Command::new(&bin)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database"])
+        .arg(login["database"].as_str().unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _server = Kill(server);
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("serve prints its address")
+        .to_owned();
+
+    let port = free_port();
+    let driver = Command::new("/usr/bin/chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver must be installed (tests/tools/ensure-chromium)");
+    let _driver = Kill(driver);
+    let http = reqwest::Client::new();
+    let wd = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if http.get(format!("{wd}/status")).send().await.is_ok() {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let profile = tmp.path().join("chromium-profile");
+    let caps = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     format!("--user-data-dir={}", profile.display())]
+        }
+    }}});
+    let v: Value = http
+        .post(format!("{wd}/session"))
+        .json(&caps)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let session = v["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("Chromium did not start: {v}"))
+        .to_owned();
+    let d = Driver {
+        http: http.clone(),
+        base: wd.clone(),
+        session,
+        shots,
+    };
+
+    // Log in with password and TOTP.
+    d.goto(&format!("{base}/login")).await;
+    d.screenshot("01-login").await;
+    d.login(&base, "chef.kalix", &secret("chef.kalix")).await;
+    assert!(d.url().await.ends_with("/overview"), "{}", d.url().await);
+    let html = d.source().await;
+    assert!(html.contains("lang=\"sv\""));
+
+    // The overdue client is in the highlighted list, with failed attempts shown apart.
+    assert_eq!(d.count("section.alert a[data-code=\"K-007\"]").await, 1);
+    assert_eq!(d.count("section.alert a[data-code=\"K-013\"]").await, 1);
+    let k9_href = d.attr("a[href^=\"/client/\"][data-code]", "href").await;
+    assert!(k9_href.starts_with("/client/"));
+    let k9 = {
+        // The link of K-009 in the table (a kommun client without consent).
+        let js = "return [...document.querySelectorAll('th a')].find(a => a.textContent === 'K-009').getAttribute('href')";
+        d.script(js).await.as_str().unwrap().to_owned()
+    };
+    d.screenshot("02-overview").await;
+
+    // The client page.
+    d.click("section.alert a[data-code=\"K-007\"]").await;
+    assert!(d.text("h1").await.contains("K-007"));
+    d.screenshot("03-client").await;
+
+    // Fidelity.
+    d.goto(&format!("{base}/fidelity")).await;
+    assert_eq!(d.count("section.card").await, 6);
+    assert!(d.text("#caseload h2").await.contains("DACTS H1"));
+    d.screenshot("04-fidelity").await;
+    d.goto(&format!("{base}/fidelity?lang=en")).await;
+    assert!(d.text("h1").await.contains("ACT fidelity"));
+    d.screenshot("04b-fidelity-en").await;
+    d.goto(&format!("{base}/overview?lang=sv")).await;
+
+    // Mileage and a körjournal export with the browser's session.
+    d.goto(&format!("{base}/mileage")).await;
+    d.screenshot("05-mileage").await;
+    let href = d
+        .attr("a[href*=\"korjournal\"][href*=\"format=csv\"]", "href")
+        .await;
+    let cookies = d.cookie_header().await;
+    let csv = http
+        .get(format!("{base}{href}"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("Datum;Mätarställning start"));
+    assert!(csv.lines().count() > 1, "the körjournal holds trips");
+    let pdf = http
+        .get(format!(
+            "{base}{}",
+            href.replace("format=csv", "format=pdf")
+        ))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Approve a month through the form.
+    d.click("form[action=\"/mileage/approve\"] button").await;
+    assert!(d.source().await.contains("Attesterad av chef.kalix"));
+
+    // Devices: revoke one.
+    d.goto(&format!("{base}/devices")).await;
+    d.screenshot("06-devices").await;
+    let before = d.count("form[action$=\"/revoke\"]").await;
+    d.click("form[action$=\"/revoke\"] button").await;
+    assert_eq!(d.count("form[action$=\"/revoke\"]").await, before - 1);
+    assert!(d.source().await.contains("Spärrad"));
+    d.screenshot("06b-devices-revoked").await;
+
+    // A form posted without its CSRF token is refused.
+    d.script("document.querySelectorAll('form[action$=\"/revoke\"] input[name=csrf]').forEach(i => i.remove())")
+        .await;
+    d.click("form[action$=\"/revoke\"] button").await;
+    assert!(d.text("h1").await.contains("403"));
+    assert_eq!(d.count("form[action$=\"/revoke\"]").await, 0);
+    d.screenshot("07-csrf-refused").await;
+    d.goto(&format!("{base}/devices")).await;
+    assert_eq!(
+        d.count("form[action$=\"/revoke\"]").await,
+        before - 1,
+        "nothing revoked"
+    );
+
+    // Access log follow-up.
+    d.goto(&format!("{base}/audit?flagged=1")).await;
+    assert!(d.source().await.contains("utanför läsarens team"));
+    d.screenshot("08-audit").await;
+
+    // The other organisation, without consent, does not see the kommun's client K-009.
+    d.click("header form button").await;
+    assert!(d.url().await.contains("/login"));
+    // The region supervisor's first code of this test: no reuse problem.
+    d.login(&base, "chef.region", &secret("chef.region")).await;
+    assert!(d.url().await.ends_with("/overview"));
+    let html = d.source().await;
+    assert!(!html.contains("K-009"), "region sees K-009");
+    assert!(html.contains("K-004"));
+    d.screenshot("09-overview-region").await;
+    d.goto(&format!("{base}{k9}")).await;
+    assert!(d.text("h1").await.contains("404"));
+    d.screenshot("10-client-hidden-from-region").await;
+
+    d.cmd(reqwest::Method::DELETE, "", None).await;
+}
