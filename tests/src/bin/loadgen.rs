@@ -86,7 +86,7 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
     let mut case_managers: Vec<StaffId> = Vec::new();
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);
     for t in 0..teams {
-        let org = if t % 2 == 0 { &m } else { &r };
+        let org = if t.is_multiple_of(2) { &m } else { &r };
         let team = store
             .create_team(&format!("Team {t}"), org.id, "K-###")
             .await?;
@@ -120,7 +120,7 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
                 closed_reason: None,
                 next_contact: None,
                 consent: Consent {
-                    state: if c % 3 == 0 {
+                    state: if c.is_multiple_of(3) {
                         ConsentState::Withdrawn
                     } else {
                         ConsentState::Given
@@ -177,7 +177,7 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
     let mut sups = Vec::new();
     for i in 0..supervisors {
         let team = &team_rows[i % team_rows.len()];
-        let org = if i % 2 == 0 { m.id } else { r.id };
+        let org = if i.is_multiple_of(2) { m.id } else { r.id };
         let s = store
             .create_staff(&NewStaff {
                 username: Username::parse(format!("sup{i}"))?,
