@@ -98,9 +98,14 @@ pub(crate) fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-pub(crate) fn client(t: Timeouts) -> Result<reqwest::Client, SyncError> {
+pub(crate) fn client(t: Timeouts, reuse: bool) -> Result<reqwest::Client, SyncError> {
     install_crypto_provider();
-    reqwest::Client::builder()
+    let builder = if reuse {
+        reqwest::Client::builder()
+    } else {
+        reqwest::Client::builder().pool_max_idle_per_host(0)
+    };
+    builder
         .connect_timeout(t.connect)
         .timeout(t.request)
         .pool_idle_timeout(Duration::from_secs(30))

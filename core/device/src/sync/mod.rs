@@ -61,6 +61,22 @@ pub struct SyncConfig {
     pub retry_backoff: Backoff,
     pub run_backoff: Backoff,
     pub timeouts: Timeouts,
+    /// Keep connections open between requests (one TLS handshake per run instead of one per
+    /// round). Tests turn it off so every request meets the fault proxy's dice.
+    pub reuse_connections: bool,
+    /// Sees every sync answer before it is applied (tests check what reached a device; a
+    /// diagnostics screen may count bytes). Never log what it sees: it holds records.
+    pub observer: Option<Observer>,
+}
+
+/// A hook on every sync answer; see [`SyncConfig::observer`].
+#[derive(Clone)]
+pub struct Observer(pub std::sync::Arc<dyn Fn(&SyncResponse) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 impl Default for SyncConfig {
@@ -75,6 +91,8 @@ impl Default for SyncConfig {
             retry_backoff: Backoff::WITHIN_RUN,
             run_backoff: Backoff::BETWEEN_RUNS,
             timeouts: Timeouts::default(),
+            reuse_connections: true,
+            observer: None,
         }
     }
 }
@@ -118,7 +136,7 @@ pub struct SyncClient {
 
 impl SyncClient {
     pub fn new(config: SyncConfig) -> Result<Self, SyncError> {
-        let http = http::client(config.timeouts)?;
+        let http = http::client(config.timeouts, config.reuse_connections)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -246,6 +264,9 @@ impl SyncClient {
                     ));
                 }
             };
+            if let Some(o) = &self.config.observer {
+                (o.0)(&resp);
+            }
             if resp.status == DeviceStatus::Wipe {
                 return wipe(store);
             }
