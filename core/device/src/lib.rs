@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod error;
 pub mod store;
 pub mod sync;
+pub mod trips;
 
 // The uniffi facade for the phone apps (`--features ffi`). uniffi's derives name
 // `crate::UniFfiTag`, so its scaffolding has to be set up at the crate root.
@@ -21,7 +22,6 @@ pub mod sync;
 pub mod ffi;
 #[cfg(feature = "ffi")]
 uniffi::setup_scaffolding!();
-pub mod trips;
 
 pub use crypto::{FixedKeyProvider, KdfParams, Kek, KeyProvider, PassphraseKeyProvider};
 pub use error::{DeviceError, KeyProviderError};
