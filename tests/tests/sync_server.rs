@@ -509,6 +509,13 @@ async fn last_write_wins_and_late_older_edits(env: &Env) {
         )
         .await;
     assert_eq!(outcomes(&late), vec![OutcomeKind::Applied]);
+    // The phone is sent the version that stayed current, so it converges.
+    let current = late
+        .changes
+        .iter()
+        .find(|x| x.record_id == v.id.0)
+        .expect("winner sent back");
+    assert_eq!(current.record.as_ref().unwrap()["minutes"], 45);
     let row = env
         .store
         .record(Entity::Visit, v.id.0)

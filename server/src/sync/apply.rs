@@ -57,6 +57,10 @@ pub struct Applied {
     pub audit: Vec<AuditEntry>,
     pub applied: i64,
     pub rejected: i64,
+    /// Current versions of records whose pushed change did not become current (an older edit,
+    /// a merge that kept every stored value): sent back in this reply whatever the cursor, so
+    /// the phone converges even if it pulled the winner before.
+    pub echo: Vec<SyncRow>,
 }
 
 /// Pushed changes are logged once per action, entity, client, team and record space.
@@ -223,6 +227,7 @@ pub async fn apply_batch(
     let mut sync_rows: Vec<SyncChangeRow> = Vec::new();
     let mut revisions: Vec<RevisionRow> = Vec::new();
     let mut dirty: Vec<(Entity, Uuid)> = Vec::new();
+    let mut lost: Vec<(Entity, Uuid)> = Vec::new();
     let mut audit: BTreeMap<WriteKey, Vec<Uuid>> = BTreeMap::new();
 
     for (i, ch) in changes.iter().enumerate() {
@@ -339,6 +344,8 @@ pub async fn apply_batch(
                         dirty.push(key);
                     }
                     state.insert(key, row);
+                } else if !lost.contains(&(ch.entity, ch.record_id)) {
+                    lost.push((ch.entity, ch.record_id));
                 }
                 if ch.entity != Entity::Place {
                     audit
@@ -384,6 +391,20 @@ pub async fn apply_batch(
         }
     }
 
+    // A later change of the same batch may have become current after all.
+    out.echo = lost
+        .iter()
+        .filter(|k| !dirty.contains(k))
+        .filter_map(|k| state.get(k).cloned())
+        .collect();
+    for row in &out.echo {
+        if row.entity != Entity::Place && !row.deleted {
+            audit
+                .entry(("read", row.entity, row.client, row.team, row.org))
+                .or_default()
+                .push(row.id);
+        }
+    }
     out.audit = audit
         .into_iter()
         .map(

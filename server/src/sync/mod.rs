@@ -274,9 +274,11 @@ async fn run(
     }
     tx.commit().await?;
 
+    let mut changes = pull::render(pulled.rows);
+    pull::render_echo(applied.echo, &mut changes);
     let resp = SyncResponse {
         results: applied.results,
-        changes: pull::render(pulled.rows),
+        changes,
         cursor: pulled.cursor.max(0) as u64,
         has_more: pulled.has_more,
         status: DeviceStatus::Active,
