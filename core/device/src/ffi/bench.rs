@@ -27,15 +27,18 @@ pub fn bench_list_visits(
     Ok(nanos(t))
 }
 
-/// Nanoseconds to feed `fixes` one call at a time to a new recording, from Rust: through
-/// [`feed_position`](super::TripRecording::feed_position) when `positions`, else through
-/// [`feed_fix`](super::TripRecording::feed_fix). The recording is cancelled afterwards (not
-/// timed).
+/// Nanoseconds to feed `fixes` to a new recording from Rust, the way the Kotlin benchmark does
+/// across the FFI: in [`feed_fixes`](super::TripRecording::feed_fixes) calls of `batch` fixes
+/// when `batch` > 1, else one call per fix, through
+/// [`feed_position`](super::TripRecording::feed_position) when `positions` and
+/// [`feed_fix`](super::TripRecording::feed_fix) otherwise. The recording is cancelled afterwards
+/// (not timed).
 #[uniffi::export]
 pub fn bench_feed_fixes(
     store: Arc<UppsokStore>,
     fixes: Vec<FixInput>,
     positions: bool,
+    batch: i32,
 ) -> Result<i64> {
     let rec = store.start_trip(TripStart {
         service_car: None,
@@ -45,20 +48,31 @@ pub fn bench_feed_fixes(
         visit_ids: Vec::new(),
         odometer_start: None,
     })?;
+    let chunks: Vec<Vec<FixInput>> = match usize::try_from(batch) {
+        Ok(n) if n > 1 => fixes.chunks(n).map(<[FixInput]>::to_vec).collect(),
+        _ => Vec::new(),
+    };
     let t = Instant::now();
-    for fix in fixes {
-        let accepted = if positions {
-            rec.feed_position(
-                fix.lat,
-                fix.lon,
-                fix.accuracy_m,
-                fix.time_ms,
-                fix.speed_mps.unwrap_or(f64::NAN),
-            )?
-        } else {
-            rec.feed_fix(fix)?
-        };
-        std::hint::black_box(accepted);
+    if chunks.is_empty() {
+        for fix in fixes {
+            let accepted = if positions {
+                rec.feed_position(
+                    fix.lat,
+                    fix.lon,
+                    fix.accuracy_m,
+                    fix.time_ms,
+                    fix.speed_mps.unwrap_or(f64::NAN),
+                )?
+            } else {
+                rec.feed_fix(fix)?
+            };
+            std::hint::black_box(accepted);
+        }
+    } else {
+        // The chunks are made before the clock starts, as Kotlin's are.
+        for chunk in chunks {
+            std::hint::black_box(rec.feed_fixes(chunk)?);
+        }
     }
     let took = nanos(t);
     rec.cancel()?;

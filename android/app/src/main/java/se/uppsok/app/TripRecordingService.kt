@@ -34,7 +34,9 @@ import java.util.Locale
  * recording itself lives in the encrypted store, so the service can be killed and restarted.
  */
 class TripRecordingService : Service() {
-    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO)
+    // One at a time: the tracker batches fixes and is not thread-safe.
+    @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO.limitedParallelism(1))
     private var tracker: TripTracker? = null
     private val client by lazy { LocationServices.getFusedLocationProviderClient(this) }
 
@@ -96,8 +98,11 @@ class TripRecordingService : Service() {
 
     override fun onDestroy() {
         client.removeLocationUpdates(callback)
-        scope.launch { runCatching { uppsok.core.activeTrip()?.save() } }
-        scope.cancel()
+        val t = tracker
+        // Queued behind the fixes still on their way (the scope runs one job at a time); the
+        // scope ends once the last batch is in and the state sealed.
+        scope.launch { runCatching { t?.flush(); uppsok.core.activeTrip()?.save() } }
+            .invokeOnCompletion { scope.cancel() }
         super.onDestroy()
     }
 

@@ -106,15 +106,18 @@ class RecorderTest {
             val tracker = TripTracker(rec, Lang.SV)
             for (f in drive(120)) tracker.onLocation(f.lat, f.lon, f.accuracyM.toFloat(), f.timeMs, f.speedMps?.toFloat())
             tracker.onLocation(65.0, 23.0, null, System.currentTimeMillis(), null)
+            tracker.flush()
             assertEquals(1, tracker.dropped)
+            assertEquals(120, tracker.accepted)
             assertTrue(tracker.notificationText(System.currentTimeMillis()).matches(Regex("""2,\d.km · \d+.min""")),
                 tracker.notificationText(System.currentTimeMillis()))
             rec.cancel()
             val c = store.addClient(clientInput("K-017"))
             store.logVisit(visitInput(c.id))
             assertTrue(benchListVisits(store, 0, Long.MAX_VALUE / 2, 2) > 0)
-            assertTrue(benchFeedFixes(store, drive(50), false) > 0)
-            assertTrue(benchFeedFixes(store, drive(50), true) > 0)
+            assertTrue(benchFeedFixes(store, drive(50), false, 0) > 0)
+            assertTrue(benchFeedFixes(store, drive(50), true, 0) > 0)
+            assertTrue(benchFeedFixes(store, drive(50), false, 10) > 0)
             assertNull(store.activeTrip(), "the benchmark cancels its recording")
         }
     }
