@@ -259,6 +259,9 @@ async fn load(
     batches: usize,
     batch: usize,
 ) -> Result<serde_json::Value> {
+    // reqwest is built with `rustls-no-provider` (DESIGN.md §10); plain http needs no TLS,
+    // but the builder insists on a provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(devices)
         .timeout(Duration::from_secs(60))

@@ -49,8 +49,8 @@ pub struct SyncConfig {
     pub app_version: Option<String>,
     /// Changes per request (at most [`MAX_PUSH`]).
     pub push_limit: usize,
-    /// Uncompressed JSON bytes per request, so a batch of long notes stays under the server's
-    /// body limit (256 KiB by default); a 413 halves the batch anyway.
+    /// Uncompressed JSON bytes per request, so a batch of long notes stays well under the
+    /// server's sync body limit; a 413 halves the batch anyway.
     pub push_bytes: usize,
     /// Pulled changes per response (at most [`MAX_PULL`]; `None`: the server's default).
     pub pull_limit: Option<u32>,
@@ -84,7 +84,7 @@ impl Default for SyncConfig {
         Self {
             app_version: Some(concat!("uppsok-device/", env!("CARGO_PKG_VERSION")).to_owned()),
             push_limit: MAX_PUSH,
-            push_bytes: 200 * 1024,
+            push_bytes: 1024 * 1024,
             pull_limit: None,
             max_rounds: 200,
             attempts: 4,
@@ -245,11 +245,15 @@ impl SyncClient {
             report.rounds += 1;
             let (changes, ids) = self.batch(store, push_limit)?;
             let cursor = store.pull_cursor()?.unwrap_or(0);
+            // The version is sent until the server has seen it once: an idle sync stays small.
+            let app_version = self.config.app_version.clone().filter(|v| {
+                store.meta_value(state::APP_VERSION).ok().flatten().as_ref() != Some(v)
+            });
             let req = SyncRequest {
                 cursor,
                 changes,
                 pull_limit,
-                app_version: self.config.app_version.clone(),
+                app_version,
             };
             let resp = match self.send(&base, &token, &req, report).await? {
                 SyncReply::Response(r) => r,
@@ -271,6 +275,9 @@ impl SyncClient {
                 return wipe(store);
             }
             report.sent += req.changes.len() as u64;
+            if let Some(v) = &req.app_version {
+                store.write(|w| w.set_meta_value(state::APP_VERSION, Some(v)))?;
+            }
             let progress = self.apply(store, cursor, &ids, &resp, report)?;
             if resp.status == DeviceStatus::Revoked {
                 return Err(SyncError::Revoked);

@@ -18,6 +18,8 @@ pub(crate) const FAILURES: &str = "sync.failures";
 pub(crate) const NEXT_ATTEMPT: &str = "sync.next_attempt";
 /// `revoked` once the server said so; cleared by a new enrolment.
 pub(crate) const DEVICE: &str = "sync.device";
+/// The app version the server last received.
+pub(crate) const APP_VERSION: &str = "sync.app_version";
 
 /// A change the server refused, as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,6 +105,7 @@ pub(crate) fn reset(w: &mut Writer<'_>) -> Result<()> {
         FAILURES,
         NEXT_ATTEMPT,
         DEVICE,
+        APP_VERSION,
     ] {
         w.set_meta_value(name, None)?;
     }
