@@ -397,6 +397,22 @@ impl Tx {
         Ok(())
     }
 
+    /// Moves every visit of `client` to a new sequence number. Call it in the transaction that
+    /// changes the client's consent (sync does; the JSON API should), so the other
+    /// organisation's phones pull those visits — or their tombstones — again.
+    pub async fn resequence_client_visits(&mut self, client: ClientId) -> StoreResult<()> {
+        let visits = self.visit_ids_of_client(client).await?;
+        if visits.is_empty() {
+            return Ok(());
+        }
+        let first = self.take_seqs(visits.len() as i64).await?;
+        for (k, v) in visits.iter().enumerate() {
+            self.move_to_seq(Entity::Visit, *v, first + k as i64)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Rows of `entity` with `after < seq <= upto` in `teams` (plus team-less rows when
     /// `teamless`), in sequence order, at most `limit`.
     pub async fn pull_scan(

@@ -381,13 +381,7 @@ pub async fn apply_batch(
             .get(&(Entity::Client, *id))
             .is_some_and(|r| r.consent_given);
         if consent_before.get(id).copied().unwrap_or(false) != now_given {
-            let visits = tx.visit_ids_of_client(ClientId(*id)).await?;
-            if !visits.is_empty() {
-                let first = tx.take_seqs(visits.len() as i64).await?;
-                for (k, v) in visits.iter().enumerate() {
-                    tx.move_to_seq(Entity::Visit, *v, first + k as i64).await?;
-                }
-            }
+            tx.resequence_client_visits(ClientId(*id)).await?;
         }
     }
 
