@@ -288,7 +288,7 @@ async fn load(
         tokens.push((Username::parse(&username)?, i % teams_n, token));
     }
     // One client per team, created by the team's first device.
-    let mut clients = vec![ClientId::new(); teams_n];
+    let mut clients: Vec<ClientId> = (0..teams_n).map(|_| ClientId::new()).collect();
     for t in 0..teams_n {
         let (user, _, token) = &tokens[t];
         let c = Client {
@@ -308,8 +308,8 @@ async fn load(
         clients[t] = c.id;
         let ch = Change::upsert(ChangeId::new(), Hlc::ZERO, &Record::Client(c))?;
         let resp = post(&http, url, token, &[ch]).await?;
-        if resp.results.first().and_then(|r| r.rejection()).is_some() {
-            bail!("the load client was rejected");
+        if let Some(r) = resp.results.first().and_then(|r| r.rejection()) {
+            bail!("the load client was rejected: {} {}", r.code.as_str(), r.reason);
         }
     }
     let clients = Arc::new(clients);
