@@ -25,7 +25,7 @@
 //! Why all this: each fix carries metres of noise, and a plain sum of noisy points zig-zags —
 //! it overstates a trip by 10–40 % at 1 s sampling (100 % at σ 10 m). A filter alone leaves
 //! up to 4 %; with the smoother the worst case of the harness is under 1.5 %. What was tried
-//! and measured is in `README-section.md` beside this file (the `mileage_accuracy` harness in
+//! and measured is in `docs/mileage.md` (the `mileage_accuracy` harness in
 //! `uppsok-tests`).
 //!
 //! The whole state is plain serde data without floats that JSON cannot hold (no NaN), so the
@@ -176,7 +176,7 @@ pub enum Smoothing {
     Kalman,
 }
 
-/// Tuning. The defaults are what the accuracy harness found best; see `README-section.md`.
+/// Tuning. The defaults are what the accuracy harness found best; see `docs/mileage.md`.
 /// A state saved by an older app lacks newer fields: they take their defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
