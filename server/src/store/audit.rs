@@ -150,15 +150,11 @@ impl Tx {
 }
 
 impl Store {
-    /// Appends `entries` in their own transaction (reads: the log is written before the data
-    /// is returned, so a response never goes out unlogged).
+    /// Appends `entries` outside any record write (reads: the log is written before the data
+    /// is returned, so a response never goes out unlogged). Goes through the group-commit
+    /// writer: returns once the transaction holding these entries has committed.
     pub async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
-        if entries.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.begin().await?;
-        tx.append_audit(entries).await?;
-        tx.commit().await
+        self.audit.append(entries.to_vec()).await
     }
 
     pub async fn list_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {

@@ -14,12 +14,14 @@
 
 mod accounts;
 mod audit;
+mod audit_writer;
 mod devices;
 mod records;
 pub mod sync;
 
 pub use accounts::{Credentials, NewStaff, OrgRow, SessionRow, StaffRow, TeamRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use audit_writer::AuditWriter;
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
 pub use records::{RecordFilter, RecordRow, RecordWrite};
 
@@ -68,6 +70,8 @@ pub enum Pool {
 #[derive(Debug, Clone)]
 pub struct Store {
     pub pool: Pool,
+    /// Group-commit writer behind [`Store::append_audit`] (see `audit_writer`).
+    audit: AuditWriter,
 }
 
 /// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
@@ -219,9 +223,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store {
-                pool: Pool::Sqlite(pool),
-            }
+            Store::with_pool(Pool::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -229,14 +231,18 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store {
-                pool: Pool::Postgres(pool),
-            }
+            Store::with_pool(Pool::Postgres(pool))
         } else {
             return Err(StoreError::BadUrl);
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Needs a tokio runtime: starts the access-log writer task.
+    fn with_pool(pool: Pool) -> Store {
+        let audit = AuditWriter::spawn(pool.clone());
+        Store { pool, audit }
     }
 
     async fn migrate(&self) -> StoreResult<()> {
@@ -279,7 +285,9 @@ impl Store {
         }
     }
 
+    /// Commits the access-log entries still queued, then closes the pool.
     pub async fn close(&self) {
+        self.audit.shutdown().await;
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,

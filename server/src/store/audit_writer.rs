@@ -1,0 +1,271 @@
+//! Group commit for the access log.
+//!
+//! Every read of client data must have its access-log rows durable before the data is answered
+//! (Patientdatalagen). Committing one transaction per read made each read a serialised,
+//! fsync-bound write (SQLite `synchronous=FULL` holds one write lock; PostgreSQL waits for one
+//! WAL flush per commit), and that was the read API's bottleneck under load. So
+//! [`Store::append_audit`](super::Store::append_audit) hands its entries to one writer task
+//! over a channel; the task takes whatever is queued (up to [`MAX_BATCH`] entries), writes it
+//! all in ONE transaction, commits, and only then answers each request. Durability per request
+//! is unchanged — a caller returns only after the commit that holds its rows — but N concurrent
+//! reads cost one commit instead of N.
+//!
+//! Writes that already run in a record-writing transaction keep using
+//! [`Tx::append_audit`](super::Tx::append_audit) directly: their log rows must commit together
+//! with the write they describe, not in a separate batch.
+//!
+//! If a batch fails, each request's entries are retried in a transaction of their own, so one
+//! bad entry cannot make the other requests in its batch fail.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{AuditEntry, Pool, StoreError, StoreResult, Tx};
+
+/// Most entries written in one transaction; more wait for the next batch. Bounds the time one
+/// commit takes and so the wait of the earliest request in it.
+pub const MAX_BATCH: usize = 2048;
+/// Requests that may queue before senders wait (backpressure instead of unbounded memory).
+const QUEUE: usize = 8192;
+
+type Ack = oneshot::Sender<StoreResult<()>>;
+
+enum Msg {
+    Append(Vec<AuditEntry>, Ack),
+    /// Stop taking requests, write what is queued, then answer.
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A handle to the writer task; cheap to clone. The task ends when the last handle is dropped
+/// or on [`AuditWriter::shutdown`].
+#[derive(Debug, Clone)]
+pub struct AuditWriter {
+    tx: mpsc::Sender<Msg>,
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Append(e, _) => write!(f, "Append({} entries)", e.len()),
+            Msg::Shutdown(_) => f.write_str("Shutdown"),
+        }
+    }
+}
+
+/// The error to give a request whose writer is gone (shut down or panicked): the same
+/// "unavailable" answer as a closed pool.
+fn gone() -> StoreError {
+    StoreError::Database(sqlx::Error::PoolClosed)
+}
+
+impl AuditWriter {
+    /// Starts the writer task on the current tokio runtime.
+    pub fn spawn(pool: Pool) -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(run(pool, rx));
+        Self { tx }
+    }
+
+    /// Appends `entries` and waits until the transaction holding them has committed.
+    pub async fn append(&self, entries: Vec<AuditEntry>) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (ack, done) = oneshot::channel();
+        self.tx
+            .send(Msg::Append(entries, ack))
+            .await
+            .map_err(|_| gone())?;
+        done.await.unwrap_or_else(|_| Err(gone()))
+    }
+
+    /// Stops taking new entries, commits everything already queued, and returns once done.
+    /// Later appends fail as unavailable.
+    pub async fn shutdown(&self) {
+        let (ack, done) = oneshot::channel();
+        if self.tx.send(Msg::Shutdown(ack)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+}
+
+async fn begin(pool: &Pool) -> StoreResult<Tx> {
+    Ok(match pool {
+        // IMMEDIATE, as in `Store::begin`: take the write lock up front.
+        Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+        Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+    })
+}
+
+async fn write_all(pool: &Pool, groups: &[&[AuditEntry]]) -> StoreResult<()> {
+    let mut tx = begin(pool).await?;
+    for g in groups {
+        tx.append_audit(g).await?;
+    }
+    tx.commit().await
+}
+
+async fn flush(pool: &Pool, batch: &mut Vec<(Vec<AuditEntry>, Ack)>) {
+    if batch.is_empty() {
+        return;
+    }
+    let groups: Vec<&[AuditEntry]> = batch.iter().map(|(e, _)| e.as_slice()).collect();
+    match write_all(pool, &groups).await {
+        Ok(()) => {
+            for (_, ack) in batch.drain(..) {
+                // A request that gave up (timeout, client gone) no longer listens; its rows
+                // are committed all the same.
+                let _ = ack.send(Ok(()));
+            }
+        }
+        Err(e) if batch.len() == 1 => {
+            if let Some((_, ack)) = batch.pop() {
+                let _ = ack.send(Err(e));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, requests = batch.len(), "access-log batch failed; retrying per request");
+            for (entries, ack) in batch.drain(..) {
+                let _ = ack.send(write_all(pool, &[&entries]).await);
+            }
+        }
+    }
+}
+
+async fn run(pool: Pool, mut rx: mpsc::Receiver<Msg>) {
+    let mut batch: Vec<(Vec<AuditEntry>, Ack)> = Vec::new();
+    let mut stopping: Vec<oneshot::Sender<()>> = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut n = 0;
+        let mut msg = Some(first);
+        while let Some(m) = msg.take() {
+            match m {
+                Msg::Append(e, ack) => {
+                    n += e.len();
+                    batch.push((e, ack));
+                }
+                Msg::Shutdown(ack) => {
+                    // No new senders get in; what is already queued is still received.
+                    rx.close();
+                    stopping.push(ack);
+                }
+            }
+            if n >= MAX_BATCH {
+                break;
+            }
+            msg = rx.try_recv().ok();
+        }
+        flush(&pool, &mut batch).await;
+    }
+    // The channel is closed and empty: everything queued has been committed and answered.
+    for ack in stopping {
+        let _ = ack.send(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use uuid::Uuid;
+
+    use crate::store::{AuditEntry, AuditFilter, PoolSize, Store};
+
+    fn entry(staff: Uuid, org: Uuid, k: usize) -> AuditEntry {
+        AuditEntry {
+            actor_staff: staff.into(),
+            actor_username: format!("u{k}"),
+            actor_org: org.into(),
+            device: None,
+            via: "api",
+            action: "read",
+            entity: None,
+            client: None,
+            record: Some(Uuid::new_v4()),
+            team: None,
+            record_org: Some(org.into()),
+        }
+    }
+
+    /// N concurrent appends: every one is acknowledged, and at the moment of its ack its rows
+    /// are visible to another connection (committed, not merely queued). Then a shutdown with
+    /// appends in flight commits them all before returning.
+    async fn concurrent_appends_land(url: &str) {
+        const N: usize = 300;
+        const PER: usize = 3;
+        let store = Store::connect(url, PoolSize { max: 8 }).await.unwrap();
+        let org = Uuid::new_v4();
+        let mut tasks = Vec::new();
+        for k in 0..N {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let staff = Uuid::new_v4();
+                let entries: Vec<_> = (0..PER).map(|_| entry(staff, org, k)).collect();
+                store.append_audit(&entries).await.unwrap();
+                let seen = store
+                    .list_audit(&AuditFilter {
+                        staff: Some(staff.into()),
+                        limit: 100,
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    seen.len(),
+                    PER,
+                    "acknowledged before its rows were committed"
+                );
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let orgs = |o: Uuid| AuditFilter {
+            orgs: Some(vec![o.into()]),
+            limit: 10_000,
+            ..Default::default()
+        };
+        assert_eq!(store.list_audit(&orgs(org)).await.unwrap().len(), N * PER);
+
+        // Shutdown drains: appends already queued when it is called still commit.
+        let org2 = Uuid::new_v4();
+        let acked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for k in 0..50 {
+            let (store, acked) = (store.clone(), acked.clone());
+            tasks.push(tokio::spawn(async move {
+                if store
+                    .append_audit(&[entry(Uuid::new_v4(), org2, k)])
+                    .await
+                    .is_ok()
+                {
+                    acked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            }));
+        }
+        tokio::task::yield_now().await;
+        store.audit.shutdown().await;
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let n = acked.load(std::sync::atomic::Ordering::SeqCst);
+        // Every ack is backed by a committed row, and nothing unacknowledged was written.
+        assert_eq!(store.list_audit(&orgs(org2)).await.unwrap().len(), n);
+        // After shutdown, appends are refused rather than silently lost.
+        assert!(store.append_audit(&[entry(org2, org2, 0)]).await.is_err());
+        store.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn group_commit_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("a.db").display());
+        concurrent_appends_land(&url).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn group_commit_postgres() {
+        let url = std::env::var("UPPSOK_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        concurrent_appends_land(&url).await;
+    }
+}
