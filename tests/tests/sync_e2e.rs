@@ -297,8 +297,8 @@ fn setup_world(rt: &tokio::runtime::Runtime, db: &str, per_group: usize) -> Worl
         .expect("hash");
         let mut members = Vec::new();
         let mut staff = HashMap::new();
-        for team in 0..2 {
-            for org in 0..2 {
+        for (team, team_id) in teams.iter().enumerate() {
+            for (org, org_row) in orgs.iter().enumerate() {
                 for k in 0..per_group {
                     let username = format!("cm{team}{org}{k:02}");
                     let row = s
@@ -306,9 +306,9 @@ fn setup_world(rt: &tokio::runtime::Runtime, db: &str, per_group: usize) -> Worl
                             username: Username::parse(&username).expect("username"),
                             name: PersonName::parse(format!("Handläggare {username}"))
                                 .expect("name"),
-                            org: orgs[org].id,
+                            org: org_row.id,
                             role: Role::CaseManager,
-                            teams: vec![teams[team]],
+                            teams: vec![*team_id],
                             password_hash: hash.clone(),
                             must_change: false,
                         })
@@ -556,6 +556,11 @@ fn offline_work(dev: &Device, index: usize, shared: &[ClientId], n: usize) -> Ve
     ids
 }
 
+/// (change id, outcome) rows of the server's exactly-once table.
+type Outcomes = Vec<(String, String)>;
+/// (change id, revisions) for every change id in `revisions`.
+type RevisionCounts = Vec<(String, i64)>;
+
 /// Rows in the server's exactly-once table and revisions for these change ids.
 fn server_counts(
     rt: &tokio::runtime::Runtime,
@@ -565,7 +570,7 @@ fn server_counts(
     rt.block_on(async {
         use sqlx::Row;
         let ids: std::collections::HashSet<String> = ids.iter().map(|i| i.to_string()).collect();
-        let (changes, revs): (Vec<(String, String)>, Vec<(String, i64)>) =
+        let (changes, revs): (Outcomes, RevisionCounts) =
             if db.starts_with("sqlite") {
                 let pool = sqlx::SqlitePool::connect(db).await.expect("sqlite");
                 let c = sqlx::query("SELECT change_id, outcome FROM sync_changes")

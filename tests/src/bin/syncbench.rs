@@ -119,7 +119,7 @@ impl Setup {
 }
 
 fn visit(user: &Username, client: ClientId, i: usize) -> Visit {
-    let face = i % 3 != 0;
+    let face = !i.is_multiple_of(3);
     Visit {
         id: VisitId::new(),
         client,
@@ -133,7 +133,7 @@ fn visit(user: &Username, client: ClientId, i: usize) -> Visit {
             ContactKind::Phone
         },
         setting: face.then_some(Setting::Home),
-        network: i % 7 == 0,
+        network: i.is_multiple_of(7),
         place: Some(PlaceName::parse(["Töre", "Morjärv", "Haparanda", "Kalix"][i % 4]).ok())
             .flatten(),
         note: Note::parse(format!(
@@ -309,7 +309,11 @@ async fn load(
         let ch = Change::upsert(ChangeId::new(), Hlc::ZERO, &Record::Client(c))?;
         let resp = post(&http, url, token, &[ch]).await?;
         if let Some(r) = resp.results.first().and_then(|r| r.rejection()) {
-            bail!("the load client was rejected: {} {}", r.code.as_str(), r.reason);
+            bail!(
+                "the load client was rejected: {} {}",
+                r.code.as_str(),
+                r.reason
+            );
         }
     }
     let clients = Arc::new(clients);
