@@ -7,8 +7,8 @@
 //! line on stderr that names the field and rule on invalid input and never holds personal data.
 
 pub mod commands;
-pub mod trips;
 pub mod sync;
+pub mod trips;
 
 #[cfg(test)]
 mod tests;
@@ -291,7 +291,11 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                 sync::render_enrolment(&sync::enroll(&store, &server, &code)?)
             );
         }
-        FieldCommand::Init { user, server, enroll } => {
+        FieldCommand::Init {
+            user,
+            server,
+            enroll,
+        } => {
             if Store::exists(commands::store_path(&home)) {
                 return Err(FieldError::Usage(format!(
                     "a field store already exists in {}",
