@@ -2,7 +2,7 @@
 #
 # build_ffi: builds the facade library (`uppsok-device --features ffi`) and the `uniffi-bindgen`
 #   binary in SEPARATE cargo commands (one command would unify features and bloat the library,
-#   see /work/shared/notes/bindings-on-linux.md), copies the library to $FFI_LIB_DIR (so another
+#   see tests/README.md and docs/phones.md), copies the library to $FFI_LIB_DIR (so another
 #   build of the workspace without the feature cannot swap it underneath the tests), and
 #   generates the Kotlin and Swift bindings in library mode into $BINDINGS_DIR.
 # compile_kotlin OUT_DIR: compiles the generated Kotlin, the plain-Kotlin app layer and the JVM
