@@ -540,6 +540,43 @@ fn decide(
     } else {
         "update"
     };
+    // Visits, trips and places: the last writer by clock wins; the pushed version is kept as a
+    // revision either way (serialised once for both).
+    let last_writer_wins = |entity: Entity,
+                            team: TeamId,
+                            client: Option<ClientId>,
+                            start_ms: Option<i64>,
+                            body: Value| {
+        let text = body_text(&body);
+        let new_row = cur.is_none_or(|c| clock > row_clock(c)).then(|| SyncRow {
+            entity,
+            id: ch.record_id,
+            team: Some(team),
+            org,
+            author,
+            client,
+            start_ms,
+            consent_given: false,
+            seq,
+            deleted: false,
+            updated_ms: now_ms,
+            body: text.clone(),
+            clock: Some(clock.to_string()),
+            field_clocks: None,
+            sync_seq: Some(seq),
+            sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
+        });
+        Decision::Apply {
+            revision_body: text,
+            deleted: false,
+            new_row: new_row.map(Box::new),
+            action,
+            client,
+            team: Some(team),
+            record_org: org,
+            author,
+        }
+    };
     match rec {
         Record::Client(mut c) => {
             // The record space is the server's to assign.
@@ -668,35 +705,13 @@ fn decide(
                 );
             };
             let body = record_body(&Record::Visit(visit.clone())).unwrap_or_default();
-            let lww = cur.is_none_or(|c| clock > row_clock(c));
-            let new_row = lww.then(|| SyncRow {
-                entity: Entity::Visit,
-                id: ch.record_id,
-                team: Some(facts.team),
-                org,
-                author,
-                client: Some(visit.client),
-                start_ms: Some(visit.start.timestamp_millis()),
-                consent_given: false,
-                seq,
-                deleted: false,
-                updated_ms: now_ms,
-                body: body_text(&body),
-                clock: Some(clock.to_string()),
-                field_clocks: None,
-                sync_seq: Some(seq),
-                sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
-            });
-            Decision::Apply {
-                revision_body: body_text(&body),
-                deleted: false,
-                new_row: new_row.map(Box::new),
-                action,
-                client: Some(visit.client),
-                team: Some(facts.team),
-                record_org: org,
-                author,
-            }
+            last_writer_wins(
+                Entity::Visit,
+                facts.team,
+                Some(visit.client),
+                Some(visit.start.timestamp_millis()),
+                body,
+            )
         }
         Record::Trip(trip) => {
             let team = cur
@@ -710,35 +725,13 @@ fn decide(
                 );
             };
             let body = record_body(&Record::Trip(trip.clone())).unwrap_or_default();
-            let lww = cur.is_none_or(|c| clock > row_clock(c));
-            let new_row = lww.then(|| SyncRow {
-                entity: Entity::Trip,
-                id: ch.record_id,
-                team: Some(team),
-                org,
-                author,
-                client: None,
-                start_ms: Some(trip.start.timestamp_millis()),
-                consent_given: false,
-                seq,
-                deleted: false,
-                updated_ms: now_ms,
-                body: body_text(&body),
-                clock: Some(clock.to_string()),
-                field_clocks: None,
-                sync_seq: Some(seq),
-                sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
-            });
-            Decision::Apply {
-                revision_body: body_text(&body),
-                deleted: false,
-                new_row: new_row.map(Box::new),
-                action,
-                client: None,
-                team: Some(team),
-                record_org: org,
-                author,
-            }
+            last_writer_wins(
+                Entity::Trip,
+                team,
+                None,
+                Some(trip.start.timestamp_millis()),
+                body,
+            )
         }
         Record::Place(place) => {
             let Some(team) = place.team.filter(|t| v.teams.contains(t)) else {
@@ -748,35 +741,7 @@ fn decide(
                 );
             };
             let body = record_body(&Record::Place(place.clone())).unwrap_or_default();
-            let lww = cur.is_none_or(|c| clock > row_clock(c));
-            let new_row = lww.then(|| SyncRow {
-                entity: Entity::Place,
-                id: ch.record_id,
-                team: Some(team),
-                org,
-                author,
-                client: None,
-                start_ms: None,
-                consent_given: false,
-                seq,
-                deleted: false,
-                updated_ms: now_ms,
-                body: body_text(&body),
-                clock: Some(clock.to_string()),
-                field_clocks: None,
-                sync_seq: Some(seq),
-                sync_device: (ch.record.as_ref() == Some(&body)).then_some(sender.device),
-            });
-            Decision::Apply {
-                revision_body: body_text(&body),
-                deleted: false,
-                new_row: new_row.map(Box::new),
-                action,
-                client: None,
-                team: Some(team),
-                record_org: org,
-                author,
-            }
+            last_writer_wins(Entity::Place, team, None, None, body)
         }
     }
 }
