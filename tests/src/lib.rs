@@ -3,4 +3,6 @@
 //! PostgreSQL.
 
 pub mod postgres_env;
-pub mod proxy;
+/// The fault-injecting proxy, now its own crate (`uppsok-faultproxy`) so that `uppsok demo` can
+/// use it too; re-exported under its old path for the tests and benches that import it.
+pub use uppsok_faultproxy as proxy;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use uppsok_tests::proxy::{ByteRange, FaultConfig, FaultProxy, ProxyOptions};
+use uppsok_faultproxy::{ByteRange, FaultConfig, FaultProxy, ProxyOptions};
 
 const SETTLE: Duration = Duration::from_secs(5);
 

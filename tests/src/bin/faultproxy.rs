@@ -1,4 +1,4 @@
-//! `faultproxy`: the fault-injecting TCP proxy of `uppsok_tests::proxy` as a command, for trying
+//! `faultproxy`: the fault-injecting TCP proxy of `uppsok_faultproxy` as a command, for trying
 //! the app and the field device against a bad network by hand and in the demo.
 //!
 //! It prints `listening on ADDR` as its first line (scripts read the port from it), a line of
@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use uppsok_tests::proxy::{ByteRange, FaultConfig, FaultProxy, ProxyOptions, ProxyStats};
+use uppsok_faultproxy::{ByteRange, FaultConfig, FaultProxy, ProxyOptions, ProxyStats};
 
 #[derive(Parser, Debug)]
 #[command(

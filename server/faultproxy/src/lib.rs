@@ -1,4 +1,5 @@
-//! A fault-injecting TCP proxy for end-to-end tests.
+//! `uppsok-faultproxy`: a fault-injecting TCP proxy for end-to-end tests, the `faultproxy`
+//! command (in `uppsok-tests`) and `uppsok demo`, whose simulated phones sync through it.
 //!
 //! Case managers sync from villages and cars with no coverage for hours and with links that drop
 //! mid-request, so the sync client and server must be tested over a bad network, not just
