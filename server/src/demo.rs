@@ -3,16 +3,18 @@
 //! Kalix kommun, two from Region Norrbotten, a supervisor from each), 27 clients with
 //! pseudonymous codes and made-up names in villages around Kalix (coordinates from the model's
 //! gazetteer), and then runs one simulated phone per case manager on the real `uppsok-device`
-//! encrypted store: the phones log three months of visits (attempts, two-staff visits, phone
-//! contacts, network contacts) and trips offline, day by day, and every few days drain their
-//! outbox to the server. Then it serves the dashboard until Ctrl-C and prints the URL and the
-//! demo supervisor's login.
+//! code: each phone has its own encrypted store under the data directory, is enrolled with a
+//! one-time enrolment code over HTTP, logs three months of visits (attempts, two-staff visits,
+//! phone contacts, network contacts) and trips offline, day by day, and every few days syncs
+//! with the device sync client over HTTP to the demo's own server through a local fault proxy
+//! ([`uppsok_faultproxy`]) that breaks a fifth of the connections (refused, request cut,
+//! response cut), retrying until everything is acknowledged. Then it serves the dashboard until
+//! Ctrl-C and prints the URL and the demo supervisor's login.
 //!
-//! Honest limits: the phones drain their outbox in-process into the server's store (the same
-//! record writes, revisions and access-log entries the sync route makes) rather than over HTTP
-//! through the fault proxy — the device sync client was not in the tree when this was written
-//! and the proxy lives in the tests crate. The phones use a platform-style random key
-//! ([`FixedKeyProvider`]) instead of a PBKDF2 passphrase so the demo starts in seconds.
+//! While seeding, the server runs on a loopback port of its own (also with `--seed-only`); the
+//! dashboard is served on `--bind` only once the data is in. The phones use a platform-style
+//! random key ([`FixedKeyProvider`]) instead of a PBKDF2 passphrase so the demo starts in
+//! seconds.
 //!
 //! Everything is made up: names, codes and notes. The login is printed on purpose: it is a
 //! demo account on a loopback address.
@@ -28,18 +30,22 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uppsok_device::sync::{Backoff, SyncClient, SyncConfig, SyncReport, Timeouts};
 use uppsok_device::{FixedKeyProvider, Kek, Profile, Store as DeviceStore};
+use uppsok_faultproxy::{FaultConfig, FaultProxy, ProxyOptions, ProxyStats};
 use uppsok_model::fidelity::swedish_date;
 use uppsok_model::mileage::straight_line_km;
 use uppsok_model::{
-    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DeviceId, DistanceSource,
-    Entity, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Record, Role, Setting,
-    StaffId, TeamId, Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
+    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DistanceSource, Entity,
+    OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Role, Setting, StaffId, TeamId,
+    Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
 };
 
 use crate::api::{AppState, Settings, app};
 use crate::auth::{self, PasswordCost};
-use crate::store::{AuditEntry, NewStaff, PoolSize, RecordWrite, Store};
+use crate::store::{AuditEntry, NewStaff, PoolSize, Store};
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
@@ -133,11 +139,25 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         dir.join("demo-login.json"),
         serde_json::to_vec_pretty(&login)?,
     )?;
+    let n = &seeded.network;
     eprintln!(
-        "uppsok demo: team, 27 clients, {} visits and {} trips from {} phones in {:.1} s",
+        "uppsok demo: team, 27 clients, {} visits and {} trips from {} phones enrolled over HTTP; \
+         {} sync runs sent {} changes through the fault proxy ({} of {} connections broken: \
+         {} refused, {} requests cut, {} responses cut; {} requests retried, {} runs given up \
+         and rerun, {} resent changes answered as duplicates), all acknowledged; {:.1} s",
         seeded.visits,
         seeded.trips,
         seeded.phones,
+        n.runs,
+        n.sent,
+        n.proxy.faulted,
+        n.proxy.connections,
+        n.proxy.refused,
+        n.proxy.requests_cut,
+        n.proxy.responses_cut,
+        n.retries,
+        n.failed_runs,
+        n.duplicates,
         started.elapsed().as_secs_f64()
     );
     if args.seed_only {
@@ -204,9 +224,12 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 /// What seeding made.
 pub struct Seeded {
     pub team: TeamId,
+    /// Visits and trips the phones logged (all of them acknowledged by the server).
     pub visits: usize,
     pub trips: usize,
     pub phones: usize,
+    /// What the phones' syncs went through.
+    pub network: Network,
     /// (username, TOTP secret) of the demo supervisor.
     pub supervisor: Option<(String, String)>,
     pub logins: Vec<serde_json::Value>,
@@ -383,45 +406,51 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
     store.set_totp_secret(admin, Some(&admin_secret)).await?;
     logins.push(serde_json::json!({"username": "it.kalix", "role": "admin", "totp_secret": admin_secret, "org": "Kalix kommun"}));
 
-    // One phone per case manager, enrolled with a one-time code like a real phone.
+    // The demo's own server on a loopback port, and a fault proxy in front of it: the phones
+    // only ever talk to the proxy.
+    let server = LocalServer::start(store.clone()).await?;
+    let proxy = FaultProxy::start_with(ProxyOptions {
+        seed,
+        ..ProxyOptions::new(server.addr)
+    })
+    .await
+    .context("cannot start the demo's fault proxy")?;
+    let sync = DemoSync::new()?;
+    let mut network = Network::default();
+
+    // One phone per case manager, enrolled over HTTP with a one-time code like a real phone.
+    // Enrolment goes through a clean link: a response cut after the server redeemed the code
+    // would leave the phone with a used code (a real user would ask for a new one).
     let phones_dir = dir.join("phones");
     std::fs::create_dir_all(&phones_dir)?;
-    let mut phones: Vec<(DeviceStore, DeviceId)> = Vec::new();
+    let mut phones: Vec<DeviceStore> = Vec::new();
     for p in &people {
         let (code, hash) = auth::new_enrolment_code();
         store.create_enrolment_code(p.id, &hash, 3_600_000).await?;
-        let (token, token_hash) = auth::new_token(auth::DEVICE_PREFIX);
-        let device = match store
-            .redeem_enrolment_code(
-                &auth::hash_enrolment_code(&code),
-                &token_hash,
-                Some(&format!("Telefon {}", p.username)),
-                Some("1.0.0-demo"),
-            )
-            .await?
-        {
-            crate::store::EnrolmentOutcome::Enrolled(d) => d,
-            crate::store::EnrolmentOutcome::Refused => anyhow::bail!("enrolment refused"),
-        };
         let provider = FixedKeyProvider::new(Kek::random()?);
-        let profile = Profile {
-            user: p.username.clone(),
-            team: team.id,
-            org: p.org,
-            code_pattern: uppsok_model::CodePattern("K-###".into()),
-            server_url: None,
-            device_id: Some(device.id),
-        };
         let phone = DeviceStore::create(
             phones_dir.join(format!("{}.db", p.username)),
             &provider,
-            &profile,
+            &Profile::local(p.username.clone()),
         )?;
-        phone.set_device_token(Some(&token))?;
-        phones.push((phone, device.id));
+        sync.client()?
+            .enroll(
+                &phone,
+                &proxy.url(),
+                &code,
+                Some(&format!("Telefon {}", p.username)),
+            )
+            .await
+            .context("a demo phone could not enrol")?;
+        phones.push(phone);
     }
+    // From here on a fifth of the connections break, split evenly between refusals, requests
+    // cut before the server saw them and answers cut after the server did the work.
+    proxy
+        .set_config(FaultConfig::clean().with_fault_rate(FAULT_RATE))
+        .context("the demo's fault configuration")?;
 
-    // Clients: registered on their owner's phone; the other phones get them as a pull would.
+    // Clients: registered on their owner's phone; the other phones pull those they may see.
     let places: Vec<(&str, f64, f64)> = VILLAGES
         .iter()
         .filter_map(|v| gazetteer::find_in(v, gazetteer::NORRBOTTEN).map(|p| (*v, p.lat, p.lon)))
@@ -460,27 +489,20 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         clients.push((c, owner, 1 + i % (places.len().max(2) - 1)));
     }
     for (c, owner, _) in &clients {
-        phones[*owner].0.save_client(c)?;
+        phones[*owner].save_client(c)?;
     }
-    let mut counts = (0usize, 0usize);
-    drain_all(store, &phones, &people, team.id, &mut counts).await?;
-    for (phone, _) in &phones {
-        // Read before the write: the store's lock is not re-entrant.
-        let mut missing = Vec::new();
-        for (c, _, _) in &clients {
-            if phone.record(Entity::Client, c.id.0)?.is_none() {
-                missing.push(c.clone());
-            }
+    // Twice round: the first pass pushes every phone's clients, the second pulls the others'.
+    for _ in 0..2 {
+        for phone in &phones {
+            sync_phone(&sync, phone, &mut network).await?;
         }
-        let hlc = phone.last_hlc();
-        phone.write(|w| {
-            for c in missing {
-                w.apply_remote(&Record::Client(c), hlc, false)?;
-            }
-            Ok(())
-        })?;
     }
+    // Who may log a visit for a client: whoever has it on their phone (their own
+    // organisation's clients, the other's only with consent to share).
+    let may_visit =
+        |c: &Client, p: &Person| c.org == p.org || c.consent.state == ConsentState::Given;
 
+    let mut counts = (0usize, 0usize);
     // Three months, day by day: each phone logs its own visits and trips; sync happens when the
     // phone has coverage (every 1–4 days).
     let mut next_sync: Vec<NaiveDate> = vec![first_day; phones.len()];
@@ -543,6 +565,13 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             // are made by two.
             let author = if rng.random_bool(0.3) {
                 rng.random_range(0..people.len())
+            } else {
+                *owner
+            };
+            // A colleague who cannot see the client (the other organisation, no consent) does
+            // not have it on the phone; the owner goes instead.
+            let author = if may_visit(c, &people[author]) {
+                author
             } else {
                 *owner
             };
@@ -618,10 +647,12 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             }
             per_phone[author].0.push(v);
         }
-        for ((phone, _), (visits, trips)) in phones.iter().zip(per_phone) {
+        for (phone, (visits, trips)) in phones.iter().zip(per_phone) {
             if visits.is_empty() && trips.is_empty() {
                 continue;
             }
+            counts.0 += visits.len();
+            counts.1 += trips.len();
             phone.write(|w| {
                 for v in &visits {
                     w.save_visit(v)?;
@@ -634,13 +665,24 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         }
         for (i, next) in next_sync.iter_mut().enumerate() {
             if day >= *next || day == today {
-                drain(store, &phones[i], &people[i], team.id, &mut counts).await?;
+                sync_phone(&sync, &phones[i], &mut network).await?;
                 *next = day + Duration::days(rng.random_range(1..=4));
             }
         }
         day += Duration::days(1);
     }
-    drain_all(store, &phones, &people, team.id, &mut counts).await?;
+    for phone in &phones {
+        sync_phone(&sync, phone, &mut network).await?;
+    }
+    for phone in &phones {
+        let s = phone.status()?;
+        if s.outbox_pending + s.outbox_rejected > 0 {
+            anyhow::bail!("a demo phone still has changes the server has not acknowledged");
+        }
+    }
+    network.proxy = proxy.settled(std::time::Duration::from_secs(5)).await;
+    drop(proxy);
+    server.stop().await;
 
     // Something for the access-log page to flag: a case manager opening many client records in
     // a few minutes, and a member of another team reading a Kalix client.
@@ -682,6 +724,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         visits: counts.0,
         trips: counts.1,
         phones: phones.len(),
+        network,
         supervisor,
         logins,
     })
@@ -743,83 +786,147 @@ fn visit(
     })
 }
 
-async fn drain_all(
-    store: &Store,
-    phones: &[(DeviceStore, DeviceId)],
-    people: &[Person],
-    team: TeamId,
-    counts: &mut (usize, usize),
-) -> anyhow::Result<()> {
-    for (i, p) in phones.iter().enumerate() {
-        drain(store, p, &people[i], team, counts).await?;
-    }
-    Ok(())
+/// Share of the proxy's connections broken on purpose once the phones are enrolled.
+const FAULT_RATE: f64 = 0.2;
+
+/// Sync runs one phone gets to drain both sides before the demo gives up. A run fails only when
+/// four requests in a row break (0.2⁴ per request), so this is never reached on loopback.
+const MAX_RUNS: usize = 30;
+
+/// What the phones' syncs went through, for the line the demo prints.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// Sync runs, finished or given up.
+    pub runs: u64,
+    /// Runs that gave up on a broken connection and were run again.
+    pub failed_runs: u64,
+    /// Changes pushed (a change resent after a lost answer counts once per send).
+    pub sent: u64,
+    pub applied: u64,
+    /// Resent changes the server had already applied (their answer was cut).
+    pub duplicates: u64,
+    /// Pulled changes applied on the phones.
+    pub received: u64,
+    /// Requests retried inside a run after a broken connection.
+    pub retries: u64,
+    /// The proxy's counters at the end.
+    pub proxy: ProxyStats,
 }
 
-/// One phone's sync: its outbox in batches to the server, each batch in one server transaction
-/// with its access-log entries, acknowledged on the phone only after the commit.
-async fn drain(
-    store: &Store,
-    phone: &(DeviceStore, DeviceId),
-    person: &Person,
-    team: TeamId,
-    counts: &mut (usize, usize),
-) -> anyhow::Result<()> {
-    let (device, device_id) = phone;
-    loop {
-        let batch = device.outbox_batch(200)?;
-        if batch.is_empty() {
-            break;
-        }
-        let mut tx = store.begin().await?;
-        let mut audit = Vec::with_capacity(batch.len());
-        for e in &batch {
-            let org = match &e.record {
-                Record::Client(c) => c.org,
-                _ => person.org,
-            };
-            tx.upsert_record(&RecordWrite {
-                record: e.record.clone(),
-                deleted: e.deleted,
-                author: person.id,
-                org,
-                team: Some(team),
-                device: Some(*device_id),
-            })
-            .await?;
-            match &e.record {
-                Record::Visit(_) => counts.0 += 1,
-                Record::Trip(_) => counts.1 += 1,
-                _ => {}
-            }
-            let client = match &e.record {
-                Record::Client(c) => Some(c.id),
-                Record::Visit(v) => Some(v.client),
-                _ => None,
-            };
-            audit.push(AuditEntry {
-                actor_staff: person.id,
-                actor_username: person.username.to_string(),
-                actor_org: person.org,
-                device: Some(*device_id),
-                via: "sync",
-                action: "create",
-                entity: Some(e.entity),
-                client,
-                record: Some(e.record_id),
-                team: Some(team),
-                record_org: Some(org),
-            });
-        }
-        tx.append_audit(&audit).await?;
-        tx.commit().await?;
-        let ids: Vec<_> = batch.iter().map(|e| e.change_id).collect();
-        device.ack(&ids)?;
-        store
-            .touch_device_sync(*device_id, Some("1.0.0-demo"))
-            .await?;
+impl Network {
+    fn add(&mut self, r: &SyncReport) {
+        self.sent += r.sent;
+        self.applied += r.applied;
+        self.duplicates += r.duplicates;
+        self.received += r.received;
+        self.retries += r.retries;
     }
-    Ok(())
+}
+
+/// The demo's sync client. It owns a small tokio runtime (for its blocking calls), which must
+/// not be dropped on an async worker, so it is dropped on a thread of its own.
+struct DemoSync(Option<SyncClient>);
+
+impl DemoSync {
+    fn new() -> anyhow::Result<Self> {
+        let config = SyncConfig {
+            // A new connection for every request, so every request meets the proxy's dice.
+            reuse_connections: false,
+            // Loopback: a broken connection is worth retrying at once, not after seconds.
+            retry_backoff: Backoff {
+                base: std::time::Duration::from_millis(10),
+                max: std::time::Duration::from_millis(100),
+            },
+            timeouts: Timeouts {
+                connect: std::time::Duration::from_secs(5),
+                request: std::time::Duration::from_secs(30),
+            },
+            ..SyncConfig::default()
+        };
+        Ok(Self(Some(
+            SyncClient::new(config).context("cannot set up the demo phones' sync client")?,
+        )))
+    }
+
+    fn client(&self) -> anyhow::Result<&SyncClient> {
+        self.0.as_ref().context("the demo's sync client is gone")
+    }
+}
+
+impl Drop for DemoSync {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            // Dropping a runtime inside an async context panics; a plain thread may.
+            let _ = std::thread::spawn(move || drop(c)).join();
+        }
+    }
+}
+
+/// Syncs one phone over the fault proxy until both sides are drained: runs that give up on
+/// broken connections are run again (the outbox keeps what was not acknowledged, and the server
+/// answers a resent change as a duplicate). A change the server refuses is a bug in the demo.
+async fn sync_phone(
+    sync: &DemoSync,
+    phone: &DeviceStore,
+    network: &mut Network,
+) -> anyhow::Result<()> {
+    let client = sync.client()?;
+    for _ in 0..MAX_RUNS {
+        network.runs += 1;
+        match client.sync(phone).await {
+            Ok(r) => {
+                network.add(&r);
+                if let Some(first) = r.rejected.first() {
+                    anyhow::bail!(
+                        "the server refused {} of a demo phone's changes (first: {})",
+                        r.rejected.len(),
+                        first.reason
+                    );
+                }
+                if r.complete {
+                    return Ok(());
+                }
+            }
+            Err(e) if e.is_transient() => network.failed_runs += 1,
+            Err(e) => return Err(anyhow::anyhow!("a demo phone could not sync: {e}")),
+        }
+    }
+    anyhow::bail!("a demo phone did not finish syncing in {MAX_RUNS} runs")
+}
+
+/// The demo's server on a loopback port while the phones sync: the same router as `serve`.
+struct LocalServer {
+    addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl LocalServer {
+    async fn start(store: Store) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("cannot listen on a loopback port for the demo phones")?;
+        let addr = listener.local_addr()?;
+        let router = app(AppState::new(store, Settings::default()));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Ok(Self { addr, stop, task })
+    }
+
+    /// Stops taking connections and waits (briefly) for those in flight.
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), self.task).await;
+    }
 }
 
 /// For tests: the usernames the demo creates, by role.
