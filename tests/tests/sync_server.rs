@@ -722,6 +722,133 @@ async fn clients_merge_per_field(env: &Env) {
     assert_eq!(row.body["org"], env.muni.to_string());
 }
 
+/// What a phone holds of record `id` after `reply`, when nothing of it waits any more: the
+/// version the reply carries (the last one, if several), else what it pushed last.
+fn phone_after(reply: &SyncResponse, id: uuid::Uuid, pushed: &Client) -> Option<Value> {
+    match reply.changes.iter().rev().find(|c| c.record_id == id) {
+        Some(c) if c.deleted => None,
+        Some(c) => c.record.clone(),
+        None => Some(serde_json::to_value(pushed).unwrap()),
+    }
+}
+
+async fn server_body(env: &Env, id: uuid::Uuid) -> Option<Value> {
+    let row = env.store.record(Entity::Client, id).await.unwrap()?;
+    (!row.deleted).then_some(row.body)
+}
+
+/// A client Anna created that Bo has since set to `active` (Bo's write is newer than Anna's
+/// cursor `before_bo`, which is where a phone holds its cursor while another pulled record waits
+/// for a local change).
+async fn client_bo_changed(env: &Env, code: &str) -> (Client, u64) {
+    let c = client(env, code);
+    let created = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(c.clone()))]),
+        )
+        .await;
+    let bo_view = env.sync(&env.bo, &req(0, vec![])).await;
+    let mut b = c.clone();
+    b.phase = Phase::Active;
+    env.sync(
+        &env.bo,
+        &req(
+            bo_view.cursor,
+            vec![up(&env.bo, 1_000, Record::Client(b.clone()))],
+        ),
+    )
+    .await;
+    (b, created.cursor)
+}
+
+both!(pusher_ends_with_the_servers_version);
+/// Convergence (issue #4): whatever the merge decides, once a phone's last change of a record is
+/// acknowledged the phone must hold the server's current version — in the same reply, or in the
+/// reply to the replay when that reply was lost. Here Anna's phone pulled Bo's phase (its cursor
+/// held below it) and sets it back; the merge takes that for a stale carry and keeps Bo's phase,
+/// so the phone must be told.
+async fn pusher_ends_with_the_servers_version(env: &Env) {
+    // Two edits in one batch: the first becomes current as pushed, the second does not.
+    let (seen, before_bo) = client_bo_changed(env, "K-030").await;
+    let mut a1 = seen.clone();
+    a1.next_contact = NaiveDate::from_ymd_opt(2026, 12, 1);
+    let mut a2 = a1.clone();
+    a2.phase = Phase::Intake;
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                before_bo,
+                vec![
+                    up(&env.anna, 2_000, Record::Client(a1)),
+                    up(&env.anna, 3_000, Record::Client(a2.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied; 2]);
+    let server = server_body(env, seen.id.0).await;
+    assert!(server.is_some());
+    assert_eq!(
+        phone_after(&r, seen.id.0, &a2),
+        server,
+        "the phone holds the server's version after one batch"
+    );
+
+    // The second edit in a later batch whose reply is lost: the replay is answered with
+    // `duplicate`, and must still bring the server's version.
+    let (seen, before_bo) = client_bo_changed(env, "K-031").await;
+    let mut a1 = seen.clone();
+    a1.next_contact = NaiveDate::from_ymd_opt(2026, 12, 2);
+    let first = env
+        .sync(
+            &env.anna,
+            &req(
+                before_bo,
+                vec![up(&env.anna, 2_000, Record::Client(a1.clone()))],
+            ),
+        )
+        .await;
+    assert_eq!(
+        phone_after(&first, seen.id.0, &a1),
+        server_body(env, seen.id.0).await
+    );
+    let mut a2 = a1.clone();
+    a2.phase = Phase::Intake;
+    let batch = req(
+        before_bo,
+        vec![up(&env.anna, 3_000, Record::Client(a2.clone()))],
+    );
+    let lost = env.sync(&env.anna, &batch).await;
+    assert_eq!(outcomes(&lost), vec![OutcomeKind::Applied]);
+    let replay = env.sync(&env.anna, &batch).await;
+    assert_eq!(outcomes(&replay), vec![OutcomeKind::Duplicate]);
+    let server = server_body(env, seen.id.0).await;
+    assert_eq!(
+        phone_after(&replay, seen.id.0, &a2),
+        server,
+        "the replay's reply brings the server's version"
+    );
+    // Nothing is sent back when the phone holds the current version already.
+    let mut a3: Client = serde_json::from_value(server.unwrap()).unwrap();
+    a3.next_contact = NaiveDate::from_ymd_opt(2026, 12, 3);
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                replay.cursor,
+                vec![up(&env.anna, 4_000, Record::Client(a3.clone()))],
+            ),
+        )
+        .await;
+    assert!(r.changes.iter().all(|c| c.record_id != seen.id.0));
+    assert_eq!(
+        server_body(env, seen.id.0).await,
+        Some(serde_json::to_value(&a3).unwrap())
+    );
+}
+
 both!(visibility_consent_and_notes);
 async fn visibility_consent_and_notes(env: &Env) {
     let mut c = client(env, "K-007");

@@ -21,6 +21,15 @@
 //!   is rejected on its own instead of failing the whole batch.
 //! * **Bounds.** At most [`MAX_PUSH`] changes per request and at most [`MAX_PULL`] pulled per
 //!   response (the device may ask for fewer); `has_more` says to come again.
+//! * **Convergence.** Once a device's last waiting change of a record is acknowledged, the device
+//!   ends with the server's current version of that record, whatever the merge or last-writer
+//!   rule decided. The server leaves a record out of a device's pulls only while its current
+//!   version is exactly what that device pushed last for it; every other outcome of a pushed
+//!   change (merged, lost to a newer clock, kept as stored) leaves the record at a sequence above
+//!   the request's cursor, written in the batch's transaction, so the pull of the same reply — or
+//!   of the replay after a lost reply, answered `duplicate` — carries it. The device, for its
+//!   part, applies results before pulled changes, keeps a pulled record local while a change of
+//!   it still waits, and then holds its cursor just before that record so it is pulled again.
 //!
 //! An example exchange (shown uncompressed):
 //!

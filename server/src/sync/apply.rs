@@ -16,6 +16,16 @@
 //! device. Visits, trips and places: last write by clock wins, every revision is kept, a late
 //! older edit is stored as a revision only (still `applied`). Clients: merged per field group
 //! ([`super::merge`]). Deletes are tombstones with a clock.
+//!
+//! Convergence: the pusher must end up holding the server's current version of every record it
+//! changed. Pulls leave out a record only while it is exactly what this device last pushed
+//! (`sync_device` is the sender and `sync_seq` is the row's sequence). So, per record, the last
+//! change of the batch that applied decides: if it became current as pushed, the row is marked as
+//! the sender's; otherwise, unless the stored version equals what was pushed anyway, the row
+//! gets that change's sequence number and no `sync_device`, and the pull of this very request
+//! carries it. Because that is written in the batch's transaction, a replay after a lost reply
+//! (answered with `duplicate`, from the same cursor) pulls it again: no reply-only echo that a
+//! cut connection could lose.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -57,10 +67,6 @@ pub struct Applied {
     pub audit: Vec<AuditEntry>,
     pub applied: i64,
     pub rejected: i64,
-    /// Current versions of records whose pushed change did not become current (an older edit,
-    /// a merge that kept every stored value): sent back in this reply whatever the cursor, so
-    /// the phone converges even if it pulled the winner before.
-    pub echo: Vec<SyncRow>,
 }
 
 /// Pushed changes are logged once per action, entity, client, team and record space.
@@ -227,7 +233,9 @@ pub async fn apply_batch(
     let mut sync_rows: Vec<SyncChangeRow> = Vec::new();
     let mut revisions: Vec<RevisionRow> = Vec::new();
     let mut dirty: Vec<(Entity, Uuid)> = Vec::new();
-    let mut lost: Vec<(Entity, Uuid)> = Vec::new();
+    // Per record: the last change of this batch that applied, its sequence, and whether it
+    // wrote the current row.
+    let mut last: HashMap<(Entity, Uuid), (usize, i64, bool)> = HashMap::new();
     let mut audit: BTreeMap<WriteKey, Vec<Uuid>> = BTreeMap::new();
 
     for (i, ch) in changes.iter().enumerate() {
@@ -338,14 +346,13 @@ pub async fn apply_batch(
                     clock: ch.clock.to_string(),
                     change_id: ch.change_id,
                 });
+                last.insert((ch.entity, ch.record_id), (i, seq, new_row.is_some()));
                 if let Some(row) = new_row.map(|r| *r) {
                     let key = (row.entity, row.id);
                     if !dirty.contains(&key) {
                         dirty.push(key);
                     }
                     state.insert(key, row);
-                } else if !lost.contains(&(ch.entity, ch.record_id)) {
-                    lost.push((ch.entity, ch.record_id));
                 }
                 if ch.entity != Entity::Place {
                     audit
@@ -355,6 +362,34 @@ pub async fn apply_batch(
                 }
                 results[i] = Some(ChangeResult::applied(ch.change_id));
             }
+        }
+    }
+
+    // Convergence (see the module docs): a record whose last pushed version did not become
+    // current moves to that change's sequence, marked as nobody's, so the sender pulls it.
+    for (key, &(i, seq, wrote)) in &last {
+        let Some(row) = state.get_mut(key) else {
+            continue;
+        };
+        // A row this change wrote is marked as the sender's exactly when it is the pushed
+        // version (see `decide`); one it did not write is compared.
+        let holds = if wrote {
+            row.sync_device == Some(sender.device)
+        } else {
+            holds_pushed(row, &changes[i])
+        };
+        if holds || wrote {
+            // Written but not as pushed: it has this batch's sequence and no `sync_device`,
+            // so it is pulled already.
+            continue;
+        }
+        if row.sync_seq == Some(row.seq) {
+            row.sync_seq = Some(seq);
+        }
+        row.seq = seq;
+        row.sync_device = None;
+        if !dirty.contains(key) {
+            dirty.push(*key);
         }
     }
 
@@ -385,20 +420,6 @@ pub async fn apply_batch(
         }
     }
 
-    // A later change of the same batch may have become current after all.
-    out.echo = lost
-        .iter()
-        .filter(|k| !dirty.contains(k))
-        .filter_map(|k| state.get(k).cloned())
-        .collect();
-    for row in &out.echo {
-        if row.entity != Entity::Place && !row.deleted {
-            audit
-                .entry(("read", row.entity, row.client, row.team, row.org))
-                .or_default()
-                .push(row.id);
-        }
-    }
     out.audit = audit
         .into_iter()
         .map(
@@ -453,6 +474,18 @@ fn precheck(sender: &Sender, ch: &Change, now: DateTime<Utc>) -> Result<Option<R
         }
         _ => Ok(rec),
     }
+}
+
+/// Whether the stored `row` is what `ch` pushed (for a delete: a tombstone). A false "no" only
+/// costs the sender one pull of a record it already has.
+fn holds_pushed(row: &SyncRow, ch: &Change) -> bool {
+    if ch.deleted {
+        return row.deleted;
+    }
+    !row.deleted
+        && ch.record.as_ref().is_some_and(|pushed| {
+            serde_json::from_str::<Value>(&row.body).is_ok_and(|stored| &stored == pushed)
+        })
 }
 
 fn body_text(v: &Value) -> String {

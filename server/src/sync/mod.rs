@@ -274,8 +274,7 @@ async fn run(
     }
     tx.commit().await?;
 
-    let mut changes = pull::render(pulled.rows);
-    pull::render_echo(applied.echo, &mut changes);
+    let changes = pull::render(pulled.rows);
     let resp = SyncResponse {
         results: applied.results,
         changes,

@@ -13,8 +13,11 @@
 //!   visits of its teams that belong to the other organisation and are not shared (consent
 //!   withdrawn or never given), so a phone that held them while consent was given drops them.
 //!   A tombstone carries ids only, never content;
-//! * not the versions its own push just wrote (the phone has them), unless the server changed
-//!   them (a merge, the server-assigned record space).
+//! * not a record whose current version is exactly what this device pushed last for it (the
+//!   phone holds it): `sync_device` is the device and `sync_seq` the row's sequence. Every
+//!   other version, a merge or a change that lost included, is pulled like anyone's; apply
+//!   moves a record whose pushed change did not become current to a new sequence, so the
+//!   pusher pulls it even if its cursor had passed the record (see [`super::apply`]).
 
 use std::collections::BTreeMap;
 
@@ -24,7 +27,7 @@ use uppsok_model::{ClientId, Entity, Hlc, OrgId, TeamId};
 
 use super::apply::Sender;
 use crate::access::{self, ClientFacts, RecordFacts};
-use crate::store::sync::{PullRow, SyncRow};
+use crate::store::sync::PullRow;
 use crate::store::{AuditEntry, StoreResult, Tx};
 
 /// What the pull decided inside the transaction; [`render`] turns it into wire changes after
@@ -218,45 +221,4 @@ pub fn render(rows: Vec<(PullRow, Verdict)>) -> Vec<RemoteChange> {
         });
     }
     changes
-}
-
-/// The wire form of rows sent back to the pusher (see [`super::apply::Applied::echo`]), left out
-/// when the pull already carries the record. They are the pusher's own records (its visits and
-/// trips, its organisation's clients, its team's places), so nothing is withheld.
-pub fn render_echo(echo: Vec<SyncRow>, changes: &mut Vec<RemoteChange>) {
-    for row in echo {
-        if changes
-            .iter()
-            .any(|c| c.record_id == row.id && c.entity == row.entity)
-        {
-            continue;
-        }
-        let record = if row.deleted {
-            None
-        } else {
-            match serde_json::from_str::<Value>(&row.body) {
-                Ok(v) => Some(v),
-                Err(_) => continue,
-            }
-        };
-        let own = row.clock.as_deref().and_then(|c| c.parse::<Hlc>().ok());
-        let elsewhere = Hlc {
-            wall_ms: row.updated_ms,
-            counter: 0,
-            node: 0,
-        };
-        let clock = match own {
-            Some(c) if row.sync_seq == Some(row.seq) => c,
-            Some(c) => c.max(elsewhere),
-            None => elsewhere,
-        };
-        changes.push(RemoteChange {
-            seq: row.seq.max(0) as u64,
-            entity: row.entity,
-            record_id: row.id,
-            clock,
-            deleted: row.deleted,
-            record,
-        });
-    }
 }
