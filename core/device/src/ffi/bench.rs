@@ -3,6 +3,7 @@
 //! same process give the cost of crossing the boundary as a ratio.
 
 use super::error::Result;
+use super::position::uppsok_feed_position;
 use super::recording::{FixInput, TripStart};
 use super::store::UppsokStore;
 use std::sync::Arc;
@@ -27,17 +28,28 @@ pub fn bench_list_visits(
     Ok(nanos(t))
 }
 
+/// Which facade call [`bench_feed_fixes`] feeds the fixes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum FeedPath {
+    /// One [`feed_fix`](super::TripRecording::feed_fix) call per fix (a `FixInput` record).
+    Record,
+    /// One [`feed_position`](super::TripRecording::feed_position) call per fix.
+    Numbers,
+    /// One [`uppsok_feed_position`](super::uppsok_feed_position) call per fix, through the
+    /// recording's [`position_sink`](super::TripRecording::position_sink).
+    Sink,
+    /// [`feed_fixes`](super::TripRecording::feed_fixes) calls of `batch` fixes.
+    Batch,
+}
+
 /// Nanoseconds to feed `fixes` to a new recording from Rust, the way the Kotlin benchmark does
-/// across the FFI: in [`feed_fixes`](super::TripRecording::feed_fixes) calls of `batch` fixes
-/// when `batch` > 1, else one call per fix, through
-/// [`feed_position`](super::TripRecording::feed_position) when `positions` and
-/// [`feed_fix`](super::TripRecording::feed_fix) otherwise. The recording is cancelled afterwards
-/// (not timed).
+/// across the FFI, through `path` (`batch` fixes per call for [`FeedPath::Batch`]). The
+/// recording is cancelled afterwards (not timed).
 #[uniffi::export]
 pub fn bench_feed_fixes(
     store: Arc<UppsokStore>,
     fixes: Vec<FixInput>,
-    positions: bool,
+    path: FeedPath,
     batch: i32,
 ) -> Result<i64> {
     let rec = store.start_trip(TripStart {
@@ -48,30 +60,39 @@ pub fn bench_feed_fixes(
         visit_ids: Vec::new(),
         odometer_start: None,
     })?;
-    let chunks: Vec<Vec<FixInput>> = match usize::try_from(batch) {
-        Ok(n) if n > 1 => fixes.chunks(n).map(<[FixInput]>::to_vec).collect(),
-        _ => Vec::new(),
-    };
+    // The chunks and the sink are made before the clock starts, as Kotlin's are.
+    let size = usize::try_from(batch).unwrap_or(1).max(1);
+    let chunks: Vec<Vec<FixInput>> = fixes.chunks(size).map(<[FixInput]>::to_vec).collect();
+    let sink = Arc::clone(&rec).position_sink();
     let t = Instant::now();
-    if chunks.is_empty() {
-        for fix in fixes {
-            let accepted = if positions {
-                rec.feed_position(
-                    fix.lat,
-                    fix.lon,
-                    fix.accuracy_m,
-                    fix.time_ms,
-                    fix.speed_mps.unwrap_or(f64::NAN),
-                )?
-            } else {
-                rec.feed_fix(fix)?
-            };
-            std::hint::black_box(accepted);
+    match path {
+        FeedPath::Record => {
+            for fix in fixes {
+                std::hint::black_box(rec.feed_fix(fix)?);
+            }
         }
-    } else {
-        // The chunks are made before the clock starts, as Kotlin's are.
-        for chunk in chunks {
-            std::hint::black_box(rec.feed_fixes(chunk)?);
+        FeedPath::Numbers => {
+            for f in fixes {
+                let speed = f.speed_mps.unwrap_or(f64::NAN);
+                let accepted = rec.feed_position(f.lat, f.lon, f.accuracy_m, f.time_ms, speed)?;
+                std::hint::black_box(accepted);
+            }
+        }
+        FeedPath::Sink => {
+            for f in fixes {
+                let speed = f.speed_mps.unwrap_or(f64::NAN);
+                let code = uppsok_feed_position(sink, f.lat, f.lon, f.accuracy_m, f.time_ms, speed);
+                if code < 0 {
+                    // Kotlin's wrapper does the same: fetch the typed error.
+                    rec.take_feed_error()?;
+                }
+                std::hint::black_box(code);
+            }
+        }
+        FeedPath::Batch => {
+            for chunk in chunks {
+                std::hint::black_box(rec.feed_fixes(chunk)?);
+            }
         }
     }
     let took = nanos(t);

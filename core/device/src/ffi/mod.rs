@@ -4,7 +4,8 @@
 //! - [`UppsokStore`] (`store`): create/open the encrypted store with a key from the app's
 //!   [`PlatformKeyProvider`] (`keys`), then clients, visits, trips, places, enrolment, sync
 //!   and its status, and wipe.
-//! - [`TripRecording`] (`recording`): a trip recorded by GPS, fed fix by fix.
+//! - [`TripRecording`] (`recording`): a trip recorded by GPS, fed fix by fix; `position`: the
+//!   plain C entry point [`uppsok_feed_position`] for Kotlin's once-a-second location callback.
 //! - plain records and enums (`types`, and the sync ones in `sync`), converted to and from
 //!   `uppsok-model` and validated on the way in.
 //! - [`UppsokError`] / [`KeyProviderError`] (`error`): typed errors that become exceptions.
@@ -18,14 +19,19 @@
 mod bench;
 mod error;
 mod keys;
+mod position;
 mod recording;
 mod store;
 mod sync;
 mod types;
 
-pub use bench::{bench_feed_fixes, bench_list_visits};
+pub use bench::{FeedPath, bench_feed_fixes, bench_list_visits};
 pub use error::{KeyProviderError, UppsokError};
 pub use keys::{PlatformKeyProvider, generate_device_key};
+pub use position::{
+    FEED_ACCEPTED, FEED_DROPPED, FEED_FAILED, FEED_PANICKED, FEED_UNKNOWN_SINK,
+    uppsok_feed_position,
+};
 pub use recording::{FixInput, RecordingProgress, TripRecording, TripStart};
 pub use store::{UppsokStore, core_version, search_gazetteer, store_exists, wipe_store_at};
 pub use sync::{DeviceState, EnrolResult, RejectedChange, SyncReport, SyncStatus};

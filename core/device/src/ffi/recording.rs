@@ -13,7 +13,7 @@ use super::error::{Result, UppsokError};
 use super::store::Shared;
 use super::types::{GpsGrade, TripItem, parse_id, vehicle};
 use chrono::Utc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use uppsok_model as m;
 use uppsok_model::mileage::{Fix, FixOutcome};
 
@@ -85,6 +85,10 @@ fn reading(field: &str, v: Option<i32>) -> Result<Option<u32>> {
 pub struct TripRecording {
     shared: Arc<Shared>,
     id: m::TripId,
+    /// This handle's number for `uppsok_feed_position` (`super::position`), once asked for.
+    pub(crate) sink: OnceLock<i64>,
+    /// The last error of a call through `uppsok_feed_position`, which can only return a code.
+    pub(crate) feed_error: Mutex<Option<UppsokError>>,
 }
 
 impl TripRecording {
@@ -117,10 +121,16 @@ impl TripRecording {
         let rec = shared.with(|s| Ok(RecordingState::start(s, ts)?))?;
         let id = rec.id();
         *slot = Some(rec);
-        Ok(Arc::new(TripRecording {
+        Ok(Self::handle(shared, id))
+    }
+
+    fn handle(shared: &Arc<Shared>, id: m::TripId) -> Arc<Self> {
+        Arc::new(TripRecording {
             shared: Arc::clone(shared),
             id,
-        }))
+            sink: OnceLock::new(),
+            feed_error: Mutex::new(None),
+        })
     }
 
     pub(crate) fn resume(shared: &Arc<Shared>) -> Result<Option<Arc<Self>>> {
@@ -128,12 +138,7 @@ impl TripRecording {
         if slot.is_none() {
             *slot = shared.with(|s| Ok(RecordingState::resume(s)?))?;
         }
-        Ok(slot.as_ref().map(|rec| {
-            Arc::new(TripRecording {
-                shared: Arc::clone(shared),
-                id: rec.id(),
-            })
-        }))
+        Ok(slot.as_ref().map(|rec| Self::handle(shared, rec.id())))
     }
 
     /// Run `f` on this recording; `NotFound` once it was finished or cancelled.
@@ -185,6 +190,28 @@ impl TripRecording {
             time_ms,
             speed_mps: speed_mps.is_finite().then_some(speed_mps),
         })
+    }
+
+    /// The number that names this recording to `uppsok_feed_position`, the plain C function
+    /// that does what [`feed_position`](Self::feed_position) does without uniffi's per-call
+    /// structures (Kotlin's location callback calls it through JNA's direct mapping; see
+    /// `ffi::position`). Valid while this object is open; the same number on every call.
+    pub fn position_sink(self: Arc<Self>) -> i64 {
+        super::position::register(&self)
+    }
+
+    /// Throw the error of the last failed `uppsok_feed_position` call (it returned a negative
+    /// code), once; `Ok` when there is none.
+    pub fn take_feed_error(&self) -> Result<()> {
+        match self
+            .feed_error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Feed fixes the platform delivered in a batch; returns how many were accepted. Saves the

@@ -136,3 +136,106 @@ fn client_visit_trip_and_recording() {
     assert_eq!(store.clients().err(), Some(UppsokError::Wiped));
     assert!(!store_exists(path(&dir)));
 }
+
+fn trip_start() -> TripStart {
+    TripStart {
+        service_car: None,
+        from_place: "Kalix".into(),
+        purpose: "Hembesök".into(),
+        visited: None,
+        visit_ids: vec![],
+        odometer_start: None,
+    }
+}
+
+/// The C entry point does what `feed_position` does, reports by code, keeps the typed error
+/// for `take_feed_error`, and never reaches a recording through a stale number.
+#[test]
+fn feed_position_through_the_c_entry_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = UppsokStore::create(path(&dir), "anna".into(), Arc::clone(&k)).unwrap();
+    let rec = store.start_trip(trip_start()).unwrap();
+    let sink = Arc::clone(&rec).position_sink();
+    assert!(sink > 0);
+    assert_eq!(
+        Arc::clone(&rec).position_sink(),
+        sink,
+        "one number per object"
+    );
+    let now = chrono::Utc::now().timestamp_millis() - 100_000;
+    let at = |i: i32| (65.85 + f64::from(i) * 0.0002, now + i64::from(i) * 1000);
+    for i in 0..25 {
+        let (lat, t) = at(i);
+        assert_eq!(
+            uppsok_feed_position(sink, lat, 23.15, 5.0, t, f64::NAN),
+            FEED_ACCEPTED,
+            "fix {i}"
+        );
+    }
+    let (lat, t) = at(25);
+    assert_eq!(
+        uppsok_feed_position(sink, lat, 23.15, -1.0, t, 20.0),
+        FEED_DROPPED,
+        "bad accuracy is dropped, not an error"
+    );
+    assert_eq!(rec.take_feed_error(), Ok(()));
+    let km = rec.current_km().unwrap();
+    assert!((km - 0.53).abs() < 0.05, "{km}");
+
+    // Killed now: the store holds the state of the last save (every 10 fixes), fix 20.
+    drop(rec);
+    drop(store);
+    assert_eq!(
+        uppsok_feed_position(sink, lat, 23.15, 5.0, t, f64::NAN),
+        FEED_UNKNOWN_SINK,
+        "a closed object's number reaches nothing"
+    );
+    let store = UppsokStore::open(path(&dir), k).unwrap();
+    let resumed = store.active_trip().unwrap().unwrap();
+    let p = resumed.progress().unwrap();
+    assert!(p.fixes_used >= 18 && p.fixes_used <= 20, "{p:?}");
+    let sink2 = Arc::clone(&resumed).position_sink();
+    assert_ne!(sink2, sink, "numbers are not reused");
+    resumed.cancel().unwrap();
+    let (lat, t) = at(26);
+    assert_eq!(
+        uppsok_feed_position(sink2, lat, 23.15, 5.0, t, f64::NAN),
+        FEED_FAILED
+    );
+    assert!(matches!(
+        resumed.take_feed_error(),
+        Err(UppsokError::NotFound { what }) if what == "trip recording"
+    ));
+    assert_eq!(resumed.take_feed_error(), Ok(()), "taken once");
+    assert_eq!(
+        uppsok_feed_position(0, lat, 23.15, 5.0, t, f64::NAN),
+        FEED_UNKNOWN_SINK
+    );
+}
+
+/// Every path of the benchmark helper runs the facade calls it claims to and cleans up.
+#[test]
+fn bench_feed_fixes_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(UppsokStore::create(path(&dir), "anna".into(), key()).unwrap());
+    let now = chrono::Utc::now().timestamp_millis() - 100_000;
+    let fixes: Vec<FixInput> = (0..30)
+        .map(|i| FixInput {
+            lat: 65.85 + f64::from(i) * 0.0002,
+            lon: 23.15,
+            accuracy_m: 5.0,
+            time_ms: now + i64::from(i) * 1000,
+            speed_mps: Some(22.0),
+        })
+        .collect();
+    for path in [
+        FeedPath::Record,
+        FeedPath::Numbers,
+        FeedPath::Sink,
+        FeedPath::Batch,
+    ] {
+        assert!(bench_feed_fixes(Arc::clone(&store), fixes.clone(), path, 10).unwrap() > 0);
+        assert!(store.active_trip().unwrap().is_none(), "{path:?} cancels");
+    }
+}
