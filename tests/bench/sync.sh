@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The sync benchmark (issue 4): Uppsök's sync against the PouchDB peer, same 10,000 visits, same
 # links (loopback, and the fault proxy as a rural link: 150 ms each way ≈ 300 ms round trip,
-# 125,000 B/s = 1 Mbit/s each way, no faults), then the server's load (500 devices pushing
-# concurrently) on SQLite and, when UPPSOK_TEST_POSTGRES is set, PostgreSQL. Release builds.
+# 125,000 B/s = 1 Mbit/s each way, no faults), then the server's load on SQLite and, when
+# UPPSOK_TEST_POSTGRES is set, PostgreSQL: 500 devices in teams of 10, each pushing 25 visits
+# (gzip, as phones send them) every 4 s ± 20 % on its own schedule (open loop: 3,125 changes/s
+# offered, latency from each sync's scheduled start), then the same devices back to back
+# (closed loop: the saturation throughput). Release builds.
 #
 #   tests/bench/sync.sh [--visits N] [--pouchdb-json FILE] [--skip-pouchdb] [--skip-load]
+#                       [--load-only] [--load-args "syncbench load options"]
 #
 # --pouchdb-json reuses a result of tests/bench/pouchdb/run.sh instead of running it (it takes
 # about five minutes on the rural link). Results: tests/bench/results/sync-*.json and a table.
@@ -19,13 +23,17 @@ visits=10000
 pouch_json=""
 run_pouch=1
 run_load=1
+run_pushpull=1
+load_args=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --visits) visits="$2"; shift 2 ;;
     --pouchdb-json) pouch_json="$2"; shift 2 ;;
     --skip-pouchdb) run_pouch=0; shift ;;
     --skip-load) run_load=0; shift ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --load-only) run_pushpull=0; run_pouch=0; shift ;;
+    --load-args) load_args="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "sync.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -59,12 +67,14 @@ start_server() {
 stop_server() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
 # 1. Uppsök push/pull on loopback and the rural link (SQLite).
-db="sqlite://$work/bench.db"
-start_server "$db"
-log "uppsok push/pull of $visits visits (loopback, rural) at $server_url"
-"$bin/syncbench" --server "$server_url" --database "$db" pushpull --visits "$visits" \
-  > "$results/sync-uppsok.json"
-stop_server
+if [ "$run_pushpull" = 1 ]; then
+  db="sqlite://$work/bench.db"
+  start_server "$db"
+  log "uppsok push/pull of $visits visits (loopback, rural) at $server_url"
+  "$bin/syncbench" --server "$server_url" --database "$db" pushpull --visits "$visits" \
+    > "$results/sync-uppsok.json"
+  stop_server
+fi
 
 # 2. The PouchDB peer.
 if [ -n "$pouch_json" ]; then
@@ -77,30 +87,38 @@ else
 fi
 cp "$work/pouchdb.json" "$results/sync-pouchdb.json" 2>/dev/null || true
 
-# 3. Load: 500 devices pushing concurrently, SQLite and PostgreSQL.
-if [ "$run_load" = 1 ]; then
-  db="sqlite://$work/load.db"
-  start_server "$db"
-  log "load on SQLite"
-  "$bin/syncbench" --server "$server_url" --database "$db" load > "$results/sync-load-sqlite.json"
+# 3. Load: 500 devices, paced (the target statement) then closed loop, SQLite and PostgreSQL.
+# Each run gets a fresh server and database.
+load_case() { # BACKEND-LABEL DATABASE MODE
+  start_server "$2"
+  log "load on $1, $3"
+  # shellcheck disable=SC2086
+  "$bin/syncbench" --server "$server_url" --database "$2" load --mode "$3" $load_args \
+    > "$results/sync-load-$1-$3.json"
   stop_server
-  if [ -n "${UPPSOK_TEST_POSTGRES:-}" ]; then
-    name="uppsok_bench_$$"
-    base="${UPPSOK_TEST_POSTGRES%/*}"
-    psql "$UPPSOK_TEST_POSTGRES" -qc "CREATE DATABASE $name" >/dev/null
-    start_server "$base/$name"
-    log "load on PostgreSQL"
-    "$bin/syncbench" --server "$server_url" --database "$base/$name" load > "$results/sync-load-postgres.json"
-    stop_server
-    psql "$UPPSOK_TEST_POSTGRES" -qc "DROP DATABASE $name WITH (FORCE)" >/dev/null || true
-  fi
+}
+if [ "$run_load" = 1 ]; then
+  for mode in paced closed; do
+    rm -f "$work"/load.db*
+    load_case sqlite "sqlite://$work/load.db" "$mode"
+    if [ -n "${UPPSOK_TEST_POSTGRES:-}" ]; then
+      name="uppsok_bench_$$"
+      base="${UPPSOK_TEST_POSTGRES%/*}"
+      psql "$UPPSOK_TEST_POSTGRES" -qc "CREATE DATABASE $name" >/dev/null
+      load_case postgres "$base/$name" "$mode"
+      psql "$UPPSOK_TEST_POSTGRES" -qc "DROP DATABASE $name WITH (FORCE)" >/dev/null || true
+    fi
+  done
 fi
 
 # 4. The table.
 python3 - "$results" <<'PY'
 import json, sys, os
 d = sys.argv[1]
-u = json.load(open(os.path.join(d, "sync-uppsok.json")))
+try:
+    u = json.load(open(os.path.join(d, "sync-uppsok.json")))
+except Exception:
+    u = {}
 try:
     p = json.load(open(os.path.join(d, "sync-pouchdb.json")))
 except Exception:
@@ -124,9 +142,13 @@ for link in ("loopback", "rural"):
         i = uc["idle"]
         print(f"idle sync on {link}: {i['requests']} request(s), {i['bytes']} bytes ({i['bytes_up']} up, {i['bytes_down']} down), {i['wall_s']*1000:.0f} ms")
 for b in ("sqlite", "postgres"):
-    f = os.path.join(d, f"sync-load-{b}.json")
-    if os.path.exists(f):
+    for mode in ("paced", "closed"):
+        f = os.path.join(d, f"sync-load-{b}-{mode}.json")
+        if not os.path.exists(f):
+            continue
         l = json.load(open(f))
-        print(f"load {b}: {l['devices']} devices, {l['changes_applied']} changes in {l['wall_s']:.1f} s = {l['changes_per_s']:.0f}/s, "
-              f"p50 {l['latency_ms']['p50']:.0f} ms p99 {l['latency_ms']['p99']:.0f} ms, errors {l['errors']}")
+        offered = f", offered {l['offered_changes_per_s']:.0f}/s" if l.get("offered_changes_per_s") else ""
+        print(f"load {b} {mode}: {l['devices']} devices{offered}, {l['changes_applied']} changes in {l['wall_s']:.1f} s = {l['changes_per_s']:.0f}/s, "
+              f"p50 {l['latency_ms']['p50']:.0f} ms p99 {l['latency_ms']['p99']:.0f} ms, errors {l['errors']}"
+              + (f" {l['error_kinds']}" if l['errors'] else ""))
 PY

@@ -3,11 +3,17 @@
 //! `pushpull`: one device pushes N visits (made offline), another device of the same team pulls
 //! them, on loopback and through the fault proxy set to a rural link; wall time, HTTP requests
 //! and bytes on the wire (counted at the proxy, headers included) per visit; then one idle sync
-//! (nothing to do) measured alone. `load`: D enrolled devices push batches concurrently against
-//! the server; changes per second, latency percentiles and errors. Both set up organisations,
+//! (nothing to do) measured alone. `load`: D enrolled devices push gzip-compressed batches of
+//! visits concurrently against the server, either paced (open loop: each device syncs on its own
+//! schedule, K changes every T seconds with jitter, so the offered load is D·K/T changes/s and
+//! each latency counts from the request's scheduled start, not from when a late predecessor let
+//! it go — no coordinated omission) or closed (each device pushes back to back: the saturation
+//! throughput, where latency is simply D / request rate); achieved changes per second, latency
+//! percentiles and errors (failed requests and rejected changes, by kind). Both set up organisations,
 //! teams, users and enrolment codes straight in the server's database (`--database`), then talk
 //! to the running `uppsok serve` (`--server`) over HTTP only. Prints one JSON object.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +21,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use clap::{Parser, Subcommand};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rand::{Rng, SeedableRng};
 use serde_json::json;
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_device::{FixedKeyProvider, Kek, Profile, Store};
@@ -51,14 +60,32 @@ enum Mode {
         #[arg(long)]
         skip_rural: bool,
     },
-    /// D devices pushing batches concurrently.
+    /// D devices pushing batches concurrently: paced (each on its own schedule, the target
+    /// statement) or closed (back to back, the saturation figure).
     Load {
+        #[arg(long, value_enum, default_value_t = LoadMode::Paced)]
+        mode: LoadMode,
         #[arg(long, default_value_t = 500)]
         devices: usize,
-        #[arg(long, default_value_t = 4)]
-        batches: usize,
+        /// Users per team (one client per team).
+        #[arg(long, default_value_t = 10)]
+        team_size: usize,
+        /// Syncs per device.
+        #[arg(long, default_value_t = 8)]
+        rounds: usize,
+        /// Visits pushed per sync.
         #[arg(long, default_value_t = 25)]
         batch: usize,
+        /// Paced: seconds between one device's syncs (offered load = devices × batch / period).
+        #[arg(long, default_value_t = 4.0)]
+        period_s: f64,
+        /// Paced: each sync lands up to this share of a period early or late.
+        #[arg(long, default_value_t = 0.2)]
+        jitter: f64,
+        /// Changes pulled per sync (the load is about accepting pushes; `pushpull` measures
+        /// pulls). Each device carries its cursor forward as a phone does.
+        #[arg(long, default_value_t = 1)]
+        pull_limit: u32,
     },
 }
 
@@ -252,30 +279,69 @@ fn pushpull_case(
     }))
 }
 
-async fn load(
-    setup: &Setup,
-    url: &str,
+/// How the load devices decide when to sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LoadMode {
+    /// Open loop: each device syncs on its own schedule (a batch every period, with jitter),
+    /// whether or not the server kept up; latency counts from the scheduled start.
+    Paced,
+    /// Closed loop: each device pushes its batches back to back as fast as the server answers
+    /// (the saturation figure; latency is then about devices / request rate).
+    Closed,
+}
+
+/// Load settings (see `Mode::Load`).
+#[derive(Clone, Copy, Debug)]
+struct LoadPlan {
+    mode: LoadMode,
     devices: usize,
-    batches: usize,
+    team_size: usize,
+    rounds: usize,
     batch: usize,
-) -> Result<serde_json::Value> {
+    period: Duration,
+    jitter: f64,
+    pull_limit: u32,
+}
+
+/// One device of the load: its user, team (index) and token.
+struct LoadDevice {
+    user: Username,
+    team: usize,
+    token: String,
+}
+
+/// What one device saw.
+#[derive(Default)]
+struct DeviceTally {
+    latencies: Vec<Duration>,
+    applied: u64,
+    rejected: u64,
+    failed: u64,
+    error_kinds: std::collections::BTreeMap<String, u64>,
+    last_done: Option<Instant>,
+}
+
+async fn load(setup: &Setup, url: &str, plan: LoadPlan) -> Result<serde_json::Value> {
     // reqwest is built with `rustls-no-provider` (DESIGN.md §10); plain http needs no TLS,
     // but the builder insists on a provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(devices)
+        .pool_max_idle_per_host(plan.devices)
         .timeout(Duration::from_secs(60))
+        .tcp_nodelay(true)
         .build()?;
-    // 10 teams, one client each, `devices` users with one device each.
-    let teams_n = 10usize;
+    // Teams of `team_size` (ACT teams are about ten people), one client each, one device per
+    // user.
+    let teams_n = plan.devices.div_ceil(plan.team_size.max(1)).max(1);
     let mut teams = Vec::new();
     for t in 0..teams_n {
         teams.push(setup.team(&format!("Load {t}")).await?);
     }
-    let mut tokens = Vec::new();
-    for i in 0..devices {
+    let mut devices = Vec::new();
+    for i in 0..plan.devices {
         let username = format!("load{i:04}");
-        let (_, code) = setup.user(&username, teams[i % teams_n]).await?;
+        let team = i / plan.team_size.max(1);
+        let (_, code) = setup.user(&username, teams[team]).await?;
         let r: serde_json::Value = http
             .post(format!("{url}/v1/devices/enroll"))
             .json(&json!({"code": code}))
@@ -285,15 +351,22 @@ async fn load(
             .json()
             .await?;
         let token = r["token"].as_str().context("token")?.to_owned();
-        tokens.push((Username::parse(&username)?, i % teams_n, token));
+        devices.push(LoadDevice {
+            user: Username::parse(&username)?,
+            team,
+            token,
+        });
     }
     // One client per team, created by the team's first device.
-    let mut clients: Vec<ClientId> = (0..teams_n).map(|_| ClientId::new()).collect();
-    for t in 0..teams_n {
-        let (user, _, token) = &tokens[t];
+    let mut clients: Vec<ClientId> = Vec::with_capacity(teams_n);
+    for (t, team) in teams.iter().enumerate() {
+        let first = devices
+            .iter()
+            .find(|d| d.team == t)
+            .context("a team without devices")?;
         let c = Client {
-            id: clients[t],
-            team: teams[t],
+            id: ClientId::new(),
+            team: *team,
             code: ClientCode::parse("K-0001")?,
             name: PersonName::parse("Aino Bänk")?,
             org: setup.org.id,
@@ -301,13 +374,13 @@ async fn load(
             closed_reason: None,
             next_contact: None,
             consent: Consent {
-                recorded_by: Some(user.clone()),
+                recorded_by: Some(first.user.clone()),
                 ..Consent::default()
             },
         };
-        clients[t] = c.id;
+        clients.push(c.id);
         let ch = Change::upsert(ChangeId::new(), Hlc::ZERO, &Record::Client(c))?;
-        let resp = post(&http, url, token, &[ch]).await?;
+        let (resp, _) = post(&http, url, &first.token, 0, &[ch], plan.pull_limit).await?;
         if let Some(r) = resp.results.first().and_then(|r| r.rejection()) {
             bail!(
                 "the load client was rejected: {} {}",
@@ -317,86 +390,164 @@ async fn load(
         }
     }
     let clients = Arc::new(clients);
-    let started = Instant::now();
+    // Everyone starts from the same instant; in paced mode each device's first sync falls
+    // somewhere in the first period, so the offered load is even from the start.
+    let started = Instant::now() + Duration::from_millis(200);
     let mut tasks = tokio::task::JoinSet::new();
-    for (user, team, token) in tokens {
+    for (n, d) in devices.into_iter().enumerate() {
         let (http, url, clients) = (http.clone(), url.to_owned(), clients.clone());
+        let mut rng = rand::rngs::StdRng::seed_from_u64(n as u64);
         tasks.spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0u64;
-            let mut applied = 0u64;
-            for b in 0..batches {
-                let changes: Vec<Change> = (0..batch)
+            let mut tally = DeviceTally::default();
+            let mut cursor = 0u64;
+            let offset = plan.period.mul_f64(rng.random::<f64>());
+            for b in 0..plan.rounds {
+                let scheduled = match plan.mode {
+                    LoadMode::Closed => Instant::now(),
+                    LoadMode::Paced => {
+                        let j = 1.0 + plan.jitter * (2.0 * rng.random::<f64>() - 1.0);
+                        let at = started + offset + plan.period * b as u32;
+                        // Jitter moves this sync around its slot without drifting the schedule.
+                        let at = if b == 0 {
+                            at
+                        } else {
+                            at - plan.period + plan.period.mul_f64(j)
+                        };
+                        tokio::time::sleep_until(at.into()).await;
+                        at
+                    }
+                };
+                let changes: Vec<Change> = (0..plan.batch)
                     .filter_map(|i| {
-                        let v = visit(&user, clients[team], b * batch + i);
+                        let v = visit(&d.user, clients[d.team], b * plan.batch + i);
                         let hlc = Hlc {
                             wall_ms: Utc::now().timestamp_millis(),
-                            counter: (b * batch + i) as u32,
+                            counter: (b * plan.batch + i) as u32,
                             node: 1,
                         };
                         Change::upsert(ChangeId::new(), hlc, &Record::Visit(v)).ok()
                     })
                     .collect();
-                let t = Instant::now();
-                match post(&http, &url, &token, &changes).await {
-                    Ok(r) => {
-                        lat.push(t.elapsed());
-                        let bad = r.results.iter().filter(|x| x.rejection().is_some()).count();
-                        errors += bad as u64;
-                        applied += (r.results.len() - bad) as u64;
+                match post(&http, &url, &d.token, cursor, &changes, plan.pull_limit).await {
+                    Ok((r, _)) => {
+                        // From the scheduled start: a request that waited for the previous
+                        // one of its device counts that wait (no coordinated omission).
+                        tally.latencies.push(scheduled.elapsed());
+                        cursor = r.cursor;
+                        for x in &r.results {
+                            match x.rejection() {
+                                Some(rej) => {
+                                    tally.rejected += 1;
+                                    *tally
+                                        .error_kinds
+                                        .entry(format!("rejected {}", rej.code.as_str()))
+                                        .or_default() += 1;
+                                }
+                                None => tally.applied += 1,
+                            }
+                        }
+                        let missing = changes.len().saturating_sub(r.results.len());
+                        if missing > 0 {
+                            tally.rejected += missing as u64;
+                            *tally.error_kinds.entry("no result".into()).or_default() +=
+                                missing as u64;
+                        }
                     }
-                    Err(_) => errors += 1,
+                    Err(e) => {
+                        tally.failed += 1;
+                        *tally.error_kinds.entry(format!("{e:#}")).or_default() += 1;
+                    }
                 }
+                tally.last_done = Some(Instant::now());
             }
-            (lat, errors, applied)
+            tally
         });
     }
     let mut lat = Vec::new();
-    let (mut errors, mut applied) = (0u64, 0u64);
+    let (mut applied, mut rejected, mut failed) = (0u64, 0u64, 0u64);
+    let mut kinds: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut last = started;
     while let Some(r) = tasks.join_next().await {
-        let (l, e, a) = r?;
-        lat.extend(l);
-        errors += e;
-        applied += a;
+        let t = r?;
+        lat.extend(t.latencies);
+        applied += t.applied;
+        rejected += t.rejected;
+        failed += t.failed;
+        for (k, v) in t.error_kinds {
+            *kinds.entry(k).or_default() += v;
+        }
+        if let Some(l) = t.last_done {
+            last = last.max(l);
+        }
     }
-    let wall = started.elapsed().as_secs_f64();
+    let wall = last.saturating_duration_since(started).as_secs_f64();
     lat.sort();
     let pct = |p: f64| {
         lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
             .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
     };
+    let offered = match plan.mode {
+        LoadMode::Paced => {
+            json!(plan.devices as f64 * plan.batch as f64 / plan.period.as_secs_f64())
+        }
+        LoadMode::Closed => serde_json::Value::Null,
+    };
     Ok(json!({
-        "devices": devices, "batches_per_device": batches, "changes_per_batch": batch,
-        "changes_applied": applied, "errors": errors, "wall_s": wall,
+        "mode": match plan.mode { LoadMode::Paced => "paced", LoadMode::Closed => "closed" },
+        "devices": plan.devices, "team_size": plan.team_size, "rounds_per_device": plan.rounds,
+        "changes_per_batch": plan.batch, "period_s": plan.period.as_secs_f64(),
+        "jitter": plan.jitter, "pull_limit": plan.pull_limit, "request_bodies": "gzip",
+        "offered_changes_per_s": offered,
+        "requests": lat.len() as u64 + failed,
+        "changes_applied": applied, "changes_rejected": rejected, "requests_failed": failed,
+        "errors": rejected + failed, "error_kinds": kinds, "wall_s": wall,
         "changes_per_s": applied as f64 / wall,
         "latency_ms": {"p50": pct(0.5), "p95": pct(0.95), "p99": pct(0.99), "max": pct(1.0)},
     }))
 }
 
+/// One `POST /v1/sync` as a phone sends it: gzip-compressed JSON body. Returns the answer and
+/// the compressed body's size.
 async fn post(
     http: &reqwest::Client,
     url: &str,
     token: &str,
+    cursor: u64,
     changes: &[Change],
-) -> Result<SyncResponse> {
-    let body = serde_json::to_vec(&SyncRequest {
-        cursor: 0,
+    pull_limit: u32,
+) -> Result<(SyncResponse, usize)> {
+    let json = serde_json::to_vec(&SyncRequest {
+        cursor,
         changes: changes.to_vec(),
-        // Load is about accepting pushes; a one-change pull keeps answers small. Bodies go
-        // uncompressed here (no gzip encoder in this crate), which spares the server work.
-        pull_limit: Some(1),
+        pull_limit: Some(pull_limit),
         app_version: None,
     })?;
+    let mut enc = GzEncoder::new(
+        Vec::with_capacity(json.len() / 4 + 64),
+        Compression::default(),
+    );
+    enc.write_all(&json)?;
+    let body = enc.finish()?;
+    let size = body.len();
     let r = http
         .post(format!("{url}/v1/sync"))
         .header(PROTOCOL_HEADER, "1")
         .bearer_auth(token)
         .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
         .body(body)
         .send()
-        .await?
-        .error_for_status()?;
-    Ok(r.json().await?)
+        .await?;
+    let status = r.status();
+    if !status.is_success() {
+        let text = r.text().await.unwrap_or_default();
+        let kind = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        bail!("HTTP {} {kind}", status.as_u16());
+    }
+    Ok((r.json().await?, size))
 }
 
 fn main() -> Result<()> {
@@ -442,10 +593,30 @@ fn main() -> Result<()> {
                 "case": rural}})
         }
         Mode::Load {
+            mode,
             devices,
-            batches,
+            team_size,
+            rounds,
             batch,
-        } => rt.block_on(load(&setup, &args.server, devices, batches, batch))?,
+            period_s,
+            jitter,
+            pull_limit,
+        } => {
+            if !(period_s > 0.0 && (0.0..1.0).contains(&jitter)) {
+                bail!("--period-s must be positive and --jitter in [0, 1)");
+            }
+            let plan = LoadPlan {
+                mode,
+                devices,
+                team_size: team_size.max(1),
+                rounds,
+                batch,
+                period: Duration::from_secs_f64(period_s),
+                jitter,
+                pull_limit: pull_limit.max(1),
+            };
+            rt.block_on(load(&setup, &args.server, plan))?
+        }
     };
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
