@@ -263,6 +263,100 @@ impl AddressLimiter {
     }
 }
 
+/// Addresses of reverse proxies whose `X-Forwarded-For` header is believed (`trusted_proxies`
+/// in the config). Empty by default: then the header is ignored, because anyone can send it and
+/// believing it would let a client pick a fresh address for every guess and so escape the
+/// per-address limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+#[derive(Debug, thiserror::Error)]
+#[error("trusted proxy {0:?} is not an address or an address/prefix (e.g. 10.0.0.0/8)")]
+pub struct BadProxy(pub String);
+
+impl TrustedProxies {
+    /// Parses addresses (`10.1.2.3`, `::1`) and networks (`10.0.0.0/8`, `fd00::/8`).
+    pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<Self, BadProxy> {
+        let mut nets = Vec::new();
+        for item in items {
+            let text = item.as_ref().trim();
+            let bad = || BadProxy(text.to_owned());
+            let (addr, prefix) = match text.split_once('/') {
+                Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
+                None => (text, None),
+            };
+            let addr: IpAddr = addr.parse().map_err(|_| bad())?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let prefix = prefix.unwrap_or(max);
+            if prefix > max {
+                return Err(bad());
+            }
+            nets.push((addr, prefix));
+        }
+        Ok(Self(nets))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0
+            .iter()
+            .any(|(net, prefix)| match (canonical(*net), ip) {
+                (IpAddr::V4(n), IpAddr::V4(a)) => prefix_eq(&n.octets(), &a.octets(), *prefix),
+                (IpAddr::V6(n), IpAddr::V6(a)) => prefix_eq(&n.octets(), &a.octets(), *prefix),
+                _ => false,
+            })
+    }
+
+    /// The client's address: the peer, unless the peer is a trusted proxy; then the nearest
+    /// address in `X-Forwarded-For` (read from the right, the end our proxies appended to) that
+    /// is not itself a trusted proxy. Entries left of that were written by the client and are
+    /// not believed. An unreadable entry stops the walk at the last address we could trust.
+    pub fn client_addr<'a>(
+        &self,
+        peer: IpAddr,
+        forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    ) -> IpAddr {
+        if !self.contains(peer) {
+            return peer;
+        }
+        let mut client = peer;
+        for entry in forwarded_for.rev() {
+            let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !self.contains(ip) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`, as dual-stack sockets report) as IPv4.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
+    let full = usize::from(prefix / 8);
+    let rest = prefix % 8;
+    if a[..full] != b[..full] {
+        return false;
+    }
+    rest == 0 || {
+        let mask = 0xffu8 << (8 - rest);
+        a[full] & mask == b[full] & mask
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,5 +424,43 @@ mod tests {
         }
         assert!(l.check(ip).is_err());
         assert!(l.check("127.0.0.2".parse().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn forwarded_for_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let none = TrustedProxies::default();
+        assert_eq!(
+            none.client_addr(ip("127.0.0.1"), ["9.9.9.9"].into_iter()),
+            ip("127.0.0.1")
+        );
+        let t = TrustedProxies::parse(&["127.0.0.1", "10.0.0.0/8"]).unwrap();
+        assert!(t.contains(ip("10.200.3.4")) && !t.contains(ip("11.0.0.1")));
+        assert!(t.contains(ip("::ffff:10.0.0.1")), "IPv4-mapped");
+        // Direct client: its own header is ignored.
+        assert_eq!(
+            t.client_addr(ip("8.8.8.8"), ["1.2.3.4"].into_iter()),
+            ip("8.8.8.8")
+        );
+        // Through a proxy: the rightmost untrusted entry; the spoofed left one is ignored.
+        let xff = ["6.6.6.6", "203.0.113.7", "10.0.0.2"];
+        assert_eq!(
+            t.client_addr(ip("127.0.0.1"), xff.into_iter()),
+            ip("203.0.113.7")
+        );
+        // Garbage stops the walk at the last trusted hop.
+        assert_eq!(
+            t.client_addr(ip("10.0.0.9"), ["nonsense"].into_iter()),
+            ip("10.0.0.9")
+        );
+        assert_eq!(
+            t.client_addr(ip("10.0.0.9"), std::iter::empty()),
+            ip("10.0.0.9")
+        );
+        for bad in ["10.0.0.0/33", "host.example", "10.0.0.0/x"] {
+            assert!(TrustedProxies::parse(&[bad]).is_err(), "{bad}");
+        }
+        let v6 = TrustedProxies::parse(&["fd00::/8"]).unwrap();
+        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
     }
 }

@@ -18,6 +18,8 @@ use crate::api::Settings;
 /// body_limit_kb = 256
 /// request_timeout_s = 30
 /// session_ttl_h = 8
+/// # only behind a reverse proxy: whose X-Forwarded-For to believe (addresses or networks)
+/// trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -30,6 +32,7 @@ pub struct FileConfig {
     pub request_timeout_s: Option<u64>,
     pub session_ttl_h: Option<u64>,
     pub db_pool_max: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +96,7 @@ pub fn resolve(
     log_format: Option<String>,
     body_limit_kb: Option<usize>,
     request_timeout_s: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
     file: FileConfig,
 ) -> Result<ServeConfig, ConfigError> {
     let data_dir = data_dir.or(file.data_dir);
@@ -115,6 +119,10 @@ pub fn resolve(
     }
     if let Some(s) = request_timeout_s.or(file.request_timeout_s) {
         settings.request_timeout = Duration::from_secs(s.clamp(1, 3600));
+    }
+    if let Some(list) = trusted_proxies.or(file.trusted_proxies) {
+        settings.trusted_proxies = crate::auth::TrustedProxies::parse(&list)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
     }
     if let Some(h) = file.session_ttl_h {
         settings.session_ttl = Duration::from_secs(h.clamp(1, 24 * 30) * 3600);
@@ -147,6 +155,7 @@ mod tests {
             None,
             None,
             None,
+            None,
             file,
         )
         .unwrap();
@@ -158,6 +167,62 @@ mod tests {
             toml::from_str::<FileConfig>("colour = 1").is_err(),
             "unknown keys are refused"
         );
+        assert!(
+            c.settings.trusted_proxies.is_empty(),
+            "no proxy trusted by default"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_from_file_or_flag() {
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"10.0.0.0/8\"]").unwrap();
+        let c = resolve(
+            None,
+            Some("sqlite://x.db".into()),
+            None,
+            None,
+            None,
+            None,
+            None,
+            file,
+        )
+        .unwrap();
+        assert!(
+            c.settings
+                .trusted_proxies
+                .contains("10.1.2.3".parse().unwrap())
+        );
+        let flag = Some(vec!["192.0.2.1".to_owned()]);
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"10.0.0.0/8\"]").unwrap();
+        let c = resolve(
+            None,
+            Some("sqlite://x.db".into()),
+            None,
+            None,
+            None,
+            None,
+            flag,
+            file,
+        )
+        .unwrap();
+        assert!(
+            !c.settings
+                .trusted_proxies
+                .contains("10.1.2.3".parse().unwrap())
+        );
+        let bad = Some(vec!["not an address".to_owned()]);
+        let err = resolve(
+            None,
+            Some("sqlite://x.db".into()),
+            None,
+            None,
+            None,
+            None,
+            bad,
+            FileConfig::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not an address"), "{err}");
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds [default: 30].
     #[arg(long, env = "UPPSOK_REQUEST_TIMEOUT_S")]
     pub request_timeout_s: Option<u64>,
+    /// Most database connections [default: 16].
+    #[arg(long, env = "UPPSOK_DB_POOL_MAX")]
+    pub db_pool_max: Option<u32>,
+    /// Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For header
+    /// gives the client address for rate limits [default: none, the header is ignored].
+    #[arg(long, env = "UPPSOK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -84,17 +91,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.log_format,
         args.body_limit_kb,
         args.request_timeout_s,
+        args.trusted_proxies,
         file,
     )?;
+    let db_pool_max = args
+        .db_pool_max
+        .map_or(cfg.db_pool_max, |n| n.clamp(1, 512));
     init_logs(cfg.json_logs);
-    let store = Store::connect(
-        &cfg.database,
-        PoolSize {
-            max: cfg.db_pool_max,
-        },
-    )
-    .await
-    .context("cannot open the database")?;
+    let store = Store::connect(&cfg.database, PoolSize { max: db_pool_max })
+        .await
+        .context("cannot open the database")?;
     let listener = TcpListener::bind(&cfg.bind)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.bind))?;

@@ -25,6 +25,9 @@ backend_tests!(
     ops_endpoints,
     audit_log_follows_reads_and_writes,
     client_writes_stay_in_own_record_space,
+    change_password_ends_other_sessions,
+    forwarded_for_believed_only_from_trusted_proxies,
+    consent_change_resequences_the_clients_visits,
 );
 
 const LIST_ROUTES: [&str; 8] = [
@@ -611,6 +614,13 @@ async fn fuzz_json_routes_never_5xx_and_write_nothing(backend: Backend) {
             Some(token.clone()),
             client_body,
         ),
+        (
+            // The current password is wrong, so no mutation of it can change anything.
+            Method::POST,
+            "/v1/auth/password".into(),
+            Some(admin.clone()),
+            json!({"current_password": "not the password", "new_password": "a new long password"}),
+        ),
     ];
     let before = (
         app.store
@@ -1018,5 +1028,207 @@ async fn client_writes_stay_in_own_record_space(backend: Backend) {
         .await;
     assert_eq!(s, 422);
     tokio::time::sleep(Duration::from_millis(1)).await;
+    app.stop().await;
+}
+
+/// A member of staff changes their own password: the current one is required, the new one must
+/// be long enough, every other session ends and this one stays, and only the new password logs
+/// in afterwards.
+async fn change_password_ends_other_sessions(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let cm = &w.case_managers[0][0];
+    let this = app.session_for(cm.id).await;
+    let other = app.session_for(cm.id).await;
+    let someone_else = app.session_for(w.case_managers[1][0].id).await;
+    const NEW: &str = "a much better passphrase";
+
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    assert_eq!(
+        app.post("/v1/auth/password", None, &change(PASSWORD, NEW))
+            .await
+            .0,
+        401,
+        "needs a session"
+    );
+    let (s, b) = app
+        .post(
+            "/v1/auth/password",
+            Some(&this),
+            &change("wrong password", NEW),
+        )
+        .await;
+    assert_eq!(s, 401, "{b}");
+    assert!(problem_type(&b).ends_with("/invalid-credentials"), "{b}");
+    let (s, b) = app
+        .post("/v1/auth/password", Some(&this), &change(PASSWORD, "short"))
+        .await;
+    assert_eq!(s, 422, "{b}");
+    let (s, _) = app
+        .post(
+            "/v1/auth/password",
+            Some(&this),
+            &change(PASSWORD, PASSWORD),
+        )
+        .await;
+    assert_eq!(s, 422, "the same password again is refused");
+    // Nothing changed so far: the other session works, the old password logs in.
+    assert_eq!(app.get("/v1/me", Some(&other)).await.0, 200);
+
+    let (s, b) = app
+        .post("/v1/auth/password", Some(&this), &change(PASSWORD, NEW))
+        .await;
+    assert_eq!(s, 204, "{b}");
+    assert_eq!(
+        app.get("/v1/me", Some(&this)).await.0,
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&other)).await.0,
+        401,
+        "other sessions end"
+    );
+    assert_eq!(
+        app.get("/v1/me", Some(&someone_else)).await.0,
+        200,
+        "other people's sessions are untouched"
+    );
+    let login = |pw: &str| json!({"username": cm.username, "password": pw});
+    assert_eq!(
+        app.post("/v1/auth/login", None, &login(PASSWORD)).await.0,
+        401
+    );
+    assert_eq!(app.post("/v1/auth/login", None, &login(NEW)).await.0, 200);
+    let creds = app
+        .store
+        .credentials(cm.id)
+        .await
+        .expect("credentials")
+        .expect("row");
+    assert!(creds.password_hash.starts_with("$argon2id$"));
+    assert!(!creds.must_change);
+    app.stop().await;
+}
+
+/// The per-address login limit uses `X-Forwarded-For` only when the peer is a trusted proxy:
+/// without `trusted_proxies` a client cannot escape the limit by inventing addresses; with the
+/// proxy trusted, each forwarded client has its own count.
+async fn forwarded_for_believed_only_from_trusted_proxies(backend: Backend) {
+    let bad_login = json!({"username": "ghost", "password": "nope"});
+    for trusted in [false, true] {
+        let mut settings = uppsok_server::api::Settings {
+            address_failures: 3,
+            ..test_settings()
+        };
+        if trusted {
+            settings.trusted_proxies =
+                auth::TrustedProxies::parse(&["127.0.0.0/8"]).expect("proxies");
+        }
+        let app = TestApp::spawn_with(backend, settings).await;
+        let login_from = |xff: String| {
+            let req = app
+                .http
+                .post(app.url("/v1/auth/login"))
+                .header("x-forwarded-for", xff)
+                .json(&bad_login);
+            async move { req.send().await.expect("request").status().as_u16() }
+        };
+        // Three failures, each claiming another address.
+        for k in 0..3 {
+            assert_eq!(login_from(format!("198.51.100.{k}")).await, 401);
+        }
+        let fourth = login_from("198.51.100.3".into()).await;
+        if trusted {
+            assert_eq!(fourth, 401, "each forwarded client has its own limit");
+            // The same forwarded client is limited once over, whatever it puts in front.
+            for _ in 0..3 {
+                login_from("203.0.113.9".into()).await;
+            }
+            assert_eq!(login_from("6.6.6.6, 203.0.113.9".into()).await, 429);
+            assert_eq!(login_from("203.0.113.10".into()).await, 401);
+        } else {
+            assert_eq!(
+                fourth, 429,
+                "an untrusted header is ignored: one peer, one limit"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+/// `PUT /v1/clients/{id}` that changes consent moves the client's visits to new sequence
+/// numbers (so the other organisation's phones pull them, or their removal, on the next sync);
+/// a PUT that leaves consent as it was does not.
+async fn consent_change_resequences_the_clients_visits(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let c = w
+        .clients
+        .iter()
+        .find(|c| c.consent && c.visits.len() >= 2)
+        .expect("a client with consent and visits")
+        .clone();
+    let sup = app.session_for(w.supervisors[c.org][c.team].id).await;
+    let stored = app
+        .store
+        .record(Entity::Client, c.id.0)
+        .await
+        .expect("read")
+        .expect("client");
+    let mut body = stored.body.clone();
+    let visit_seqs = || async {
+        let mut seqs = Vec::new();
+        for (v, _, _) in &c.visits {
+            let r = app
+                .store
+                .record(Entity::Visit, v.0)
+                .await
+                .expect("read")
+                .expect("visit");
+            seqs.push(r.seq);
+        }
+        seqs
+    };
+    let put = |body: Value| {
+        let app = &app;
+        let sup = sup.clone();
+        async move {
+            app.send_json(
+                Method::PUT,
+                &format!("/v1/clients/{}", c.id),
+                Some(&sup),
+                &body,
+            )
+            .await
+        }
+    };
+
+    // Same consent (a name change): the visits keep their sequence numbers.
+    let before = visit_seqs().await;
+    body["name"] = json!("Ny Namnsdag");
+    let (s, b) = put(body.clone()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(visit_seqs().await, before);
+
+    // Consent withdrawn: every visit moves past everything there was before.
+    let high = app.store.current_seq().await.expect("seq");
+    body["consent"]["state"] = json!("withdrawn");
+    let (s, b) = put(body.clone()).await;
+    assert_eq!(s, 200, "{b}");
+    let after = visit_seqs().await;
+    assert!(after.iter().all(|s| *s > high), "{after:?} after {high}");
+    let mut distinct = after.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), after.len(), "one new number per visit");
+
+    // And given again: moved once more.
+    let high = app.store.current_seq().await.expect("seq");
+    body["consent"]["state"] = json!("given");
+    let (s, b) = put(body).await;
+    assert_eq!(s, 200, "{b}");
+    assert!(visit_seqs().await.iter().all(|s| *s > high));
     app.stop().await;
 }

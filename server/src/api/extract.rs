@@ -65,9 +65,12 @@ impl Actor {
                 "the token is not a session token",
             ));
         }
-        let session = state
+        // One round trip: the session and its member of staff with their teams. Deliberately
+        // not cached in memory: `uppsok admin` revokes and deactivates from another process,
+        // and that must take effect on the very next request.
+        let (session, staff) = state
             .store
-            .session(&auth::hash_secret(token))
+            .session_with_staff(&auth::hash_secret(token))
             .await?
             .ok_or(ApiError::Unauthenticated("the session token is not valid"))?;
         if session.revoked {
@@ -78,12 +81,9 @@ impl Actor {
                 "the session has expired; log in again",
             ));
         }
-        let staff = state
-            .store
-            .staff_by_id(session.staff)
-            .await?
-            .filter(|s| s.active)
-            .ok_or(ApiError::Unauthenticated("the account is not active"))?;
+        if !staff.active {
+            return Err(ApiError::Unauthenticated("the account is not active"));
+        }
         Ok(Actor { staff, session })
     }
 
@@ -154,9 +154,10 @@ impl DeviceAuth {
         if !token.starts_with(auth::DEVICE_PREFIX) {
             return Err(ApiError::Unauthenticated("the token is not a device token"));
         }
-        let device = state
+        // One round trip, not cached, for the same reason as sessions (see `Actor`).
+        let (device, staff) = state
             .store
-            .device_by_token_hash(&auth::hash_secret(token))
+            .device_with_staff(&auth::hash_secret(token))
             .await?
             .ok_or(ApiError::Unauthenticated("the device token is not valid"))?;
         match device.status {
@@ -164,14 +165,11 @@ impl DeviceAuth {
             DeviceStatus::Revoked => return Err(ApiError::DeviceRevoked { wipe: false }),
             DeviceStatus::Wipe => return Err(ApiError::DeviceRevoked { wipe: true }),
         }
-        let staff = state
-            .store
-            .staff_by_id(device.staff)
-            .await?
-            .filter(|s| s.active)
+        if !staff.active {
             // A deactivated user's phone is treated as revoked; its data stays until an admin
             // orders a wipe.
-            .ok_or(ApiError::DeviceRevoked { wipe: false })?;
+            return Err(ApiError::DeviceRevoked { wipe: false });
+        }
         Ok(DeviceAuth { device, staff })
     }
 
@@ -211,14 +209,36 @@ impl FromRequestParts<AppState> for DeviceAuth {
     }
 }
 
-/// The client's address, for per-address rate limits.
+/// The client's address, for per-address rate limits: the peer, or the address a trusted
+/// proxy put in `X-Forwarded-For` (see [`auth::TrustedProxies`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl ClientIp {
+    pub fn of(parts: &Parts, proxies: &auth::TrustedProxies) -> ClientIp {
+        let peer = client_ip(parts);
+        if proxies.is_empty() {
+            return ClientIp(peer);
+        }
+        // Several header lines count as one comma-separated list, in order.
+        let entries: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        ClientIp(proxies.client_addr(peer, entries.into_iter()))
+    }
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp::of(parts, &state.settings.trusted_proxies))
     }
 }

@@ -12,6 +12,7 @@ use utoipa::{Modify, OpenApi};
         super::healthz,
         super::session::login,
         super::session::logout,
+        super::session::change_password,
         super::session::me,
         super::devices::enroll,
         super::devices::me,

@@ -232,8 +232,16 @@ pub async fn put_client(
     } else {
         "create"
     };
+    let consent_changed =
+        old_facts.as_ref().is_some_and(|o| o.consent_given) != new_facts.consent_given;
     let mut tx = state.store.begin().await?;
     let seq = tx.upsert_record(&write).await?;
+    if consent_changed {
+        // Consent decides whether the other organisation's phones hold this client's visits:
+        // new sequence numbers make every phone of the team pull them (or their tombstones)
+        // on its next sync, exactly as when the change arrives through sync.
+        tx.resequence_client_visits(ClientId::from(id)).await?;
+    }
     let row = tx
         .record(Entity::Client, id)
         .await?

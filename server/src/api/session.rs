@@ -146,6 +146,84 @@ pub async fn logout(State(state): State<AppState>, actor: Actor) -> ApiResult<St
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Changes the caller's own password. The current password is required (a session left open
+/// on a shared computer must not be enough to take the account over); on success every other
+/// session of the account ends, this one stays. Wrong current passwords count towards the
+/// account lock and the per-address limit like failed logins.
+#[utoipa::path(post, path = "/v1/auth/password", request_body = ChangePasswordRequest, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+              (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    actor: Actor,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    if let Err(retry_after_s) = state.limiter.check(ip) {
+        return Err(ApiError::RateLimited { retry_after_s });
+    }
+    if req.current_password.len() > FIELD_MAX || req.new_password.len() > FIELD_MAX {
+        return Err(ApiError::InvalidBody("password too long".into()));
+    }
+    let staff = &actor.staff;
+    let creds = state
+        .store
+        .credentials(staff.id)
+        .await?
+        .ok_or(ApiError::InvalidCredentials)?;
+    let now = now_ms();
+    if let Some(until) = creds.locked_until_ms.filter(|u| *u > now) {
+        state.limiter.fail(ip);
+        return Err(ApiError::AccountLocked { until_ms: until });
+    }
+    if !verify(&creds.password_hash, &req.current_password).await {
+        state.limiter.fail(ip);
+        let s = &state.settings;
+        let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
+        if let Some(until) = state
+            .store
+            .login_failed(staff.id, s.lock_threshold, lock_ms)
+            .await?
+        {
+            tracing::warn!(staff = %staff.id, "account locked after repeated wrong current passwords");
+            return Err(ApiError::AccountLocked { until_ms: until });
+        }
+        return Err(ApiError::InvalidCredentials);
+    }
+    if req.new_password.chars().count() < auth::PASSWORD_MIN {
+        return Err(ApiError::Validation {
+            field: "new_password".into(),
+            rule: format!("must be at least {} characters", auth::PASSWORD_MIN),
+        });
+    }
+    if req.new_password == req.current_password {
+        return Err(ApiError::Validation {
+            field: "new_password".into(),
+            rule: "must differ from the current password".into(),
+        });
+    }
+    let cost = state.settings.password_cost;
+    let new = req.new_password;
+    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&new, cost))
+        .await
+        .map_err(|_| ApiError::Internal("password hashing task failed".into()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state
+        .store
+        .change_password(staff.id, &hash, &actor.session.token_hash)
+        .await?;
+    tracing::info!(staff = %staff.id, "password changed; other sessions ended");
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/v1/me", security(("bearer" = [])),
     responses((status = 200, body = StaffView), (status = 401, body = crate::error::Problem)))]

@@ -3,8 +3,6 @@
 //! Credentials live apart from `staff` so that listing staff never loads a password hash, and
 //! the failed-attempt counter and lock survive restarts (the per-account rate limit).
 
-use std::collections::HashMap;
-
 use sqlx::AssertSqlSafe;
 use uppsok_model::{OrgId, OrgKind, Rates, Role, StaffId, TeamId};
 
@@ -74,7 +72,8 @@ pub struct SessionRow {
 
 type OrgTuple = (String, String, String, i64, i64);
 type TeamTuple = (String, String, String, String);
-type StaffTuple = (String, String, String, String, String, bool);
+pub(crate) type StaffTuple = (String, String, String, String, String, bool);
+type StaffTeamsTuple = (String, String, String, String, String, bool, Option<String>);
 type CredTuple = (String, bool, Option<String>, Option<i64>, i64, Option<i64>);
 
 fn org_from(t: OrgTuple) -> StoreResult<OrgRow> {
@@ -101,7 +100,7 @@ fn team_from(t: TeamTuple) -> StoreResult<TeamRow> {
     })
 }
 
-fn staff_from(t: StaffTuple, teams: Vec<TeamId>) -> StoreResult<StaffRow> {
+pub(crate) fn staff_from(t: StaffTuple, teams: Vec<TeamId>) -> StoreResult<StaffRow> {
     Ok(StaffRow {
         id: parse_uuid(&t.0)?,
         username: t.1,
@@ -119,6 +118,28 @@ fn staff_from(t: StaffTuple, teams: Vec<TeamId>) -> StoreResult<StaffRow> {
 const ORG_COLS: &str = "id, name, kind, own_car_ore_per_km, service_car_ore_per_km";
 const TEAM_COLS: &str = "id, name, org, client_code_pattern";
 const STAFF_COLS: &str = "id, username, name, org, role, active";
+
+/// A column holding the comma-separated team ids of the staff member whose id is `staff_id`
+/// (an SQL expression of the outer query). The one place the two engines' SQL differs.
+pub(crate) fn teams_column(pool: &super::Pool, staff_id: &str) -> String {
+    let agg = match pool {
+        super::Pool::Sqlite(_) => "group_concat(st.team, ',')",
+        super::Pool::Postgres(_) => "string_agg(st.team, ',')",
+    };
+    format!("(SELECT {agg} FROM staff_teams st WHERE st.staff = {staff_id})")
+}
+
+/// The teams of [`teams_column`], sorted as the old per-staff query returned them.
+pub(crate) fn parse_teams(list: Option<&str>) -> StoreResult<Vec<TeamId>> {
+    let mut teams = list
+        .unwrap_or("")
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(parse_uuid)
+        .collect::<StoreResult<Vec<TeamId>>>()?;
+    teams.sort_unstable();
+    Ok(teams)
+}
 
 /// Whether `s` looks like a UUID, so "ORG accepts a name or an id" can try the id first.
 fn as_uuid(s: &str) -> Option<String> {
@@ -311,40 +332,25 @@ impl Store {
         Ok(())
     }
 
-    async fn teams_of(&self, ids: &[String]) -> StoreResult<HashMap<String, Vec<TeamId>>> {
-        let mut w = Where::default();
-        w.and_in("staff", ids.iter().cloned());
-        let sql = format!(
-            "SELECT staff, team FROM staff_teams{} ORDER BY team",
-            w.sql()
-        );
-        let rows: Vec<(String, String)> = on_pool!(self, p => {
-            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &w.params).fetch_all(p).await?
-        });
-        let mut out: HashMap<String, Vec<TeamId>> = HashMap::new();
-        for (s, t) in rows {
-            out.entry(s).or_default().push(parse_uuid(&t)?);
-        }
-        Ok(out)
-    }
-
+    /// The staff row and its teams in ONE query: the teams come back as one comma-separated
+    /// column from a correlated subquery. Every authenticated request loads its caller this way,
+    /// so a second round trip per request for the teams was a noticeable share of the read API's
+    /// cost.
     async fn staff_where(&self, w: Where) -> StoreResult<Vec<StaffRow>> {
         let sql = format!(
-            "SELECT {STAFF_COLS} FROM staff{} ORDER BY username",
+            "SELECT {STAFF_COLS}, {} FROM staff{} ORDER BY username",
+            teams_column(&self.pool, "staff.id"),
             w.sql()
         );
-        let rows: Vec<StaffTuple> = on_pool!(self, p => {
+        let rows: Vec<StaffTeamsTuple> = on_pool!(self, p => {
             bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &w.params).fetch_all(p).await?
         });
-        if rows.is_empty() {
-            return Ok(vec![]);
-        }
-        let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
-        let mut teams = self.teams_of(&ids).await?;
         rows.into_iter()
-            .map(|r| {
-                let t = teams.remove(&r.0).unwrap_or_default();
-                staff_from(r, t)
+            .map(|(id, username, name, org, role, active, teams)| {
+                staff_from(
+                    (id, username, name, org, role, active),
+                    parse_teams(teams.as_deref())?,
+                )
             })
             .collect()
     }
@@ -541,6 +547,55 @@ impl Store {
         .transpose()
     }
 
+    /// A session and the member of staff it belongs to, with their teams, in one round trip:
+    /// the check every request with a session token makes.
+    pub async fn session_with_staff(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(SessionRow, StaffRow)>> {
+        let sql = format!(
+            "SELECT s.token_hash, s.kind, s.csrf, s.created_ms, s.expires_ms, s.revoked, \
+             staff.id, staff.username, staff.name, staff.org, staff.role, staff.active, {} \
+             FROM sessions s JOIN staff ON staff.id = s.staff WHERE s.token_hash = $1",
+            teams_column(&self.pool, "staff.id")
+        );
+        type Row = (
+            String,
+            String,
+            String,
+            i64,
+            i64,
+            bool,
+            String,
+            String,
+            String,
+            String,
+            String,
+            bool,
+            Option<String>,
+        );
+        let row: Option<Row> = on_pool!(self, p => {
+            sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await?
+        });
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let staff = staff_from(
+            (r.6, r.7, r.8, r.9, r.10, r.11),
+            parse_teams(r.12.as_deref())?,
+        )?;
+        let session = SessionRow {
+            token_hash: r.0,
+            staff: staff.id,
+            kind: r.1,
+            csrf: r.2,
+            created_ms: r.3,
+            expires_ms: r.4,
+            revoked: r.5,
+        };
+        Ok(Some((session, staff)))
+    }
+
     pub async fn revoke_session(&self, token_hash: &str) -> StoreResult<()> {
         on_pool!(self, p => {
             sqlx::query("UPDATE sessions SET revoked = TRUE WHERE token_hash = $1")
@@ -549,6 +604,38 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+
+    /// A member of staff's own password change: the new hash (clearing `must_change`, the
+    /// lock and the failure count) and the end of every other session, in one transaction so
+    /// a session stolen with the old password cannot outlive the change.
+    pub async fn change_password(
+        &self,
+        staff: StaffId,
+        hash: &str,
+        keep_session: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => {
+            let n = sqlx::query("UPDATE credentials SET password_hash = $1, must_change = $2, failed_attempts = 0, locked_until_ms = NULL, updated_ms = $3 WHERE staff = $4")
+                .bind(hash)
+                .bind(false)
+                .bind(now_ms())
+                .bind(staff.to_string())
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+            sqlx::query("UPDATE sessions SET revoked = TRUE WHERE staff = $1 AND token_hash <> $2")
+                .bind(staff.to_string())
+                .bind(keep_session)
+                .execute(&mut *c)
+                .await?;
+            n
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("staff"));
+        }
+        tx.commit().await
     }
 
     /// Ends every session of a member of staff (password reset, deactivation).

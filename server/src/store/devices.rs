@@ -4,7 +4,8 @@
 use sqlx::AssertSqlSafe;
 use uppsok_model::{DeviceId, StaffId};
 
-use super::{Store, StoreError, StoreResult, Where, now_ms, on_pool, on_tx, parse_uuid};
+use super::accounts::{parse_teams, staff_from, teams_column};
+use super::{StaffRow, Store, StoreError, StoreResult, Where, now_ms, on_pool, on_tx, parse_uuid};
 use crate::store::bind_all;
 
 #[derive(
@@ -169,6 +170,52 @@ impl Store {
                 .await?
         });
         row.map(device_from).transpose()
+    }
+
+    /// A device and its user (with teams) in one round trip: the check every request with a
+    /// device token makes, sync included.
+    pub async fn device_with_staff(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(DeviceRow, StaffRow)>> {
+        let cols = DEVICE_COLS
+            .split(", ")
+            .map(|c| format!("d.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {cols}, staff.username, staff.name, staff.org, staff.role, staff.active, {} \
+             FROM devices d JOIN staff ON staff.id = d.staff WHERE d.token_hash = $1",
+            teams_column(&self.pool, "staff.id")
+        );
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            String,
+            String,
+            String,
+            String,
+            bool,
+            Option<String>,
+        );
+        let row: Option<Row> = on_pool!(self, p => {
+            sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await?
+        });
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let staff = staff_from(
+            (r.1.clone(), r.8, r.9, r.10, r.11, r.12),
+            parse_teams(r.13.as_deref())?,
+        )?;
+        let device = device_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?;
+        Ok(Some((device, staff)))
     }
 
     pub async fn device(&self, id: DeviceId) -> StoreResult<Option<DeviceRow>> {

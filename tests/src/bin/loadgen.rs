@@ -5,6 +5,18 @@
 //! while. Prints requests/s, p50/p99/max latency and errors per backend and N, as a table and as
 //! JSON lines.
 //!
+//! Two load models, both reported (`--think-ms 0,1000`):
+//!
+//! - **closed loop** (`think 0`): each client sends its next request the moment the previous
+//!   answer arrives. This measures capacity (requests/s). Its latency is not a service-level
+//!   figure: with N clients always waiting, Little's law makes the mean latency N / throughput
+//!   whatever the server does, so 500 clients at 2,500 req/s sit ~200 ms in the queue.
+//! - **paced** (`think > 0`): each client behaves like a person or a phone, one request, then a
+//!   pause of `think` ± 50 % (uniform), on its own schedule. Latency is measured from the
+//!   *scheduled* start of each request, not from when it was actually sent, so a server that
+//!   falls behind cannot hide its queue (no coordinated omission): a request due while the
+//!   previous one is still outstanding is sent as soon as that one returns, and its wait counts.
+//!
 //! Each supervisor request reads client data (`/v1/clients`, `/v1/visits?client=…`) or the
 //! directory (`/v1/teams`, `/v1/staff`); each client-data read also appends its access-log rows
 //! before answering, so this measures writes too. Phones read `/v1/devices/me`.
@@ -46,10 +58,11 @@ struct Args {
     /// Seconds of measurement per run (after a short warm-up).
     #[arg(long, default_value_t = 15)]
     duration_s: u64,
-    /// Pause of each client between requests, in ms (0 = closed loop, as fast as possible;
-    /// a person or a phone is more like 1000).
-    #[arg(long, default_value_t = 0)]
-    think_ms: u64,
+    /// Pause of each client between requests, in ms, comma separated for several runs
+    /// (0 = closed loop, as fast as possible; a person or a phone is more like 1000, paced
+    /// with ±50 % jitter and latency measured from the scheduled start).
+    #[arg(long, default_value = "0", value_delimiter = ',')]
+    think_ms: Vec<u64>,
     /// The server binary [default: target/release/uppsok of this workspace].
     #[arg(long)]
     bin: Option<PathBuf>,
@@ -252,7 +265,7 @@ async fn start_server(bin: &PathBuf, db: &str) -> Result<(tokio::process::Child,
     Ok((child, base))
 }
 
-async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Value> {
+async fn run_one(args: &Args, backend: &str, n: usize, think_ms: u64) -> Result<serde_json::Value> {
     // A fresh database per run.
     let dir = tempfile::tempdir()?;
     let (db_url, pg_drop) = if backend == "sqlite" {
@@ -327,7 +340,7 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
     let warmup = Duration::from_secs(2);
     let measure = Duration::from_secs(args.duration_s);
     let t0 = Instant::now();
-    let think = Duration::from_millis(args.think_ms);
+    let think = Duration::from_millis(think_ms);
     let mut tasks = Vec::new();
     for (i, w) in who.into_iter().enumerate() {
         let http = http.clone();
@@ -335,18 +348,18 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(i as u64);
             let mut run = Run::default();
-            // Spread the start so the clients do not march in step.
+            // Paced clients start at a random point of their first pause, so they do not
+            // march in step.
+            let mut due = t0;
             if !think.is_zero() {
-                tokio::time::sleep(Duration::from_millis(
-                    rng.random_range(0..think.as_millis() as u64 + 1),
-                ))
-                .await;
+                due += Duration::from_millis(rng.random_range(0..think.as_millis() as u64 + 1));
             }
             loop {
-                let elapsed = t0.elapsed();
-                if elapsed > warmup + measure {
+                if due.duration_since(t0) > warmup + measure {
                     break;
                 }
+                // Paced: wait for the scheduled start (no wait if already late).
+                tokio::time::sleep_until(due.into()).await;
                 let req = match &w {
                     Who::Phone(token) => {
                         http.get(format!("{base}/v1/devices/me")).bearer_auth(token)
@@ -368,27 +381,30 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
                         http.get(url).bearer_auth(token)
                     }
                 };
-                let start = Instant::now();
+                // Closed loop: from the send. Paced: from the scheduled start, so time spent
+                // waiting behind a slow previous request counts.
+                let start = if think.is_zero() { Instant::now() } else { due };
                 let ok = match req.send().await {
                     Ok(r) => {
                         let ok = r.status().is_success();
-                        let _ = r.bytes().await;
-                        ok
+                        ok && r.bytes().await.is_ok()
                     }
                     Err(_) => false,
                 };
                 let us = start.elapsed().as_micros() as u64;
-                if elapsed >= warmup {
+                if due.duration_since(t0) >= warmup {
                     if ok {
                         run.latencies_us.push(us);
                     } else {
                         run.errors += 1;
                     }
                 }
-                if !think.is_zero() {
-                    let jitter = rng.random_range(0..think.as_millis() as u64 / 2 + 1);
-                    tokio::time::sleep(think / 2 + Duration::from_millis(jitter)).await;
-                }
+                due = if think.is_zero() {
+                    Instant::now()
+                } else {
+                    let half = think.as_millis() as u64 / 2;
+                    due + Duration::from_millis(half + rng.random_range(0..=2 * half))
+                };
             }
             run
         }));
@@ -415,7 +431,8 @@ async fn run_one(args: &Args, backend: &str, n: usize) -> Result<serde_json::Val
     Ok(json!({
         "backend": backend,
         "clients": n,
-        "think_ms": args.think_ms,
+        "model": if think_ms == 0 { "closed" } else { "paced" },
+        "think_ms": think_ms,
         "requests": all.len(),
         "errors": errors,
         "rps": (rps * 10.0).round() / 10.0,
@@ -436,22 +453,27 @@ async fn main() -> Result<()> {
     };
     let mut rows = Vec::new();
     for b in &backends {
-        for &n in &args.clients {
-            let r = run_one(&args, b, n)
-                .await
-                .with_context(|| format!("{b} with {n} clients"))?;
-            println!("{r}");
-            rows.push(r);
+        for &think in &args.think_ms {
+            for &n in &args.clients {
+                let r = run_one(&args, b, n, think)
+                    .await
+                    .with_context(|| format!("{b} with {n} clients, think {think} ms"))?;
+                println!("{r}");
+                rows.push(r);
+            }
         }
     }
     println!();
-    println!("| backend | clients | think ms | req/s | p50 ms | p99 ms | max ms | errors |");
+    println!(
+        "| backend | clients | model (think ms) | req/s | p50 ms | p99 ms | max ms | errors |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for r in &rows {
         println!(
-            "| {} | {} | {} | {} | {:.1} | {:.1} | {:.1} | {} |",
+            "| {} | {} | {} ({}) | {} | {:.1} | {:.1} | {:.1} | {} |",
             r["backend"].as_str().unwrap_or(""),
             r["clients"],
+            r["model"].as_str().unwrap_or(""),
             r["think_ms"],
             r["rps"],
             r["p50_ms"].as_f64().unwrap_or(0.0),
