@@ -19,7 +19,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{AuditEntry, Pool, StoreError, StoreResult, Tx};
+use super::{AuditEntry, Pool, StoreError, StoreResult, WriteGate, begin_tx};
 
 /// Most entries written in one transaction; more wait for the next batch. Bounds the time one
 /// commit takes and so the wait of the earliest request in it.
@@ -59,9 +59,9 @@ fn gone() -> StoreError {
 
 impl AuditWriter {
     /// Starts the writer task on the current tokio runtime.
-    pub fn spawn(pool: Pool) -> Self {
+    pub fn spawn(pool: Pool, gate: WriteGate) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, rx));
+        tokio::spawn(run(pool, gate, rx));
         Self { tx }
     }
 
@@ -88,28 +88,21 @@ impl AuditWriter {
     }
 }
 
-async fn begin(pool: &Pool) -> StoreResult<Tx> {
-    Ok(match pool {
-        // IMMEDIATE, as in `Store::begin`: take the write lock up front.
-        Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-        Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-    })
-}
-
-async fn write_all(pool: &Pool, groups: &[&[AuditEntry]]) -> StoreResult<()> {
-    let mut tx = begin(pool).await?;
+async fn write_all(pool: &Pool, gate: &WriteGate, groups: &[&[AuditEntry]]) -> StoreResult<()> {
+    // As `Store::begin`: through the write gate on SQLite, side by side on PostgreSQL.
+    let mut tx = begin_tx(pool, gate, false).await?;
     for g in groups {
         tx.append_audit(g).await?;
     }
     tx.commit().await
 }
 
-async fn flush(pool: &Pool, batch: &mut Vec<(Vec<AuditEntry>, Ack)>) {
+async fn flush(pool: &Pool, gate: &WriteGate, batch: &mut Vec<(Vec<AuditEntry>, Ack)>) {
     if batch.is_empty() {
         return;
     }
     let groups: Vec<&[AuditEntry]> = batch.iter().map(|(e, _)| e.as_slice()).collect();
-    match write_all(pool, &groups).await {
+    match write_all(pool, gate, &groups).await {
         Ok(()) => {
             for (_, ack) in batch.drain(..) {
                 // A request that gave up (timeout, client gone) no longer listens; its rows
@@ -125,13 +118,13 @@ async fn flush(pool: &Pool, batch: &mut Vec<(Vec<AuditEntry>, Ack)>) {
         Err(e) => {
             tracing::warn!(error = %e, requests = batch.len(), "access-log batch failed; retrying per request");
             for (entries, ack) in batch.drain(..) {
-                let _ = ack.send(write_all(pool, &[&entries]).await);
+                let _ = ack.send(write_all(pool, gate, &[&entries]).await);
             }
         }
     }
 }
 
-async fn run(pool: Pool, mut rx: mpsc::Receiver<Msg>) {
+async fn run(pool: Pool, gate: WriteGate, mut rx: mpsc::Receiver<Msg>) {
     let mut batch: Vec<(Vec<AuditEntry>, Ack)> = Vec::new();
     let mut stopping: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -154,7 +147,7 @@ async fn run(pool: Pool, mut rx: mpsc::Receiver<Msg>) {
             }
             msg = rx.try_recv().ok();
         }
-        flush(&pool, &mut batch).await;
+        flush(&pool, &gate, &mut batch).await;
     }
     // The channel is closed and empty: everything queued has been committed and answered.
     for ack in stopping {

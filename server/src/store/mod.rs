@@ -16,6 +16,7 @@ mod accounts;
 mod audit;
 mod audit_writer;
 mod devices;
+mod gate;
 mod records;
 pub mod sync;
 
@@ -23,6 +24,8 @@ pub use accounts::{Credentials, NewStaff, OrgRow, SessionRow, StaffRow, TeamRow}
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use audit_writer::AuditWriter;
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
+pub(crate) use gate::begin_tx;
+pub use gate::{GateGuard, GroupWork, WriteGate};
 pub use records::{RecordFilter, RecordRow, RecordWrite};
 
 use std::str::FromStr;
@@ -72,12 +75,15 @@ pub struct Store {
     pub pool: Pool,
     /// Group-commit writer behind [`Store::append_audit`] (see `audit_writer`).
     audit: AuditWriter,
+    /// One writing transaction at a time in this process, and sync's group commit (`gate`).
+    gate: WriteGate,
 }
 
-/// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back.
+/// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back. The
+/// second field is the write gate, when the transaction holds it.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, GateGuard),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>, GateGuard),
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool (an `Executor`); the body is compiled once
@@ -98,11 +104,11 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(t) => {
+            $crate::store::Tx::Sqlite(t, _) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::store::Tx::Postgres(t) => {
+            $crate::store::Tx::Postgres(t, _) => {
                 let $c = &mut **t;
                 $body
             }
@@ -241,8 +247,9 @@ impl Store {
 
     /// Needs a tokio runtime: starts the access-log writer task.
     fn with_pool(pool: Pool) -> Store {
-        let audit = AuditWriter::spawn(pool.clone());
-        Store { pool, audit }
+        let gate = WriteGate::default();
+        let audit = AuditWriter::spawn(pool.clone(), gate.clone());
+        Store { pool, audit, gate }
     }
 
     async fn migrate(&self) -> StoreResult<()> {
@@ -260,13 +267,10 @@ impl Store {
         }
     }
 
+    /// A writing transaction. On SQLite it first queues on the process's write gate (see
+    /// `gate`); PostgreSQL writers lock only the rows they touch and run side by side.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        Ok(match &self.pool {
-            // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
-            // and writes later can fail with SQLITE_BUSY without waiting for the busy timeout.
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
-        })
+        begin_tx(&self.pool, &self.gate, false).await
     }
 
     /// A round trip to the database, for `/healthz`.
@@ -298,8 +302,9 @@ impl Store {
 impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Postgres(t) => t.commit().await?,
+            // The gate is released when its guard drops, after the commit.
+            Tx::Sqlite(t, _gate) => t.commit().await?,
+            Tx::Postgres(t, _gate) => t.commit().await?,
         }
         Ok(())
     }

@@ -415,6 +415,13 @@ impl Tx {
 
     /// Rows of `entity` with `after < seq <= upto` in `teams` (plus team-less rows when
     /// `teamless`), in sequence order, at most `limit`.
+    ///
+    /// Each team (and the team-less rows) is its own range scan of the `(team, seq)` index,
+    /// already in sequence order and stopped after `limit` rows; with more than one they are
+    /// joined by `UNION ALL` and cut to `limit` again. One `team IN (…) OR team IS NULL` filter
+    /// instead makes both engines read every row after the cursor and sort them before
+    /// applying the limit: a device far behind (or new) in a big team paid for the whole
+    /// history on every page.
     pub async fn pull_scan(
         &mut self,
         entity: Entity,
@@ -424,27 +431,38 @@ impl Tx {
         teamless: bool,
         limit: i64,
     ) -> StoreResult<Vec<PullRow>> {
+        let limit = limit.max(1);
         let mut params = vec![Param::Int(Some(after)), Param::Int(Some(upto))];
-        let mut scope = Vec::new();
-        if !teams.is_empty() {
-            scope.push(format!("r.team IN ({})", marks(3, teams.len())));
-            params.extend(teams.iter().map(|t| Param::Text(Some(t.to_string()))));
+        let mut scopes = Vec::new();
+        for t in teams {
+            params.push(Param::Text(Some(t.to_string())));
+            scopes.push(format!("r.team = ${}", params.len()));
         }
         if teamless {
-            scope.push("r.team IS NULL".to_owned());
+            scopes.push("r.team IS NULL".to_owned());
         }
-        if scope.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT r.id, r.team, r.org, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, r.sync_seq, r.sync_device, \
-             c.org, c.consent_given, c.team \
-             FROM {} r LEFT JOIN clients c ON c.id = r.client \
-             WHERE r.seq > $1 AND r.seq <= $2 AND ({}) ORDER BY r.seq LIMIT {}",
-            table(entity),
-            scope.join(" OR "),
-            limit.max(1)
-        );
+        let one = |scope: &str| {
+            format!(
+                "SELECT r.id, r.team, r.org, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, \
+                 r.sync_seq, r.sync_device, c.org AS client_org, c.consent_given AS client_consent, \
+                 c.team AS client_team \
+                 FROM {} r LEFT JOIN clients c ON c.id = r.client \
+                 WHERE {scope} AND r.seq > $1 AND r.seq <= $2 ORDER BY r.seq LIMIT {limit}",
+                table(entity)
+            )
+        };
+        let sql = match scopes.as_slice() {
+            [] => return Ok(Vec::new()),
+            [scope] => one(scope),
+            many => {
+                let parts: Vec<String> = many
+                    .iter()
+                    .enumerate()
+                    .map(|(i, scope)| format!("SELECT * FROM ({}) s{i}", one(scope)))
+                    .collect();
+                format!("{} ORDER BY seq LIMIT {limit}", parts.join(" UNION ALL "))
+            }
+        };
         let rows: Vec<PullTuple> = on_tx!(self, c => {
             bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
         });
