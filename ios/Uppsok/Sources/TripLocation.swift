@@ -45,7 +45,10 @@ final class TripLocation: NSObject, CLLocationManagerDelegate {
         // Off the main thread: feeding may seal the recorder's state to disk.
         queue.async {
             if fixes.count == 1 {
-                // Plain numbers cross the FFI without a buffer: the once-a-second call.
+                // Plain numbers cross the FFI without a buffer: the once-a-second call. Swift
+                // calls uniffi's C functions directly with the call status on the stack, so this
+                // is already the cheap path (Android needs `uppsok_feed_position` to avoid JNA's
+                // per-call structures; see docs/phones.md).
                 let f = fixes[0]
                 _ = try? rec.feedPosition(lat: f.lat, lon: f.lon, accuracyM: f.accuracyM, timeMs: f.timeMs, speedMps: f.speedMps ?? .nan)
             } else {

@@ -34,7 +34,7 @@ import java.util.Locale
  * recording itself lives in the encrypted store, so the service can be killed and restarted.
  */
 class TripRecordingService : Service() {
-    // One at a time: the tracker batches fixes and is not thread-safe.
+    // One at a time: the tracker is not thread-safe, and fixes must reach the recorder in order.
     @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
     private val scope = CoroutineScope(SupervisorJob() + Dispatchers.IO.limitedParallelism(1))
     private var tracker: TripTracker? = null
@@ -43,7 +43,8 @@ class TripRecordingService : Service() {
     private val callback = object : LocationCallback() {
         override fun onLocationResult(result: LocationResult) {
             val t = tracker ?: return
-            // Off the main thread: feeding a fix may seal the recorder's state to disk.
+            // Off the main thread: feeding a fix may seal the recorder's state to disk. Usually
+            // one fix a second; each goes to the recorder in its own (cheap) call.
             scope.launch {
                 for (loc in result.locations) {
                     runCatching {
@@ -98,10 +99,9 @@ class TripRecordingService : Service() {
 
     override fun onDestroy() {
         client.removeLocationUpdates(callback)
-        val t = tracker
         // Queued behind the fixes still on their way (the scope runs one job at a time); the
-        // scope ends once the last batch is in and the state sealed.
-        scope.launch { runCatching { t?.flush(); uppsok.core.activeTrip()?.save() } }
+        // scope ends once the last fix is in and the state sealed.
+        scope.launch { runCatching { uppsok.core.activeTrip()?.save() } }
             .invokeOnCompletion { scope.cancel() }
         super.onDestroy()
     }

@@ -1,43 +1,35 @@
 // Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
 package se.uppsok.app.core
 
-import se.uppsok.core.FixInput
 import se.uppsok.core.TripRecording
 
 /**
- * What the location service does with each platform fix: hand them to the core's recorder in
- * batches of [batch] (one FFI call per batch instead of per fix: the recorder seals its state
- * every 10 fixes anyway, so a kill loses no more than it would), and keep the notification text
- * current. The Android foreground service and the iOS location delegate are thin shells around
- * this. Not thread-safe: call it from one thread (the service's location callback).
+ * What the location service does with each platform fix: hand it to the core's recorder at
+ * once, one call per fix through [PositionFeed] (plain numbers over JNA's direct mapping, the
+ * cheapest crossing: tests/kotlin/bench), and keep the notification text current. Nothing is
+ * held back in Kotlin, so a killed app loses only what the recorder had not sealed yet (at most
+ * 10 fixes or 15 s of track: `trips::SavePolicy`). The Android foreground service is a thin
+ * shell around this. Not thread-safe: call it from one thread (the service's location callback).
  */
-class TripTracker(private val recording: TripRecording, private val lang: Lang, private val batch: Int = 10) {
-    private val pending = ArrayList<FixInput>(batch)
+class TripTracker(private val recording: TripRecording, private val lang: Lang) {
+    private val feed = PositionFeed(recording)
     var accepted = 0
         private set
     var dropped = 0
         private set
 
-    /** One fix from the platform (Android `Location`, iOS `CLLocation`), already unpacked. */
+    /** One fix from the platform (Android `Location`), already unpacked. */
     fun onLocation(lat: Double, lon: Double, accuracyM: Float?, timeMs: Long, speedMps: Float?) {
         // A platform that does not know its accuracy says so with 0; the recorder drops those.
-        pending.add(FixInput(lat, lon, accuracyM?.toDouble() ?: 0.0, timeMs, speedMps?.toDouble()))
-        if (pending.size >= batch) flush()
-    }
-
-    /** Hand the waiting fixes to the recorder now (before the notification, on stop). */
-    fun flush() {
-        if (pending.isEmpty()) return
-        val n = pending.size
-        val ok = recording.feedFixes(pending.toList())
-        pending.clear()
-        accepted += ok
-        dropped += n - ok
+        if (feed.feed(lat, lon, accuracyM?.toDouble() ?: 0.0, timeMs, speedMps?.toDouble() ?: Double.NaN)) {
+            accepted++
+        } else {
+            dropped++
+        }
     }
 
     /** "12,4 km · 18 min" for the ongoing notification. */
     fun notificationText(nowMs: Long): String {
-        flush()
         val p = recording.progress()
         val minutes = ((nowMs - p.startedMs).coerceAtLeast(0L) / 60_000L).toInt()
         return "${Format.km(p.km, lang)} · ${Format.minutes(minutes, lang)}"

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import se.uppsok.core.FeedPath
 import se.uppsok.core.FixInput
 import se.uppsok.core.GpsGrade
 import se.uppsok.core.TripSource
@@ -99,6 +100,40 @@ class RecorderTest {
     }
 
     @Test
+    fun `PositionFeed goes through the C entry point, survives a kill, and throws the typed errors`() {
+        val keys = TestKeys()
+        val (store, path) = newStore(keys = keys)
+        val rec = store.startTrip(start)
+        val feed = PositionFeed(rec)
+        assertEquals(rec.positionSink(), rec.positionSink(), "one sink number per recording object")
+        val all = drive(100)
+        val fixes = all.take(95)
+        var accepted = 0
+        for (f in fixes) if (feed.feed(f.lat, f.lon, f.accuracyM, f.timeMs, f.speedMps ?: Double.NaN)) accepted++
+        assertEquals(95, accepted)
+        assertFalse(feed.feed(65.0, 23.0, -1.0, fixes.last().timeMs + 500), "bad accuracy is dropped, not an error")
+        val km = rec.currentKm()
+        // Killed without a save: the recorder sealed its state every 10 fixes, so the trip is
+        // there with at most the last 10 fixes (here 6) missing.
+        rec.close()
+        store.close()
+        val reopened = UppsokStore.open(path, keys)
+        val resumed = requireNotNull(reopened.activeTrip())
+        val lost = km - resumed.currentKm()
+        assertTrue(lost in -1e-9..0.25, "lost $lost km of $km (at most 10 fixes at 20 m/s)")
+        assertTrue(resumed.progress().fixesUsed >= 85, resumed.progress().toString())
+        assertThrows(IllegalStateException::class.java, { feed.feed(65.0, 23.0, 5.0, 0) }, "the old object is closed")
+        val again = PositionFeed(resumed)
+        val next = all[95]
+        assertTrue(again.feed(next.lat, next.lon, next.accuracyM, next.timeMs, 20.0), "the resumed recording goes on")
+        resumed.cancel()
+        assertEquals("trip recording", assertThrows(UppsokException.NotFound::class.java) {
+            again.feed(all[96].lat, all[96].lon, 5.0, all[96].timeMs)
+        }.what, "a cancelled recording gives the same typed error as feedPosition")
+        reopened.close()
+    }
+
+    @Test
     fun `tracker glue and the Rust-side timing helpers`() {
         val (store, _) = newStore()
         store.use {
@@ -106,7 +141,6 @@ class RecorderTest {
             val tracker = TripTracker(rec, Lang.SV)
             for (f in drive(120)) tracker.onLocation(f.lat, f.lon, f.accuracyM.toFloat(), f.timeMs, f.speedMps?.toFloat())
             tracker.onLocation(65.0, 23.0, null, System.currentTimeMillis(), null)
-            tracker.flush()
             assertEquals(1, tracker.dropped)
             assertEquals(120, tracker.accepted)
             assertTrue(tracker.notificationText(System.currentTimeMillis()).matches(Regex("""2,\d.km · \d+.min""")),
@@ -115,9 +149,7 @@ class RecorderTest {
             val c = store.addClient(clientInput("K-017"))
             store.logVisit(visitInput(c.id))
             assertTrue(benchListVisits(store, 0, Long.MAX_VALUE / 2, 2) > 0)
-            assertTrue(benchFeedFixes(store, drive(50), false, 0) > 0)
-            assertTrue(benchFeedFixes(store, drive(50), true, 0) > 0)
-            assertTrue(benchFeedFixes(store, drive(50), false, 10) > 0)
+            for (path in FeedPath.values()) assertTrue(benchFeedFixes(store, drive(50), path, 10) > 0, "$path")
             assertNull(store.activeTrip(), "the benchmark cancels its recording")
         }
     }
