@@ -128,7 +128,6 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         .await
         .context("cannot create the database")?;
     let seeded = seed(&store, &dir, args.days, args.seed).await?;
-    crate::dashboard::data::ensure_indexes(&store).await?;
     let login = serde_json::json!({
         "database": url,
         "password": DEMO_PASSWORD,

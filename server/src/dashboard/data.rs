@@ -8,8 +8,10 @@
 
 use std::collections::HashMap;
 
-use sqlx::AssertSqlSafe;
-use uppsok_model::{Client, ClientId, OrgId, StaffId, TeamId, Trip, Visit};
+use chrono::{DateTime, Utc};
+use uppsok_model::{
+    Client, ClientId, ContactKind, OrgId, Setting, StaffId, TeamId, Trip, Username, Visit,
+};
 
 use crate::access::{self, ClientFacts, RecordFacts, Viewer};
 use crate::store::{Store, StoreError, StoreResult, now_ms, on_pool};
@@ -124,6 +126,91 @@ pub async fn visits(
     Ok(out)
 }
 
+/// One visit as the overview and fidelity pages read it: the generated `dash_*` columns of
+/// migration 0003, which the database keeps equal to the body.
+type FactsRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+);
+
+fn corrupt_visit() -> StoreError {
+    StoreError::Corrupt("a visit's stored facts do not parse".into())
+}
+
+fn enum_of<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    use serde::de::IntoDeserializer;
+    T::deserialize(IntoDeserializer::<serde::de::value::Error>::into_deserializer(s))
+        .map_err(|_| corrupt_visit())
+}
+
+/// Visits of `team` starting in `[from_ms, to_ms)` that the viewer may see, for the pages that
+/// only count and rate them (overview, fidelity). It reads the facts those need from the
+/// generated columns of migration 0003 instead of the JSON body (on PostgreSQL from a covering
+/// index alone): the place and the note are left out (`None`), whether or not the viewer may
+/// read the note. `clients` are all the team's clients (for consent). The same rows and the
+/// same access checks as [`visits`].
+pub async fn visit_facts(
+    store: &Store,
+    v: &Viewer,
+    team: TeamId,
+    clients: &[TeamClient],
+    from_ms: i64,
+    to_ms: i64,
+) -> StoreResult<Vec<Visit>> {
+    let facts: HashMap<ClientId, &ClientFacts> =
+        clients.iter().map(|c| (c.client.id, &c.facts)).collect();
+    let rows: Vec<FactsRow> = on_pool!(store, p => {
+        sqlx::query_as("SELECT id, org, client, start_ms, dash_author, dash_staff, dash_minutes, dash_contact, dash_setting, dash_network \
+                        FROM visits WHERE team = $1 AND start_ms >= $2 AND start_ms < $3 AND deleted = FALSE")
+            .bind(team.to_string())
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(p)
+            .await?
+    });
+    let own = v.org.to_string();
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, org, client, start_ms, author, staff, minutes, contact, setting, network) in rows {
+        // Most rows are the viewer's own organisation's: compare the text before parsing it.
+        let org: OrgId = if org == own { v.org } else { parse(&org)? };
+        let client: ClientId = parse(client.as_deref().ok_or_else(corrupt_visit)?)?;
+        let rf = RecordFacts { team, org };
+        if !access::may_see_visit(v, &rf, facts.get(&client).copied()) {
+            continue;
+        }
+        let author =
+            Username::parse(author.ok_or_else(corrupt_visit)?).map_err(|_| corrupt_visit())?;
+        let staff: Vec<Username> =
+            serde_json::from_str(staff.as_deref().unwrap_or("[]")).map_err(|_| corrupt_visit())?;
+        out.push(Visit {
+            id: parse(&id)?,
+            client,
+            author,
+            staff,
+            start: start_ms
+                .and_then(DateTime::<Utc>::from_timestamp_millis)
+                .ok_or_else(corrupt_visit)?,
+            minutes: minutes
+                .and_then(|m| u16::try_from(m).ok())
+                .ok_or_else(corrupt_visit)?,
+            contact: enum_of::<ContactKind>(contact.as_deref().ok_or_else(corrupt_visit)?)?,
+            setting: setting.as_deref().map(enum_of::<Setting>).transpose()?,
+            network: network.unwrap_or(false),
+            place: None,
+            note: None,
+        });
+    }
+    Ok(out)
+}
+
 /// A trip the viewer may see, with its author (the driver's staff id).
 #[derive(Debug, Clone)]
 pub struct SeenTrip {
@@ -199,21 +286,6 @@ pub async fn client_revisions(store: &Store, id: ClientId) -> StoreResult<Vec<Cl
     Ok(out)
 }
 
-/// The approvals table is the dashboard's own; created on first use so the dashboard needs no
-/// migration of the shared schema. Same DDL on both engines.
-async fn ensure_approvals(store: &Store) -> StoreResult<()> {
-    on_pool!(store, p => {
-        sqlx::query("CREATE TABLE IF NOT EXISTS dashboard_mileage_approvals (\
-            team TEXT NOT NULL, org TEXT NOT NULL, driver TEXT NOT NULL, month TEXT NOT NULL, \
-            approved_by TEXT NOT NULL, approved_ms BIGINT NOT NULL, trips BIGINT NOT NULL, \
-            centi_km BIGINT NOT NULL, amount_ore BIGINT NOT NULL, \
-            PRIMARY KEY (team, org, driver, month))")
-            .execute(p)
-            .await?;
-    });
-    Ok(())
-}
-
 /// An approved month of one driver, with the totals as they were when approved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
@@ -231,7 +303,6 @@ pub async fn approvals(
     org: OrgId,
     month: &str,
 ) -> StoreResult<Vec<Approval>> {
-    ensure_approvals(store).await?;
     let rows: Vec<(String, String, i64, i64, i64, i64)> = on_pool!(store, p => {
         sqlx::query_as("SELECT driver, approved_by, approved_ms, trips, centi_km, amount_ore FROM dashboard_mileage_approvals WHERE team = $1 AND org = $2 AND month = $3")
             .bind(team.to_string())
@@ -266,7 +337,6 @@ pub async fn approve(
     centi_km: i64,
     amount_ore: i64,
 ) -> StoreResult<bool> {
-    ensure_approvals(store).await?;
     let n = on_pool!(store, p => {
         sqlx::query("INSERT INTO dashboard_mileage_approvals (team, org, driver, month, approved_by, approved_ms, trips, centi_km, amount_ore) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING")
@@ -284,18 +354,4 @@ pub async fn approve(
             .rows_affected()
     });
     Ok(n > 0)
-}
-
-/// Indexes the dashboard's queries rely on beyond the shared schema (`trips` by team, org and
-/// start for the mileage page; `revisions` are already keyed by record). Idempotent.
-pub async fn ensure_indexes(store: &Store) -> StoreResult<()> {
-    for sql in [
-        "CREATE INDEX IF NOT EXISTS trips_team_org_start ON trips (team, org, start_ms)",
-        "CREATE INDEX IF NOT EXISTS visits_client_team_start ON visits (client, team, start_ms)",
-    ] {
-        on_pool!(store, p => {
-            sqlx::query(AssertSqlSafe(sql)).execute(p).await?;
-        });
-    }
-    Ok(())
 }

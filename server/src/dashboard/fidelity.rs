@@ -121,11 +121,7 @@ pub async fn page(
         .and_hms_opt(0, 0, 0)
         .map(|d| d.and_utc().timestamp_millis())
         .unwrap_or(i64::MAX);
-    let visits: Vec<_> = data::visits(&state.store, &v, team.id, &all, None, from_ms, to_ms)
-        .await?
-        .into_iter()
-        .map(|s| s.visit)
-        .collect();
+    let visits = data::visit_facts(&state.store, &v, team.id, &all, from_ms, to_ms).await?;
     let report = compute(&FidelityInput {
         period,
         staff: &case_managers,

@@ -62,11 +62,7 @@ pub async fn page(
     // Twelve weeks back plus a day of margin for the Swedish offset; nothing older is read.
     let from = (now - Duration::days(12 * 7 + 1)).timestamp_millis();
     let to = (now + Duration::days(1)).timestamp_millis();
-    let visits: Vec<_> = data::visits(&state.store, &v, team.id, &all, None, from, to)
-        .await?
-        .into_iter()
-        .map(|s| s.visit)
-        .collect();
+    let visits = data::visit_facts(&state.store, &v, team.id, &all, from, to).await?;
     let opts = OverviewOptions {
         not_reached_days: days,
         face_to_face_only: false,
