@@ -21,7 +21,7 @@
 #[path = "field_support/mod.rs"]
 mod field_support;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -779,10 +779,15 @@ fn fleet(backend: Backend) {
         kills.lock().expect("kills"),
         errors.load(Ordering::SeqCst)
     );
-    let share = faults.faulted as f64 / faults.connections.max(1) as f64;
+    // Connections that found the server down (killed, restarting) end as `upstream_failed`
+    // whatever fault was drawn for them: they are not part of the dice's share.
+    let judged = faults
+        .connections
+        .saturating_sub(faults.upstream_failed + faults.active);
+    let share = faults.faulted as f64 / judged.max(1) as f64;
     assert!(
         share > 0.2,
-        "about 30 % of connections faulted, got {share:.2}"
+        "about 30 % of the connections that reached the server faulted, got {share:.2}"
     );
 
     // Calm: clean link; sync everyone until a whole pass brings nothing new.
@@ -824,37 +829,17 @@ fn fleet(backend: Backend) {
     for d in &devices {
         let mine = d.records();
         let truth = &fresh[&(d.team, d.org)];
-        // KNOWN BUG (reported, not hidden): a shared client edited concurrently by several
-        // devices sometimes ends on one device in a different version than the server's
-        // (3 of 7 runs). Suspected cause: `uppsok-device::sync` never moves the pull cursor
-        // back (`.max(cursor)`), so a server version echoed with a sequence at or below the
-        // cursor, while another local change to that client is still queued, is never pulled
-        // again. Until that is fixed, those clients are reported here but left out of the
-        // agreement check; every other record must agree exactly.
-        let contested: HashSet<uuid::Uuid> = shared
-            .get(&(d.team, d.org))
-            .map(|ids| ids.iter().map(|c| c.0).collect())
-            .unwrap_or_default();
-        let is_contested =
-            |k: &(Entity, uuid::Uuid)| k.0 == Entity::Client && contested.contains(&k.1);
-        let diverged_contested = truth
-            .iter()
-            .filter(|(k, v)| is_contested(k) && mine.get(k) != Some(v))
-            .count();
-        if diverged_contested > 0 {
-            eprintln!(
-                "KNOWN BUG: {} holds {diverged_contested} concurrently edited shared client(s) in another version than the server",
-                d.username
-            );
-        }
         let differ: Vec<_> = truth
             .iter()
-            .filter(|(k, v)| !is_contested(k) && mine.get(k) != Some(v))
+            .filter(|(k, v)| mine.get(k) != Some(v))
             .map(|(k, _)| k)
             .chain(mine.keys().filter(|k| !truth.contains_key(k)))
             .take(5)
             .collect();
-        if let Some(k) = differ.first() {
+        // Every record must agree, the concurrently edited shared clients included (issue #4:
+        // the server leaves a record out of a device's pulls only while it is what that device
+        // pushed last). Print what differs before failing, to tell merge from delivery.
+        for k in &differ {
             eprintln!(
                 "{}: mine {:?}\nserver {:?}",
                 d.username,

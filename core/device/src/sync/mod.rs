@@ -11,6 +11,11 @@
 //! - **Local edits are not overwritten by pulls** while they wait: such a pulled record is
 //!   skipped and the cursor is held just before it, so once the local change is acknowledged
 //!   the next round pulls the server's verdict (the edit won or lost by clock).
+//! - **It ends with the server's version.** The server's half (protocol docs, *Convergence*):
+//!   it leaves a record out of this device's pulls only while it is exactly what the device
+//!   pushed last, and puts every other outcome at a sequence above the request's cursor, in the
+//!   batch's transaction. So acknowledging before applying pulled records, and holding the
+//!   cursor before a record kept local, are all this side needs, lost replies included.
 //! - **The cursor moves in the same transaction** as the pulled records it covers.
 //! - **Backoff with jitter** between failed attempts inside a run ([`Backoff::WITHIN_RUN`]) and
 //!   between runs ([`Backoff::BETWEEN_RUNS`], persisted as `next_attempt` for the apps).
@@ -395,7 +400,9 @@ impl SyncClient {
                 }
             }
             // Hold the cursor just before the first record kept local, so its server version
-            // is pulled again once the local change has been answered.
+            // is pulled again once the local change has been answered. Pulled records have
+            // sequences above the request's cursor; `max` only guards against a server that
+            // breaks that.
             let next = match first_held {
                 Some(seq) => seq.saturating_sub(1).max(cursor),
                 None => resp.cursor.max(cursor),
