@@ -257,8 +257,24 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn group_commit_postgres() {
-        let url = std::env::var("UPPSOK_TEST_POSTGRES")
+        use sqlx::Connection;
+        let base = std::env::var("UPPSOK_TEST_POSTGRES")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        concurrent_appends_land(&url).await;
+        // A database of its own: migrating the server's base database would leave schema
+        // behind that later runs (and other versions of the migrations) trip over.
+        let name = format!("uppsok_test_{}", Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let (server, _) = base.rsplit_once('/').unwrap();
+        concurrent_appends_land(&format!("{server}/{name}")).await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     }
 }
