@@ -88,18 +88,7 @@ pub async fn login(
         _ => Err(()),
     };
     if !password_ok || totp_step.is_err() || !staff.active {
-        state.limiter.fail(ip);
-        let s = &state.settings;
-        let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
-        if let Some(until) = state
-            .store
-            .login_failed(staff.id, s.lock_threshold, lock_ms)
-            .await?
-        {
-            tracing::warn!(staff = %staff.id, "account locked after repeated failed logins");
-            return Err(ApiError::AccountLocked { until_ms: until });
-        }
-        return Err(ApiError::InvalidCredentials);
+        return Err(failed_attempt(&state, ip, staff.id, "failed logins").await);
     }
     state
         .store
@@ -185,18 +174,7 @@ pub async fn change_password(
         return Err(ApiError::AccountLocked { until_ms: until });
     }
     if !verify(&creds.password_hash, &req.current_password).await {
-        state.limiter.fail(ip);
-        let s = &state.settings;
-        let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
-        if let Some(until) = state
-            .store
-            .login_failed(staff.id, s.lock_threshold, lock_ms)
-            .await?
-        {
-            tracing::warn!(staff = %staff.id, "account locked after repeated wrong current passwords");
-            return Err(ApiError::AccountLocked { until_ms: until });
-        }
-        return Err(ApiError::InvalidCredentials);
+        return Err(failed_attempt(&state, ip, staff.id, "wrong current passwords").await);
     }
     if req.new_password.chars().count() < auth::PASSWORD_MIN {
         return Err(ApiError::Validation {
@@ -229,4 +207,30 @@ pub async fn change_password(
     responses((status = 200, body = StaffView), (status = 401, body = crate::error::Problem)))]
 pub async fn me(actor: Actor) -> Json<StaffView> {
     Json(StaffView::from(&actor.staff))
+}
+
+/// A wrong password (at login or when changing it): counts against the address and the
+/// account, and says whether this attempt locked the account. `what` names the attempts in the
+/// log line; no personal data goes there, only the staff id.
+async fn failed_attempt(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    staff: uppsok_model::StaffId,
+    what: &str,
+) -> ApiError {
+    state.limiter.fail(ip);
+    let s = &state.settings;
+    let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
+    match state
+        .store
+        .login_failed(staff, s.lock_threshold, lock_ms)
+        .await
+    {
+        Ok(Some(until)) => {
+            tracing::warn!(%staff, "account locked after repeated {what}");
+            ApiError::AccountLocked { until_ms: until }
+        }
+        Ok(None) => ApiError::InvalidCredentials,
+        Err(e) => e.into(),
+    }
 }

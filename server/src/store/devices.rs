@@ -71,6 +71,10 @@ type DeviceTuple = (
 );
 const DEVICE_COLS: &str =
     "id, staff, name, app_version, status, enrolled_ms, last_sync_ms, revoked_ms";
+/// [`DEVICE_COLS`] qualified by the alias `d`, for joins (kept as a literal: it is read on every
+/// device request).
+const DEVICE_COLS_D: &str =
+    "d.id, d.staff, d.name, d.app_version, d.status, d.enrolled_ms, d.last_sync_ms, d.revoked_ms";
 
 fn device_from(t: DeviceTuple) -> StoreResult<DeviceRow> {
     Ok(DeviceRow {
@@ -178,13 +182,8 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(DeviceRow, StaffRow)>> {
-        let cols = DEVICE_COLS
-            .split(", ")
-            .map(|c| format!("d.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "SELECT {cols}, staff.username, staff.name, staff.org, staff.role, staff.active, {} \
+            "SELECT {DEVICE_COLS_D}, staff.username, staff.name, staff.org, staff.role, staff.active, {} \
              FROM devices d JOIN staff ON staff.id = d.staff WHERE d.token_hash = $1",
             teams_column(&self.pool, "staff.id")
         );
@@ -299,5 +298,16 @@ impl Store {
                 .await?;
         });
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DEVICE_COLS, DEVICE_COLS_D};
+
+    #[test]
+    fn qualified_columns_match_the_plain_list() {
+        let derived: Vec<String> = DEVICE_COLS.split(", ").map(|c| format!("d.{c}")).collect();
+        assert_eq!(DEVICE_COLS_D, derived.join(", "));
     }
 }
