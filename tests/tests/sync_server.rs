@@ -1360,3 +1360,88 @@ async fn load_many_devices() {
         total
     );
 }
+
+both!(dashboard_facts_follow_sync_writes);
+/// The dashboard reads visits from their `dash_*` columns (migration 0003; on PostgreSQL set by
+/// 0004's trigger, which parses the body once instead of six generated columns). They must
+/// equal the body after sync creates a visit and after sync replaces it with an edit, and on
+/// PostgreSQL nothing may set them apart from the body.
+async fn dashboard_facts_follow_sync_writes(env: &Env) {
+    use uppsok_server::dashboard::data::{team_clients, visit_facts};
+    let staff = env
+        .store
+        .staff_by_username(&env.anna.username)
+        .await
+        .unwrap()
+        .unwrap();
+    let viewer = uppsok_server::access::Viewer {
+        staff: staff.id,
+        org: staff.org,
+        role: staff.role,
+        teams: staff.teams.iter().copied().collect(),
+    };
+    let facts_of = |v: VisitId| {
+        let viewer = viewer.clone();
+        async move {
+            let all = team_clients(&env.store, env.team).await.unwrap();
+            visit_facts(&env.store, &viewer, env.team, &all, 0, i64::MAX)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|f| f.id == v)
+        }
+    };
+    let c = client(env, "K-090");
+    let mut v = visit(&env.anna, c.id, "facts");
+    // The column holds milliseconds, as the pages need.
+    v.start = chrono::SubsecRound::trunc_subsecs(v.start, 3);
+    let first = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 0, Record::Client(c.clone())),
+                    up(&env.anna, 1, Record::Visit(v.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&first), vec![OutcomeKind::Applied; 2]);
+    let bare = |v: &Visit| Visit {
+        place: None,
+        note: None,
+        ..v.clone()
+    };
+    assert_eq!(facts_of(v.id).await, Some(bare(&v)));
+
+    v.minutes = 95;
+    v.contact = ContactKind::Phone;
+    v.setting = None;
+    v.network = true;
+    v.staff.push(Username::parse(&env.bo.username).unwrap());
+    let second = env
+        .sync(
+            &env.anna,
+            &req(
+                first.cursor,
+                vec![up(&env.anna, 5, Record::Visit(v.clone()))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&second), vec![OutcomeKind::Applied]);
+    assert_eq!(facts_of(v.id).await, Some(bare(&v)), "after the edit");
+
+    if let uppsok_server::store::Pool::Postgres(p) = &env.store.pool {
+        sqlx::query("UPDATE visits SET dash_minutes = 1, dash_contact = 'attempted' WHERE id = $1")
+            .bind(v.id.to_string())
+            .execute(p)
+            .await
+            .unwrap();
+        assert_eq!(
+            facts_of(v.id).await,
+            Some(bare(&v)),
+            "a direct write of the facts is put back to the body's"
+        );
+    }
+}

@@ -19,6 +19,7 @@ mod devices;
 mod gate;
 mod records;
 pub mod sync;
+pub mod sync_writes;
 
 pub use accounts::{Credentials, NewStaff, OrgRow, SessionRow, StaffRow, TeamRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
@@ -271,6 +272,15 @@ impl Store {
     /// `gate`); PostgreSQL writers lock only the rows they touch and run side by side.
     pub async fn begin(&self) -> StoreResult<Tx> {
         begin_tx(&self.pool, &self.gate, false).await
+    }
+
+    /// A transaction for reading only: no write gate, one consistent snapshot on SQLite (a
+    /// deferred transaction that never writes), statement snapshots on PostgreSQL.
+    pub async fn begin_read(&self) -> StoreResult<Tx> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?, None),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, None),
+        })
     }
 
     /// A round trip to the database, for `/healthz`.

@@ -7,14 +7,16 @@
 //! share of one multi-row insert into `sync_changes`, one into `revisions` and one upsert.
 //! Deciding what to write is [`crate::sync`]'s job; this layer only stores.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::Row;
 
 use sqlx::AssertSqlSafe;
 use uppsok_model::{ChangeId, ClientId, DeviceId, Entity, OrgId, StaffId, TeamId};
 use uuid::Uuid;
 
 use super::records::table;
-use super::{Param, Store, StoreResult, Tx, now_ms, on_pool, on_tx, parse_uuid};
+use super::{Param, Store, StoreError, StoreResult, Tx, now_ms, on_pool, on_tx, parse_uuid};
 use crate::store::bind_all;
 
 /// Rows per multi-row statement: at most 16 parameters a row keeps every statement far below
@@ -143,6 +145,51 @@ type SyncTuple = (
 
 const SYNC_COLS: &str = "id, team, org, author, client, start_ms, consent_given, seq, deleted, updated_ms, body, clock, field_clocks, sync_seq, sync_device";
 
+fn sync_row(entity: Entity, t: SyncTuple) -> StoreResult<SyncRow> {
+    Ok(SyncRow {
+        entity,
+        id: parse_uuid(&t.0)?,
+        team: opt_uuid(t.1)?,
+        org: parse_uuid(&t.2)?,
+        author: parse_uuid(&t.3)?,
+        client: opt_uuid(t.4)?,
+        start_ms: t.5,
+        consent_given: t.6,
+        seq: t.7,
+        deleted: t.8,
+        updated_ms: t.9,
+        body: t.10,
+        clock: t.11,
+        field_clocks: t.12,
+        sync_seq: t.13,
+        sync_device: opt_uuid(t.14)?,
+    })
+}
+
+fn stored_outcome(t: OutcomeTuple) -> StoreResult<(ChangeId, StoredOutcome)> {
+    let (id, staff, outcome, code, reason) = t;
+    Ok((
+        parse_uuid(&id)?,
+        StoredOutcome {
+            staff: parse_uuid(&staff)?,
+            outcome,
+            code,
+            reason,
+        },
+    ))
+}
+
+/// What a writing sync reads before it judges a batch (see [`Tx::sync_reads`]).
+#[derive(Debug, Default)]
+pub struct SyncReads {
+    /// The first of the sequence numbers reserved (0 when none were asked for).
+    pub first_seq: i64,
+    /// Outcomes of the change ids pushed before.
+    pub seen: HashMap<ChangeId, StoredOutcome>,
+    /// Current rows of the records asked for (missing ones are absent).
+    pub rows: Vec<SyncRow>,
+}
+
 type OutcomeTuple = (String, String, String, Option<String>, Option<String>);
 type StatsTuple = (i64, i64, Option<i64>, Option<i64>, Option<String>);
 
@@ -174,6 +221,115 @@ impl Tx {
                 .await?;
         });
         Ok(())
+    }
+
+    /// Everything a writing sync reads before judging its batch, in the order that rules out
+    /// lost updates: first the sequence counter's lock, reserving `seqs` numbers (none: only the
+    /// lock), then the outcomes of `change_ids` pushed before and the current rows of `load`.
+    ///
+    /// On PostgreSQL this is one round trip: the statements go together over the simple query
+    /// protocol, each planned for its own values (a prepared statement's cached plan, made
+    /// while a table was small, can stay a sequential scan long after it has grown). The values
+    /// are written into the SQL text, which is safe because every one of them is a UUID or an
+    /// integer formatted by this code, never text from a request.
+    pub async fn sync_reads(
+        &mut self,
+        seqs: i64,
+        change_ids: &[ChangeId],
+        load: &BTreeMap<Entity, Vec<Uuid>>,
+    ) -> StoreResult<SyncReads> {
+        let Tx::Postgres(t, _) = self else {
+            let first_seq = if seqs > 0 {
+                self.take_seqs(seqs).await?
+            } else {
+                self.lock_seq().await?;
+                0
+            };
+            let seen = self.change_outcomes(change_ids).await?;
+            let mut rows = Vec::new();
+            for (entity, ids) in load {
+                rows.extend(self.sync_rows(*entity, ids).await?);
+            }
+            return Ok(SyncReads {
+                first_seq,
+                seen,
+                rows,
+            });
+        };
+        let list = |ids: &mut dyn Iterator<Item = String>| {
+            let quoted: Vec<String> = ids.map(|id| format!("'{id}'")).collect();
+            quoted.join(", ")
+        };
+        let mut sql = format!(
+            "UPDATE seq_counter SET value = value + {} WHERE id = 1 RETURNING 's'::text, value;",
+            seqs.max(0)
+        );
+        if !change_ids.is_empty() {
+            sql.push_str(&format!(
+                " SELECT 'o'::text, change_id, staff, outcome, code, reason FROM sync_changes WHERE change_id IN ({});",
+                list(&mut change_ids.iter().map(ToString::to_string))
+            ));
+        }
+        for (k, entity) in Entity::ALL.iter().enumerate() {
+            let Some(ids) = load.get(entity).filter(|ids| !ids.is_empty()) else {
+                continue;
+            };
+            sql.push_str(&format!(
+                " SELECT '{k}'::text, {SYNC_COLS} FROM {} WHERE id IN ({});",
+                table(*entity),
+                list(&mut ids.iter().map(ToString::to_string))
+            ));
+        }
+        let rows: Vec<sqlx::postgres::PgRow> = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut **t)
+            .await?;
+        let mut out = SyncReads::default();
+        let mut last = None;
+        for row in rows {
+            let tag: String = row.try_get(0)?;
+            match tag.as_str() {
+                "s" => last = Some(row.try_get::<i64, _>(1)?),
+                "o" => {
+                    let (id, o) = stored_outcome((
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                        row.try_get(4)?,
+                        row.try_get(5)?,
+                    ))?;
+                    out.seen.insert(id, o);
+                }
+                k => {
+                    let entity = k
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|k| Entity::ALL.get(k).copied())
+                        .ok_or_else(|| StoreError::Corrupt("an unexpected sync read".into()))?;
+                    let t: SyncTuple = (
+                        row.try_get(1)?,
+                        row.try_get(2)?,
+                        row.try_get(3)?,
+                        row.try_get(4)?,
+                        row.try_get(5)?,
+                        row.try_get(6)?,
+                        row.try_get(7)?,
+                        row.try_get(8)?,
+                        row.try_get(9)?,
+                        row.try_get(10)?,
+                        row.try_get(11)?,
+                        row.try_get(12)?,
+                        row.try_get(13)?,
+                        row.try_get(14)?,
+                        row.try_get(15)?,
+                    );
+                    out.rows.push(sync_row(entity, t)?);
+                }
+            }
+        }
+        let last =
+            last.ok_or_else(|| StoreError::Corrupt("the sequence counter is missing".into()))?;
+        out.first_seq = if seqs > 0 { last - seqs + 1 } else { 0 };
+        Ok(out)
     }
 
     /// Takes `n` consecutive sequence numbers and returns the first.
@@ -212,16 +368,9 @@ impl Tx {
             let rows: Vec<OutcomeTuple> = on_tx!(self, c => {
                 bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
             });
-            for (id, staff, outcome, code, reason) in rows {
-                out.insert(
-                    parse_uuid(&id)?,
-                    StoredOutcome {
-                        staff: parse_uuid(&staff)?,
-                        outcome,
-                        code,
-                        reason,
-                    },
-                );
+            for t in rows {
+                let (id, o) = stored_outcome(t)?;
+                out.insert(id, o);
             }
         }
         Ok(out)
@@ -244,24 +393,7 @@ impl Tx {
                 bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
             });
             for t in rows {
-                out.push(SyncRow {
-                    entity,
-                    id: parse_uuid(&t.0)?,
-                    team: opt_uuid(t.1)?,
-                    org: parse_uuid(&t.2)?,
-                    author: parse_uuid(&t.3)?,
-                    client: opt_uuid(t.4)?,
-                    start_ms: t.5,
-                    consent_given: t.6,
-                    seq: t.7,
-                    deleted: t.8,
-                    updated_ms: t.9,
-                    body: t.10,
-                    clock: t.11,
-                    field_clocks: t.12,
-                    sync_seq: t.13,
-                    sync_device: opt_uuid(t.14)?,
-                });
+                out.push(sync_row(entity, t)?);
             }
         }
         Ok(out)

@@ -1,12 +1,14 @@
 //! Applying a device's pushed changes: exactly once per change id, each judged on its own (a
 //! rejected change never blocks the rest), in one transaction for the whole batch.
 //!
-//! Per batch: one look-up of the change ids already seen, one read of the records the batch
-//! touches (and the clients its visits refer to), then decisions in memory in batch order (a
-//! client created earlier in the batch is known to a visit later in it), then one multi-row
-//! write each into `sync_changes`, `revisions` and the record tables. Validation happens before
-//! anything is written, so no savepoints are needed: a change either produces rows or a
-//! rejection.
+//! Per batch: one read ([`Tx::sync_reads`](crate::store::Tx::sync_reads): the sequence lock, the
+//! change ids already seen, the records the batch touches and the clients its visits refer to;
+//! one round trip on PostgreSQL), then decisions in memory in batch order (a client created
+//! earlier in the batch is known to a visit later in it). What to write — `sync_changes`,
+//! `revisions`, the new current versions — is returned for the caller to write with its access
+//! log ([`Tx::write_sync`](crate::store::Tx::write_sync): one statement on PostgreSQL).
+//! Validation happens before anything is written, so no savepoints are needed: a change either
+//! produces rows or a rejection.
 //!
 //! Rules (DESIGN.md §3, §5): visits and trips are written by their author only (`author` /
 //! `driver` is the device user's username; another author's record is `forbidden`); a visit's
@@ -40,6 +42,7 @@ use uuid::Uuid;
 use super::merge::{self, FieldMap, Stored};
 use crate::access::{self, ClientFacts, Viewer};
 use crate::store::sync::{RevisionRow, StoredOutcome, SyncChangeRow, SyncRow};
+use crate::store::sync_writes::SyncWrites;
 use crate::store::{AuditEntry, StoreResult, Tx, now_ms};
 
 /// How far ahead of the server's clock a change's stamp may be. Phones are often a day off
@@ -65,6 +68,12 @@ pub struct Sender {
 pub struct Applied {
     pub results: Vec<ChangeResult>,
     pub audit: Vec<AuditEntry>,
+    /// What to write: the caller writes it with its access log and device update
+    /// ([`Tx::write_sync`](crate::store::Tx::write_sync)).
+    pub writes: SyncWrites,
+    /// Clients whose consent this batch changed: their visits move to new sequence numbers
+    /// once written ([`Tx::resequence_client_visits`](crate::store::Tx::resequence_client_visits)).
+    pub consent_changed: Vec<ClientId>,
     pub applied: i64,
     pub rejected: i64,
 }
@@ -175,17 +184,42 @@ pub async fn apply_batch(
     if changes.is_empty() {
         return Ok(out);
     }
-    let mut checked = prepared.checked.into_iter();
-    // Serialise writers before reading what we merge into (see `Tx::lock_seq`).
-    tx.lock_seq().await?;
+    // One read before judging (`Tx::sync_reads`): the sequence lock first, so concurrent
+    // writers serialise before reading what they merge into, with a sequence number reserved
+    // for every change that passed the checks (an upper bound: replays and changes judged
+    // later leave gaps, harmless since the cursor is "seen up to", not a count); then the
+    // change ids seen before and the current rows of every record the batch names (and the
+    // clients its visits refer to).
+    let candidates = prepared.checked.iter().filter(|p| p.is_ok()).count() as i64;
     let ids: Vec<ChangeId> = changes.iter().map(|c| c.change_id).collect();
-    let seen = tx.change_outcomes(&ids).await?;
+    let mut load: BTreeMap<Entity, Vec<Uuid>> = BTreeMap::new();
+    let mut named: HashSet<(Entity, Uuid)> = HashSet::new();
+    for (ch, p) in changes.iter().zip(&prepared.checked) {
+        let Ok(rec) = p else { continue };
+        let mut want = vec![(ch.entity, ch.record_id)];
+        if let Some(Record::Visit(v)) = rec {
+            want.push((Entity::Client, v.client.0));
+        }
+        for (entity, id) in want {
+            if named.insert((entity, id)) {
+                load.entry(entity).or_default().push(id);
+            }
+        }
+    }
+    let reads = tx.sync_reads(candidates, &ids, &load).await?;
+    let mut next_seq = reads.first_seq;
+    let seen = reads.seen;
+    let mut state: HashMap<(Entity, Uuid), SyncRow> = reads
+        .rows
+        .into_iter()
+        .map(|row| ((row.entity, row.id), row))
+        .collect();
 
-    // First pass: parse and validate what needs no database, and find what to load.
+    // First pass: set aside replays (and ids repeated within the batch).
+    let mut checked = prepared.checked.into_iter();
     let mut parsed: Vec<Option<Result<Option<Record>, Rejection>>> =
         Vec::with_capacity(changes.len());
     let mut first_in_batch: HashMap<ChangeId, usize> = HashMap::new();
-    let mut load: BTreeMap<Entity, HashSet<Uuid>> = BTreeMap::new();
     for (i, ch) in changes.iter().enumerate() {
         let p = checked.next().unwrap_or_else(|| {
             Err(Rejection::new(
@@ -198,36 +232,14 @@ pub async fn apply_batch(
             continue;
         }
         first_in_batch.insert(ch.change_id, i);
-        if let Ok(rec) = &p {
-            load.entry(ch.entity).or_default().insert(ch.record_id);
-            if let Some(Record::Visit(v)) = rec {
-                load.entry(Entity::Client).or_default().insert(v.client.0);
-            }
-        }
         parsed.push(Some(p));
     }
 
-    let mut state: HashMap<(Entity, Uuid), SyncRow> = HashMap::new();
-    for (entity, ids) in &load {
-        let ids: Vec<Uuid> = ids.iter().copied().collect();
-        for row in tx.sync_rows(*entity, &ids).await? {
-            state.insert((row.entity, row.id), row);
-        }
-    }
     let consent_before: HashMap<Uuid, bool> = state
         .iter()
         .filter(|((e, _), _)| *e == Entity::Client)
         .map(|((_, id), r)| (*id, r.consent_given))
         .collect();
-
-    // Sequence numbers for every change that may apply; unused ones leave harmless gaps (the
-    // cursor is "seen up to", not a count).
-    let candidates = parsed.iter().filter(|p| matches!(p, Some(Ok(_)))).count() as i64;
-    let mut next_seq = if candidates > 0 {
-        tx.take_seqs(candidates).await?
-    } else {
-        0
-    };
 
     let mut results: Vec<Option<ChangeResult>> = vec![None; changes.len()];
     let mut sync_rows: Vec<SyncChangeRow> = Vec::new();
@@ -393,21 +405,9 @@ pub async fn apply_batch(
         }
     }
 
-    tx.insert_sync_changes(&sync_rows).await?;
-    tx.insert_revisions(&revisions).await?;
-    for entity in Entity::ALL {
-        let rows: Vec<SyncRow> = dirty
-            .iter()
-            .filter(|(e, _)| *e == entity)
-            .filter_map(|k| state.get(k).cloned())
-            .collect();
-        if !rows.is_empty() {
-            tx.upsert_sync_rows(entity, &rows).await?;
-        }
-    }
-
-    // Consent given or withdrawn changes who sees the client's visits: move them to new
-    // sequence numbers so the other organisation's devices pull them (or their tombstones).
+    // Consent given or withdrawn changes who sees the client's visits: the caller moves them
+    // to new sequence numbers (after writing) so the other organisation's devices pull them
+    // (or their tombstones).
     for (entity, id) in &dirty {
         if *entity != Entity::Client {
             continue;
@@ -416,9 +416,14 @@ pub async fn apply_batch(
             .get(&(Entity::Client, *id))
             .is_some_and(|r| r.consent_given);
         if consent_before.get(id).copied().unwrap_or(false) != now_given {
-            tx.resequence_client_visits(ClientId(*id)).await?;
+            out.consent_changed.push(ClientId(*id));
         }
     }
+    out.writes = SyncWrites {
+        changes: sync_rows,
+        revisions,
+        rows: dirty.iter().filter_map(|k| state.remove(k)).collect(),
+    };
 
     out.audit = audit
         .into_iter()

@@ -1,10 +1,12 @@
 //! `POST /v1/sync`: the server side of device sync (DESIGN.md §5, `uppsok_model::protocol`).
 //!
-//! One request is one round trip and one database transaction: authenticate the device,
-//! check the protocol version, read the (already gunzipped, size-bounded) body, apply the pushed
-//! changes exactly once ([`apply`]), pull what the user may see since the cursor ([`pull`]),
-//! append the access log for both, record the sync on the device, commit, answer. The reply is
-//! gzip-compressed by the router's compression layer when the phone accepts it.
+//! One request is one round trip: authenticate the device, check the protocol version, read the
+//! (already gunzipped, size-bounded) body, judge the pushed changes ([`apply`]), write them
+//! exactly once with their access log and the device's counters, commit, pull what the user may
+//! see since the cursor ([`pull`]) with its own access log, answer. Writes and pull are one
+//! transaction on SQLite; on PostgreSQL the pull reads right after the commit, outside the
+//! writers' queue (see `run`). The reply is gzip-compressed by the router's compression layer
+//! when the phone accepts it.
 //!
 //! Choices a phone relies on:
 //! * A revoked device gets `401` with the `device-revoked` problem and `wipe: bool` (the same
@@ -38,6 +40,7 @@ use uppsok_model::{CodePattern, TeamId};
 use crate::api::AppState;
 use crate::api::extract::DeviceAuth;
 use crate::error::{ApiError, PROBLEM_BASE, Problem};
+use crate::store::sync_writes::DeviceTouch;
 
 use apply::Sender;
 
@@ -255,25 +258,34 @@ async fn run(
     let prepared = apply::prepare(&sender, &req.changes, now);
     let app_version = req.app_version;
     let pushed = req.changes;
-    // The request's work runs in sync's group commit (`store::gate`): under a savepoint of a
-    // shared transaction, answered once that transaction has committed.
+    // Where the pull runs. On SQLite inside the group commit, under the gate: each statement
+    // is an in-process call, and its access-log rows ride in the batch's one commit (a separate
+    // audit transaction would need the one write lock and a second fsync). On PostgreSQL after
+    // the commit, on a connection of its own: every statement under the gate is a network round
+    // trip that all other syncs wait for, and the pull's six need nothing the gate protects —
+    // sequence order is commit order, so a fresh snapshot from the cursor sees this request's
+    // writes and everything committed before them.
+    let pull_in_group = state.store.backend() == "sqlite";
+    let group_sender = sender.clone();
     let (applied, pulled) = state
         .store
         .sync_group::<_, SyncError>(Box::new(move |tx| {
             Box::pin(async move {
-                let applied = apply::apply_batch(tx, &sender, &pushed, prepared, cursor).await?;
-                let pulled = pull::pull(tx, &sender, cursor, limit).await?;
-                let mut audit = applied.audit;
-                audit.extend(pulled.audit.iter().cloned());
-                if !audit.is_empty() {
-                    tx.append_audit(&audit).await?;
-                }
+                let sender = group_sender;
+                let mut applied =
+                    apply::apply_batch(tx, &sender, &pushed, prepared, cursor).await?;
+                let audit = std::mem::take(&mut applied.audit);
+                let writes = std::mem::take(&mut applied.writes);
                 let status = tx
-                    .touch_device_after_sync(
-                        sender.device,
-                        app_version.as_deref(),
-                        applied.applied,
-                        applied.rejected,
+                    .write_sync(
+                        &writes,
+                        &audit,
+                        DeviceTouch {
+                            device: sender.device,
+                            app_version: app_version.as_deref(),
+                            applied: applied.applied,
+                            rejected: applied.rejected,
+                        },
                     )
                     .await?;
                 match status.as_deref() {
@@ -283,15 +295,35 @@ async fn run(
                     Some("wipe") => return Err(ApiError::DeviceRevoked { wipe: true }.into()),
                     _ => return Err(ApiError::DeviceRevoked { wipe: false }.into()),
                 }
-                let applied = apply::Applied {
-                    audit: Vec::new(),
-                    ..applied
+                for client in std::mem::take(&mut applied.consent_changed) {
+                    tx.resequence_client_visits(client).await?;
+                }
+                // The pull comes after the writes: it must carry what they moved for this
+                // device (see `apply`'s convergence rule).
+                let pulled = if pull_in_group {
+                    let p = pull::pull(tx, &sender, cursor, limit).await?;
+                    if !p.audit.is_empty() {
+                        tx.append_audit(&p.audit).await?;
+                    }
+                    Some(p)
+                } else {
+                    None
                 };
                 Ok((applied, pulled))
             })
         }))
         .await?;
-
+    let pulled = match pulled {
+        Some(p) => p,
+        None => {
+            let mut tx = state.store.begin_read().await?;
+            let pulled = pull::pull(&mut tx, &sender, cursor, limit).await?;
+            tx.commit().await?;
+            // Durable before anything is answered (the access log's rule).
+            state.store.append_audit(&pulled.audit).await?;
+            pulled
+        }
+    };
     let changes = pull::render(pulled.rows);
     let resp = SyncResponse {
         results: applied.results,
