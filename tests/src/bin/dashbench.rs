@@ -40,6 +40,11 @@ struct Args {
     /// Requests per page.
     #[arg(long, default_value_t = 200)]
     requests: usize,
+    /// With `--database`: time the pages on a database an earlier run filled (its teams and
+    /// supervisors are looked up) instead of generating one; for profiling page changes without
+    /// four minutes of loading each time.
+    #[arg(long)]
+    reuse: bool,
 }
 
 fn pct(sorted: &[Duration], p: f64) -> Duration {
@@ -100,8 +105,80 @@ async fn main() -> anyhow::Result<()> {
             "temporary file"
         }
     );
-    let mut rng = StdRng::seed_from_u64(1);
+    let teams = if args.reuse {
+        anyhow::ensure!(args.database.is_some(), "--reuse needs --database");
+        existing_teams(&store).await?
+    } else {
+        generate(&store, &args).await?
+    };
+    anyhow::ensure!(!teams.is_empty(), "the database has no bench teams");
+    let per_team_clients = (args.clients / args.teams).max(1);
+
+    // Sessions for each team's supervisor, then the pages.
+    let state = AppState::new(store.clone(), Settings::default());
+    let mut cookies = Vec::new();
+    for (team, sup) in &teams {
+        let (token, hash) = auth::new_token(auth::SESSION_PREFIX);
+        store
+            .create_session(&SessionRow {
+                token_hash: hash,
+                staff: *sup,
+                kind: "cookie".into(),
+                csrf: "x".into(),
+                created_ms: now_ms(),
+                expires_ms: now_ms() + 3_600_000,
+                revoked: false,
+            })
+            .await?;
+        cookies.push((format!("uppsok_session={token}"), *team));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = app(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let http = reqwest::Client::new();
+    for page in ["overview", "fidelity"] {
+        let mut times = Vec::with_capacity(args.requests);
+        let mut bytes = 0usize;
+        for i in 0..args.requests + 10 {
+            let (cookie, team) = &cookies[i % cookies.len()];
+            let started = Instant::now();
+            let r = http
+                .get(format!("http://{addr}/{page}?team={team}"))
+                .header("cookie", cookie.as_str())
+                .send()
+                .await?;
+            let status = r.status();
+            let body = r.bytes().await?;
+            let took = started.elapsed();
+            anyhow::ensure!(status.as_u16() == 200, "{page}: {status}");
+            if i >= 10 {
+                // The first ten warm the caches and the pool.
+                times.push(took);
+                bytes = body.len();
+            }
+        }
+        times.sort();
+        println!(
+            "  /{page}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms ({} kB per page, {} clients per team)",
+            times.len(),
+            pct(&times, 0.5).as_secs_f64() * 1e3,
+            pct(&times, 0.99).as_secs_f64() * 1e3,
+            times.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
+            bytes / 1024,
+            per_team_clients
+        );
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Fills the database: teams with staff and clients, then the visits. Returns each team with
+/// its supervisor.
+async fn generate(store: &Store, args: &Args) -> anyhow::Result<Vec<(TeamId, StaffId)>> {
+    let store = store.clone();
     let t0 = Instant::now();
+    let mut rng = StdRng::seed_from_u64(1);
     let kommun = store
         .create_org("Bench kommun", OrgKind::Municipality, Rates::default())
         .await?;
@@ -323,61 +400,20 @@ async fn main() -> anyhow::Result<()> {
         t1.elapsed().as_secs_f64()
     );
 
-    // Sessions for each team's supervisor, then the pages.
-    let state = AppState::new(store.clone(), Settings::default());
-    let mut cookies = Vec::new();
-    for (team, sup, _, _) in &teams {
-        let (token, hash) = auth::new_token(auth::SESSION_PREFIX);
-        store
-            .create_session(&SessionRow {
-                token_hash: hash,
-                staff: *sup,
-                kind: "cookie".into(),
-                csrf: "x".into(),
-                created_ms: now_ms(),
-                expires_ms: now_ms() + 3_600_000,
-                revoked: false,
-            })
-            .await?;
-        cookies.push((format!("uppsok_session={token}"), *team));
-    }
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let http = reqwest::Client::new();
-    for page in ["overview", "fidelity"] {
-        let mut times = Vec::with_capacity(args.requests);
-        let mut bytes = 0usize;
-        for i in 0..args.requests + 10 {
-            let (cookie, team) = &cookies[i % cookies.len()];
-            let started = Instant::now();
-            let r = http
-                .get(format!("http://{addr}/{page}?team={team}"))
-                .header("cookie", cookie.as_str())
-                .send()
-                .await?;
-            let status = r.status();
-            let body = r.bytes().await?;
-            let took = started.elapsed();
-            anyhow::ensure!(status.as_u16() == 200, "{page}: {status}");
-            if i >= 10 {
-                // The first ten warm the caches and the pool.
-                times.push(took);
-                bytes = body.len();
-            }
-        }
-        times.sort();
-        println!(
-            "  /{page}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms ({} kB per page, {} clients per team)",
-            times.len(),
-            pct(&times, 0.5).as_secs_f64() * 1e3,
-            pct(&times, 0.99).as_secs_f64() * 1e3,
-            times.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
-            bytes / 1024,
-            per_team_clients
-        );
-    }
-    store.close().await;
-    Ok(())
+    Ok(teams.into_iter().map(|(t, s, _, _)| (t, s)).collect())
+}
+
+/// The teams and supervisors (`tNN.s00`) an earlier run generated.
+async fn existing_teams(store: &Store) -> anyhow::Result<Vec<(TeamId, StaffId)>> {
+    let rows: Vec<(String, String)> = on_pool!(store, p => {
+        sqlx::query_as(
+            "SELECT st.team, s.id FROM staff s JOIN staff_teams st ON st.staff = s.id \
+             WHERE s.username LIKE 't%.s00' ORDER BY s.username",
+        )
+        .fetch_all(p)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(t, s)| Ok((t.parse()?, s.parse()?)))
+        .collect()
 }
