@@ -15,6 +15,7 @@
 mod accounts;
 mod audit;
 mod audit_writer;
+mod checkpoint;
 mod devices;
 mod gate;
 mod records;
@@ -224,12 +225,15 @@ impl Store {
                 // FULL: an acknowledged write survives power loss too, not only a crash.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Checkpoints run in a task of their own, not inside a request's commit.
+                .pragma("wal_autocheckpoint", "0");
             let pool = SqlitePoolOptions::new()
                 .max_connections(size.max)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
+            checkpoint::spawn(pool.clone());
             Store::with_pool(Pool::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
