@@ -117,14 +117,53 @@ impl Driver {
         .await;
     }
 
+    /// Clicks a link or a form's button and waits until the page it leads to has loaded:
+    /// chromedriver may answer the click before the navigation it starts has even begun, and
+    /// reading the URL or the source then sees the old page (it did, with Chromium 156).
     async fn click(&self, css: &str) {
         let e = self.find(css).await;
+        self.script("window.__uppsokOldPage = true;").await;
         self.cmd(
             reqwest::Method::POST,
             &format!("/element/{e}/click"),
             Some(json!({})),
         )
         .await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let loaded = self
+                .try_script(
+                    "return document.readyState === 'complete' && window.__uppsokOldPage !== true;",
+                )
+                .await;
+            if loaded == Some(Value::Bool(true)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clicking {css} led to no new page within 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A script's value, or `None` while there is no page to run it in (mid-navigation).
+    async fn try_script(&self, js: &str) -> Option<Value> {
+        let url = format!("{}/session/{}/execute/sync", self.base, self.session);
+        let v: Value = self
+            .http
+            .post(&url)
+            .json(&json!({ "script": js, "args": [] }))
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        if v["value"].get("error").is_some() {
+            return None;
+        }
+        Some(v["value"].clone())
     }
 
     async fn text(&self, css: &str) -> String {
