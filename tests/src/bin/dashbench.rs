@@ -4,8 +4,10 @@
 //! revisions: the pages do not read them), N teams with their staff, clients and visits spread
 //! over two years, then serves the real router in process and times `GET /overview` and
 //! `GET /fidelity` (default period: 12 weeks) for the teams' supervisors, reporting p50, p99 and
-//! max, over HTTP on loopback (the page time a browser sees, minus the network). Works on SQLite (default, a temporary file) and PostgreSQL (`--database postgres://…`,
-//! which must be an empty database).
+//! max, over HTTP on loopback (the page time a browser sees, minus the network). The first view
+//! of each team's page warms the caches and is reported apart: after a restart or on a cold OS
+//! cache it reads the team's visits from disk. Works on SQLite (default, a temporary file) and
+//! PostgreSQL (`--database postgres://…`, which must be an empty database).
 //!
 //! `cargo run --release -p uppsok-tests --bin dashbench -- --visits 1000000`
 
@@ -138,9 +140,14 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move { axum::serve(listener, router).await });
     let http = reqwest::Client::new();
     for page in ["overview", "fidelity"] {
+        // The first view of each team's page reads that team's visits from disk unless the OS
+        // has them cached; those views are reported apart ("first views"), the rest are the
+        // page times of a running server, which is what the target is judged on.
+        let warm_up = cookies.len();
+        let mut first_views = Vec::with_capacity(warm_up);
         let mut times = Vec::with_capacity(args.requests);
         let mut bytes = 0usize;
-        for i in 0..args.requests + 10 {
+        for i in 0..args.requests + warm_up {
             let (cookie, team) = &cookies[i % cookies.len()];
             let started = Instant::now();
             let r = http
@@ -152,21 +159,26 @@ async fn main() -> anyhow::Result<()> {
             let body = r.bytes().await?;
             let took = started.elapsed();
             anyhow::ensure!(status.as_u16() == 200, "{page}: {status}");
-            if i >= 10 {
-                // The first ten warm the caches and the pool.
+            if i >= warm_up {
                 times.push(took);
                 bytes = body.len();
+            } else {
+                first_views.push(took);
             }
         }
         times.sort();
+        first_views.sort();
         println!(
-            "  /{page}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms ({} kB per page, {} clients per team)",
+            "  /{page}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms ({} kB per page, {} clients per team); first view of each of {} teams: p50={:.1} ms max={:.1} ms",
             times.len(),
             pct(&times, 0.5).as_secs_f64() * 1e3,
             pct(&times, 0.99).as_secs_f64() * 1e3,
             times.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
             bytes / 1024,
-            per_team_clients
+            per_team_clients,
+            first_views.len(),
+            pct(&first_views, 0.5).as_secs_f64() * 1e3,
+            first_views.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
         );
     }
     store.close().await;
