@@ -2,6 +2,7 @@
 //! and the tools under `src/bin/` share, such as the fault-injecting proxy and where to find
 //! PostgreSQL.
 
+pub mod pdf;
 pub mod postgres_env;
 /// The fault-injecting proxy, now its own crate (`uppsok-faultproxy`) so that `uppsok demo` can
 /// use it too; re-exported under its old path for the tests and benches that import it.

@@ -409,8 +409,10 @@ async fn dashboard_in_headless_chromium() {
         .unwrap();
     assert_eq!(csv.status(), 200);
     let csv = csv.text().await.unwrap();
-    assert!(csv.starts_with('\u{feff}') && csv.contains("Datum;Mätarställning start"));
-    assert!(csv.lines().count() > 1, "the körjournal holds trips");
+    // The field device's körjournal format, read back by the model's parser (which checks the
+    // total line against the trips too).
+    let rows = uppsok_model::mileage::korjournal::parse_csv(&csv).expect("the körjournal parses");
+    assert!(!rows.is_empty(), "the körjournal holds trips");
     let pdf = http
         .get(format!(
             "{base}{}",
@@ -424,6 +426,22 @@ async fn dashboard_in_headless_chromium() {
         .await
         .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
+    std::fs::write(d.shots.join("05b-korjournal.pdf"), &pdf).unwrap();
+    // The PDF's text holds the trips of the CSV and its total.
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    let first = &rows[0];
+    let date = first.date.format("%Y-%m-%d").to_string();
+    assert!(
+        text.lines()
+            .any(|l| l.contains(&date) && l.contains(&first.from) && l.contains(&first.to)),
+        "the PDF lists the trip of {date} from {} to {}",
+        first.from,
+        first.to
+    );
+    assert!(
+        text.contains(&format!("Summa: {} resor", rows.len())),
+        "the PDF's total counts every trip"
+    );
     // Approve a month through the form.
     d.click("form[action=\"/mileage/approve\"] button").await;
     assert!(d.source().await.contains("Attesterad av chef.kalix"));

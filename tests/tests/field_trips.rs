@@ -10,44 +10,9 @@ mod field_support;
 mod routes;
 
 use field_support::{all_files, contains, field, ok, stderr};
-use std::path::Path;
-use std::process::Command;
 use uppsok_model::mileage::Fix;
 use uppsok_model::mileage::korjournal::parse_csv;
-
-/// `pdftotext`, installed if missing; panics with the reason when it cannot be had, because a
-/// PDF test that skips would pass without checking anything.
-fn pdftotext() -> String {
-    let script = field_support::workspace_root().join("tests/tools/ensure-poppler");
-    let out = Command::new(&script)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        script.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("PDFTOTEXT=").map(str::to_owned))
-        .expect("ensure-poppler prints PDFTOTEXT=")
-}
-
-fn pdf_text(pdf: &Path) -> String {
-    let out = Command::new(pdftotext())
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs");
-    assert!(
-        out.status.success(),
-        "pdftotext failed on {}",
-        pdf.display()
-    );
-    String::from_utf8(out.stdout).expect("UTF-8 text")
-}
+use uppsok_tests::pdf::pdf_file_text;
 
 fn gpx(fixes: &[Fix]) -> String {
     let mut s = String::from(
@@ -325,7 +290,7 @@ fn trips_from_add_gpx_list_to_korjournal() {
         ],
     ));
     assert!(std::fs::read(&pdf_path).expect("pdf").starts_with(b"%PDF-"));
-    let text = pdf_text(&pdf_path);
+    let text = pdf_file_text(&pdf_path);
     for needle in [
         "Körjournal",
         "anna",

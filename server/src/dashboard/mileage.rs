@@ -15,9 +15,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
-use uppsok_model::fidelity::swedish_date;
-use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, VehicleKind, monthly_totals, reimburse};
-use uppsok_model::{Entity, Rates};
+use uppsok_model::fidelity::{swedish_date, swedish_time};
+use uppsok_model::mileage::korjournal::{self, Period};
+use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, VehicleKind, monthly_totals};
+use uppsok_model::{Entity, Rates, Trip};
 
 use super::data::{self, SeenTrip};
 use super::export::{self, Csv};
@@ -25,6 +26,7 @@ use super::html::{Nav, attr, csrf_field, esc, url_enc};
 use super::i18n::{self, money, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::api::AppState;
+use crate::korjournal_pdf::{self, KorjournalDoc};
 use crate::store::{AuditEntry, TeamRow};
 
 /// A month (`2026-11`) or a whole year (`2026`) of Swedish calendar days.
@@ -92,6 +94,20 @@ impl Span {
 
     fn contains(&self, d: NaiveDate) -> bool {
         self.first <= d && d <= self.last
+    }
+
+    /// The körjournal's period: a whole year, or the month the span starts in.
+    pub fn period(&self) -> Period {
+        if self.label().len() == 4 {
+            Period::Year {
+                year: self.first.year(),
+            }
+        } else {
+            Period::Month {
+                year: self.first.year(),
+                month: self.first.month(),
+            }
+        }
     }
 }
 
@@ -478,7 +494,10 @@ pub async fn payroll_csv(
     ))
 }
 
-/// One driver's körjournal for a month or a year, as CSV or PDF.
+/// One driver's körjournal for a month or a year, as CSV or PDF: the same rows, CSV and PDF
+/// as the field device's `export korjournal` (`uppsok_model::mileage::korjournal` and
+/// [`crate::korjournal_pdf`]), with times on the Swedish wall clock and the viewer's
+/// organisation's rates for the totals.
 pub async fn korjournal(
     State(state): State<AppState>,
     dash: Dash,
@@ -490,165 +509,46 @@ pub async fn korjournal(
     let driver = q
         .driver
         .ok_or_else(|| DashError::BadRequest("driver is missing".into()))?;
-    let trips: Vec<SeenTrip> = span_trips(&state, &dash, &team, span)
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        f @ ("csv" | "pdf") => f,
+        _ => return Err(DashError::BadRequest("format is csv or pdf".into())),
+    };
+    let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
         .await?
         .into_iter()
-        .filter(|t| t.trip.driver.as_str() == driver)
+        .map(|t| t.trip)
+        .filter(|t| t.driver.as_str() == driver)
         .collect();
     let rates = rates_of(&state, &dash).await?;
     let names = names(&state, &team).await?;
-    let name = names
-        .get(&driver)
-        .cloned()
-        .unwrap_or_else(|| driver.clone());
+    let driver_line = match names.get(&driver) {
+        Some(name) => format!("{name} ({driver})"),
+        None => driver.clone(),
+    };
     state
         .store
         .append_audit(&[trip_audit(&dash, &team, "export")])
         .await?;
-    let rows = korjournal_rows(&trips, &name, &rates);
+    let rows = korjournal::rows(&trips, &driver, span.period(), swedish_time);
     let base = format!(
         "korjournal-{}-{}",
         file_part(&driver),
         file_part(&span.label())
     );
-    match q.format.as_deref().unwrap_or("csv") {
-        "pdf" => {
-            let mut lines = vec![format!(
-                "Förare: {name} ({driver}) · Period: {} – {} · Team: {}",
-                i18n::date(span.first),
-                i18n::date(span.last),
-                team.name
-            )];
-            lines.push(String::new());
-            lines.push(
-                "Datum | Mätare start–slut | Från → Till | Km | Ärende | Besökt | Fordon | Ersättning"
-                    .into(),
-            );
-            let mut total_km = 0.0;
-            let mut total_ore = 0;
-            for r in &rows {
-                total_km += r.km;
-                total_ore += r.amount_ore;
-                lines.push(format!(
-                    "{} | {}–{} | {} → {} | {} | {} | {} | {} | {} kr",
-                    r.date,
-                    r.odo_start,
-                    r.odo_end,
-                    r.from,
-                    r.to,
-                    export::decimal(r.km, 1),
-                    r.purpose,
-                    r.visited,
-                    r.vehicle,
-                    export::kronor(r.amount_ore)
-                ));
-            }
-            lines.push(String::new());
-            lines.push(format!(
-                "Summa: {} resor, {} km, {} kr",
-                rows.len(),
-                export::decimal(total_km, 1),
-                export::kronor(total_ore)
-            ));
-            lines.push(String::new());
-            lines.push(
-                "Underskrift förare: ______________________   Attest: ______________________"
-                    .into(),
-            );
-            let pdf = export::text_pdf(&format!("Körjournal {}", span.label()), &lines);
-            Ok(download("application/pdf", &format!("{base}.pdf"), pdf))
-        }
-        "csv" => {
-            let mut csv = Csv::new();
-            csv.row(&[
-                "Datum",
-                "Mätarställning start",
-                "Mätarställning slut",
-                "Från",
-                "Till",
-                "Km",
-                "Ärende",
-                "Besökt",
-                "Förare",
-                "Fordon",
-                "Källa för km",
-                "Ersättning kr",
-                "Skattefritt kr",
-                "Skattepliktigt kr",
-            ]);
-            for r in &rows {
-                csv.row(&[
-                    r.date.clone(),
-                    r.odo_start.clone(),
-                    r.odo_end.clone(),
-                    r.from.clone(),
-                    r.to.clone(),
-                    export::decimal(r.km, 1),
-                    r.purpose.clone(),
-                    r.visited.clone(),
-                    name.clone(),
-                    r.vehicle.clone(),
-                    r.source.clone(),
-                    export::kronor(r.amount_ore),
-                    export::kronor(r.tax_free_ore),
-                    export::kronor(r.amount_ore - r.tax_free_ore),
-                ]);
-            }
-            Ok(download(
-                "text/csv; charset=utf-8",
-                &format!("{base}.csv"),
-                csv.finish().into_bytes(),
-            ))
-        }
-        _ => Err(DashError::BadRequest("format is csv or pdf".into())),
-    }
-}
-
-/// One line of a körjournal.
-pub struct KorjournalRow {
-    pub date: String,
-    pub odo_start: String,
-    pub odo_end: String,
-    pub from: String,
-    pub to: String,
-    pub km: f64,
-    pub purpose: String,
-    pub visited: String,
-    pub vehicle: String,
-    pub source: String,
-    pub amount_ore: i64,
-    pub tax_free_ore: i64,
-}
-
-pub fn korjournal_rows(trips: &[SeenTrip], _name: &str, rates: &Rates) -> Vec<KorjournalRow> {
-    trips
-        .iter()
-        .map(|t| {
-            let trip = &t.trip;
-            let date = swedish_date(trip.start);
-            let r = reimburse(rates, VehicleKind::from(&trip.vehicle), date, trip.km).ok();
-            KorjournalRow {
-                date: i18n::date(date),
-                odo_start: trip
-                    .odometer_start
-                    .map(|o| o.to_string())
-                    .unwrap_or_default(),
-                odo_end: trip.odometer_end.map(|o| o.to_string()).unwrap_or_default(),
-                from: trip.from.as_str().to_owned(),
-                to: trip.to.as_str().to_owned(),
-                km: trip.km,
-                purpose: trip.purpose.as_str().to_owned(),
-                visited: trip.visited.clone().unwrap_or_default(),
-                vehicle: match &trip.vehicle {
-                    uppsok_model::Vehicle::Own => "Egen bil".to_owned(),
-                    uppsok_model::Vehicle::Service { registration } => {
-                        format!("Tjänstebil {registration}")
-                    }
-                },
-                source: trip.distance_source.as_str().to_owned(),
-                amount_ore: r.map_or(0, |r| r.amount_ore),
-                tax_free_ore: r.map_or(0, |r| r.tax_free_ore),
-            }
+    if format == "pdf" {
+        let pdf = korjournal_pdf::render(&KorjournalDoc {
+            driver: driver_line,
+            period: span.period(),
+            rows,
+            rates,
+            created: swedish_date(Utc::now()),
         })
-        .collect()
+        .map_err(|e| DashError::Internal(e.to_string()))?;
+        return Ok(download("application/pdf", &format!("{base}.pdf"), pdf));
+    }
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("{base}.csv"),
+        korjournal::to_csv(&rows).into_bytes(),
+    ))
 }

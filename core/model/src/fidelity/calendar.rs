@@ -5,7 +5,7 @@
 //! Sunday's; the Swedish offset (EU summer time rule) is computed here rather than pulling a
 //! time-zone database into the pure model.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
 /// The calendar date in Sweden (Europe/Stockholm) of an instant.
@@ -13,6 +13,12 @@ use serde::{Deserialize, Serialize};
 /// Sweden follows the EU rule since 1996: UTC+2 from 01:00 UTC on the last Sunday of March to
 /// 01:00 UTC on the last Sunday of October, UTC+1 otherwise.
 pub fn swedish_date(t: DateTime<Utc>) -> NaiveDate {
+    swedish_time(t).date()
+}
+
+/// The wall-clock time in Sweden of an instant (see [`swedish_date`] for the rule): what a
+/// körjournal made on the server writes as a trip's date and time.
+pub fn swedish_time(t: DateTime<Utc>) -> NaiveDateTime {
     let year = t.year();
     // Only March and October hold a switch; the other months need no calendar arithmetic, which
     // matters when a region's visits are counted.
@@ -25,7 +31,7 @@ pub fn swedish_date(t: DateTime<Utc>) -> NaiveDate {
     let offset = if summer { 2 } else { 1 };
     t.checked_add_signed(Duration::hours(offset))
         .unwrap_or(t)
-        .date_naive()
+        .naive_utc()
 }
 
 /// 01:00 UTC on the last Sunday of `month`.

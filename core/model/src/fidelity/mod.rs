@@ -24,7 +24,7 @@ mod scale;
 #[cfg(test)]
 mod tests;
 
-pub use calendar::{Period, swedish_date};
+pub use calendar::{Period, swedish_date, swedish_time};
 pub use overview::{
     ClientOverview, NotReached, NotReachedLists, OverviewOptions, WeekCounts, client_overview,
     not_reached,

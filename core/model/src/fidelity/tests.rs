@@ -537,6 +537,19 @@ fn swedish_date_follows_summer_time() {
 }
 
 #[test]
+fn swedish_time_is_the_wall_clock() {
+    let t = |y, m, d, h, min| Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap();
+    let wall = |m, d, h, min| day(m, d).and_hms_opt(h, min, 0).unwrap();
+    // The hour before and after the spring switch (29/3 2026, 01:00 UTC).
+    assert_eq!(swedish_time(t(2026, 3, 29, 0, 59)), wall(3, 29, 1, 59));
+    assert_eq!(swedish_time(t(2026, 3, 29, 1, 0)), wall(3, 29, 3, 0));
+    // Autumn: 02:59 summer time is followed by 02:00 winter time.
+    assert_eq!(swedish_time(t(2026, 10, 25, 0, 59)), wall(10, 25, 2, 59));
+    assert_eq!(swedish_time(t(2026, 10, 25, 1, 0)), wall(10, 25, 2, 0));
+    assert_eq!(swedish_time(t(2026, 12, 4, 7, 5)), wall(12, 4, 8, 5));
+}
+
+#[test]
 fn weeks_and_fortnights() {
     // Wednesday 4/11 to Tuesday 17/11: 3 clipped weeks, 1 fortnight exactly.
     let p = Period::new(day(11, 4), day(11, 17));
