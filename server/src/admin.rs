@@ -48,6 +48,14 @@ pub enum AdminCommand {
     /// Enrolled phones.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Write a consistent copy of the SQLite database to FILE while the server keeps running
+    /// (replacing an earlier backup there only once the new one is complete and checked; the
+    /// file is readable by its owner only). PostgreSQL: use pg_dump.
+    Backup {
+        /// Where the copy goes, e.g. /var/backups/uppsok/uppsok-$(date +%F).db
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,8 +138,14 @@ pub enum UserCommand {
     ResetPassword {
         username: String,
     },
-    /// Add the user to a team.
+    /// Add the user to a team; their phones get the team's records at their next sync.
     AddTeam {
+        username: String,
+        team: String,
+    },
+    /// Take the user off a team; their phones drop its records at their next sync (their own
+    /// trips stay: the körjournal is theirs).
+    RemoveTeam {
         username: String,
         team: String,
     },
@@ -254,6 +268,23 @@ fn ms_text(ms: Option<i64>) -> String {
 async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match cmd {
+        AdminCommand::Backup { out: dest } => {
+            let r = store
+                .backup_to(&dest)
+                .await
+                .context("the backup was not written")?;
+            writeln!(
+                out,
+                "backup written to {} ({} bytes, schema {}, {} clients, {} visits, {} trips, {} access-log entries; integrity ok)",
+                r.path.display(),
+                r.bytes,
+                r.schema_version,
+                r.clients,
+                r.visits,
+                r.trips,
+                r.audit_entries
+            )?;
+        }
         AdminCommand::Org(OrgCommand::Add {
             name,
             kind,
@@ -439,8 +470,27 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::User(UserCommand::AddTeam { username, team: t }) => {
             let s = user(store, &username).await?;
             let t = team(store, &t).await?;
-            store.add_staff_team(s.id, t.id).await?;
-            writeln!(out, "{} is now in {}", s.username, t.name)?;
+            if store.add_staff_team(s.id, t.id).await? {
+                writeln!(
+                    out,
+                    "{} is now in {}; their phones get its records at their next sync",
+                    s.username, t.name
+                )?;
+            } else {
+                writeln!(out, "{} was already in {}", s.username, t.name)?;
+            }
+        }
+        AdminCommand::User(UserCommand::RemoveTeam { username, team: t }) => {
+            let s = user(store, &username).await?;
+            let t = team(store, &t).await?;
+            if !store.remove_staff_team(s.id, t.id).await? {
+                bail!("{} is not in {}", s.username, t.name);
+            }
+            writeln!(
+                out,
+                "{} is no longer in {}; their phones drop its records at their next sync",
+                s.username, t.name
+            )?;
         }
         AdminCommand::User(UserCommand::Deactivate { username }) => {
             let s = user(store, &username).await?;
