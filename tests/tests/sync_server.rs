@@ -1445,3 +1445,134 @@ async fn dashboard_facts_follow_sync_writes(env: &Env) {
         );
     }
 }
+
+both!(team_membership_reaches_the_phones);
+/// A user added to a team gets the team's history although their cursor had passed it; a user
+/// taken off a team gets tombstones for everything of it except their own trips, once.
+async fn team_membership_reaches_the_phones(env: &Env) {
+    let staff_id = |u: &User| {
+        let name = u.username.clone();
+        async move {
+            env.store
+                .staff_by_username(&name)
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        }
+    };
+    let sent = |r: &SyncResponse, id: uuid::Uuid| {
+        r.changes
+            .iter()
+            .find(|ch| ch.record_id == id)
+            .map(|ch| (ch.deleted, ch.record.clone()))
+    };
+    let c = client(env, "K-301");
+    let v = visit(&env.anna, c.id, NOTE_MARKER);
+    let t = trip(&env.anna);
+    let a1 = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 0, Record::Client(c.clone())),
+                    up(&env.anna, 1, Record::Visit(v.clone())),
+                    up(&env.anna, 2, Record::Trip(t.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&a1), vec![OutcomeKind::Applied; 3]);
+
+    // Olle works in ACT Luleå: his cursor passes the Kalix team's records unseen.
+    let o1 = env.sync(&env.olle, &req(0, vec![])).await;
+    assert!(sent(&o1, c.id.0).is_none() && sent(&o1, v.id.0).is_none());
+    let olle = staff_id(&env.olle).await;
+    assert!(env.store.add_staff_team(olle, env.team).await.unwrap());
+    assert!(
+        !env.store.add_staff_team(olle, env.team).await.unwrap(),
+        "already a member"
+    );
+    // His phone, from the cursor it had, gets the team's history: the client, the visit with
+    // its note (same organisation) and Anna's trip (trips are seen within the organisation).
+    let o2 = env.sync(&env.olle, &req(o1.cursor, vec![])).await;
+    for id in [c.id.0, v.id.0, t.id.0] {
+        assert!(
+            matches!(sent(&o2, id), Some((false, Some(_)))),
+            "{id} reaches the new member: {:?}",
+            o2.changes
+        );
+    }
+    let (_, text) = env.sync_text(&env.olle, &req(o1.cursor, vec![])).await;
+    assert!(text.contains(NOTE_MARKER));
+    let v2 = visit(&env.olle, c.id, "Olles besök");
+    let o3 = env
+        .sync(
+            &env.olle,
+            &req(o2.cursor, vec![up(&env.olle, 0, Record::Visit(v2.clone()))]),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&o3),
+        vec![OutcomeKind::Applied],
+        "{:?}",
+        o3.results
+    );
+
+    // Anna moves to ACT Luleå.
+    let anna = staff_id(&env.anna).await;
+    let a2 = env.sync(&env.anna, &req(a1.cursor, vec![])).await;
+    assert!(
+        env.store
+            .add_staff_team(anna, env.other_team)
+            .await
+            .unwrap()
+    );
+    assert!(env.store.remove_staff_team(anna, env.team).await.unwrap());
+    assert!(
+        !env.store.remove_staff_team(anna, env.team).await.unwrap(),
+        "not a member any more"
+    );
+    let (_, text) = env.sync_text(&env.anna, &req(a2.cursor, vec![])).await;
+    assert!(
+        !text.contains(NOTE_MARKER) && !text.contains(NAME_MARKER) && !text.contains("Olles"),
+        "nothing of the team she left"
+    );
+    let a3: SyncResponse = serde_json::from_str(&text).unwrap();
+    for id in [c.id.0, v.id.0, v2.id.0] {
+        assert_eq!(
+            sent(&a3, id),
+            Some((true, None)),
+            "{id}: a tombstone for the phone of the member who left"
+        );
+    }
+    assert_eq!(sent(&a3, t.id.0), None, "her own trip stays on her phone");
+    assert!(
+        a3.changes
+            .iter()
+            .all(|ch| ch.deleted || ch.entity == Entity::Place)
+    );
+    // Once her cursor has passed the move, the team costs her phone nothing.
+    let a4 = env.sync(&env.anna, &req(a3.cursor, vec![])).await;
+    assert!(a4.changes.is_empty(), "{:?}", a4.changes);
+    // What she writes to the team's client now is refused.
+    let late = visit(&env.anna, c.id, "för sent");
+    let a5 = env
+        .sync(
+            &env.anna,
+            &req(a4.cursor, vec![up(&env.anna, 0, Record::Visit(late))]),
+        )
+        .await;
+    assert_eq!(outcomes(&a5), vec![OutcomeKind::Rejected]);
+
+    // Back in the team: the history comes back.
+    assert!(env.store.add_staff_team(anna, env.team).await.unwrap());
+    let a6 = env.sync(&env.anna, &req(a5.cursor, vec![])).await;
+    for id in [c.id.0, v2.id.0] {
+        assert!(
+            matches!(sent(&a6, id), Some((false, Some(_)))),
+            "{id} comes back"
+        );
+    }
+}

@@ -309,17 +309,6 @@ impl Store {
         })
     }
 
-    pub async fn add_staff_team(&self, staff: StaffId, team: TeamId) -> StoreResult<()> {
-        on_pool!(self, p => {
-            sqlx::query("INSERT INTO staff_teams (staff, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(staff.to_string())
-                .bind(team.to_string())
-                .execute(p)
-                .await?;
-        });
-        Ok(())
-    }
-
     /// Deactivated staff cannot log in and their devices stop working; rows stay for the log.
     pub async fn set_staff_active(&self, staff: StaffId, active: bool) -> StoreResult<()> {
         on_pool!(self, p => {

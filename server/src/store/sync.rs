@@ -91,6 +91,8 @@ pub struct PullRow {
     pub id: Uuid,
     pub team: Option<TeamId>,
     pub org: OrgId,
+    /// Who wrote the record (a trip's driver).
+    pub author: StaffId,
     pub client: Option<ClientId>,
     pub seq: i64,
     pub deleted: bool,
@@ -196,6 +198,7 @@ type StatsTuple = (i64, i64, Option<i64>, Option<i64>, Option<String>);
 type PullTuple = (
     String,
     Option<String>,
+    String,
     String,
     Option<String>,
     i64,
@@ -519,30 +522,12 @@ impl Tx {
         ids.iter().map(|s| parse_uuid(s)).collect()
     }
 
-    /// Moves a record to a new sequence number without changing it, so devices whose view of it
-    /// changed (consent given or withdrawn) pull it again.
-    pub async fn move_to_seq(&mut self, entity: Entity, id: Uuid, seq: i64) -> StoreResult<()> {
-        let sql = format!("UPDATE {} SET seq = $1 WHERE id = $2", table(entity));
-        on_tx!(self, c => {
-            sqlx::query(AssertSqlSafe(sql)).bind(seq).bind(id.to_string()).execute(&mut *c).await?;
-        });
-        Ok(())
-    }
-
     /// Moves every visit of `client` to a new sequence number. Call it in the transaction that
     /// changes the client's consent (sync does; the JSON API should), so the other
     /// organisation's phones pull those visits — or their tombstones — again.
     pub async fn resequence_client_visits(&mut self, client: ClientId) -> StoreResult<()> {
         let visits = self.visit_ids_of_client(client).await?;
-        if visits.is_empty() {
-            return Ok(());
-        }
-        let first = self.take_seqs(visits.len() as i64).await?;
-        for (k, v) in visits.iter().enumerate() {
-            self.move_to_seq(Entity::Visit, *v, first + k as i64)
-                .await?;
-        }
-        Ok(())
+        self.move_to_new_seqs(Entity::Visit, &visits).await
     }
 
     /// Rows of `entity` with `after < seq <= upto` in `teams` (plus team-less rows when
@@ -575,7 +560,7 @@ impl Tx {
         }
         let one = |scope: &str| {
             format!(
-                "SELECT r.id, r.team, r.org, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, \
+                "SELECT r.id, r.team, r.org, r.author, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, \
                  r.sync_seq, r.sync_device, c.org AS client_org, c.consent_given AS client_consent, \
                  c.team AS client_team \
                  FROM {} r LEFT JOIN clients c ON c.id = r.client \
@@ -605,17 +590,18 @@ impl Tx {
                     id: parse_uuid(&t.0)?,
                     team: opt_uuid(t.1)?,
                     org: parse_uuid(&t.2)?,
-                    client: opt_uuid(t.3)?,
-                    seq: t.4,
-                    deleted: t.5,
-                    updated_ms: t.6,
-                    body: t.7,
-                    clock: t.8,
-                    sync_seq: t.9,
-                    sync_device: opt_uuid(t.10)?,
-                    client_org: opt_uuid(t.11)?,
-                    client_consent: t.12,
-                    client_team: opt_uuid(t.13)?,
+                    author: parse_uuid(&t.3)?,
+                    client: opt_uuid(t.4)?,
+                    seq: t.5,
+                    deleted: t.6,
+                    updated_ms: t.7,
+                    body: t.8,
+                    clock: t.9,
+                    sync_seq: t.10,
+                    sync_device: opt_uuid(t.11)?,
+                    client_org: opt_uuid(t.12)?,
+                    client_consent: t.13,
+                    client_team: opt_uuid(t.14)?,
                 })
             })
             .collect()

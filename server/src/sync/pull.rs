@@ -17,7 +17,12 @@
 //!   phone holds it): `sync_device` is the device and `sync_seq` the row's sequence. Every
 //!   other version, a merge or a change that lost included, is pulled like anyone's; apply
 //!   moves a record whose pushed change did not become current to a new sequence, so the
-//!   pusher pulls it even if its cursor had passed the record (see [`super::apply`]).
+//!   pusher pulls it even if its cursor had passed the record (see [`super::apply`]);
+//! * tombstones for the records of a team the user *left* (`crate::store::Tx::team_exits_after`:
+//!   the records were moved above the phone's cursor when the user was taken off the team), so
+//!   the phone keeps nothing of it — except the user's own trips, which are their körjournal.
+//!   A team the user *joined* needs nothing here: its records were moved above the cursor too,
+//!   and are judged like any others.
 
 use std::collections::BTreeMap;
 
@@ -109,6 +114,15 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
     }
 }
 
+/// A record of a team the user left: the phone drops it, but keeps the user's own trips.
+fn judge_left(sender: &Sender, row: &PullRow) -> Verdict {
+    if row.entity == Entity::Trip && row.author == sender.staff {
+        Verdict::Skip
+    } else {
+        Verdict::Tombstone
+    }
+}
+
 fn clock_of(row: &PullRow) -> Hlc {
     let own = row.clock.as_deref().and_then(|c| c.parse().ok());
     let written_elsewhere = Hlc {
@@ -135,30 +149,42 @@ pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> St
         });
     }
     let teams: Vec<TeamId> = sender.viewer.teams.iter().copied().collect();
-    let mut rows: Vec<PullRow> = Vec::new();
+    let left = tx.team_exits_after(sender.staff, cursor).await?;
+    // `true`: a record of a team the user left.
+    let mut rows: Vec<(PullRow, bool)> = Vec::new();
     for entity in Entity::ALL {
         let teamless = entity == Entity::Place;
-        rows.extend(
-            tx.pull_scan(entity, cursor, upto, &teams, teamless, limit as i64 + 1)
-                .await?,
-        );
+        let scan = tx
+            .pull_scan(entity, cursor, upto, &teams, teamless, limit as i64 + 1)
+            .await?;
+        rows.extend(scan.into_iter().map(|r| (r, false)));
+        if !left.is_empty() {
+            let scan = tx
+                .pull_scan(entity, cursor, upto, &left, false, limit as i64 + 1)
+                .await?;
+            rows.extend(scan.into_iter().map(|r| (r, true)));
+        }
     }
-    rows.sort_by_key(|r| r.seq);
+    rows.sort_by_key(|(r, _)| r.seq);
     let has_more = rows.len() > limit;
     rows.truncate(limit);
     let next = if has_more {
-        rows.last().map_or(upto, |r| r.seq)
+        rows.last().map_or(upto, |(r, _)| r.seq)
     } else {
         upto
     };
 
     let mut kept = Vec::with_capacity(rows.len());
     let mut reads: BTreeMap<ReadKey, Vec<uuid::Uuid>> = BTreeMap::new();
-    for row in rows {
+    for (row, in_left_team) in rows {
         if row.sync_device == Some(sender.device) && row.sync_seq == Some(row.seq) {
             continue;
         }
-        let verdict = judge(sender, &row);
+        let verdict = if in_left_team {
+            judge_left(sender, &row)
+        } else {
+            judge(sender, &row)
+        };
         match verdict {
             Verdict::Skip => continue,
             Verdict::Send { .. } if !row.deleted && row.entity != Entity::Place => {
