@@ -1576,3 +1576,49 @@ async fn team_membership_reaches_the_phones(env: &Env) {
         );
     }
 }
+
+both!(a_restored_database_tells_the_phone);
+/// A phone whose cursor is above the last one the server handed it (the database was restored
+/// from a backup taken after the phone synced) is told so, and pulls again from that last cursor;
+/// an ordinary reply says nothing of it.
+async fn a_restored_database_tells_the_phone(env: &Env) {
+    let c = client(env, "K-401");
+    let first = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(c.clone()))]),
+        )
+        .await;
+    let bo1 = env.sync(&env.bo, &req(0, vec![])).await;
+    assert!(bo1.changes.iter().any(|ch| ch.record_id == c.id.0));
+    let (_, text) = env.sync_text(&env.bo, &req(bo1.cursor, vec![])).await;
+    assert!(!text.contains("restored"), "an ordinary reply: {text}");
+
+    // Bo's phone comes with a cursor from a history this database does not have.
+    let (_, text) = env
+        .sync_text(&env.bo, &req(bo1.cursor + 1_000, vec![]))
+        .await;
+    let back: SyncResponse = serde_json::from_str(&text).unwrap();
+    assert!(back.restored, "{text}");
+    assert!(
+        back.cursor <= bo1.cursor,
+        "the cursor goes back: {}",
+        back.cursor
+    );
+    // Taking it, the phone is an ordinary phone again, and pulls what is written from now on.
+    let v = visit(&env.anna, c.id, "efter återställningen");
+    env.sync(
+        &env.anna,
+        &req(
+            first.cursor,
+            vec![up(&env.anna, 0, Record::Visit(v.clone()))],
+        ),
+    )
+    .await;
+    let next = env.sync(&env.bo, &req(back.cursor, vec![])).await;
+    assert!(!next.restored);
+    assert!(next.changes.iter().any(|ch| ch.record_id == v.id.0));
+    // A cursor the phone was handed and then lost the answer for is not a restore.
+    let again = env.sync(&env.bo, &req(back.cursor, vec![])).await;
+    assert!(!again.restored);
+}

@@ -30,6 +30,15 @@
 //!   of the replay after a lost reply, answered `duplicate` — carries it. The device, for its
 //!   part, applies results before pulled changes, keeps a pulled record local while a change of
 //!   it still waits, and then holds its cursor just before that record so it is pulled again.
+//! * **A restored server.** A cursor beyond the server's sequence means the server's database
+//!   was restored from a backup taken before this device last pulled: what the server
+//!   acknowledged since then is gone from it, though the phones that wrote it still hold it. The
+//!   server then answers `restored: true` and pulls for that device from the start again; the
+//!   device takes the lower cursor (the only time a cursor goes back) and, before it applies the
+//!   pulled versions, queues again with their stored clock stamps the records it may write — its
+//!   organisation's clients, its user's visits and trips — so last-writer-wins puts back
+//!   whatever the backup lacks and changes nothing else, and the older pulled versions of those
+//!   records are held back by the waiting changes instead of overwriting the phone's.
 //!
 //! An example exchange (shown uncompressed):
 //!
@@ -400,6 +409,11 @@ pub struct SyncResponse {
     pub has_more: bool,
     pub status: DeviceStatus,
     pub server_time: DateTime<Utc>,
+    /// The request's cursor was beyond the server's sequence: its database was restored from a
+    /// backup. Take `cursor` even though it is lower, and send again what this device wrote
+    /// (see the module docs). Absent (false) otherwise, so an ordinary reply is no larger.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restored: bool,
 }
 
 #[cfg(test)]

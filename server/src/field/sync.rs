@@ -66,6 +66,12 @@ pub fn render_report(r: &SyncReport, waiting: u64) -> String {
         waiting,
         if r.complete { "" } else { " (run sync again)" }
     );
+    if r.requeued > 0 {
+        out.push_str(&format!(
+            "the server was restored from a backup: {} records this phone wrote were sent again\n",
+            r.requeued
+        ));
+    }
     for x in &r.rejected {
         out.push_str(&format!(
             "rejected {} {} {}: {} ({})\n",

@@ -49,6 +49,10 @@ pub struct DeviceRow {
     pub enrolled_ms: i64,
     pub last_sync_ms: Option<i64>,
     pub revoked_ms: Option<i64>,
+    /// The last pull cursor the server handed this device (`None` before its first sync
+    /// since migration 0006). A device presenting a higher one got it from a history this
+    /// database does not have: the database was restored from a backup.
+    pub last_cursor: Option<i64>,
 }
 
 /// What redeeming an enrolment code led to.
@@ -68,13 +72,13 @@ type DeviceTuple = (
     i64,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 const DEVICE_COLS: &str =
-    "id, staff, name, app_version, status, enrolled_ms, last_sync_ms, revoked_ms";
+    "id, staff, name, app_version, status, enrolled_ms, last_sync_ms, revoked_ms, last_cursor";
 /// [`DEVICE_COLS`] qualified by the alias `d`, for joins (kept as a literal: it is read on every
 /// device request).
-const DEVICE_COLS_D: &str =
-    "d.id, d.staff, d.name, d.app_version, d.status, d.enrolled_ms, d.last_sync_ms, d.revoked_ms";
+const DEVICE_COLS_D: &str = "d.id, d.staff, d.name, d.app_version, d.status, d.enrolled_ms, d.last_sync_ms, d.revoked_ms, d.last_cursor";
 
 fn device_from(t: DeviceTuple) -> StoreResult<DeviceRow> {
     Ok(DeviceRow {
@@ -86,6 +90,7 @@ fn device_from(t: DeviceTuple) -> StoreResult<DeviceRow> {
         enrolled_ms: t.5,
         last_sync_ms: t.6,
         revoked_ms: t.7,
+        last_cursor: t.8,
     })
 }
 
@@ -163,6 +168,7 @@ impl Store {
             enrolled_ms: now,
             last_sync_ms: None,
             revoked_ms: None,
+            last_cursor: None,
         }))
     }
 
@@ -196,6 +202,7 @@ impl Store {
             i64,
             Option<i64>,
             Option<i64>,
+            Option<i64>,
             String,
             String,
             String,
@@ -210,10 +217,10 @@ impl Store {
             return Ok(None);
         };
         let staff = staff_from(
-            (r.1.clone(), r.8, r.9, r.10, r.11, r.12),
-            parse_teams(r.13.as_deref())?,
+            (r.1.clone(), r.9, r.10, r.11, r.12, r.13),
+            parse_teams(r.14.as_deref())?,
         )?;
-        let device = device_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7))?;
+        let device = device_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?;
         Ok(Some((device, staff)))
     }
 

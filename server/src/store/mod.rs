@@ -281,8 +281,10 @@ impl Store {
         begin_tx(&self.pool, &self.gate, false).await
     }
 
-    /// A transaction for reading only: no write gate, one consistent snapshot on SQLite (a
-    /// deferred transaction that never writes), statement snapshots on PostgreSQL.
+    /// A transaction outside the write gate: one consistent snapshot on SQLite (a deferred
+    /// transaction, which must then only read), statement snapshots on PostgreSQL, where it may
+    /// also write a row no queued writer contends for (sync's pull records the cursor it hands
+    /// out on the device).
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?, None),

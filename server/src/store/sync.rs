@@ -607,6 +607,28 @@ impl Tx {
             .collect()
     }
 
+    /// Records the pull cursor handed to `device` (see `DeviceRow::last_cursor`): never lower
+    /// than one handed before, unless the device is being brought back after a restore.
+    pub async fn record_handed_cursor(
+        &mut self,
+        device: DeviceId,
+        cursor: i64,
+        restored: bool,
+    ) -> StoreResult<()> {
+        on_tx!(self, c => {
+            sqlx::query(
+                "UPDATE devices SET last_cursor = $1 \
+                 WHERE id = $2 AND (last_cursor IS NULL OR last_cursor < $1 OR $3)",
+            )
+            .bind(cursor)
+            .bind(device.to_string())
+            .bind(restored)
+            .execute(&mut *c)
+            .await?;
+        });
+        Ok(())
+    }
+
     /// Records a sync of `device` and returns its status as it is now (an admin may have revoked
     /// it while the request ran), or `None` when the device is gone.
     pub async fn touch_device_after_sync(

@@ -236,6 +236,7 @@ async fn run(
         .pull_limit
         .map_or(MAX_PULL, |l| (l as usize).clamp(1, MAX_PULL));
 
+    let last_cursor = device.device.last_cursor;
     let team_ids: Vec<TeamId> = device.staff.teams.clone();
     let patterns = state
         .store
@@ -301,7 +302,7 @@ async fn run(
                 // The pull comes after the writes: it must carry what they moved for this
                 // device (see `apply`'s convergence rule).
                 let pulled = if pull_in_group {
-                    let p = pull::pull(tx, &sender, cursor, limit).await?;
+                    let p = pull::pull(tx, &sender, cursor, limit, last_cursor).await?;
                     if !p.audit.is_empty() {
                         tx.append_audit(&p.audit).await?;
                     }
@@ -317,7 +318,7 @@ async fn run(
         Some(p) => p,
         None => {
             let mut tx = state.store.begin_read().await?;
-            let pulled = pull::pull(&mut tx, &sender, cursor, limit).await?;
+            let pulled = pull::pull(&mut tx, &sender, cursor, limit, last_cursor).await?;
             tx.commit().await?;
             // Durable before anything is answered (the access log's rule).
             state.store.append_audit(&pulled.audit).await?;
@@ -333,6 +334,7 @@ async fn run(
         status: DeviceStatus::Active,
         // Milliseconds are all a phone's clock check needs (and six bytes fewer per reply).
         server_time: now.trunc_subsecs(3),
+        restored: pulled.restored,
     };
     let body = serde_json::to_vec(&resp)
         .map_err(|e| ApiError::Internal(format!("sync response does not serialise: {e}")))?;

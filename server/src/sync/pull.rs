@@ -43,6 +43,8 @@ pub struct Pulled {
     pub cursor: i64,
     pub has_more: bool,
     pub audit: Vec<AuditEntry>,
+    /// The cursor was beyond the counter: the database was restored from a backup.
+    pub restored: bool,
 }
 
 /// Pulled rows are logged once per entity, client, team and record space.
@@ -137,12 +139,46 @@ fn clock_of(row: &PullRow) -> Hlc {
     }
 }
 
-/// Pulls at most `limit` changes after `cursor` for `sender`, inside `tx`.
-pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> StoreResult<Pulled> {
+/// Pulls at most `limit` changes after `cursor` for `sender`, inside `tx`, and records the
+/// cursor handed out on the device. `last_cursor` is the one the device was handed before.
+pub async fn pull(
+    tx: &mut Tx,
+    sender: &Sender,
+    cursor: i64,
+    limit: usize,
+    last_cursor: Option<i64>,
+) -> StoreResult<Pulled> {
     let upto = tx.seq_now().await?;
+    // A device never holds a cursor above the last one it was handed. One that does got it
+    // from a history this database lacks: the database was restored from a backup taken after
+    // the device last synced (a cursor beyond the counter says the same, for a device not yet
+    // seen since migration 0006). The device is told so and sends again what it wrote, which
+    // the backup may lack (`SyncResponse::restored`); and it pulls again from the cursor it
+    // had when the backup was taken — the only time its cursor goes back — since the sequence
+    // numbers handed out after the restore repeat ones it saw in the lost history.
+    let restored = match last_cursor {
+        Some(last) => cursor > last,
+        None => cursor > upto,
+    };
+    let cursor = if restored {
+        last_cursor.unwrap_or(0).clamp(0, upto)
+    } else {
+        cursor
+    };
+    let pulled = pull_from(tx, sender, cursor, upto, limit).await?;
+    tx.record_handed_cursor(sender.device, pulled.cursor, restored)
+        .await?;
+    Ok(Pulled { restored, ..pulled })
+}
+
+async fn pull_from(
+    tx: &mut Tx,
+    sender: &Sender,
+    cursor: i64,
+    upto: i64,
+    limit: usize,
+) -> StoreResult<Pulled> {
     if cursor >= upto {
-        // Nothing new; a cursor beyond the counter (a database restored from a backup) is
-        // brought back so the phone pulls what is written from now on.
         return Ok(Pulled {
             cursor: upto,
             ..Pulled::default()
@@ -214,6 +250,7 @@ pub async fn pull(tx: &mut Tx, sender: &Sender, cursor: i64, limit: usize) -> St
         cursor: next,
         has_more,
         audit,
+        restored: false,
     })
 }
 

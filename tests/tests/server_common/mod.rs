@@ -606,9 +606,14 @@ pub struct ServeProcess {
 
 impl ServeProcess {
     pub async fn start(database: &str) -> ServeProcess {
+        Self::start_on(database, "127.0.0.1:0").await
+    }
+
+    /// On a given address, e.g. the one an earlier process had (phones keep the server's URL).
+    pub async fn start_on(database: &str, bind: &str) -> ServeProcess {
         use tokio::io::AsyncBufReadExt;
         let mut child = tokio::process::Command::new(uppsok_bin())
-            .args(["serve", "--bind", "127.0.0.1:0", "--database", database])
+            .args(["serve", "--bind", bind, "--database", database])
             .env("UPPSOK_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())

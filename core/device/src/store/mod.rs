@@ -705,6 +705,44 @@ impl Writer<'_> {
         Ok(RemoteOutcome::Applied)
     }
 
+    /// After the server said its database was restored from a backup
+    /// (`SyncResponse::restored`): queue again, each with its stored clock stamp, the records
+    /// this device may write and has no change waiting for — its organisation's clients first
+    /// (visits refer to them), then its user's own visits and trips. Whatever the backup lacks
+    /// is put back; what it has is left as it is (the same stamp changes nothing under
+    /// last-writer-wins or the per-field merge). Returns how many were queued.
+    pub fn requeue_for_restored_server(&mut self) -> Result<u64> {
+        let profile = meta::profile(self.tx)?;
+        let mut queued = 0;
+        for entity in [Entity::Client, Entity::Visit, Entity::Trip] {
+            let sql = format!("SELECT id, hlc, body FROM {}", records::table(entity));
+            let rows: Vec<(Vec<u8>, String, Vec<u8>)> = {
+                let mut stmt = self.tx.prepare(&sql)?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<std::result::Result<_, _>>()?
+            };
+            for (id, hlc, body) in rows {
+                let record = records::open_body(self.keys, entity, &id, body)?;
+                let mine = match &record {
+                    Record::Client(c) => c.org == profile.org,
+                    Record::Visit(v) => v.author == profile.user,
+                    Record::Trip(t) => t.driver == profile.user,
+                    Record::Place(_) => false,
+                };
+                if !mine || outbox::pending_for(self.tx, record.id())? > 0 {
+                    continue;
+                }
+                let hlc: Hlc = hlc.parse().map_err(|_| DeviceError::Tampered {
+                    what: records::what(entity),
+                })?;
+                let json = records::encode(&record)?;
+                outbox::push(self.tx, self.keys, &record, &json, hlc, false)?;
+                queued += 1;
+            }
+        }
+        Ok(queued)
+    }
+
     pub fn ack(&mut self, ids: &[ChangeId]) -> Result<usize> {
         // The outbox held the newest local stamp; keep it once those rows are gone.
         self.persist_clock = true;

@@ -553,6 +553,66 @@ fn outbox_contract_for_sync() {
 }
 
 #[test]
+fn a_restored_server_gets_back_what_this_device_may_write_with_its_stamps() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let own = client(&p, "K-001", "Nils");
+    s.save_client(&own).unwrap();
+    let v = visit(own.id, Utc::now() - Duration::hours(2), "Töre", "egen");
+    s.save_visit(&v).unwrap();
+    let t = trip("Storgatan 1");
+    s.save_trip(&t).unwrap();
+    let all: Vec<ChangeId> = s
+        .outbox_batch(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&all).unwrap();
+    // Pulled from colleagues: the other organisation's client and another author's visit.
+    let stamp = |ms: i64| Hlc {
+        wall_ms: Utc::now().timestamp_millis() - ms,
+        counter: 0,
+        node: 9,
+    };
+    let mut theirs = client(&p, "K-002", "Region");
+    theirs.org = uppsok_model::OrgId::new();
+    s.apply_remote(&Record::Client(theirs.clone()), stamp(5_000), false)
+        .unwrap();
+    let mut bo = visit(own.id, Utc::now() - Duration::hours(1), "Kalix", "bos");
+    bo.author = Username::parse("bo").unwrap();
+    bo.staff = vec![bo.author.clone()];
+    let bo_stamp = stamp(4_000);
+    s.apply_remote(&Record::Visit(bo.clone()), bo_stamp, false)
+        .unwrap();
+    // A change of the trip still waits: it is not queued twice.
+    let mut t2 = t.clone();
+    t2.km = 41.0;
+    s.save_trip(&t2).unwrap();
+    let stored_v = s
+        .write(|w| {
+            let hlc: String = w.transaction().query_row(
+                "SELECT hlc FROM visit WHERE id = ?1",
+                [v.id.0.as_bytes().as_slice()],
+                |r| r.get(0),
+            )?;
+            Ok(hlc)
+        })
+        .unwrap();
+
+    let queued = s.write(|w| w.requeue_for_restored_server()).unwrap();
+    assert_eq!(queued, 2, "the own client and the own visit");
+    let batch = s.outbox_batch(100).unwrap();
+    let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.record.id()).collect();
+    assert_eq!(ids, vec![t.id.0, own.id.0, v.id.0], "clients before visits");
+    let again = batch.iter().find(|e| e.record.id() == v.id.0).unwrap();
+    assert_eq!(again.hlc.to_string(), stored_v, "with the stamp it had");
+    assert_eq!(again.record, Record::Visit(v.clone()));
+    assert!(!again.deleted);
+}
+
+#[test]
 fn profile_token_and_blobs() {
     let f = fixture();
     let s = new_store(&f);

@@ -118,6 +118,9 @@ pub struct SyncReport {
     pub kept_local: u64,
     /// Pulled records this app version could not read (skipped, not fatal).
     pub unreadable: u64,
+    /// Records queued again because the server said its database was restored from a backup
+    /// (`SyncResponse::restored`): what it acknowledged since the backup is sent again.
+    pub requeued: u64,
     pub rounds: u32,
     /// HTTP requests made, failed ones included.
     pub requests: u64,
@@ -377,6 +380,13 @@ impl SyncClient {
             // Acknowledged first, so a pulled record whose waiting change was in this batch is
             // no longer held back by it.
             w.ack(&acked)?;
+            // A server restored from a backup lost what it acknowledged since: queue again what
+            // this device wrote, before the pulled (older) versions are applied, so that those
+            // are held back by the waiting changes instead of overwriting the newer local ones.
+            if resp.restored {
+                report.requeued += w.requeue_for_restored_server()?;
+                progress.moved = true;
+            }
             let mut first_held: Option<u64> = None;
             let (mut received, mut kept, mut unreadable) = (0, 0, 0);
             for ch in &resp.changes {
@@ -402,10 +412,12 @@ impl SyncClient {
             // Hold the cursor just before the first record kept local, so its server version
             // is pulled again once the local change has been answered. Pulled records have
             // sequences above the request's cursor; `max` only guards against a server that
-            // breaks that.
+            // breaks that — except a server restored from a backup, whose sequence is behind
+            // this device: then its cursor is taken as it is.
+            let floor = if resp.restored { 0 } else { cursor };
             let next = match first_held {
-                Some(seq) => seq.saturating_sub(1).max(cursor),
-                None => resp.cursor.max(cursor),
+                Some(seq) => seq.saturating_sub(1).max(floor),
+                None => resp.cursor.max(floor),
             };
             progress.held = first_held.is_some();
             if next != cursor {
