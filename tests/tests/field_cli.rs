@@ -254,3 +254,64 @@ fn wipe_removes_the_store() {
     assert!(all_files(&home).is_empty());
     assert_eq!(field(&home, &["status"]).status.code(), Some(1));
 }
+
+/// One damaged record does not take the client list down; `status` counts it and `repair`
+/// removes it (the next sync would bring the server's copy).
+#[test]
+fn a_damaged_record_is_left_out_counted_and_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    ok(field(&home, &["init", "--user", "anna"]));
+    for (code, name) in [("K-017", NAME), ("K-018", "Bo Berg")] {
+        ok(field(
+            &home,
+            &["client", "add", "--code", code, "--name", name],
+        ));
+    }
+    // Flip one byte of the sealed body of one client, as failing flash would.
+    let db = home.join("uppsok.db");
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async {
+            use sqlx::Connection;
+            let url = format!("sqlite://{}", db.display());
+            let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            let (id, mut body): (Vec<u8>, Vec<u8>) =
+                sqlx::query_as("SELECT id, body FROM client LIMIT 1")
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap();
+            body[30] ^= 0x01;
+            sqlx::query("UPDATE client SET body = $1 WHERE id = $2")
+                .bind(body)
+                .bind(id)
+                .execute(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+        });
+
+    let list: Value =
+        serde_json::from_str(&ok(field(&home, &["client", "list", "--json"]))).unwrap();
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "the readable client is still listed"
+    );
+    let status: Value = serde_json::from_str(&ok(field(&home, &["status", "--json"]))).unwrap();
+    assert_eq!(status["damaged"], 1);
+    let text = ok(field(&home, &["status"]));
+    assert!(text.contains("damaged records: 1"), "{text}");
+    assert!(!text.contains(NAME) && !text.contains("Bo Berg"));
+
+    // Never synced: the change still waiting holds the client, and the row is rewritten from it.
+    let said = ok(field(&home, &["repair"]));
+    assert!(said.contains("repaired 1 damaged"), "{said}");
+    let status: Value = serde_json::from_str(&ok(field(&home, &["status", "--json"]))).unwrap();
+    assert_eq!(status["damaged"], 0);
+    assert_eq!(status["clients"], 2);
+    let list = ok(field(&home, &["client", "list"]));
+    assert!(list.contains("K-017") && list.contains("K-018"), "{list}");
+    assert!(ok(field(&home, &["repair"])).contains("no damaged records"));
+}

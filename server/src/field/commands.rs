@@ -368,6 +368,8 @@ pub struct StatusReport {
     #[serde(flatten)]
     pub counts: StoreStatus,
     pub server_url: Option<String>,
+    /// Record rows that do not open (damaged or altered); `uppsok field repair` fixes them.
+    pub damaged: u64,
     /// `waiting`, `rejected` (with reasons), `last_sync`, `last_error`, … (sync's status).
     #[serde(flatten)]
     pub sync: uppsok_device::sync::SyncStatus,
@@ -380,6 +382,7 @@ pub fn status(store: &Store) -> Result<StatusReport> {
         store: store.path().to_owned(),
         counts: store.status()?,
         server_url: p.server_url,
+        damaged: store.scan_damaged()?.len() as u64,
         sync: uppsok_device::sync::status(store)?,
     })
 }
@@ -434,7 +437,7 @@ pub fn render_visits(rows: &[VisitRow]) -> String {
 }
 
 pub fn render_status(s: &StatusReport) -> String {
-    format!(
+    let mut out = format!(
         "user: {}\nstore: {}\nclients: {}\nvisits: {}\ntrips: {}\nplaces: {}\nchanges waiting: {}\nchanges rejected: {}\n",
         s.user,
         s.store.display(),
@@ -444,5 +447,12 @@ pub fn render_status(s: &StatusReport) -> String {
         s.counts.places,
         s.counts.outbox_pending,
         s.counts.outbox_rejected
-    )
+    );
+    if s.damaged > 0 {
+        out.push_str(&format!(
+            "damaged records: {} (they cannot be read; `uppsok field repair` removes them and fetches the server's copies at the next sync)\n",
+            s.damaged
+        ));
+    }
+    out
 }

@@ -72,6 +72,9 @@ enum FieldCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Repair records that can no longer be read (damaged or altered): rewritten from a change
+    /// still waiting to be sent, or removed and fetched from the server at the next sync.
+    Repair,
     /// Destroy the store: the key first, then the files. Needs no passphrase.
     Wipe {
         /// Required, so a slip of the finger does not destroy the data.
@@ -453,6 +456,17 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
             } else {
                 print!("{}", commands::render_status(&s));
                 print!("{}", sync::render_status(&s.sync));
+            }
+        }
+        FieldCommand::Repair => {
+            let store = open(&home)?;
+            let removed = store.repair_damaged()?;
+            if removed == 0 {
+                println!("no damaged records");
+            } else {
+                println!(
+                    "repaired {removed} damaged records: rewritten from changes still waiting to be sent, or removed until the next sync fetches the server's copies"
+                );
             }
         }
         FieldCommand::Wipe { yes } => {

@@ -429,6 +429,30 @@ impl UppsokStore {
             .with(|s| Ok(crate::sync::discard_rejected(s, id)?))
     }
 
+    // ----- damaged records -----
+
+    /// How many records the lists left out so far because they could not be read (damaged
+    /// storage or an altered file): the app says "N poster kunde inte läsas" and offers
+    /// [`UppsokStore::repair_damaged`]. `full_scan` checks every record (slower) instead of
+    /// counting what listings met.
+    pub fn damaged_records(&self, full_scan: bool) -> Result<i64> {
+        self.shared.with(|s| {
+            let n = if full_scan {
+                s.scan_damaged()?.len()
+            } else {
+                s.damaged_records().len()
+            };
+            Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        })
+    }
+
+    /// Rewrites damaged records from their changes still waiting to be sent, removes the
+    /// others and has the next sync fetch the server's copies; returns how many were repaired.
+    pub fn repair_damaged(&self) -> Result<i64> {
+        self.shared
+            .with(|s| Ok(i64::try_from(s.repair_damaged()?).unwrap_or(i64::MAX)))
+    }
+
     // ----- wipe -----
 
     /// Destroy everything on the phone: the data key first (crypto-shredding), then the files.

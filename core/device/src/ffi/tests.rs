@@ -239,3 +239,54 @@ fn bench_feed_fixes_every_path() {
         assert!(store.active_trip().unwrap().is_none(), "{path:?} cancels");
     }
 }
+
+#[test]
+fn damaged_records_are_counted_and_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = UppsokStore::create(path(&dir), "anna".into(), Arc::clone(&k)).unwrap();
+    for code in ["K-017", "K-018"] {
+        store
+            .add_client(ClientInput {
+                id: None,
+                code: code.into(),
+                name: "Aino Niemi".into(),
+                phase: ClientPhase::Active,
+                closed_reason: None,
+                next_contact: None,
+                consent: ConsentStatus::NotRecorded,
+                consent_date: None,
+            })
+            .unwrap();
+    }
+    drop(store);
+    {
+        let db = rusqlite::Connection::open(path(&dir)).unwrap();
+        let (id, mut body): (Vec<u8>, Vec<u8>) = db
+            .query_row("SELECT id, body FROM client LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        body[25] ^= 0x01;
+        db.execute(
+            "UPDATE client SET body = ?2 WHERE id = ?1",
+            rusqlite::params![id, body],
+        )
+        .unwrap();
+    }
+    let store = UppsokStore::open(path(&dir), k).unwrap();
+    assert_eq!(
+        store.clients().unwrap().len(),
+        1,
+        "the readable one is listed"
+    );
+    assert_eq!(store.damaged_records(false).unwrap(), 1);
+    assert_eq!(store.damaged_records(true).unwrap(), 1);
+    assert_eq!(store.repair_damaged().unwrap(), 1);
+    assert_eq!(store.damaged_records(true).unwrap(), 0);
+    assert_eq!(
+        store.clients().unwrap().len(),
+        2,
+        "rewritten from its waiting change"
+    );
+}

@@ -34,6 +34,7 @@ use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -63,6 +64,9 @@ pub struct Store {
     /// How far this device's wall clock is off, in ms (0 on a real phone); see
     /// [`Store::set_clock_offset`].
     clock_offset_ms: AtomicI64,
+    /// Rows that listings found unreadable since the store was opened (see
+    /// [`Store::damaged_records`]).
+    damaged: Mutex<BTreeSet<(Entity, Uuid)>>,
 }
 
 /// Which visits to list. `from` is inclusive, `before` exclusive; both optional.
@@ -206,6 +210,7 @@ impl Store {
                 clock: HlcClock::new(node),
             }),
             clock_offset_ms: AtomicI64::new(0),
+            damaged: Mutex::default(),
         })
     }
 
@@ -234,6 +239,7 @@ impl Store {
             keys: keys_from(&dek)?,
             state: Mutex::new(State { conn, clock }),
             clock_offset_ms: AtomicI64::new(0),
+            damaged: Mutex::default(),
         })
     }
 
@@ -383,10 +389,22 @@ impl Store {
             .next())
     }
 
-    /// All clients, by code.
+    /// All clients, by code. A row that does not open is left out (and counted in
+    /// [`Store::damaged_records`]), so one damaged record does not hide the rest.
     pub fn clients(&self) -> Result<Vec<Client>> {
-        let mut out: Vec<Client> = self
-            .read(|c, k| records::query(c, k, Entity::Client, "SELECT id, body FROM client", []))?
+        let mut damaged = Vec::new();
+        let rows = self.read(|c, k| {
+            records::query_readable(
+                c,
+                k,
+                Entity::Client,
+                "SELECT id, body FROM client",
+                [],
+                &mut damaged,
+            )
+        })?;
+        self.note_damaged(Entity::Client, damaged);
+        let mut out: Vec<Client> = rows
             .into_iter()
             .filter_map(|r| match r {
                 Record::Client(c) => Some(c),
@@ -405,26 +423,32 @@ impl Store {
     }
 
     /// Visits by start time (then id), filtered by client and a time range; both use an index.
+    /// Rows that do not open are left out, as in [`Store::clients`].
     pub fn visits(&self, f: &VisitFilter) -> Result<Vec<Visit>> {
         let from = f.from.map_or(i64::MIN, |t| t.timestamp_millis());
         let before = f.before.map_or(i64::MAX, |t| t.timestamp_millis());
-        self.read(|c, k| match f.client {
-            Some(client) => records::query_as::<Visit>(
+        let mut damaged = Vec::new();
+        let out = self.read(|c, k| match f.client {
+            Some(client) => records::query_as_readable::<Visit>(
                 c,
                 k,
                 Entity::Visit,
                 "SELECT id, body FROM visit WHERE client = ?1 AND start >= ?2 AND start < ?3
                  ORDER BY start, id",
                 params![records::client_id_bytes(client).as_slice(), from, before],
+                &mut damaged,
             ),
-            None => records::query_as::<Visit>(
+            None => records::query_as_readable::<Visit>(
                 c,
                 k,
                 Entity::Visit,
                 "SELECT id, body FROM visit WHERE start >= ?1 AND start < ?2 ORDER BY start, id",
                 params![from, before],
+                &mut damaged,
             ),
-        })
+        })?;
+        self.note_damaged(Entity::Visit, damaged);
+        Ok(out)
     }
 
     pub fn trip(&self, id: TripId) -> Result<Trip> {
@@ -434,19 +458,22 @@ impl Store {
         }
     }
 
-    /// Trips by start time.
+    /// Trips by start time; rows that do not open are left out, as in [`Store::clients`].
     pub fn trips(&self, f: &TripFilter) -> Result<Vec<Trip>> {
         let from = f.from.map_or(i64::MIN, |t| t.timestamp_millis());
         let before = f.before.map_or(i64::MAX, |t| t.timestamp_millis());
+        let mut damaged = Vec::new();
         let rows = self.read(|c, k| {
-            records::query(
+            records::query_readable(
                 c,
                 k,
                 Entity::Trip,
                 "SELECT id, body FROM trip WHERE start >= ?1 AND start < ?2 ORDER BY start, id",
                 params![from, before],
+                &mut damaged,
             )
         })?;
+        self.note_damaged(Entity::Trip, damaged);
         Ok(rows
             .into_iter()
             .filter_map(|r| match r {
@@ -463,10 +490,21 @@ impl Store {
         }
     }
 
-    /// All places, by name.
+    /// All places, by name; rows that do not open are left out, as in [`Store::clients`].
     pub fn places(&self) -> Result<Vec<Place>> {
-        let mut out: Vec<Place> = self
-            .read(|c, k| records::query(c, k, Entity::Place, "SELECT id, body FROM place", []))?
+        let mut damaged = Vec::new();
+        let rows = self.read(|c, k| {
+            records::query_readable(
+                c,
+                k,
+                Entity::Place,
+                "SELECT id, body FROM place",
+                [],
+                &mut damaged,
+            )
+        })?;
+        self.note_damaged(Entity::Place, damaged);
+        let mut out: Vec<Place> = rows
             .into_iter()
             .filter_map(|r| match r {
                 Record::Place(p) => Some(p),
@@ -475,6 +513,79 @@ impl Store {
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+
+    fn note_damaged(&self, entity: Entity, ids: Vec<Uuid>) {
+        if ids.is_empty() {
+            return;
+        }
+        // Only a set of ids: a panic elsewhere while holding it cannot leave it inconsistent.
+        let mut set = self.damaged.lock().unwrap_or_else(PoisonError::into_inner);
+        set.extend(ids.into_iter().map(|id| (entity, id)));
+    }
+
+    /// Records that listings left out since the store was opened because they did not open
+    /// (damaged or altered), for the app to say "N records could not be read" and offer
+    /// [`Store::repair_damaged`]. Kind and id only, never content.
+    pub fn damaged_records(&self) -> Vec<(Entity, Uuid)> {
+        let set = self.damaged.lock().unwrap_or_else(PoisonError::into_inner);
+        set.iter().copied().collect()
+    }
+
+    /// Every record row that does not open, by a full scan (it decrypts the whole store: for a
+    /// status screen or a check, not for every listing).
+    pub fn scan_damaged(&self) -> Result<Vec<(Entity, Uuid)>> {
+        let found = self.read(|c, k| {
+            let mut out = Vec::new();
+            for entity in Entity::ALL {
+                out.extend(
+                    records::unreadable_ids(c, k, entity)?
+                        .into_iter()
+                        .map(|id| (entity, id)),
+                );
+            }
+            Ok(out)
+        })?;
+        let mut set = self.damaged.lock().unwrap_or_else(PoisonError::into_inner);
+        set.extend(found.iter().copied());
+        Ok(found)
+    }
+
+    /// Repairs every record row that does not open: one with a change still waiting is
+    /// rewritten from that change (its outbox entry is sealed on its own and holds the newest
+    /// local version); any other is removed, and the pull cursor goes back to 0 so the next
+    /// sync brings the server's copies of everything again. Returns how many rows were
+    /// repaired or removed. A record that never reached the server and has no waiting change
+    /// cannot come back — it was unreadable already.
+    pub fn repair_damaged(&self) -> Result<u64> {
+        let repaired = self.write(|w| {
+            let (mut rewritten, mut removed) = (0, 0);
+            for entity in Entity::ALL {
+                for id in records::unreadable_ids(w.tx, w.keys, entity)? {
+                    match outbox::newest_waiting(w.tx, w.keys, id)? {
+                        Some(e) if !e.deleted => {
+                            let json = records::encode(&e.record)?;
+                            records::put(w.tx, w.keys, &e.record, &json, e.hlc)?;
+                            rewritten += 1;
+                        }
+                        _ => {
+                            if records::remove(w.tx, entity, id)? {
+                                removed += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            if removed > 0 {
+                w.set_pull_cursor(0)?;
+            }
+            Ok(rewritten + removed)
+        })?;
+        self.damaged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        Ok(repaired)
     }
 
     /// Any record by entity and id (`None` if absent).

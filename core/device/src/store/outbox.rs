@@ -128,6 +128,21 @@ pub(crate) fn batch(conn: &Connection, keys: &Keys, limit: usize) -> Result<Vec<
     read(conn, keys, &sql, [limit.min(i64::MAX as usize) as i64])
 }
 
+/// The newest change of `record_id` still waiting, if any (for repairing its record row).
+pub(crate) fn newest_waiting(
+    conn: &Connection,
+    keys: &Keys,
+    record_id: Uuid,
+) -> Result<Option<OutboxEntry>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM outbox WHERE record_id = ?1 AND rejected_code IS NULL \
+         ORDER BY seq DESC LIMIT 1"
+    );
+    Ok(read(conn, keys, &sql, [record_id.as_bytes().as_slice()])?
+        .into_iter()
+        .next())
+}
+
 pub(crate) fn rejected(conn: &Connection, keys: &Keys) -> Result<Vec<OutboxEntry>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox WHERE rejected_code IS NOT NULL ORDER BY seq");
     read(conn, keys, &sql, [])

@@ -179,14 +179,54 @@ pub(crate) fn query(
     Ok(out)
 }
 
-/// Like [`query`], decoding straight into the entity's type (no `Record` in between, which
-/// showed up in the cost of listing thousands of visits).
-pub(crate) fn query_as<T: serde::de::DeserializeOwned>(
+/// A row that does not open is damaged (a flipped bit in flash, a tampered file) or from a
+/// format this build cannot read; a listing leaves it out instead of failing as a whole.
+fn is_unreadable(e: &DeviceError) -> bool {
+    matches!(
+        e,
+        DeviceError::Tampered { .. } | DeviceError::Undecodable { .. }
+    )
+}
+
+fn row_id(bytes: &[u8]) -> Uuid {
+    // Ids are written from 16-byte UUIDs; anything else is itself damage, reported as nil.
+    Uuid::from_slice(bytes).unwrap_or(Uuid::nil())
+}
+
+/// Like [`query`] for listings: a row that does not open is left out and its id added to
+/// `damaged`, so one bad row does not hide a case manager's other clients or visits.
+pub(crate) fn query_readable(
     conn: &Connection,
     keys: &Keys,
     entity: Entity,
     sql: &str,
     params: impl rusqlite::Params,
+    damaged: &mut Vec<Uuid>,
+) -> Result<Vec<Record>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: Vec<u8> = row.get(0)?;
+        let body: Vec<u8> = row.get(1)?;
+        match open_body(keys, entity, &id, body) {
+            Ok(r) => out.push(r),
+            Err(e) if is_unreadable(&e) => damaged.push(row_id(&id)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
+/// Like [`query_readable`], decoding straight into the entity's type (no `Record` in between,
+/// which showed up in the cost of listing thousands of visits).
+pub(crate) fn query_as_readable<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    keys: &Keys,
+    entity: Entity,
+    sql: &str,
+    params: impl rusqlite::Params,
+    damaged: &mut Vec<Uuid>,
 ) -> Result<Vec<T>> {
     let mut stmt = conn.prepare_cached(sql)?;
     let mut rows = stmt.query(params)?;
@@ -197,16 +237,27 @@ pub(crate) fn query_as<T: serde::de::DeserializeOwned>(
             .as_blob()
             .map_err(|_| DeviceError::Tampered { what: what(entity) })?;
         let body: Vec<u8> = row.get(1)?;
-        let json = keys
+        let Ok(json) = keys
             .cipher
             .open_owned(Aad::new(table(entity), id, "body"), body)
-            .map_err(|_| DeviceError::Tampered { what: what(entity) })?;
-        out.push(
-            serde_json::from_slice(&json)
-                .map_err(|_| DeviceError::Undecodable { what: what(entity) })?,
-        );
+        else {
+            damaged.push(row_id(id));
+            continue;
+        };
+        match serde_json::from_slice(&json) {
+            Ok(v) => out.push(v),
+            Err(_) => damaged.push(row_id(id)),
+        }
     }
     Ok(out)
+}
+
+/// Ids of the rows of `entity` that do not open (a full scan: for repairs, not listings).
+pub(crate) fn unreadable_ids(conn: &Connection, keys: &Keys, entity: Entity) -> Result<Vec<Uuid>> {
+    let mut damaged = Vec::new();
+    let sql = format!("SELECT id, body FROM {}", table(entity));
+    query_readable(conn, keys, entity, &sql, [], &mut damaged)?;
+    Ok(damaged)
 }
 
 /// The clients whose code has the given blind index (normally one).

@@ -229,6 +229,98 @@ fn one_flipped_byte_fails_exactly_that_read() {
 }
 
 #[test]
+fn a_damaged_row_leaves_the_listings_readable_and_can_be_repaired() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c1 = client(&p, "K-001", "Nils");
+    let c2 = client(&p, "K-002", "Stina");
+    s.save_client(&c1).unwrap();
+    s.save_client(&c2).unwrap();
+    let a = visit(c1.id, Utc::now() - Duration::days(1), "Töre", "a");
+    let b = visit(c1.id, Utc::now() - Duration::days(2), "Töre", "b");
+    s.save_visit(&a).unwrap();
+    s.save_visit(&b).unwrap();
+    let synced: Vec<ChangeId> = s
+        .outbox_batch(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&synced).unwrap();
+    s.write(|w| w.set_pull_cursor(40)).unwrap();
+    // Visit `b` has an edit still waiting to be sent.
+    let mut b2 = b.clone();
+    b2.minutes = 60;
+    s.save_visit(&b2).unwrap();
+    drop(s);
+    {
+        let db = raw(&f.path);
+        for (table, id) in [("client", c2.id.0), ("visit", a.id.0), ("visit", b.id.0)] {
+            let mut body: Vec<u8> = db
+                .query_row(
+                    &format!("SELECT body FROM {table} WHERE id = ?1"),
+                    [id.as_bytes().as_slice()],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            body[20] ^= 0x01;
+            db.execute(
+                &format!("UPDATE {table} SET body = ?2 WHERE id = ?1"),
+                params![id.as_bytes().as_slice(), body],
+            )
+            .unwrap();
+        }
+    }
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert_eq!(
+        s.clients().unwrap(),
+        vec![c1.clone()],
+        "the readable client is listed"
+    );
+    assert!(s.visits(&VisitFilter::default()).unwrap().is_empty());
+    let mut damaged = s.damaged_records();
+    damaged.sort();
+    let mut expected = vec![
+        (Entity::Client, c2.id.0),
+        (Entity::Visit, a.id.0),
+        (Entity::Visit, b.id.0),
+    ];
+    expected.sort();
+    assert_eq!(damaged, expected);
+    // Exact reads still say what is wrong.
+    assert!(matches!(s.client(c2.id), Err(DeviceError::Tampered { .. })));
+
+    // Repair: the row with a waiting change is rewritten from it; the others go, and the
+    // cursor goes back so the server sends its copies again.
+    assert_eq!(s.repair_damaged().unwrap(), 3);
+    assert!(s.damaged_records().is_empty());
+    assert_eq!(s.pull_cursor().unwrap(), Some(0));
+    assert!(matches!(s.client(c2.id), Err(DeviceError::NotFound { .. })));
+    assert_eq!(
+        s.visit(b.id).unwrap(),
+        b2,
+        "rewritten from the waiting edit"
+    );
+    assert_eq!(
+        s.pending_for(b.id.0).unwrap(),
+        1,
+        "the waiting edit is still sent"
+    );
+    assert_eq!(s.visits(&VisitFilter::default()).unwrap(), vec![b2.clone()]);
+    // The server's copy comes back through an ordinary pull.
+    let hlc = Hlc {
+        wall_ms: Utc::now().timestamp_millis(),
+        counter: 0,
+        node: 3,
+    };
+    s.apply_remote(&Record::Client(c2.clone()), hlc, false)
+        .unwrap();
+    assert_eq!(s.clients().unwrap(), vec![c1, c2]);
+    assert_eq!(s.repair_damaged().unwrap(), 0, "nothing else to repair");
+}
+
+#[test]
 fn ciphertext_copied_to_another_row_does_not_open() {
     let f = fixture();
     let s = new_store(&f);
