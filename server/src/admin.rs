@@ -1,7 +1,8 @@
 //! `uppsok admin`: administration straight against the database, so it works before the
 //! server first starts and while it is stopped. Scripts rely on the command names. Secrets
 //! (initial passwords, enrolment codes, TOTP URIs) are printed once on stdout and stored only
-//! as hashes (the TOTP secret excepted: the server must know it to check codes).
+//! as hashes — the TOTP secret excepted, which the server must be able to read to check codes:
+//! it is sealed with the server key (`crate::secrets`), which this command loads like `serve`.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -23,6 +24,15 @@ pub struct AdminArgs {
     /// Where the default SQLite database lives.
     #[arg(long, env = "UPPSOK_DATA_DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// The key that seals TOTP secrets, as for `uppsok serve` [default: server.key beside a
+    /// SQLite database, else in the data directory].
+    #[arg(
+        long,
+        env = "UPPSOK_SECRET_KEY_FILE",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub secret_key_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
@@ -195,9 +205,20 @@ pub fn run(args: AdminArgs) -> ExitCode {
 
 async fn admin(args: AdminArgs) -> anyhow::Result<()> {
     let url = config::database_url(args.database.as_deref(), args.data_dir.as_deref())?;
+    let key_path = config::secret_key_path(
+        args.secret_key_file.as_deref(),
+        &url,
+        args.data_dir.as_deref(),
+    )?;
+    let key = crate::secrets::ServerKey::load_or_create(&key_path)?;
     let store = Store::connect(&url, PoolSize { max: 2 })
         .await
-        .context("cannot open the database")?;
+        .context("cannot open the database")?
+        .with_server_key(std::sync::Arc::new(key));
+    store
+        .seal_plaintext_totp_secrets()
+        .await
+        .context("cannot seal the stored TOTP secrets")?;
     let result = dispatch(&store, args.command).await;
     store.close().await;
     result

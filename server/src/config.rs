@@ -20,6 +20,9 @@ use crate::api::Settings;
 /// session_ttl_h = 8
 /// # only behind a reverse proxy: whose X-Forwarded-For to believe (addresses or networks)
 /// trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+/// # the key that seals TOTP secrets [default: server.key beside a SQLite database, else in
+/// # the data directory]; every instance on one database needs the same one
+/// secret_key_file = "/etc/uppsok/server.key"
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +36,7 @@ pub struct FileConfig {
     pub session_ttl_h: Option<u64>,
     pub db_pool_max: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub secret_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,11 +81,28 @@ pub fn database_url(
     Ok(format!("sqlite://{}", dir.join("uppsok.db").display()))
 }
 
+/// The server key's file: explicit, else `server.key` beside a SQLite database, else in the data
+/// directory (see `crate::secrets`).
+pub fn secret_key_path(
+    explicit: Option<&Path>,
+    database_url: &str,
+    data_dir_opt: Option<&Path>,
+) -> Result<PathBuf, ConfigError> {
+    if let Some(p) = explicit {
+        return Ok(p.to_owned());
+    }
+    match crate::secrets::key_path_beside(database_url) {
+        Some(p) => Ok(p),
+        None => Ok(data_dir(data_dir_opt)?.join("server.key")),
+    }
+}
+
 /// The resolved settings of `uppsok serve`.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub bind: String,
     pub database: String,
+    pub secret_key_file: PathBuf,
     pub json_logs: bool,
     pub db_pool_max: u32,
     pub settings: Settings,
@@ -97,10 +118,16 @@ pub fn resolve(
     body_limit_kb: Option<usize>,
     request_timeout_s: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
+    secret_key_file: Option<PathBuf>,
     file: FileConfig,
 ) -> Result<ServeConfig, ConfigError> {
     let data_dir = data_dir.or(file.data_dir);
     let database = database_url(database.or(file.database).as_deref(), data_dir.as_deref())?;
+    let secret_key_file = secret_key_path(
+        secret_key_file.or(file.secret_key_file).as_deref(),
+        &database,
+        data_dir.as_deref(),
+    )?;
     let log_format = log_format
         .or(file.log_format)
         .unwrap_or_else(|| "text".into());
@@ -132,6 +159,7 @@ pub fn resolve(
             .or(file.bind)
             .unwrap_or_else(|| "127.0.0.1:8080".into()),
         database,
+        secret_key_file,
         json_logs,
         db_pool_max: file.db_pool_max.unwrap_or(16).clamp(1, 512),
         settings,
@@ -151,6 +179,7 @@ mod tests {
         let c = resolve(
             None,
             Some("sqlite://flag.db".into()),
+            None,
             None,
             None,
             None,
@@ -184,6 +213,7 @@ mod tests {
             None,
             None,
             None,
+            None,
             file,
         )
         .unwrap();
@@ -202,6 +232,7 @@ mod tests {
             None,
             None,
             flag,
+            None,
             file,
         )
         .unwrap();
@@ -219,6 +250,7 @@ mod tests {
             None,
             None,
             bad,
+            None,
             FileConfig::default(),
         )
         .unwrap_err();

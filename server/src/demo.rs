@@ -124,9 +124,12 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     let url = format!("sqlite://{}", db.display());
+    // The server key beside the database, as `uppsok serve` finds it there.
+    let key = crate::secrets::ServerKey::load_or_create(&dir.join("server.key"))?;
     let store = Store::connect(&url, PoolSize::default())
         .await
-        .context("cannot create the database")?;
+        .context("cannot create the database")?
+        .with_server_key(std::sync::Arc::new(key));
     let seeded = seed(&store, &dir, args.days, args.seed).await?;
     let login = serde_json::json!({
         "database": url,

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod field;
 pub mod korjournal_pdf;
+pub mod secrets;
 pub mod serve;
 pub mod store;
 pub mod sync;

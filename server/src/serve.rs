@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// gives the client address for rate limits [default: none, the header is ignored].
     #[arg(long, env = "UPPSOK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<String>>,
+    /// The key that seals TOTP secrets at rest, created on first start [default: server.key
+    /// beside a SQLite database, else in the data directory].
+    #[arg(long, env = "UPPSOK_SECRET_KEY_FILE", value_name = "FILE")]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -92,15 +96,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.body_limit_kb,
         args.request_timeout_s,
         args.trusted_proxies,
+        args.secret_key_file,
         file,
     )?;
     let db_pool_max = args
         .db_pool_max
         .map_or(cfg.db_pool_max, |n| n.clamp(1, 512));
     init_logs(cfg.json_logs);
+    let key = crate::secrets::ServerKey::load_or_create(&cfg.secret_key_file)?;
     let store = Store::connect(&cfg.database, PoolSize { max: db_pool_max })
         .await
-        .context("cannot open the database")?;
+        .context("cannot open the database")?
+        .with_server_key(std::sync::Arc::new(key));
+    let sealed = store
+        .seal_plaintext_totp_secrets()
+        .await
+        .context("cannot seal the stored TOTP secrets")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed TOTP secrets stored in plain text");
+    }
     let listener = TcpListener::bind(&cfg.bind)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.bind))?;

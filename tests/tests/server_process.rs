@@ -15,7 +15,8 @@ use uppsok_server::store::{PoolSize, Store};
 
 backend_tests!(
     sigkill_during_writes_loses_no_acknowledged_write,
-    backup_while_serving
+    backup_while_serving,
+    totp_secrets_are_sealed_at_rest
 );
 
 #[derive(Default)]
@@ -336,4 +337,119 @@ async fn backup_while_serving(backend: Backend) {
     );
     drop(restored);
     drop(server);
+}
+
+/// `uppsok serve` seals TOTP secrets it finds in plain text with its server key; the database
+/// then holds no secret, logins with the code still work, and a server started with another
+/// key refuses the login instead of accepting any code.
+async fn totp_secrets_are_sealed_at_rest(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key = dir.path().join("server.key");
+    let store = Store::connect(&db.url, PoolSize { max: 2 })
+        .await
+        .expect("migrate");
+    let org = store
+        .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
+        .await
+        .expect("org");
+    let team = store
+        .create_team("Team A", org.id, "K-###")
+        .await
+        .expect("team");
+    let sup = add_staff(
+        &store,
+        "sara",
+        Role::Supervisor,
+        org.id,
+        &[team.id],
+        PASSWORD,
+    )
+    .await;
+    let secret = uppsok_server::auth::new_totp_secret();
+    store
+        .set_totp_secret(sup.id, Some(&secret))
+        .await
+        .expect("secret");
+    store.close().await;
+
+    let start = |key: std::path::PathBuf| {
+        let url = db.url.clone();
+        async move {
+            let mut child = tokio::process::Command::new(uppsok_bin())
+                .args(["serve", "--bind", "127.0.0.1:0", "--database", &url])
+                .arg("--secret-key-file")
+                .arg(&key)
+                .env("UPPSOK_LOG", "warn")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("uppsok serve starts");
+            use tokio::io::AsyncBufReadExt;
+            let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+            let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+                .await
+                .expect("serve prints its address")
+                .expect("read")
+                .expect("a line");
+            let base = line
+                .strip_prefix("listening on ")
+                .expect("listening")
+                .to_owned();
+            (child, base)
+        }
+    };
+    let login = |base: String| {
+        let secret = secret.clone();
+        async move {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("time")
+                .as_secs();
+            let code = uppsok_server::auth::totp_code(&secret, now).expect("code");
+            http_client()
+                .post(format!("{base}/v1/auth/login"))
+                .json(&serde_json::json!({"username": "sara", "password": PASSWORD, "totp": code}))
+                .send()
+                .await
+                .expect("the server answers")
+        }
+    };
+
+    let (child, base) = start(key.clone()).await;
+    let r = login(base).await;
+    assert_eq!(
+        r.status().as_u16(),
+        200,
+        "{}",
+        r.text().await.unwrap_or_default()
+    );
+    drop(child);
+    // What the database holds now is sealed, and not the secret.
+    let store = Store::connect(&db.url, PoolSize { max: 1 })
+        .await
+        .expect("reopen");
+    let stored: Option<String> = uppsok_server::on_pool!(store, p => {
+        sqlx::query_scalar("SELECT totp_secret FROM credentials WHERE staff = $1")
+            .bind(sup.id.to_string())
+            .fetch_one(p)
+            .await
+            .expect("read")
+    });
+    let stored = stored.expect("a secret is stored");
+    assert!(
+        stored.starts_with("v1.") && !stored.contains(&secret),
+        "sealed"
+    );
+    store.close().await;
+
+    // Another key: the login is refused (and says nothing of the secret), not waved through.
+    let (child, base) = start(dir.path().join("another.key")).await;
+    let r = login(base).await;
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap_or_default();
+    assert!(status >= 500, "{status}: {body}");
+    assert!(!body.contains(&secret) && !body.contains(&stored));
+    drop(child);
 }

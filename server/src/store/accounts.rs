@@ -402,15 +402,59 @@ impl Store {
                 .fetch_optional(p)
                 .await?
         });
-        Ok(row.map(|r| Credentials {
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let totp_secret = match r.2 {
+            Some(stored) if crate::secrets::is_sealed(&stored) => {
+                let key = self
+                    .server_key
+                    .as_ref()
+                    .ok_or(crate::secrets::SecretError::NoKey)?;
+                Some(key.open(&staff.to_string(), &stored)?.to_string())
+            }
+            other => other,
+        };
+        Ok(Some(Credentials {
             staff,
             password_hash: r.0,
             must_change: r.1,
-            totp_secret: r.2,
+            totp_secret,
             totp_last_step: r.3,
             failed_attempts: r.4,
             locked_until_ms: r.5,
         }))
+    }
+
+    /// Seals every TOTP secret still stored in plain text (from before the server key, or
+    /// written by a process without it); returns how many. Needs the server key.
+    pub async fn seal_plaintext_totp_secrets(&self) -> StoreResult<u64> {
+        let Some(key) = &self.server_key else {
+            return Ok(0);
+        };
+        let rows: Vec<(String, String)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT staff, totp_secret FROM credentials WHERE totp_secret IS NOT NULL")
+                .fetch_all(p)
+                .await?
+        });
+        let mut sealed = 0;
+        for (staff, secret) in rows {
+            if crate::secrets::is_sealed(&secret) {
+                continue;
+            }
+            let value = key.seal(&staff, &secret)?;
+            on_pool!(self, p => {
+                // Only if unchanged meanwhile: a new secret written since wins.
+                sqlx::query("UPDATE credentials SET totp_secret = $1 WHERE staff = $2 AND totp_secret = $3")
+                    .bind(&value)
+                    .bind(&staff)
+                    .bind(&secret)
+                    .execute(p)
+                    .await?;
+            });
+            sealed += 1;
+        }
+        Ok(sealed)
     }
 
     /// A new password also clears the lock and the failure count (an admin reset unlocks).
@@ -441,9 +485,13 @@ impl Store {
         staff: StaffId,
         secret_base32: Option<&str>,
     ) -> StoreResult<()> {
+        let stored = match (secret_base32, &self.server_key) {
+            (Some(secret), Some(key)) => Some(key.seal(&staff.to_string(), secret)?),
+            (secret, _) => secret.map(str::to_owned),
+        };
         on_pool!(self, p => {
             sqlx::query("UPDATE credentials SET totp_secret = $1, totp_last_step = NULL, updated_ms = $2 WHERE staff = $3")
-                .bind(secret_base32)
+                .bind(&stored)
                 .bind(now_ms())
                 .bind(staff.to_string())
                 .execute(p)

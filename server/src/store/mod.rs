@@ -57,6 +57,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("invalid: {0}")]
     Invalid(String),
+    #[error(transparent)]
+    Secret(#[from] crate::secrets::SecretError),
 }
 
 impl StoreError {
@@ -82,6 +84,8 @@ pub struct Store {
     audit: AuditWriter,
     /// One writing transaction at a time in this process, and sync's group commit (`gate`).
     gate: WriteGate,
+    /// Seals TOTP secrets at rest (`crate::secrets`); `None` stores them as given (tests).
+    server_key: Option<std::sync::Arc<crate::secrets::ServerKey>>,
 }
 
 /// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back. The
@@ -257,7 +261,18 @@ impl Store {
     fn with_pool(pool: Pool) -> Store {
         let gate = WriteGate::default();
         let audit = AuditWriter::spawn(pool.clone(), gate.clone());
-        Store { pool, audit, gate }
+        Store {
+            pool,
+            audit,
+            gate,
+            server_key: None,
+        }
+    }
+
+    /// This store with TOTP secrets sealed by `key` from now on (and readable when sealed).
+    pub fn with_server_key(mut self, key: std::sync::Arc<crate::secrets::ServerKey>) -> Store {
+        self.server_key = Some(key);
+        self
     }
 
     async fn migrate(&self) -> StoreResult<()> {
