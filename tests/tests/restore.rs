@@ -5,48 +5,18 @@
 //! restored, sends again what it wrote (with its original stamps), and pulls what colleagues
 //! wrote after the restore although its cursor was ahead of the restored sequence.
 
+mod phone_support;
 mod server_common;
 
-use std::time::Duration;
-
-use server_common::{ServeProcess, add_staff, uppsok_bin};
-use uppsok_device::crypto::{FixedKeyProvider, Kek};
-use uppsok_device::sync::{SyncClient, SyncConfig, SyncReport};
-use uppsok_device::{Profile, Store, VisitFilter};
+use phone_support::{case_managers, phone, sync_until_done};
+use server_common::{ServeProcess, uppsok_bin};
+use uppsok_device::sync::{SyncClient, SyncConfig};
+use uppsok_device::{Store, VisitFilter};
 use uppsok_model::{
     Client, ClientCode, ClientId, Consent, ContactKind, Entity, Note, OrgId, OrgKind, PersonName,
-    Phase, PlaceName, Rates, Role, Setting, TeamId, Username, Visit, VisitId,
+    Phase, PlaceName, Rates, Setting, TeamId, Username, Visit, VisitId,
 };
 use uppsok_server::store::{PoolSize, Store as ServerStore};
-
-fn device(dir: &std::path::Path, user: &str) -> Store {
-    Store::create(
-        dir.join(format!("{user}.db")),
-        &FixedKeyProvider::new(Kek::from_bytes([5; 32])),
-        &Profile::local(Username::parse(user).expect("username")),
-    )
-    .expect("device store")
-}
-
-/// Syncs until both sides are drained; returns the runs' reports merged where it matters.
-fn sync_until_done(client: &SyncClient, store: &Store) -> SyncReport {
-    let mut total = SyncReport::default();
-    for _ in 0..30 {
-        match client.sync_once(store) {
-            Ok(r) => {
-                total.requeued += r.requeued;
-                total.received += r.received;
-                total.applied += r.applied;
-                if r.complete {
-                    return total;
-                }
-            }
-            Err(e) if e.is_transient() => std::thread::sleep(Duration::from_millis(200)),
-            Err(e) => panic!("sync failed: {e}"),
-        }
-    }
-    panic!("sync did not finish");
-}
 
 fn client(team: TeamId, org: OrgId, code: &str) -> Client {
     Client {
@@ -112,30 +82,18 @@ fn nothing_the_phones_wrote_is_lost_when_the_server_is_restored_from_a_backup() 
             .create_team("ACT Kalix", org.id, "K-###")
             .await
             .expect("team");
-        let mut codes = Vec::new();
-        for user in ["anna", "bo"] {
-            let s = add_staff(
-                &store,
-                user,
-                Role::CaseManager,
-                org.id,
-                &[team.id],
-                "ett långt lösenord",
-            )
-            .await;
-            let (code, hash) = uppsok_server::auth::new_enrolment_code();
-            store
-                .create_enrolment_code(s.id, &hash, 3_600_000)
+        let codes: Vec<String> =
+            case_managers(&store, org.id, &[("anna", team.id), ("bo", team.id)])
                 .await
-                .expect("code");
-            codes.push(code);
-        }
+                .into_iter()
+                .map(|(_, code)| code)
+                .collect();
         store.close().await;
         (team.id, org.id, codes)
     });
     let mut server = rt.block_on(ServeProcess::start(&url));
     let sync = SyncClient::new(SyncConfig::default()).expect("sync client");
-    let (anna, bo) = (device(dir.path(), "anna"), device(dir.path(), "bo"));
+    let (anna, bo) = (phone(dir.path(), "anna"), phone(dir.path(), "bo"));
     sync.enroll_blocking(&anna, &server.base, &codes[0], Some("anna"))
         .expect("enrol anna");
     sync.enroll_blocking(&bo, &server.base, &codes[1], Some("bo"))

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use server_common::*;
 use uppsok_model::{ClientId, Entity, OrgKind, Rates, Role};
-use uppsok_server::store::{PoolSize, Store};
+use uppsok_server::store::{OrgRow as Organisation, PoolSize, StaffRow, Store, TeamRow as Team};
 
 backend_tests!(
     sigkill_during_writes_loses_no_acknowledged_write,
@@ -19,16 +19,9 @@ backend_tests!(
     totp_secrets_are_sealed_at_rest
 );
 
-#[derive(Default)]
-struct Ledger {
-    /// Last acknowledged name per client.
-    acked: HashMap<ClientId, String>,
-    /// A write sent but not answered when the server died: it may or may not have landed.
-    in_flight: HashMap<ClientId, String>,
-}
-
-async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
-    let db = TestDb::new(backend).await;
+/// An organisation with one team and a supervisor `username` in it, written straight into
+/// the database; returns them with a session token of the supervisor.
+async fn one_team(db: &TestDb, username: &str) -> (Organisation, Team, StaffRow, String) {
     let store = Store::connect(&db.url, PoolSize { max: 2 })
         .await
         .expect("migrate");
@@ -42,7 +35,7 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
         .expect("team");
     let sup = add_staff(
         &store,
-        "sup",
+        username,
         Role::Supervisor,
         org.id,
         &[team.id],
@@ -51,6 +44,20 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
     .await;
     let token = session_in(&store, sup.id, 3_600_000).await;
     store.close().await;
+    (org, team, sup, token)
+}
+
+#[derive(Default)]
+struct Ledger {
+    /// Last acknowledged name per client.
+    acked: HashMap<ClientId, String>,
+    /// A write sent but not answered when the server died: it may or may not have landed.
+    in_flight: HashMap<ClientId, String>,
+}
+
+async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let (org, team, _, token) = one_team(&db, "sup").await;
 
     let mut server = ServeProcess::start(&db.url).await;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
@@ -200,28 +207,7 @@ async fn backup_while_serving(backend: Backend) {
         return;
     }
 
-    let store = Store::connect(&db.url, PoolSize { max: 2 })
-        .await
-        .expect("migrate");
-    let org = store
-        .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
-        .await
-        .expect("org");
-    let team = store
-        .create_team("Team A", org.id, "K-###")
-        .await
-        .expect("team");
-    let sup = add_staff(
-        &store,
-        "sup",
-        Role::Supervisor,
-        org.id,
-        &[team.id],
-        PASSWORD,
-    )
-    .await;
-    let token = session_in(&store, sup.id, 3_600_000).await;
-    store.close().await;
+    let (org, team, _, token) = one_team(&db, "sup").await;
 
     let server = ServeProcess::start(&db.url).await;
     let http = http_client();
@@ -346,26 +332,10 @@ async fn totp_secrets_are_sealed_at_rest(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let key = dir.path().join("server.key");
-    let store = Store::connect(&db.url, PoolSize { max: 2 })
+    let (_, _, sup, _) = one_team(&db, "sara").await;
+    let store = Store::connect(&db.url, PoolSize { max: 1 })
         .await
-        .expect("migrate");
-    let org = store
-        .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
-        .await
-        .expect("org");
-    let team = store
-        .create_team("Team A", org.id, "K-###")
-        .await
-        .expect("team");
-    let sup = add_staff(
-        &store,
-        "sara",
-        Role::Supervisor,
-        org.id,
-        &[team.id],
-        PASSWORD,
-    )
-    .await;
+        .expect("open");
     let secret = uppsok_server::auth::new_totp_secret();
     store
         .set_totp_secret(sup.id, Some(&secret))

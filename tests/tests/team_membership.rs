@@ -4,37 +4,17 @@
 //! off the team again, the phone holds none of them after the next sync (that the leaver's own
 //! trips stay is checked on the wire in `sync_server.rs`).
 
+mod phone_support;
 mod server_common;
 
-use server_common::{Backend, TestApp, add_staff};
-use uppsok_device::crypto::{FixedKeyProvider, Kek};
+use phone_support::{case_managers, phone, sync_until_done};
+use server_common::{Backend, TestApp};
+use uppsok_device::VisitFilter;
 use uppsok_device::sync::{SyncClient, SyncConfig};
-use uppsok_device::{Profile, Store, VisitFilter};
 use uppsok_model::{
     Client, ClientCode, ClientId, Consent, ContactKind, Note, OrgKind, PersonName, Phase,
-    PlaceName, Rates, Role, Setting, Username, Visit, VisitId,
+    PlaceName, Rates, Setting, Username, Visit, VisitId,
 };
-
-fn device(dir: &std::path::Path, user: &str) -> Store {
-    Store::create(
-        dir.join(format!("{user}.db")),
-        &FixedKeyProvider::new(Kek::from_bytes([9; 32])),
-        &Profile::local(Username::parse(user).expect("username")),
-    )
-    .expect("device store")
-}
-
-fn sync_until_done(client: &SyncClient, store: &Store) {
-    for _ in 0..20 {
-        match client.sync_once(store) {
-            Ok(r) if r.complete => return,
-            Ok(_) => {}
-            Err(e) if e.is_transient() => std::thread::sleep(std::time::Duration::from_millis(100)),
-            Err(e) => panic!("sync failed: {e}"),
-        }
-    }
-    panic!("sync did not finish");
-}
 
 fn scenario(backend: Backend) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -59,33 +39,19 @@ fn scenario(backend: Backend) {
             .create_team("ACT Luleå", org.id, "L-###")
             .await
             .expect("team");
-        let mut codes = Vec::new();
-        let mut olle = None;
-        for (user, team) in [("anna", kalix.id), ("olle", lulea.id)] {
-            let s = add_staff(
-                &app.store,
-                user,
-                Role::CaseManager,
-                org.id,
-                &[team],
-                "ett långt lösenord",
-            )
-            .await;
-            if user == "olle" {
-                olle = Some(s.id);
-            }
-            let (code, hash) = uppsok_server::auth::new_enrolment_code();
-            app.store
-                .create_enrolment_code(s.id, &hash, 3_600_000)
-                .await
-                .expect("code");
-            codes.push(code);
-        }
-        (kalix.id, olle.expect("olle"), codes, org.id)
+        let users = case_managers(
+            &app.store,
+            org.id,
+            &[("anna", kalix.id), ("olle", lulea.id)],
+        )
+        .await;
+        let olle = users[1].0;
+        let codes: Vec<String> = users.into_iter().map(|(_, code)| code).collect();
+        (kalix.id, olle, codes, org.id)
     });
 
     let dir = tempfile::tempdir().expect("dir");
-    let (anna, olles) = (device(dir.path(), "anna"), device(dir.path(), "olle"));
+    let (anna, olles) = (phone(dir.path(), "anna"), phone(dir.path(), "olle"));
     let client = SyncClient::new(SyncConfig::default()).expect("sync client");
     client
         .enroll_blocking(&anna, &app.base, &codes[0], Some("anna"))

@@ -3,37 +3,16 @@
 //! outbox, the wire protocol and the server's record store agree on every field (GPS quality
 //! included), and the fixes themselves never leave the phone.
 
+mod phone_support;
 mod server_common;
 
-use server_common::{Backend, TestApp, add_staff};
-use uppsok_device::crypto::{FixedKeyProvider, Kek};
+use phone_support::{case_managers, phone, sync_until_done};
+use server_common::{Backend, TestApp};
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_device::trips::{TripFinish, TripRecording, TripStart};
-use uppsok_device::{Profile, Store};
 use uppsok_model::mileage::Fix;
 use uppsok_model::mileage::geo::{LatLon, destination};
-use uppsok_model::{DistanceSource, OrgKind, PlaceName, Purpose, Rates, Role, Username, Vehicle};
-
-fn device(dir: &std::path::Path, user: &str) -> Store {
-    Store::create(
-        dir.join(format!("{user}.db")),
-        &FixedKeyProvider::new(Kek::from_bytes([7; 32])),
-        &Profile::local(Username::parse(user).expect("username")),
-    )
-    .expect("device store")
-}
-
-fn sync_until_done(client: &SyncClient, store: &Store) {
-    for _ in 0..20 {
-        match client.sync_once(store) {
-            Ok(r) if r.complete => return,
-            Ok(_) => {}
-            Err(e) if e.is_transient() => std::thread::sleep(std::time::Duration::from_millis(100)),
-            Err(e) => panic!("sync failed: {e}"),
-        }
-    }
-    panic!("sync did not finish");
-}
+use uppsok_model::{DistanceSource, OrgKind, PlaceName, Purpose, Rates, Vehicle};
 
 #[test]
 fn a_recorded_trip_round_trips_through_sync() {
@@ -54,29 +33,15 @@ fn a_recorded_trip_round_trips_through_sync() {
             .create_team("ACT Kalix", org.id, "K-###")
             .await
             .expect("team");
-        let mut codes = Vec::new();
-        for user in ["anna", "bo"] {
-            let s = add_staff(
-                &app.store,
-                user,
-                Role::CaseManager,
-                org.id,
-                &[team.id],
-                "ett långt lösenord",
-            )
-            .await;
-            let (code, hash) = uppsok_server::auth::new_enrolment_code();
-            app.store
-                .create_enrolment_code(s.id, &hash, 3_600_000)
-                .await
-                .expect("code");
-            codes.push(code);
-        }
-        codes
+        case_managers(&app.store, org.id, &[("anna", team.id), ("bo", team.id)])
+            .await
+            .into_iter()
+            .map(|(_, code)| code)
+            .collect::<Vec<_>>()
     });
 
     let dir = tempfile::tempdir().expect("dir");
-    let (anna, bo) = (device(dir.path(), "anna"), device(dir.path(), "bo"));
+    let (anna, bo) = (phone(dir.path(), "anna"), phone(dir.path(), "bo"));
     let client = SyncClient::new(SyncConfig::default()).expect("sync client");
     client
         .enroll_blocking(&anna, &app.base, &codes[0], Some("anna"))

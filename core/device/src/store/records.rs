@@ -160,25 +160,6 @@ pub(crate) fn get(
     body.map(|b| open_body(keys, entity, idb, b)).transpose()
 }
 
-/// Run `sql` (selecting `id, body`) and open every row.
-pub(crate) fn query(
-    conn: &Connection,
-    keys: &Keys,
-    entity: Entity,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<Vec<Record>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query(params)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        let id: Vec<u8> = row.get(0)?;
-        let body: Vec<u8> = row.get(1)?;
-        out.push(open_body(keys, entity, &id, body)?);
-    }
-    Ok(out)
-}
-
 /// A row that does not open is damaged (a flipped bit in flash, a tampered file) or from a
 /// format this build cannot read; a listing leaves it out instead of failing as a whole.
 fn is_unreadable(e: &DeviceError) -> bool {
@@ -214,6 +195,23 @@ pub(crate) fn query_readable(
             Err(e) if is_unreadable(&e) => damaged.push(row_id(&id)),
             Err(e) => return Err(e),
         }
+    }
+    Ok(out)
+}
+
+/// Run `sql` (selecting `id, body`) and open every row; a row that does not open fails the
+/// call (for look-ups that must see every row, e.g. keeping client codes unique).
+pub(crate) fn query(
+    conn: &Connection,
+    keys: &Keys,
+    entity: Entity,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Record>> {
+    let mut damaged = Vec::new();
+    let out = query_readable(conn, keys, entity, sql, params, &mut damaged)?;
+    if !damaged.is_empty() {
+        return Err(DeviceError::Tampered { what: what(entity) });
     }
     Ok(out)
 }
