@@ -19,6 +19,8 @@ final class AppModel: ObservableObject {
     @Published var trips: [TripItem] = []
     @Published var recordingKm: String? = nil
     @Published var sync: SyncStatus? = nil
+    /// Records the lists left out because they could not be read (damaged storage).
+    @Published var damaged: Int64 = 0
     @Published var profile: ProfileInfo? = nil
     @Published var message: String? = nil
 
@@ -69,6 +71,7 @@ final class AppModel: ObservableObject {
         places = await run { try $0.places() } ?? []
         trips = (await run { try $0.tripsBetween(fromMs: now - 31 * 86_400_000, beforeMs: now + 86_400_000) } ?? []).reversed()
         sync = await run { try $0.syncStatus() }
+        damaged = await run { try $0.damagedRecords(fullScan: false) } ?? 0
         profile = await run { try $0.profile() }
         let km = await run { try $0.activeTrip()?.currentKm() }
         recordingKm = km.flatMap { $0 }.map { Format.km($0, lang) }
@@ -96,6 +99,13 @@ final class AppModel: ObservableObject {
         BackgroundSync.scheduleSoon()
         await refresh()
         return ok
+    }
+
+    /// Rewrites or removes damaged records; the next sync brings the server's copies.
+    func repairDamaged() async {
+        _ = await run { try $0.repairDamaged() }
+        BackgroundSync.scheduleSoon()
+        await refresh()
     }
 
     func addClient(code: String, name: String) async {

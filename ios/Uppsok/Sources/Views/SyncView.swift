@@ -16,6 +16,10 @@ struct SyncView: View {
                     if let error = s.lastError {
                         Text(error).foregroundStyle(.red)
                     }
+                    if let damaged = Format.damaged(model.damaged, model.lang) {
+                        Text(damaged).foregroundStyle(.red)
+                        Button("sync.repair") { Task { await model.repairDamaged() } }
+                    }
                 }
                 if !s.rejected.isEmpty {
                     Section("sync.rejected") {

@@ -76,6 +76,17 @@ public enum Format {
         }
     }
 
+    /// "1 post kunde inte läsas", "3 poster kunde inte läsas"; nil when there are none.
+    public static func damaged(_ n: Int64, _ lang: Lang) -> String? {
+        if n <= 0 { return nil }
+        switch (lang, n) {
+        case (.sv, 1): return "1 post kunde inte läsas"
+        case (.sv, _): return "\(n) poster kunde inte läsas"
+        case (.en, 1): return "1 record could not be read"
+        case (.en, _): return "\(n) records could not be read"
+        }
+    }
+
     public static func lastSync(_ lastMs: Int64?, nowMs: Int64, _ lang: Lang) -> String {
         guard let lastMs = lastMs else { return lang == .sv ? "Aldrig synkad" : "Never synced" }
         return (lang == .sv ? "Senast synkad " : "Last synced ") + ago(lastMs, nowMs: nowMs, lang)

@@ -102,7 +102,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
                 places = places,
                 trips = trips.reversed(),
                 recordingKm = rec?.let { r -> se.uppsok.app.core.Format.km(r.currentKm(), lang) },
-                sync = SyncStatusView.of(status, now, lang),
+                sync = SyncStatusView.of(status, now, lang, core.damagedRecords()),
                 syncRejectedIds = status.rejected.map { r -> r.changeId },
                 profile = profile,
             )
@@ -171,6 +171,12 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
 
     fun retryRejected(changeId: String) = launchCatching {
         core.call { it.retryRejected(changeId) }
+        SyncScheduler.syncSoon(getApplication())
+        refresh()
+    }
+
+    fun repairDamaged() = launchCatching {
+        core.repairDamaged()
         SyncScheduler.syncSoon(getApplication())
         refresh()
     }

@@ -60,6 +60,10 @@ class CoreRepository(
     suspend fun activeTrip(): TripRecording? = call { it.activeTrip() }
     suspend fun syncStatus(): SyncStatus = call { it.syncStatus() }
     suspend fun syncNow(): SyncReport = call { it.syncNow() }
+    /** Records the lists left out because they could not be read (cheap: no full scan). */
+    suspend fun damagedRecords(): Long = call { it.damagedRecords(false) }
+    /** Rewrites or removes damaged records; the next sync brings the server's copies. */
+    suspend fun repairDamaged(): Long = call { it.repairDamaged() }
 
     /** Wipe everything and forget the store object. */
     suspend fun wipe(): Unit = withContext(io) {

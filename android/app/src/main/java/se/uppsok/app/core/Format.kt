@@ -99,6 +99,13 @@ object Format {
         }
     }
 
+    /** "1 post kunde inte läsas", "3 poster kunde inte läsas"; null when there are none. */
+    fun damaged(n: Long, lang: Lang): String? = when {
+        n <= 0L -> null
+        lang == Lang.SV -> if (n == 1L) "1 post kunde inte läsas" else "$n poster kunde inte läsas"
+        else -> if (n == 1L) "1 record could not be read" else "$n records could not be read"
+    }
+
     /** "Senast synkad för 5 minuter sedan" / "Never synced". */
     fun lastSync(lastMs: Long?, nowMs: Long, lang: Lang, zone: ZoneId = ZoneId.systemDefault()): String =
         when {

@@ -67,9 +67,11 @@ data class SyncStatusView(
     val error: String?,
     val rejected: List<String>,
     val stale: Boolean,
+    /** "2 poster kunde inte läsas" (damaged storage), with a repair button; null when none. */
+    val damaged: String? = null,
 ) {
     companion object {
-        fun of(s: SyncStatus, nowMs: Long, lang: Lang): SyncStatusView = SyncStatusView(
+        fun of(s: SyncStatus, nowMs: Long, lang: Lang, damagedRecords: Long = 0): SyncStatusView = SyncStatusView(
             line = Format.waiting(s.waiting, lang),
             lastSync = Format.lastSync(s.lastSyncMs, nowMs, lang),
             error = s.lastError?.let {
@@ -86,6 +88,7 @@ data class SyncStatusView(
                 "$what $why: ${r.reason}"
             },
             stale = SyncPolicy.isStale(s.waiting, s.lastSyncMs, nowMs),
+            damaged = Format.damaged(damagedRecords, lang),
         )
     }
 }

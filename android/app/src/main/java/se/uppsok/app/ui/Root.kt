@@ -96,7 +96,9 @@ private fun MainScreens(model: AppViewModel) {
                 TripsScreen(state, lang = model.lang, onStart = model::startTrip, onFinish = model::finishTrip,
                     onLog = { form -> model.logTrip(form) {} })
             }
-            composable("sync") { SyncScreen(state, onSync = model::syncNow, onRetry = model::retryRejected) }
+            composable("sync") {
+                SyncScreen(state, onSync = model::syncNow, onRetry = model::retryRejected, onRepair = model::repairDamaged)
+            }
             composable("settings") { SettingsScreen(state, onLock = model::lockNow, onWipe = model::wipe) }
         }
     }

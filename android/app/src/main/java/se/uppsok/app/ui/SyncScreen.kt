@@ -14,9 +14,12 @@ import androidx.compose.ui.unit.dp
 import se.uppsok.app.R
 import se.uppsok.app.UiState
 
-/** "N ändringar väntar", the last sync, the last error, and the refused changes with reasons. */
+/**
+ * "N ändringar väntar", the last sync, the last error, records that could not be read (with a
+ * repair button), and the refused changes with reasons.
+ */
 @Composable
-fun SyncScreen(state: UiState, onSync: () -> Unit, onRetry: (String) -> Unit) {
+fun SyncScreen(state: UiState, onSync: () -> Unit, onRetry: (String) -> Unit, onRepair: () -> Unit) {
     val s = state.sync
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(stringResource(R.string.sync_title), style = MaterialTheme.typography.headlineSmall)
@@ -25,6 +28,10 @@ fun SyncScreen(state: UiState, onSync: () -> Unit, onRetry: (String) -> Unit) {
                 color = if (s.stale) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurface)
             Text(s.lastSync)
             s.error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+            s.damaged?.let {
+                Text(it, color = MaterialTheme.colorScheme.error)
+                TextButton(onClick = onRepair) { Text(stringResource(R.string.sync_repair)) }
+            }
         }
         Button(onClick = onSync) { Text(stringResource(R.string.sync_now)) }
         if (s != null && s.rejected.isNotEmpty()) {

@@ -181,5 +181,8 @@ class AppLogicTest {
         assertEquals(listOf("Besök avvisades: minutes: must be between 1 and 1440"), view.rejected)
         assertTrue(view.stale)
         assertTrue(view.error!!.isNotBlank())
+        assertNull(view.damaged, "nothing damaged, nothing said")
+        assertEquals("2 poster kunde inte läsas", SyncStatusView.of(status, now, Lang.SV, 2).damaged)
+        assertEquals("1 record could not be read", SyncStatusView.of(status, now, Lang.EN, 1).damaged)
     }
 }

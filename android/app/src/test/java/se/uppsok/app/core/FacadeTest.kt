@@ -221,6 +221,8 @@ class FacadeTest {
             assertThrows(UppsokException.NotEnrolled::class.java) { store.syncNow() }
             assertNotNull(store.syncStatus().lastError, "the failure is remembered for the status screen")
             assertTrue(store.syncDue())
+            assertEquals(0L, store.damagedRecords(true), "a sound store has no damaged records")
+            assertEquals(0L, store.repairDamaged())
             assertEquals("change_id", assertThrows(UppsokException.Invalid::class.java) { store.retryRejected("x") }.field)
             assertEquals("change_id", assertThrows(UppsokException.Invalid::class.java) { store.discardRejected("x") }.field)
             assertEquals("code", assertThrows(UppsokException.Invalid::class.java) {
