@@ -67,8 +67,10 @@ compile_kotlin() {
   rm -rf "$out"
   mkdir -p "$out"
   echo "+ kotlinc -jvm-target 17 (${#sources[@]} files) -d $out" >&2
-  # C1 only: halves kotlinc's own start-up and compile time on two cores.
-  JAVA_OPTS="-XX:TieredStopAtLevel=1" "$KOTLINC" -jvm-target 17 -nowarn -cp "$KOTLIN_CP" \
+  # C1 only: halves kotlinc's own start-up and compile time on two cores. Without tiering the
+  # JVM reserves only 48 MB for compiled code, which kotlinc can fill ("CodeCache is full",
+  # then a crash in method-handle linking: seen once in a CI run), so reserve more.
+  JAVA_OPTS="-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=256m" "$KOTLINC" -jvm-target 17 -nowarn -cp "$KOTLIN_CP" \
     "${sources[@]}" -d "$out" >&2
   # The run needs the same jars plus the stdlib (kotlinc adds it when compiling only).
   RUN_CP="$out:$KOTLIN_CP:$KOTLIN_STDLIB"
