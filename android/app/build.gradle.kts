@@ -43,7 +43,7 @@ android {
             // The uniffi-generated bindings (package se.uppsok.core): `tests/kotlin/run` or the
             // README's commands generate them from the built library.
             java.srcDir("../../target/bindings/kotlin")
-            // libuppsok_device.so per ABI, built with cargo-ndk (see README.md).
+            // libuppsok_core.so per ABI, built with cargo-ndk (see README.md).
             jniLibs.srcDir("src/main/jniLibs")
         }
     }

@@ -18,17 +18,17 @@ targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios)
 cd "$root"
 rustup target add "${targets[@]}"
 for t in "${targets[@]}"; do
-  cargo build "${flag[@]}" -p uppsok-device --features ffi --target "$t"
+  cargo build "${flag[@]}" -p uppsok-core-ffi --target "$t"
 done
 
 # Swift bindings and the C header, from a host build of the same code. The generator is built in
 # its own cargo command: building it with the library unifies features and bloats the library.
-cargo build -p uppsok-device --features ffi
+cargo build -p uppsok-core-ffi
 cargo build -p uniffi-bindgen
 gen="$root/target/bindings/swift"
 rm -rf "$gen" && mkdir -p "$gen"
-host_lib="$root/target/debug/libuppsok_device.dylib"
-[ -f "$host_lib" ] || host_lib="$root/target/debug/libuppsok_device.so"
+host_lib="$root/target/debug/libuppsok_core.dylib"
+[ -f "$host_lib" ] || host_lib="$root/target/debug/libuppsok_core.so"
 "$root/target/debug/uniffi-bindgen" generate --no-format "$host_lib" --language swift --out-dir "$gen"
 
 # The XCFramework wants headers + a module map named module.modulemap per slice.
@@ -40,14 +40,14 @@ cp "$gen/UppsokCoreFFI.modulemap" "$headers/module.modulemap"
 sim="$root/target/uniffi/ios-sim"
 mkdir -p "$sim"
 lipo -create \
-  "$root/target/aarch64-apple-ios-sim/$profile/libuppsok_device.a" \
-  "$root/target/x86_64-apple-ios/$profile/libuppsok_device.a" \
-  -output "$sim/libuppsok_device.a"
+  "$root/target/aarch64-apple-ios-sim/$profile/libuppsok_core.a" \
+  "$root/target/x86_64-apple-ios/$profile/libuppsok_core.a" \
+  -output "$sim/libuppsok_core.a"
 
 rm -rf "$here/UppsokCoreFFI.xcframework"
 xcodebuild -create-xcframework \
-  -library "$root/target/aarch64-apple-ios/$profile/libuppsok_device.a" -headers "$headers" \
-  -library "$sim/libuppsok_device.a" -headers "$headers" \
+  -library "$root/target/aarch64-apple-ios/$profile/libuppsok_core.a" -headers "$headers" \
+  -library "$sim/libuppsok_core.a" -headers "$headers" \
   -output "$here/UppsokCoreFFI.xcframework"
 
 cp "$gen/UppsokCore.swift" "$here/Sources/UppsokCore/UppsokCore.swift"

@@ -6,16 +6,11 @@
 //! [`error`] (problem+json), [`config`] (serve settings), and the commands [`serve`], [`admin`].
 
 pub mod access;
-pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod config;
 pub mod dashboard;
-pub mod demo;
 pub mod error;
-pub mod field;
-pub mod korjournal_pdf;
 pub mod secrets;
-pub mod serve;
 pub mod store;
 pub mod sync;

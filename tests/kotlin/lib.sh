@@ -1,10 +1,10 @@
 # Shared steps of tests/kotlin/run and tests/kotlin/bench; source it, don't run it.
 #
-# build_ffi: builds the facade library (`uppsok-device --features ffi`) and the `uniffi-bindgen`
-#   binary in SEPARATE cargo commands (one command would unify features and bloat the library,
-#   see tests/README.md and docs/phones.md), copies the library to $FFI_LIB_DIR (so another
-#   build of the workspace without the feature cannot swap it underneath the tests), and
-#   generates the Kotlin and Swift bindings in library mode into $BINDINGS_DIR.
+# build_ffi [FEATURES]: builds the facade library (`uppsok-core-ffi`, libuppsok_core; with
+#   FEATURES such as `bench` for the benchmark) and the `uniffi-bindgen` binary in SEPARATE cargo
+#   commands (one command would unify features and bloat the library), copies the library to
+#   $FFI_LIB_DIR (so that another build with other features cannot swap it underneath the
+#   tests), and generates the Kotlin and Swift bindings in library mode into $BINDINGS_DIR.
 # compile_kotlin OUT_DIR: compiles the generated Kotlin, the plain-Kotlin app layer and the JVM
 #   tests/benchmark into OUT_DIR.
 
@@ -14,33 +14,35 @@ cd "$REPO_ROOT"
 TARGET_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}"
 FFI_LIB_DIR="$TARGET_DIR/uniffi/lib"
 BINDINGS_DIR="$TARGET_DIR/bindings"
-LIB_NAME=libuppsok_device.so
+LIB_NAME=libuppsok_core.so
 APP_CORE_SRC="$REPO_ROOT/android/app/src/main/java/se/uppsok/app/core"
 APP_TEST_SRC="$REPO_ROOT/android/app/src/test/java"
 
-# True when the library exports the facade's scaffolding (a build without `ffi` does not).
-has_ffi_symbols() {
-  # Not `grep -q`: under pipefail, nm's SIGPIPE from an early exit would fail the pipeline.
+# True when the library exports SYMBOL (Not `grep -q`: under pipefail, nm's SIGPIPE from an
+# early exit would fail the pipeline).
+has_symbol() {
   local symbols
   symbols=$(nm -D --defined-only "$1" 2>/dev/null) || return 1
-  grep -c 'uniffi_uppsok_device_fn_constructor_uppsokstore_create' <<<"$symbols" >/dev/null
+  grep -c "$2" <<<"$symbols" >/dev/null
 }
 
 build_ffi() {
-  local tries
+  local features=${1:-} tries
+  local want=uniffi_uppsok_core_fn_constructor_uppsokstore_create
+  [ -z "$features" ] || want=uniffi_uppsok_core_fn_func_bench_feed_fixes
   for tries in 1 2 3; do
-    echo "+ cargo build -p uppsok-device --features ffi" >&2
-    cargo build -p uppsok-device --features ffi >&2
+    echo "+ cargo build -p uppsok-core-ffi ${features:+--features $features}" >&2
+    cargo build -p uppsok-core-ffi ${features:+--features "$features"} >&2
     mkdir -p "$FFI_LIB_DIR"
     cp "$TARGET_DIR/debug/$LIB_NAME" "$FFI_LIB_DIR/.$LIB_NAME.$$"
-    if has_ffi_symbols "$FFI_LIB_DIR/.$LIB_NAME.$$"; then
+    if has_symbol "$FFI_LIB_DIR/.$LIB_NAME.$$" "$want"; then
       mv "$FFI_LIB_DIR/.$LIB_NAME.$$" "$FFI_LIB_DIR/$LIB_NAME"
       break
     fi
-    # Another build of the workspace (without the feature) replaced the file meanwhile.
+    # A concurrent build of the facade with other features replaced the file meanwhile.
     rm -f "$FFI_LIB_DIR/.$LIB_NAME.$$"
-    log "target/debug/$LIB_NAME lacks the ffi symbols (rebuilt without --features ffi?); again ($tries)"
-    [ "$tries" -lt 3 ] || die "could not get a library built with --features ffi"
+    log "target/debug/$LIB_NAME lacks $want (rebuilt with other features?); again ($tries)"
+    [ "$tries" -lt 3 ] || die "could not get a library with $want"
   done
   echo "+ cargo build -p uniffi-bindgen" >&2
   cargo build -p uniffi-bindgen >&2
@@ -50,7 +52,7 @@ build_ffi() {
     echo "+ uniffi-bindgen generate --no-format --language $lang" >&2
     # Into a fresh directory, swapped in whole: tests/kotlin/run and tests/swift/run may run at
     # once, and one must not read the other's half-written bindings. Library mode finds
-    # core/device/uniffi.toml through cargo metadata.
+    # core/ffi/uniffi.toml through cargo metadata.
     tmp=$(mktemp -d "$BINDINGS_DIR/.$lang.XXXXXX")
     "$TARGET_DIR/debug/uniffi-bindgen" generate --no-format "$FFI_LIB_DIR/$LIB_NAME" \
       --language "$lang" --out-dir "$tmp" >&2
@@ -59,11 +61,14 @@ build_ffi() {
   done
 }
 
+# compile_kotlin OUT_DIR [bench]: the tests leave the benchmark out (its functions are only in a
+# library built with the bench feature).
 compile_kotlin() {
-  local out=$1
+  local out=$1 with_bench=${2:-}
   eval "$("$TESTS_DIR/tools/ensure-kotlin")"
   local sources=()
-  mapfile -t sources < <(find "$BINDINGS_DIR/kotlin" "$APP_CORE_SRC" "$APP_TEST_SRC" -name '*.kt' | sort)
+  mapfile -t sources < <(find "$BINDINGS_DIR/kotlin" "$APP_CORE_SRC" "$APP_TEST_SRC" -name '*.kt' \
+    | { if [ -n "$with_bench" ]; then cat; else grep -v '/se/uppsok/app/bench/'; fi; } | sort)
   rm -rf "$out"
   mkdir -p "$out"
   echo "+ kotlinc -jvm-target 17 (${#sources[@]} files) -d $out" >&2

@@ -93,7 +93,7 @@ def main() -> int:
         exported = set()
         for line in nm.stdout.splitlines():
             parts = line.split()
-            if len(parts) == 3 and parts[1] in "Tt" and re.match(r"(uniffi|ffi)_uppsok_device_", parts[2]):
+            if len(parts) == 3 and parts[1] in "Tt" and re.match(r"(uniffi|ffi)_uppsok_core_", parts[2]):
                 exported.add(parts[2])
         result(bool(declared), "the header declares scaffolding functions")
         missing = sorted(declared - exported)

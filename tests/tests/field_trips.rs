@@ -5,9 +5,7 @@
 //! read back with `pdftotext`, installed by `tests/tools/ensure-poppler`).
 
 mod field_support;
-#[path = "../src/routes.rs"]
-#[allow(dead_code)]
-mod routes;
+use uppsok_tests::routes;
 
 use field_support::{all_files, contains, field, ok, stderr};
 use uppsok_model::mileage::Fix;

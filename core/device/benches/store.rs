@@ -15,6 +15,7 @@
 //! Then: a store with 50,000 records is opened with a platform-style key provider (the KEK
 //! handed over by the keystore, as on a phone; PBKDF2 is measured apart) and one week's visits
 //! are listed.
+#![allow(clippy::unwrap_used)] // a benchmark: a failure is a panic
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rusqlite::{Connection, params};

@@ -16,13 +16,6 @@ pub mod store;
 pub mod sync;
 pub mod trips;
 
-// The uniffi facade for the phone apps (`--features ffi`). uniffi's derives name
-// `crate::UniFfiTag`, so its scaffolding has to be set up at the crate root.
-#[cfg(feature = "ffi")]
-pub mod ffi;
-#[cfg(feature = "ffi")]
-uniffi::setup_scaffolding!();
-
 pub use crypto::{FixedKeyProvider, KdfParams, Kek, KeyProvider, PassphraseKeyProvider};
 pub use error::{DeviceError, KeyProviderError};
 pub use store::{

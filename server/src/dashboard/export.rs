@@ -1,7 +1,7 @@
 //! CSV files the way Swedish Excel opens them (UTF-8 with a byte-order mark, `;` between
 //! fields, decimal comma, CRLF), for the payroll and access-log exports. The körjournal is not
 //! here: the dashboard writes it with the same code as the field device
-//! (`uppsok_model::mileage::korjournal` and [`crate::korjournal_pdf`]).
+//! (`uppsok_model::mileage::korjournal` and [`uppsok_report::korjournal_pdf`]).
 
 /// Builds a CSV for Swedish Excel.
 #[derive(Debug, Default)]

@@ -26,8 +26,8 @@ use super::html::{Nav, attr, csrf_field, esc, url_enc};
 use super::i18n::{self, money, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::api::AppState;
-use crate::korjournal_pdf::{self, KorjournalDoc};
 use crate::store::{AuditEntry, TeamRow};
+use uppsok_report::korjournal_pdf::{self, KorjournalDoc};
 
 /// A month (`2026-11`) or a whole year (`2026`) of Swedish calendar days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -496,7 +496,7 @@ pub async fn payroll_csv(
 
 /// One driver's körjournal for a month or a year, as CSV or PDF: the same rows, CSV and PDF
 /// as the field device's `export korjournal` (`uppsok_model::mileage::korjournal` and
-/// [`crate::korjournal_pdf`]), with times on the Swedish wall clock and the viewer's
+/// [`uppsok_report::korjournal_pdf`]), with times on the Swedish wall clock and the viewer's
 /// organisation's rates for the totals.
 pub async fn korjournal(
     State(state): State<AppState>,

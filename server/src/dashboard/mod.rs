@@ -26,11 +26,8 @@ mod fidelity;
 mod html;
 mod i18n;
 mod login;
-mod mileage;
+pub mod mileage;
 mod overview;
-
-#[cfg(test)]
-mod tests;
 
 use axum::Router;
 use axum::extract::FromRequestParts;

@@ -1,45 +1,16 @@
 //! Shared helpers of the `field_*` tests: find (or build) the real `uppsok` binary and run
 //! `uppsok field` commands against a home directory, with the test passphrase and a cheap KDF
 //! (honoured by debug builds only).
-//!
-//! `CARGO_BIN_EXE_uppsok` exists only inside the `uppsok-server` package, so the binary is built
-//! once per test process with `cargo build -p uppsok-server --bin uppsok` (quick when fresh).
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 pub const PASSPHRASE: &str = "fjällräv i snön";
 pub const KDF_ITERATIONS: &str = "1000";
 
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ sits in the workspace")
-        .to_owned()
-}
-
-/// The `uppsok` binary of this workspace, built if needed.
-pub fn uppsok_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = workspace_root();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .current_dir(&root)
-            .args(["build", "-q", "-p", "uppsok-server", "--bin", "uppsok"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the uppsok binary failed");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let bin = target.join("debug").join("uppsok");
-        assert!(bin.exists(), "no binary at {}", bin.display());
-        bin
-    })
-}
+pub use uppsok_tests::uppsok_bin;
 
 /// `uppsok field --home HOME ARGS…` with the test passphrase.
 pub fn field(home: &Path, args: &[&str]) -> Output {

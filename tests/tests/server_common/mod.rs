@@ -576,27 +576,7 @@ pub fn problem_type(body: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The `uppsok` binary of this workspace, built once per test process (`CARGO_BIN_EXE_uppsok`
-/// exists only inside the `uppsok-server` package).
-pub fn uppsok_bin() -> &'static std::path::Path {
-    static BIN: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    BIN.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("workspace")
-            .to_owned();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .current_dir(&root)
-            .args(["build", "-q", "-p", "uppsok-server", "--bin", "uppsok"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the uppsok binary failed");
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map_or_else(|| root.join("target"), std::path::PathBuf::from);
-        target.join("debug").join("uppsok")
-    })
-}
+pub use uppsok_tests::uppsok_bin;
 
 /// A real `uppsok serve` process on a free loopback port.
 pub struct ServeProcess {

@@ -16,7 +16,7 @@ internal object NativePosition {
         // The same library, and the same override property, as the generated bindings use.
         Native.register(
             NativePosition::class.java,
-            System.getProperty("uniffi.component.uppsok_device.libraryOverride") ?: "uppsok_device",
+            System.getProperty("uniffi.component.uppsok_core.libraryOverride") ?: "uppsok_core",
         )
     }
 

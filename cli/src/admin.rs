@@ -1,0 +1,587 @@
+//! `uppsok admin`: administration straight against the database, so it works before the
+//! server first starts and while it is stopped. Scripts rely on the command names. Secrets
+//! (initial passwords, enrolment codes, TOTP URIs) are printed once on stdout and stored only
+//! as hashes — the TOTP secret excepted, which the server must be able to read to check codes:
+//! it is sealed with the server key (`uppsok_server::secrets`), which this command loads like `serve`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Subcommand};
+use uppsok_model::{DeviceId, OrgKind, PersonName, Rates, Role, Username};
+
+use uppsok_server::auth::{self, PASSWORD_MIN, PasswordCost};
+use uppsok_server::config;
+use uppsok_server::store::{NewStaff, OrgRow, PoolSize, StaffRow, Store, TeamRow};
+
+#[derive(Args, Debug)]
+pub struct AdminArgs {
+    /// sqlite://PATH or postgres://… [default: the SQLite file `uppsok serve` uses].
+    #[arg(long, env = "UPPSOK_DATABASE", global = true)]
+    pub database: Option<String>,
+    /// Where the default SQLite database lives.
+    #[arg(long, env = "UPPSOK_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// The key that seals TOTP secrets, as for `uppsok serve` [default: server.key beside a
+    /// SQLite database, else in the data directory].
+    #[arg(
+        long,
+        env = "UPPSOK_SECRET_KEY_FILE",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub secret_key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Organisations (a municipality or a region).
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Teams.
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Print a one-time enrolment code (valid 24 h) for a user's phone, with its QR code.
+    Enroll {
+        username: String,
+        /// Do not draw the QR code.
+        #[arg(long)]
+        no_qr: bool,
+    },
+    /// Enrolled phones.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Write a consistent copy of the SQLite database to FILE while the server keeps running
+    /// (replacing an earlier backup there only once the new one is complete and checked; the
+    /// file is readable by its owner only). PostgreSQL: use pg_dump.
+    Backup {
+        /// Where the copy goes, e.g. /var/backups/uppsok/uppsok-$(date +%F).db
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    Add {
+        #[arg(long)]
+        name: String,
+        /// municipality or region
+        #[arg(long)]
+        kind: String,
+        /// Reimbursement for driving one's own car, kr per km (e.g. 3.05).
+        #[arg(long)]
+        own_car_rate: Option<f64>,
+        /// Reimbursement for driving a service car, kr per km (usually 0).
+        #[arg(long)]
+        service_car_rate: Option<f64>,
+    },
+    List,
+    /// Change the reimbursement rates.
+    Rates {
+        org: String,
+        #[arg(long)]
+        own_car_rate: Option<f64>,
+        #[arg(long)]
+        service_car_rate: Option<f64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TeamCommand {
+    Add {
+        #[arg(long)]
+        name: String,
+        /// The organisation that runs the team (name or id).
+        #[arg(long)]
+        org: String,
+        /// Pattern of client codes: # a digit, @ a capital letter.
+        #[arg(long, default_value = "K-###")]
+        code_pattern: String,
+    },
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account; prints a one-time initial password, or reads one from stdin when stdin
+    /// is not a terminal.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        /// case_manager, supervisor or admin
+        #[arg(long)]
+        role: String,
+        /// Organisation (name or id).
+        #[arg(long)]
+        org: String,
+        /// Team (name or id); repeat for several.
+        #[arg(long = "team")]
+        teams: Vec<String>,
+    },
+    List {
+        /// Only this organisation's staff (name or id).
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Print the otpauth:// URI (and QR code) of the user's TOTP second factor, creating the
+    /// secret when there is none.
+    Totp {
+        username: String,
+        /// Replace the secret (the old authenticator entry stops working).
+        #[arg(long)]
+        reset: bool,
+        #[arg(long)]
+        no_qr: bool,
+    },
+    /// Set a new one-time password (printed, or read from stdin when not a terminal); unlocks the
+    /// account and ends its sessions.
+    ResetPassword {
+        username: String,
+    },
+    /// Add the user to a team; their phones get the team's records at their next sync.
+    AddTeam {
+        username: String,
+        team: String,
+    },
+    /// Take the user off a team; their phones drop its records at their next sync (their own
+    /// trips stay: the körjournal is theirs).
+    RemoveTeam {
+        username: String,
+        team: String,
+    },
+    /// Stop the account from logging in or syncing (its records and log entries stay).
+    Deactivate {
+        username: String,
+    },
+    Activate {
+        username: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DeviceCommand {
+    List {
+        /// Only this user's devices.
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a device; with --wipe the phone also destroys its local data on next contact.
+    Revoke {
+        id: String,
+        #[arg(long)]
+        wipe: bool,
+    },
+}
+
+pub fn run(args: AdminArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("uppsok admin: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(admin(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("uppsok admin: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn admin(args: AdminArgs) -> anyhow::Result<()> {
+    let url = config::database_url(args.database.as_deref(), args.data_dir.as_deref())?;
+    let key_path = config::secret_key_path(
+        args.secret_key_file.as_deref(),
+        &url,
+        args.data_dir.as_deref(),
+    )?;
+    let key = uppsok_server::secrets::ServerKey::load_or_create(&key_path)?;
+    let store = Store::connect(&url, PoolSize { max: 2 })
+        .await
+        .context("cannot open the database")?
+        .with_server_key(std::sync::Arc::new(key));
+    store
+        .seal_plaintext_totp_secrets()
+        .await
+        .context("cannot seal the stored TOTP secrets")?;
+    let result = dispatch(&store, args.command).await;
+    store.close().await;
+    result
+}
+
+fn ore_per_km(kr: Option<f64>, default: i64) -> anyhow::Result<i64> {
+    match kr {
+        None => Ok(default),
+        Some(k) if k.is_finite() && (0.0..=100.0).contains(&k) => Ok((k * 100.0).round() as i64),
+        Some(_) => bail!("a rate must be between 0 and 100 kr per km"),
+    }
+}
+
+async fn org(store: &Store, name_or_id: &str) -> anyhow::Result<OrgRow> {
+    store
+        .find_org(name_or_id)
+        .await?
+        .ok_or_else(|| anyhow!("no organisation named or with id {name_or_id:?}"))
+}
+
+async fn team(store: &Store, name_or_id: &str) -> anyhow::Result<TeamRow> {
+    store
+        .find_team(name_or_id)
+        .await?
+        .ok_or_else(|| anyhow!("no team named or with id {name_or_id:?}"))
+}
+
+async fn user(store: &Store, name_or_id: &str) -> anyhow::Result<StaffRow> {
+    store
+        .find_staff(name_or_id)
+        .await?
+        .ok_or_else(|| anyhow!("no user {name_or_id:?}"))
+}
+
+/// A password from stdin when it is piped, else a generated one that is printed. Returns
+/// (password, generated?).
+fn new_password() -> anyhow::Result<(String, bool)> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok((auth::random_password(), true));
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+    if pw.chars().count() < PASSWORD_MIN {
+        bail!("the password on stdin must be at least {PASSWORD_MIN} characters");
+    }
+    Ok((pw, false))
+}
+
+fn print_qr(text: &str) -> anyhow::Result<()> {
+    let code = qrcode::QrCode::new(text.as_bytes()).context("cannot draw the QR code")?;
+    let image = code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .build();
+    println!("{image}");
+    Ok(())
+}
+
+fn ms_text(ms: Option<i64>) -> String {
+    ms.and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        AdminCommand::Backup { out: dest } => {
+            let r = store
+                .backup_to(&dest)
+                .await
+                .context("the backup was not written")?;
+            writeln!(
+                out,
+                "backup written to {} ({} bytes, schema {}, {} clients, {} visits, {} trips, {} access-log entries; integrity ok)",
+                r.path.display(),
+                r.bytes,
+                r.schema_version,
+                r.clients,
+                r.visits,
+                r.trips,
+                r.audit_entries
+            )?;
+        }
+        AdminCommand::Org(OrgCommand::Add {
+            name,
+            kind,
+            own_car_rate,
+            service_car_rate,
+        }) => {
+            let name = PersonName::parse(&name)?;
+            let kind: OrgKind = kind.parse()?;
+            let d = Rates::default();
+            let rates = Rates {
+                own_car_ore_per_km: ore_per_km(own_car_rate, d.own_car_ore_per_km)?,
+                service_car_ore_per_km: ore_per_km(service_car_rate, d.service_car_ore_per_km)?,
+            };
+            let o = store.create_org(name.as_str(), kind, rates).await?;
+            writeln!(out, "{}\t{}\t{}", o.id, o.name, o.kind)?;
+        }
+        AdminCommand::Org(OrgCommand::List) => {
+            for o in store.list_orgs().await? {
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\town car {:.2} kr/km\tservice car {:.2} kr/km",
+                    o.id,
+                    o.name,
+                    o.kind,
+                    o.rates.own_car_ore_per_km as f64 / 100.0,
+                    o.rates.service_car_ore_per_km as f64 / 100.0
+                )?;
+            }
+        }
+        AdminCommand::Org(OrgCommand::Rates {
+            org: o,
+            own_car_rate,
+            service_car_rate,
+        }) => {
+            let o = org(store, &o).await?;
+            let rates = Rates {
+                own_car_ore_per_km: ore_per_km(own_car_rate, o.rates.own_car_ore_per_km)?,
+                service_car_ore_per_km: ore_per_km(
+                    service_car_rate,
+                    o.rates.service_car_ore_per_km,
+                )?,
+            };
+            store.set_org_rates(o.id, rates).await?;
+            writeln!(out, "rates of {} updated", o.name)?;
+        }
+        AdminCommand::Team(TeamCommand::Add {
+            name,
+            org: o,
+            code_pattern,
+        }) => {
+            let name = PersonName::parse(&name)?;
+            let o = org(store, &o).await?;
+            if code_pattern.is_empty() || code_pattern.len() > 16 {
+                bail!("the code pattern must be 1–16 characters, like K-###");
+            }
+            let t = store
+                .create_team(name.as_str(), o.id, &code_pattern)
+                .await?;
+            writeln!(out, "{}\t{}\t{}", t.id, t.name, o.name)?;
+        }
+        AdminCommand::Team(TeamCommand::List) => {
+            let orgs = store.list_orgs().await?;
+            for t in store.list_teams().await? {
+                let o = orgs
+                    .iter()
+                    .find(|o| o.id == t.org)
+                    .map_or("?", |o| o.name.as_str());
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    t.id, t.name, o, t.client_code_pattern
+                )?;
+            }
+        }
+        AdminCommand::User(UserCommand::Add {
+            username,
+            name,
+            role,
+            org: o,
+            teams,
+        }) => {
+            let username = Username::parse(&username)?;
+            let name = PersonName::parse(&name)?;
+            let role: Role = role.parse()?;
+            let o = org(store, &o).await?;
+            let mut team_ids = Vec::new();
+            for t in &teams {
+                team_ids.push(team(store, t).await?.id);
+            }
+            let (password, generated) = new_password()?;
+            let hash = auth::hash_password(&password, PasswordCost::default())?;
+            let s = store
+                .create_staff(&NewStaff {
+                    username,
+                    name,
+                    org: o.id,
+                    role,
+                    teams: team_ids,
+                    password_hash: hash,
+                    must_change: generated,
+                })
+                .await?;
+            writeln!(
+                out,
+                "created {} ({}, {}) id {}",
+                s.username, s.role, o.name, s.id
+            )?;
+            if generated {
+                writeln!(out, "initial password (shown once): {password}")?;
+            }
+            if role.needs_totp() {
+                writeln!(
+                    out,
+                    "a {role} also needs a second factor: uppsok admin user totp {}",
+                    s.username
+                )?;
+            }
+        }
+        AdminCommand::User(UserCommand::List { org: o }) => {
+            let org_id = match o {
+                Some(o) => Some(org(store, &o).await?.id),
+                None => None,
+            };
+            let teams = store.list_teams().await?;
+            for s in store.list_staff(org_id, None).await? {
+                let names: Vec<&str> = s
+                    .teams
+                    .iter()
+                    .filter_map(|t| teams.iter().find(|x| x.id == *t).map(|x| x.name.as_str()))
+                    .collect();
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    s.id,
+                    s.username,
+                    s.role,
+                    if s.active { "active" } else { "inactive" },
+                    s.name,
+                    names.join(",")
+                )?;
+            }
+        }
+        AdminCommand::User(UserCommand::Totp {
+            username,
+            reset,
+            no_qr,
+        }) => {
+            let s = user(store, &username).await?;
+            let creds = store
+                .credentials(s.id)
+                .await?
+                .ok_or_else(|| anyhow!("the user has no credentials"))?;
+            let secret = match creds.totp_secret {
+                Some(existing) if !reset => existing,
+                _ => {
+                    let secret = auth::new_totp_secret();
+                    store.set_totp_secret(s.id, Some(&secret)).await?;
+                    secret
+                }
+            };
+            let uri = auth::otpauth_uri(&secret, &s.username)?;
+            writeln!(out, "{uri}")?;
+            if !no_qr {
+                drop(out);
+                print_qr(&uri)?;
+            }
+        }
+        AdminCommand::User(UserCommand::ResetPassword { username }) => {
+            let s = user(store, &username).await?;
+            let (password, generated) = new_password()?;
+            let hash = auth::hash_password(&password, PasswordCost::default())?;
+            store.set_password(s.id, &hash, generated).await?;
+            store.revoke_sessions_of(s.id).await?;
+            writeln!(
+                out,
+                "password of {} reset; the account is unlocked",
+                s.username
+            )?;
+            if generated {
+                writeln!(out, "new password (shown once): {password}")?;
+            }
+        }
+        AdminCommand::User(UserCommand::AddTeam { username, team: t }) => {
+            let s = user(store, &username).await?;
+            let t = team(store, &t).await?;
+            if store.add_staff_team(s.id, t.id).await? {
+                writeln!(
+                    out,
+                    "{} is now in {}; their phones get its records at their next sync",
+                    s.username, t.name
+                )?;
+            } else {
+                writeln!(out, "{} was already in {}", s.username, t.name)?;
+            }
+        }
+        AdminCommand::User(UserCommand::RemoveTeam { username, team: t }) => {
+            let s = user(store, &username).await?;
+            let t = team(store, &t).await?;
+            if !store.remove_staff_team(s.id, t.id).await? {
+                bail!("{} is not in {}", s.username, t.name);
+            }
+            writeln!(
+                out,
+                "{} is no longer in {}; their phones drop its records at their next sync",
+                s.username, t.name
+            )?;
+        }
+        AdminCommand::User(UserCommand::Deactivate { username }) => {
+            let s = user(store, &username).await?;
+            store.set_staff_active(s.id, false).await?;
+            store.revoke_sessions_of(s.id).await?;
+            writeln!(
+                out,
+                "{} deactivated; sessions ended, devices refused",
+                s.username
+            )?;
+        }
+        AdminCommand::User(UserCommand::Activate { username }) => {
+            let s = user(store, &username).await?;
+            store.set_staff_active(s.id, true).await?;
+            writeln!(out, "{} activated", s.username)?;
+        }
+        AdminCommand::Enroll { username, no_qr } => {
+            let s = user(store, &username).await?;
+            if !s.active {
+                bail!("{} is deactivated", s.username);
+            }
+            let (code, hash) = auth::new_enrolment_code();
+            let expires = store
+                .create_enrolment_code(s.id, &hash, 24 * 3600 * 1000)
+                .await?;
+            writeln!(
+                out,
+                "enrolment code for {} (one use, valid until {} UTC):",
+                s.username,
+                ms_text(Some(expires))
+            )?;
+            writeln!(out, "{code}")?;
+            if !no_qr {
+                drop(out);
+                print_qr(&code)?;
+            }
+        }
+        AdminCommand::Device(DeviceCommand::List { user: u }) => {
+            let filter = match u {
+                Some(u) => Some(vec![user(store, &u).await?.id]),
+                None => None,
+            };
+            let staff = store.list_staff(None, None).await?;
+            for d in store.list_devices(filter.as_deref()).await? {
+                let who = staff
+                    .iter()
+                    .find(|s| s.id == d.staff)
+                    .map_or("?", |s| s.username.as_str());
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\tenrolled {}\tlast sync {}\t{}",
+                    d.id,
+                    who,
+                    d.status.as_str(),
+                    d.name.as_deref().unwrap_or("-"),
+                    ms_text(Some(d.enrolled_ms)),
+                    ms_text(d.last_sync_ms),
+                    d.app_version.as_deref().unwrap_or("-")
+                )?;
+            }
+        }
+        AdminCommand::Device(DeviceCommand::Revoke { id, wipe }) => {
+            let id: DeviceId = id.parse()?;
+            store
+                .device(id)
+                .await?
+                .ok_or_else(|| anyhow!("no device {id}"))?;
+            let d = store.revoke_device(id, wipe).await?;
+            writeln!(out, "device {} is now {}", d.id, d.status.as_str())?;
+        }
+    }
+    Ok(())
+}

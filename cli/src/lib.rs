@@ -1,0 +1,8 @@
+//! The commands of the `uppsok` binary, as a library so that the end-to-end tests can seed a
+//! database exactly as the demo does: [`serve`] (start the server), [`admin`] (organisations,
+//! teams, staff and phones, without the server running) and [`demo`] (a seeded team, simulated
+//! phones syncing through a fault proxy, and the server). `main.rs` only parses the command line.
+
+pub mod admin;
+pub mod demo;
+pub mod serve;

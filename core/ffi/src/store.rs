@@ -1,0 +1,482 @@
+//! [`UppsokStore`]: the object the app holds for the whole session — the open, unlocked store
+//! with every read and write the screens need.
+//!
+//! Thread-safe: the object is shared as an `Arc` and every method takes `&self`. The store sits
+//! behind a read-write lock only so that [`UppsokStore::wipe`] can take it away while other
+//! calls wait; ordinary calls share the read side and the store serialises its own SQLite work.
+//! Every method blocks (SQLite with fsync, the key provider, and for sync the network): the app
+//! calls them off the UI thread (`Dispatchers.IO` on Android, a `Task` on iOS).
+
+use super::error::{Result, UppsokError};
+use super::keys::{ForeignKeys, PlatformKeyProvider};
+use super::recording::{RecordingState, TripRecording, TripStart};
+use super::sync::{self, EnrolResult, SyncHandle, SyncReport, SyncStatus};
+use super::types::*;
+use chrono::{DateTime, Local, NaiveTime, Utc};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use uppsok_device::Profile;
+use uppsok_device::store::{Store, TripFilter, VisitFilter};
+use uppsok_model as m;
+
+/// What the store object and its trip recording handles share.
+pub(crate) struct Shared {
+    store: RwLock<Option<Store>>,
+    pub(crate) recording: Mutex<Option<RecordingState>>,
+    sync: SyncHandle,
+    path: PathBuf,
+}
+
+impl Shared {
+    /// Run `f` on the open store, or fail with [`UppsokError::Wiped`] after a wipe. Never call
+    /// it from inside `f`: a waiting wipe would then deadlock the nested read.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        let guard = self.store.read().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref() {
+            Some(store) => f(store),
+            None => Err(UppsokError::Wiped),
+        }
+    }
+
+    pub(crate) fn recording(&self) -> MutexGuard<'_, Option<RecordingState>> {
+        // A panic while the lock was held left the recorder in its last pushed state, which is
+        // still a consistent recorder.
+        self.recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The encrypted store on this phone. Create it once (first run), open it on every start.
+#[derive(uniffi::Object)]
+pub struct UppsokStore {
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// Whether a store exists at `path` (without unlocking it): decides between the enrolment and
+/// the unlock screen.
+#[uniffi::export]
+pub fn store_exists(path: String) -> bool {
+    Store::exists(&path)
+}
+
+/// Wipe the store at `path` without its key (a lost key, a reset keystore): the wrapped data
+/// key is destroyed first, then the files.
+#[uniffi::export]
+pub fn wipe_store_at(path: String) -> Result<()> {
+    Ok(Store::wipe_at(&path)?)
+}
+
+/// Places whose name starts with `prefix` (case, å/ä/ö and spacing ignored), larger first.
+#[uniffi::export]
+pub fn search_gazetteer(prefix: String, limit: i32) -> Vec<GazetteerHit> {
+    let limit = usize::try_from(limit).unwrap_or(0);
+    m::gazetteer::search(&prefix, limit)
+        .into_iter()
+        .map(|p| GazetteerHit {
+            name: p.name.to_owned(),
+            lat: p.lat,
+            lon: p.lon,
+            population: i64::from(p.population),
+            county: p.admin1.to_owned(),
+        })
+        .collect()
+}
+
+/// The core library's version, for the settings screen and bug reports.
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}
+
+/// A range bound; one outside what a date can hold is no bound at all.
+fn bound(ms: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(ms)
+}
+
+fn local_midnight(day: chrono::NaiveDate) -> DateTime<Utc> {
+    // A midnight that does not exist locally (a DST gap) falls back to UTC midnight; Swedish
+    // clocks change at 02:00/03:00, so this never happens there.
+    day.and_time(NaiveTime::MIN)
+        .and_local_timezone(Local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_time(NaiveTime::MIN).and_utc())
+}
+
+impl UppsokStore {
+    fn new(store: Store, path: PathBuf) -> Arc<Self> {
+        Arc::new(UppsokStore {
+            shared: Arc::new(Shared {
+                store: RwLock::new(Some(store)),
+                recording: Mutex::new(None),
+                sync: SyncHandle::new(),
+                path,
+            }),
+        })
+    }
+
+    fn client_codes(store: &Store) -> Result<HashMap<m::ClientId, String>> {
+        Ok(store
+            .clients()?
+            .into_iter()
+            .map(|c| (c.id, c.code.to_string()))
+            .collect())
+    }
+
+    fn visits_where(&self, filter: VisitFilter) -> Result<Vec<VisitItem>> {
+        self.shared.with(|s| {
+            let codes = Self::client_codes(s)?;
+            Ok(s.visits(&filter)?
+                .iter()
+                .map(|v| VisitItem::from_model(v, codes.get(&v.client).cloned()))
+                .collect())
+        })
+    }
+
+    fn client_items(s: &Store) -> Result<Vec<ClientItem>> {
+        let mut last_visit: HashMap<m::ClientId, DateTime<Utc>> = HashMap::new();
+        let mut last_contact: HashMap<m::ClientId, DateTime<Utc>> = HashMap::new();
+        for v in s.visits(&VisitFilter::default())? {
+            // Visits come ordered by start, so the last one seen is the newest.
+            last_visit.insert(v.client, v.start);
+            if v.contact.reached() {
+                last_contact.insert(v.client, v.start);
+            }
+        }
+        Ok(s.clients()?
+            .iter()
+            .map(|c| {
+                ClientItem::from_model(
+                    c,
+                    last_visit.get(&c.id).copied(),
+                    last_contact.get(&c.id).copied(),
+                )
+            })
+            .collect())
+    }
+
+    fn save_client(&self, input: ClientInput, must_exist: bool) -> Result<ClientItem> {
+        self.shared.with(|s| {
+            let profile = s.profile()?;
+            let (team, org) = match &input.id {
+                Some(id) => match s.client(parse_id("id", id)?) {
+                    Ok(old) => (old.team, old.org),
+                    Err(e) if must_exist => return Err(e.into()),
+                    Err(_) => (profile.team, profile.org),
+                },
+                None if must_exist => {
+                    return Err(UppsokError::invalid("id", "is needed to edit a client"));
+                }
+                None => (profile.team, profile.org),
+            };
+            let client = input.to_model(team, org, &profile.user)?;
+            s.save_client(&client)?;
+            let items = Self::client_items(s)?;
+            items
+                .into_iter()
+                .find(|c| c.id == client.id.to_string())
+                .ok_or(UppsokError::NotFound {
+                    what: "client".into(),
+                })
+        })
+    }
+}
+
+#[uniffi::export]
+impl UppsokStore {
+    /// Create a new store at `path` (a file in the app's private directory) for `username`,
+    /// with a fresh data key wrapped by the provider's key. Blocks: call off the UI thread.
+    #[uniffi::constructor]
+    pub fn create(
+        path: String,
+        username: String,
+        keys: Arc<dyn PlatformKeyProvider>,
+    ) -> Result<Arc<Self>> {
+        let user = m::Username::parse(&username)?;
+        if let Some(dir) = std::path::Path::new(&path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(uppsok_device::DeviceError::from)?;
+        }
+        let store = Store::create(&path, &ForeignKeys(keys), &Profile::local(user))?;
+        Ok(Self::new(store, PathBuf::from(path)))
+    }
+
+    /// Open and unlock the store at `path`. `WrongKey` when the key does not fit, `NoStore`
+    /// when there is none, `KeyProvider` when the provider failed. Blocks.
+    #[uniffi::constructor]
+    pub fn open(path: String, keys: Arc<dyn PlatformKeyProvider>) -> Result<Arc<Self>> {
+        let store = Store::open(&path, &ForeignKeys(keys))?;
+        Ok(Self::new(store, PathBuf::from(path)))
+    }
+
+    /// Who uses the phone, the team's code pattern and the server.
+    pub fn profile(&self) -> Result<ProfileInfo> {
+        self.shared.with(|s| {
+            let enrolled = uppsok_device::sync::status(s)?.enrolled;
+            Ok(ProfileInfo::from_model(&s.profile()?, enrolled))
+        })
+    }
+
+    // ----- clients -----
+
+    /// Add a client (`input.id` null, or an id made by the app).
+    pub fn add_client(&self, input: ClientInput) -> Result<ClientItem> {
+        self.save_client(input, false)
+    }
+
+    /// Change a client; `input.id` must name one on the phone.
+    pub fn edit_client(&self, input: ClientInput) -> Result<ClientItem> {
+        self.save_client(input, true)
+    }
+
+    pub fn client(&self, id: String) -> Result<ClientItem> {
+        let id: m::ClientId = parse_id("id", &id)?;
+        self.shared.with(|s| {
+            s.client(id)?;
+            Self::client_items(s)?
+                .into_iter()
+                .find(|c| c.id == id.to_string())
+                .ok_or(UppsokError::NotFound {
+                    what: "client".into(),
+                })
+        })
+    }
+
+    /// All clients by code, each with the days since the last contact that reached them.
+    pub fn clients(&self) -> Result<Vec<ClientItem>> {
+        self.shared.with(Self::client_items)
+    }
+
+    /// Clients the user visited most recently first (attempts count), then the rest by code;
+    /// closed clients last. For the first step of logging a visit.
+    pub fn recent_clients(&self, limit: i32) -> Result<Vec<ClientItem>> {
+        let mut items = self.clients()?;
+        items.sort_by(|a, b| {
+            (a.phase == ClientPhase::Closed)
+                .cmp(&(b.phase == ClientPhase::Closed))
+                .then(b.last_visit_ms.cmp(&a.last_visit_ms))
+                .then(a.code.cmp(&b.code))
+        });
+        items.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(items)
+    }
+
+    // ----- visits -----
+
+    /// Log a visit (or, with `input.id`, change one). The phone's user is the author.
+    pub fn log_visit(&self, input: VisitInput) -> Result<VisitItem> {
+        self.shared.with(|s| {
+            let profile = s.profile()?;
+            let visit = input.to_model(&profile.user)?;
+            s.save_visit(&visit)?;
+            let code = s.client(visit.client).ok().map(|c| c.code.to_string());
+            Ok(VisitItem::from_model(&visit, code))
+        })
+    }
+
+    pub fn delete_visit(&self, id: String) -> Result<()> {
+        let id: m::VisitId = parse_id("id", &id)?;
+        self.shared.with(|s| Ok(s.delete_visit(id).map(|_| ())?))
+    }
+
+    /// A client's visits, oldest first.
+    pub fn visits_for_client(&self, client_id: String) -> Result<Vec<VisitItem>> {
+        let client = parse_id("client", &client_id)?;
+        self.visits_where(VisitFilter {
+            client: Some(client),
+            ..VisitFilter::default()
+        })
+    }
+
+    /// Visits starting in `[from_ms, before_ms)`, oldest first. A bound beyond the calendar's
+    /// range (e.g. `Long.MAX_VALUE`) means no bound.
+    pub fn visits_between(&self, from_ms: i64, before_ms: i64) -> Result<Vec<VisitItem>> {
+        self.visits_where(VisitFilter {
+            client: None,
+            from: bound(from_ms),
+            before: bound(before_ms),
+        })
+    }
+
+    /// Today's visits in the phone's time zone, oldest first.
+    pub fn visits_today(&self) -> Result<Vec<VisitItem>> {
+        let today = Local::now().date_naive();
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        self.visits_where(VisitFilter {
+            client: None,
+            from: Some(local_midnight(today)),
+            before: Some(local_midnight(tomorrow)),
+        })
+    }
+
+    // ----- trips -----
+
+    /// Log a trip with a typed distance or odometer readings (or change one, with `input.id`).
+    pub fn log_trip(&self, input: TripInput) -> Result<TripItem> {
+        self.shared.with(|s| {
+            let profile = s.profile()?;
+            let trip = input.to_model(&profile.user)?;
+            s.save_trip(&trip)?;
+            Ok(TripItem::from_model(&trip))
+        })
+    }
+
+    pub fn delete_trip(&self, id: String) -> Result<()> {
+        let id: m::TripId = parse_id("id", &id)?;
+        self.shared.with(|s| Ok(s.delete_trip(id).map(|_| ())?))
+    }
+
+    /// Trips starting in `[from_ms, before_ms)`, oldest first (bounds as in `visits_between`).
+    pub fn trips_between(&self, from_ms: i64, before_ms: i64) -> Result<Vec<TripItem>> {
+        let filter = TripFilter {
+            from: bound(from_ms),
+            before: bound(before_ms),
+        };
+        self.shared
+            .with(|s| Ok(s.trips(&filter)?.iter().map(TripItem::from_model).collect()))
+    }
+
+    /// Start recording a trip by GPS. Only one trip records at a time.
+    pub fn start_trip(&self, start: TripStart) -> Result<Arc<TripRecording>> {
+        TripRecording::start(&self.shared, start)
+    }
+
+    /// The trip being recorded, if any — also after the app was killed and restarted.
+    pub fn active_trip(&self) -> Result<Option<Arc<TripRecording>>> {
+        TripRecording::resume(&self.shared)
+    }
+
+    // ----- places -----
+
+    /// The team's places, by name.
+    pub fn places(&self) -> Result<Vec<PlaceItem>> {
+        self.shared
+            .with(|s| Ok(s.places()?.iter().map(PlaceItem::from_model).collect()))
+    }
+
+    /// Add a place to the team's list (typically a gazetteer hit).
+    pub fn add_place(&self, name: String, lat: f64, lon: f64) -> Result<PlaceItem> {
+        self.shared.with(|s| {
+            let profile = s.profile()?;
+            let place = m::Place {
+                id: m::PlaceId::new(),
+                name: m::PlaceName::parse(&name)?,
+                lat,
+                lon,
+                team: Some(profile.team),
+            };
+            s.save_place(&place)?;
+            Ok(PlaceItem::from_model(&place))
+        })
+    }
+
+    // ----- sync -----
+
+    /// Enrol this phone with the server using the one-time code an administrator printed
+    /// (typed or scanned from the QR code). Records logged before are re-stamped for the
+    /// enrolled user and team. Blocks on the network.
+    pub fn enrol(
+        &self,
+        server_url: String,
+        code: String,
+        device_name: Option<String>,
+    ) -> Result<EnrolResult> {
+        self.shared.with(|s| {
+            self.shared
+                .sync
+                .enrol(s, &server_url, &code, device_name.as_deref())
+        })
+    }
+
+    /// Send waiting changes and fetch the team's, until both sides are drained. Blocks on the
+    /// network (seconds on a weak link); a second call waits for the first. A `wipe` order
+    /// from the server wipes the phone and ends in [`UppsokError::Wiped`]; later calls on this
+    /// object fail with `Wiped` too.
+    pub fn sync_now(&self) -> Result<SyncReport> {
+        let outcome = self.shared.with(|s| self.shared.sync.sync_now(s));
+        if let Err(UppsokError::Wiped) = outcome {
+            // Sync already destroyed the key and the files; drop the dead handle.
+            self.wipe_inner()?;
+        }
+        outcome
+    }
+
+    /// Whether the backoff after failures allows an automatic sync now (background schedulers
+    /// ask first; "sync now" does not).
+    pub fn sync_due(&self) -> Result<bool> {
+        self.shared.with(|s| self.shared.sync.due(s))
+    }
+
+    /// Changes waiting, rejected changes with their reasons, the last sync and the last error.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        self.shared.with(sync::status)
+    }
+
+    /// Put a rejected change back in line (after the user fixed the record).
+    pub fn retry_rejected(&self, change_id: String) -> Result<()> {
+        let id: m::ChangeId = parse_id("change_id", &change_id)?;
+        self.shared
+            .with(|s| Ok(uppsok_device::sync::retry_rejected(s, id)?))
+    }
+
+    /// Drop a rejected change for good (the user gave up on it).
+    pub fn discard_rejected(&self, change_id: String) -> Result<()> {
+        let id: m::ChangeId = parse_id("change_id", &change_id)?;
+        self.shared
+            .with(|s| Ok(uppsok_device::sync::discard_rejected(s, id)?))
+    }
+
+    // ----- damaged records -----
+
+    /// How many records the lists left out so far because they could not be read (damaged
+    /// storage or an altered file): the app says "N poster kunde inte läsas" and offers
+    /// [`UppsokStore::repair_damaged`]. `full_scan` checks every record (slower) instead of
+    /// counting what listings met.
+    pub fn damaged_records(&self, full_scan: bool) -> Result<i64> {
+        self.shared.with(|s| {
+            let n = if full_scan {
+                s.scan_damaged()?.len()
+            } else {
+                s.damaged_records().len()
+            };
+            Ok(i64::try_from(n).unwrap_or(i64::MAX))
+        })
+    }
+
+    /// Rewrites damaged records from their changes still waiting to be sent, removes the
+    /// others and has the next sync fetch the server's copies; returns how many were repaired.
+    pub fn repair_damaged(&self) -> Result<i64> {
+        self.shared
+            .with(|s| Ok(i64::try_from(s.repair_damaged()?).unwrap_or(i64::MAX)))
+    }
+
+    // ----- wipe -----
+
+    /// Destroy everything on the phone: the data key first (crypto-shredding), then the files.
+    /// Later calls on this object fail with `Wiped`.
+    pub fn wipe(&self) -> Result<()> {
+        self.wipe_inner()
+    }
+}
+
+impl UppsokStore {
+    fn wipe_inner(&self) -> Result<()> {
+        // Take the store under the write lock (waiting for calls in flight), then release the
+        // lock before touching the recording, so no lock is ever held while taking the other.
+        let taken = self
+            .shared
+            .store
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        *self.shared.recording() = None;
+        match taken {
+            // After a remote wipe the files are already gone; wiping by path finds nothing.
+            Some(store) if Store::exists(&self.shared.path) => Ok(store.wipe()?),
+            _ => Ok(Store::wipe_at(&self.shared.path)?),
+        }
+    }
+}

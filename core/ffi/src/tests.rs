@@ -1,0 +1,293 @@
+//! Rust-side checks of the facade; the full suite runs from Kotlin against the built library
+//! (`tests/kotlin/run`).
+
+use super::*;
+use std::sync::Arc;
+
+struct Fixed(Vec<u8>);
+
+impl PlatformKeyProvider for Fixed {
+    fn key(&self, _salt: Vec<u8>) -> Result<Vec<u8>, KeyProviderError> {
+        Ok(self.0.clone())
+    }
+}
+
+struct Failing;
+
+impl PlatformKeyProvider for Failing {
+    fn key(&self, _salt: Vec<u8>) -> Result<Vec<u8>, KeyProviderError> {
+        Err(KeyProviderError::Unavailable {
+            reason: "keystore locked".into(),
+        })
+    }
+}
+
+fn key() -> Arc<dyn PlatformKeyProvider> {
+    Arc::new(Fixed(generate_device_key().unwrap()))
+}
+
+fn path(dir: &tempfile::TempDir) -> String {
+    dir.path().join("s.db").to_string_lossy().into_owned()
+}
+
+#[test]
+fn create_open_wrong_key_and_failing_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = UppsokStore::create(path(&dir), "anna".into(), Arc::clone(&k)).unwrap();
+    assert_eq!(store.profile().unwrap().username, "anna");
+    drop(store);
+    assert!(store_exists(path(&dir)));
+    assert_eq!(
+        UppsokStore::open(path(&dir), key()).err(),
+        Some(UppsokError::WrongKey)
+    );
+    assert!(matches!(
+        UppsokStore::open(path(&dir), Arc::new(Failing)).err(),
+        Some(UppsokError::KeyProvider { .. })
+    ));
+    assert!(matches!(
+        UppsokStore::open(path(&dir), Arc::new(Fixed(vec![1; 31]))).err(),
+        Some(UppsokError::KeyProvider { .. })
+    ));
+    UppsokStore::open(path(&dir), k).unwrap();
+}
+
+#[test]
+fn client_visit_trip_and_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = UppsokStore::create(path(&dir), "anna".into(), key()).unwrap();
+    let c = store
+        .add_client(ClientInput {
+            id: None,
+            code: "K-017".into(),
+            name: "Aino Niemi".into(),
+            phase: ClientPhase::Active,
+            closed_reason: None,
+            next_contact: Some("2026-12-01".into()),
+            consent: ConsentStatus::NotRecorded,
+            consent_date: None,
+        })
+        .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let v = store
+        .log_visit(VisitInput {
+            id: None,
+            client_id: c.id.clone(),
+            staff: vec![],
+            start_ms: now - 3_600_000,
+            minutes: 45,
+            contact: Contact::FaceToFace,
+            setting: Some(VisitSetting::Home),
+            network: false,
+            place: Some("Töre".into()),
+            note: None,
+        })
+        .unwrap();
+    assert_eq!(v.staff, vec!["anna".to_string()]);
+    assert_eq!(v.client_code.as_deref(), Some("K-017"));
+    let clients = store.clients().unwrap();
+    assert_eq!(clients[0].days_since_contact.map(|d| d <= 1), Some(true));
+    let bad = store.log_visit(VisitInput {
+        minutes: 0,
+        ..VisitInput {
+            id: None,
+            client_id: c.id.clone(),
+            staff: vec![],
+            start_ms: now,
+            minutes: 1,
+            contact: Contact::Phone,
+            setting: None,
+            network: false,
+            place: None,
+            note: None,
+        }
+    });
+    assert!(matches!(bad, Err(UppsokError::Invalid { field, .. }) if field == "minutes"));
+
+    let rec = store
+        .start_trip(TripStart {
+            service_car: None,
+            from_place: "Kalix".into(),
+            purpose: "Hembesök".into(),
+            visited: Some("K-017".into()),
+            visit_ids: vec![v.id.clone()],
+            odometer_start: None,
+        })
+        .unwrap();
+    for i in 0..120 {
+        let fix = FixInput {
+            lat: 65.85 + f64::from(i) * 0.0002,
+            lon: 23.15,
+            accuracy_m: 5.0,
+            time_ms: now + i64::from(i) * 1000,
+            speed_mps: None,
+        };
+        rec.feed_fix(fix).unwrap();
+    }
+    let again = store.active_trip().unwrap().unwrap();
+    assert_eq!(again.trip_id(), rec.trip_id());
+    let trip = rec.finish("Töre".into(), None, None).unwrap();
+    assert!((trip.km - 2.65).abs() < 0.1, "{}", trip.km);
+    assert_eq!(trip.source, TripSource::Gps);
+    assert!(store.active_trip().unwrap().is_none());
+    assert_eq!(store.sync_status().unwrap().waiting, 3);
+    store.wipe().unwrap();
+    assert_eq!(store.clients().err(), Some(UppsokError::Wiped));
+    assert!(!store_exists(path(&dir)));
+}
+
+fn trip_start() -> TripStart {
+    TripStart {
+        service_car: None,
+        from_place: "Kalix".into(),
+        purpose: "Hembesök".into(),
+        visited: None,
+        visit_ids: vec![],
+        odometer_start: None,
+    }
+}
+
+/// The C entry point does what `feed_position` does, reports by code, keeps the typed error
+/// for `take_feed_error`, and never reaches a recording through a stale number.
+#[test]
+fn feed_position_through_the_c_entry_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = UppsokStore::create(path(&dir), "anna".into(), Arc::clone(&k)).unwrap();
+    let rec = store.start_trip(trip_start()).unwrap();
+    let sink = Arc::clone(&rec).position_sink();
+    assert!(sink > 0);
+    assert_eq!(
+        Arc::clone(&rec).position_sink(),
+        sink,
+        "one number per object"
+    );
+    let now = chrono::Utc::now().timestamp_millis() - 100_000;
+    let at = |i: i32| (65.85 + f64::from(i) * 0.0002, now + i64::from(i) * 1000);
+    for i in 0..25 {
+        let (lat, t) = at(i);
+        assert_eq!(
+            uppsok_feed_position(sink, lat, 23.15, 5.0, t, f64::NAN),
+            FEED_ACCEPTED,
+            "fix {i}"
+        );
+    }
+    let (lat, t) = at(25);
+    assert_eq!(
+        uppsok_feed_position(sink, lat, 23.15, -1.0, t, 20.0),
+        FEED_DROPPED,
+        "bad accuracy is dropped, not an error"
+    );
+    assert_eq!(rec.take_feed_error(), Ok(()));
+    let km = rec.current_km().unwrap();
+    assert!((km - 0.53).abs() < 0.05, "{km}");
+
+    // Killed now: the store holds the state of the last save (every 10 fixes), fix 20.
+    drop(rec);
+    drop(store);
+    assert_eq!(
+        uppsok_feed_position(sink, lat, 23.15, 5.0, t, f64::NAN),
+        FEED_UNKNOWN_SINK,
+        "a closed object's number reaches nothing"
+    );
+    let store = UppsokStore::open(path(&dir), k).unwrap();
+    let resumed = store.active_trip().unwrap().unwrap();
+    let p = resumed.progress().unwrap();
+    assert!(p.fixes_used >= 18 && p.fixes_used <= 20, "{p:?}");
+    let sink2 = Arc::clone(&resumed).position_sink();
+    assert_ne!(sink2, sink, "numbers are not reused");
+    resumed.cancel().unwrap();
+    let (lat, t) = at(26);
+    assert_eq!(
+        uppsok_feed_position(sink2, lat, 23.15, 5.0, t, f64::NAN),
+        FEED_FAILED
+    );
+    assert!(matches!(
+        resumed.take_feed_error(),
+        Err(UppsokError::NotFound { what }) if what == "trip recording"
+    ));
+    assert_eq!(resumed.take_feed_error(), Ok(()), "taken once");
+    assert_eq!(
+        uppsok_feed_position(0, lat, 23.15, 5.0, t, f64::NAN),
+        FEED_UNKNOWN_SINK
+    );
+}
+
+/// Every path of the benchmark helper runs the facade calls it claims to and cleans up.
+#[cfg(feature = "bench")]
+#[test]
+fn bench_feed_fixes_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(UppsokStore::create(path(&dir), "anna".into(), key()).unwrap());
+    let now = chrono::Utc::now().timestamp_millis() - 100_000;
+    let fixes: Vec<FixInput> = (0..30)
+        .map(|i| FixInput {
+            lat: 65.85 + f64::from(i) * 0.0002,
+            lon: 23.15,
+            accuracy_m: 5.0,
+            time_ms: now + i64::from(i) * 1000,
+            speed_mps: Some(22.0),
+        })
+        .collect();
+    for path in [
+        FeedPath::Record,
+        FeedPath::Numbers,
+        FeedPath::Sink,
+        FeedPath::Batch,
+    ] {
+        assert!(bench_feed_fixes(Arc::clone(&store), fixes.clone(), path, 10).unwrap() > 0);
+        assert!(store.active_trip().unwrap().is_none(), "{path:?} cancels");
+    }
+}
+
+#[test]
+fn damaged_records_are_counted_and_repaired() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = key();
+    let store = UppsokStore::create(path(&dir), "anna".into(), Arc::clone(&k)).unwrap();
+    for code in ["K-017", "K-018"] {
+        store
+            .add_client(ClientInput {
+                id: None,
+                code: code.into(),
+                name: "Aino Niemi".into(),
+                phase: ClientPhase::Active,
+                closed_reason: None,
+                next_contact: None,
+                consent: ConsentStatus::NotRecorded,
+                consent_date: None,
+            })
+            .unwrap();
+    }
+    drop(store);
+    {
+        let db = rusqlite::Connection::open(path(&dir)).unwrap();
+        let (id, mut body): (Vec<u8>, Vec<u8>) = db
+            .query_row("SELECT id, body FROM client LIMIT 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        body[25] ^= 0x01;
+        db.execute(
+            "UPDATE client SET body = ?2 WHERE id = ?1",
+            rusqlite::params![id, body],
+        )
+        .unwrap();
+    }
+    let store = UppsokStore::open(path(&dir), k).unwrap();
+    assert_eq!(
+        store.clients().unwrap().len(),
+        1,
+        "the readable one is listed"
+    );
+    assert_eq!(store.damaged_records(false).unwrap(), 1);
+    assert_eq!(store.damaged_records(true).unwrap(), 1);
+    assert_eq!(store.repair_damaged().unwrap(), 1);
+    assert_eq!(store.damaged_records(true).unwrap(), 0);
+    assert_eq!(
+        store.clients().unwrap().len(),
+        2,
+        "rewritten from its waiting change"
+    );
+}
