@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The sync benchmark (issue 4): Uppsök's sync against the PouchDB peer, same 10,000 visits, same
+# The sync benchmark: Uppsök's sync against the PouchDB peer, same 10,000 visits, same
 # links (loopback, and the fault proxy as a rural link: 150 ms each way ≈ 300 ms round trip,
 # 125,000 B/s = 1 Mbit/s each way, no faults), then the server's load on SQLite and, when
 # UPPSOK_TEST_POSTGRES is set, PostgreSQL: 500 devices in teams of 10, each pushing 25 visits

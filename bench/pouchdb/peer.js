@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The PouchDB peer of Uppsök's sync benchmark (issue 4): replicates N visit documents from an
+// The PouchDB peer of Uppsök's sync benchmark: replicates N visit documents from an
 // in-memory PouchDB to an in-memory express-pouchdb server (push), then into a fresh in-memory
 // PouchDB (pull), and measures wall time, HTTP requests and bytes on the wire for each.
 //

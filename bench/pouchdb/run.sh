@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The PouchDB half of the sync benchmark (issue 4): push and pull of N visit documents between
+# The PouchDB half of the sync benchmark: push and pull of N visit documents between
 # PouchDB and an express-pouchdb server, on loopback and over the fault proxy set to a rural link
 # (no faults, 150 ms each way ≈ 300 ms round trip, 125,000 B/s = 1 Mbit/s each way).
 #

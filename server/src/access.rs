@@ -1,5 +1,5 @@
 //! Who may see and do what: pure functions over facts the store loaded, so the rules live in one
-//! place, read like DESIGN.md §3, and are unit-tested without a database. Every route, the sync
+//! place, read like docs/design.md §3, and are unit-tested without a database. Every route, the sync
 //! pull and the dashboard pages ask these functions; none decides visibility on its own.
 //!
 //! The rules:

@@ -1,4 +1,4 @@
-//! End-to-end sync (issue 4): a real `uppsok serve` process, real devices (the `uppsok-device`
+//! End-to-end sync: a real `uppsok serve` process, real devices (the `uppsok-device`
 //! library in-process, and the `uppsok field` binary), both backends, the fault proxy between
 //! them.
 //!
@@ -836,7 +836,7 @@ fn fleet(backend: Backend) {
             .chain(mine.keys().filter(|k| !truth.contains_key(k)))
             .take(5)
             .collect();
-        // Every record must agree, the concurrently edited shared clients included (issue #4:
+        // Every record must agree, the concurrently edited shared clients included (a regression guard:
         // the server leaves a record out of a device's pulls only while it is what that device
         // pushed last). Print what differs before failing, to tell merge from delivery.
         for k in &differ {

@@ -763,7 +763,7 @@ async fn client_bo_changed(env: &Env, code: &str) -> (Client, u64) {
 }
 
 both!(pusher_ends_with_the_servers_version);
-/// Convergence (issue #4): whatever the merge decides, once a phone's last change of a record is
+/// Convergence: whatever the merge decides, once a phone's last change of a record is
 /// acknowledged the phone must hold the server's current version — in the same reply, or in the
 /// reply to the replay when that reply was lost. Here Anna's phone pulled Bo's phase (its cursor
 /// held below it) and sets it back; the merge takes that for a stale carry and keeps Bo's phase,

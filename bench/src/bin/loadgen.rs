@@ -1,4 +1,4 @@
-//! `loadgen`: the read-API benchmark of the server (issue 3). Seeds a region-sized team
+//! `loadgen`: the read-API benchmark of the server. Seeds a region-sized team
 //! structure into a fresh database, starts a real `uppsok serve` (release build) on it,
 //! authenticates N clients over HTTP — half enrolled phones (one-time code → device token), half
 //! supervisors (password + TOTP → session) — and lets them hit the read API concurrently for a

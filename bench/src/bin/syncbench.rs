@@ -1,4 +1,4 @@
-//! `syncbench`: the Uppsök half of the sync benchmark (issue 4), run by `tests/bench/sync.sh`.
+//! `syncbench`: the Uppsök half of the sync benchmark, run by `tests/bench/sync.sh`.
 //!
 //! `pushpull`: one device pushes N visits (made offline), another device of the same team pulls
 //! them, on loopback and through the fault proxy set to a rural link; wall time, HTTP requests
@@ -322,7 +322,7 @@ struct DeviceTally {
 }
 
 async fn load(setup: &Setup, url: &str, plan: LoadPlan) -> Result<serde_json::Value> {
-    // reqwest is built with `rustls-no-provider` (DESIGN.md §10); plain http needs no TLS,
+    // reqwest is built with `rustls-no-provider` (docs/design.md §10); plain http needs no TLS,
     // but the builder insists on a provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()

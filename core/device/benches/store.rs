@@ -1,5 +1,5 @@
 //! The encrypted store against a plaintext rusqlite baseline, in one run, printing the ratios
-//! sealed/plain (issue 2's benchmark). Run in release:
+//! sealed/plain (the store benchmark). Run in release:
 //!
 //! ```sh
 //! cargo bench -p uppsok-device --bench store

@@ -4,7 +4,7 @@
 //! A recording ([`TripRecording`]) wraps the model's [`TripRecorder`] with what the trip needs
 //! (from, errand, vehicle, start) and keeps all of it in a sealed blob of the store, so a trip
 //! in progress survives the app being killed, the phone rebooting or the battery dying
-//! (DESIGN.md §4: the fixes are personal data — where the case manager drove — so they are
+//! (docs/design.md §4: the fixes are personal data — where the case manager drove — so they are
 //! sealed like a note). The state is written on start, every [`SavePolicy::every_fixes`] fixes
 //! or [`SavePolicy::every_s`] seconds of fix time, and on finish, when the trip is saved and the
 //! blob deleted in the same transaction: once the trip exists, its fixes do not.

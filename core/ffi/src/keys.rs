@@ -1,6 +1,6 @@
 //! The platform key provider as a foreign trait: the app keeps a random 32-byte key in the
 //! Android Keystore or the iOS Keychain and hands it over when the store is created or opened.
-//! The key wraps the store's data key (DESIGN.md §4); it never leaves this call.
+//! The key wraps the store's data key (docs/design.md §4); it never leaves this call.
 
 use super::error::KeyProviderError;
 use std::sync::Arc;

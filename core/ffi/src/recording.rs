@@ -1,7 +1,7 @@
 //! Recording a trip by GPS: the app's foreground service (Android) or location updates (iOS)
 //! feed fixes into a [`TripRecording`]; finishing it saves the trip with the smoothed distance
 //! and its quality (or the odometer's, when both readings were given), and drops the fixes
-//! (DESIGN.md §4: data minimisation).
+//! (docs/design.md §4: data minimisation).
 //!
 //! The recording itself is `uppsok-device::trips::TripRecording`, which seals its state into
 //! the store on start, every few fixes and on finish, so a trip survives the app being killed:

@@ -4,7 +4,7 @@
 //!
 //! It is used only to settle conflicts between edits of the same record (last writer wins, per
 //! field for clients). The order of sync is the server's sequence, never a device clock
-//! (DESIGN.md §5, §10).
+//! (docs/design.md §5, §10).
 //!
 //! A stamp's text form, `{wall_ms:013}-{counter:04x}-{node:08x}`, sorts the same way as the stamp,
 //! so it can be stored in a plain text column and compared there.

@@ -1,5 +1,5 @@
 //! Swedish towns and villages with coordinates, shipped with the app to seed a team's place
-//! list (DESIGN.md §3) and to give suggestions a straight-line distance.
+//! list (docs/design.md §3) and to give suggestions a straight-line distance.
 //!
 //! Data: GeoNames (CC BY 4.0, attribution: GeoNames) via `tools/gazetteer/build.py`, plus a few
 //! hand-curated Norrbotten villages GeoNames lacks; see `core/model/data/README.md`. The CSV is

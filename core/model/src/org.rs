@@ -1,6 +1,6 @@
 //! Organisations, teams and staff: who works where, with which role.
 //!
-//! A record belongs to the *record space* of its author's organisation (DESIGN.md §3); the team
+//! A record belongs to the *record space* of its author's organisation (docs/design.md §3); the team
 //! is where people from a municipality and a region meet. The server holds these; the phone knows
 //! its own user and team from enrolment and sync.
 

@@ -116,7 +116,7 @@ fn parse_place_name(s: &str) -> Result<String, ValidationError> {
             format!("must be 1–{PLACE_NAME_MAX} characters long"),
         );
     }
-    // Places are kept at village level (DESIGN.md §3): a digit means a street number, a postcode
+    // Places are kept at village level (docs/design.md §3): a digit means a street number, a postcode
     // or coordinates, all of which say more about where a client lives than the team may keep.
     if s.chars().any(|c| c.is_ascii_digit()) {
         return invalid(

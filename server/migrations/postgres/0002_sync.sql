@@ -1,4 +1,4 @@
--- Device sync (issue 4): exactly-once bookkeeping of pushed changes, the clocks that settle
+-- Device sync: exactly-once bookkeeping of pushed changes, the clocks that settle
 -- conflicts, and the per-device counters the devices page shows. Kept column-for-column equal to
 -- the SQLite flavour.
 

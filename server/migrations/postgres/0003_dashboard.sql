@@ -1,4 +1,4 @@
--- The supervisor dashboard's own table and indexes (issue 7). They used to be created at run time
+-- The supervisor dashboard's own table and indexes. They used to be created at run time
 -- by the dashboard and the demo; `IF NOT EXISTS` keeps databases where that already happened
 -- migrating cleanly. Same DDL on both engines.
 

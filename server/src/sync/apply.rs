@@ -10,7 +10,7 @@
 //! Validation happens before anything is written, so no savepoints are needed: a change either
 //! produces rows or a rejection.
 //!
-//! Rules (DESIGN.md §3, §5): visits and trips are written by their author only (`author` /
+//! Rules (docs/design.md §3, §5): visits and trips are written by their author only (`author` /
 //! `driver` is the device user's username; another author's record is `forbidden`); a visit's
 //! client must exist and be visible to the sender (`unknown_reference`); clients are written only
 //! in the sender's own teams and record space; places only in the sender's teams. The record
@@ -46,7 +46,7 @@ use crate::store::sync_writes::SyncWrites;
 use crate::store::{AuditEntry, StoreResult, Tx, now_ms};
 
 /// How far ahead of the server's clock a change's stamp may be. Phones are often a day off
-/// (DESIGN.md §10); a stamp years ahead would win every conflict for ever.
+/// (docs/design.md §10); a stamp years ahead would win every conflict for ever.
 pub const MAX_CLOCK_AHEAD: Duration = Duration::days(7);
 
 /// Who is pushing, with what the rules need to know.

@@ -1,5 +1,5 @@
 //! How a pushed client record is merged into the stored one, per field group, by clock
-//! (DESIGN.md §5). Pure, so the rules are unit-tested without a database.
+//! (docs/design.md §5). Pure, so the rules are unit-tested without a database.
 //!
 //! A change carries the *whole* record, not a diff, so "the change's fields win where its clock
 //! is newer" needs care: a phone that edited only `next_contact` still sends the `phase` it had,

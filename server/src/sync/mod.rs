@@ -1,4 +1,4 @@
-//! `POST /v1/sync`: the server side of device sync (DESIGN.md §5, `uppsok_model::protocol`).
+//! `POST /v1/sync`: the server side of device sync (docs/design.md §5, `uppsok_model::protocol`).
 //!
 //! One request is one round trip: authenticate the device, check the protocol version, read the
 //! (already gunzipped, size-bounded) body, judge the pushed changes ([`apply`]), write them

@@ -1,5 +1,5 @@
 //! The pull half of a sync: the changes a device's user may see since its cursor, in server
-//! sequence order, filtered by exactly the rules of [`crate::access`] (DESIGN.md §3).
+//! sequence order, filtered by exactly the rules of [`crate::access`] (docs/design.md §3).
 //!
 //! The scan reads the current version of each record (a record edited ten times since the
 //! cursor is sent once), limited to the user's teams in SQL and judged row by row in Rust. The

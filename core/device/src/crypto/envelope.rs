@@ -7,7 +7,7 @@
 //!
 //! Nonces are random (96 bits: safe for far more seals than a phone will ever make with one key),
 //! drawn from a buffer refilled a few kilobytes at a time: one `getrandom` call per seal made
-//! sealing three times slower (DESIGN.md §10).
+//! sealing three times slower (docs/design.md §10).
 
 use crate::error::DeviceError;
 use ring::aead::{AES_256_GCM, Aad as RingAad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};

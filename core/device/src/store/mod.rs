@@ -1,4 +1,4 @@
-//! The encrypted store on the phone (DESIGN.md §4): SQLite through rusqlite, every sensitive
+//! The encrypted store on the phone (docs/design.md §4): SQLite through rusqlite, every sensitive
 //! value sealed with the data key, and an outbox written in the same transaction as each change.
 //!
 //! [`Store`] is the handle the app (and the FFI layer, and `uppsok field`) holds: `Send + Sync`,
@@ -291,7 +291,7 @@ impl Store {
     }
 
     /// Make this store behave as on a phone whose clock is `offset` off (tests and the demo:
-    /// real phones are wrong by minutes to days, DESIGN.md §10). Not persisted.
+    /// real phones are wrong by minutes to days, docs/design.md §10). Not persisted.
     pub fn set_clock_offset(&self, offset: chrono::Duration) {
         self.clock_offset_ms
             .store(offset.num_milliseconds(), Ordering::Relaxed);

@@ -1,5 +1,5 @@
 //! The outbox: every local change, written in the same transaction as the change itself, waiting
-//! for the server to acknowledge it (DESIGN.md §5).
+//! for the server to acknowledge it (docs/design.md §5).
 //!
 //! Each entry carries a change id (UUIDv7, the server applies it exactly once), the entity, the
 //! record id, the clock stamp, whether it is a deletion, and the full record sealed under the

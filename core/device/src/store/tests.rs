@@ -1,4 +1,4 @@
-//! Store tests on real SQLite files in temporary directories: the must-holds of issue 2 that can
+//! Store tests on real SQLite files in temporary directories: the store's must-holds that can
 //! be checked in-process (nothing sensitive on disk, wrong key vs tamper, AAD binding,
 //! migrations from every earlier version, round trips), plus the outbox contract sync relies on.
 

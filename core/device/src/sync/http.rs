@@ -1,4 +1,4 @@
-//! The HTTP side of sync: one `reqwest` client (rustls with ring's provider, DESIGN.md §10),
+//! The HTTP side of sync: one `reqwest` client (rustls with ring's provider, docs/design.md §10),
 //! gzip both ways, the protocol header and bearer token on every request, and every way the
 //! server can answer mapped onto what the sync loop does next. No body, token or record ever
 //! reaches an error message.
@@ -92,7 +92,7 @@ impl Default for Timeouts {
     }
 }
 
-/// Install ring as rustls' process-wide crypto provider (DESIGN.md §10). Idempotent: a second
+/// Install ring as rustls' process-wide crypto provider (docs/design.md §10). Idempotent: a second
 /// call, or a provider someone else installed, is fine.
 pub(crate) fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();

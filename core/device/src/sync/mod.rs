@@ -1,4 +1,4 @@
-//! The sync client on the phone (DESIGN.md §5, protocol in [`uppsok_model::protocol`]): enrol
+//! The sync client on the phone (docs/design.md §5, protocol in [`uppsok_model::protocol`]): enrol
 //! once with a code, then sync in rounds that each push a bounded batch from the outbox and pull
 //! what the user may see since the server cursor, until both sides are drained.
 //!

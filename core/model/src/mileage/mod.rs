@@ -9,7 +9,7 @@
 //! - [`korjournal`]: the driving log Skatteverket expects, as rows and as a CSV for Swedish
 //!   Excel (and back).
 //!
-//! All pure functions and plain data, shared by the phone and the server (DESIGN.md §6).
+//! All pure functions and plain data, shared by the phone and the server (docs/design.md §6).
 
 pub mod geo;
 pub mod korjournal;
@@ -29,7 +29,7 @@ pub use suggest::{
     DEFAULT_DETOUR_FACTOR, PastTrip, PlaceRef, Suggestion, SuggestionBasis, suggest,
 };
 
-/// Where a trip's distance came from; defined with the trip (DESIGN.md §3).
+/// Where a trip's distance came from; defined with the trip (docs/design.md §3).
 pub use crate::trip::DistanceSource;
 
 /// What can go wrong in mileage calculations. Messages name the rule, for a person to fix it.

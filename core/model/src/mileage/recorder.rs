@@ -332,7 +332,7 @@ pub enum QualityGrade {
     Poor,
 }
 
-/// What a recorded trip amounts to; the only part kept once the trip is saved (DESIGN.md §4).
+/// What a recorded trip amounts to; the only part kept once the trip is saved (docs/design.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TripSummary {
     /// Measured plus estimated.
@@ -349,7 +349,7 @@ pub struct TripSummary {
 }
 
 impl TripSummary {
-    /// What the saved trip keeps of the recording (DESIGN.md §4: the fixes themselves go).
+    /// What the saved trip keeps of the recording (docs/design.md §4: the fixes themselves go).
     pub fn gps_quality(&self) -> crate::trip::GpsQuality {
         crate::trip::GpsQuality {
             share_estimated: self.share_estimated,

@@ -5,7 +5,7 @@
 //! The median, not the mean, of earlier trips: one trip with a detour to the pharmacy or a
 //! mistyped odometer reading must not move the suggestion.
 //!
-//! The detour factor 1.15: road over straight-line distance for the trips DESIGN.md §1 names,
+//! The detour factor 1.15: road over straight-line distance for the trips docs/design.md §1 names,
 //! with the gazetteer's coordinates, is Kalix → Töre 25 / 23.9 km = 1.05, → Haparanda 50 / 44.6
 //! = 1.12, → Morjärv 40 / 31.5 = 1.27; their mean is 1.15. The often-quoted 1.3 (national
 //! road-circuity studies, which include towns and fjords) would overstate the two coastal trips
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn detour_factor_fits_the_trips_design_names() {
-        // Road distances from DESIGN.md §1.
+        // Road distances from docs/design.md §1.
         for (to, road_km) in [("Töre", 25.0), ("Morjärv", 40.0), ("Haparanda", 50.0)] {
             let s = suggest(place("Kalix"), place(to), &[]).unwrap();
             let err = (s.km - road_km) / road_km;
