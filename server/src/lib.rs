@@ -1,9 +1,10 @@
-//! The Uppsök server crate: the axum server, its storage (SQLite or PostgreSQL), accounts, roles,
-//! the access log, and the command-line front ends (`admin`, `field`) of the `uppsok` binary.
+//! The Uppsök server as a library: the axum app, its storage (SQLite or PostgreSQL), accounts,
+//! roles and the access log. The `uppsok` command (`cli/`) serves it and administers it.
 //!
-//! Layout: [`store`] (the database, both backends), [`auth`] (hashes, TOTP, tokens, rate
-//! limits), [`access`] (who may see what, pure), [`api`] (the router, extractors, handlers),
-//! [`error`] (problem+json), [`config`] (serve settings), and the commands [`serve`], [`admin`].
+//! Layout: [`store`] (all SQL, both backends), [`auth`] (hashes, TOTP, tokens, rate limits),
+//! [`secrets`] (TOTP secrets sealed at rest), [`access`] (who may see what, pure), [`api`] (the
+//! router [`api::app`], extractors, JSON handlers), [`sync`] (device sync), [`dashboard`] (the
+//! supervisors' pages), [`error`] (problem+json), [`config`] (serve settings).
 
 pub mod access;
 pub mod api;

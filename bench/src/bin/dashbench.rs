@@ -9,7 +9,7 @@
 //! cache it reads the team's visits from disk. Works on SQLite (default, a temporary file) and
 //! PostgreSQL (`--database postgres://…`, which must be an empty database).
 //!
-//! `cargo run --release -p uppsok-tests --bin dashbench -- --visits 1000000`
+//! `cargo run --release -p uppsok-bench --bin dashbench -- --visits 1000000`
 
 use std::time::{Duration, Instant};
 

@@ -22,8 +22,8 @@
 //! before answering, so this measures writes too. Phones read `/v1/devices/me`.
 //!
 //! ```sh
-//! cargo build --release -p uppsok-server --bin uppsok
-//! cargo run --release -p uppsok-tests --bin loadgen -- --backend both --clients 50,500
+//! cargo build --release -p uppsok --bin uppsok
+//! cargo run --release -p uppsok-bench --bin loadgen -- --backend both --clients 50,500
 //! ```
 
 use std::path::PathBuf;

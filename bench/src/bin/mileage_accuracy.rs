@@ -1,5 +1,5 @@
 //! Accuracy benchmark of the trip recorder (`uppsok_model::mileage::recorder`) on synthetic
-//! drives with known length: `cargo run --release -p uppsok-tests --bin mileage_accuracy`.
+//! drives with known length: `cargo run --release -p uppsok-bench --bin mileage_accuracy`.
 //!
 //! Every case is a seeded route of 5–60 km (straights, curves, stops) observed like a phone:
 //! fixes every 1 or 5 s, white noise σ 3/5/10 m, with or without a wandering bias of the same

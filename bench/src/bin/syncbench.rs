@@ -1,4 +1,4 @@
-//! `syncbench`: the Uppsök half of the sync benchmark, run by `tests/bench/sync.sh`.
+//! `syncbench`: the Uppsök half of the sync benchmark, run by `bench/sync.sh`.
 //!
 //! `pushpull`: one device pushes N visits (made offline), another device of the same team pulls
 //! them, on loopback and through the fault proxy set to a rural link; wall time, HTTP requests
