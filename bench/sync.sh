@@ -7,15 +7,15 @@
 # offered, latency from each sync's scheduled start), then the same devices back to back
 # (closed loop: the saturation throughput). Release builds.
 #
-#   tests/bench/sync.sh [--visits N] [--pouchdb-json FILE] [--skip-pouchdb] [--skip-load]
+#   bench/sync.sh [--visits N] [--pouchdb-json FILE] [--skip-pouchdb] [--skip-load]
 #                       [--load-only] [--load-args "syncbench load options"]
 #
-# --pouchdb-json reuses a result of tests/bench/pouchdb/run.sh instead of running it (it takes
-# about five minutes on the rural link). Results: tests/bench/results/sync-*.json and a table.
+# --pouchdb-json reuses a result of bench/pouchdb/run.sh instead of running it (it takes
+# about five minutes on the rural link). Results: bench/results/sync-*.json and a table.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
+root="$(cd "$here/.." && pwd)"
 results="$here/results"
 mkdir -p "$results"
 
@@ -41,8 +41,9 @@ log() { printf '[sync bench] %s\n' "$*" >&2; }
 
 if [ -z "${UPPSOK_BENCH_PREBUILT:-}" ]; then
   log "building release binaries"
-  (cd "$root" && cargo build --release -q -p uppsok-server --bin uppsok \
-     && cargo build --release -q -p uppsok-tests --bin syncbench --bin faultproxy)
+  (cd "$root" && cargo build --release -q -p uppsok --bin uppsok \
+     && cargo build --release -q -p uppsok-bench --bin syncbench \
+     && cargo build --release -q -p uppsok-faultproxy --bin faultproxy)
 fi
 bin="${CARGO_TARGET_DIR:-$root/target}/release"
 
@@ -80,7 +81,7 @@ fi
 if [ -n "$pouch_json" ]; then
   cp "$pouch_json" "$work/pouchdb.json"
 elif [ "$run_pouch" = 1 ]; then
-  log "PouchDB peer (tests/bench/pouchdb/run.sh)"
+  log "PouchDB peer (bench/pouchdb/run.sh)"
   FAULTPROXY="$bin/faultproxy" "$here/pouchdb/run.sh" --docs "$visits" --out "$work/pouchdb.json" >/dev/null
 else
   echo '{}' > "$work/pouchdb.json"

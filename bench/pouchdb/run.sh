@@ -3,22 +3,22 @@
 # PouchDB and an express-pouchdb server, on loopback and over the fault proxy set to a rural link
 # (no faults, 150 ms each way ≈ 300 ms round trip, 125,000 B/s = 1 Mbit/s each way).
 #
-#   tests/bench/pouchdb/run.sh [--docs N] [--seed S] [--skip-rural] [--out FILE]
+#   bench/pouchdb/run.sh [--docs N] [--seed S] [--skip-rural] [--out FILE]
 #
-# Writes the two cases as one JSON object to FILE (default tests/bench/results/pouchdb.json) and
+# Writes the two cases as one JSON object to FILE (default bench/results/pouchdb.json) and
 # prints it on stdout; progress goes to stderr. Environment:
 #   FAULTPROXY=path       use this faultproxy binary instead of building it
-#                         (cargo build --release -p uppsok-tests --bin faultproxy)
+#                         (cargo build --release -p uppsok-faultproxy --bin faultproxy)
 #   RURAL_LATENCY_MS=150  RURAL_BANDWIDTH_BPS=125000   the rural link's settings
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../../.." && pwd)"
+root="$(cd "$here/../.." && pwd)"
 
 docs=10000
 seed=1
 rural=1
-out="$root/tests/bench/results/pouchdb.json"
+out="$root/bench/results/pouchdb.json"
 latency_ms="${RURAL_LATENCY_MS:-150}"
 bandwidth_bps="${RURAL_BANDWIDTH_BPS:-125000}"
 
@@ -53,8 +53,8 @@ node "$here/peer.js" --docs "$docs" --seed "$seed" --label loopback >"$tmp/loopb
 if [ "$rural" = 1 ]; then
   fp="${FAULTPROXY:-}"
   if [ -z "$fp" ]; then
-    log "building faultproxy (cargo build --release -p uppsok-tests --bin faultproxy)"
-    (cd "$root" && nice -n 10 cargo build --release --quiet -p uppsok-tests --bin faultproxy >&2)
+    log "building faultproxy (cargo build --release -p uppsok-faultproxy --bin faultproxy)"
+    (cd "$root" && nice -n 10 cargo build --release --quiet -p uppsok-faultproxy --bin faultproxy >&2)
     fp="${CARGO_TARGET_DIR:-$root/target}/release/faultproxy"
   fi
   [ -x "$fp" ] || { log "no faultproxy binary at $fp"; exit 1; }
