@@ -43,8 +43,9 @@ use uppsok_model::{
     Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
 };
 
-use uppsok_server::api::{AppState, Settings, app};
+use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
+use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{AuditEntry, NewStaff, PoolSize, Store};
 
 #[derive(clap::Args, Debug)]

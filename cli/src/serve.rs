@@ -1,5 +1,5 @@
 //! `uppsok serve`: resolves the settings, opens and migrates the database, and serves
-//! [`uppsok_server::api::app`] until SIGTERM or SIGINT, then stops accepting connections and lets the
+//! [`uppsok_server::app::app`] until SIGTERM or SIGINT, then stops accepting connections and lets the
 //! requests in flight finish before closing the database.
 
 use std::net::SocketAddr;
@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use uppsok_server::api::{AppState, app};
+use uppsok_server::app::app;
 use uppsok_server::config;
+use uppsok_server::state::AppState;
 use uppsok_server::store::{PoolSize, Store};
 
 #[derive(clap::Args, Debug)]

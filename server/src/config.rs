@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::api::Settings;
+use crate::state::Settings;
 
 /// The TOML file: every key optional, same names as the flags.
 ///

@@ -1,17 +1,24 @@
 //! The Uppsök server as a library: the axum app, its storage (SQLite or PostgreSQL), accounts,
 //! roles and the access log. The `uppsok` command (`cli/`) serves it and administers it.
 //!
-//! Layout: [`store`] (all SQL, both backends), [`auth`] (hashes, TOTP, tokens, rate limits),
+//! Layout: [`app`] (the router, `fn app`), [`state`] (settings and shared state), [`config`]
+//! (serve settings from file and environment), [`extract`] (who is asking: sessions, device
+//! tokens, client address), [`auth`] (the one login service, hashes, TOTP, tokens, rate limits),
 //! [`secrets`] (TOTP secrets sealed at rest), [`access`] (who may see what, pure), [`api`] (the
-//! router [`api::app`], extractors, JSON handlers), [`sync`] (device sync), [`dashboard`] (the
-//! supervisors' pages), [`error`] (problem+json), [`config`] (serve settings).
+//! JSON handlers under `/v1`, the sync handler included), [`sync`] (sync's rules, no HTTP),
+//! [`dashboard`] (the supervisors' pages), [`store`] (all SQL, both backends), [`metrics`]
+//! (Prometheus text), [`error`] (problem+json).
 
 pub mod access;
 pub mod api;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+pub mod extract;
+pub mod metrics;
 pub mod secrets;
+pub mod state;
 pub mod store;
 pub mod sync;

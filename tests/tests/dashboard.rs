@@ -8,9 +8,10 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use tower::ServiceExt;
 use uppsok_model::{ClientId, Entity, Role};
 
-use uppsok_server::api::{AppState, Settings, app};
+use uppsok_server::app::app;
 use uppsok_server::auth;
 use uppsok_server::dashboard::{self, export};
+use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{AuditFilter, DeviceStatus, PoolSize, SessionRow, Store, now_ms};
 
 struct World {
@@ -64,7 +65,7 @@ impl World {
             .create_session(&SessionRow {
                 token_hash: hash,
                 staff: staff.id,
-                kind: "cookie".into(),
+                kind: uppsok_server::store::SessionKind::Cookie,
                 csrf: csrf.clone(),
                 created_ms: now_ms(),
                 expires_ms: now_ms() + 3_600_000,
@@ -220,6 +221,41 @@ async fn login_with_totp_sets_a_strict_cookie_and_logout_ends_it() {
         .unwrap();
     let (_, h, _) = w.send(req).await;
     assert!(set_cookies(&h).iter().all(|c| c.contains("; Secure")));
+}
+
+#[tokio::test]
+async fn a_case_manager_on_the_dashboard_is_told_to_use_the_app_without_a_strike() {
+    let w = world().await;
+    let (_, h, _) = w.get("/login", "").await;
+    let login_csrf = value_of(&set_cookies(&h), dashboard::LOGIN_CSRF_COOKIE);
+    let cookie = format!("{}={login_csrf}", dashboard::LOGIN_CSRF_COOKIE);
+    let form = format!("csrf={login_csrf}&username=anna.lind&password=uppsok-demo-2026");
+    let (s, h, body) = w.post("/login", &cookie, &form).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(body.contains("Uppsök-appen"), "{body}");
+    assert!(
+        !set_cookies(&h)
+            .iter()
+            .any(|c| c.starts_with(dashboard::SESSION_COOKIE)),
+        "no session"
+    );
+    let anna = w
+        .state
+        .store
+        .staff_by_username("anna.lind")
+        .await
+        .unwrap()
+        .unwrap();
+    let creds = w.state.store.credentials(anna.id).await.unwrap().unwrap();
+    assert_eq!(
+        creds.failed_attempts, 0,
+        "a right password is not a failed login"
+    );
+    // A wrong password for the same account is the ordinary failure.
+    let form = format!("csrf={login_csrf}&username=anna.lind&password=wrong-password-1");
+    let (s, _, body) = w.post("/login", &cookie, &form).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Fel användarnamn"));
 }
 
 #[tokio::test]

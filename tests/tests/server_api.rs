@@ -20,6 +20,9 @@ backend_tests!(
     tokens_revoked_expired_or_unknown_get_401,
     enrolment_code_works_once,
     login_with_totp_and_lockout,
+    totp_required_is_said_only_after_the_right_password,
+    one_totp_code_opens_one_session_under_a_race,
+    simultaneous_logins_are_counted_before_hashing,
     address_rate_limit,
     fuzz_json_routes_never_5xx_and_write_nothing,
     ops_endpoints,
@@ -429,8 +432,88 @@ async fn login_with_totp_and_lockout(backend: Backend) {
     app.stop().await;
 }
 
+async fn totp_required_is_said_only_after_the_right_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let sup = &w.supervisors[0][0];
+    // A stranger guessing a supervisor's password learns nothing about the role.
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": sup.username, "password": "not the password"}),
+        )
+        .await;
+    assert_eq!(s, 401);
+    assert!(problem_type(&b).ends_with("/invalid-credentials"), "{b}");
+    // With the right password, the missing code is named, and that costs no account strike.
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": sup.username, "password": PASSWORD, "totp": " "}),
+        )
+        .await;
+    assert_eq!(s, 401);
+    assert!(problem_type(&b).ends_with("/totp-required"), "{b}");
+    let creds = app
+        .store
+        .credentials(sup.id)
+        .await
+        .expect("creds")
+        .expect("creds");
+    assert_eq!(creds.failed_attempts, 1, "only the wrong password counted");
+    // The code as the app shows it, with a space in the middle, works.
+    let code = totp_now(&app.store, sup.id, 0).await;
+    let spaced = format!("{} {}", &code[..3], &code[3..]);
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": sup.username, "password": PASSWORD, "totp": spaced}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    app.stop().await;
+}
+
+async fn one_totp_code_opens_one_session_under_a_race(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let sup = &w.supervisors[0][0];
+    let code = totp_now(&app.store, sup.id, 0).await;
+    let body = json!({"username": sup.username, "password": PASSWORD, "totp": code});
+    let racers = (0..8).map(|_| app.post("/v1/auth/login", None, &body));
+    let answers = futures_util::future::join_all(racers).await;
+    let ok = answers.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(ok, 1, "one code, one session: {answers:?}");
+    assert!(
+        answers.iter().all(|(s, _)| *s == 200 || *s == 401),
+        "{answers:?}"
+    );
+    app.stop().await;
+}
+
+async fn simultaneous_logins_are_counted_before_hashing(backend: Backend) {
+    let settings = uppsok_server::state::Settings {
+        address_failures: 5,
+        // One hash at a time: the 20 requests are all in flight while the first is hashed.
+        hash_concurrency: 1,
+        ..test_settings()
+    };
+    let app = TestApp::spawn_with(backend, settings).await;
+    let body = json!({"username": "ghost", "password": "guess"});
+    let answers =
+        futures_util::future::join_all((0..20).map(|_| app.post("/v1/auth/login", None, &body)))
+            .await;
+    let tried = answers.iter().filter(|(s, _)| *s == 401).count();
+    let limited = answers.iter().filter(|(s, _)| *s == 429).count();
+    assert_eq!((tried, limited), (5, 15), "{answers:?}");
+    app.stop().await;
+}
+
 async fn address_rate_limit(backend: Backend) {
-    let settings = uppsok_server::api::Settings {
+    let settings = uppsok_server::state::Settings {
         address_failures: 3,
         ..test_settings()
     };
@@ -558,7 +641,7 @@ fn still_valid(path: &str, body: &[u8]) -> bool {
 }
 
 async fn fuzz_json_routes_never_5xx_and_write_nothing(backend: Backend) {
-    let settings = uppsok_server::api::Settings {
+    let settings = uppsok_server::state::Settings {
         address_failures: 100_000,
         ..test_settings()
     };
@@ -1118,7 +1201,7 @@ async fn change_password_ends_other_sessions(backend: Backend) {
 async fn forwarded_for_believed_only_from_trusted_proxies(backend: Backend) {
     let bad_login = json!({"username": "ghost", "password": "nope"});
     for trusted in [false, true] {
-        let mut settings = uppsok_server::api::Settings {
+        let mut settings = uppsok_server::state::Settings {
             address_failures: 3,
             ..test_settings()
         };

@@ -20,10 +20,11 @@ use uppsok_model::{
     DistanceSource, Entity, Hlc, Note, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose,
     Rates, Record, Role, Setting, TeamId, Trip, Username, Vehicle, Visit, VisitId,
 };
-use uppsok_server::api::{AppState, Settings, app};
+use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
+use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{AuditFilter, DeviceStatus, NewStaff, PoolSize, Store};
-use uppsok_server::sync::testing::{gunzip, gzip};
+use uppsok_tests::gzip::{gunzip, gzip};
 use uppsok_tests::postgres_env::{fresh_database_name, test_postgres_url, with_database};
 
 const NAME_MARKER: &str = "Hemlig Namnsson";
@@ -1076,10 +1077,10 @@ async fn protocol_auth_and_bounds(env: &Env) {
     let mut huge = b"{\"cursor\": 0, \"changes\": [".to_vec();
     huge.extend(std::iter::repeat_n(
         b' ',
-        uppsok_server::sync::BODY_LIMIT + 1024,
+        uppsok_server::api::sync::BODY_LIMIT + 1024,
     ));
     huge.extend(b"]}");
-    let bomb = gzip(huge).await.unwrap();
+    let bomb = gzip(&huge);
     assert!(bomb.len() < 200_000);
     let (s, _, text) = env
         .post_raw(Some(&env.anna.token), Some("1"), bomb, true)
@@ -1118,7 +1119,7 @@ async fn gzip_both_ways(env: &Env) {
         ));
     }
     let plain = serde_json::to_vec(&req(0, changes)).unwrap();
-    let zipped = gzip(plain.clone()).await.unwrap();
+    let zipped = gzip(&plain);
     assert!(zipped.len() * 3 < plain.len());
     let (s, _, text) = env
         .post_raw(Some(&env.anna.token), Some("1"), zipped, true)
@@ -1142,7 +1143,7 @@ async fn gzip_both_ways(env: &Env) {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-encoding"], "gzip");
     let zipped = res.bytes().await.unwrap().to_vec();
-    let body = gunzip(zipped.clone()).await.unwrap();
+    let body = gunzip(&zipped).unwrap();
     assert!(zipped.len() * 3 < body.len());
     let pulled: SyncResponse = serde_json::from_slice(&body).unwrap();
     assert_eq!(pulled.changes.len(), 51);

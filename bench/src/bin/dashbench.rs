@@ -22,8 +22,9 @@ use uppsok_model::{
     Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, OrgKind, PersonName, Phase,
     Rates, Role, Setting, StaffId, TeamId, Username, Visit, VisitId,
 };
-use uppsok_server::api::{AppState, Settings, app};
+use uppsok_server::app::app;
 use uppsok_server::auth;
+use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{NewStaff, Param, PoolSize, SessionRow, Store, now_ms, on_pool, on_tx};
 
 #[derive(Parser, Debug)]
@@ -125,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
             .create_session(&SessionRow {
                 token_hash: hash,
                 staff: *sup,
-                kind: "cookie".into(),
+                kind: uppsok_server::store::SessionKind::Cookie,
                 csrf: "x".into(),
                 created_ms: now_ms(),
                 expires_ms: now_ms() + 3_600_000,

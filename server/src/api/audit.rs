@@ -10,10 +10,10 @@ use uppsok_model::{ClientId, OrgId, Role, StaffId, TeamId};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::AppState;
-use super::extract::{Actor, ApiQuery};
 use crate::access;
 use crate::error::ApiResult;
+use crate::extract::{Actor, ApiQuery};
+use crate::state::AppState;
 use crate::store::{AuditFilter, AuditRow};
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,11 +10,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::directory::{OrgView, StaffView, TeamView};
-use super::extract::{Actor, ApiJson, ApiPath, ClientIp, DeviceAuth};
-use super::{AppState, rfc3339};
+use super::rfc3339;
 use crate::access;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Actor, ApiJson, ApiPath, ClientIp, DeviceAuth};
+use crate::state::AppState;
 use crate::store::{DeviceRow, DeviceStatus, EnrolmentOutcome};
 
 #[derive(Debug, Deserialize, ToSchema)]

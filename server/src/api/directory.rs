@@ -10,10 +10,10 @@ use uppsok_model::{Role, TeamId};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::AppState;
-use super::extract::{Actor, ApiQuery};
 use crate::access;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Actor, ApiQuery};
+use crate::state::AppState;
 use crate::store::{OrgRow, StaffRow, TeamRow};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -9,11 +9,11 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Uppsök server API", description = "Admin and supervisor JSON API of the Uppsök server. Errors are application/problem+json (RFC 9457)."),
     paths(
-        super::healthz,
-        super::session::login,
-        super::session::logout,
-        super::session::change_password,
-        super::session::me,
+        crate::app::healthz,
+        super::auth::login,
+        super::auth::logout,
+        super::auth::change_password,
+        super::auth::me,
         super::devices::enroll,
         super::devices::me,
         super::devices::list,

@@ -12,10 +12,11 @@ use uppsok_model::{Client, ClientId, CodePattern, Entity, Record, Role, StaffId,
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Actor, ApiJson, ApiPath, ApiQuery};
-use super::{AppState, limit_of, rfc3339};
+use super::{limit_of, rfc3339};
 use crate::access::{self, ClientFacts, RecordFacts, Viewer};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 use crate::store::{AuditEntry, RecordFilter, RecordRow, RecordWrite};
 
 /// A stored record as the API shows it: the record's own JSON plus where it belongs.

@@ -26,7 +26,7 @@ use super::html::{Nav, attr, esc, url_enc};
 use super::i18n::{self, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access::{self, Viewer};
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::store::{AuditEntry, AuditFilter, AuditRow};
 
 pub const BURST_CLIENTS: usize = 15;

@@ -16,7 +16,7 @@ use super::html::{Nav, esc};
 use super::i18n::{self, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access::{self, ClientFacts};
-use crate::api::AppState;
+use crate::state::AppState;
 
 /// How far back the timeline reaches; bounds the page's cost for long-standing clients.
 const TIMELINE_DAYS: i64 = 365;

@@ -16,7 +16,7 @@ use super::html::{Nav, attr, csrf_field, esc};
 use super::i18n::{self, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access;
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::store::{DeviceRow, DeviceStatus, StaffRow, on_pool};
 
 /// The staff whose devices the viewer may manage.

@@ -19,7 +19,7 @@ use super::data;
 use super::html::{Nav, esc};
 use super::i18n::{self, num, percent, tr};
 use super::{Dash, DashError, DashResult};
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::store::AuditEntry;
 
 #[derive(Debug, Deserialize)]

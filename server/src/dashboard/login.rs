@@ -1,6 +1,6 @@
-//! Logging in and out of the dashboard: username, password and the authenticator's code, checked
-//! exactly as the JSON API checks them (Argon2id, TOTP once per step, the per-account lock and
-//! the per-address limit), then a cookie session with its own CSRF token.
+//! Logging in and out of the dashboard: username, password and the authenticator's code go
+//! through [`login`], the same path as the JSON API's, which opens a cookie session with its own
+//! CSRF token; this module only draws the form and says why it is shown again.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -14,10 +14,10 @@ use super::{
     Dash, DashError, DashResult, LOGIN_CSRF_COOKIE, Req, SESSION_COOKIE, cookie, same_secret,
     set_cookie,
 };
-use crate::api::AppState;
-use crate::api::extract::ClientIp;
 use crate::auth;
-use crate::store::{SessionRow, now_ms};
+use crate::auth::login::{self, Attempt, Door, LoginError};
+use crate::extract::ClientIp;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -34,6 +34,10 @@ enum Notice {
     Locked,
     Limited,
     LoggedOut,
+    /// The password was right; the authenticator's code is missing.
+    TotpRequired,
+    /// The password was right, but the account is a case manager's, who has the app instead.
+    WrongDoor,
 }
 
 fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
@@ -66,6 +70,22 @@ fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
                 l,
                 "Kontot är låst efter för många misslyckade inloggningar. Försök igen senare.",
                 "The account is locked after too many failed logins. Try again later."
+            )
+        ),
+        Notice::TotpRequired => format!(
+            "<p class=\"alert\" role=\"alert\">{}</p>",
+            tr(
+                l,
+                "Kontot behöver engångskoden från autentiseringsappen.",
+                "The account needs the one-time code from the authenticator app."
+            )
+        ),
+        Notice::WrongDoor => format!(
+            "<p class=\"alert\" role=\"alert\">{}</p>",
+            tr(
+                l,
+                "Översikten är för arbetsledare och administratörer. Som case manager använder du Uppsök-appen i telefonen.",
+                "The dashboard is for supervisors and admins. As a case manager you use the Uppsök app on your phone."
             )
         ),
         Notice::Limited => format!(
@@ -107,11 +127,13 @@ fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
         supervisor: false,
     };
     let mut r = html::respond(html::page(&frame, &body));
-    if notice == Notice::Failed || notice == Notice::Locked || notice == Notice::Limited {
-        *r.status_mut() = match notice {
-            Notice::Limited => axum::http::StatusCode::TOO_MANY_REQUESTS,
-            _ => axum::http::StatusCode::UNAUTHORIZED,
-        };
+    match notice {
+        Notice::None | Notice::Expired | Notice::LoggedOut => {}
+        Notice::Limited => *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS,
+        Notice::WrongDoor => *r.status_mut() = axum::http::StatusCode::FORBIDDEN,
+        Notice::Failed | Notice::Locked | Notice::TotpRequired => {
+            *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED
+        }
     }
     r.headers_mut().append(
         header::SET_COOKIE,
@@ -145,16 +167,6 @@ pub struct LoginForm {
     totp: Option<String>,
 }
 
-const FIELD_MAX: usize = 1024;
-
-/// Argon2 is deliberately slow: keep it off the async workers.
-async fn verify(hash: &str, password: &str) -> bool {
-    let (hash, password) = (hash.to_owned(), password.to_owned());
-    tokio::task::spawn_blocking(move || auth::verify_password(&hash, &password))
-        .await
-        .unwrap_or(false)
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -169,88 +181,31 @@ pub async fn submit(
         (Some(a), Some(b)) if !a.is_empty() && same_secret(a, b) => {}
         _ => return Err(DashError::Csrf),
     }
-    let fresh = new_login_csrf();
-    if state.limiter.check(ip).is_err() {
-        return Ok(form_page(&req, Notice::Limited, &fresh));
-    }
-    if f.username.len() > FIELD_MAX || f.password.len() > FIELD_MAX {
-        return Ok(form_page(&req, Notice::Failed, &fresh));
-    }
-    let staff = match uppsok_model::Username::parse(&f.username) {
-        Ok(u) => state.store.staff_by_username(u.as_str()).await?,
-        Err(_) => None,
+    let attempt = Attempt {
+        username: &f.username,
+        password: &f.password,
+        totp: f.totp.as_deref(),
     };
-    let creds = match &staff {
-        Some(s) => state.store.credentials(s.id).await?,
-        None => None,
-    };
-    let (Some(staff), Some(creds)) = (staff, creds) else {
-        verify(&state.dummy_hash, &f.password).await;
-        state.limiter.fail(ip);
-        return Ok(form_page(&req, Notice::Failed, &fresh));
-    };
-    let now = now_ms();
-    if creds.locked_until_ms.is_some_and(|u| u > now) {
-        state.limiter.fail(ip);
-        return Ok(form_page(&req, Notice::Locked, &fresh));
-    }
-    let password_ok = verify(&creds.password_hash, &f.password).await;
-    let totp_ok = match (staff.role.needs_totp(), &creds.totp_secret, &f.totp) {
-        (false, _, _) => Ok(None),
-        (true, Some(secret), Some(code)) if !code.trim().is_empty() => {
-            let unix_s = u64::try_from(now / 1000).unwrap_or(0);
-            auth::check_totp(secret, &code.replace(' ', ""), unix_s, creds.totp_last_step)
-                .map(Some)
-                .ok_or(())
+    let done = match login::log_in(&state, ip, attempt, Door::Dashboard).await {
+        Ok(done) => done,
+        Err(e) => {
+            let notice = match e {
+                LoginError::RateLimited { .. } => Notice::Limited,
+                LoginError::TooLong | LoginError::Invalid => Notice::Failed,
+                LoginError::Locked { .. } => Notice::Locked,
+                LoginError::TotpRequired => Notice::TotpRequired,
+                LoginError::WrongDoor => Notice::WrongDoor,
+                LoginError::Store(e) => return Err(e.into()),
+            };
+            return Ok(form_page(&req, notice, &new_login_csrf()));
         }
-        _ => Err(()),
     };
-    // Case managers have no dashboard; refusing them here keeps the answer the same as for a
-    // wrong password, so the form does not tell roles apart.
-    let allowed = matches!(
-        staff.role,
-        uppsok_model::Role::Supervisor | uppsok_model::Role::Admin
-    );
-    if !password_ok || totp_ok.is_err() || !staff.active || !allowed {
-        state.limiter.fail(ip);
-        let s = &state.settings;
-        let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
-        if state
-            .store
-            .login_failed(staff.id, s.lock_threshold, lock_ms)
-            .await?
-            .is_some()
-        {
-            tracing::warn!(staff = %staff.id, "dashboard: account locked after repeated failed logins");
-            return Ok(form_page(&req, Notice::Locked, &fresh));
-        }
-        return Ok(form_page(&req, Notice::Failed, &fresh));
-    }
-    state
-        .store
-        .login_succeeded(staff.id, totp_ok.ok().flatten())
-        .await?;
-    let (token, token_hash) = auth::new_token(auth::SESSION_PREFIX);
-    let (csrf, _) = auth::new_token("");
-    let ttl = i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
-    state
-        .store
-        .create_session(&SessionRow {
-            token_hash,
-            staff: staff.id,
-            kind: "cookie".into(),
-            csrf,
-            created_ms: now,
-            expires_ms: now.saturating_add(ttl),
-            revoked: false,
-        })
-        .await?;
-    tracing::info!(staff = %staff.id, "dashboard login");
+    let max_age_s = (done.session.expires_ms - done.session.created_ms) / 1000;
     let mut r = Redirect::to("/").into_response();
     let h = r.headers_mut();
     h.append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, ttl / 1000, req.tls),
+        set_cookie(SESSION_COOKIE, &done.token, max_age_s, req.tls),
     );
     h.append(
         header::SET_COOKIE,

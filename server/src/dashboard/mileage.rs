@@ -25,7 +25,7 @@ use super::export::{self, Csv};
 use super::html::{Nav, attr, csrf_field, esc, url_enc};
 use super::i18n::{self, money, num, tr};
 use super::{Dash, DashError, DashResult};
-use crate::api::AppState;
+use crate::state::AppState;
 use crate::store::{AuditEntry, TeamRow};
 use uppsok_report::korjournal_pdf::{self, KorjournalDoc};
 

@@ -39,9 +39,9 @@ use uppsok_model::fidelity::Lang;
 use uppsok_model::{ClientId, Entity, OrgId, Role, TeamId};
 
 use crate::access::Viewer;
-use crate::api::AppState;
-use crate::api::extract::Actor;
 use crate::error::ApiError;
+use crate::extract::Actor;
+use crate::state::AppState;
 use crate::store::{AuditEntry, StoreError, TeamRow};
 
 pub use html::esc;
@@ -56,7 +56,7 @@ pub const LANG_COOKIE: &str = "uppsok_lang";
 /// Default N of "not reached in N days"; `UPPSOK_NOT_REACHED_DAYS` or `?days=` change it.
 pub const NOT_REACHED_DAYS: u32 = 7;
 
-/// The dashboard's routes; [`crate::api::app`] merges them so they get the same middleware.
+/// The dashboard's routes; [`crate::app::app`] merges them so they get the same middleware.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
@@ -299,7 +299,7 @@ impl FromRequestParts<AppState> for Dash {
             return Err(Redirect::to("/login").into_response());
         };
         let actor = match Actor::from_session_token(state, token).await {
-            Ok(a) if a.session.kind == "cookie" => a,
+            Ok(a) if a.session.kind == crate::store::SessionKind::Cookie => a,
             Ok(_) => return Err(Redirect::to("/login").into_response()),
             Err(ApiError::Unauthenticated(m)) if m.contains("expired") => {
                 return Err(Redirect::to("/login?expired=1").into_response());

@@ -20,7 +20,7 @@ use super::data::{self, TeamClient};
 use super::html::{Nav, attr, esc};
 use super::i18n::{self, num, tr};
 use super::{Dash, DashResult, NOT_REACHED_DAYS};
-use crate::api::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub struct OverviewQuery {

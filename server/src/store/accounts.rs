@@ -58,12 +58,37 @@ pub struct Credentials {
     pub locked_until_ms: Option<i64>,
 }
 
+/// What a session was opened for; stored as its [`SessionKind::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A bearer token of the JSON API.
+    Bearer,
+    /// A dashboard cookie, which also needs the session's CSRF token to change anything.
+    Cookie,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Bearer => "bearer",
+            SessionKind::Cookie => "cookie",
+        }
+    }
+
+    pub fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "bearer" => Ok(SessionKind::Bearer),
+            "cookie" => Ok(SessionKind::Cookie),
+            _ => Err(StoreError::Corrupt("session kind".into())),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub token_hash: String,
     pub staff: StaffId,
-    /// `bearer` for the JSON API, `cookie` for the dashboard.
-    pub kind: String,
+    pub kind: SessionKind,
     pub csrf: String,
     pub created_ms: i64,
     pub expires_ms: i64,
@@ -535,10 +560,10 @@ impl Store {
     }
 
     /// Resets the failure count and remembers the TOTP step used, so a code is accepted once.
-    pub async fn login_succeeded(&self, staff: StaffId, totp_step: Option<i64>) -> StoreResult<()> {
+    /// A login went through: the failed-attempt count and any lock are cleared.
+    pub async fn login_succeeded(&self, staff: StaffId) -> StoreResult<()> {
         on_pool!(self, p => {
-            sqlx::query("UPDATE credentials SET failed_attempts = 0, locked_until_ms = NULL, totp_last_step = COALESCE($1, totp_last_step), updated_ms = $2 WHERE staff = $3")
-                .bind(totp_step)
+            sqlx::query("UPDATE credentials SET failed_attempts = 0, locked_until_ms = NULL, updated_ms = $1 WHERE staff = $2")
                 .bind(now_ms())
                 .bind(staff.to_string())
                 .execute(p)
@@ -547,12 +572,27 @@ impl Store {
         Ok(())
     }
 
+    /// Marks TOTP `step` as used, in one statement that only succeeds when no step at or after
+    /// it was used before: of several requests carrying the same code, exactly one gets `true`.
+    pub async fn spend_totp_step(&self, staff: StaffId, step: i64) -> StoreResult<bool> {
+        let done = on_pool!(self, p => {
+            sqlx::query("UPDATE credentials SET totp_last_step = $1, updated_ms = $2 WHERE staff = $3 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+                .bind(step)
+                .bind(now_ms())
+                .bind(staff.to_string())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
     pub async fn create_session(&self, s: &SessionRow) -> StoreResult<()> {
         on_pool!(self, p => {
             sqlx::query("INSERT INTO sessions (token_hash, staff, kind, csrf, created_ms, expires_ms, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(&s.token_hash)
                 .bind(s.staff.to_string())
-                .bind(&s.kind)
+                .bind(s.kind.as_str())
                 .bind(&s.csrf)
                 .bind(s.created_ms)
                 .bind(s.expires_ms)
@@ -574,7 +614,7 @@ impl Store {
             Ok(SessionRow {
                 token_hash: r.0,
                 staff: parse_uuid(&r.1)?,
-                kind: r.2,
+                kind: SessionKind::parse(&r.2)?,
                 csrf: r.3,
                 created_ms: r.4,
                 expires_ms: r.5,
@@ -624,7 +664,7 @@ impl Store {
         let session = SessionRow {
             token_hash: r.0,
             staff: staff.id,
-            kind: r.1,
+            kind: SessionKind::parse(&r.1)?,
             csrf: r.2,
             created_ms: r.3,
             expires_ms: r.4,

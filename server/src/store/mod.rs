@@ -24,7 +24,7 @@ mod records;
 pub mod sync;
 pub mod sync_writes;
 
-pub use accounts::{Credentials, NewStaff, OrgRow, SessionRow, StaffRow, TeamRow};
+pub use accounts::{Credentials, NewStaff, OrgRow, SessionKind, SessionRow, StaffRow, TeamRow};
 pub use audit::{AuditEntry, AuditFilter, AuditRow};
 pub use audit_writer::AuditWriter;
 pub use backup::BackupReport;

@@ -18,8 +18,9 @@ use uppsok_model::{
     OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Record, Role, Setting, StaffId, TeamId,
     Trip, TripId, Username, Vehicle, Visit, VisitId,
 };
-use uppsok_server::api::{AppState, Settings, app};
+use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
+use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{NewStaff, PoolSize, RecordWrite, SessionRow, StaffRow, Store, now_ms};
 
 pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -243,7 +244,7 @@ pub async fn session_in(store: &Store, staff: StaffId, ttl_ms: i64) -> String {
         .create_session(&SessionRow {
             token_hash: hash,
             staff,
-            kind: "bearer".into(),
+            kind: uppsok_server::store::SessionKind::Bearer,
             csrf: "x".into(),
             created_ms: now,
             expires_ms: now + ttl_ms,

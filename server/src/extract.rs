@@ -12,10 +12,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use uppsok_model::Role;
 
-use super::AppState;
 use crate::access::Viewer;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
 use crate::store::{AuditEntry, DeviceRow, DeviceStatus, SessionRow, StaffRow, now_ms};
 
 /// JSON body whose rejections (syntax, types, unknown fields, size, content type) are 4xx

@@ -1,7 +1,9 @@
-//! Credentials and secrets: Argon2id password hashes, TOTP (RFC 6238) second factors, random
-//! bearer tokens and enrolment codes stored only as SHA-256 hashes, and the per-address limit
-//! on failed attempts. No I/O here except the OS random generator; the HTTP side is in
-//! [`crate::api::extract`].
+//! Credentials and secrets: Argon2id password hashes (run through the [`HashGate`]), TOTP
+//! (RFC 6238) second factors, random bearer tokens and enrolment codes stored only as SHA-256
+//! hashes, and the per-address limit on attempts. [`login`] is the one login path built on
+//! them; who is asking on each request is [`crate::extract`].
+
+pub mod login;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -251,6 +253,26 @@ impl AddressLimiter {
         Ok(())
     }
 
+    /// Checks the address and counts this attempt in one step, before any work is done, so
+    /// requests arriving together cannot all slip under the limit. A successful attempt is
+    /// taken back with [`AddressLimiter::forgive`].
+    pub fn attempt(&self, ip: IpAddr) -> Result<(), u64> {
+        self.check(ip)?;
+        self.fail(ip);
+        Ok(())
+    }
+
+    /// Takes back the newest attempt counted for `ip` (it succeeded).
+    pub fn forgive(&self, ip: IpAddr) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(q) = map.get_mut(&ip) {
+            q.pop_back();
+            if q.is_empty() {
+                map.remove(&ip);
+            }
+        }
+    }
+
     pub fn fail(&self, ip: IpAddr) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
@@ -260,6 +282,60 @@ impl AddressLimiter {
             map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
         }
         map.entry(ip).or_default().push_back(now);
+    }
+}
+
+/// Bounds how many Argon2id computations run at once. Each holds its memory cost (19 MiB by
+/// default) for its whole run, so without a bound a burst of logins is a burst of memory; with
+/// it, the burst waits in line and, past [`HashGate::WAIT`], is told to come back (429).
+#[derive(Debug)]
+pub struct HashGate {
+    permits: tokio::sync::Semaphore,
+}
+
+/// No hashing permit came free within [`HashGate::WAIT`].
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the server is busy checking other passwords; try again in a moment")]
+pub struct HashBusy;
+
+impl HashGate {
+    /// How long an attempt waits for a permit before it is turned away.
+    pub const WAIT: Duration = Duration::from_secs(5);
+
+    pub fn new(concurrent: usize) -> Self {
+        Self {
+            permits: tokio::sync::Semaphore::new(concurrent.max(1)),
+        }
+    }
+
+    /// [`verify_password`] off the async workers, once a permit is free.
+    pub async fn verify(&self, hash: &str, password: &str) -> Result<bool, HashBusy> {
+        let (hash, password) = (hash.to_owned(), password.to_owned());
+        self.run(move || verify_password(&hash, &password)).await
+    }
+
+    /// [`hash_password`] off the async workers, once a permit is free.
+    pub async fn hash(
+        &self,
+        password: &str,
+        cost: PasswordCost,
+    ) -> Result<Result<String, AuthError>, HashBusy> {
+        let password = password.to_owned();
+        self.run(move || hash_password(&password, cost)).await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashBusy> {
+        let _permit = tokio::time::timeout(Self::WAIT, self.permits.acquire())
+            .await
+            .map_err(|_| HashBusy)?
+            .map_err(|_| HashBusy)?;
+        // A panic inside Argon2 would be a bug; answer "busy" rather than take the worker down.
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| HashBusy)
     }
 }
 

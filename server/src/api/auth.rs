@@ -1,0 +1,148 @@
+//! The JSON API's account routes: log in (through [`login`], the one login path, with a bearer
+//! token in return), log out, change one's password, and who am I.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::directory::StaffView;
+use super::rfc3339;
+use crate::auth;
+use crate::auth::login::{self, Attempt, Door, FIELD_MAX, LoginError};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Actor, ApiJson, ClientIp};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The 6-digit code of the authenticator app; required for supervisors and admins.
+    #[serde(default)]
+    pub totp: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    pub token_type: String,
+    pub expires_at: String,
+    pub staff: StaffView,
+    /// The password was set by an admin and should be changed.
+    pub must_change_password: bool,
+}
+
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::RateLimited { retry_after_s } => ApiError::RateLimited { retry_after_s },
+            LoginError::TooLong => ApiError::InvalidBody(format!(
+                "username, password and code may be at most {FIELD_MAX} bytes"
+            )),
+            LoginError::Invalid | LoginError::WrongDoor => ApiError::InvalidCredentials,
+            LoginError::Locked { until_ms } => ApiError::AccountLocked { until_ms },
+            LoginError::TotpRequired => ApiError::TotpRequired,
+            LoginError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// Logs in through [`login::log_in`], the same checks as the dashboard's form.
+#[utoipa::path(post, path = "/v1/auth/login", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 400, body = crate::error::Problem),
+              (status = 401, body = crate::error::Problem),
+              (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let attempt = Attempt {
+        username: &req.username,
+        password: &req.password,
+        totp: req.totp.as_deref(),
+    };
+    let done = login::log_in(&state, ip, attempt, Door::Api).await?;
+    Ok(Json(LoginResponse {
+        token: done.token,
+        token_type: "Bearer".into(),
+        expires_at: rfc3339(done.session.expires_ms),
+        staff: StaffView::from(&done.staff),
+        must_change_password: done.must_change_password,
+    }))
+}
+
+/// Ends the session of the token used.
+#[utoipa::path(post, path = "/v1/auth/logout", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem)))]
+pub async fn logout(State(state): State<AppState>, actor: Actor) -> ApiResult<StatusCode> {
+    state
+        .store
+        .revoke_session(&actor.session.token_hash)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// At least 12 characters.
+    pub new_password: String,
+}
+
+/// Changes the caller's own password. The current password is required (a session left open
+/// on a shared computer must not be enough to take the account over); on success every other
+/// session of the account ends, this one stays. Wrong current passwords count towards the
+/// account lock and the per-address limit like failed logins.
+#[utoipa::path(post, path = "/v1/auth/password", request_body = ChangePasswordRequest, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
+              (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    actor: Actor,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    if req.new_password.len() > FIELD_MAX {
+        return Err(ApiError::InvalidBody(format!(
+            "new_password may be at most {FIELD_MAX} bytes"
+        )));
+    }
+    let staff = &actor.staff;
+    login::confirm_password(&state, ip, staff.id, &req.current_password).await?;
+    if req.new_password.chars().count() < auth::PASSWORD_MIN {
+        return Err(ApiError::Validation {
+            field: "new_password".into(),
+            rule: format!("must be at least {} characters", auth::PASSWORD_MIN),
+        });
+    }
+    if req.new_password == req.current_password {
+        return Err(ApiError::Validation {
+            field: "new_password".into(),
+            rule: "must differ from the current password".into(),
+        });
+    }
+    let hash = state
+        .hashes
+        .hash(&req.new_password, state.settings.password_cost)
+        .await
+        .map_err(|_| ApiError::RateLimited { retry_after_s: 1 })?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state
+        .store
+        .change_password(staff.id, &hash, &actor.session.token_hash)
+        .await?;
+    tracing::info!(staff = %staff.id, "password changed; other sessions ended");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/v1/me", security(("bearer" = [])),
+    responses((status = 200, body = StaffView), (status = 401, body = crate::error::Problem)))]
+pub async fn me(actor: Actor) -> Json<StaffView> {
+    Json(StaffView::from(&actor.staff))
+}

@@ -1,0 +1,258 @@
+//! The one login path, for the JSON API and the dashboard alike: [`validate_credentials`] decides
+//! whether a username, password and one-time code may open a session, [`log_in`] opens it. The
+//! two front doors differ only in what they answer (problem+json or the form again) and in the
+//! [`Door`] they name, never in the checks.
+//!
+//! The order of the checks is the policy:
+//! 1. the address's attempt is counted *before* any work, so simultaneous logins cannot all
+//!    pass the per-address limit while their hashes are still running;
+//! 2. every Argon2id verification waits for a permit of the [`HashGate`], so a flood of logins
+//!    queues (and, past the wait, gets 429) instead of holding 19 MiB each at once;
+//! 3. an unknown username costs the same hash as a known one;
+//! 4. a locked account is refused without looking at the password (guessing stays stopped);
+//! 5. "a code is needed" and "this account has no dashboard" are said only to someone who gave
+//!    the right password, so neither tells roles apart to a stranger;
+//! 6. the TOTP step is consumed atomically in the store, so one code opens one session even
+//!    when eight requests carry it at the same instant; a spent code is refused without a
+//!    strike (it is a replay, not a guess), a wrong one with a strike.
+
+use std::net::IpAddr;
+
+use uppsok_model::{Role, StaffId, Username};
+
+use crate::auth::{self, HashBusy};
+use crate::state::AppState;
+use crate::store::{SessionKind, SessionRow, StaffRow, StoreError, now_ms};
+
+/// Longest username, password or code looked at; longer input is refused before any work.
+pub const FIELD_MAX: usize = 1024;
+
+/// Which front door a login comes through; it decides the session kind and who may enter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// `POST /v1/auth/login`: a bearer token, for every role.
+    Api,
+    /// The dashboard's form: a cookie session, for supervisors and admins only.
+    Dashboard,
+}
+
+impl Door {
+    fn session_kind(self) -> SessionKind {
+        match self {
+            Door::Api => SessionKind::Bearer,
+            Door::Dashboard => SessionKind::Cookie,
+        }
+    }
+
+    fn admits(self, role: Role) -> bool {
+        match self {
+            Door::Api => true,
+            Door::Dashboard => matches!(role, Role::Supervisor | Role::Admin),
+        }
+    }
+}
+
+/// What a person typed.
+#[derive(Debug, Clone, Copy)]
+pub struct Attempt<'a> {
+    pub username: &'a str,
+    pub password: &'a str,
+    /// The authenticator's code; spaces are ignored ("123 456" as the app shows it).
+    pub totp: Option<&'a str>,
+}
+
+/// Why a login was refused. The front doors map each to their own answer.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    #[error("too many attempts from this address")]
+    RateLimited { retry_after_s: u64 },
+    #[error("username or password longer than {FIELD_MAX} bytes")]
+    TooLong,
+    #[error("wrong username, password or code")]
+    Invalid,
+    #[error("the account is locked")]
+    Locked { until_ms: i64 },
+    /// The password was right; the account needs the authenticator's code too.
+    #[error("a one-time code is required")]
+    TotpRequired,
+    /// The password (and code) were right, but this door is not for this role.
+    #[error("this account has no access here")]
+    WrongDoor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<HashBusy> for LoginError {
+    fn from(_: HashBusy) -> Self {
+        LoginError::RateLimited { retry_after_s: 1 }
+    }
+}
+
+/// A session just opened: the token is shown to the caller once and stored only as a hash.
+#[derive(Debug)]
+pub struct LoggedIn {
+    pub token: String,
+    pub session: SessionRow,
+    pub staff: StaffRow,
+    pub must_change_password: bool,
+}
+
+/// Checks an attempt without opening a session. On success the failed-attempt counters are reset
+/// and the TOTP step is spent; the caller gets the account and whether its password must change.
+pub async fn validate_credentials(
+    state: &AppState,
+    ip: IpAddr,
+    attempt: Attempt<'_>,
+    door: Door,
+) -> Result<(StaffRow, bool), LoginError> {
+    state
+        .limiter
+        .attempt(ip)
+        .map_err(|retry_after_s| LoginError::RateLimited { retry_after_s })?;
+    if attempt.username.len() > FIELD_MAX
+        || attempt.password.len() > FIELD_MAX
+        || attempt.totp.is_some_and(|t| t.len() > FIELD_MAX)
+    {
+        return Err(LoginError::TooLong);
+    }
+    let staff = match Username::parse(attempt.username) {
+        Ok(u) => state.store.staff_by_username(u.as_str()).await?,
+        Err(_) => None,
+    };
+    let creds = match &staff {
+        Some(s) => state.store.credentials(s.id).await?,
+        None => None,
+    };
+    let (Some(staff), Some(creds)) = (staff, creds) else {
+        state
+            .hashes
+            .verify(&state.dummy_hash, attempt.password)
+            .await?;
+        return Err(LoginError::Invalid);
+    };
+    let now = now_ms();
+    if let Some(until_ms) = creds.locked_until_ms.filter(|u| *u > now) {
+        return Err(LoginError::Locked { until_ms });
+    }
+    if !state
+        .hashes
+        .verify(&creds.password_hash, attempt.password)
+        .await?
+        || !staff.active
+    {
+        return Err(failed(state, staff.id).await);
+    }
+    let code = attempt
+        .totp
+        .map(|t| t.replace(' ', ""))
+        .filter(|t| !t.is_empty());
+    if staff.role.needs_totp() {
+        let Some(code) = code else {
+            return Err(LoginError::TotpRequired);
+        };
+        // A supervisor without a TOTP secret cannot log in until an admin sets one up.
+        let Some(secret) = &creds.totp_secret else {
+            return Err(failed(state, staff.id).await);
+        };
+        let unix_s = u64::try_from(now / 1000).unwrap_or(0);
+        let Some(step) = auth::check_totp(secret, &code, unix_s, creds.totp_last_step) else {
+            // A code already spent is a replay, not a guess at a new code: refused, no strike
+            // (else a replayed code would lock out the person who just used it).
+            if auth::check_totp(secret, &code, unix_s, None).is_some() {
+                return Err(LoginError::Invalid);
+            }
+            return Err(failed(state, staff.id).await);
+        };
+        if !state.store.spend_totp_step(staff.id, step).await? {
+            // Another request with the same right password and code got there first: refused,
+            // but it is not a guess, so no strike against the account that just logged in.
+            return Err(LoginError::Invalid);
+        }
+    }
+    if !door.admits(staff.role) {
+        return Err(LoginError::WrongDoor);
+    }
+    state.store.login_succeeded(staff.id).await?;
+    state.limiter.forgive(ip);
+    Ok((staff, creds.must_change))
+}
+
+/// [`validate_credentials`], then a new session of the door's kind.
+pub async fn log_in(
+    state: &AppState,
+    ip: IpAddr,
+    attempt: Attempt<'_>,
+    door: Door,
+) -> Result<LoggedIn, LoginError> {
+    let (staff, must_change_password) = validate_credentials(state, ip, attempt, door).await?;
+    let (token, token_hash) = auth::new_token(auth::SESSION_PREFIX);
+    let (csrf, _) = auth::new_token("");
+    let now = now_ms();
+    let ttl = i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
+    let session = SessionRow {
+        token_hash,
+        staff: staff.id,
+        kind: door.session_kind(),
+        csrf,
+        created_ms: now,
+        expires_ms: now.saturating_add(ttl),
+        revoked: false,
+    };
+    state.store.create_session(&session).await?;
+    tracing::info!(staff = %staff.id, ?door, "login");
+    Ok(LoggedIn {
+        token,
+        session,
+        staff,
+        must_change_password,
+    })
+}
+
+/// Checks the password of someone already logged in (before a password change), with the same
+/// limits, lock and counting as a login.
+pub async fn confirm_password(
+    state: &AppState,
+    ip: IpAddr,
+    staff: StaffId,
+    password: &str,
+) -> Result<(), LoginError> {
+    state
+        .limiter
+        .attempt(ip)
+        .map_err(|retry_after_s| LoginError::RateLimited { retry_after_s })?;
+    if password.len() > FIELD_MAX {
+        return Err(LoginError::TooLong);
+    }
+    let creds = state
+        .store
+        .credentials(staff)
+        .await?
+        .ok_or(LoginError::Invalid)?;
+    if let Some(until_ms) = creds.locked_until_ms.filter(|u| *u > now_ms()) {
+        return Err(LoginError::Locked { until_ms });
+    }
+    if !state.hashes.verify(&creds.password_hash, password).await? {
+        return Err(failed(state, staff).await);
+    }
+    state.limiter.forgive(ip);
+    Ok(())
+}
+
+/// A wrong password or code for a known account: counts towards its lock and says whether this
+/// attempt locked it. Only the staff id goes to the log, no personal data.
+async fn failed(state: &AppState, staff: StaffId) -> LoginError {
+    let s = &state.settings;
+    let lock_ms = i64::try_from(s.lock_duration.as_millis()).unwrap_or(i64::MAX);
+    match state
+        .store
+        .login_failed(staff, s.lock_threshold, lock_ms)
+        .await
+    {
+        Ok(Some(until_ms)) => {
+            tracing::warn!(%staff, "account locked after repeated failed attempts");
+            LoginError::Locked { until_ms }
+        }
+        Ok(None) => LoginError::Invalid,
+        Err(e) => e.into(),
+    }
+}
