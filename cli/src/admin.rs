@@ -49,7 +49,9 @@ pub enum AdminCommand {
     #[command(subcommand)]
     User(UserCommand),
     /// Print a one-time enrolment code (valid 24 h) for a user's phone, with its QR code.
-    Enroll {
+    /// (`enroll` is accepted too.)
+    #[command(alias = "enroll")]
+    Enrol {
         username: String,
         /// Do not draw the QR code.
         #[arg(long)]
@@ -528,7 +530,7 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
             store.set_staff_active(s.id, true).await?;
             writeln!(out, "{} activated", s.username)?;
         }
-        AdminCommand::Enroll { username, no_qr } => {
+        AdminCommand::Enrol { username, no_qr } => {
             let s = user(store, &username).await?;
             if !s.active {
                 bail!("{} is deactivated", s.username);

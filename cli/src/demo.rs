@@ -437,7 +437,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             &Profile::local(p.username.clone()),
         )?;
         sync.client()?
-            .enroll(
+            .enrol(
                 &phone,
                 &proxy.url(),
                 &code,

@@ -38,13 +38,13 @@ enum FieldCommand {
         /// Your username [default: $USER, lowercased]
         #[arg(long, value_name = "USERNAME")]
         user: Option<String>,
-        /// The Uppsök server to enrol with, e.g. https://uppsok.kalix.se (needs --enroll).
-        #[arg(long, value_name = "URL", requires = "enroll")]
+        /// The Uppsök server to enrol with, e.g. https://uppsok.kalix.se (needs --enrol).
+        #[arg(long, value_name = "URL", requires = "enrol")]
         server: Option<String>,
-        /// The one-time code from `uppsok admin enroll` (needs --server). Also enrols an
+        /// The one-time code from `uppsok admin enrol` (needs --server). Also enrols an
         /// existing store.
-        #[arg(long, value_name = "CODE", requires = "server")]
-        enroll: Option<String>,
+        #[arg(long, value_name = "CODE", requires = "server", alias = "enroll")]
+        enrol: Option<String>,
     },
     /// Send waiting changes and receive the team's: prints what was sent, received, rejected.
     /// Exits 0 only when the server was reached.
@@ -285,19 +285,19 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
         FieldCommand::Init {
             user,
             server: Some(server),
-            enroll: Some(code),
+            enrol: Some(code),
         } if Store::exists(commands::store_path(&home)) => {
             let _ = user;
             let store = open(&home)?;
             print!(
                 "{}",
-                sync::render_enrolment(&sync::enroll(&store, &server, &code)?)
+                sync::render_enrolment(&sync::enrol(&store, &server, &code)?)
             );
         }
         FieldCommand::Init {
             user,
             server,
-            enroll,
+            enrol,
         } => {
             if Store::exists(commands::store_path(&home)) {
                 return Err(FieldError::Usage(format!(
@@ -312,11 +312,11 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                 home.display(),
                 p.user
             );
-            if let (Some(server), Some(code)) = (server, enroll) {
+            if let (Some(server), Some(code)) = (server, enrol) {
                 let store = open(&home)?;
                 print!(
                     "{}",
-                    sync::render_enrolment(&sync::enroll(&store, &server, &code)?)
+                    sync::render_enrolment(&sync::enrol(&store, &server, &code)?)
                 );
             }
         }

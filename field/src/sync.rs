@@ -1,4 +1,4 @@
-//! `uppsok field init --server URL --enroll CODE`, `sync`, `rejected list|discard` and the sync
+//! `uppsok field init --server URL --enrol CODE`, `sync`, `rejected list|discard` and the sync
 //! half of `status`: the desktop device enrols and syncs through `uppsok_device::sync`, exactly
 //! as the phone app does. Exit 0 from `sync` means the server was reached and answered.
 
@@ -26,9 +26,9 @@ fn client() -> Result<SyncClient> {
 }
 
 /// Enrol the store with a one-time code.
-pub fn enroll(store: &Store, server: &str, code: &str) -> Result<Enrolment> {
+pub fn enrol(store: &Store, server: &str, code: &str) -> Result<Enrolment> {
     let name = format!("uppsok field on {}", std::env::consts::OS);
-    Ok(client()?.enroll_blocking(store, server, code, Some(&name))?)
+    Ok(client()?.enrol_blocking(store, server, code, Some(&name))?)
 }
 
 pub fn render_enrolment(e: &Enrolment) -> String {

@@ -7,11 +7,10 @@
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::store::StoreError;
 
-pub const PROBLEM_BASE: &str = "https://uppsok.se/problems/";
+pub use uppsok_model::protocol::problem::{PROBLEM_BASE, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -53,25 +52,6 @@ pub enum ApiError {
     Internal(String),
     #[error("the database is not reachable")]
     Unavailable,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Problem {
-    /// Stable URI identifying the kind of problem.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: &'static str,
-    pub status: u16,
-    pub detail: String,
-    /// For `validation-failed`: the field that broke a rule.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// For `device-revoked`: whether the phone must destroy its local data.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub wipe: Option<bool>,
-    /// For `account-locked`: when logins are accepted again (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub locked_until: Option<String>,
 }
 
 impl ApiError {
@@ -164,7 +144,7 @@ impl ApiError {
         let (status, slug, title) = self.parts();
         Problem {
             kind: format!("{PROBLEM_BASE}{slug}"),
-            title,
+            title: title.into(),
             status: status.as_u16(),
             detail: self.to_string(),
             field: match self {

@@ -94,9 +94,9 @@ fn nothing_the_phones_wrote_is_lost_when_the_server_is_restored_from_a_backup() 
     let mut server = rt.block_on(ServeProcess::start(&url));
     let sync = SyncClient::new(SyncConfig::default()).expect("sync client");
     let (anna, bo) = (phone(dir.path(), "anna"), phone(dir.path(), "bo"));
-    sync.enroll_blocking(&anna, &server.base, &codes[0], Some("anna"))
+    sync.enrol_blocking(&anna, &server.base, &codes[0], Some("anna"))
         .expect("enrol anna");
-    sync.enroll_blocking(&bo, &server.base, &codes[1], Some("bo"))
+    sync.enrol_blocking(&bo, &server.base, &codes[1], Some("bo"))
         .expect("enrol bo");
 
     // Before the backup.

@@ -242,9 +242,9 @@ fn admin(db: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// A one-time enrolment code from `uppsok admin enroll USER --no-qr`.
+/// A one-time enrolment code from `uppsok admin enrol USER --no-qr`.
 fn enrolment_code(db: &str, user: &str) -> String {
-    admin(db, &["enroll", user, "--no-qr"])
+    admin(db, &["enrol", user, "--no-qr"])
         .lines()
         .nth(1)
         .expect("the code is on the second line")
@@ -419,10 +419,10 @@ impl Device {
         }
     }
 
-    fn enroll(&self, db: &str, url: &str) {
+    fn enrol(&self, db: &str, url: &str) {
         let code = enrolment_code(db, &self.username);
         self.sync
-            .enroll_blocking(&self.store, url, &code, Some("e2e"))
+            .enrol_blocking(&self.store, url, &code, Some("e2e"))
             .expect("enrolment");
     }
 
@@ -670,7 +670,7 @@ fn fleet(backend: Backend) {
         .map(|m| Device::new(&m.username, m.team, m.org))
         .collect();
     for d in &devices {
-        d.enroll(&db.url, &url);
+        d.enrol(&db.url, &url);
     }
     // The first device of each group seeds the group's shared clients; everyone pulls them.
     let mut shared: HashMap<(usize, usize), Vec<ClientId>> = HashMap::new();
@@ -820,7 +820,7 @@ fn fleet(backend: Backend) {
     for d in &devices {
         if let std::collections::hash_map::Entry::Vacant(e) = fresh.entry((d.team, d.org)) {
             let f = Device::new(&d.username, d.team, d.org);
-            f.enroll(&db.url, &server.url());
+            f.enrol(&db.url, &server.url());
             f.sync_until_done(20);
             check_markers(&f);
             e.insert(f.records());
@@ -893,7 +893,7 @@ fn rejected_change_keeps_the_rest(backend: Backend) {
     let server = Server::start(&db.url, db.dir.path());
     let m = &world.members[0];
     let d = Device::new(&m.username, m.team, m.org);
-    d.enroll(&db.url, &server.url());
+    d.enrol(&db.url, &server.url());
     let known = new_client(&d, "K-0001", true, 1);
     d.store.save_client(&known).expect("client");
     d.sync_until_done(3);
@@ -935,7 +935,7 @@ fn rejected_change_keeps_the_rest(backend: Backend) {
     assert!(again.complete);
     // A second device of the same user sees the seven good visits.
     let f = Device::new(&m.username, m.team, m.org);
-    f.enroll(&db.url, &server.url());
+    f.enrol(&db.url, &server.url());
     f.sync_until_done(3);
     for id in good {
         f.store.visit(id).expect("good visit on the server");
@@ -976,7 +976,7 @@ fn revoked_with_wipe(backend: Backend) {
     // In-process device: wiped on its next sync, its token refused afterwards.
     let m = &world.members[0];
     let d = Device::new(&m.username, m.team, m.org);
-    d.enroll(&db.url, &server.url());
+    d.enrol(&db.url, &server.url());
     let c = new_client(&d, "K-0001", true, 1);
     d.store.save_client(&c).expect("client");
     d.sync_until_done(3);
@@ -1003,7 +1003,7 @@ fn revoked_with_wipe(backend: Backend) {
     // A plain revoke (no wipe) keeps the data and says so.
     let m2 = &world.members[1];
     let keep = Device::new(&m2.username, m2.team, m2.org);
-    keep.enroll(&db.url, &server.url());
+    keep.enrol(&db.url, &server.url());
     keep.sync_until_done(3);
     admin(&db.url, &["device", "revoke", &device_id_of(&keep)]);
     let e = keep.sync.sync_once(&keep.store).expect_err("revoked");
@@ -1013,7 +1013,7 @@ fn revoked_with_wipe(backend: Backend) {
     assert!(st.last_error.expect("error").contains("revoked"));
     assert!(keep.store.client(c.id).is_ok(), "data kept");
 
-    // The field binary: init --server --enroll, sync, revoke --wipe, sync → files gone.
+    // The field binary: init --server --enrol, sync, revoke --wipe, sync → files gone.
     let home = tempfile::tempdir().expect("home");
     let code = enrolment_code(&db.url, &world.members[2].username);
     let out = field_support::ok(field(
@@ -1024,7 +1024,7 @@ fn revoked_with_wipe(backend: Backend) {
             &world.members[2].username,
             "--server",
             &server.url(),
-            "--enroll",
+            "--enrol",
             &code,
         ],
     ));
@@ -1105,7 +1105,7 @@ fn clock_skew(backend: Backend) {
     devs[1].store.set_clock_offset(chrono::Duration::days(-1));
     devs[2].store.set_clock_offset(chrono::Duration::days(1));
     for d in &devs {
-        d.enroll(&db.url, &server.url());
+        d.enrol(&db.url, &server.url());
     }
     let shared = new_client(&devs[0], "K-0001", true, 1);
     devs[0].store.save_client(&shared).expect("client");

@@ -54,10 +54,10 @@ fn scenario(backend: Backend) {
     let (anna, olles) = (phone(dir.path(), "anna"), phone(dir.path(), "olle"));
     let client = SyncClient::new(SyncConfig::default()).expect("sync client");
     client
-        .enroll_blocking(&anna, &app.base, &codes[0], Some("anna"))
+        .enrol_blocking(&anna, &app.base, &codes[0], Some("anna"))
         .expect("enrol anna");
     client
-        .enroll_blocking(&olles, &app.base, &codes[1], Some("olle"))
+        .enrol_blocking(&olles, &app.base, &codes[1], Some("olle"))
         .expect("enrol olle");
 
     // Anna's client in Kalix, with a visit.

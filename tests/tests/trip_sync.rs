@@ -44,10 +44,10 @@ fn a_recorded_trip_round_trips_through_sync() {
     let (anna, bo) = (phone(dir.path(), "anna"), phone(dir.path(), "bo"));
     let client = SyncClient::new(SyncConfig::default()).expect("sync client");
     client
-        .enroll_blocking(&anna, &app.base, &codes[0], Some("anna"))
+        .enrol_blocking(&anna, &app.base, &codes[0], Some("anna"))
         .expect("enrol anna");
     client
-        .enroll_blocking(&bo, &app.base, &codes[1], Some("bo"))
+        .enrol_blocking(&bo, &app.base, &codes[1], Some("bo"))
         .expect("enrol bo");
 
     // Ten minutes towards Töre, a fix a second, with a little wobble.

@@ -198,7 +198,7 @@ fn device(user: &str, url: &str, code: &str) -> Result<Dev> {
         &Profile::local(Username::parse(user)?),
     )?;
     let sync = SyncClient::new(SyncConfig::default())?;
-    sync.enroll_blocking(&store, url, code, Some("bench"))?;
+    sync.enrol_blocking(&store, url, code, Some("bench"))?;
     Ok(Dev {
         store,
         sync,

@@ -147,7 +147,7 @@ impl SyncHandle {
                 "must start with https:// (or http:// on a test network)",
             ));
         }
-        let e = self.with(|c| Ok(c.enroll_blocking(s, server_url, code, device_name)?))?;
+        let e = self.with(|c| Ok(c.enrol_blocking(s, server_url, code, device_name)?))?;
         Ok(EnrolResult {
             profile: ProfileInfo::from_model(&e.profile, true),
             restamped: i64::try_from(e.restamped).unwrap_or(i64::MAX),

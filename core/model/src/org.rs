@@ -13,6 +13,7 @@ use std::str::FromStr;
 
 /// A municipality's social services or a region's psychiatry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     Municipality,
@@ -72,6 +73,7 @@ pub struct Team {
 
 /// What a member of staff may do. Checked on every server route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     CaseManager,

@@ -17,27 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Actor, ApiJson, ApiPath, ClientIp, DeviceAuth};
 use crate::state::AppState;
 use crate::store::{DeviceRow, DeviceStatus, EnrolmentOutcome};
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EnrolRequest {
-    /// The code `uppsok admin enroll` printed (case, spaces and dashes do not matter).
-    pub code: String,
-    #[serde(default)]
-    pub device_name: Option<String>,
-    #[serde(default)]
-    pub app_version: Option<String>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EnrolResponse {
-    pub device_id: Uuid,
-    /// The device's bearer token; shown once, stored on the server only as a hash.
-    pub token: String,
-    pub staff: StaffView,
-    pub org: OrgView,
-    pub teams: Vec<TeamView>,
-}
+use uppsok_model::protocol::enrol::{EnrolRequest, EnrolResponse};
 
 fn check_label(field: &'static str, v: &Option<String>, max: usize) -> ApiResult<()> {
     if let Some(v) = v
@@ -55,7 +35,7 @@ fn check_label(field: &'static str, v: &Option<String>, max: usize) -> ApiResult
 #[utoipa::path(post, path = "/v1/devices/enroll", request_body = EnrolRequest,
     responses((status = 201, body = EnrolResponse), (status = 400, body = crate::error::Problem),
               (status = 429, body = crate::error::Problem)))]
-pub async fn enroll(
+pub async fn enrol(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<EnrolRequest>,

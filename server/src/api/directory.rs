@@ -15,35 +15,18 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Actor, ApiQuery};
 use crate::state::AppState;
 use crate::store::{OrgRow, StaffRow, TeamRow};
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OrgView {
-    pub id: Uuid,
-    pub name: String,
-    /// `municipality` or `region`.
-    pub kind: String,
-    pub own_car_ore_per_km: i64,
-    pub service_car_ore_per_km: i64,
-}
+pub use uppsok_model::protocol::directory::{OrgView, StaffView, TeamView};
 
 impl From<&OrgRow> for OrgView {
     fn from(o: &OrgRow) -> Self {
         Self {
             id: o.id.0,
             name: o.name.clone(),
-            kind: o.kind.to_string(),
+            kind: o.kind,
             own_car_ore_per_km: o.rates.own_car_ore_per_km,
             service_car_ore_per_km: o.rates.service_car_ore_per_km,
         }
     }
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct TeamView {
-    pub id: Uuid,
-    pub name: String,
-    pub org: Uuid,
-    pub client_code_pattern: String,
 }
 
 impl From<&TeamRow> for TeamView {
@@ -57,18 +40,6 @@ impl From<&TeamRow> for TeamView {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct StaffView {
-    pub id: Uuid,
-    pub username: String,
-    pub name: String,
-    pub org: Uuid,
-    /// `case_manager`, `supervisor` or `admin`.
-    pub role: String,
-    pub teams: Vec<Uuid>,
-    pub active: bool,
-}
-
 impl From<&StaffRow> for StaffView {
     fn from(s: &StaffRow) -> Self {
         Self {
@@ -76,7 +47,7 @@ impl From<&StaffRow> for StaffView {
             username: s.username.clone(),
             name: s.name.clone(),
             org: s.org.0,
-            role: s.role.to_string(),
+            role: s.role,
             teams: s.teams.iter().map(|t| t.0).collect(),
             active: s.active,
         }

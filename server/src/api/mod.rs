@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
         .route("/me", get(auth::me))
-        .route("/devices/enroll", post(devices::enroll))
+        .route("/devices/enroll", post(devices::enrol))
         .route("/devices/me", get(devices::me))
         .route("/devices", get(devices::list))
         .route("/devices/{id}/revoke", post(devices::revoke))

@@ -14,7 +14,7 @@ use utoipa::{Modify, OpenApi};
         super::auth::logout,
         super::auth::change_password,
         super::auth::me,
-        super::devices::enroll,
+        super::devices::enrol,
         super::devices::me,
         super::devices::list,
         super::devices::revoke,

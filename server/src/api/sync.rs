@@ -77,7 +77,7 @@ impl SyncError {
     fn problem(&self, status: StatusCode, kind: String, title: &'static str) -> Response {
         let problem = Problem {
             kind,
-            title,
+            title: title.into(),
             status: status.as_u16(),
             detail: self.to_string(),
             field: None,

@@ -8,35 +8,10 @@ use super::accounts::{parse_teams, staff_from, teams_column};
 use super::{StaffRow, Store, StoreError, StoreResult, Where, now_ms, on_pool, on_tx, parse_uuid};
 use crate::store::bind_all;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceStatus {
-    Active,
-    /// The token no longer works.
-    Revoked,
-    /// The token no longer works and the phone should destroy its local data.
-    Wipe,
-}
+pub use uppsok_model::protocol::DeviceStatus;
 
-impl DeviceStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceStatus::Active => "active",
-            DeviceStatus::Revoked => "revoked",
-            DeviceStatus::Wipe => "wipe",
-        }
-    }
-
-    fn parse(s: &str) -> StoreResult<Self> {
-        match s {
-            "active" => Ok(DeviceStatus::Active),
-            "revoked" => Ok(DeviceStatus::Revoked),
-            "wipe" => Ok(DeviceStatus::Wipe),
-            _ => Err(StoreError::Corrupt("device status".into())),
-        }
-    }
+fn status_from(s: &str) -> StoreResult<DeviceStatus> {
+    DeviceStatus::parse(s).ok_or_else(|| StoreError::Corrupt("device status".into()))
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -86,7 +61,7 @@ fn device_from(t: DeviceTuple) -> StoreResult<DeviceRow> {
         staff: parse_uuid(&t.1)?,
         name: t.2,
         app_version: t.3,
-        status: DeviceStatus::parse(&t.4)?,
+        status: status_from(&t.4)?,
         enrolled_ms: t.5,
         last_sync_ms: t.6,
         revoked_ms: t.7,

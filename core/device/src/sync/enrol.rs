@@ -1,4 +1,4 @@
-//! Enrolment: exchange the one-time code from `uppsok admin enroll` for a device id and token,
+//! Enrolment: exchange the one-time code from `uppsok admin enrol` for a device id and token,
 //! and make the phone's profile the server's user, team and organisation.
 //!
 //! A phone may be used before it is enrolled (the field device is, in demos): its records then
@@ -9,9 +9,10 @@
 //! be enrolled for another user while it holds records: they belong to the first one.
 
 use super::error::SyncError;
-use super::http::{self, EnrolRequest, EnrolResponse};
+use super::http;
 use super::state;
 use crate::store::{Profile, Store};
+use uppsok_model::protocol::enrol::{EnrolRequest, EnrolResponse};
 use uppsok_model::{CodePattern, DeviceId, OrgId, Record, TeamId, Username};
 
 /// What an enrolment did.
@@ -56,7 +57,7 @@ fn has_records(store: &Store) -> Result<bool, SyncError> {
     Ok(s.clients + s.visits + s.trips + s.places + s.outbox_pending + s.outbox_rejected > 0)
 }
 
-pub(crate) async fn enroll(
+pub(crate) async fn enrol(
     client: &reqwest::Client,
     store: &Store,
     server_url: &str,
@@ -65,13 +66,13 @@ pub(crate) async fn enroll(
     app_version: Option<&str>,
 ) -> Result<Enrolment, SyncError> {
     let old = store.profile()?;
-    let resp = http::enroll(
+    let resp = http::enrol(
         client,
         server_url,
         &EnrolRequest {
-            code,
-            device_name,
-            app_version,
+            code: code.to_owned(),
+            device_name: device_name.map(str::to_owned),
+            app_version: app_version.map(str::to_owned),
         },
     )
     .await?;

@@ -8,14 +8,14 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
-use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::time::Duration;
+use uppsok_model::protocol::enrol::{EnrolRequest, EnrolResponse};
+use uppsok_model::protocol::problem::Problem;
 use uppsok_model::protocol::{
     DEVICE_REVOKED_TYPE, OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION, SyncRequest,
     SyncResponse,
 };
-use uuid::Uuid;
 
 /// Bodies smaller than this go uncompressed: gzip's header and trailer (18 bytes) outweigh
 /// what it saves, and an idle sync should stay one small request.
@@ -29,50 +29,6 @@ pub(crate) enum SyncReply {
     WipeOrdered,
     /// 413: the batch is too big for the server's limit; send fewer changes.
     TooLarge,
-}
-
-/// The bits of a problem document (RFC 9457) sync reacts to.
-#[derive(Debug, Default, Deserialize)]
-struct Problem {
-    #[serde(default, rename = "type")]
-    kind: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    detail: String,
-    #[serde(default)]
-    wipe: Option<bool>,
-}
-
-#[derive(Serialize)]
-pub(crate) struct EnrolRequest<'a> {
-    pub code: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub device_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub app_version: Option<&'a str>,
-}
-
-/// The parts of the server's enrolment answer the phone keeps.
-#[derive(Deserialize)]
-pub(crate) struct EnrolResponse {
-    pub device_id: Uuid,
-    pub token: String,
-    pub staff: EnrolStaff,
-    pub teams: Vec<EnrolTeam>,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct EnrolStaff {
-    pub username: String,
-    pub org: Uuid,
-}
-
-#[derive(Deserialize)]
-pub(crate) struct EnrolTeam {
-    pub id: Uuid,
-    pub org: Uuid,
-    pub client_code_pattern: String,
 }
 
 /// Timeouts for one request; a weak rural link needs patience, a dead one must not hang sync.
@@ -238,10 +194,10 @@ pub(crate) async fn sync(
 }
 
 /// `POST /v1/devices/enroll`.
-pub(crate) async fn enroll(
+pub(crate) async fn enrol(
     client: &reqwest::Client,
     base: &str,
-    req: &EnrolRequest<'_>,
+    req: &EnrolRequest,
 ) -> Result<EnrolResponse, SyncError> {
     let resp = client
         .post(endpoint(base, "/v1/devices/enroll"))
@@ -259,7 +215,7 @@ pub(crate) async fn enroll(
     }
     if status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND {
         let p = problem(resp).await;
-        if p.kind.ends_with("enrolment-refused") || status == StatusCode::BAD_REQUEST {
+        if p.slug() == Some("enrolment-refused") || status == StatusCode::BAD_REQUEST {
             return Err(SyncError::EnrolmentRefused);
         }
         return Err(SyncError::Protocol(format!(

@@ -22,7 +22,7 @@
 //! - **Revoked** stops syncing and keeps the data; **wipe** (status or a 401 problem with
 //!   `wipe: true`) destroys the key, then the files ([`Store::wipe_shared`]).
 //!
-//! [`SyncClient`] is the facade: `sync` / `enroll` are async; `sync_once` / `enroll_blocking`
+//! [`SyncClient`] is the facade: `sync` / `enrol` are async; `sync_once` / `enrol_blocking`
 //! run them on the client's own small runtime for a caller's background thread (uniffi, the
 //! field CLI). Do not call the blocking ones from inside a tokio runtime.
 
@@ -161,14 +161,14 @@ impl SyncClient {
     }
 
     /// Enrol this phone at `server_url` with a one-time `code` (async).
-    pub async fn enroll(
+    pub async fn enrol(
         &self,
         store: &Store,
         server_url: &str,
         code: &str,
         device_name: Option<&str>,
     ) -> Result<Enrolment, SyncError> {
-        enrol::enroll(
+        enrol::enrol(
             &self.http,
             store,
             server_url,
@@ -179,8 +179,8 @@ impl SyncClient {
         .await
     }
 
-    /// [`SyncClient::enroll`] on the client's own runtime, for a plain background thread.
-    pub fn enroll_blocking(
+    /// [`SyncClient::enrol`] on the client's own runtime, for a plain background thread.
+    pub fn enrol_blocking(
         &self,
         store: &Store,
         server_url: &str,
@@ -188,7 +188,7 @@ impl SyncClient {
         device_name: Option<&str>,
     ) -> Result<Enrolment, SyncError> {
         self.runtime
-            .block_on(self.enroll(store, server_url, code, device_name))
+            .block_on(self.enrol(store, server_url, code, device_name))
     }
 
     /// [`SyncClient::sync`] on the client's own runtime, for a plain background thread.

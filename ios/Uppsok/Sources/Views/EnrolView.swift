@@ -1,7 +1,7 @@
 import SwiftUI
 import UppsokAppCore
 
-/// First run: the server address and the one-time code from `uppsok admin enroll`.
+/// First run: the server address and the one-time code from `uppsok admin enrol`.
 struct EnrolView: View {
     @EnvironmentObject var model: AppModel
     @State private var username = ""

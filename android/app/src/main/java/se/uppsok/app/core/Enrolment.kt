@@ -7,7 +7,7 @@ import java.net.URI
 data class EnrolmentRequest(val serverUrl: String, val code: String)
 
 /**
- * Enrolment by scanning the QR code `uppsok admin enroll` prints or by typing the code. The QR
+ * Enrolment by scanning the QR code `uppsok admin enrol` prints or by typing the code. The QR
  * holds the bare code, or `uppsok://enrol?server=…&code=…` when the administrator includes the
  * server; people type codes with spaces, dashes and lower case, which the server ignores too.
  */

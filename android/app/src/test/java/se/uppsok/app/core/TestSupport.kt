@@ -104,7 +104,7 @@ class TestServer : AutoCloseable {
     }
 
     fun enrolmentCode(username: String): String {
-        val out = admin("enroll", username, "--no-qr")
+        val out = admin("enrol", username, "--no-qr")
         return out.lines().map { it.trim() }.filter { it.isNotEmpty() }[1]
     }
 

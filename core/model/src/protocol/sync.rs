@@ -1,4 +1,4 @@
-//! The sync wire protocol between a phone and the server: one round trip, both directions.
+//! The sync round trip between a phone and the server, both directions.
 //!
 //! A device `POST`s a [`SyncRequest`] to `/v1/sync` with a bounded batch of outgoing changes from
 //! its outbox and its pull cursor. The server applies each change id exactly once and answers with
@@ -375,8 +375,9 @@ impl ChangeResult {
     }
 }
 
-/// What the server says about the device itself.
+/// What the server says about the device itself; also how the server stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceStatus {
     Active,
@@ -384,6 +385,28 @@ pub enum DeviceStatus {
     Revoked,
     /// Destroy local data now (a lost phone): the key first, then the files.
     Wipe,
+}
+
+impl DeviceStatus {
+    /// The name on the wire and in the server's database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Active => "active",
+            DeviceStatus::Revoked => "revoked",
+            DeviceStatus::Wipe => "wipe",
+        }
+    }
+
+    /// The inverse of [`DeviceStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            DeviceStatus::Active,
+            DeviceStatus::Revoked,
+            DeviceStatus::Wipe,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
