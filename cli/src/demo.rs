@@ -46,6 +46,7 @@ use uppsok_model::{
 use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
 use uppsok_server::state::{AppState, Settings};
+use uppsok_server::store::{AuditAction, Via};
 use uppsok_server::store::{AuditEntry, NewStaff, PoolSize, Store};
 
 #[derive(clap::Args, Debug)]
@@ -697,8 +698,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             actor_username: reader.username.to_string(),
             actor_org: reader.org,
             device: None,
-            via: "api",
-            action: "read",
+            via: Via::Api,
+            action: AuditAction::Read,
             entity: Some(Entity::Client),
             client: Some(c.id),
             record: Some(c.id.0),
@@ -712,8 +713,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             actor_username: "lars.ek".into(),
             actor_org: kommun.id,
             device: None,
-            via: "api",
-            action: "read",
+            via: Via::Api,
+            action: AuditAction::Read,
             entity: Some(Entity::Client),
             client: Some(c.id),
             record: Some(c.id.0),

@@ -16,7 +16,9 @@ use crate::access::Viewer;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{AuditEntry, DeviceRow, DeviceStatus, SessionRow, StaffRow, now_ms};
+use crate::store::{
+    AuditAction, AuditEntry, DeviceRow, DeviceStatus, SessionRow, StaffRow, Via, now_ms,
+};
 
 /// JSON body whose rejections (syntax, types, unknown fields, size, content type) are 4xx
 /// problems.
@@ -101,13 +103,13 @@ impl Actor {
     }
 
     /// An access-log entry for this actor through the JSON API.
-    pub fn audit(&self, action: &'static str) -> AuditEntry {
+    pub fn audit(&self, action: AuditAction) -> AuditEntry {
         AuditEntry {
             actor_staff: self.staff.id,
             actor_username: self.staff.username.clone(),
             actor_org: self.staff.org,
             device: None,
-            via: "api",
+            via: Via::Api,
             action,
             entity: None,
             client: None,
@@ -178,13 +180,13 @@ impl DeviceAuth {
     }
 
     /// An access-log entry for this device's user through sync.
-    pub fn audit(&self, action: &'static str) -> AuditEntry {
+    pub fn audit(&self, action: AuditAction) -> AuditEntry {
         AuditEntry {
             actor_staff: self.staff.id,
             actor_username: self.staff.username.clone(),
             actor_org: self.staff.org,
             device: Some(self.device.id),
-            via: "sync",
+            via: Via::Sync,
             action,
             entity: None,
             client: None,

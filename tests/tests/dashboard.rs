@@ -327,14 +327,12 @@ async fn pages_render_for_supervisors_and_log_client_reads() {
         })
         .await
         .unwrap();
-    assert!(
-        log.iter().any(|e| e.via == "dashboard"
-            && e.action == "read"
-            && e.actor_username == "chef.kalix")
-    );
+    assert!(log.iter().any(|e| e.via.as_str() == "dashboard"
+        && e.action.as_str() == "read"
+        && e.actor_username == "chef.kalix"));
     assert!(
         log.iter()
-            .any(|e| e.via == "dashboard" && e.action == "list"),
+            .any(|e| e.via.as_str() == "dashboard" && e.action.as_str() == "list"),
         "the overview logged its list"
     );
 }

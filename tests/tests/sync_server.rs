@@ -985,15 +985,16 @@ async fn visibility_consent_and_notes(env: &Env) {
         })
         .await
         .unwrap();
+    assert!(log.iter().any(|e| e.via.as_str() == "sync"
+        && e.action.as_str() == "read"
+        && e.actor_username == "rut"));
+    assert!(log.iter().any(|e| e.via.as_str() == "sync"
+        && e.action.as_str() == "create"
+        && e.actor_username == "anna"));
     assert!(
         log.iter()
-            .any(|e| e.via == "sync" && e.action == "read" && e.actor_username == "rut")
+            .any(|e| e.via.as_str() == "sync" && e.action.as_str() == "update")
     );
-    assert!(
-        log.iter()
-            .any(|e| e.via == "sync" && e.action == "create" && e.actor_username == "anna")
-    );
-    assert!(log.iter().any(|e| e.via == "sync" && e.action == "update"));
 }
 
 both!(pull_pages_by_cursor);

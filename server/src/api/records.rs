@@ -17,6 +17,7 @@ use crate::access::{self, ClientFacts, RecordFacts, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Actor, ApiJson, ApiPath, ApiQuery};
 use crate::state::AppState;
+use crate::store::AuditAction;
 use crate::store::{AuditEntry, RecordFilter, RecordRow, RecordWrite};
 
 /// A stored record as the API shows it: the record's own JSON plus where it belongs.
@@ -78,7 +79,7 @@ fn record_facts(row: &RecordRow) -> Option<RecordFacts> {
     })
 }
 
-fn audit_entry(actor: &Actor, action: &'static str, row: &RecordRow) -> AuditEntry {
+fn audit_entry(actor: &Actor, action: AuditAction, row: &RecordRow) -> AuditEntry {
     AuditEntry {
         entity: Some(row.entity),
         client: row.client,
@@ -115,7 +116,7 @@ async fn finish(
 ) -> ApiResult<Json<RecordList>> {
     let entries: Vec<AuditEntry> = rows
         .iter()
-        .map(|(r, _)| audit_entry(actor, "read", r))
+        .map(|(r, _)| audit_entry(actor, AuditAction::Read, r))
         .collect();
     state.store.append_audit(&entries).await?;
     let truncated = rows.len() as i64 >= limit;
@@ -178,7 +179,7 @@ pub async fn get_client(
         .ok_or(ApiError::NotFound("client"))?;
     state
         .store
-        .append_audit(&[audit_entry(&actor, "read", &row)])
+        .append_audit(&[audit_entry(&actor, AuditAction::Read, &row)])
         .await?;
     Ok(Json(view(&row, false)))
 }
@@ -229,9 +230,9 @@ pub async fn put_client(
         device: None,
     };
     let action = if existing.is_some() {
-        "update"
+        AuditAction::Update
     } else {
-        "create"
+        AuditAction::Create
     };
     let consent_changed =
         old_facts.as_ref().is_some_and(|o| o.consent_given) != new_facts.consent_given;

@@ -38,6 +38,7 @@ use crate::extract::DeviceAuth;
 use crate::state::AppState;
 use crate::store::sync_writes::DeviceTouch;
 
+use crate::store::AuditAction;
 use crate::sync::apply::{self, Sender};
 use crate::sync::pull;
 
@@ -249,7 +250,7 @@ async fn run(
         org: device.staff.org,
         viewer: device.viewer(),
         patterns,
-        audit_base: device.audit("read"),
+        audit_base: device.audit(AuditAction::Read),
     };
 
     let now = Utc::now();

@@ -27,6 +27,7 @@ use super::i18n::{self, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access::{self, Viewer};
 use crate::state::AppState;
+use crate::store::{AuditAction, Via};
 use crate::store::{AuditEntry, AuditFilter, AuditRow};
 
 pub const BURST_CLIENTS: usize = 15;
@@ -69,7 +70,10 @@ pub fn flag(rows: &[AuditRow], teams_of: &HashMap<Uuid, HashSet<Uuid>>) -> Vec<F
     // Per reader, a sliding window over time of single-record reads.
     let mut by_actor: HashMap<Uuid, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        if r.client.is_some() && matches!(r.action.as_str(), "read" | "export") && r.via != "sync" {
+        if r.client.is_some()
+            && matches!(r.action, AuditAction::Read | AuditAction::Export)
+            && r.via != Via::Sync
+        {
             by_actor.entry(r.actor_staff).or_default().push(i);
         }
     }
@@ -361,8 +365,8 @@ pub async fn page(
             },
             esc(&reader),
             esc(&r.actor_username),
-            esc(&r.via),
-            esc(&r.action),
+            esc(r.via.as_str()),
+            esc(r.action.as_str()),
             fl.join(", "),
         );
     }
@@ -404,7 +408,7 @@ pub async fn extract(
                 client: Some(client),
                 team: first.team.map(TeamId::from),
                 record_org: first.record_org.map(OrgId::from),
-                ..dash.audit("export")
+                ..dash.audit(AuditAction::Export)
             }])
             .await?;
     }
@@ -434,8 +438,8 @@ pub async fn extract(
             r.actor_username.clone(),
             names.get(&r.actor_staff).cloned().unwrap_or_default(),
             r.actor_org.to_string(),
-            r.via.clone(),
-            r.action.clone(),
+            r.via.to_string(),
+            r.action.to_string(),
             r.entity.clone().unwrap_or_default(),
             r.record.map(|x| x.to_string()).unwrap_or_default(),
             r.client.map(|x| x.to_string()).unwrap_or_default(),

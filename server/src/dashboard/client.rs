@@ -17,6 +17,7 @@ use super::i18n::{self, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access::{self, ClientFacts};
 use crate::state::AppState;
+use crate::store::AuditAction;
 
 /// How far back the timeline reaches; bounds the page's cost for long-standing clients.
 const TIMELINE_DAYS: i64 = 365;
@@ -60,7 +61,7 @@ pub async fn page(
         .ok_or(DashError::NotFound("team"))?;
     state
         .store
-        .append_audit(&[dash.audit_client("read", cid, team, row.org)])
+        .append_audit(&[dash.audit_client(AuditAction::Read, cid, team, row.org)])
         .await?;
 
     let me = TeamClient {

@@ -20,6 +20,7 @@ use super::html::{Nav, esc};
 use super::i18n::{self, num, percent, tr};
 use super::{Dash, DashError, DashResult};
 use crate::state::AppState;
+use crate::store::AuditAction;
 use crate::store::AuditEntry;
 
 #[derive(Debug, Deserialize)]
@@ -132,7 +133,7 @@ pub async fn page(
         .store
         .append_audit(&[AuditEntry {
             team: Some(team.id),
-            ..dash.audit("fidelity")
+            ..dash.audit(AuditAction::Fidelity)
         }])
         .await?;
 

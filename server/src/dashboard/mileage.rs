@@ -26,6 +26,7 @@ use super::html::{Nav, attr, csrf_field, esc, url_enc};
 use super::i18n::{self, money, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::state::AppState;
+use crate::store::AuditAction;
 use crate::store::{AuditEntry, TeamRow};
 use uppsok_report::korjournal_pdf::{self, KorjournalDoc};
 
@@ -179,7 +180,7 @@ async fn names(state: &AppState, team: &TeamRow) -> DashResult<HashMap<String, S
         .collect())
 }
 
-fn trip_audit(dash: &Dash, team: &TeamRow, action: &'static str) -> AuditEntry {
+fn trip_audit(dash: &Dash, team: &TeamRow, action: AuditAction) -> AuditEntry {
     AuditEntry {
         entity: Some(Entity::Trip),
         team: Some(team.id),
@@ -210,7 +211,7 @@ pub async fn page(
             .collect();
     state
         .store
-        .append_audit(&[trip_audit(&dash, &team, "list")])
+        .append_audit(&[trip_audit(&dash, &team, AuditAction::List)])
         .await?;
 
     let mut body = dash.team_picker(&state, &team).await?;
@@ -402,7 +403,7 @@ pub async fn approve(
     .await?;
     state
         .store
-        .append_audit(&[trip_audit(&dash, &team, "approve")])
+        .append_audit(&[trip_audit(&dash, &team, AuditAction::Approve)])
         .await?;
     Ok(Redirect::to(&format!(
         "/mileage?team={}&month={}",
@@ -457,7 +458,7 @@ pub async fn payroll_csv(
             .collect();
     state
         .store
-        .append_audit(&[trip_audit(&dash, &team, "export")])
+        .append_audit(&[trip_audit(&dash, &team, AuditAction::Export)])
         .await?;
     let mut csv = Csv::new();
     csv.row(&[
@@ -527,7 +528,7 @@ pub async fn korjournal(
     };
     state
         .store
-        .append_audit(&[trip_audit(&dash, &team, "export")])
+        .append_audit(&[trip_audit(&dash, &team, AuditAction::Export)])
         .await?;
     let rows = korjournal::rows(&trips, &driver, span.period(), swedish_time);
     let base = format!(

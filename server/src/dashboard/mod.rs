@@ -44,6 +44,7 @@ use crate::extract::Actor;
 use crate::state::AppState;
 use crate::store::{AuditEntry, StoreError, TeamRow};
 
+use crate::store::{AuditAction, Via};
 pub use html::esc;
 use i18n::tr;
 
@@ -355,16 +356,16 @@ impl Dash {
     }
 
     /// An access-log entry for this user through the dashboard.
-    pub fn audit(&self, action: &'static str) -> AuditEntry {
+    pub fn audit(&self, action: AuditAction) -> AuditEntry {
         let mut e = self.actor.audit(action);
-        e.via = "dashboard";
+        e.via = Via::Dashboard;
         e
     }
 
     /// An access-log entry about one client.
     pub fn audit_client(
         &self,
-        action: &'static str,
+        action: AuditAction,
         client: ClientId,
         team: TeamId,
         org: OrgId,

@@ -21,6 +21,7 @@ use super::html::{Nav, attr, esc};
 use super::i18n::{self, num, tr};
 use super::{Dash, DashResult, NOT_REACHED_DAYS};
 use crate::state::AppState;
+use crate::store::AuditAction;
 
 #[derive(Debug, Deserialize)]
 pub struct OverviewQuery {
@@ -74,7 +75,7 @@ pub async fn page(
 
     let entries: Vec<_> = shown
         .iter()
-        .map(|c| dash.audit_client("list", c.client.id, team.id, c.facts.org))
+        .map(|c| dash.audit_client(AuditAction::List, c.client.id, team.id, c.facts.org))
         .collect();
     state.store.append_audit(&entries).await?;
 

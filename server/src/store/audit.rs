@@ -9,8 +9,80 @@ use sqlx::AssertSqlSafe;
 use uppsok_model::{ClientId, DeviceId, Entity, OrgId, StaffId, TeamId};
 use uuid::Uuid;
 
-use super::{Param, Store, StoreResult, Tx, Where, now_ms, on_pool, on_tx, parse_uuid};
+use super::{Param, Store, StoreError, StoreResult, Tx, Where, now_ms, on_pool, on_tx, parse_uuid};
 use crate::store::bind_all;
+
+/// Which door the data went through.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// The JSON API (`/v1/…`).
+    Api,
+    /// A phone's sync.
+    Sync,
+    /// The supervisors' dashboard.
+    Dashboard,
+}
+
+/// What was done with the data.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    /// One record opened.
+    Read,
+    /// Records shown in a list or a page.
+    List,
+    Create,
+    Update,
+    Delete,
+    /// Taken out of the system (CSV, PDF, an access-log extract).
+    Export,
+    /// Trips approved for payment.
+    Approve,
+    /// The fidelity page's figures, computed from the team's visits.
+    Fidelity,
+}
+
+/// Names as stored and shown; `parse` is their inverse. One table per enum, so the two cannot
+/// drift apart.
+macro_rules! names {
+    ($ty:ident { $($v:ident => $s:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$v => $s),+ }
+            }
+
+            pub fn parse(s: &str) -> StoreResult<Self> {
+                match s {
+                    $($s => Ok($ty::$v),)+
+                    _ => Err(StoreError::Corrupt(concat!("audit ", stringify!($ty)).into())),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+names!(Via { Api => "api", Sync => "sync", Dashboard => "dashboard" });
+names!(AuditAction {
+    Read => "read",
+    List => "list",
+    Create => "create",
+    Update => "update",
+    Delete => "delete",
+    Export => "export",
+    Approve => "approve",
+    Fidelity => "fidelity",
+});
 
 /// One entry to append. `at_ms` is set by the store.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,10 +91,8 @@ pub struct AuditEntry {
     pub actor_username: String,
     pub actor_org: OrgId,
     pub device: Option<DeviceId>,
-    /// `api`, `sync` or `dashboard`.
-    pub via: &'static str,
-    /// `read`, `list`, `create`, `update`, `delete`, `export`…
-    pub action: &'static str,
+    pub via: Via,
+    pub action: AuditAction,
     pub entity: Option<Entity>,
     pub client: Option<ClientId>,
     pub record: Option<Uuid>,
@@ -41,8 +111,8 @@ pub struct AuditRow {
     pub actor_username: String,
     pub actor_org: Uuid,
     pub device: Option<Uuid>,
-    pub via: String,
-    pub action: String,
+    pub via: Via,
+    pub action: AuditAction,
     pub entity: Option<String>,
     pub client: Option<Uuid>,
     pub record: Option<Uuid>,
@@ -99,8 +169,8 @@ fn row_from(t: AuditTuple) -> StoreResult<AuditRow> {
         actor_username: t.3,
         actor_org: parse_uuid(&t.4)?,
         device: opt_uuid(t.5)?,
-        via: t.6,
-        action: t.7,
+        via: Via::parse(&t.6)?,
+        action: AuditAction::parse(&t.7)?,
         entity: t.8,
         client: opt_uuid(t.9)?,
         record: opt_uuid(t.10)?,
@@ -132,8 +202,8 @@ impl Tx {
                     Param::Text(Some(e.actor_username.clone())),
                     Param::Text(Some(e.actor_org.to_string())),
                     Param::Text(e.device.map(|d| d.to_string())),
-                    Param::Text(Some(e.via.to_owned())),
-                    Param::Text(Some(e.action.to_owned())),
+                    Param::Text(Some(e.via.as_str().to_owned())),
+                    Param::Text(Some(e.action.as_str().to_owned())),
                     Param::Text(e.entity.map(|x| x.as_str().to_owned())),
                     Param::Text(e.client.map(|x| x.to_string())),
                     Param::Text(e.record.map(|x| x.to_string())),

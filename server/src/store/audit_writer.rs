@@ -161,7 +161,7 @@ mod tests {
 
     use uuid::Uuid;
 
-    use crate::store::{AuditEntry, AuditFilter, PoolSize, Store};
+    use crate::store::{AuditAction, AuditEntry, AuditFilter, PoolSize, Store, Via};
 
     fn entry(staff: Uuid, org: Uuid, k: usize) -> AuditEntry {
         AuditEntry {
@@ -169,8 +169,8 @@ mod tests {
             actor_username: format!("u{k}"),
             actor_org: org.into(),
             device: None,
-            via: "api",
-            action: "read",
+            via: Via::Api,
+            action: AuditAction::Read,
             entity: None,
             client: None,
             record: Some(Uuid::new_v4()),

@@ -25,7 +25,7 @@ pub mod sync;
 pub mod sync_writes;
 
 pub use accounts::{Credentials, NewStaff, OrgRow, SessionKind, SessionRow, StaffRow, TeamRow};
-pub use audit::{AuditEntry, AuditFilter, AuditRow};
+pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, Via};
 pub use audit_writer::AuditWriter;
 pub use backup::BackupReport;
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::Row;
 
 use sqlx::AssertSqlSafe;
+use uppsok_model::protocol::{RejectCode, Rejection};
 use uppsok_model::{ChangeId, ClientId, DeviceId, Entity, OrgId, StaffId, TeamId};
 use uuid::Uuid;
 
@@ -27,10 +28,18 @@ const CHUNK: usize = 100;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredOutcome {
     pub staff: StaffId,
-    /// `applied` or `rejected`.
-    pub outcome: String,
-    pub code: Option<String>,
-    pub reason: Option<String>,
+    /// `None`: applied.
+    pub rejection: Option<Rejection>,
+}
+
+/// The `outcome`, `code` and `reason` columns of a change's verdict.
+pub(crate) fn outcome_columns(
+    rejection: &Option<Rejection>,
+) -> (&'static str, Option<&'static str>, Option<String>) {
+    match rejection {
+        None => ("applied", None, None),
+        Some(r) => ("rejected", Some(r.code.as_str()), Some(r.reason.clone())),
+    }
 }
 
 /// One row of `sync_changes` to insert.
@@ -41,9 +50,8 @@ pub struct SyncChangeRow {
     pub staff: StaffId,
     pub entity: Entity,
     pub record_id: Uuid,
-    pub outcome: &'static str,
-    pub code: Option<&'static str>,
-    pub reason: Option<String>,
+    /// `None`: applied.
+    pub rejection: Option<Rejection>,
     pub seq: Option<i64>,
 }
 
@@ -170,13 +178,21 @@ fn sync_row(entity: Entity, t: SyncTuple) -> StoreResult<SyncRow> {
 
 fn stored_outcome(t: OutcomeTuple) -> StoreResult<(ChangeId, StoredOutcome)> {
     let (id, staff, outcome, code, reason) = t;
+    let rejection = match outcome.as_str() {
+        "applied" => None,
+        "rejected" => Some(Rejection::new(
+            code.as_deref()
+                .and_then(RejectCode::parse)
+                .ok_or_else(|| StoreError::Corrupt("sync change code".into()))?,
+            reason.unwrap_or_default(),
+        )),
+        _ => return Err(StoreError::Corrupt("sync change outcome".into())),
+    };
     Ok((
         parse_uuid(&id)?,
         StoredOutcome {
             staff: parse_uuid(&staff)?,
-            outcome,
-            code,
-            reason,
+            rejection,
         },
     ))
 }
@@ -414,15 +430,16 @@ impl Tx {
                     sql.push_str(", ");
                 }
                 sql.push_str(&format!("({})", marks(params.len() + 1, 10)));
+                let (outcome, code, reason) = outcome_columns(&r.rejection);
                 params.extend([
                     Param::Text(Some(r.change_id.to_string())),
                     Param::Text(Some(r.device.to_string())),
                     Param::Text(Some(r.staff.to_string())),
                     Param::Text(Some(r.entity.as_str().to_owned())),
                     Param::Text(Some(r.record_id.to_string())),
-                    Param::Text(Some(r.outcome.to_owned())),
-                    Param::Text(r.code.map(str::to_owned)),
-                    Param::Text(r.reason.clone()),
+                    Param::Text(Some(outcome.to_owned())),
+                    Param::Text(code.map(str::to_owned)),
+                    Param::Text(reason),
                     Param::Int(r.seq),
                     Param::Int(Some(now)),
                 ]);

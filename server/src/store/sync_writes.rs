@@ -13,7 +13,7 @@ use sqlx::postgres::PgConnection;
 use uppsok_model::{DeviceId, Entity};
 
 use super::records::table;
-use super::sync::{RevisionRow, SyncChangeRow, SyncRow};
+use super::sync::{RevisionRow, SyncChangeRow, SyncRow, outcome_columns};
 use super::{AuditEntry, StoreResult, Tx, now_ms};
 
 /// The rows a judged sync request writes (current versions: each record at most once).
@@ -148,9 +148,11 @@ async fn write_pg(
         .bind(col(ch, |r| s(&r.staff)))
         .bind(col(ch, |r| r.entity.as_str().to_owned()))
         .bind(col(ch, |r| s(&r.record_id)))
-        .bind(col(ch, |r| r.outcome.to_owned()))
-        .bind(col(ch, |r| r.code.map(str::to_owned)))
-        .bind(col(ch, |r| r.reason.clone()))
+        .bind(col(ch, |r| outcome_columns(&r.rejection).0.to_owned()))
+        .bind(col(ch, |r| {
+            outcome_columns(&r.rejection).1.map(str::to_owned)
+        }))
+        .bind(col(ch, |r| outcome_columns(&r.rejection).2))
         .bind(col(ch, |r| r.seq))
         .bind(col(rv, |r| r.entity.as_str().to_owned()))
         .bind(col(rv, |r| s(&r.record_id)))
@@ -166,8 +168,8 @@ async fn write_pg(
         .bind(col(audit, |e| e.actor_username.clone()))
         .bind(col(audit, |e| s(&e.actor_org)))
         .bind(col(audit, |e| e.device.map(|d| d.to_string())))
-        .bind(col(audit, |e| e.via.to_owned()))
-        .bind(col(audit, |e| e.action.to_owned()))
+        .bind(col(audit, |e| e.via.as_str().to_owned()))
+        .bind(col(audit, |e| e.action.as_str().to_owned()))
         .bind(col(audit, |e| e.entity.map(|x| x.as_str().to_owned())))
         .bind(col(audit, |e| e.client.map(|x| x.to_string())))
         .bind(col(audit, |e| e.record.map(|x| x.to_string())))

@@ -41,6 +41,7 @@ use uuid::Uuid;
 
 use super::merge::{self, FieldMap, Stored};
 use crate::access::{self, ClientFacts, Viewer};
+use crate::store::AuditAction;
 use crate::store::sync::{RevisionRow, StoredOutcome, SyncChangeRow, SyncRow};
 use crate::store::sync_writes::SyncWrites;
 use crate::store::{AuditEntry, StoreResult, Tx, now_ms};
@@ -79,13 +80,7 @@ pub struct Applied {
 }
 
 /// Pushed changes are logged once per action, entity, client, team and record space.
-type WriteKey = (
-    &'static str,
-    Entity,
-    Option<ClientId>,
-    Option<TeamId>,
-    OrgId,
-);
+type WriteKey = (AuditAction, Entity, Option<ClientId>, Option<TeamId>, OrgId);
 
 /// What one change does, once judged.
 enum Decision {
@@ -95,7 +90,7 @@ enum Decision {
         revision_body: String,
         deleted: bool,
         new_row: Option<Box<SyncRow>>,
-        action: &'static str,
+        action: AuditAction,
         /// For the access log: the client, team and record space the change is about.
         client: Option<ClientId>,
         team: Option<TeamId>,
@@ -142,19 +137,9 @@ fn client_facts(row: &SyncRow) -> Option<ClientFacts> {
 }
 
 fn stored_outcome_result(id: ChangeId, s: &StoredOutcome) -> ChangeResult {
-    let first = if s.outcome == "rejected" {
-        let code = match s.code.as_deref() {
-            Some("mismatched_id") => RejectCode::MismatchedId,
-            Some("forbidden") => RejectCode::Forbidden,
-            Some("unknown_reference") => RejectCode::UnknownReference,
-            _ => RejectCode::InvalidRecord,
-        };
-        ChangeResult::rejected(
-            id,
-            Rejection::new(code, s.reason.clone().unwrap_or_default()),
-        )
-    } else {
-        ChangeResult::applied(id)
+    let first = match &s.rejection {
+        Some(r) => ChangeResult::rejected(id, r.clone()),
+        None => ChangeResult::applied(id),
     };
     ChangeResult::duplicate_of(&first)
 }
@@ -301,9 +286,7 @@ pub async fn apply_batch(
                     staff: sender.staff,
                     entity: ch.entity,
                     record_id: ch.record_id,
-                    outcome: "rejected",
-                    code: Some(r.code.as_str()),
-                    reason: Some(r.reason.clone()),
+                    rejection: Some(r.clone()),
                     seq: None,
                 });
                 results[i] = Some(ChangeResult::rejected(ch.change_id, r));
@@ -316,9 +299,7 @@ pub async fn apply_batch(
                     staff: sender.staff,
                     entity: ch.entity,
                     record_id: ch.record_id,
-                    outcome: "applied",
-                    code: None,
-                    reason: None,
+                    rejection: None,
                     seq: None,
                 });
                 results[i] = Some(ChangeResult::applied(ch.change_id));
@@ -341,9 +322,7 @@ pub async fn apply_batch(
                     staff: sender.staff,
                     entity: ch.entity,
                     record_id: ch.record_id,
-                    outcome: "applied",
-                    code: None,
-                    reason: None,
+                    rejection: None,
                     seq: Some(seq),
                 });
                 revisions.push(RevisionRow {
@@ -565,7 +544,7 @@ fn decide(
             revision_body: cur.body.clone(),
             deleted: true,
             new_row: new_row.map(Box::new),
-            action: "delete",
+            action: AuditAction::Delete,
             client: cur.client,
             team: cur.team,
             record_org: cur.org,
@@ -574,9 +553,9 @@ fn decide(
     };
 
     let action = if cur.is_none_or(|c| c.deleted) {
-        "create"
+        AuditAction::Create
     } else {
-        "update"
+        AuditAction::Update
     };
     // Visits, trips and places: the last writer by clock wins; the pushed version is kept as a
     // revision either way (serialised once for both).

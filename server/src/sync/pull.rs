@@ -32,6 +32,7 @@ use uppsok_model::{ClientId, Entity, Hlc, OrgId, TeamId};
 
 use super::apply::Sender;
 use crate::access::{self, ClientFacts, RecordFacts};
+use crate::store::AuditAction;
 use crate::store::sync::PullRow;
 use crate::store::{AuditEntry, StoreResult, Tx};
 
@@ -241,7 +242,7 @@ async fn pull_from(
             record: (ids.len() == 1).then(|| ids[0]),
             team,
             record_org: Some(record_org),
-            action: "read",
+            action: AuditAction::Read,
             ..sender.audit_base.clone()
         })
         .collect();

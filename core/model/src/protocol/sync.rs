@@ -277,6 +277,18 @@ impl RejectCode {
             RejectCode::UnknownReference => "unknown_reference",
         }
     }
+
+    /// The inverse of [`RejectCode::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            RejectCode::InvalidRecord,
+            RejectCode::MismatchedId,
+            RejectCode::Forbidden,
+            RejectCode::UnknownReference,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
 }
 
 /// A refusal with its stable code and a reason in words (no personal data).
