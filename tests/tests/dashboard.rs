@@ -114,7 +114,7 @@ impl World {
             .await
             .unwrap()
             .unwrap();
-        dashboard::data::team_clients(&self.state.store, team.id)
+        uppsok_server::store::dashboard::team_clients(&self.state.store, team.id)
             .await
             .unwrap()
             .into_iter()
@@ -572,21 +572,25 @@ async fn visit_facts_equal_the_stored_bodies() {
             teams: staff.teams.iter().copied().collect(),
         };
         let team = staff.teams[0];
-        let all = dashboard::data::team_clients(store, team).await.unwrap();
-        let (from, to) = (0, i64::MAX);
-        let mut full: Vec<_> = dashboard::data::visits(store, &viewer, team, &all, None, from, to)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|s| uppsok_model::Visit {
-                place: None,
-                note: None,
-                ..s.visit
-            })
-            .collect();
-        let mut facts = dashboard::data::visit_facts(store, &viewer, team, &all, from, to)
+        let all = uppsok_server::store::dashboard::team_clients(store, team)
             .await
             .unwrap();
+        let (from, to) = (0, i64::MAX);
+        let mut full: Vec<_> =
+            uppsok_server::store::dashboard::visits(store, &viewer, team, &all, None, from, to)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| uppsok_model::Visit {
+                    place: None,
+                    note: None,
+                    ..s.visit
+                })
+                .collect();
+        let mut facts =
+            uppsok_server::store::dashboard::visit_facts(store, &viewer, team, &all, from, to)
+                .await
+                .unwrap();
         assert!(full.len() > 100, "{user}: the demo's visits are there");
         full.sort_by_key(|v| v.id.0);
         facts.sort_by_key(|v| v.id.0);

@@ -1369,7 +1369,7 @@ both!(dashboard_facts_follow_sync_writes);
 /// equal the body after sync creates a visit and after sync replaces it with an edit, and on
 /// PostgreSQL nothing may set them apart from the body.
 async fn dashboard_facts_follow_sync_writes(env: &Env) {
-    use uppsok_server::dashboard::data::{team_clients, visit_facts};
+    use uppsok_server::store::dashboard::{team_clients, visit_facts};
     let staff = env
         .store
         .staff_by_username(&env.anna.username)

@@ -11,7 +11,7 @@
 
 use super::error::{Result, UppsokError};
 use super::store::Shared;
-use super::types::{GpsGrade, TripItem, parse_id, vehicle};
+use super::types::{QualityGrade, TripItem, parse_id, vehicle};
 use chrono::Utc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use uppsok_model as m;
@@ -71,7 +71,7 @@ pub struct RecordingProgress {
     pub duration_s: f64,
     pub fixes_used: i64,
     pub fixes_dropped: i64,
-    pub quality: GpsGrade,
+    pub quality: QualityGrade,
 }
 
 fn reading(field: &str, v: Option<i32>) -> Result<Option<u32>> {

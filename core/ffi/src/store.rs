@@ -255,8 +255,8 @@ impl UppsokStore {
     pub fn recent_clients(&self, limit: i32) -> Result<Vec<ClientItem>> {
         let mut items = self.clients()?;
         items.sort_by(|a, b| {
-            (a.phase == ClientPhase::Closed)
-                .cmp(&(b.phase == ClientPhase::Closed))
+            (a.phase == Phase::Closed)
+                .cmp(&(b.phase == Phase::Closed))
                 .then(b.last_visit_ms.cmp(&a.last_visit_ms))
                 .then(a.code.cmp(&b.code))
         });

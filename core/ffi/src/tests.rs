@@ -62,10 +62,10 @@ fn client_visit_trip_and_recording() {
             id: None,
             code: "K-017".into(),
             name: "Aino Niemi".into(),
-            phase: ClientPhase::Active,
+            phase: Phase::Active,
             closed_reason: None,
             next_contact: Some("2026-12-01".into()),
-            consent: ConsentStatus::NotRecorded,
+            consent: ConsentState::NotRecorded,
             consent_date: None,
         })
         .unwrap();
@@ -77,8 +77,8 @@ fn client_visit_trip_and_recording() {
             staff: vec![],
             start_ms: now - 3_600_000,
             minutes: 45,
-            contact: Contact::FaceToFace,
-            setting: Some(VisitSetting::Home),
+            contact: ContactKind::FaceToFace,
+            setting: Some(Setting::Home),
             network: false,
             place: Some("Töre".into()),
             note: None,
@@ -96,7 +96,7 @@ fn client_visit_trip_and_recording() {
             staff: vec![],
             start_ms: now,
             minutes: 1,
-            contact: Contact::Phone,
+            contact: ContactKind::Phone,
             setting: None,
             network: false,
             place: None,
@@ -129,7 +129,7 @@ fn client_visit_trip_and_recording() {
     assert_eq!(again.trip_id(), rec.trip_id());
     let trip = rec.finish("Töre".into(), None, None).unwrap();
     assert!((trip.km - 2.65).abs() < 0.1, "{}", trip.km);
-    assert_eq!(trip.source, TripSource::Gps);
+    assert_eq!(trip.source, DistanceSource::Gps);
     assert!(store.active_trip().unwrap().is_none());
     assert_eq!(store.sync_status().unwrap().waiting, 3);
     store.wipe().unwrap();
@@ -252,10 +252,10 @@ fn damaged_records_are_counted_and_repaired() {
                 id: None,
                 code: code.into(),
                 name: "Aino Niemi".into(),
-                phase: ClientPhase::Active,
+                phase: Phase::Active,
                 closed_reason: None,
                 next_contact: None,
-                consent: ConsentStatus::NotRecorded,
+                consent: ConsentState::NotRecorded,
                 consent_date: None,
             })
             .unwrap();

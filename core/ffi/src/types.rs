@@ -12,10 +12,12 @@ use std::str::FromStr;
 use uppsok_model as m;
 
 // ----- enums -----
+// Each has the model's name and variants (so one name per concept from the phone to the
+// dashboard); the one variant that differs says why at its `mirror!` line.
 
 /// How a contact was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum Contact {
+pub enum ContactKind {
     FaceToFace,
     Phone,
     Video,
@@ -26,7 +28,7 @@ pub enum Contact {
 
 /// Where a face-to-face contact (or attempt) took place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum VisitSetting {
+pub enum Setting {
     Home,
     Community,
     Office,
@@ -34,7 +36,7 @@ pub enum VisitSetting {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum ClientPhase {
+pub enum Phase {
     Intake,
     Active,
     Stable,
@@ -43,7 +45,7 @@ pub enum ClientPhase {
 
 /// Consent to share the client's contacts with the team's other organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum ConsentStatus {
+pub enum ConsentState {
     NotRecorded,
     Given,
     Withdrawn,
@@ -51,7 +53,7 @@ pub enum ConsentStatus {
 
 /// Where a trip's km came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum TripSource {
+pub enum DistanceSource {
     Gps,
     Odometer,
     Manual,
@@ -60,7 +62,7 @@ pub enum TripSource {
 
 /// How far a GPS distance can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-pub enum GpsGrade {
+pub enum QualityGrade {
     NoData,
     Good,
     Fair,
@@ -82,23 +84,25 @@ macro_rules! mirror {
     };
 }
 
-mirror!(Contact <=> m::ContactKind {
+mirror!(ContactKind <=> m::ContactKind {
     FaceToFace <=> FaceToFace, Phone <=> Phone, Video <=> Video, Message <=> Message,
     Attempted <=> Attempted,
 });
-mirror!(VisitSetting <=> m::Setting {
+mirror!(Setting <=> m::Setting {
     Home <=> Home, Community <=> Community, Office <=> Office, Inpatient <=> Inpatient,
 });
-mirror!(ClientPhase <=> m::Phase {
+mirror!(Phase <=> m::Phase {
     Intake <=> Intake, Active <=> Active, Stable <=> Stable, Closed <=> Closed,
 });
-mirror!(ConsentStatus <=> m::ConsentState {
+// `None` in the model is `NotRecorded` here: Swift's `Optional.none` and Kotlin's `null` make a
+// case named `none` read as "no value" in the apps.
+mirror!(ConsentState <=> m::ConsentState {
     NotRecorded <=> None, Given <=> Given, Withdrawn <=> Withdrawn,
 });
-mirror!(TripSource <=> m::DistanceSource {
+mirror!(DistanceSource <=> m::DistanceSource {
     Gps <=> Gps, Odometer <=> Odometer, Manual <=> Manual, Suggested <=> Suggested,
 });
-mirror!(GpsGrade <=> m::mileage::QualityGrade {
+mirror!(QualityGrade <=> m::mileage::QualityGrade {
     NoData <=> NoData, Good <=> Good, Fair <=> Fair, Poor <=> Poor,
 });
 
@@ -126,12 +130,12 @@ pub struct ClientInput {
     pub code: String,
     /// Sensitive: sealed on the phone.
     pub name: String,
-    pub phase: ClientPhase,
+    pub phase: Phase,
     /// Required when the phase is closed, forbidden otherwise.
     pub closed_reason: Option<String>,
     /// `YYYY-MM-DD`.
     pub next_contact: Option<String>,
-    pub consent: ConsentStatus,
+    pub consent: ConsentState,
     /// `YYYY-MM-DD`; required unless consent is not recorded.
     pub consent_date: Option<String>,
 }
@@ -142,10 +146,10 @@ pub struct ClientItem {
     pub id: String,
     pub code: String,
     pub name: String,
-    pub phase: ClientPhase,
+    pub phase: Phase,
     pub closed_reason: Option<String>,
     pub next_contact: Option<String>,
-    pub consent: ConsentStatus,
+    pub consent: ConsentState,
     pub consent_date: Option<String>,
     /// Start of the newest visit logged on this phone, attempts included (unix ms).
     pub last_visit_ms: Option<i64>,
@@ -165,9 +169,9 @@ pub struct VisitInput {
     pub staff: Vec<String>,
     pub start_ms: i64,
     pub minutes: i32,
-    pub contact: Contact,
+    pub contact: ContactKind,
     /// Required for face-to-face, allowed for attempts, forbidden otherwise.
-    pub setting: Option<VisitSetting>,
+    pub setting: Option<Setting>,
     /// Family or the client's network took part.
     pub network: bool,
     /// Village level, never a street address.
@@ -186,8 +190,8 @@ pub struct VisitItem {
     pub staff: Vec<String>,
     pub start_ms: i64,
     pub minutes: i32,
-    pub contact: Contact,
-    pub setting: Option<VisitSetting>,
+    pub contact: ContactKind,
+    pub setting: Option<Setting>,
     pub network: bool,
     pub place: Option<String>,
     pub note: Option<String>,
@@ -247,7 +251,7 @@ pub struct TripItem {
     pub visited: Option<String>,
     pub visit_ids: Vec<String>,
     pub km: f64,
-    pub source: TripSource,
+    pub source: DistanceSource,
     pub odometer_start: Option<i32>,
     pub odometer_end: Option<i32>,
     pub gps: Option<GpsInfo>,
@@ -344,7 +348,7 @@ impl ClientInput {
             consent: m::Consent {
                 state: self.consent.into(),
                 date: consent_date,
-                recorded_by: (self.consent != ConsentStatus::NotRecorded)
+                recorded_by: (self.consent != ConsentState::NotRecorded)
                     .then(|| recorded_by.clone()),
             },
         })

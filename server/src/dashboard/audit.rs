@@ -20,13 +20,13 @@ use uppsok_model::fidelity::swedish_date;
 use uppsok_model::{ClientId, OrgId, Role, StaffId, TeamId};
 use uuid::Uuid;
 
-use super::data;
 use super::export::Csv;
 use super::html::{Nav, attr, esc, url_enc};
 use super::i18n::{self, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access::{self, Viewer};
 use crate::state::AppState;
+use crate::store::dashboard as data;
 use crate::store::{AuditAction, Via};
 use crate::store::{AuditEntry, AuditFilter, AuditRow};
 

@@ -11,13 +11,13 @@ use chrono::{DateTime, Duration, Utc};
 use uppsok_model::{ClientId, ConsentState, Entity, OrgId, TeamId};
 use uuid::Uuid;
 
-use super::data::{self, TeamClient};
 use super::html::{Nav, esc};
 use super::i18n::{self, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access::{self, ClientFacts};
 use crate::state::AppState;
 use crate::store::AuditAction;
+use crate::store::dashboard::{self as data, TeamClient};
 
 /// How far back the timeline reaches; bounds the page's cost for long-standing clients.
 const TIMELINE_DAYS: i64 = 365;

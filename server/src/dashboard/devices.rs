@@ -17,7 +17,7 @@ use super::i18n::{self, tr};
 use super::{Dash, DashError, DashResult};
 use crate::access;
 use crate::state::AppState;
-use crate::store::{DeviceRow, DeviceStatus, StaffRow, on_pool};
+use crate::store::{DeviceRow, DeviceStatus, StaffRow};
 
 /// The staff whose devices the viewer may manage.
 async fn manageable_staff(state: &AppState, dash: &Dash) -> DashResult<Vec<StaffRow>> {
@@ -35,22 +35,13 @@ async fn manageable_staff(state: &AppState, dash: &Dash) -> DashResult<Vec<Staff
         .collect())
 }
 
-/// Changes rejected per device, from the sync bookkeeping when its columns exist (they arrive
-/// with the sync schema; before that the page shows a dash rather than failing).
-async fn rejected_counts(state: &AppState) -> HashMap<String, i64> {
-    let rows: Result<Vec<(String, i64)>, sqlx::Error> = on_pool!(state.store, p => {
-        sqlx::query_as("SELECT id, rejected_changes FROM devices").fetch_all(p).await
-    });
-    rows.map(|r| r.into_iter().collect()).unwrap_or_default()
-}
-
 pub async fn page(State(state): State<AppState>, dash: Dash) -> DashResult<Response> {
     let l = dash.lang();
     let staff = manageable_staff(&state, &dash).await?;
     let by_id: HashMap<StaffId, &StaffRow> = staff.iter().map(|s| (s.id, s)).collect();
     let ids: Vec<StaffId> = staff.iter().map(|s| s.id).collect();
     let devices = state.store.list_devices(Some(&ids)).await?;
-    let rejected = rejected_counts(&state).await;
+    let rejected = crate::store::dashboard::rejected_counts(&state.store).await?;
     let mut body = String::new();
     let _ = write!(
         body,

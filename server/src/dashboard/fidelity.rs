@@ -15,13 +15,13 @@ use uppsok_model::fidelity::{
 use uppsok_model::{Phase, Role, StaffId, Username};
 
 use super::charts::{TrendPoint, trend_line};
-use super::data;
 use super::html::{Nav, esc};
 use super::i18n::{self, num, percent, tr};
 use super::{Dash, DashError, DashResult};
 use crate::state::AppState;
 use crate::store::AuditAction;
 use crate::store::AuditEntry;
+use crate::store::dashboard as data;
 
 #[derive(Debug, Deserialize)]
 pub struct FidelityQuery {

@@ -20,13 +20,13 @@ use uppsok_model::mileage::korjournal::{self, Period};
 use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, VehicleKind, monthly_totals};
 use uppsok_model::{Entity, Rates, Trip};
 
-use super::data::{self, SeenTrip};
 use super::export::{self, Csv};
 use super::html::{Nav, attr, csrf_field, esc, url_enc};
 use super::i18n::{self, money, num, tr};
 use super::{Dash, DashError, DashResult};
 use crate::state::AppState;
 use crate::store::AuditAction;
+use crate::store::dashboard::{self as data, SeenTrip};
 use crate::store::{AuditEntry, TeamRow};
 use uppsok_report::korjournal_pdf::{self, KorjournalDoc};
 

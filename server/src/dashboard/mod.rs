@@ -19,7 +19,7 @@
 mod audit;
 mod charts;
 mod client;
-pub mod data;
+
 mod devices;
 pub mod export;
 mod fidelity;

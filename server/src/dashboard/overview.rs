@@ -16,12 +16,12 @@ use uppsok_model::fidelity::{
 use uppsok_model::{ClientId, Phase};
 
 use super::charts::weekly_bars;
-use super::data::{self, TeamClient};
 use super::html::{Nav, attr, esc};
 use super::i18n::{self, num, tr};
 use super::{Dash, DashResult, NOT_REACHED_DAYS};
 use crate::state::AppState;
 use crate::store::AuditAction;
+use crate::store::dashboard::{self as data, TeamClient};
 
 #[derive(Debug, Deserialize)]
 pub struct OverviewQuery {

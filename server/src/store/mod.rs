@@ -17,6 +17,7 @@ mod audit;
 mod audit_writer;
 mod backup;
 mod checkpoint;
+pub mod dashboard;
 mod devices;
 mod gate;
 mod membership;

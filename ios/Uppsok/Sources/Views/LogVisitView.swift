@@ -7,16 +7,16 @@ struct LogVisitView: View {
     @EnvironmentObject var model: AppModel
     @Environment(\.dismiss) private var dismiss
     @State private var clientId: String? = nil
-    @State private var contact: Contact = .faceToFace
-    @State private var setting: VisitSetting? = .home
+    @State private var contact: ContactKind = .faceToFace
+    @State private var setting: Setting? = .home
     @State private var minutes: Int32 = 30
     @State private var place: String? = nil
     @State private var staff = ""
     @State private var network = false
     @State private var note = ""
 
-    private let contacts: [Contact] = [.faceToFace, .phone, .video, .message, .attempted]
-    private let settings: [VisitSetting] = [.home, .community, .office, .inpatient]
+    private let contacts: [ContactKind] = [.faceToFace, .phone, .video, .message, .attempted]
+    private let settings: [Setting] = [.home, .community, .office, .inpatient]
     private let minuteChoices: [Int32] = [15, 30, 45, 60, 90, 120]
 
     var body: some View {

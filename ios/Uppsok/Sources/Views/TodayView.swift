@@ -40,7 +40,7 @@ struct TodayView: View {
 
 /// Names of the choices, Swedish first (same as Labels.kt).
 enum Labels {
-    static func contact(_ c: Contact, _ lang: Lang) -> String {
+    static func contact(_ c: ContactKind, _ lang: Lang) -> String {
         switch c {
         case .faceToFace: return lang == .sv ? "Personligt möte" : "Face to face"
         case .phone: return lang == .sv ? "Telefon" : "Phone"
@@ -50,7 +50,7 @@ enum Labels {
         }
     }
 
-    static func setting(_ s: VisitSetting, _ lang: Lang) -> String {
+    static func setting(_ s: Setting, _ lang: Lang) -> String {
         switch s {
         case .home: return lang == .sv ? "Hemma" : "Home"
         case .community: return lang == .sv ? "Ute i samhället" : "In the community"

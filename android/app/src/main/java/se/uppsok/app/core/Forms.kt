@@ -2,11 +2,11 @@
 package se.uppsok.app.core
 
 import se.uppsok.core.ClientItem
-import se.uppsok.core.Contact
+import se.uppsok.core.ContactKind
 import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
 import se.uppsok.core.VisitInput
-import se.uppsok.core.VisitSetting
+import se.uppsok.core.Setting
 
 /** One problem on a form, shown under its field. */
 data class FieldProblem(val field: String, val text: String)
@@ -17,8 +17,8 @@ data class FieldProblem(val field: String, val text: String)
  */
 data class VisitForm(
     val client: ClientItem? = null,
-    val contact: Contact = Contact.FACE_TO_FACE,
-    val setting: VisitSetting? = VisitSetting.HOME,
+    val contact: ContactKind = ContactKind.FACE_TO_FACE,
+    val setting: Setting? = Setting.HOME,
     val minutes: Int = 30,
     val place: String? = null,
     val staff: List<String> = emptyList(),
@@ -33,11 +33,11 @@ data class VisitForm(
     }
 
     /** Choosing a contact kind fixes up the setting: phone, video and message have none. */
-    fun withContact(c: Contact): VisitForm = copy(
+    fun withContact(c: ContactKind): VisitForm = copy(
         contact = c,
         setting = when (c) {
-            Contact.FACE_TO_FACE -> setting ?: VisitSetting.HOME
-            Contact.ATTEMPTED -> setting
+            ContactKind.FACE_TO_FACE -> setting ?: Setting.HOME
+            ContactKind.ATTEMPTED -> setting
             else -> null
         },
     )
@@ -49,8 +49,8 @@ data class VisitForm(
             out.add(FieldProblem("client", if (lang == Lang.SV) "Välj klient." else "Choose a client."))
         }
         if (minutes !in 1..1440) add("minutes")
-        if (contact == Contact.FACE_TO_FACE && setting == null) add("setting")
-        if (contact in setOf(Contact.PHONE, Contact.VIDEO, Contact.MESSAGE) && setting != null) add("setting")
+        if (contact == ContactKind.FACE_TO_FACE && setting == null) add("setting")
+        if (contact in setOf(ContactKind.PHONE, ContactKind.VIDEO, ContactKind.MESSAGE) && setting != null) add("setting")
         if (place != null && place.any { it.isDigit() }) add("place")
         if (note.length > NOTE_MAX) add("note")
         if (staff.size > 9) add("staff")

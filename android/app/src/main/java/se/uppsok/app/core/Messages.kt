@@ -1,41 +1,41 @@
 // Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
 package se.uppsok.app.core
 
-import se.uppsok.core.ClientPhase
-import se.uppsok.core.ConsentStatus
-import se.uppsok.core.Contact
+import se.uppsok.core.Phase
+import se.uppsok.core.ConsentState
+import se.uppsok.core.ContactKind
 import se.uppsok.core.KeyProviderException
 import se.uppsok.core.UppsokException
-import se.uppsok.core.VisitSetting
+import se.uppsok.core.Setting
 
 /** Names of the choices on the forms. */
 object Labels {
-    fun contact(c: Contact, lang: Lang): String = when (c) {
-        Contact.FACE_TO_FACE -> if (lang == Lang.SV) "Personligt möte" else "Face to face"
-        Contact.PHONE -> if (lang == Lang.SV) "Telefon" else "Phone"
-        Contact.VIDEO -> if (lang == Lang.SV) "Video" else "Video"
-        Contact.MESSAGE -> if (lang == Lang.SV) "Meddelande" else "Message"
-        Contact.ATTEMPTED -> if (lang == Lang.SV) "Sökt, ej anträffad" else "Attempted, not reached"
+    fun contact(c: ContactKind, lang: Lang): String = when (c) {
+        ContactKind.FACE_TO_FACE -> if (lang == Lang.SV) "Personligt möte" else "Face to face"
+        ContactKind.PHONE -> if (lang == Lang.SV) "Telefon" else "Phone"
+        ContactKind.VIDEO -> if (lang == Lang.SV) "Video" else "Video"
+        ContactKind.MESSAGE -> if (lang == Lang.SV) "Meddelande" else "Message"
+        ContactKind.ATTEMPTED -> if (lang == Lang.SV) "Sökt, ej anträffad" else "Attempted, not reached"
     }
 
-    fun setting(s: VisitSetting, lang: Lang): String = when (s) {
-        VisitSetting.HOME -> if (lang == Lang.SV) "Hemma" else "Home"
-        VisitSetting.COMMUNITY -> if (lang == Lang.SV) "Ute i samhället" else "In the community"
-        VisitSetting.OFFICE -> if (lang == Lang.SV) "Mottagningen" else "Office"
-        VisitSetting.INPATIENT -> if (lang == Lang.SV) "Avdelning" else "Inpatient ward"
+    fun setting(s: Setting, lang: Lang): String = when (s) {
+        Setting.HOME -> if (lang == Lang.SV) "Hemma" else "Home"
+        Setting.COMMUNITY -> if (lang == Lang.SV) "Ute i samhället" else "In the community"
+        Setting.OFFICE -> if (lang == Lang.SV) "Mottagningen" else "Office"
+        Setting.INPATIENT -> if (lang == Lang.SV) "Avdelning" else "Inpatient ward"
     }
 
-    fun phase(p: ClientPhase, lang: Lang): String = when (p) {
-        ClientPhase.INTAKE -> if (lang == Lang.SV) "Inskrivning" else "Intake"
-        ClientPhase.ACTIVE -> if (lang == Lang.SV) "Aktiv" else "Active"
-        ClientPhase.STABLE -> if (lang == Lang.SV) "Stabil" else "Stable"
-        ClientPhase.CLOSED -> if (lang == Lang.SV) "Avslutad" else "Closed"
+    fun phase(p: Phase, lang: Lang): String = when (p) {
+        Phase.INTAKE -> if (lang == Lang.SV) "Inskrivning" else "Intake"
+        Phase.ACTIVE -> if (lang == Lang.SV) "Aktiv" else "Active"
+        Phase.STABLE -> if (lang == Lang.SV) "Stabil" else "Stable"
+        Phase.CLOSED -> if (lang == Lang.SV) "Avslutad" else "Closed"
     }
 
-    fun consent(c: ConsentStatus, lang: Lang): String = when (c) {
-        ConsentStatus.NOT_RECORDED -> if (lang == Lang.SV) "Inget samtycke registrerat" else "No consent recorded"
-        ConsentStatus.GIVEN -> if (lang == Lang.SV) "Samtycke lämnat" else "Consent given"
-        ConsentStatus.WITHDRAWN -> if (lang == Lang.SV) "Samtycke återkallat" else "Consent withdrawn"
+    fun consent(c: ConsentState, lang: Lang): String = when (c) {
+        ConsentState.NOT_RECORDED -> if (lang == Lang.SV) "Inget samtycke registrerat" else "No consent recorded"
+        ConsentState.GIVEN -> if (lang == Lang.SV) "Samtycke lämnat" else "Consent given"
+        ConsentState.WITHDRAWN -> if (lang == Lang.SV) "Samtycke återkallat" else "Consent withdrawn"
     }
 
     /** A form field by the model's field name (what `Invalid.field` carries). */

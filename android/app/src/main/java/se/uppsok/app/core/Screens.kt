@@ -2,8 +2,8 @@
 package se.uppsok.app.core
 
 import se.uppsok.core.ClientItem
-import se.uppsok.core.ClientPhase
-import se.uppsok.core.Contact
+import se.uppsok.core.Phase
+import se.uppsok.core.ContactKind
 import se.uppsok.core.SyncStatus
 import se.uppsok.core.VisitItem
 import java.time.LocalDate
@@ -18,8 +18,8 @@ data class TodaySummary(val reached: Int, val attempts: Int, val minutes: Int) {
 
     companion object {
         fun of(visits: List<VisitItem>): TodaySummary = TodaySummary(
-            reached = visits.count { it.contact != Contact.ATTEMPTED },
-            attempts = visits.count { it.contact == Contact.ATTEMPTED },
+            reached = visits.count { it.contact != ContactKind.ATTEMPTED },
+            attempts = visits.count { it.contact == ContactKind.ATTEMPTED },
             minutes = visits.sumOf { it.minutes },
         )
     }
@@ -44,7 +44,7 @@ object ClientList {
 
     fun rows(clients: List<ClientItem>, today: LocalDate, lang: Lang): List<ClientRow> =
         clients
-            .filter { it.phase != ClientPhase.CLOSED }
+            .filter { it.phase != Phase.CLOSED }
             .sortedWith(compareByDescending<ClientItem> { it.daysSinceContact ?: Long.MAX_VALUE }.thenBy { it.code })
             .map { c ->
                 val next = c.nextContact?.let { runCatching { LocalDate.parse(it) }.getOrNull() }

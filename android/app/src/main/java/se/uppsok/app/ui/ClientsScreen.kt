@@ -21,8 +21,8 @@ import androidx.compose.ui.unit.dp
 import se.uppsok.app.R
 import se.uppsok.app.UiState
 import se.uppsok.core.ClientInput
-import se.uppsok.core.ClientPhase
-import se.uppsok.core.ConsentStatus
+import se.uppsok.core.Phase
+import se.uppsok.core.ConsentState
 
 /** Clients, the longest without contact first, with the next planned contact. */
 @Composable
@@ -38,7 +38,7 @@ fun ClientsScreen(state: UiState, onAdd: (ClientInput) -> Unit) {
                 modifier = Modifier.weight(1f))
         }
         Button(onClick = {
-            onAdd(ClientInput(null, code, name, ClientPhase.INTAKE, null, null, ConsentStatus.NOT_RECORDED, null))
+            onAdd(ClientInput(null, code, name, Phase.INTAKE, null, null, ConsentState.NOT_RECORDED, null))
             code = ""
             name = ""
         }) { Text(stringResource(R.string.client_add)) }

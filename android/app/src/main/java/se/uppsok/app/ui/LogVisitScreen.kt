@@ -29,8 +29,8 @@ import se.uppsok.app.core.Format
 import se.uppsok.app.core.Labels
 import se.uppsok.app.core.Lang
 import se.uppsok.app.core.VisitForm
-import se.uppsok.core.Contact
-import se.uppsok.core.VisitSetting
+import se.uppsok.core.ContactKind
+import se.uppsok.core.Setting
 
 /** Log a visit in a few taps: recent client, contact kind, setting, minutes, place. */
 @OptIn(ExperimentalLayoutApi::class)
@@ -47,14 +47,14 @@ fun LogVisitScreen(state: UiState, lang: Lang, onSave: (VisitForm) -> Unit, onCa
         }
         Text(stringResource(R.string.visit_contact), style = MaterialTheme.typography.titleSmall)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            Contact.entries.forEach { k ->
+            ContactKind.entries.forEach { k ->
                 FilterChip(selected = form.contact == k, onClick = { form = form.withContact(k) }, label = { Text(Labels.contact(k, lang)) })
             }
         }
-        if (form.contact == Contact.FACE_TO_FACE || form.contact == Contact.ATTEMPTED) {
+        if (form.contact == ContactKind.FACE_TO_FACE || form.contact == ContactKind.ATTEMPTED) {
             Text(stringResource(R.string.visit_setting), style = MaterialTheme.typography.titleSmall)
             FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-                VisitSetting.entries.forEach { s ->
+                Setting.entries.forEach { s ->
                     FilterChip(selected = form.setting == s, onClick = { form = form.copy(setting = s) }, label = { Text(Labels.setting(s, lang)) })
                 }
             }

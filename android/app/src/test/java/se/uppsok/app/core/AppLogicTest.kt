@@ -6,15 +6,15 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import se.uppsok.core.ClientItem
-import se.uppsok.core.ClientPhase
-import se.uppsok.core.ConsentStatus
-import se.uppsok.core.Contact
+import se.uppsok.core.Phase
+import se.uppsok.core.ConsentState
+import se.uppsok.core.ContactKind
 import se.uppsok.core.RejectedChange
 import se.uppsok.core.SyncStatus
 import se.uppsok.core.TripDistance
 import se.uppsok.core.UppsokException
 import se.uppsok.core.VisitItem
-import se.uppsok.core.VisitSetting
+import se.uppsok.core.Setting
 import java.time.LocalDate
 import java.time.ZoneId
 
@@ -108,19 +108,19 @@ class AppLogicTest {
         assertEquals(EnrolmentRequest("https://x.se", "ABCDEF12"), Enrolment.request("https://x.se/", "abcd-ef12", Lang.SV).getOrThrow())
     }
 
-    private fun client(code: String, days: Long?, next: String? = null, phase: ClientPhase = ClientPhase.ACTIVE) = ClientItem(
+    private fun client(code: String, days: Long?, next: String? = null, phase: Phase = Phase.ACTIVE) = ClientItem(
         id = code, code = code, name = "N", phase = phase, closedReason = null, nextContact = next,
-        consent = ConsentStatus.NOT_RECORDED, consentDate = null, lastVisitMs = null, lastContactMs = null, daysSinceContact = days,
+        consent = ConsentState.NOT_RECORDED, consentDate = null, lastVisitMs = null, lastContactMs = null, daysSinceContact = days,
     )
 
     @Test
     fun `visit form - a few taps, instant checks`() {
         val f = VisitForm(client = client("K-017", 3), minutes = 45)
         assertTrue(f.problems(Lang.SV).isEmpty())
-        val phone = f.withContact(Contact.PHONE)
+        val phone = f.withContact(ContactKind.PHONE)
         assertNull(phone.setting)
         assertTrue(phone.problems(Lang.SV).isEmpty())
-        assertEquals(VisitSetting.HOME, phone.withContact(Contact.FACE_TO_FACE).setting)
+        assertEquals(Setting.HOME, phone.withContact(ContactKind.FACE_TO_FACE).setting)
         assertEquals(listOf("client"), VisitForm().problems(Lang.SV).map { it.field })
         assertEquals(listOf("minutes"), f.copy(minutes = 0).problems(Lang.SV).map { it.field })
         assertEquals(listOf("place"), f.copy(place = "Storgatan 5").problems(Lang.SV).map { it.field })
@@ -150,7 +150,7 @@ class AppLogicTest {
                 client("K-001", 2, next = "2026-11-22"),
                 client("K-002", 20),
                 client("K-003", null),
-                client("K-004", 1, phase = ClientPhase.CLOSED),
+                client("K-004", 1, phase = Phase.CLOSED),
             ),
             today, Lang.SV,
         )
@@ -163,10 +163,10 @@ class AppLogicTest {
 
     @Test
     fun `today summary and sync status screen`() {
-        fun v(contact: Contact, minutes: Int) = VisitItem(
+        fun v(contact: ContactKind, minutes: Int) = VisitItem(
             "id", "c", "K-1", "anna", listOf("anna"), 0, minutes, contact, null, false, null, null,
         )
-        val s = TodaySummary.of(listOf(v(Contact.FACE_TO_FACE, 45), v(Contact.ATTEMPTED, 30), v(Contact.PHONE, 15)))
+        val s = TodaySummary.of(listOf(v(ContactKind.FACE_TO_FACE, 45), v(ContactKind.ATTEMPTED, 30), v(ContactKind.PHONE, 15)))
         assertEquals("2 besök · 1 sökt · 1${nbsp}tim 30${nbsp}min", s.text(Lang.SV))
         val now = 1_763_800_000_000L
         val status = SyncStatus(

@@ -7,16 +7,16 @@ import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import se.uppsok.core.ClientPhase
-import se.uppsok.core.ConsentStatus
-import se.uppsok.core.Contact
+import se.uppsok.core.Phase
+import se.uppsok.core.ConsentState
+import se.uppsok.core.ContactKind
 import se.uppsok.core.KeyProviderException
 import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
-import se.uppsok.core.TripSource
+import se.uppsok.core.DistanceSource
 import se.uppsok.core.UppsokException
 import se.uppsok.core.UppsokStore
-import se.uppsok.core.VisitSetting
+import se.uppsok.core.Setting
 import se.uppsok.core.coreVersion
 import se.uppsok.core.generateDeviceKey
 import se.uppsok.core.searchGazetteer
@@ -83,11 +83,11 @@ class FacadeTest {
             val edited = store.editClient(
                 store.client(a.id).let {
                     clientInput(it.code, it.name).copy(
-                        id = it.id, consent = ConsentStatus.GIVEN, consentDate = "2026-11-01",
+                        id = it.id, consent = ConsentState.GIVEN, consentDate = "2026-11-01",
                     )
                 },
             )
-            assertEquals(ConsentStatus.GIVEN, edited.consent)
+            assertEquals(ConsentState.GIVEN, edited.consent)
             assertEquals("2026-11-01", edited.consentDate)
             store.logVisit(visitInput(a.id, System.currentTimeMillis() - 3 * 24 * hour))
             store.logVisit(visitInput(b.id, System.currentTimeMillis() - 30 * 24 * hour))
@@ -105,7 +105,7 @@ class FacadeTest {
                 store.client("0190a0b0-0000-7000-8000-000000000000")
             }
             val closed = assertThrows(UppsokException.Invalid::class.java) {
-                store.editClient(clientInput("K-002").copy(id = b.id, phase = ClientPhase.CLOSED))
+                store.editClient(clientInput("K-002").copy(id = b.id, phase = Phase.CLOSED))
             }
             assertEquals("closed_reason", closed.field)
         }
@@ -122,7 +122,7 @@ class FacadeTest {
             assertEquals(listOf("anna", "bertil"), v.staff)
             assertEquals("K-017", v.clientCode)
             val phone = store.logVisit(
-                visitInput(c.id, now - 2 * hour).copy(contact = Contact.PHONE, setting = null, place = null, note = null),
+                visitInput(c.id, now - 2 * hour).copy(contact = ContactKind.PHONE, setting = null, place = null, note = null),
             )
             val edited = store.logVisit(visitInput(c.id, now - hour).copy(id = v.id, minutes = 60))
             assertEquals(v.id, edited.id)
@@ -137,7 +137,7 @@ class FacadeTest {
             val cases = listOf(
                 "minutes" to visitInput(c.id).copy(minutes = 0),
                 "setting" to visitInput(c.id).copy(setting = null),
-                "setting" to visitInput(c.id).copy(contact = Contact.VIDEO, setting = VisitSetting.HOME),
+                "setting" to visitInput(c.id).copy(contact = ContactKind.VIDEO, setting = Setting.HOME),
                 "start" to visitInput(c.id, now + 48 * hour),
                 "place" to visitInput(c.id).copy(place = "Storgatan 5"),
                 "client" to visitInput("0190a0b0-0000-7000-8000-000000000000"),
@@ -164,13 +164,13 @@ class FacadeTest {
                 purpose = "Hembesök", visited = "K-017", visitIds = emptyList(), distance = TripDistance.Manual(25.3),
             )
             val manual = store.logTrip(base)
-            assertEquals(TripSource.MANUAL, manual.source)
+            assertEquals(DistanceSource.MANUAL, manual.source)
             assertEquals(25.3, manual.km, 1e-9)
             val odo = store.logTrip(
                 base.copy(serviceCar = "abc 123", startMs = now - hour, endMs = now, distance = TripDistance.Odometer(12_000, 12_041)),
             )
             assertEquals(41.0, odo.km, 1e-9)
-            assertEquals(TripSource.ODOMETER, odo.source)
+            assertEquals(DistanceSource.ODOMETER, odo.source)
             assertEquals("ABC123", odo.serviceCar)
             assertEquals(12_000, odo.odometerStart)
             assertEquals(listOf(manual.id, odo.id), store.tripsBetween(now - 3 * hour, now + hour).map { it.id })

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import se.uppsok.core.FixInput
-import se.uppsok.core.GpsGrade
-import se.uppsok.core.TripSource
+import se.uppsok.core.QualityGrade
+import se.uppsok.core.DistanceSource
 import se.uppsok.core.TripStart
 import se.uppsok.core.UppsokException
 import se.uppsok.core.UppsokStore
@@ -46,13 +46,13 @@ class RecorderTest {
         assertEquals(halfway, resumed.currentKm(), 0.05)
         assertEquals(300, resumed.feedFixes(fixes.drop(300)))
         val p = resumed.progress()
-        assertEquals(GpsGrade.GOOD, p.quality)
+        assertEquals(QualityGrade.GOOD, p.quality)
         assertTrue(p.fixesUsed >= 595, p.toString())
         assertEquals(1L, p.fixesDropped)
         assertTrue(p.durationS in 590.0..600.0, p.toString())
         val trip = resumed.finish("Töre", null, null)
         assertEquals(id, trip.id)
-        assertEquals(TripSource.GPS, trip.source)
+        assertEquals(DistanceSource.GPS, trip.source)
         assertTrue(trip.km in 11.7..12.2, "km ${trip.km}")
         assertEquals(listOf(v.id), trip.visitIds)
         assertNotNull(trip.gps)
@@ -87,7 +87,7 @@ class RecorderTest {
             val rec = store.startTrip(start.copy(serviceCar = "ABC123", odometerStart = 12_000))
             assertTrue(rec.feedPosition(65.85, 23.15, 5.0, System.currentTimeMillis(), Double.NaN))
             val trip = rec.finish("Töre", null, 12_025)
-            assertEquals(TripSource.ODOMETER, trip.source)
+            assertEquals(DistanceSource.ODOMETER, trip.source)
             assertEquals(25.0, trip.km, 1e-9)
             assertEquals(12_025, trip.odometerEnd)
             assertEquals("odometer_start", assertThrows(UppsokException.Invalid::class.java) {

@@ -1,15 +1,15 @@
 package se.uppsok.app.core
 
 import se.uppsok.core.ClientInput
-import se.uppsok.core.ClientPhase
-import se.uppsok.core.ConsentStatus
-import se.uppsok.core.Contact
+import se.uppsok.core.Phase
+import se.uppsok.core.ConsentState
+import se.uppsok.core.ContactKind
 import se.uppsok.core.FixInput
 import se.uppsok.core.KeyProviderException
 import se.uppsok.core.PlatformKeyProvider
 import se.uppsok.core.UppsokStore
 import se.uppsok.core.VisitInput
-import se.uppsok.core.VisitSetting
+import se.uppsok.core.Setting
 import se.uppsok.core.generateDeviceKey
 import java.io.File
 import java.net.ServerSocket
@@ -44,13 +44,13 @@ fun newStore(user: String = "anna", keys: PlatformKeyProvider = TestKeys()): Pai
 }
 
 fun clientInput(code: String, name: String = "Testperson $code") = ClientInput(
-    id = null, code = code, name = name, phase = ClientPhase.ACTIVE, closedReason = null,
-    nextContact = null, consent = ConsentStatus.NOT_RECORDED, consentDate = null,
+    id = null, code = code, name = name, phase = Phase.ACTIVE, closedReason = null,
+    nextContact = null, consent = ConsentState.NOT_RECORDED, consentDate = null,
 )
 
 fun visitInput(clientId: String, startMs: Long = System.currentTimeMillis() - 3_600_000L) = VisitInput(
     id = null, clientId = clientId, staff = emptyList(), startMs = startMs, minutes = 45,
-    contact = Contact.FACE_TO_FACE, setting = VisitSetting.HOME, network = false, place = "Töre", note = "Mådde bättre",
+    contact = ContactKind.FACE_TO_FACE, setting = Setting.HOME, network = false, place = "Töre", note = "Mådde bättre",
 )
 
 /**

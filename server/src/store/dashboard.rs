@@ -1,4 +1,5 @@
-//! Loading what a page shows, through the access rules: a team's clients, the visits and trips
+//! The dashboard's queries (SQL lives in `store`, this is the pages' part of it), loading what a
+//! page shows through the access rules: a team's clients, the visits and trips
 //! in a bounded window of time, a client's revisions, and the mileage approvals.
 //!
 //! Queries select only the columns the pages need and always bound visits and trips by team and
@@ -13,8 +14,8 @@ use uppsok_model::{
     Client, ClientId, ContactKind, OrgId, Setting, StaffId, TeamId, Trip, Username, Visit,
 };
 
+use super::{Store, StoreError, StoreResult, now_ms, on_pool};
 use crate::access::{self, ClientFacts, RecordFacts, Viewer};
-use crate::store::{Store, StoreError, StoreResult, now_ms, on_pool};
 
 /// A client of the team with the facts the access rules need.
 #[derive(Debug, Clone)]
@@ -385,4 +386,12 @@ pub async fn approve(
             .rows_affected()
     });
     Ok(n > 0)
+}
+
+/// Changes rejected per device id, for the devices page.
+pub async fn rejected_counts(store: &Store) -> StoreResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = on_pool!(store, p => {
+        sqlx::query_as("SELECT id, rejected_changes FROM devices").fetch_all(p).await?
+    });
+    Ok(rows.into_iter().collect())
 }
