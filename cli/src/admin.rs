@@ -4,7 +4,7 @@
 //! as hashes — the TOTP secret excepted, which the server must be able to read to check codes:
 //! it is sealed with the server key (`uppsok_server::secrets`), which this command loads like `serve`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,12 +33,19 @@ pub struct AdminArgs {
         value_name = "FILE"
     )]
     pub secret_key_file: Option<PathBuf>,
+    /// Create the database when it does not exist yet (as `uppsok admin init` does); without
+    /// it, a missing database is an error that names where it was looked for.
+    #[arg(long, global = true)]
+    pub create: bool,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
+    /// Create the database (and the server key) where `--database` or the data directory says,
+    /// or bring an existing one up to date. Every other command refuses to create one.
+    Init,
     /// Organisations (a municipality or a region).
     #[command(subcommand)]
     Org(OrgCommand),
@@ -113,8 +120,8 @@ pub enum TeamCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Create an account; prints a one-time initial password, or reads one from stdin when stdin
-    /// is not a terminal.
+    /// Create an account; prints a one-time initial password (or reads one with
+    /// --password-stdin).
     Add {
         #[arg(long)]
         username: String,
@@ -129,6 +136,9 @@ pub enum UserCommand {
         /// Team (name or id); repeat for several.
         #[arg(long = "team")]
         teams: Vec<String>,
+        /// Read the initial password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
     List {
         /// Only this organisation's staff (name or id).
@@ -145,10 +155,13 @@ pub enum UserCommand {
         #[arg(long)]
         no_qr: bool,
     },
-    /// Set a new one-time password (printed, or read from stdin when not a terminal); unlocks the
-    /// account and ends its sessions.
+    /// Set a new one-time password (printed, or read with --password-stdin); unlocks the account
+    /// and ends its sessions.
     ResetPassword {
         username: String,
+        /// Read the new password from the first line of stdin instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
     },
     /// Add the user to a team; their phones get the team's records at their next sync.
     AddTeam {
@@ -197,16 +210,40 @@ pub fn run(args: AdminArgs) -> ExitCode {
         }
     };
     match runtime.block_on(admin(args)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(crate::exit::OK),
         Err(e) => {
             eprintln!("uppsok admin: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(crate::exit::FAILED)
         }
     }
 }
 
 async fn admin(args: AdminArgs) -> anyhow::Result<()> {
-    let url = config::database_url(args.database.as_deref(), args.data_dir.as_deref())?;
+    let create = args.create || matches!(args.command, AdminCommand::Init);
+    let url = match &args.database {
+        Some(u) => u.clone(),
+        None => config::default_database_url(args.data_dir.as_deref())?,
+    };
+    let what = uppsok_server::store::describe(&url);
+    let existed = uppsok_server::store::is_set_up(&url)
+        .await
+        .with_context(|| format!("cannot reach the {what}"))?;
+    if !existed && !create {
+        bail!(
+            "there is no Uppsök database yet at {where_}: run `uppsok admin init` to create it \
+             there, or point --database (UPPSOK_DATABASE) or --data-dir (UPPSOK_DATA_DIR) at the \
+             existing one",
+            where_ = what.trim_start_matches("SQLite database ")
+        );
+    }
+    if !existed && url.starts_with("sqlite:") {
+        // The data directory, created only now that a database was asked for.
+        config::database_url(args.database.as_deref(), args.data_dir.as_deref())?;
+    }
+    eprintln!(
+        "uppsok admin: {} {what}",
+        if existed { "using" } else { "creating" }
+    );
     let key_path = config::secret_key_path(
         args.secret_key_file.as_deref(),
         &url,
@@ -257,11 +294,11 @@ async fn user(store: &Store, name_or_id: &str) -> anyhow::Result<StaffRow> {
 
 /// A password from stdin when it is piped, else a generated one that is printed. Returns
 /// (password, generated?).
-fn new_password() -> anyhow::Result<(String, bool)> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if !from_stdin {
         return Ok((auth::random_password(), true));
     }
+    let stdin = std::io::stdin();
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     let pw = line.trim_end_matches(['\r', '\n']).to_owned();
@@ -291,6 +328,16 @@ fn ms_text(ms: Option<i64>) -> String {
 async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match cmd {
+        AdminCommand::Init => {
+            let (orgs, staff) = (
+                store.list_orgs().await?.len(),
+                store.list_staff(None, None).await?.len(),
+            );
+            writeln!(
+                out,
+                "the database is ready ({orgs} organisations, {staff} accounts); next: uppsok admin org add"
+            )?;
+        }
         AdminCommand::Backup { out: dest } => {
             let r = store
                 .backup_to(&dest)
@@ -388,6 +435,7 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
             role,
             org: o,
             teams,
+            password_stdin,
         }) => {
             let username = Username::parse(&username)?;
             let name = PersonName::parse(&name)?;
@@ -397,7 +445,7 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
             for t in &teams {
                 team_ids.push(team(store, t).await?.id);
             }
-            let (password, generated) = new_password()?;
+            let (password, generated) = new_password(password_stdin)?;
             let hash = auth::hash_password(&password, PasswordCost::default())?;
             let s = store
                 .create_staff(&NewStaff {
@@ -475,9 +523,12 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
                 print_qr(&uri)?;
             }
         }
-        AdminCommand::User(UserCommand::ResetPassword { username }) => {
+        AdminCommand::User(UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        }) => {
             let s = user(store, &username).await?;
-            let (password, generated) = new_password()?;
+            let (password, generated) = new_password(password_stdin)?;
             let hash = auth::hash_password(&password, PasswordCost::default())?;
             store.set_password(s.id, &hash, generated).await?;
             store.revoke_sessions_of(s.id).await?;

@@ -105,8 +105,18 @@ impl Drop for TempDir {
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let (dir, _cleanup) = match &args.data {
+    // The port first: one already in use must not leave a half-made data directory behind.
+    let listener = if args.seed_only {
+        None
+    } else {
+        Some(TcpListener::bind(&args.bind).await.with_context(|| {
+            format!(
+                "cannot listen on {} (another demo or server there? choose another address with --bind)",
+                args.bind
+            )
+        })?)
+    };
+    let (dir, cleanup) = match &args.data {
         Some(d) => (d.clone(), TempDir(None)),
         None => {
             let d = std::env::temp_dir().join(format!(
@@ -117,32 +127,87 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
             (d.clone(), TempDir(Some(d)))
         }
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let db = dir.join("uppsok.db");
-    if db.exists() {
-        anyhow::bail!(
-            "{} already holds a database; give an empty --data directory",
-            dir.display()
-        );
+    let login_file = dir.join("demo-login.json");
+    let (store, login) = if dir.join("uppsok.db").exists() {
+        reuse(&dir, &login_file, args.seed_only).await?
+    } else {
+        create(&dir, &login_file, &args).await?
+    };
+    let Some(listener) = listener else {
+        store.close().await;
+        println!("seeded {}", dir.display());
+        // Keep the directory: the caller asked for the database.
+        std::mem::forget(cleanup);
+        return Ok(());
+    };
+    serve(listener, store, &login, &login_file).await
+}
+
+/// A data directory a finished demo left: its database and logins again, nothing re-seeded.
+async fn reuse(
+    dir: &Path,
+    login_file: &Path,
+    seed_only: bool,
+) -> anyhow::Result<(Store, serde_json::Value)> {
+    let start_over = format!(
+        "to start over, remove {} or give another --data directory",
+        dir.display()
+    );
+    if seed_only {
+        anyhow::bail!("{} already holds a database; {start_over}", dir.display());
     }
-    let url = format!("sqlite://{}", db.display());
+    let login: serde_json::Value = std::fs::read(login_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .with_context(|| {
+            format!(
+                "{} holds a database but no finished demo (no readable {}); {start_over}",
+                dir.display(),
+                login_file.display()
+            )
+        })?;
+    let key = uppsok_server::secrets::ServerKey::load_or_create(&dir.join("server.key"))?;
+    let url = format!("sqlite://{}", dir.join("uppsok.db").display());
+    let store = Store::connect(&url, PoolSize::default())
+        .await
+        .context("cannot open the demo's database")?
+        .with_server_key(std::sync::Arc::new(key));
+    eprintln!(
+        "uppsok demo: reusing the demo in {} ({start_over})",
+        dir.display()
+    );
+    Ok((store, login))
+}
+
+/// A fresh demo: database, seeded team and phones, and the logins file.
+async fn create(
+    dir: &Path,
+    login_file: &Path,
+    args: &DemoArgs,
+) -> anyhow::Result<(Store, serde_json::Value)> {
+    let started = Instant::now();
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let url = format!("sqlite://{}", dir.join("uppsok.db").display());
     // The server key beside the database, as `uppsok serve` finds it there.
     let key = uppsok_server::secrets::ServerKey::load_or_create(&dir.join("server.key"))?;
     let store = Store::connect(&url, PoolSize::default())
         .await
         .context("cannot create the database")?
         .with_server_key(std::sync::Arc::new(key));
-    let seeded = seed(&store, &dir, args.days, args.seed).await?;
+    let seeded = seed(&store, dir, args.days, args.seed).await?;
+    let (user, secret) = seeded
+        .supervisor
+        .clone()
+        .context("the demo supervisor was not created")?;
     let login = serde_json::json!({
         "database": url,
         "password": DEMO_PASSWORD,
         "users": seeded.logins,
         "team": seeded.team.to_string(),
+        "supervisor": {"username": user, "totp_secret": secret},
     });
-    std::fs::write(
-        dir.join("demo-login.json"),
-        serde_json::to_vec_pretty(&login)?,
-    )?;
+    // Written last: its presence marks a finished demo that a second run may reuse.
+    std::fs::write(login_file, serde_json::to_vec_pretty(&login)?)?;
     let n = &seeded.network;
     eprintln!(
         "uppsok demo: team, 27 clients, {} visits and {} trips from {} phones enrolled over HTTP; \
@@ -164,24 +229,22 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         n.duplicates,
         started.elapsed().as_secs_f64()
     );
-    if args.seed_only {
-        store.close().await;
-        println!("seeded {}", dir.display());
-        // Keep the directory: the caller asked for the database.
-        std::mem::forget(_cleanup);
-        return Ok(());
-    }
+    Ok((store, login))
+}
 
-    let listener = TcpListener::bind(&args.bind)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
+/// Serves the demo on `listener`, printing the supervisor's login and fresh TOTP codes.
+async fn serve(
+    listener: TcpListener,
+    store: Store,
+    login: &serde_json::Value,
+    login_file: &Path,
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
-    let settings = Settings::default();
-    let router = app(AppState::new(store.clone(), settings));
-    let (user, secret) = seeded
-        .supervisor
-        .clone()
-        .context("the demo supervisor was not created")?;
+    let router = app(AppState::new(store.clone(), Settings::default()));
+    let text = |k: &str| login["supervisor"][k].as_str().map(str::to_owned);
+    let (Some(user), Some(secret)) = (text("username"), text("totp_secret")) else {
+        anyhow::bail!("{} names no demo supervisor", login_file.display());
+    };
     let now_s = u64::try_from(Utc::now().timestamp()).unwrap_or(0);
     let code = auth::totp_code(&secret, now_s).unwrap_or_default();
     println!();
@@ -193,7 +256,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     println!("  TOTP key:   {secret}  (add it to an authenticator app, or use the printed codes)");
     println!(
         "  Other logins (same password): chef.region (Region Norrbotten supervisor), see {}",
-        dir.join("demo-login.json").display()
+        login_file.display()
     );
     println!("  Stop with Ctrl-C.");
     println!();

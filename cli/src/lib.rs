@@ -5,4 +5,5 @@
 
 pub mod admin;
 pub mod demo;
+pub mod exit;
 pub mod serve;

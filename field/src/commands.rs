@@ -20,13 +20,22 @@ pub enum FieldError {
     Device(#[from] DeviceError),
     #[error("invalid input: {0}")]
     Invalid(#[from] ValidationError),
+    /// A failure the message explains (no store yet, an unreadable file…).
     #[error("{0}")]
     Usage(String),
+    /// The command line lacks something only the caller can add (`--yes`, `--month`).
+    #[error("{0}")]
+    CommandLine(String),
 }
 
 impl FieldError {
     pub fn is_wrong_key(&self) -> bool {
         matches!(self, FieldError::Device(DeviceError::WrongKey))
+    }
+
+    /// The command line was wrong (exit 64, like clap's own refusals).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, FieldError::CommandLine(_))
     }
 }
 
@@ -64,9 +73,36 @@ pub fn init(home: &Path, provider: &dyn KeyProvider, user: Option<&str>) -> Resu
             .unwrap_or_else(|| Username::parse("field").expect("'field' is a valid username")),
     };
     std::fs::create_dir_all(home).map_err(DeviceError::from)?;
+    make_private(home)?;
     let profile = Profile::local(user);
     Store::create(store_path(home), provider, &profile)?;
+    make_private(home)?;
     Ok(profile)
+}
+
+/// The home directory 0700 and every file in it 0600: the store is encrypted, but its size,
+/// times and the client-code index are nobody else's business on a shared computer. SQLite
+/// creates its `-wal` and `-shm` files with the database file's mode, so they follow.
+pub fn make_private(home: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let set = |p: &Path, mode: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| FieldError::Usage(format!("cannot make {} private: {e}", p.display())))
+        };
+        set(home, 0o700)?;
+        let entries = std::fs::read_dir(home)
+            .map_err(|e| FieldError::Usage(format!("cannot read {}: {e}", home.display())))?;
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_file()) {
+                set(&entry.path(), 0o600)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = home;
+    Ok(())
 }
 
 /// Local wall-clock time as typed (`2026-11-20T10:00`, seconds optional, `T` or a space), or an

@@ -3,8 +3,9 @@
 //! case manager's phone.
 //!
 //! This file is the thin clap layer: parse, get the passphrase, open the store, call a function
-//! of [`commands`], print. Exit codes: 0 success, 2 wrong passphrase, 1 anything else, with one
-//! line on stderr that names the field and rule on invalid input and never holds personal data.
+//! of [`commands`], print. Errors come back as [`FieldError`]: the binary prints them as one line
+//! on stderr that names the field and rule and never holds personal data, and exits 2 for a wrong
+//! passphrase, 64 for a usage error, 1 for anything else.
 
 pub mod commands;
 pub mod sync;
@@ -14,10 +15,10 @@ pub mod trips;
 mod tests;
 
 use clap::{Args, Subcommand};
-use commands::{ClientInput, FieldError, VisitInput, VisitListInput};
+pub use commands::FieldError;
+use commands::{ClientInput, VisitInput, VisitListInput};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use uppsok_device::{KdfParams, PassphraseKeyProvider, Store};
 
 #[derive(Args, Debug)]
@@ -90,8 +91,8 @@ enum RejectedCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Forget a refused change for good (by its change id).
-    Discard { id: String },
+    /// Forget a refused change for good: its number in `rejected list` (or its change id).
+    Discard { which: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,6 +216,8 @@ struct VisitFields {
 
 /// The passphrase variable; without it the passphrase is asked for on the terminal.
 const PASSPHRASE_ENV: &str = "UPPSOK_PASSPHRASE";
+/// Shortest passphrase a new store accepts.
+const PASSPHRASE_MIN: usize = 10;
 /// Test-only: a cheaper PBKDF2 cost. Ignored by release builds (see `KdfParams`).
 const KDF_ENV: &str = "UPPSOK_INSECURE_KDF_ITERATIONS";
 
@@ -233,10 +236,26 @@ fn kdf_params() -> KdfParams {
     }
 }
 
+/// The passphrase of a new store: long enough that its PBKDF2 wrapping means something, checked
+/// without echoing it.
+fn check_new_passphrase(p: &str) -> Result<(), FieldError> {
+    let distinct: std::collections::HashSet<char> = p.chars().collect();
+    if p.chars().count() < PASSPHRASE_MIN || distinct.len() < 5 {
+        return Err(FieldError::Usage(format!(
+            "the passphrase must be at least {PASSPHRASE_MIN} characters and not one character \
+             repeated; a few words are easy to remember and hard to guess"
+        )));
+    }
+    Ok(())
+}
+
 fn passphrase(confirm: bool) -> Result<String, FieldError> {
     if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
         if p.is_empty() {
             return Err(FieldError::Usage(format!("{PASSPHRASE_ENV} is empty")));
+        }
+        if confirm {
+            check_new_passphrase(&p)?;
         }
         return Ok(p);
     }
@@ -250,6 +269,9 @@ fn passphrase(confirm: bool) -> Result<String, FieldError> {
     let p = read("Passphrase: ")?;
     if p.is_empty() {
         return Err(FieldError::Usage("the passphrase must not be empty".into()));
+    }
+    if confirm {
+        check_new_passphrase(&p)?;
     }
     if confirm && read("Passphrase again: ")? != p {
         return Err(FieldError::Usage("the passphrases differ".into()));
@@ -266,7 +288,10 @@ fn open(home: &Path) -> Result<Store, FieldError> {
         )));
     }
     let provider = PassphraseKeyProvider::new(passphrase(false)?, kdf_params());
-    Ok(Store::open(path, &provider)?)
+    let store = Store::open(path, &provider)?;
+    // Stores made before files were kept private are made so on their next use.
+    commands::make_private(home)?;
+    Ok(store)
 }
 
 fn print_json<T: Serialize>(v: &T) -> Result<(), FieldError> {
@@ -330,7 +355,7 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                     waiting,
                 })?;
             } else {
-                print!("{}", sync::render_report(&report, waiting));
+                print!("{}", sync::render_report(&store, &report, waiting));
             }
         }
         FieldCommand::Rejected(cmd) => {
@@ -341,12 +366,12 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                     if json {
                         print_json(&list)?;
                     } else {
-                        print!("{}", sync::render_rejected(&list));
+                        print!("{}", sync::render_rejected(&store, &list));
                     }
                 }
-                RejectedCommand::Discard { id } => {
-                    let id = sync::rejected_discard(&store, &id)?;
-                    println!("discarded {id}");
+                RejectedCommand::Discard { which } => {
+                    let label = sync::rejected_discard(&store, &which)?;
+                    println!("discarded the refused change of {label}");
                 }
             }
         }
@@ -471,7 +496,7 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
         }
         FieldCommand::Wipe { yes } => {
             if !yes {
-                return Err(FieldError::Usage(
+                return Err(FieldError::CommandLine(
                     "wipe destroys all data on this device; add --yes".into(),
                 ));
             }
@@ -504,17 +529,8 @@ fn visit_input(f: VisitFields) -> VisitInput {
     }
 }
 
-/// Run one `uppsok field` command; the exit code says how it went.
-pub fn run(args: FieldArgs) -> ExitCode {
-    match execute(args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("uppsok field: {e}");
-            if e.is_wrong_key() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-    }
+/// Run one `uppsok field` command. The `uppsok` binary prints the error and turns it into the
+/// exit code (`uppsok_cli::exit`).
+pub fn run(args: FieldArgs) -> Result<(), FieldError> {
+    execute(args)
 }

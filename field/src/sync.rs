@@ -6,7 +6,33 @@ use super::commands::{FieldError, Result};
 use serde::Serialize;
 use uppsok_device::Store;
 use uppsok_device::sync::{self, Enrolment, SyncClient, SyncConfig, SyncError, SyncReport};
-use uppsok_model::ChangeId;
+use uppsok_model::{ChangeId, ClientId, Entity, TripId, VisitId};
+use uuid::Uuid;
+
+/// How a person knows a record: a client by its code, a visit by its client and time, a trip
+/// by its day — never by its UUID.
+pub fn record_label(store: &Store, entity: Entity, id: Uuid) -> String {
+    let local = |t: chrono::DateTime<chrono::Utc>, f: &str| {
+        t.with_timezone(&chrono::Local).format(f).to_string()
+    };
+    let label = match entity {
+        Entity::Client => store
+            .client(ClientId(id))
+            .map(|c| format!("client {}", c.code)),
+        Entity::Visit => store.visit(VisitId(id)).and_then(|v| {
+            let code = store.client(v.client)?.code;
+            Ok(format!(
+                "visit to {code} on {}",
+                local(v.start, "%Y-%m-%d %H:%M")
+            ))
+        }),
+        Entity::Trip => store
+            .trip(TripId(id))
+            .map(|t| format!("trip on {}", local(t.start, "%Y-%m-%d %H:%M"))),
+        Entity::Place => Ok("a saved place".to_owned()),
+    };
+    label.unwrap_or_else(|_| format!("a {} no longer on this device", entity.as_str()))
+}
 
 impl From<SyncError> for FieldError {
     fn from(e: SyncError) -> Self {
@@ -55,7 +81,7 @@ pub fn run(store: &Store) -> Result<SyncReport> {
     Ok(client()?.sync_once(store)?)
 }
 
-pub fn render_report(r: &SyncReport, waiting: u64) -> String {
+pub fn render_report(store: &Store, r: &SyncReport, waiting: u64) -> String {
     let mut out = format!(
         "sent {} changes ({} applied, {} already there, {} rejected), received {}, {} still waiting{}\n",
         r.sent,
@@ -74,13 +100,13 @@ pub fn render_report(r: &SyncReport, waiting: u64) -> String {
     }
     for x in &r.rejected {
         out.push_str(&format!(
-            "rejected {} {} {}: {} ({})\n",
-            x.entity.as_str(),
-            x.record_id,
-            x.change_id,
-            x.reason,
-            x.code
+            "rejected: {}: {}\n",
+            record_label(store, x.entity, x.record_id),
+            x.reason
         ));
+    }
+    if !r.rejected.is_empty() {
+        out.push_str("see them with `uppsok field rejected list`\n");
     }
     out
 }
@@ -96,30 +122,48 @@ pub fn rejected_list(store: &Store) -> Result<Vec<sync::RejectedChange>> {
     Ok(sync::status(store)?.rejected)
 }
 
-pub fn render_rejected(list: &[sync::RejectedChange]) -> String {
+/// Numbered, by the records' names; the number (or, in `--json`, the change id) is what
+/// `rejected discard` takes.
+pub fn render_rejected(store: &Store, list: &[sync::RejectedChange]) -> String {
     if list.is_empty() {
         return "no rejected changes\n".into();
     }
-    list.iter()
-        .map(|x| {
+    let mut out: String = list
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
             format!(
-                "{}  {:<6} {}  {}: {}\n",
-                x.change_id,
-                x.entity.as_str(),
-                x.record_id,
-                x.code,
+                "{}. {}: {}\n",
+                i + 1,
+                record_label(store, x.entity, x.record_id),
                 x.reason
             )
         })
-        .collect()
+        .collect();
+    out.push_str("discard one with `uppsok field rejected discard NUMBER`\n");
+    out
 }
 
-pub fn rejected_discard(store: &Store, id: &str) -> Result<ChangeId> {
-    let id: ChangeId = id
-        .parse()
-        .map_err(|_| FieldError::Usage("not a change id".into()))?;
-    sync::discard_rejected(store, id)?;
-    Ok(id)
+/// Discards a rejected change named by its number in `rejected list` or its change id;
+/// returns the label of the record it was about.
+pub fn rejected_discard(store: &Store, which: &str) -> Result<String> {
+    let list = rejected_list(store)?;
+    let found = match which.trim().parse::<usize>() {
+        Ok(n) => n.checked_sub(1).and_then(|i| list.get(i)),
+        Err(_) => which
+            .parse::<ChangeId>()
+            .ok()
+            .and_then(|id| list.iter().find(|x| x.change_id == id)),
+    };
+    let Some(x) = found else {
+        return Err(FieldError::Usage(format!(
+            "no rejected change {which:?}: give a number from `uppsok field rejected list` (1–{})",
+            list.len()
+        )));
+    };
+    let label = record_label(store, x.entity, x.record_id);
+    sync::discard_rejected(store, x.change_id)?;
+    Ok(label)
 }
 
 pub fn render_status(s: &sync::SyncStatus) -> String {

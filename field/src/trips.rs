@@ -462,7 +462,7 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
     let period = match (month, year) {
         (Some(m), _) => parse_period(&m)?,
         (None, Some(y)) => parse_period(&y)?,
-        (None, None) => return Err(FieldError::Usage("give --month or --year".into())),
+        (None, None) => return Err(FieldError::CommandLine("give --month or --year".into())),
     };
     let driver = match driver {
         Some(d) => uppsok_model::Username::parse(d)?.to_string(),

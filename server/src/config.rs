@@ -68,6 +68,14 @@ pub fn data_dir(explicit: Option<&Path>) -> Result<PathBuf, ConfigError> {
     }
 }
 
+/// `sqlite://DATA_DIR/uppsok.db`, without creating anything.
+pub fn default_database_url(data_dir_opt: Option<&Path>) -> Result<String, ConfigError> {
+    Ok(format!(
+        "sqlite://{}",
+        data_dir(data_dir_opt)?.join("uppsok.db").display()
+    ))
+}
+
 /// The database URL: explicit, or `sqlite://DATA_DIR/uppsok.db` (creating the directory).
 pub fn database_url(
     explicit: Option<&str>,

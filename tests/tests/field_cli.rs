@@ -247,8 +247,8 @@ fn wipe_removes_the_store() {
     ok(field(&home, &["init"]));
     assert_eq!(
         field(&home, &["wipe"]).status.code(),
-        Some(1),
-        "needs --yes"
+        Some(64),
+        "needs --yes: a usage error"
     );
     ok(field(&home, &["wipe", "--yes"]));
     assert!(all_files(&home).is_empty());

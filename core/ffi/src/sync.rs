@@ -96,6 +96,7 @@ impl From<SyncError> for UppsokError {
                 UppsokError::invalid("code", "was refused: it is wrong, already used or expired")
             }
             SyncError::WrongUser(rule) => UppsokError::invalid("username", rule),
+            SyncError::BadServerAddress(rule) => UppsokError::invalid("server", rule),
             SyncError::Store(e) => e.into(),
         }
     }

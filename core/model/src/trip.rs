@@ -39,7 +39,8 @@ impl fmt::Display for Vehicle {
 
 impl FromStr for Vehicle {
     type Err = ValidationError;
-    /// `own`, or `service:ABC123` (spaces and case in the registration are forgiven).
+    /// `own`, or `service:ABC123` (spaces, dashes and case in the registration are forgiven:
+    /// `service:abc-123` is `ABC123`, as plates are written both ways).
     fn from_str(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
         if s == "own" {
@@ -53,7 +54,7 @@ impl FromStr for Vehicle {
         };
         let reg: String = reg
             .chars()
-            .filter(|c| !c.is_whitespace())
+            .filter(|c| !c.is_whitespace() && *c != '-')
             .collect::<String>()
             .to_uppercase();
         if !(2..=7).contains(&reg.len())
@@ -228,6 +229,21 @@ pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
     use proptest::prelude::*;
+
+    #[test]
+    fn registrations_are_normalised() {
+        for typed in ["service:abc-123", "service:ABC 123", "service: abc123 "] {
+            assert_eq!(
+                typed.parse::<Vehicle>().unwrap(),
+                Vehicle::Service {
+                    registration: "ABC123".into()
+                },
+                "{typed}"
+            );
+        }
+        assert!("service:AB_123".parse::<Vehicle>().is_err());
+        assert!("service:-".parse::<Vehicle>().is_err());
+    }
 
     pub(crate) fn trip() -> Trip {
         Trip {

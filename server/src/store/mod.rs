@@ -223,6 +223,51 @@ impl Default for PoolSize {
     }
 }
 
+/// A database URL as a person should see it: the file of a SQLite database; host, port,
+/// database and user of a PostgreSQL one (never its password).
+pub fn describe(url: &str) -> String {
+    if url.starts_with("sqlite:") {
+        match SqliteConnectOptions::from_str(url) {
+            Ok(o) => format!("SQLite database {}", o.get_filename().display()),
+            Err(_) => "a SQLite database (unreadable URL)".into(),
+        }
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        match PgConnectOptions::from_str(url) {
+            Ok(o) => format!(
+                "PostgreSQL database {} on {}:{} as {}",
+                o.get_database().unwrap_or("(default)"),
+                o.get_host(),
+                o.get_port(),
+                o.get_username()
+            ),
+            Err(_) => "a PostgreSQL database (unreadable URL)".into(),
+        }
+    } else {
+        "an unsupported database URL".into()
+    }
+}
+
+/// Whether `url` names a database Uppsök has set up before, looked at without creating or
+/// changing anything: the SQLite file exists, or the PostgreSQL database holds the migrations'
+/// table. `uppsok admin` uses it to refuse to create a database by accident.
+pub async fn is_set_up(url: &str) -> StoreResult<bool> {
+    if url.starts_with("sqlite:") {
+        let opts = SqliteConnectOptions::from_str(url)?;
+        Ok(opts.get_filename().exists())
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect_with(&PgConnectOptions::from_str(url)?).await?;
+        let found: bool =
+            sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
+                .fetch_one(&mut c)
+                .await?;
+        let _ = c.close().await;
+        Ok(found)
+    } else {
+        Err(StoreError::BadUrl)
+    }
+}
+
 impl Store {
     /// Opens (creating a SQLite file when missing) and migrates the database at `url`.
     pub async fn connect(url: &str, size: PoolSize) -> StoreResult<Store> {

@@ -52,6 +52,26 @@ fn profile_from(resp: &EnrolResponse, server_url: &str) -> Result<Profile, SyncE
     })
 }
 
+/// The server address must name a scheme and a host, so a typed `uppsok.kalix.se:443` is told
+/// what is missing rather than failing later as "the connection broke off".
+pub(crate) fn check_server_address(url: &str) -> Result<(), SyncError> {
+    let url = url.trim();
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return Err(SyncError::BadServerAddress(
+            "the server address must start with https:// (for example https://uppsok.kalix.se)",
+        ));
+    };
+    if rest.is_empty() || rest.starts_with(['/', ':']) || rest.contains(char::is_whitespace) {
+        return Err(SyncError::BadServerAddress(
+            "the server address must name a host after https:// (for example https://uppsok.kalix.se)",
+        ));
+    }
+    Ok(())
+}
+
 fn has_records(store: &Store) -> Result<bool, SyncError> {
     let s = store.status()?;
     Ok(s.clients + s.visits + s.trips + s.places + s.outbox_pending + s.outbox_rejected > 0)
@@ -65,6 +85,7 @@ pub(crate) async fn enrol(
     device_name: Option<&str>,
     app_version: Option<&str>,
 ) -> Result<Enrolment, SyncError> {
+    check_server_address(server_url)?;
     let old = store.profile()?;
     let resp = http::enrol(
         client,
@@ -165,4 +186,36 @@ fn restamp(store: &Store, old: &Profile, new: &Profile) -> Result<usize, SyncErr
         Ok(())
     })?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_address_needs_a_scheme_and_a_host() {
+        for bad in [
+            "127.0.0.1:18080",
+            "uppsok.kalix.se",
+            "https://",
+            "https:///x",
+            "ftp://a",
+            "https://a b",
+        ] {
+            let e = check_server_address(bad).unwrap_err();
+            // One of the two fixed reasons, never a copy of what was typed.
+            assert!(
+                e.to_string().starts_with("the server address must"),
+                "{bad}: {e}"
+            );
+            assert!(matches!(e, SyncError::BadServerAddress(_)));
+        }
+        for good in [
+            "https://uppsok.kalix.se",
+            "http://127.0.0.1:18080",
+            " https://x.se/ ",
+        ] {
+            check_server_address(good).unwrap();
+        }
+    }
 }

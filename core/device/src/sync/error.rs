@@ -39,6 +39,10 @@ pub enum SyncError {
     #[error("the server no longer accepts this phone's key; enrol it again")]
     Unauthorized,
 
+    /// The server address cannot be used (no `https://`, no host); the reason says which.
+    #[error("{0}")]
+    BadServerAddress(&'static str),
+
     /// The enrolment code was wrong, used or expired.
     #[error("the enrolment code was refused: it is wrong, already used or expired")]
     EnrolmentRefused,
@@ -75,6 +79,7 @@ impl SyncError {
             SyncError::NotEnrolled => "not_enrolled",
             SyncError::Unauthorized => "unauthorized",
             SyncError::EnrolmentRefused => "enrolment_refused",
+            SyncError::BadServerAddress(_) => "bad_server_address",
             SyncError::WrongUser(_) => "wrong_user",
             SyncError::Protocol(_) => "protocol",
             SyncError::Store(_) => "store",

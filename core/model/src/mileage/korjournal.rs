@@ -277,9 +277,12 @@ const OWN_CAR: &str = "Egen bil";
 const SERVICE_CAR: &str = "Tjänstebil";
 const BOM: &str = "\u{feff}";
 
-/// `25,3`: Swedish decimal comma, one decimal.
+/// `25,3`: Swedish decimal comma, one decimal; never `-0,0` (a sum of nothing, or a rounding of
+/// a tiny negative, is shown as `0,0`).
 pub fn km_sv(km: f64) -> String {
-    format!("{:.1}", round_tenth(km)).replace('.', ",")
+    let r = round_tenth(km);
+    // `+ 0.0` turns -0.0 into 0.0 and leaves every other value as it is.
+    format!("{:.1}", r + 0.0).replace('.', ",")
 }
 
 /// Text a spreadsheet would take for a formula starts with one of these; `'` itself is on the
@@ -513,6 +516,15 @@ mod tests {
     use crate::trip::GpsQuality;
     use chrono::{FixedOffset, TimeZone};
     use proptest::prelude::*;
+
+    #[test]
+    fn km_is_never_negative_zero() {
+        assert_eq!(km_sv(-0.0), "0,0");
+        assert_eq!(km_sv(-0.04), "0,0");
+        assert_eq!(km_sv(0.0), "0,0");
+        assert_eq!(km_sv(25.25), "25,3");
+        assert_eq!(km_sv(-1.26), "-1,3");
+    }
 
     /// Swedish winter time, enough for November tests.
     fn cet(t: DateTime<Utc>) -> NaiveDateTime {

@@ -29,7 +29,7 @@ class SyncTest {
         annaCode = server.setUpTeam("anna")
         server.start()
         server.admin("user", "add", "--username", "bertil", "--name", "Bertil Ek", "--role", "case_manager",
-            "--org", "Kalix kommun", "--team", "ACT Kalix", stdin = "correct horse battery staple\n")
+            "--org", "Kalix kommun", "--team", "ACT Kalix", "--password-stdin", stdin = "correct horse battery staple\n")
     }
 
     @AfterAll

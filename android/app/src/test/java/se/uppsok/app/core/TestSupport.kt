@@ -85,21 +85,24 @@ class TestServer : AutoCloseable {
     private var process: Process? = null
     private val http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
 
+    /** `uppsok admin ARGS…`; returns stdout (stderr, which names the database, goes to a file). */
     fun admin(vararg args: String, stdin: String? = null): String {
+        val err = File(dir, "admin.err")
         val p = ProcessBuilder(listOf(bin, "admin", "--database", database, "--data-dir", dir.path) + args)
-            .redirectErrorStream(true).start()
+            .redirectError(err).start()
         p.outputStream.use { out -> stdin?.let { out.write(it.toByteArray()) } }
         val text = p.inputStream.bufferedReader().readText()
-        check(p.waitFor() == 0) { "uppsok admin ${args.joinToString(" ")} failed: $text" }
+        check(p.waitFor() == 0) { "uppsok admin ${args.joinToString(" ")} failed: $text ${err.readText()}" }
         return text
     }
 
     /** Creates org, team (code pattern [pattern]) and [username]; returns a fresh enrolment code. */
     fun setUpTeam(username: String = "anna", pattern: String = "K-###"): String {
+        admin("init")
         admin("org", "add", "--name", "Kalix kommun", "--kind", "municipality")
         admin("team", "add", "--name", "ACT Kalix", "--org", "Kalix kommun", "--code-pattern", pattern)
         admin("user", "add", "--username", username, "--name", "Anna Berg", "--role", "case_manager",
-            "--org", "Kalix kommun", "--team", "ACT Kalix", stdin = "correct horse battery staple\n")
+            "--org", "Kalix kommun", "--team", "ACT Kalix", "--password-stdin", stdin = "correct horse battery staple\n")
         return enrolmentCode(username)
     }
 
