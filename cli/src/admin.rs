@@ -12,7 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 use uppsok_model::{DeviceId, OrgKind, PersonName, Rates, Role, Username};
 
-use uppsok_server::auth::{self, PASSWORD_MIN, PasswordCost};
+use uppsok_server::auth::{self, PasswordCost};
 use uppsok_server::config;
 use uppsok_server::store::{NewStaff, OrgRow, PoolSize, StaffRow, Store, TeamRow};
 
@@ -302,8 +302,8 @@ fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     let pw = line.trim_end_matches(['\r', '\n']).to_owned();
-    if pw.chars().count() < PASSWORD_MIN {
-        bail!("the password on stdin must be at least {PASSWORD_MIN} characters");
+    if let Some(rule) = auth::password_problem(&pw) {
+        bail!("the password on stdin {rule}");
     }
     Ok((pw, false))
 }

@@ -55,10 +55,8 @@ async fn not_found() -> ApiError {
     ApiError::NotFound("route")
 }
 
-async fn method_not_allowed() -> Response {
-    let mut r = ApiError::Forbidden("this method is not allowed on this route").into_response();
-    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-    r
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -85,7 +85,17 @@ pub fn database_url(
         return Ok(u.to_owned());
     }
     let dir = data_dir(data_dir_opt)?;
-    std::fs::create_dir_all(&dir).map_err(|e| ConfigError::CreateDir(dir.clone(), e))?;
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).map_err(|e| ConfigError::CreateDir(dir.clone(), e))?;
+        // A data directory we create is ours alone (database, WAL, server key); one that
+        // already exists keeps the mode its administrator gave it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| ConfigError::CreateDir(dir.clone(), e))?;
+        }
+    }
     Ok(format!("sqlite://{}", dir.join("uppsok.db").display()))
 }
 

@@ -44,6 +44,8 @@ pub enum ApiError {
     EnrolmentRefused,
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("this method is not allowed on this route")]
+    MethodNotAllowed,
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{0}")]
@@ -117,6 +119,11 @@ impl ApiError {
                 "Enrolment refused",
             ),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             Internal(_) => (

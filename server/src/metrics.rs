@@ -33,21 +33,38 @@ pub struct Metrics {
 #[derive(Debug, Default)]
 struct Inner {
     /// (method, route, status) → count
-    requests: BTreeMap<(String, String, u16), u64>,
+    requests: BTreeMap<(&'static str, String, u16), u64>,
     /// (method, route) → latency
-    latency: BTreeMap<(String, String), Histogram>,
+    latency: BTreeMap<(&'static str, String), Histogram>,
+}
+
+/// The method as a label from a fixed set: a client may send any token as a method, and a
+/// series per invented method would let anyone grow `/metrics` without bound.
+pub fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::OPTIONS,
+    ]
+    .iter()
+    .find(|k| *k == m)
+    .map_or("OTHER", |k| k.as_str())
 }
 
 impl Metrics {
-    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    /// Routes are the router's templates (or `<unmatched>`) and statuses are three digits, so
+    /// with [`method_label`] the number of series is bounded by the code, not by the clients.
+    pub fn observe(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         let mut m = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         *m.requests
-            .entry((method.to_owned(), route.to_owned(), status))
+            .entry((method, route.to_owned(), status))
             .or_default() += 1;
-        let h = m
-            .latency
-            .entry((method.to_owned(), route.to_owned()))
-            .or_default();
+        let h = m.latency.entry((method, route.to_owned())).or_default();
         for (i, b) in BUCKETS.iter().enumerate() {
             if seconds <= *b {
                 h.counts[i] += 1;
@@ -120,7 +137,7 @@ impl Metrics {
 /// `<unmatched>`; nothing from the path or query is logged.
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -131,7 +148,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let status = res.status().as_u16();
     state
         .metrics
-        .observe(&method, &route, status, elapsed.as_secs_f64());
+        .observe(method, &route, status, elapsed.as_secs_f64());
     tracing::info!(
         target: "uppsok::request",
         method = %method,

@@ -6,6 +6,7 @@
 mod field_support;
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -125,13 +126,33 @@ fn admin_never_creates_a_database_unasked() {
         "{}",
         stderr(&o)
     );
-    let o = admin(&data, &["org", "list"]);
+    let o = admin(
+        &data,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Kalix kommun",
+            "--kind",
+            "municipality",
+        ],
+    );
     assert!(o.status.success());
     assert!(
         stderr(&o).contains("using SQLite database"),
         "{}",
         stderr(&o)
     );
+    // Names and notes live in these files: the owner's alone, in a directory of the owner's.
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    let mut files = 0;
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        let p = entry.path();
+        assert_eq!(mode(&p), 0o600, "{}", p.display());
+        files += 1;
+    }
+    assert!(files >= 2, "the database and the server key at least");
     // `--create` works like init for one command.
     let other = dir.path().join("other");
     let o = admin(
@@ -148,6 +169,11 @@ fn admin_never_creates_a_database_unasked() {
     );
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(other.join("uppsok.db").exists());
+    // A database file an older install left world-readable is narrowed on the next open.
+    let db = other.join("uppsok.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(admin(&other, &["org", "list"]).status.success());
+    assert_eq!(mode(&db), 0o600);
 }
 
 #[test]

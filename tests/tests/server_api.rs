@@ -23,6 +23,7 @@ backend_tests!(
     totp_required_is_said_only_after_the_right_password,
     one_totp_code_opens_one_session_under_a_race,
     simultaneous_logins_are_counted_before_hashing,
+    metrics_do_not_grow_with_invented_methods,
     address_rate_limit,
     fuzz_json_routes_never_5xx_and_write_nothing,
     ops_endpoints,
@@ -512,6 +513,44 @@ async fn simultaneous_logins_are_counted_before_hashing(backend: Backend) {
     app.stop().await;
 }
 
+async fn metrics_do_not_grow_with_invented_methods(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut rng = StdRng::seed_from_u64(21);
+    let mut invented = || {
+        let name: String = (0..12)
+            .map(|_| char::from(b'A' + rng.random_range(0..26u8)))
+            .collect();
+        Method::from_bytes(name.as_bytes()).expect("a token")
+    };
+    let series = |m: &str| m.lines().filter(|l| !l.starts_with('#')).count();
+    let first = invented();
+    app.http
+        .request(first, app.url("/v1/me"))
+        .send()
+        .await
+        .expect("req");
+    let before = series(&app.get("/metrics", None).await.1);
+    for _ in 0..300 {
+        let res = app
+            .http
+            .request(invented(), app.url("/v1/me"))
+            .send()
+            .await
+            .expect("req");
+        assert_eq!(res.status().as_u16(), 405);
+    }
+    let (_, after) = app.get("/metrics", None).await;
+    // Only the /metrics reads themselves may add their own series.
+    assert!(
+        series(&after) <= before + 16,
+        "{} → {}",
+        before,
+        series(&after)
+    );
+    assert!(after.contains("method=\"OTHER\""), "{after}");
+    app.stop().await;
+}
+
 async fn address_rate_limit(backend: Backend) {
     let settings = uppsok_server::state::Settings {
         address_failures: 3,
@@ -834,10 +873,13 @@ async fn ops_endpoints(backend: Backend) {
     let (s, b) = app.get("/no/such/route", None).await;
     assert_eq!(s, 404);
     assert!(problem_type(&b).ends_with("/not-found"));
-    let (s, _) = app
+    let (s, b) = app
         .send_json(Method::DELETE, "/v1/clients", None, &json!({}))
         .await;
     assert_eq!(s, 405);
+    let p: Value = serde_json::from_str(&b).expect("problem");
+    assert_eq!(p["status"], 405, "the document agrees with the status: {b}");
+    assert!(problem_type(&b).ends_with("/method-not-allowed"), "{b}");
     let (_, _) = app.get("/v1/clients?team=x", Some("uss_x")).await;
     let (s, m) = app.get("/metrics", None).await;
     assert_eq!(s, 200);

@@ -114,10 +114,10 @@ pub async fn change_password(
     }
     let staff = &actor.staff;
     login::confirm_password(&state, ip, staff.id, &req.current_password).await?;
-    if req.new_password.chars().count() < auth::PASSWORD_MIN {
+    if let Some(rule) = auth::password_problem(&req.new_password) {
         return Err(ApiError::Validation {
             field: "new_password".into(),
-            rule: format!("must be at least {} characters", auth::PASSWORD_MIN),
+            rule,
         });
     }
     if req.new_password == req.current_password {

@@ -92,6 +92,23 @@ pub fn dummy_hash(cost: PasswordCost) -> String {
 /// Minimum length of passwords set by people; generated ones are longer.
 pub const PASSWORD_MIN: usize = 12;
 
+/// Why a password a person chose is refused, in words for them; `None` when it will do. Length
+/// alone let "            " (12 spaces) through: a password also needs some variety.
+pub fn password_problem(password: &str) -> Option<String> {
+    let distinct: std::collections::HashSet<char> =
+        password.chars().filter(|c| !c.is_whitespace()).collect();
+    if password.chars().count() < PASSWORD_MIN {
+        Some(format!("must be at least {PASSWORD_MIN} characters"))
+    } else if password.trim().chars().count() < PASSWORD_MIN || distinct.len() < 6 {
+        Some(format!(
+            "must have at least {PASSWORD_MIN} characters besides leading and trailing spaces, \
+             with at least 6 different ones"
+        ))
+    } else {
+        None
+    }
+}
+
 /// A random initial password: 20 characters of an unambiguous alphabet (~100 bits).
 pub fn random_password() -> String {
     random_from(
@@ -436,6 +453,22 @@ fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn passwords_need_length_and_variety() {
+        for weak in [
+            "short",
+            "            ",
+            "aaaaaaaaaaaaaaaa",
+            "  abcdefghij  ",
+            "abababababababab",
+        ] {
+            assert!(password_problem(weak).is_some(), "{weak:?}");
+        }
+        for ok in ["correct horse battery", "Kalix-2026-vinter"] {
+            assert_eq!(password_problem(ok), None, "{ok:?}");
+        }
+    }
 
     #[test]
     fn password_round_trip() {

@@ -60,6 +60,9 @@ pub enum StoreError {
     Invalid(String),
     #[error(transparent)]
     Secret(#[from] crate::secrets::SecretError),
+    /// The database's files could not be created or made private.
+    #[error("the database file: {0}")]
+    Io(String),
 }
 
 impl StoreError {
@@ -223,6 +226,39 @@ impl Default for PoolSize {
     }
 }
 
+/// The SQLite database and its `-wal` and `-shm` files readable by their owner only (they hold
+/// names and notes): a new database file is made 0600 before SQLite opens it, and SQLite gives
+/// its `-wal` and `-shm` the database file's mode; files of an older install are narrowed here.
+fn private_sqlite_files(db: &std::path::Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if db.as_os_str().is_empty() || db.as_os_str() == ":memory:" {
+            return Ok(());
+        }
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", db.display()));
+        if !db.exists() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(db)
+                .map_err(io)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let p = std::path::PathBuf::from(name);
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
+    Ok(())
+}
+
 /// A database URL as a person should see it: the file of a SQLite database; host, port,
 /// database and user of a PostgreSQL one (never its password).
 pub fn describe(url: &str) -> String {
@@ -272,7 +308,9 @@ impl Store {
     /// Opens (creating a SQLite file when missing) and migrates the database at `url`.
     pub async fn connect(url: &str, size: PoolSize) -> StoreResult<Store> {
         let store = if url.starts_with("sqlite:") {
-            let opts = SqliteConnectOptions::from_str(url)?
+            let opts = SqliteConnectOptions::from_str(url)?;
+            private_sqlite_files(opts.get_filename())?;
+            let opts = opts
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 // FULL: an acknowledged write survives power loss too, not only a crash.

@@ -94,8 +94,30 @@ fn gzip(bytes: &[u8]) -> Result<Vec<u8>, SyncError> {
         .map_err(|_| SyncError::Protocol("the request could not be compressed".into()))
 }
 
+/// The most bytes an answer may have once decompressed: `MAX_PULL` records of the largest
+/// realistic size (a visit with a 4,000-character note is under 17 kB) with room to spare. A
+/// hostile or broken server's gzip bomb stops here instead of filling the phone's memory.
+pub(crate) const ANSWER_LIMIT: usize = 32 * 1024 * 1024;
+/// A problem document is a few hundred bytes; more is not one.
+const PROBLEM_LIMIT: usize = 64 * 1024;
+
+/// The body, decompressed as it arrives, refused once it passes `limit` bytes.
+async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, SyncError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| network(&e))? {
+        if body.len() + chunk.len() > limit {
+            return Err(SyncError::Protocol(format!(
+                "the server's answer is larger than {} MiB once decompressed",
+                limit / (1024 * 1024)
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 async fn problem(resp: reqwest::Response) -> Problem {
-    match resp.bytes().await {
+    match read_capped(resp, PROBLEM_LIMIT).await {
         Ok(b) => serde_json::from_slice(&b).unwrap_or_default(),
         Err(_) => Problem::default(),
     }
@@ -169,7 +191,7 @@ pub(crate) async fn sync(
     let resp = rb.body(body).send().await.map_err(|e| network(&e))?;
     let status = resp.status();
     if status.is_success() {
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = read_capped(resp, ANSWER_LIMIT).await?;
         let parsed: SyncResponse = serde_json::from_slice(&bytes).map_err(|_| {
             SyncError::Protocol("the sync answer is not in the expected form".into())
         })?;
@@ -208,7 +230,7 @@ pub(crate) async fn enrol(
         .map_err(|e| network(&e))?;
     let status = resp.status();
     if status.is_success() {
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = read_capped(resp, PROBLEM_LIMIT).await?;
         return serde_json::from_slice(&bytes).map_err(|_| {
             SyncError::Protocol("the enrolment answer is not in the expected form".into())
         });
@@ -225,4 +247,57 @@ pub(crate) async fn enrol(
         )));
     }
     Err(failure(resp).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// A server that answers every request with `body`, gzip-encoded, then closes.
+    fn serve_once(body: Vec<u8>) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(head.as_bytes());
+            let _ = s.write_all(&body);
+        });
+        format!("http://{addr}")
+    }
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_answer_limit() {
+        // 64 MiB of zeros: about 64 KiB on the wire.
+        let bomb = gzip(&vec![0u8; 64 * 1024 * 1024]).unwrap();
+        assert!(bomb.len() < 256 * 1024);
+        let base = serve_once(bomb);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = client(Timeouts::default(), false).unwrap();
+        let err = rt
+            .block_on(async {
+                let resp = client.get(endpoint(&base, "/x")).send().await.unwrap();
+                read_capped(resp, ANSWER_LIMIT).await
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("larger than 32 MiB"), "{err}");
+        // A small answer passes whole.
+        let base = serve_once(gzip(b"{\"ok\":true}").unwrap());
+        let body = rt
+            .block_on(async {
+                let resp = client.get(endpoint(&base, "/x")).send().await.unwrap();
+                read_capped(resp, ANSWER_LIMIT).await
+            })
+            .unwrap();
+        assert_eq!(body, b"{\"ok\":true}");
+    }
 }
