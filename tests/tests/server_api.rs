@@ -1068,10 +1068,15 @@ async fn client_writes_stay_in_own_record_space(backend: Backend) {
         }
     };
     let sup_m_a = app.session_for(w.supervisors[0][0].id).await;
+    let k601 = ClientId::new();
+    assert_eq!(put(sup_m_a.clone(), 0, 0, k601, "K-601").await, 201);
+    // A second client with the code in the team is refused; the same one may keep it.
     assert_eq!(
         put(sup_m_a.clone(), 0, 0, ClientId::new(), "K-601").await,
-        201
+        422,
+        "a code already used in the team"
     );
+    assert_eq!(put(sup_m_a.clone(), 0, 0, k601, "K-601").await, 200);
     assert_eq!(
         put(sup_m_a.clone(), 0, 1, ClientId::new(), "K-602").await,
         403,

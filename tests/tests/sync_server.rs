@@ -480,6 +480,93 @@ async fn rejections_never_block_the_batch(env: &Env) {
     assert!(stats.last_sync_ms.is_some());
 }
 
+both!(client_codes_are_unique_in_a_team);
+async fn client_codes_are_unique_in_a_team(env: &Env) {
+    let reason = |r: &SyncResponse, i: usize| r.results[i].reason.clone().unwrap_or_default();
+    let first = client(env, "K-010");
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(first.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    // The region's case manager in the same team, another record space: the code is taken all
+    // the same (a phone finds clients by code).
+    let region = env
+        .store
+        .staff_by_username("rut")
+        .await
+        .unwrap()
+        .unwrap()
+        .org;
+    let mut second = client(env, "K-010");
+    second.org = region;
+    let r = env
+        .sync(
+            &env.rut,
+            &req(0, vec![up(&env.rut, 0, Record::Client(second.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Rejected]);
+    assert_eq!(r.results[0].code, Some(RejectCode::InvalidRecord));
+    assert!(
+        reason(&r, 0).starts_with("code: another client of the team"),
+        "{r:?}"
+    );
+    // Two new clients with one code in one batch: the first is kept.
+    let (a, b) = (client(env, "K-011"), client(env, "K-011"));
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 1, Record::Client(a.clone())),
+                    up(&env.anna, 2, Record::Client(b)),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&r),
+        vec![OutcomeKind::Applied, OutcomeKind::Rejected]
+    );
+    // A client given a new code frees the old one.
+    let mut renamed = first.clone();
+    renamed.code = ClientCode::parse("K-012").unwrap();
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 10, Record::Client(renamed))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let r = env
+        .sync(
+            &env.rut,
+            &req(0, vec![up(&env.rut, 20, Record::Client(second))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied], "{r:?}");
+    // The database itself refuses a duplicate, whoever writes.
+    let anna = env.store.staff_by_username("anna").await.unwrap().unwrap();
+    let mut tx = env.store.begin().await.unwrap();
+    let dup = client(env, "K-012");
+    let err = tx
+        .upsert_record(&uppsok_server::store::RecordWrite {
+            record: Record::Client(dup),
+            deleted: false,
+            author: anna.id,
+            org: env.muni,
+            team: Some(env.team),
+            device: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(err.is_unique_violation(), "{err}");
+}
+
 both!(last_write_wins_and_late_older_edits);
 async fn last_write_wins_and_late_older_edits(env: &Env) {
     let c = client(env, "K-004");

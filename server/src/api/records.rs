@@ -221,6 +221,7 @@ pub async fn put_client(
         ));
     }
     client.validate(&CodePattern(team.client_code_pattern.clone()))?;
+    let code = client.code.to_string();
     let write = RecordWrite {
         record: Record::Client(client),
         deleted: false,
@@ -237,6 +238,13 @@ pub async fn put_client(
     let consent_changed =
         old_facts.as_ref().is_some_and(|o| o.consent_given) != new_facts.consent_given;
     let mut tx = state.store.begin().await?;
+    let holder = tx.client_codes(&[team.id]).await?.remove(&(team.id, code));
+    if holder.is_some_and(|other| other != id) {
+        return Err(ApiError::Validation {
+            field: "code".into(),
+            rule: "another client of the team already has this code".into(),
+        });
+    }
     let seq = tx.upsert_record(&write).await?;
     if consent_changed {
         // Consent decides whether the other organisation's phones hold this client's visits:

@@ -395,6 +395,32 @@ impl Tx {
         Ok(out)
     }
 
+    /// The codes of the live clients of `teams`: (team, code) → the client's id. Read inside the
+    /// writing transaction, so no other writer adds a code between this and the write.
+    pub async fn client_codes(
+        &mut self,
+        teams: &[TeamId],
+    ) -> StoreResult<HashMap<(TeamId, String), Uuid>> {
+        let mut out = HashMap::new();
+        for chunk in teams.chunks(500) {
+            let sql = format!(
+                "SELECT team, code, id FROM clients WHERE deleted = FALSE AND code IS NOT NULL AND team IN ({})",
+                marks(1, chunk.len())
+            );
+            let params: Vec<Param> = chunk
+                .iter()
+                .map(|t| Param::Text(Some(t.to_string())))
+                .collect();
+            let rows: Vec<(String, String, String)> = on_tx!(self, c => {
+                bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
+            });
+            for (team, code, id) in rows {
+                out.insert((parse_uuid(&team)?, code), parse_uuid(&id)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The current rows of `entity` with these ids (missing ids are simply absent).
     pub async fn sync_rows(&mut self, entity: Entity, ids: &[Uuid]) -> StoreResult<Vec<SyncRow>> {
         let mut out = Vec::with_capacity(ids.len());

@@ -101,6 +101,56 @@ enum Decision {
     Nothing,
 }
 
+/// The teams of the clients a batch writes.
+fn prepared_client_teams(parsed: &[Option<Result<Option<Record>, Rejection>>]) -> Vec<TeamId> {
+    let mut teams: Vec<TeamId> = parsed
+        .iter()
+        .filter_map(|p| match p {
+            Some(Ok(Some(Record::Client(c)))) => Some(c.team),
+            _ => None,
+        })
+        .collect();
+    teams.sort();
+    teams.dedup();
+    teams
+}
+
+/// Refuses a client write whose code another live client of the team has; otherwise records
+/// the code the write leaves (or frees it, for a delete) in `codes`.
+fn keep_codes_unique(d: Decision, codes: &mut HashMap<(TeamId, String), Uuid>) -> Decision {
+    let Decision::Apply {
+        new_row: Some(row), ..
+    } = &d
+    else {
+        return d;
+    };
+    if row.entity != Entity::Client {
+        return d;
+    }
+    let id = row.id;
+    let code = serde_json::from_str::<serde_json::Value>(&row.body)
+        .ok()
+        .and_then(|b| b["code"].as_str().map(str::to_owned));
+    let taken = match (row.team, &code) {
+        (Some(team), Some(code)) if !row.deleted => codes
+            .get(&(team, code.clone()))
+            .is_some_and(|other| *other != id),
+        _ => false,
+    };
+    if taken {
+        // The stored row keeps its code, so `codes` stays as it is.
+        return reject(
+            RejectCode::InvalidRecord,
+            "code: another client of the team already has this code; choose another",
+        );
+    }
+    codes.retain(|_, holder| *holder != id);
+    if let (Some(team), Some(code), false) = (row.team, code, row.deleted) {
+        codes.insert((team, code), id);
+    }
+    d
+}
+
 fn reject(code: RejectCode, reason: &str) -> Decision {
     Decision::Reject(Rejection::new(code, reason))
 }
@@ -220,6 +270,15 @@ pub async fn apply_batch(
         parsed.push(Some(p));
     }
 
+    // Client codes are unique in a team (a phone finds a client by its code): the codes in use
+    // in the teams of the batch's clients, kept current as the batch applies.
+    let code_teams: Vec<TeamId> = prepared_client_teams(&parsed);
+    let mut codes = if code_teams.is_empty() {
+        HashMap::new()
+    } else {
+        tx.client_codes(&code_teams).await?
+    };
+
     let consent_before: HashMap<Uuid, bool> = state
         .iter()
         .filter(|((e, _), _)| *e == Entity::Client)
@@ -274,7 +333,8 @@ pub async fn apply_batch(
                 if matches!(d, Decision::Apply { .. }) {
                     next_seq += 1;
                 }
-                d
+                // A refusal after the sequence was taken leaves a gap, harmless (see above).
+                keep_codes_unique(d, &mut codes)
             }
         };
         match decision {

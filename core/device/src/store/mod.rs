@@ -381,12 +381,19 @@ impl Store {
         }
     }
 
-    /// Find a client by code through the blind index.
+    /// Find a client by code through the blind index. Two clients with one code (possible only
+    /// in data from before the server enforced unique codes) is an error rather than a guess: a
+    /// visit logged on the first match could land on the wrong person.
     pub fn client_by_code(&self, code: &ClientCode) -> Result<Option<Client>> {
-        Ok(self
-            .read(|c, k| records::clients_by_code(c, k, code))?
-            .into_iter()
-            .next())
+        let mut found = self.read(|c, k| records::clients_by_code(c, k, code))?;
+        if found.len() > 1 {
+            return Err(ValidationError::new(
+                "code",
+                "belongs to more than one client; ask the administrator to give one of them a new code",
+            )
+            .into());
+        }
+        Ok(found.pop())
     }
 
     /// All clients, by code. A row that does not open is left out (and counted in
