@@ -30,7 +30,7 @@ async fn one_team(db: &TestDb, username: &str) -> (Organisation, Team, StaffRow,
         .await
         .expect("org");
     let team = store
-        .create_team("Team A", org.id, "K-###")
+        .create_team("Team A", org.id, "K-#####")
         .await
         .expect("team");
     let sup = add_staff(
@@ -72,24 +72,18 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
         );
         let (team, org) = (team.id, org.id);
         writers.push(tokio::spawn(async move {
-            let mut mine: Vec<ClientId> = Vec::new();
+            let mut mine: Vec<(ClientId, String)> = Vec::new();
             for i in 0..100_000u32 {
-                // Alternate new clients and edits of earlier ones.
-                let id = if i % 3 == 2 && !mine.is_empty() {
-                    mine[(i as usize * 7) % mine.len()]
+                // Alternate new clients and edits of earlier ones; a client keeps its code,
+                // and codes are unique in the team.
+                let (id, code) = if i % 3 == 2 && !mine.is_empty() {
+                    mine[(i as usize * 7) % mine.len()].clone()
                 } else {
-                    ClientId::new()
+                    (ClientId::new(), format!("K-{:05}", w * 10_000 + i % 10_000))
                 };
                 let name = format!("Klient {w} {i}");
-                let body = serde_json::to_value(client_record(
-                    id,
-                    team,
-                    org,
-                    &format!("K-{:03}", i % 1000),
-                    &name,
-                    true,
-                ))
-                .expect("json");
+                let body = serde_json::to_value(client_record(id, team, org, &code, &name, true))
+                    .expect("json");
                 ledger
                     .lock()
                     .expect("lock")
@@ -106,8 +100,8 @@ async fn sigkill_during_writes_loses_no_acknowledged_write(backend: Backend) {
                         let mut l = ledger.lock().expect("lock");
                         l.in_flight.remove(&id);
                         l.acked.insert(id, name);
-                        if !mine.contains(&id) {
-                            mine.push(id);
+                        if !mine.iter().any(|(m, _)| *m == id) {
+                            mine.push((id, code));
                         }
                     }
                     Ok(r) => panic!("write refused: {}", r.status()),
@@ -231,7 +225,7 @@ async fn backup_while_serving(backend: Backend) {
                     id,
                     team,
                     org,
-                    &format!("K-{:03}", (w * 300 + i) % 1000),
+                    &format!("K-{:05}", w * 10_000 + i),
                     &format!("Klient {w} {i}"),
                     true,
                 ))

@@ -1195,6 +1195,35 @@ async fn protocol_auth_and_bounds(env: &Env) {
     }
 }
 
+both!(a_body_of_tiny_values_is_refused_before_parsing);
+async fn a_body_of_tiny_values_is_refused_before_parsing(env: &Env) {
+    // About 12 KiB gzipped, 8 MiB of `0,` once inflated: millions of values, which would cost
+    // hundreds of MiB to parse into JSON values.
+    let plain = format!(
+        "{{\"cursor\":0,\"changes\":[{{\"a\":[{}0]}}]}}",
+        "0,".repeat(4 * 1024 * 1024)
+    );
+    let zipped = gzip(plain.as_bytes());
+    assert!(zipped.len() < 64 * 1024, "{}", zipped.len());
+    let (s, _, body) = env
+        .post_raw(Some(&env.anna.token), Some("1"), zipped, true)
+        .await;
+    assert_eq!(s, 413, "{body}");
+    assert!(body.contains("JSON values"), "{body}");
+    // An ordinary batch of the largest size still goes through.
+    let c = client(env, "K-777");
+    let mut changes = vec![up(&env.anna, 0, Record::Client(c.clone()))];
+    for i in 0..(MAX_PUSH - 1) {
+        changes.push(up(
+            &env.anna,
+            1 + i as i64,
+            Record::Visit(visit(&env.anna, c.id, "full")),
+        ));
+    }
+    let r = env.sync(&env.anna, &req(0, changes)).await;
+    assert!(r.results.iter().all(|x| x.outcome == OutcomeKind::Applied));
+}
+
 both!(gzip_both_ways);
 async fn gzip_both_ways(env: &Env) {
     let c = client(env, "K-010");

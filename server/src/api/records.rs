@@ -245,7 +245,18 @@ pub async fn put_client(
             rule: "another client of the team already has this code".into(),
         });
     }
-    let seq = tx.upsert_record(&write).await?;
+    // The check above reads inside this transaction; a writer that got in between is caught by
+    // the database's unique index and answered the same way.
+    let seq = tx.upsert_record(&write).await.map_err(|e| {
+        if e.is_unique_violation() {
+            ApiError::Validation {
+                field: "code".into(),
+                rule: "another client of the team already has this code".into(),
+            }
+        } else {
+            e.into()
+        }
+    })?;
     if consent_changed {
         // Consent decides whether the other organisation's phones hold this client's visits:
         // new sequence numbers make every phone of the team pull them (or their tombstones)

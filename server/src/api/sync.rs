@@ -46,6 +46,11 @@ use crate::sync::pull;
 /// realistic size (a visit with a 4,000-character note is under 17 kB) with room to spare.
 pub const BODY_LIMIT: usize = 12 * 1024 * 1024;
 
+/// The most JSON values a sync body may hold: `MAX_PUSH` changes of about a hundred values each,
+/// ten times over. Each parsed value costs tens of bytes, so a 12 MiB body of tiny values
+/// (`[0,0,0,…]`, a few KiB gzipped) would otherwise cost hundreds of MiB to parse.
+pub const MAX_VALUES: usize = MAX_PUSH * 1000;
+
 /// Longest `app_version` kept for the devices page.
 const APP_VERSION_MAX: usize = 40;
 
@@ -62,6 +67,10 @@ pub enum SyncError {
     TooManyChanges(usize),
     #[error("the sync request body is larger than {BODY_LIMIT} bytes once decompressed")]
     BodyTooLarge,
+    #[error(
+        "the sync request holds more than {MAX_VALUES} JSON values; send fewer changes per request"
+    )]
+    TooManyValues,
     #[error("the request body could not be read (an incomplete or corrupt gzip stream?)")]
     UnreadableBody,
     #[error(transparent)]
@@ -103,11 +112,13 @@ impl IntoResponse for SyncError {
                 OUTDATED_CLIENT_TYPE.to_owned(),
                 "App update required",
             ),
-            SyncError::TooManyChanges(_) | SyncError::BodyTooLarge => self.problem(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("{PROBLEM_BASE}payload-too-large"),
-                "Payload too large",
-            ),
+            SyncError::TooManyChanges(_) | SyncError::BodyTooLarge | SyncError::TooManyValues => {
+                self.problem(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("{PROBLEM_BASE}payload-too-large"),
+                    "Payload too large",
+                )
+            }
             SyncError::UnreadableBody => self.problem(
                 StatusCode::BAD_REQUEST,
                 format!("{PROBLEM_BASE}malformed-body"),
@@ -174,6 +185,34 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, SyncError> {
     Ok(buf)
 }
 
+/// Counts the body's JSON values from the bytes alone (commas and openings outside strings, an
+/// upper bound), stopping as soon as `max` is passed. Linear, allocation-free.
+fn more_values_than(bytes: &[u8], max: usize) -> bool {
+    let (mut in_string, mut escaped, mut n) = (false, false, 1usize);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b'[' | b'{' => {
+                n += 1;
+                if n > max {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// serde_json's messages can quote the input (a name, a note); keep only what names the rule.
 fn describe_json_error(e: &serde_json::Error) -> ApiError {
     let at = format!("line {}, column {}", e.line(), e.column());
@@ -211,6 +250,9 @@ async fn run(
     check_protocol(headers)?;
     let device = device?;
     let bytes = read_body(body, BODY_LIMIT).await?;
+    if more_values_than(&bytes, MAX_VALUES) {
+        return Err(SyncError::TooManyValues);
+    }
     let req: SyncRequest = serde_json::from_slice(&bytes).map_err(|e| describe_json_error(&e))?;
     if req.changes.len() > MAX_PUSH {
         return Err(SyncError::TooManyChanges(req.changes.len()));
@@ -342,4 +384,19 @@ async fn run(
         HeaderValue::from_static("application/json"),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_counted_outside_strings() {
+        assert!(!more_values_than(br#"{"cursor":0,"changes":[]}"#, 4));
+        assert!(more_values_than(b"[0,0,0,0,0]", 4));
+        // Commas and brackets inside strings (escaped quotes too) are text, not values.
+        assert!(!more_values_than(br#"["a,b,c,[{","x\",,,,"]"#, 3));
+        let bomb = format!("[{}0]", "0,".repeat(MAX_VALUES));
+        assert!(more_values_than(bomb.as_bytes(), MAX_VALUES));
+    }
 }
