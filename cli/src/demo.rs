@@ -276,13 +276,13 @@ async fn serve(
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         }
     });
-    axum::serve(
+    uppsok_server::serve::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
+        router,
+        uppsok_server::serve::Limits::default(),
+        crate::serve::shutdown_signal(),
     )
-    .with_graceful_shutdown(crate::serve::shutdown_signal())
-    .await
-    .context("server error")?;
+    .await;
     printer.abort();
     store.close().await;
     Ok(())
@@ -965,7 +965,7 @@ async fn sync_phone(
 struct LocalServer {
     addr: SocketAddr,
     stop: oneshot::Sender<()>,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl LocalServer {
@@ -976,16 +976,14 @@ impl LocalServer {
         let addr = listener.local_addr()?;
         let router = app(AppState::new(store, Settings::default()));
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
+        let task = tokio::spawn(uppsok_server::serve::serve(
+            listener,
+            router,
+            uppsok_server::serve::Limits::default(),
+            async move {
                 let _ = stopped.await;
-            })
-            .await
-        });
+            },
+        ));
         Ok(Self { addr, stop, task })
     }
 

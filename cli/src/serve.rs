@@ -2,7 +2,6 @@
 //! [`uppsok_server::app::app`] until SIGTERM or SIGINT, then stops accepting connections and lets the
 //! requests in flight finish before closing the database.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +10,7 @@ use tokio::net::TcpListener;
 
 use uppsok_server::app::app;
 use uppsok_server::config;
+use uppsok_server::serve::Limits;
 use uppsok_server::state::AppState;
 use uppsok_server::store::{PoolSize, Store};
 
@@ -124,13 +124,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Scripts and tests read the port from this line.
     println!("listening on http://{addr}");
     let router = app(AppState::new(store.clone(), cfg.settings));
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server error")?;
+    uppsok_server::serve::serve(listener, router, Limits::default(), shutdown_signal()).await;
     store.close().await;
     tracing::info!("uppsok serve stopped");
     Ok(())

@@ -19,6 +19,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod secrets;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod sync;

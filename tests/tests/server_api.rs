@@ -1362,3 +1362,83 @@ async fn consent_change_resequences_the_clients_visits(backend: Backend) {
     assert!(visit_seqs().await.iter().all(|s| *s > high));
     app.stop().await;
 }
+
+/// Slow-loris: half-sent headers and idle sockets are dropped after the header timeout, and a
+/// real request still gets through while the connection cap is full of them.
+#[tokio::test]
+async fn slow_and_idle_connections_are_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let store =
+        uppsok_server::store::Store::connect(&url, uppsok_server::store::PoolSize { max: 2 })
+            .await
+            .expect("store");
+    let router =
+        uppsok_server::app::app(uppsok_server::state::AppState::new(store, test_settings()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let limits = uppsok_server::serve::Limits {
+        header_read: Duration::from_secs(1),
+        connections: 8,
+        drain: Duration::from_secs(1),
+    };
+    tokio::spawn(uppsok_server::serve::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
+
+    // Half-sent headers: the server hangs up within the header timeout (plus slack).
+    let mut slow = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(4), slow.read_to_end(&mut buf)).await;
+    assert!(ended.is_ok(), "a half-sent request was kept open");
+    // A kept-alive connection that goes quiet after a request is closed the same way.
+    let mut kept = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(4), kept.read_to_end(&mut buf)).await;
+    assert!(ended.is_ok(), "an idle kept-alive connection was kept open");
+    assert!(
+        String::from_utf8_lossy(&buf).starts_with("HTTP/1.1 200"),
+        "the request itself was answered"
+    );
+    // Idle sockets fill the cap; a real request waits for them to be dropped, then is served.
+    let mut idle = Vec::new();
+    for _ in 0..std::env::var("IDLE_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8)
+    {
+        idle.push(tokio::net::TcpStream::connect(addr).await.expect("connect"));
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let started = std::time::Instant::now();
+    let res = reqwest::Client::new()
+        .get(format!("http://{addr}/healthz"))
+        .timeout(Duration::from_secs(6))
+        .send()
+        .await
+        .expect("served once the idle sockets are dropped");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    for mut s in idle {
+        let mut b = [0u8; 1];
+        let n = tokio::time::timeout(Duration::from_secs(3), s.read(&mut b))
+            .await
+            .expect("idle socket closed by the server");
+        assert!(
+            matches!(n, Ok(0) | Err(_)),
+            "closed without a response: {n:?}"
+        );
+    }
+}

@@ -150,7 +150,13 @@ impl Env {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            uppsok_server::serve::serve(
+                listener,
+                router,
+                uppsok_server::serve::Limits::default(),
+                std::future::pending(),
+            )
+            .await;
         });
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))

@@ -138,7 +138,12 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    tokio::spawn(uppsok_server::serve::serve(
+        listener,
+        router,
+        uppsok_server::serve::Limits::default(),
+        std::future::pending(),
+    ));
     let http = reqwest::Client::new();
     for page in ["overview", "fidelity"] {
         // The first view of each team's page reads that team's visits from disk unless the OS

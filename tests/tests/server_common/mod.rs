@@ -168,12 +168,13 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let router = app(AppState::new(store.clone(), settings));
         let server = tokio::spawn(async move {
-            axum::serve(
+            uppsok_server::serve::serve(
                 listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
+                router,
+                uppsok_server::serve::Limits::default(),
+                std::future::pending(),
             )
-            .await
-            .expect("serve");
+            .await;
         });
         TestApp {
             addr,
