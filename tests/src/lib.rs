@@ -39,3 +39,22 @@ pub fn uppsok_bin() -> &'static std::path::Path {
         bin
     })
 }
+
+/// The real router served on a free loopback port, exactly as `uppsok serve` serves it (the
+/// same accept loop and limits), until the returned task is aborted. Every in-process test
+/// server starts here.
+pub async fn serve_on_loopback(
+    router: axum::Router,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let task = tokio::spawn(uppsok_server::serve::serve(
+        listener,
+        router,
+        uppsok_server::serve::Limits::default(),
+        std::future::pending(),
+    ));
+    (addr, task)
+}

@@ -6,6 +6,7 @@ mod field_support;
 
 use field_support::*;
 use serde_json::Value;
+use std::path::Path;
 
 const NAME: &str = "Aino Känsligsdotter";
 const NOTE: &str = "Sov dåligt, oro inför rättegången";
@@ -314,4 +315,57 @@ fn a_damaged_record_is_left_out_counted_and_repaired() {
     let list = ok(field(&home, &["client", "list"]));
     assert!(list.contains("K-017") && list.contains("K-018"), "{list}");
     assert!(ok(field(&home, &["repair"])).contains("no damaged records"));
+}
+
+#[test]
+fn a_new_store_needs_a_real_passphrase_and_keeps_its_files_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    for weak in ["abc", "aaaaaaaaaaaaaa"] {
+        let o = field_with(&home, &["init"], weak);
+        assert_eq!(o.status.code(), Some(1), "{weak}");
+        let err = stderr(&o);
+        assert!(err.contains("at least 10 characters"), "{err}");
+        assert!(!err.contains(weak), "the passphrase is not echoed");
+        assert!(!home.exists(), "nothing written for {weak}");
+    }
+    ok(field(&home, &["init", "--user", "anna"]));
+    ok(field(
+        &home,
+        &["client", "add", "--code", "K-001", "--name", "Aino Niemi"],
+    ));
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&home), 0o700);
+    let files = all_files(&home);
+    assert!(!files.is_empty());
+    for (f, _) in files {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+    // An existing store with loose modes is tightened on its next use.
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ok(field(&home, &["status"]));
+    assert_eq!(mode(&home), 0o700);
+}
+
+#[test]
+fn a_server_address_without_a_scheme_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    let o = field(
+        &home,
+        &[
+            "init",
+            "--user",
+            "anna",
+            "--server",
+            "127.0.0.1:18080",
+            "--enrol",
+            "ABCD-EFGH",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("must start with https://"), "{err}");
+    assert!(!err.contains("connection"), "{err}");
 }

@@ -1044,6 +1044,49 @@ fn revoked_with_wipe(backend: Backend) {
     assert!(status["last_sync"].is_string());
     assert!(status["last_error"].is_null());
     assert!(status["rejected"].as_array().expect("list").is_empty());
+    // A second field device of the team logs a client under the same code offline: the server
+    // refuses it, and the device names it by its code, never by a UUID.
+    let me = &world.members[2];
+    let other = world
+        .members
+        .iter()
+        .find(|m| m.team == me.team && m.username != me.username)
+        .expect("a team mate");
+    let home2 = tempfile::tempdir().expect("home");
+    let code2 = enrolment_code(&db.url, &other.username);
+    field_support::ok(field(
+        home2.path(),
+        &[
+            "init",
+            "--user",
+            &other.username,
+            "--server",
+            &server.url(),
+            "--enrol",
+            &code2,
+        ],
+    ));
+    field_support::ok(field(
+        home2.path(),
+        &["client", "add", "--code", "K-0100", "--name", "Bengt Lahti"],
+    ));
+    let out = field_support::ok(field(home2.path(), &["sync"]));
+    assert!(out.contains("1 rejected"), "{out}");
+    assert!(
+        out.contains(
+            "rejected: client K-0100: code: another client of the team already has this code"
+        ),
+        "{out}"
+    );
+    let list = field_support::ok(field(home2.path(), &["rejected", "list"]));
+    assert!(list.starts_with("1. client K-0100: code:"), "{list}");
+    let uuid_like = regex_free_uuid(&list);
+    assert!(!uuid_like, "no UUID in what a person reads: {list}");
+    let out = field_support::ok(field(home2.path(), &["rejected", "discard", "1"]));
+    assert!(out.contains("client K-0100"), "{out}");
+    let list = field_support::ok(field(home2.path(), &["rejected", "list"]));
+    assert_eq!(list.trim(), "no rejected changes");
+
     let id = {
         let s = Store::exists(home.path().join("uppsok.db"));
         assert!(s);
@@ -1160,4 +1203,13 @@ fn clock_skew_sqlite() {
 #[test]
 fn clock_skew_postgres() {
     clock_skew(Backend::Postgres);
+}
+
+/// Whether `text` holds something shaped like a UUID (8-4-4-4-12 hex digits).
+fn regex_free_uuid(text: &str) -> bool {
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .any(|w| {
+            let parts: Vec<usize> = w.split('-').map(str::len).collect();
+            parts == [8, 4, 4, 4, 12]
+        })
 }

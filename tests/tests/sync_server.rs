@@ -147,17 +147,7 @@ impl Env {
             ..Settings::default()
         };
         let router = app(AppState::new(store.clone(), settings));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            uppsok_server::serve::serve(
-                listener,
-                router,
-                uppsok_server::serve::Limits::default(),
-                std::future::pending(),
-            )
-            .await;
-        });
+        let (addr, _server) = uppsok_tests::serve_on_loopback(router).await;
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()

@@ -162,20 +162,8 @@ impl TestApp {
         let store = Store::connect(&db.url, PoolSize { max: 8 })
             .await
             .expect("connect and migrate");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         let router = app(AppState::new(store.clone(), settings));
-        let server = tokio::spawn(async move {
-            uppsok_server::serve::serve(
-                listener,
-                router,
-                uppsok_server::serve::Limits::default(),
-                std::future::pending(),
-            )
-            .await;
-        });
+        let (addr, server) = uppsok_tests::serve_on_loopback(router).await;
         TestApp {
             addr,
             base: format!("http://{addr}"),
