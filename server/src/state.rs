@@ -20,7 +20,7 @@ pub struct Settings {
     pub address_failures: usize,
     pub address_window: Duration,
     pub password_cost: PasswordCost,
-    /// Password hashes computed at once (each holds `password_cost`'s memory while it runs).
+    /// Threads that compute password hashes (each holds `password_cost`'s memory).
     pub hash_concurrency: usize,
     pub body_limit: usize,
     pub request_timeout: Duration,
@@ -38,10 +38,8 @@ impl Default for Settings {
             address_failures: 30,
             address_window: Duration::from_secs(15 * 60),
             password_cost: PasswordCost::default(),
-            // Two per core keeps both cores busy while bounding memory at ~150 MiB.
-            hash_concurrency: std::thread::available_parallelism()
-                .map_or(2, |n| n.get())
-                .saturating_mul(2),
+            // One per core: hashing is CPU-bound, and memory stays at cores × 19 MiB.
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             body_limit: 256 * 1024,
             request_timeout: Duration::from_secs(30),
             trusted_proxies: TrustedProxies::default(),

@@ -417,3 +417,59 @@ async fn totp_secrets_are_sealed_at_rest(backend: Backend) {
     assert!(!body.contains(&secret) && !body.contains(&stored));
     drop(child);
 }
+
+/// The resident memory a process ever reached, in KiB (`VmHWM` in /proc).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// 100 simultaneous logins against a real server: the per-address limit counts them before any
+/// hashing (429s), and the hashing threads bound the memory (each Argon2id run holds 19 MiB;
+/// unbounded, 100 logins took the server past 500 MB).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_logins_stays_within_a_memory_bound() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    Store::connect(&db.url, PoolSize { max: 1 })
+        .await
+        .expect("migrate")
+        .close()
+        .await;
+    let server = ServeProcess::start(&db.url).await;
+    let pid = server.child.id().expect("pid");
+    let before = peak_rss_kib(pid);
+    let http = http_client();
+    let url = format!("{}/v1/auth/login", server.base);
+    let logins = (0..100).map(|i| {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            http.post(url)
+                .json(&serde_json::json!({"username": format!("ghost{i}"), "password": "a guess of twenty chars"}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        }
+    });
+    let answers = futures_util::future::join_all(logins).await;
+    let limited = answers.iter().filter(|s| **s == 429).count();
+    assert!(
+        answers.iter().all(|s| *s == 401 || *s == 429),
+        "{answers:?}"
+    );
+    assert!(
+        limited >= 70,
+        "the address limit (30) stops the rest first: {answers:?}"
+    );
+    let grown_mib = (peak_rss_kib(pid).saturating_sub(before)) / 1024;
+    // Hashing threads = cores; 19 MiB each, plus the requests themselves.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    assert!(
+        grown_mib <= cores * 20 + 60,
+        "peak memory grew by {grown_mib} MiB for {cores} hashing threads"
+    );
+}
