@@ -325,8 +325,29 @@ impl AddressLimiter {
     /// requests arriving together cannot all slip under the limit. A successful attempt is
     /// taken back with [`AddressLimiter::forgive`].
     pub fn attempt(&self, ip: IpAddr) -> Result<(), u64> {
-        self.check(ip)?;
-        self.fail(ip);
+        let now = Instant::now();
+        // One lock for the check and the count: two requests must not both see the last slot.
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            let window = self.window;
+            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
+        }
+        let q = map.entry(ip).or_default();
+        while q
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > self.window)
+        {
+            q.pop_front();
+        }
+        if q.len() >= self.max_failures {
+            let oldest = q.front().copied().unwrap_or(now);
+            return Err(self
+                .window
+                .saturating_sub(now.duration_since(oldest))
+                .as_secs()
+                .max(1));
+        }
+        q.push_back(now);
         Ok(())
     }
 
@@ -548,6 +569,25 @@ fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn racing_attempts_never_pass_the_limit() {
+        let limiter = std::sync::Arc::new(AddressLimiter::new(5, Duration::from_secs(60)));
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let passed: usize = (0..32)
+            .map(|_| {
+                let l = limiter.clone();
+                std::thread::spawn(move || l.attempt(ip).is_ok())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum();
+        assert_eq!(passed, 5);
+        limiter.forgive(ip);
+        assert!(limiter.attempt(ip).is_ok(), "a success gives its slot back");
+        assert!(limiter.attempt(ip).is_err());
+    }
 
     #[test]
     fn passwords_need_length_and_variety() {
