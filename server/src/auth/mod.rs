@@ -302,10 +302,29 @@ impl AddressLimiter {
 
     /// `Err(seconds to wait)` when the address is over its limit.
     pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        self.admit(ip, false)
+    }
+
+    /// Checks the address and counts this attempt in one step, before any work is done, so
+    /// requests arriving together cannot all slip under the limit. A successful attempt is
+    /// taken back with [`AddressLimiter::forgive`].
+    pub fn attempt(&self, ip: IpAddr) -> Result<(), u64> {
+        self.admit(ip, true)
+    }
+
+    /// The check, and with `count` the count too, under one lock: two requests must not both
+    /// see the last slot.
+    fn admit(&self, ip: IpAddr, count: bool) -> Result<(), u64> {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(q) = map.get_mut(&ip) else {
-            return Ok(());
+        let q = if count {
+            self.bound(&mut map, now);
+            map.entry(ip).or_default()
+        } else {
+            match map.get_mut(&ip) {
+                Some(q) => q,
+                None => return Ok(()),
+            }
         };
         while q
             .front()
@@ -318,37 +337,19 @@ impl AddressLimiter {
             let wait = self.window.saturating_sub(now.duration_since(oldest));
             return Err(wait.as_secs().max(1));
         }
+        if count {
+            q.push_back(now);
+        }
         Ok(())
     }
 
-    /// Checks the address and counts this attempt in one step, before any work is done, so
-    /// requests arriving together cannot all slip under the limit. A successful attempt is
-    /// taken back with [`AddressLimiter::forgive`].
-    pub fn attempt(&self, ip: IpAddr) -> Result<(), u64> {
-        let now = Instant::now();
-        // One lock for the check and the count: two requests must not both see the last slot.
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+    /// Bounds memory under a spray from many addresses: past 100,000 of them, drops those whose
+    /// window has passed.
+    fn bound(&self, map: &mut HashMap<IpAddr, VecDeque<Instant>>, now: Instant) {
         if map.len() > 100_000 {
             let window = self.window;
             map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
         }
-        let q = map.entry(ip).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > self.window)
-        {
-            q.pop_front();
-        }
-        if q.len() >= self.max_failures {
-            let oldest = q.front().copied().unwrap_or(now);
-            return Err(self
-                .window
-                .saturating_sub(now.duration_since(oldest))
-                .as_secs()
-                .max(1));
-        }
-        q.push_back(now);
-        Ok(())
     }
 
     /// Takes back the newest attempt counted for `ip` (it succeeded).
@@ -365,11 +366,7 @@ impl AddressLimiter {
     pub fn fail(&self, ip: IpAddr) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            // Bound memory under a spray from many addresses: drop entries whose window passed.
-            let window = self.window;
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) <= window));
-        }
+        self.bound(&mut map, now);
         map.entry(ip).or_default().push_back(now);
     }
 }

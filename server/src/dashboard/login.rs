@@ -40,63 +40,53 @@ enum Notice {
     WrongDoor,
 }
 
+impl Notice {
+    /// The notice's class and its words (Swedish, English); `None` for the plain form.
+    fn words(self) -> Option<(&'static str, &'static str, &'static str)> {
+        Some(match self {
+            Notice::None => return None,
+            Notice::Expired => (
+                "warn",
+                "Din session har gått ut. Logga in igen.",
+                "Your session has expired. Log in again.",
+            ),
+            Notice::LoggedOut => ("ok", "Du är utloggad.", "You are logged out."),
+            Notice::Failed => (
+                "alert",
+                "Fel användarnamn, lösenord eller kod.",
+                "Wrong username, password or code.",
+            ),
+            Notice::Locked => (
+                "alert",
+                "Kontot är låst efter för många misslyckade inloggningar. Försök igen senare.",
+                "The account is locked after too many failed logins. Try again later.",
+            ),
+            Notice::TotpRequired => (
+                "alert",
+                "Kontot behöver engångskoden från autentiseringsappen.",
+                "The account needs the one-time code from the authenticator app.",
+            ),
+            Notice::WrongDoor => (
+                "alert",
+                "Översikten är för arbetsledare och administratörer. Som case manager använder du Uppsök-appen i telefonen.",
+                "The dashboard is for supervisors and admins. As a case manager you use the Uppsök app on your phone.",
+            ),
+            Notice::Limited => (
+                "alert",
+                "För många försök från den här adressen. Försök igen senare.",
+                "Too many attempts from this address. Try again later.",
+            ),
+        })
+    }
+}
+
 fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
     let l = req.lang;
-    let msg = match notice {
-        Notice::None => String::new(),
-        Notice::Expired => format!(
-            "<p class=\"warn\" role=\"status\">{}</p>",
-            tr(
-                l,
-                "Din session har gått ut. Logga in igen.",
-                "Your session has expired. Log in again."
-            )
-        ),
-        Notice::LoggedOut => format!(
-            "<p class=\"ok\" role=\"status\">{}</p>",
-            tr(l, "Du är utloggad.", "You are logged out.")
-        ),
-        Notice::Failed => format!(
-            "<p class=\"alert\" role=\"alert\">{}</p>",
-            tr(
-                l,
-                "Fel användarnamn, lösenord eller kod.",
-                "Wrong username, password or code."
-            )
-        ),
-        Notice::Locked => format!(
-            "<p class=\"alert\" role=\"alert\">{}</p>",
-            tr(
-                l,
-                "Kontot är låst efter för många misslyckade inloggningar. Försök igen senare.",
-                "The account is locked after too many failed logins. Try again later."
-            )
-        ),
-        Notice::TotpRequired => format!(
-            "<p class=\"alert\" role=\"alert\">{}</p>",
-            tr(
-                l,
-                "Kontot behöver engångskoden från autentiseringsappen.",
-                "The account needs the one-time code from the authenticator app."
-            )
-        ),
-        Notice::WrongDoor => format!(
-            "<p class=\"alert\" role=\"alert\">{}</p>",
-            tr(
-                l,
-                "Översikten är för arbetsledare och administratörer. Som case manager använder du Uppsök-appen i telefonen.",
-                "The dashboard is for supervisors and admins. As a case manager you use the Uppsök app on your phone."
-            )
-        ),
-        Notice::Limited => format!(
-            "<p class=\"alert\" role=\"alert\">{}</p>",
-            tr(
-                l,
-                "För många försök från den här adressen. Försök igen senare.",
-                "Too many attempts from this address. Try again later."
-            )
-        ),
-    };
+    let msg = notice.words().map_or_else(String::new, |(class, sv, en)| {
+        // Errors interrupt a screen reader; the others wait their turn.
+        let role = if class == "alert" { "alert" } else { "status" };
+        format!("<p class=\"{class}\" role=\"{role}\">{}</p>", tr(l, sv, en))
+    });
     let body = format!(
         "{msg}<form class=\"stack\" method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
