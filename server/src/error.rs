@@ -44,6 +44,8 @@ pub enum ApiError {
     EnrolmentRefused,
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("this account must change its password first (POST /v1/auth/password)")]
+    PasswordChangeRequired,
     #[error("this method is not allowed on this route")]
     MethodNotAllowed,
     #[error("{0} not found")]
@@ -119,6 +121,11 @@ impl ApiError {
                 "Enrolment refused",
             ),
             Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            PasswordChangeRequired => (
+                StatusCode::FORBIDDEN,
+                "password-change-required",
+                "Password change required",
+            ),
             MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method-not-allowed",

@@ -57,6 +57,9 @@ pub fn client_ip(parts: &Parts) -> IpAddr {
 pub struct Actor {
     pub staff: StaffRow,
     pub session: SessionRow,
+    /// An initial or reset password that must be changed before anything else: the [`Actor`]
+    /// extractor refuses such a session everywhere but [`PendingActor`]'s routes.
+    pub must_change_password: bool,
 }
 
 impl Actor {
@@ -70,7 +73,7 @@ impl Actor {
         // One round trip: the session and its member of staff with their teams. Deliberately
         // not cached in memory: `uppsok admin` revokes and deactivates from another process,
         // and that must take effect on the very next request.
-        let (session, staff) = state
+        let (session, staff, must_change_password) = state
             .store
             .session_with_staff(&auth::hash_secret(token))
             .await?
@@ -86,7 +89,11 @@ impl Actor {
         if !staff.active {
             return Err(ApiError::Unauthenticated("the account is not active"));
         }
-        Ok(Actor { staff, session })
+        Ok(Actor {
+            staff,
+            session,
+            must_change_password,
+        })
     }
 
     pub fn viewer(&self) -> Viewer {
@@ -136,10 +143,33 @@ impl FromRequestParts<AppState> for Actor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let PendingActor(actor) = PendingActor::from_request_parts(parts, state).await?;
+        if actor.must_change_password {
+            return Err(ApiError::PasswordChangeRequired);
+        }
+        Ok(actor)
+    }
+}
+
+/// A valid session whose password may still have to change: only the routes a person needs to
+/// get out of that state take it (change the password, see who they are, log out). Everything
+/// else takes [`Actor`], which refuses such a session with `password-change-required`.
+#[derive(Debug, Clone)]
+pub struct PendingActor(pub Actor);
+
+impl FromRequestParts<AppState> for PendingActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or(ApiError::Unauthenticated(
             "send Authorization: Bearer <session token>",
         ))?;
-        Actor::from_session_token(state, token).await
+        Actor::from_session_token(state, token)
+            .await
+            .map(PendingActor)
     }
 }
 

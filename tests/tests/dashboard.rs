@@ -258,6 +258,109 @@ async fn a_case_manager_on_the_dashboard_is_told_to_use_the_app_without_a_strike
     assert!(body.contains("Fel användarnamn"));
 }
 
+/// A password an admin set sends its owner to the password page from every page until they
+/// have chosen their own; the form needs the CSRF token, the current password and the same new
+/// password twice, and says in Swedish what is wrong; afterwards the pages open.
+#[tokio::test]
+async fn an_initial_password_is_changed_before_any_page_opens() {
+    let w = world().await;
+    let chef = w
+        .state
+        .store
+        .staff_by_username("chef.kalix")
+        .await
+        .unwrap()
+        .unwrap();
+    let hash = auth::hash_password("uppsok-demo-2026", auth::PasswordCost::cheap()).unwrap();
+    w.state
+        .store
+        .set_password(chef.id, &hash, true)
+        .await
+        .unwrap();
+    let (cookie, csrf) = w.session("chef.kalix").await;
+    for page in ["/", "/overview", "/mileage", "/audit", "/devices"] {
+        let (s, h, _) = w.get(page, &cookie).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{page}");
+        assert_eq!(h[header::LOCATION], "/password", "{page}");
+    }
+    let (s, _, body) = w.get("/password", &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Välj ett eget"), "{body}");
+
+    let form = |current: &str, new: &str, repeat: &str| {
+        format!("csrf={csrf}&current={current}&new={new}&repeat={repeat}")
+    };
+    let (s, _, _) = w
+        .post(
+            "/password",
+            &cookie,
+            "current=uppsok-demo-2026&new=ett-eget-losenord&repeat=ett-eget-losenord",
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "no CSRF token");
+    let (s, _, body) = w
+        .post(
+            "/password",
+            &cookie,
+            &form("fel-losenord-1", "ett-eget-losenord", "ett-eget-losenord"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("nuvarande lösenordet stämmer inte"), "{body}");
+    let (s, _, body) = w
+        .post(
+            "/password",
+            &cookie,
+            &form(
+                "uppsok-demo-2026",
+                "ett-eget-losenord",
+                "ett-annat-losenord",
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("inte lika"), "{body}");
+    let (s, _, body) = w
+        .post(
+            "/password",
+            &cookie,
+            &form("uppsok-demo-2026", "aaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaa"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("minst 6 olika"), "{body}");
+    assert!(
+        w.state
+            .store
+            .credentials(chef.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .must_change,
+        "nothing changed yet"
+    );
+
+    let (s, h, _) = w
+        .post(
+            "/password",
+            &cookie,
+            &form("uppsok-demo-2026", "ett-eget-losenord", "ett-eget-losenord"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], "/password?changed=1");
+    let (_, _, body) = w.get("/password?changed=1", &cookie).await;
+    assert!(body.contains("Lösenordet är bytt"), "{body}");
+    let (s, _, _) = w.get("/overview", &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    let creds = w.state.store.credentials(chef.id).await.unwrap().unwrap();
+    assert!(!creds.must_change);
+    assert!(auth::verify_password(
+        &creds.password_hash,
+        "ett-eget-losenord"
+    ));
+}
+
 #[tokio::test]
 async fn pages_render_for_supervisors_and_log_client_reads() {
     let w = world().await;

@@ -30,6 +30,7 @@ backend_tests!(
     audit_log_follows_reads_and_writes,
     client_writes_stay_in_own_record_space,
     change_password_ends_other_sessions,
+    an_initial_password_must_be_changed_first,
     forwarded_for_believed_only_from_trusted_proxies,
     consent_change_resequences_the_clients_visits,
 );
@@ -1239,6 +1240,42 @@ async fn change_password_ends_other_sessions(backend: Backend) {
         .expect("row");
     assert!(creds.password_hash.starts_with("$argon2id$"));
     assert!(!creds.must_change);
+    app.stop().await;
+}
+
+/// An account whose password an admin set (`must_change`) can log in, see who it is and change
+/// its password, but every other route answers `password-change-required` until it has; the
+/// change clears the flag and the same session then works everywhere.
+async fn an_initial_password_must_be_changed_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let sup = &w.supervisors[0][0];
+    let hash = auth::hash_password(PASSWORD, auth::PasswordCost::cheap()).expect("hash");
+    app.store
+        .set_password(sup.id, &hash, true)
+        .await
+        .expect("reset");
+    let token = app.session_for(sup.id).await;
+    for route in ["/v1/clients", "/v1/teams", "/v1/audit", "/v1/devices"] {
+        let (s, b) = app.get(route, Some(&token)).await;
+        assert_eq!(s, 403, "{route}: {b}");
+        assert!(
+            problem_type(&b).ends_with("/password-change-required"),
+            "{route}: {b}"
+        );
+    }
+    assert_eq!(app.get("/v1/me", Some(&token)).await.0, 200);
+    let (s, b) = app
+        .post(
+            "/v1/auth/password",
+            Some(&token),
+            &json!({"current_password": PASSWORD, "new_password": "a passphrase of my own"}),
+        )
+        .await;
+    assert_eq!(s, 204, "{b}");
+    for route in ["/v1/clients", "/v1/teams", "/v1/audit", "/v1/devices"] {
+        assert_eq!(app.get(route, Some(&token)).await.0, 200, "{route}");
+    }
     app.stop().await;
 }
 

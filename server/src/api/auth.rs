@@ -9,10 +9,9 @@ use utoipa::ToSchema;
 
 use super::directory::StaffView;
 use super::rfc3339;
-use crate::auth;
 use crate::auth::login::{self, Attempt, Door, FIELD_MAX, LoginError};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Actor, ApiJson, ClientIp};
+use crate::extract::{ApiJson, ClientIp, PendingActor};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -45,6 +44,11 @@ impl From<LoginError> for ApiError {
             LoginError::Invalid | LoginError::WrongDoor => ApiError::InvalidCredentials,
             LoginError::Locked { until_ms } => ApiError::AccountLocked { until_ms },
             LoginError::TotpRequired => ApiError::TotpRequired,
+            LoginError::NewPassword(problem) => ApiError::Validation {
+                field: "new_password".into(),
+                rule: problem.to_string(),
+            },
+            LoginError::Hash(cause) => ApiError::Internal(cause),
             LoginError::Store(e) => e.into(),
         }
     }
@@ -78,7 +82,10 @@ pub async fn login(
 /// Ends the session of the token used.
 #[utoipa::path(post, path = "/v1/auth/logout", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = crate::error::Problem)))]
-pub async fn logout(State(state): State<AppState>, actor: Actor) -> ApiResult<StatusCode> {
+pub async fn logout(
+    State(state): State<AppState>,
+    PendingActor(actor): PendingActor,
+) -> ApiResult<StatusCode> {
     state
         .store
         .revoke_session(&actor.session.token_hash)
@@ -104,45 +111,26 @@ pub struct ChangePasswordRequest {
 pub async fn change_password(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    actor: Actor,
+    PendingActor(actor): PendingActor,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    if req.new_password.len() > FIELD_MAX {
-        return Err(ApiError::InvalidBody(format!(
-            "new_password may be at most {FIELD_MAX} bytes"
-        )));
-    }
     let staff = &actor.staff;
-    login::confirm_password(&state, ip, staff.id, &req.current_password).await?;
-    if let Some(rule) = auth::password_problem(&req.new_password) {
-        return Err(ApiError::Validation {
-            field: "new_password".into(),
-            rule,
-        });
-    }
-    if req.new_password == req.current_password {
-        return Err(ApiError::Validation {
-            field: "new_password".into(),
-            rule: "must differ from the current password".into(),
-        });
-    }
-    let hash = state
-        .hashes
-        .hash(&req.new_password, state.settings.password_cost)
-        .await
-        .map_err(|_| ApiError::RateLimited { retry_after_s: 1 })?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state
-        .store
-        .change_password(staff.id, &hash, &actor.session.token_hash)
-        .await?;
-    tracing::info!(staff = %staff.id, "password changed; other sessions ended");
+    login::change_password(
+        &state,
+        ip,
+        staff.id,
+        &actor.session.token_hash,
+        &req.current_password,
+        &req.new_password,
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/v1/me", security(("bearer" = [])),
     responses((status = 200, body = StaffView), (status = 401, body = crate::error::Problem)))]
-pub async fn me(actor: Actor) -> Json<StaffView> {
+pub async fn me(PendingActor(actor): PendingActor) -> Json<StaffView> {
     Json(StaffView::from(&actor.staff))
 }

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 
 use uppsok_model::{Role, StaffId, Username};
 
-use crate::auth::{self, HashBusy};
+use crate::auth::{self, HashBusy, PasswordProblem};
 use crate::state::AppState;
 use crate::store::{SessionKind, SessionRow, StaffRow, StoreError, now_ms};
 
@@ -78,6 +78,11 @@ pub enum LoginError {
     /// The password (and code) were right, but this door is not for this role.
     #[error("this account has no access here")]
     WrongDoor,
+    /// A password change: the current password was right, the new one will not do.
+    #[error("the new password {0}")]
+    NewPassword(PasswordProblem),
+    #[error("could not hash the new password: {0}")]
+    Hash(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -235,6 +240,42 @@ pub async fn confirm_password(
         return Err(failed(state, staff).await);
     }
     state.limiter.forgive(ip);
+    Ok(())
+}
+
+/// A logged-in person changes their own password: the current one is confirmed like a login
+/// (same limits, lock and counting), the new one must pass [`auth::password_problem`], differ
+/// from the current one and, where the form asks twice, match `repeat`. On success
+/// `must_change` is cleared and every session of the account but `keep_session` ends. The
+/// JSON API and the dashboard both come here.
+pub async fn change_password(
+    state: &AppState,
+    ip: IpAddr,
+    staff: StaffId,
+    keep_session: &str,
+    current: &str,
+    new: &str,
+    repeat: Option<&str>,
+) -> Result<(), LoginError> {
+    confirm_password(state, ip, staff, current).await?;
+    let problem = auth::password_problem(new)
+        .or((new == current).then_some(PasswordProblem::Unchanged))
+        .or(repeat
+            .is_some_and(|r| r != new)
+            .then_some(PasswordProblem::Mismatch));
+    if let Some(problem) = problem {
+        return Err(LoginError::NewPassword(problem));
+    }
+    let hash = state
+        .hashes
+        .hash(new, state.settings.password_cost)
+        .await?
+        .map_err(|e| LoginError::Hash(e.to_string()))?;
+    state
+        .store
+        .change_password(staff, &hash, keep_session)
+        .await?;
+    tracing::info!(%staff, "password changed; other sessions ended");
     Ok(())
 }
 

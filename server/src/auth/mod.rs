@@ -143,18 +143,51 @@ pub fn dummy_hash(cost: PasswordCost) -> String {
 /// Minimum length of passwords set by people; generated ones are longer.
 pub const PASSWORD_MIN: usize = 12;
 
-/// Why a password a person chose is refused, in words for them; `None` when it will do. Length
-/// alone let "            " (12 spaces) through: a password also needs some variety.
-pub fn password_problem(password: &str) -> Option<String> {
+/// Why a password a person chose is refused. Length alone let "            " (12 spaces)
+/// through: a password also needs some variety. The English text reads after "the password";
+/// [`PasswordProblem::swedish`] is the dashboard's sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordProblem {
+    #[error("must be at least {} characters", PASSWORD_MIN)]
+    TooShort,
+    #[error(
+        "must have at least {} characters besides leading and trailing spaces, with at least 6 different ones",
+        PASSWORD_MIN
+    )]
+    TooPlain,
+    #[error("may be at most {} bytes", login::FIELD_MAX)]
+    TooLong,
+    #[error("must differ from the current password")]
+    Unchanged,
+    #[error("must be typed the same way twice")]
+    Mismatch,
+}
+
+impl PasswordProblem {
+    pub fn swedish(self) -> &'static str {
+        match self {
+            PasswordProblem::TooShort => "Det nya lösenordet måste ha minst 12 tecken.",
+            PasswordProblem::TooPlain => {
+                "Det nya lösenordet måste ha minst 12 tecken utöver inledande och avslutande \
+                 mellanslag, varav minst 6 olika."
+            }
+            PasswordProblem::TooLong => "Det nya lösenordet är för långt (högst 1024 byte).",
+            PasswordProblem::Unchanged => "Det nya lösenordet måste skilja sig från det nuvarande.",
+            PasswordProblem::Mismatch => "De två nya lösenorden är inte lika.",
+        }
+    }
+}
+
+/// What is wrong with a password a person chose; `None` when it will do.
+pub fn password_problem(password: &str) -> Option<PasswordProblem> {
     let distinct: std::collections::HashSet<char> =
         password.chars().filter(|c| !c.is_whitespace()).collect();
-    if password.chars().count() < PASSWORD_MIN {
-        Some(format!("must be at least {PASSWORD_MIN} characters"))
+    if password.len() > login::FIELD_MAX {
+        Some(PasswordProblem::TooLong)
+    } else if password.chars().count() < PASSWORD_MIN {
+        Some(PasswordProblem::TooShort)
     } else if password.trim().chars().count() < PASSWORD_MIN || distinct.len() < 6 {
-        Some(format!(
-            "must have at least {PASSWORD_MIN} characters besides leading and trailing spaces, \
-             with at least 6 different ones"
-        ))
+        Some(PasswordProblem::TooPlain)
     } else {
         None
     }

@@ -201,10 +201,11 @@ pub fn page(f: &Frame<'_>, body: &str) -> String {
     if let (Some(user), Some(csrf)) = (f.user, f.csrf) {
         let _ = write!(
             out,
-            " <span>{}</span> <form method=\"post\" action=\"/logout\">\
+            " <span>{}</span> <a href=\"/password\">{}</a> <form method=\"post\" action=\"/logout\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
              <button type=\"submit\">{}</button></form>",
             esc(user),
+            tr(l, "Byt lösenord", "Change password"),
             attr(csrf),
             tr(l, "Logga ut", "Log out")
         );

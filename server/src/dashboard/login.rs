@@ -186,6 +186,9 @@ pub async fn submit(
                 LoginError::TotpRequired => Notice::TotpRequired,
                 LoginError::WrongDoor => Notice::WrongDoor,
                 LoginError::Store(e) => return Err(e.into()),
+                e @ (LoginError::NewPassword(_) | LoginError::Hash(_)) => {
+                    return Err(DashError::Internal(e.to_string()));
+                }
             };
             return Ok(form_page(&req, notice, &new_login_csrf()));
         }

@@ -28,6 +28,7 @@ mod i18n;
 mod login;
 pub mod mileage;
 mod overview;
+mod password;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -63,6 +64,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(root))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/password", get(password::form).post(password::submit))
         .route("/overview", get(overview::page))
         .route("/fidelity", get(fidelity::page))
         .route("/client/{id}", get(client::page))
@@ -81,7 +83,8 @@ async fn root(dash: Result<Dash, Response>) -> Response {
     match dash {
         Ok(d) if d.is_supervisor() => Redirect::to("/overview").into_response(),
         Ok(_) => Redirect::to("/devices").into_response(),
-        Err(_) => Redirect::to("/login").into_response(),
+        // The extractor's own answer: to the login page, or to the password page first.
+        Err(r) => r,
     }
 }
 
@@ -314,6 +317,10 @@ impl FromRequestParts<AppState> for Dash {
             return Err(
                 DashError::Forbidden("the dashboard is for supervisors and admins").into_response(),
             );
+        }
+        // A password set by an admin is changed before anything else is shown.
+        if actor.must_change_password && !matches!(parts.uri.path(), "/password" | "/logout") {
+            return Err(Redirect::to("/password").into_response());
         }
         Ok(Dash { actor, req })
     }

@@ -624,16 +624,19 @@ impl Store {
         .transpose()
     }
 
-    /// A session and the member of staff it belongs to, with their teams, in one round trip:
-    /// the check every request with a session token makes.
+    /// A session, the member of staff it belongs to (with their teams) and whether their
+    /// password must change, in one round trip: the check every request with a session token
+    /// makes.
     pub async fn session_with_staff(
         &self,
         token_hash: &str,
-    ) -> StoreResult<Option<(SessionRow, StaffRow)>> {
+    ) -> StoreResult<Option<(SessionRow, StaffRow, bool)>> {
         let sql = format!(
             "SELECT s.token_hash, s.kind, s.csrf, s.created_ms, s.expires_ms, s.revoked, \
-             staff.id, staff.username, staff.name, staff.org, staff.role, staff.active, {} \
-             FROM sessions s JOIN staff ON staff.id = s.staff WHERE s.token_hash = $1",
+             staff.id, staff.username, staff.name, staff.org, staff.role, staff.active, {}, \
+             COALESCE(cr.must_change, FALSE) \
+             FROM sessions s JOIN staff ON staff.id = s.staff \
+             LEFT JOIN credentials cr ON cr.staff = staff.id WHERE s.token_hash = $1",
             teams_column(&self.pool, "staff.id")
         );
         type Row = (
@@ -650,6 +653,7 @@ impl Store {
             String,
             bool,
             Option<String>,
+            bool,
         );
         let row: Option<Row> = on_pool!(self, p => {
             sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await?
@@ -670,7 +674,7 @@ impl Store {
             expires_ms: r.4,
             revoked: r.5,
         };
-        Ok(Some((session, staff)))
+        Ok(Some((session, staff, r.13)))
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> StoreResult<()> {
