@@ -11,6 +11,8 @@
 //!   the client's consent to share is given; a record in the viewer's own record space stays
 //!   visible to the viewer's organisation whatever the consent. Notes never leave their
 //!   record space. Other teams see nothing.
+//! * **Places** a team added (names with coordinates, often of a home) follow the same rule
+//!   as trips; the gazetteer's places (no team) are public.
 //! * **Trips** (mileage, addresses, whom visited) are the driver's employer's business: visible
 //!   to the driver's own organisation in the trip's team only, never across organisations.
 //! * **Admins** manage accounts, teams and devices of their own organisation and see no client
@@ -80,6 +82,13 @@ pub fn may_see_note(v: &Viewer, visit: &RecordFacts, client: Option<&ClientFacts
 
 pub fn may_see_trip(v: &Viewer, trip: &RecordFacts) -> bool {
     works_with_client_data(v) && v.teams.contains(&trip.team) && trip.org == v.org
+}
+
+/// A team's place (a name with coordinates, often of someone's home) is in its author's record
+/// space like a trip: the author's organisation in that team, never across organisations, with
+/// or without a client's consent. Gazetteer entries (no team) are public and not asked about.
+pub fn may_see_place(v: &Viewer, place: &RecordFacts) -> bool {
+    works_with_client_data(v) && v.teams.contains(&place.team) && place.org == v.org
 }
 
 /// Writing a client: into one's own record space, in one's own team, and never taking over a

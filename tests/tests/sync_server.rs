@@ -563,6 +563,68 @@ async fn client_codes_are_unique_in_a_team(env: &Env) {
     assert!(err.is_unique_violation(), "{err}");
 }
 
+both!(places_stay_in_their_record_space);
+/// A team's place (here a client's name at house-level coordinates) reaches the author's
+/// organisation in the team, never the other organisation's phones, whose attempt to change it
+/// is refused; the read is logged; a gazetteer place (no team) reaches everyone.
+async fn places_stay_in_their_record_space(env: &Env) {
+    use uppsok_model::{Place, PlaceId};
+    let home = Place {
+        id: PlaceId::new(),
+        name: PlaceName::parse(NAME_MARKER).unwrap(),
+        lat: 65.8561,
+        lon: 23.1432,
+        team: Some(env.team),
+    };
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Place(home.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let has_place = |r: &SyncResponse| {
+        r.changes
+            .iter()
+            .any(|c| c.record_id == home.id.0 && !c.deleted)
+    };
+    // Bo (same organisation, same team) gets it; Rut (the region, same team) does not, and
+    // neither does Olle (another team).
+    assert!(has_place(&env.sync(&env.bo, &req(0, vec![])).await));
+    let rut = env.sync(&env.rut, &req(0, vec![])).await;
+    assert!(!has_place(&rut), "a place crossed organisations");
+    assert!(!serde_json::to_string(&rut).unwrap().contains(NAME_MARKER));
+    assert!(!has_place(&env.sync(&env.olle, &req(0, vec![])).await));
+    // Rut cannot rename it either.
+    let mut renamed = home.clone();
+    renamed.name = PlaceName::parse("Omdöpt").unwrap();
+    let r = env
+        .sync(
+            &env.rut,
+            &req(0, vec![up(&env.rut, 5, Record::Place(renamed))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Rejected]);
+    assert_eq!(r.results[0].code, Some(RejectCode::Forbidden));
+    // Bo's read of it is in the access log.
+    let bo = env.store.staff_by_username("bo").await.unwrap().unwrap();
+    let logged = env
+        .store
+        .list_audit(&AuditFilter {
+            staff: Some(bo.id),
+            limit: 1000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        logged.iter().any(|e| e.entity.as_deref() == Some("place")
+            && e.action.as_str() == "read"
+            && e.record == Some(home.id.0)),
+        "the place's read was not logged"
+    );
+}
+
 both!(last_write_wins_and_late_older_edits);
 async fn last_write_wins_and_late_older_edits(env: &Env) {
     let c = client(env, "K-004");

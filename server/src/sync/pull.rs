@@ -106,14 +106,17 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
             }
             _ => Verdict::Skip,
         },
-        // The team's list of places is no client data: every member sees it.
-        Entity::Place => {
-            if row.team.is_none() || in_team {
+        // A team's places are its author's organisation's (a client's name at house-level
+        // coordinates is client data); the other organisation's phones drop any copy they got
+        // before this rule. Gazetteer entries (no team) go to everyone.
+        Entity::Place => match row.team {
+            None => Verdict::Send { strip_note: false },
+            Some(team) if access::may_see_place(v, &RecordFacts { team, org: row.org }) => {
                 Verdict::Send { strip_note: false }
-            } else {
-                Verdict::Skip
             }
-        }
+            Some(_) if hidden_by_consent => Verdict::Tombstone,
+            Some(_) => Verdict::Skip,
+        },
     }
 }
 
@@ -224,7 +227,8 @@ async fn pull_from(
         };
         match verdict {
             Verdict::Skip => continue,
-            Verdict::Send { .. } if !row.deleted && row.entity != Entity::Place => {
+            // Every read of a team's record is logged; the public gazetteer's are not.
+            Verdict::Send { .. } if !row.deleted && row.team.is_some() => {
                 reads
                     .entry((row.entity, row.client, row.team, row.org))
                     .or_default()
