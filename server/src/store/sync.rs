@@ -7,7 +7,7 @@
 //! share of one multi-row insert into `sync_changes`, one into `revisions` and one upsert.
 //! Deciding what to write is [`crate::sync`]'s job; this layer only stores.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sqlx::Row;
 
@@ -416,6 +416,38 @@ impl Tx {
             });
             for (team, code, id) in rows {
                 out.insert((parse_uuid(&team)?, code), parse_uuid(&id)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The usernames of everyone who is or was a member of each of `teams`: who may be named
+    /// as present on a visit of the team (a visit logged before someone left stays valid).
+    pub async fn team_rosters(
+        &mut self,
+        teams: &[TeamId],
+    ) -> StoreResult<HashMap<TeamId, HashSet<String>>> {
+        let mut out: HashMap<TeamId, HashSet<String>> = HashMap::new();
+        for chunk in teams.chunks(250) {
+            let n = chunk.len();
+            let sql = format!(
+                "SELECT m.team, s.username FROM staff_teams m JOIN staff s ON s.id = m.staff \
+                 WHERE m.team IN ({}) \
+                 UNION SELECT e.team, s.username FROM staff_team_exits e JOIN staff s ON s.id = e.staff \
+                 WHERE e.team IN ({})",
+                marks(1, n),
+                marks(n + 1, n)
+            );
+            let params: Vec<Param> = chunk
+                .iter()
+                .chain(chunk)
+                .map(|t| Param::Text(Some(t.to_string())))
+                .collect();
+            let rows: Vec<(String, String)> = on_tx!(self, c => {
+                bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
+            });
+            for (team, username) in rows {
+                out.entry(parse_uuid(&team)?).or_default().insert(username);
             }
         }
         Ok(out)

@@ -40,7 +40,7 @@ use uppsok_model::{
 use uuid::Uuid;
 
 use super::merge::{self, FieldMap, Stored};
-use crate::access::{self, ClientFacts, Viewer};
+use crate::access::{self, ClientFacts, RecordFacts, Viewer};
 use crate::store::AuditAction;
 use crate::store::sync::{RevisionRow, StoredOutcome, SyncChangeRow, SyncRow};
 use crate::store::sync_writes::SyncWrites;
@@ -113,6 +113,34 @@ fn prepared_client_teams(parsed: &[Option<Result<Option<Record>, Rejection>>]) -
     teams.sort();
     teams.dedup();
     teams
+}
+
+/// Refuses a visit that names someone as present who never was a member of its team.
+fn keep_staff_in_team(d: Decision, rosters: &HashMap<TeamId, HashSet<String>>) -> Decision {
+    let Decision::Apply {
+        new_row: Some(row), ..
+    } = &d
+    else {
+        return d;
+    };
+    if row.entity != Entity::Visit || row.deleted {
+        return d;
+    }
+    let staff: Vec<String> = serde_json::from_str::<serde_json::Value>(&row.body)
+        .ok()
+        .and_then(|b| serde_json::from_value(b["staff"].clone()).ok())
+        .unwrap_or_default();
+    let roster = row.team.and_then(|t| rosters.get(&t));
+    if staff
+        .iter()
+        .all(|name| roster.is_some_and(|r| r.contains(name)))
+    {
+        return d;
+    }
+    reject(
+        RejectCode::InvalidRecord,
+        "staff: everyone present must be a member of the client's team",
+    )
 }
 
 /// Refuses a client write whose code another live client of the team has; otherwise records
@@ -279,6 +307,19 @@ pub async fn apply_batch(
         tx.client_codes(&code_teams).await?
     };
 
+    // Everyone named as present on a visit is or was in the visit's team (a typo in
+    // `--with` or a stranger must not count for the team approach). Visits are only accepted
+    // in the sender's teams, so those teams' rosters are all a batch can need.
+    let has_visits = parsed
+        .iter()
+        .any(|p| matches!(p, Some(Ok(Some(Record::Visit(_))))));
+    let rosters = if has_visits {
+        let teams: Vec<TeamId> = sender.viewer.teams.iter().copied().collect();
+        tx.team_rosters(&teams).await?
+    } else {
+        HashMap::new()
+    };
+
     let consent_before: HashMap<Uuid, bool> = state
         .iter()
         .filter(|((e, _), _)| *e == Entity::Client)
@@ -334,7 +375,8 @@ pub async fn apply_batch(
                     next_seq += 1;
                 }
                 // A refusal after the sequence was taken leaves a gap, harmless (see above).
-                keep_codes_unique(d, &mut codes)
+                let d = keep_codes_unique(d, &mut codes);
+                keep_staff_in_team(d, &rosters)
             }
         };
         match decision {
@@ -554,7 +596,9 @@ fn decide(
             Entity::Client => client_facts(cur).is_some_and(|f| {
                 cur.org == v.org && v.teams.contains(&f.team) && access::works_with_client_data(v)
             }),
-            Entity::Place => cur.team.is_some_and(|t| v.teams.contains(&t)),
+            Entity::Place => cur
+                .team
+                .is_some_and(|team| access::may_see_place(v, &RecordFacts { team, org: cur.org })),
         };
         if !allowed {
             return reject(
@@ -565,7 +609,7 @@ fn decide(
                     Entity::Client => {
                         "you may change clients only in your own team and organisation"
                     }
-                    Entity::Place => "you may change places only in your own teams",
+                    Entity::Place => "you may change places only in your own team and organisation",
                 },
             );
         }
