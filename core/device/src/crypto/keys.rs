@@ -186,6 +186,22 @@ pub struct KeySlot {
     pub canary: Vec<u8>,
 }
 
+impl KeySlot {
+    /// A SHA-256 over the slot's three parts. Not a secret and no defence against someone who
+    /// rewrites the file (they could recompute it): it tells damage apart from a wrong key. A
+    /// flipped bit in the salt or the canary would otherwise read as "wrong passphrase", and
+    /// the person would keep typing a right one.
+    pub fn checksum(&self) -> Vec<u8> {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(b"uppsok key slot v1");
+        for part in [&self.salt, &self.wrapped_dek, &self.canary] {
+            ctx.update(&(part.len() as u64).to_le_bytes());
+            ctx.update(part);
+        }
+        ctx.finish().as_ref().to_vec()
+    }
+}
+
 const CANARY: &[u8] = b"uppsok key canary v1";
 const SALT_LEN: usize = 16;
 

@@ -126,6 +126,18 @@ fn open_connection(path: &Path, create: bool) -> Result<Connection> {
     Ok(conn)
 }
 
+/// The stored checksum of the key slot; `None` in a store older than schema 3 (the column is
+/// added by the upgrade, which runs after unlocking) or before its first unlock since.
+fn read_slot_checksum(conn: &Connection) -> Result<Option<Vec<u8>>> {
+    if schema::user_version(conn)? < 3 {
+        return Ok(None);
+    }
+    Ok(conn
+        .query_row("SELECT checksum FROM key WHERE id = 1", [], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
 fn read_slot(conn: &Connection) -> Result<Option<KeySlot>> {
     Ok(conn
         .query_row(
@@ -195,8 +207,8 @@ impl Store {
                 return Err(DeviceError::AlreadyExists);
             }
             tx.execute(
-                "INSERT INTO key (id, salt, wrapped_dek, canary) VALUES (1, ?1, ?2, ?3)",
-                params![slot.salt, slot.wrapped_dek, slot.canary],
+                "INSERT INTO key (id, salt, wrapped_dek, canary, checksum) VALUES (1, ?1, ?2, ?3, ?4)",
+                params![slot.salt, slot.wrapped_dek, slot.canary, slot.checksum()],
             )?;
             meta::set(&tx, meta::NODE, &node.to_string())?;
             meta::set_profile(&tx, profile)?;
@@ -231,8 +243,21 @@ impl Store {
         }
         // Unlock before upgrading: a wrong passphrase must not change the file.
         let slot = read_slot(&conn)?.ok_or(DeviceError::NoStore)?;
+        let stored_sum = read_slot_checksum(&conn)?;
+        if stored_sum
+            .as_ref()
+            .is_some_and(|sum| *sum != slot.checksum())
+        {
+            return Err(DeviceError::Tampered { what: "key slot" });
+        }
         let dek = crypto::open_slot(provider, &slot)?;
         schema::migrate(&mut conn)?;
+        if stored_sum.is_none() {
+            conn.execute(
+                "UPDATE key SET checksum = ?1 WHERE id = 1",
+                params![slot.checksum()],
+            )?;
+        }
         let clock = resume_clock(&conn)?;
         Ok(Store {
             path: path.to_owned(),
@@ -706,7 +731,7 @@ fn shred_key(conn: &Connection) -> Result<()> {
     conn.execute_batch(
         "BEGIN IMMEDIATE;
          UPDATE key SET salt = zeroblob(length(salt)), wrapped_dek = zeroblob(length(wrapped_dek)),
-                        canary = zeroblob(length(canary));
+                        canary = zeroblob(length(canary)), checksum = NULL;
          DELETE FROM key;
          COMMIT;",
     )?;

@@ -77,8 +77,14 @@ CREATE TABLE sealed_blob (
 CREATE INDEX visit_client_start ON visit (client, start);
 "#;
 
+/// Version 3: a checksum of the key slot, so a damaged slot is told apart from a wrong key
+/// (filled in at the first unlock of an older store).
+const V3: &str = r#"
+ALTER TABLE key ADD COLUMN checksum BLOB;
+"#;
+
 /// Every version's script, oldest first: `MIGRATIONS[n]` takes a store from version `n` to `n+1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

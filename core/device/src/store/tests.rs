@@ -360,9 +360,39 @@ fn damaged_key_slot_is_tamper_not_wrong_key() {
     drop(db);
     let e = Store::open(&f.path, &pass("hemligt lösen")).err().unwrap();
     assert!(
-        matches!(e, DeviceError::Tampered { what: "data key" }),
+        matches!(e, DeviceError::Tampered { what: "key slot" }),
         "{e}"
     );
+}
+
+/// A flipped byte in the salt or the canary is damage, not a wrong passphrase: the person is
+/// not sent to type a right passphrase again and again.
+#[test]
+fn damaged_salt_or_canary_is_tamper_not_wrong_key() {
+    for column in ["salt", "canary"] {
+        let f = fixture();
+        drop(new_store(&f));
+        let db = raw(&f.path);
+        let mut v: Vec<u8> = db
+            .query_row(&format!("SELECT {column} FROM key"), [], |r| r.get(0))
+            .unwrap();
+        v[3] ^= 0x01;
+        db.execute(&format!("UPDATE key SET {column} = ?1"), [v])
+            .unwrap();
+        drop(db);
+        let e = Store::open(&f.path, &pass("hemligt lösen")).err().unwrap();
+        assert!(
+            matches!(e, DeviceError::Tampered { what: "key slot" }),
+            "{column}: {e}"
+        );
+        // And a wrong passphrase on an intact slot is still a wrong key.
+        let g = fixture();
+        drop(new_store(&g));
+        assert!(matches!(
+            Store::open(&g.path, &pass("fel lösen här")).err().unwrap(),
+            DeviceError::WrongKey
+        ));
+    }
 }
 
 #[test]
