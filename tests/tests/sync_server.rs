@@ -563,6 +563,67 @@ async fn client_codes_are_unique_in_a_team(env: &Env) {
     assert!(err.is_unique_violation(), "{err}");
 }
 
+both!(staff_present_are_members_of_the_team);
+/// Everyone named as present on a visit is a member of the client's team: a colleague of the
+/// team (another organisation too) is fine; an unknown username or someone of another team is
+/// refused with the reason, and nothing is stored.
+async fn staff_present_are_members_of_the_team(env: &Env) {
+    let c = client(env, "K-031");
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(c.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let with = |names: &[&str]| {
+        let mut v = visit(&env.anna, c.id, "anteckning");
+        v.staff
+            .extend(names.iter().map(|n| Username::parse(n).unwrap()));
+        v
+    };
+    let ok = with(&["bo", "rut"]);
+    let stranger = with(&["bo", "okand.person"]);
+    let other_team = with(&["olle"]);
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 1, Record::Visit(ok.clone())),
+                    up(&env.anna, 2, Record::Visit(stranger.clone())),
+                    up(&env.anna, 3, Record::Visit(other_team.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&r),
+        vec![
+            OutcomeKind::Applied,
+            OutcomeKind::Rejected,
+            OutcomeKind::Rejected
+        ]
+    );
+    for i in [1, 2] {
+        assert_eq!(r.results[i].code, Some(RejectCode::InvalidRecord));
+        assert!(
+            r.results[i]
+                .reason
+                .as_deref()
+                .is_some_and(|m| m.starts_with("staff: ")),
+            "{r:?}"
+        );
+    }
+    let stored = |id: uuid::Uuid| async move {
+        env.store.record(Entity::Visit, id).await.unwrap().is_some()
+    };
+    assert!(stored(ok.id.0).await);
+    assert!(!stored(stranger.id.0).await, "a refused visit was stored");
+    assert!(!stored(other_team.id.0).await, "a refused visit was stored");
+}
+
 both!(places_stay_in_their_record_space);
 /// A team's place (here a client's name at house-level coordinates) reaches the author's
 /// organisation in the team, never the other organisation's phones, whose attempt to change it
