@@ -213,6 +213,36 @@ impl IntoResponse for ApiError {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::without_input;
+
+    #[test]
+    fn parser_messages_lose_the_input_and_keep_the_rule() {
+        for (message, want) in [
+            (
+                r#"client.name: invalid type: string "Anna Andersson", expected a number"#,
+                r#"client.name: invalid type: string "…", expected a number"#,
+            ),
+            (
+                "consent: unknown variant `Hemlig`, expected one of `given`, `withdrawn`, `none`",
+                "consent: unknown variant `…`, expected one of `given`, `withdrawn`, `none`",
+            ),
+            (
+                "Cannot parse `K-007 Anna` to a `u64`",
+                "Cannot parse `…` to a `u64`",
+            ),
+            (
+                "invalid digit found in string",
+                "invalid digit found in string",
+            ),
+            (r#"trailing "unclosed Anna"#, r#"trailing "…"#),
+        ] {
+            assert_eq!(without_input(message), want);
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -244,9 +274,13 @@ impl From<JsonRejection> for ApiError {
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-            StatusCode::UNPROCESSABLE_ENTITY => ApiError::InvalidBody(r.body_text()),
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                ApiError::InvalidBody(without_input(&r.body_text()))
+            }
             _ => match r {
-                JsonRejection::JsonSyntaxError(_) => ApiError::MalformedJson(r.body_text()),
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::MalformedJson(without_input(&r.body_text()))
+                }
                 _ => ApiError::MalformedJson("the request body could not be read".into()),
             },
         }
@@ -255,14 +289,47 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::InvalidQuery(r.body_text())
+        ApiError::InvalidQuery(without_input(&r.body_text()))
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        ApiError::InvalidPath(r.body_text())
+        ApiError::InvalidPath(without_input(&r.body_text()))
     }
+}
+
+/// A parser's message without the input it quotes. serde and axum put what was sent in
+/// quotes or backticks (`invalid type: string "Anna Andersson"`, ``unknown variant `x` ``,
+/// ``Cannot parse `K-1` to a `u64` ``); what comes after "expected" (or "to a") quotes the
+/// rule, which stays. So every quoted stretch before the first of those becomes `…`, and a
+/// `detail` never carries a name or a note back into logs and screenshots.
+pub fn without_input(message: &str) -> String {
+    let rule_from = ["expected", " to a "]
+        .iter()
+        .filter_map(|w| message.find(w))
+        .min()
+        .unwrap_or(message.len());
+    let (input_part, rule_part) = message.split_at(rule_from);
+    let mut out = String::with_capacity(message.len());
+    let mut chars = input_part.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' || c == '`' {
+            out.push(c);
+            out.push('…');
+            // Skip to the closing quote; an unclosed one hides the rest of the input part.
+            for d in chars.by_ref() {
+                if d == c {
+                    out.push(c);
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.push_str(rule_part);
+    out
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -31,6 +31,7 @@ backend_tests!(
     client_writes_stay_in_own_record_space,
     change_password_ends_other_sessions,
     an_initial_password_must_be_changed_first,
+    problem_details_never_quote_the_input,
     forwarded_for_believed_only_from_trusted_proxies,
     consent_change_resequences_the_clients_visits,
 );
@@ -1240,6 +1241,52 @@ async fn change_password_ends_other_sessions(backend: Backend) {
         .expect("row");
     assert!(creds.password_hash.starts_with("$argon2id$"));
     assert!(!creds.must_change);
+    app.stop().await;
+}
+
+/// A refused request's problem+json names the field and the rule but never repeats what was
+/// sent: a name in a wrongly typed field, an unknown enum value, a bad query or path value.
+async fn problem_details_never_quote_the_input(backend: Backend) {
+    const MARKER: &str = "Hemlig Namnsson";
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let sup = app.session_for(w.supervisors[0][0].id).await;
+    let id = w.clients[0].id;
+    let bodies = [
+        json!({"name": 42, "code": MARKER}),
+        json!({"consent": MARKER}),
+        json!({MARKER: 1}),
+    ];
+    let mut seen = 0;
+    for body in &bodies {
+        let (s, b) = app
+            .send_json(Method::PUT, &format!("/v1/clients/{id}"), Some(&sup), body)
+            .await;
+        assert!((400..500).contains(&s), "{s} {b}");
+        assert!(!b.contains(MARKER), "the detail quotes the input: {b}");
+        seen += 1;
+    }
+    let marker_q = MARKER.replace(' ', "%20");
+    for path in [
+        format!("/v1/clients?limit={marker_q}"),
+        format!("/v1/clients/{marker_q}"),
+        format!("/v1/visits?client={marker_q}"),
+    ] {
+        let (s, b) = app.get(&path, Some(&sup)).await;
+        assert!((400..500).contains(&s), "{path}: {s} {b}");
+        assert!(!b.contains(MARKER) && !b.contains("Hemlig"), "{path}: {b}");
+        seen += 1;
+    }
+    let (s, b) = app
+        .post(
+            "/v1/auth/login",
+            None,
+            &json!({"username": 7, "password": MARKER}),
+        )
+        .await;
+    assert!((400..500).contains(&s), "{s} {b}");
+    assert!(!b.contains(MARKER), "{b}");
+    assert_eq!(seen, 6);
     app.stop().await;
 }
 
