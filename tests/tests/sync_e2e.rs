@@ -1086,6 +1086,23 @@ fn revoked_with_wipe(backend: Backend) {
     assert!(out.contains("client K-0100"), "{out}");
     let list = field_support::ok(field(home2.path(), &["rejected", "list"]));
     assert_eq!(list.trim(), "no rejected changes");
+    // The discarded value does not stay on the phone: after the next sync Bengt Lahti, whom the
+    // server never accepted, is gone; the only K-0100 it may show is the server's (Aino Niemi,
+    // when her record space is visible to this user).
+    field_support::ok(field(home2.path(), &["sync"]));
+    let clients: serde_json::Value = serde_json::from_str(&field_support::ok(field(
+        home2.path(),
+        &["client", "list", "--json"],
+    )))
+    .expect("client list json");
+    let names: Vec<&str> = clients
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|c| c["code"] == "K-0100")
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert!(names.iter().all(|n| *n == "Aino Niemi"), "{clients}");
 
     let id = {
         let s = Store::exists(home.path().join("uppsok.db"));

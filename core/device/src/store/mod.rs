@@ -933,17 +933,40 @@ impl Writer<'_> {
 
     /// Forget a rejected change for good (the user gave up on it). Waiting changes are not
     /// touched: they are not the user's to drop.
+    /// Drops a refused change, and with it the refused value: unless other changes of the
+    /// record are still queued, the local row goes and the pull starts over from the beginning,
+    /// so the next sync brings the server's version back (or nothing, for a record the server
+    /// never accepted). Keeping the row would leave the refused value on the phone for good: it
+    /// was pulled before, so the cursor is past the server's version.
     pub fn discard_rejected(&mut self, id: ChangeId) -> Result<()> {
-        let n = self
+        let target: Option<(String, Vec<u8>)> = self
             .tx
             .prepare_cached(
-                "DELETE FROM outbox WHERE change_id = ?1 AND rejected_code IS NOT NULL",
+                "SELECT entity, record_id FROM outbox WHERE change_id = ?1 AND rejected_code IS NOT NULL",
             )?
-            .execute([id.0.as_bytes().as_slice()])?;
-        if n == 0 {
+            .query_row([id.0.as_bytes().as_slice()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((entity, record)) = target else {
             return Err(DeviceError::NotFound {
                 what: "rejected change",
             });
+        };
+        self.tx
+            .prepare_cached("DELETE FROM outbox WHERE change_id = ?1")?
+            .execute([id.0.as_bytes().as_slice()])?;
+        let entity: Entity = entity.parse().map_err(|_| DeviceError::Undecodable {
+            what: "outbox entry",
+        })?;
+        let record = Uuid::from_slice(&record).map_err(|_| DeviceError::Undecodable {
+            what: "outbox entry",
+        })?;
+        let others: i64 = self
+            .tx
+            .prepare_cached("SELECT count(*) FROM outbox WHERE record_id = ?1")?
+            .query_row([record.as_bytes().as_slice()], |r| r.get(0))?;
+        if others == 0 {
+            records::remove(self.tx, entity, record)?;
+            self.set_pull_cursor(0)?;
         }
         Ok(())
     }

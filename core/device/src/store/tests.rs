@@ -942,3 +942,50 @@ proptest! {
         }
     }
 }
+
+/// A refused client edit, once discarded, does not leave the refused value on the phone: the
+/// row goes and the pull starts over, so the server's version comes back at the next sync. A
+/// record with another change still queued keeps its row.
+#[test]
+fn a_discarded_refusal_converges_to_the_servers_version() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let server = client(&p, "K-007", "Aino Niemi");
+    let hlc = Hlc {
+        wall_ms: Utc::now().timestamp_millis() - 60_000,
+        counter: 0,
+        node: 42,
+    };
+    s.apply_remote(&Record::Client(server.clone()), hlc, false)
+        .unwrap();
+    s.write(|w| w.set_pull_cursor(40)).unwrap();
+    let mut mine = server.clone();
+    mine.name = PersonName::parse("Refused Name").unwrap();
+    let change = s.save_client(&mine).unwrap();
+    s.mark_rejected(change, "forbidden", "test").unwrap();
+    assert_eq!(s.client(server.id).unwrap().name, mine.name);
+
+    crate::sync::discard_rejected(&s, change).unwrap();
+    assert!(s.rejected_changes().unwrap().is_empty());
+    assert!(s.client(server.id).is_err(), "the refused value stayed");
+    assert_eq!(s.pull_cursor().unwrap(), Some(0), "the pull starts over");
+    // The next sync's pull brings the server's version, and it is applied.
+    assert_eq!(
+        s.apply_remote(&Record::Client(server.clone()), hlc, false)
+            .unwrap(),
+        RemoteOutcome::Applied
+    );
+    assert_eq!(s.client(server.id).unwrap().name, server.name);
+
+    // With a later change of the same record still queued, the row stays.
+    let mut first = server.clone();
+    first.name = PersonName::parse("First Try").unwrap();
+    let refused = s.save_client(&first).unwrap();
+    s.mark_rejected(refused, "forbidden", "test").unwrap();
+    let mut second = server.clone();
+    second.name = PersonName::parse("Second Try").unwrap();
+    s.save_client(&second).unwrap();
+    crate::sync::discard_rejected(&s, refused).unwrap();
+    assert_eq!(s.client(server.id).unwrap().name, second.name);
+}
