@@ -213,36 +213,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::without_input;
-
-    #[test]
-    fn parser_messages_lose_the_input_and_keep_the_rule() {
-        for (message, want) in [
-            (
-                r#"client.name: invalid type: string "Anna Andersson", expected a number"#,
-                r#"client.name: invalid type: string "…", expected a number"#,
-            ),
-            (
-                "consent: unknown variant `Hemlig`, expected one of `given`, `withdrawn`, `none`",
-                "consent: unknown variant `…`, expected one of `given`, `withdrawn`, `none`",
-            ),
-            (
-                "Cannot parse `K-007 Anna` to a `u64`",
-                "Cannot parse `…` to a `u64`",
-            ),
-            (
-                "invalid digit found in string",
-                "invalid digit found in string",
-            ),
-            (r#"trailing "unclosed Anna"#, r#"trailing "…"#),
-        ] {
-            assert_eq!(without_input(message), want);
-        }
-    }
-}
-
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -333,3 +303,33 @@ pub fn without_input(message: &str) -> String {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::without_input;
+
+    #[test]
+    fn parser_messages_lose_the_input_and_keep_the_rule() {
+        for (message, want) in [
+            (
+                r#"client.name: invalid type: string "Anna Andersson", expected a number"#,
+                r#"client.name: invalid type: string "…", expected a number"#,
+            ),
+            (
+                "consent: unknown variant `Hemlig`, expected one of `given`, `withdrawn`, `none`",
+                "consent: unknown variant `…`, expected one of `given`, `withdrawn`, `none`",
+            ),
+            (
+                "Cannot parse `K-007 Anna` to a `u64`",
+                "Cannot parse `…` to a `u64`",
+            ),
+            (
+                "invalid digit found in string",
+                "invalid digit found in string",
+            ),
+            (r#"trailing "unclosed Anna"#, r#"trailing "…"#),
+        ] {
+            assert_eq!(without_input(message), want);
+        }
+    }
+}
