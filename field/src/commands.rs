@@ -404,7 +404,8 @@ pub struct StatusReport {
     #[serde(flatten)]
     pub counts: StoreStatus,
     pub server_url: Option<String>,
-    /// Record rows that do not open (damaged or altered); `uppsok field repair` fixes them.
+    /// Record rows (and a device token) that do not open (damaged or altered); `uppsok field
+    /// repair` fixes them.
     pub damaged: u64,
     /// `waiting`, `rejected` (with reasons), `last_sync`, `last_error`, … (sync's status).
     #[serde(flatten)]
@@ -418,7 +419,7 @@ pub fn status(store: &Store) -> Result<StatusReport> {
         store: store.path().to_owned(),
         counts: store.status()?,
         server_url: p.server_url,
-        damaged: store.scan_damaged()?.len() as u64,
+        damaged: store.scan_damaged()?.len() as u64 + u64::from(store.device_token_damaged()),
         sync: uppsok_device::sync::status(store)?,
     })
 }

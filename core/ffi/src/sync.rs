@@ -92,6 +92,9 @@ impl From<SyncError> for UppsokError {
             SyncError::Revoked | SyncError::Unauthorized => UppsokError::Revoked,
             SyncError::Wiped => UppsokError::Wiped,
             SyncError::NotEnrolled => UppsokError::NotEnrolled,
+            SyncError::TokenDamaged => UppsokError::Tampered {
+                what: "device token".into(),
+            },
             SyncError::EnrolmentRefused => {
                 UppsokError::invalid("code", "was refused: it is wrong, already used or expired")
             }

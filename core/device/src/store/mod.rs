@@ -355,15 +355,34 @@ impl Store {
         self.write(|w| w.delete_sealed_blob(name))
     }
 
-    /// The device token the server issued at enrolment (sealed at rest).
+    /// The device token the server issued at enrolment (sealed at rest). A token that no
+    /// longer opens is [`DeviceError::Tampered`] `{ what: "device token" }`; [`Store::repair_damaged`]
+    /// removes it so the phone can be enrolled again.
     pub fn device_token(&self) -> Result<Option<Zeroizing<String>>> {
-        let Some(b) = self.get_sealed_blob(DEVICE_TOKEN)? else {
-            return Ok(None);
+        let b = match self.get_sealed_blob(DEVICE_TOKEN) {
+            Ok(Some(b)) => b,
+            Ok(None) => return Ok(None),
+            Err(DeviceError::Tampered { .. }) => {
+                return Err(DeviceError::Tampered {
+                    what: "device token",
+                });
+            }
+            Err(e) => return Err(e),
         };
-        let s = std::str::from_utf8(&b).map_err(|_| DeviceError::Undecodable {
+        let s = std::str::from_utf8(&b).map_err(|_| DeviceError::Tampered {
             what: "device token",
         })?;
         Ok(Some(Zeroizing::new(s.to_owned())))
+    }
+
+    /// Whether the stored device token is there but does not open (see [`Store::device_token`]).
+    pub fn device_token_damaged(&self) -> bool {
+        matches!(
+            self.device_token(),
+            Err(DeviceError::Tampered {
+                what: "device token"
+            })
+        )
     }
 
     pub fn set_device_token(&self, token: Option<&str>) -> Result<()> {
@@ -611,7 +630,18 @@ impl Store {
             if removed > 0 {
                 w.set_pull_cursor(0)?;
             }
-            Ok(rewritten + removed)
+            // A device token that does not open cannot be repaired (the server keeps only its
+            // hash): it goes, and the phone is enrolled again; nothing waiting is lost.
+            let token_damaged = match meta::get_blob(w.tx, w.keys, DEVICE_TOKEN) {
+                Err(DeviceError::Tampered { .. }) => true,
+                Ok(Some(b)) => std::str::from_utf8(&b).is_err(),
+                Ok(None) => false,
+                Err(e) => return Err(e),
+            };
+            if token_damaged {
+                w.delete_sealed_blob(DEVICE_TOKEN)?;
+            }
+            Ok(rewritten + removed + u64::from(token_damaged))
         })?;
         self.damaged
             .lock()

@@ -989,3 +989,59 @@ fn a_discarded_refusal_converges_to_the_servers_version() {
     crate::sync::discard_rejected(&s, refused).unwrap();
     assert_eq!(s.client(server.id).unwrap().name, second.name);
 }
+
+/// A stored device token that no longer opens is named, not fatal: the status screen still
+/// works and says what to do, sync refuses with that reason, and repair removes the token so
+/// the phone can be enrolled again — with nothing waiting lost.
+#[test]
+fn a_damaged_device_token_is_reported_and_repaired() {
+    let f = fixture();
+    let s = new_store(&f);
+    let mut p = s.profile().unwrap();
+    p.server_url = Some("https://uppsok.example".into());
+    p.device_id = Some(uppsok_model::DeviceId::new());
+    s.set_profile(&p).unwrap();
+    s.set_device_token(Some("tok-secret-123")).unwrap();
+    let c = client(&p, "K-017", "Aino");
+    s.save_client(&c).unwrap();
+    drop(s);
+    let db = raw(&f.path);
+    let mut body: Vec<u8> = db
+        .query_row(
+            "SELECT body FROM sealed_blob WHERE name = 'device_token'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let last = body.len() - 1;
+    body[last] ^= 0x01;
+    db.execute(
+        "UPDATE sealed_blob SET body = ?1 WHERE name = 'device_token'",
+        [body],
+    )
+    .unwrap();
+    drop(db);
+
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert!(s.device_token_damaged());
+    let st = crate::sync::status(&s).expect("the status screen still works");
+    assert!(!st.enrolled);
+    assert!(
+        st.last_error
+            .as_deref()
+            .unwrap()
+            .contains("sign-in key is damaged"),
+        "{st:?}"
+    );
+    let client = crate::sync::SyncClient::new(crate::sync::SyncConfig::default()).unwrap();
+    assert!(matches!(
+        client.sync_once(&s),
+        Err(crate::sync::SyncError::TokenDamaged)
+    ));
+    assert_eq!(s.repair_damaged().unwrap(), 1);
+    assert!(!s.device_token_damaged());
+    assert!(s.device_token().unwrap().is_none());
+    let st = crate::sync::status(&s).unwrap();
+    assert_eq!(st.last_error, None);
+    assert_eq!(st.waiting, 1, "the change waiting is still there");
+}

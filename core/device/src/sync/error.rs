@@ -35,6 +35,13 @@ pub enum SyncError {
     #[error("this phone is not enrolled yet; enrol it with a code from the administrator")]
     NotEnrolled,
 
+    /// The stored device token does not open (a damaged file): repair removes it, then the
+    /// phone is enrolled again.
+    #[error(
+        "this phone's sign-in key is damaged; run repair, then enrol the phone again with a new code (changes waiting stay on the phone)"
+    )]
+    TokenDamaged,
+
     /// The server does not accept the device token (and did not say revoked).
     #[error("the server no longer accepts this phone's key; enrol it again")]
     Unauthorized,
@@ -77,6 +84,7 @@ impl SyncError {
             SyncError::Revoked => "revoked",
             SyncError::Wiped => "wiped",
             SyncError::NotEnrolled => "not_enrolled",
+            SyncError::TokenDamaged => "token_damaged",
             SyncError::Unauthorized => "unauthorized",
             SyncError::EnrolmentRefused => "enrolment_refused",
             SyncError::BadServerAddress(_) => "bad_server_address",

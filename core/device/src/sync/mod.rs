@@ -41,6 +41,7 @@ pub use error::SyncError;
 pub use http::Timeouts;
 pub use state::{RejectedChange, SyncStatus, discard_rejected, retry_rejected, status};
 
+use crate::error::DeviceError;
 use crate::store::{OutboxEntry, RemoteOutcome, Store};
 use http::SyncReply;
 use serde::Serialize;
@@ -224,11 +225,13 @@ impl SyncClient {
                 let next = e
                     .is_transient()
                     .then(|| self.config.run_backoff.next_attempt(store.now(), failures));
-                let words = e.to_string();
+                // A damaged token is said by the status itself for as long as it lasts (and
+                // no longer once repair removed it), so it is not stored as the last error.
+                let words = (!matches!(e, SyncError::TokenDamaged)).then(|| e.to_string());
                 store.write(|w| {
                     state::set_time(w, state::LAST_ATTEMPT, Some(started))?;
                     state::set_time(w, state::NEXT_ATTEMPT, next)?;
-                    w.set_meta_value(state::LAST_ERROR, Some(&words))?;
+                    w.set_meta_value(state::LAST_ERROR, words.as_deref())?;
                     w.set_meta_value(state::FAILURES, Some(&failures.to_string()))?;
                     if matches!(e, SyncError::Revoked) {
                         w.set_meta_value(state::DEVICE, Some("revoked"))?;
@@ -246,7 +249,11 @@ impl SyncClient {
         if store.meta_value(state::DEVICE)?.as_deref() == Some("revoked") {
             return Err(SyncError::Revoked);
         }
-        let token = store.device_token()?.ok_or(SyncError::NotEnrolled)?;
+        let token = match store.device_token() {
+            Ok(token) => token.ok_or(SyncError::NotEnrolled)?,
+            Err(DeviceError::Tampered { .. }) => return Err(SyncError::TokenDamaged),
+            Err(e) => return Err(e.into()),
+        };
         let mut push_limit = self.config.push_limit.clamp(1, MAX_PUSH);
         let pull_limit = self.config.pull_limit.map(|n| n.clamp(1, MAX_PULL as u32));
         while report.rounds < self.config.max_rounds {

@@ -4,6 +4,7 @@
 //! when the next attempt is due, and whether the server revoked the device. None of it is
 //! sensitive: times, counts and fixed sentences.
 
+use super::SyncError;
 use crate::error::Result;
 use crate::store::{Store, Writer};
 use chrono::{DateTime, Utc};
@@ -76,14 +77,21 @@ pub fn status(store: &Store) -> Result<SyncStatus> {
             })
         })
         .collect();
+    // A damaged token must not take the status screen down with it: it says what to do.
+    let token_damaged = store.device_token_damaged();
+    let last_error = if token_damaged {
+        Some(SyncError::TokenDamaged.to_string())
+    } else {
+        store.meta_value(LAST_ERROR)?
+    };
     Ok(SyncStatus {
-        enrolled: profile.device_id.is_some() && store.device_token()?.is_some(),
+        enrolled: profile.device_id.is_some() && matches!(store.device_token(), Ok(Some(_))),
         revoked: store.meta_value(DEVICE)?.as_deref() == Some("revoked"),
         waiting: counts.outbox_pending,
         rejected,
         last_sync: time(store, LAST_OK)?,
         last_attempt: time(store, LAST_ATTEMPT)?,
-        last_error: store.meta_value(LAST_ERROR)?,
+        last_error,
         failures: store
             .meta_value(FAILURES)?
             .and_then(|s| s.parse().ok())

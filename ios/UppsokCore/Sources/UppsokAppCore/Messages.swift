@@ -33,6 +33,8 @@ public enum Messages {
         switch e {
         case .WrongKey:
             return sv ? "Nyckeln passar inte. Lås upp telefonen och försök igen." : "The key does not fit. Unlock the phone and try again."
+        case let .Tampered(what) where what == "device token":
+            return sv ? "Telefonens inloggningsnyckel är skadad. Välj Reparera och registrera sedan telefonen igen med en ny kod. Ändringar som väntar finns kvar." : "This phone's sign-in key is damaged. Choose Repair, then enrol the phone again with a new code. Changes waiting stay on the phone."
         case .Tampered:
             return sv ? "Uppgifterna på telefonen är skadade. Kontakta IT-supporten." : "The data on this phone is damaged. Contact IT support."
         case let .Invalid(field, rule):

@@ -96,7 +96,11 @@ object Messages {
             is UppsokException.WrongKey ->
                 if (sv) "Nyckeln passar inte. Lås upp telefonen och försök igen." else "The key does not fit. Unlock the phone and try again."
             is UppsokException.Tampered ->
-                if (sv) "Uppgifterna på telefonen är skadade och kan inte läsas. Kontakta IT-supporten." else "The data on this phone is damaged and cannot be read. Contact IT support."
+                if (e.what == "device token") {
+                    if (sv) "Telefonens inloggningsnyckel är skadad. Välj Reparera och registrera sedan telefonen igen med en ny kod. Ändringar som väntar finns kvar." else "This phone's sign-in key is damaged. Choose Repair, then enrol the phone again with a new code. Changes waiting stay on the phone."
+                } else {
+                    if (sv) "Uppgifterna på telefonen är skadade och kan inte läsas. Kontakta IT-supporten." else "The data on this phone is damaged and cannot be read. Contact IT support."
+                }
             is UppsokException.Invalid -> invalid(e.field, e.rule, lang)
             is UppsokException.NotFound ->
                 if (sv) "Posten finns inte längre." else "That record no longer exists."

@@ -259,5 +259,8 @@ class FacadeTest {
         assertEquals("Minutes: must be between 1 and 1440 (got 0)", Messages.of(e, Lang.EN))
         assertTrue(Messages.of(UppsokException.WrongKey(), Lang.SV).startsWith("Nyckeln passar inte"))
         assertTrue(Messages.of(UppsokException.Network("timeout"), Lang.EN).startsWith("Could not reach"))
+        // A damaged device token says what to do; other damage sends to IT support.
+        assertTrue(Messages.of(UppsokException.Tampered("device token"), Lang.SV).contains("Välj Reparera"))
+        assertTrue(Messages.of(UppsokException.Tampered("record"), Lang.SV).contains("Kontakta IT-supporten"))
     }
 }
