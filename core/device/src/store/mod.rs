@@ -815,6 +815,19 @@ impl Writer<'_> {
     pub fn save_client(&mut self, c: &Client) -> Result<ChangeId> {
         let profile = meta::profile(self.tx)?;
         c.validate(&profile.code_pattern)?;
+        // A client is changed only by its own organisation (the server refuses anything else):
+        // said here, offline, rather than as a refusal at the next sync.
+        let stored_org = match records::get(self.tx, self.keys, Entity::Client, c.id.0)? {
+            Some(Record::Client(old)) => Some(old.org),
+            _ => None,
+        };
+        if c.org != profile.org || stored_org.is_some_and(|o| o != profile.org) {
+            return Err(ValidationError::new(
+                "org",
+                "the client belongs to the other organisation; only its own staff may change it",
+            )
+            .into());
+        }
         if records::clients_by_code(self.tx, self.keys, &c.code)?
             .iter()
             .any(|other| other.id != c.id)

@@ -1045,3 +1045,33 @@ fn a_damaged_device_token_is_reported_and_repaired() {
     assert_eq!(st.last_error, None);
     assert_eq!(st.waiting, 1, "the change waiting is still there");
 }
+
+/// A client of the other organisation (seen through consent) cannot be changed on the phone:
+/// the phone says so at once instead of the server refusing it at the next sync.
+#[test]
+fn the_other_organisations_client_is_read_only_on_the_phone() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let mut theirs = client(&p, "K-021", "Berit");
+    theirs.org = uppsok_model::OrgId::new();
+    let hlc = Hlc {
+        wall_ms: Utc::now().timestamp_millis(),
+        counter: 0,
+        node: 9,
+    };
+    s.apply_remote(&Record::Client(theirs.clone()), hlc, false)
+        .unwrap();
+    let mut edited = theirs.clone();
+    edited.name = PersonName::parse("Changed").unwrap();
+    let e = s.save_client(&edited).unwrap_err();
+    assert!(
+        matches!(&e, DeviceError::Invalid(v) if v.field == "org"),
+        "{e}"
+    );
+    // Taking it over by writing one's own organisation into it is refused just the same.
+    edited.org = p.org;
+    assert!(s.save_client(&edited).is_err());
+    assert_eq!(s.client(theirs.id).unwrap().name, theirs.name);
+    assert_eq!(s.status().unwrap().outbox_pending, 0, "nothing queued");
+}

@@ -11,6 +11,7 @@ public enum Messages {
         "place": "Ange ort eller by utan siffror – aldrig en gatuadress.",
         "note": "Anteckningen får vara högst 4 000 tecken; journalen förs i journalsystemet.",
         "code": "Koden ska följa teamets mönster, till exempel K-017, och får inte redan användas.",
+        "org": "Klienten tillhör den andra organisationen; bara dess personal kan ändra uppgifterna.",
         "start": "Tiden får inte ligga mer än ett dygn fram eller före år 2000.",
         "km": "Ange 0–2000 km.",
         "odometer_end": "Mätarställningen vid slut får inte vara lägre än vid start.",

@@ -84,6 +84,7 @@ object Messages {
         "vehicle" to "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.",
         "gps" to "För få GPS-positioner; ange sträckan för hand eller från mätarställningen.",
         "trip" to "En resa spelas redan in; avsluta eller avbryt den först.",
+        "org" to "Klienten tillhör den andra organisationen; bara dess personal kan ändra uppgifterna.",
     )
 
     fun invalid(field: String, rule: String, lang: Lang): String =
