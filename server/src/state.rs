@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{AddressLimiter, HashGate, PasswordCost, TrustedProxies};
+use crate::auth::{AddressLimiter, HashGate, PasswordCost, TrustedProxies, UnknownNames};
 use crate::metrics::Metrics;
 use crate::store::Store;
 
@@ -58,6 +58,9 @@ pub struct AppState {
     pub hashes: Arc<HashGate>,
     /// Verified against for unknown usernames, so timing does not reveal which exist.
     pub dummy_hash: Arc<String>,
+    /// Failed logins for usernames without an account, locked like accounts (see
+    /// [`UnknownNames`]).
+    pub unknown_names: Arc<UnknownNames>,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
         let limiter = AddressLimiter::new(settings.address_failures, settings.address_window);
         let dummy = crate::auth::dummy_hash(settings.password_cost);
         let hashes = HashGate::new(settings.hash_concurrency);
+        let unknown_names = UnknownNames::new(settings.lock_threshold, settings.lock_duration);
         Self {
             store,
             settings: Arc::new(settings),
@@ -72,6 +76,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             hashes: Arc::new(hashes),
             dummy_hash: Arc::new(dummy),
+            unknown_names: Arc::new(unknown_names),
         }
     }
 }

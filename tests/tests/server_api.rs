@@ -422,16 +422,23 @@ async fn login_with_totp_and_lockout(backend: Backend) {
         )
         .await;
     assert_eq!(s, 423, "the right password does not open a locked account");
-    // Unknown users get the same answer as a wrong password.
-    let (s, b) = app
-        .post(
-            "/v1/auth/login",
-            None,
-            &json!({"username": "nobody", "password": "x"}),
-        )
-        .await;
-    assert_eq!(s, 401);
-    assert!(problem_type(&b).ends_with("/invalid-credentials"));
+    // Unknown users get the same answers as a wrong password: invalid, and after five tries
+    // "locked", so the lock does not tell which usernames exist.
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        let (s, b) = app
+            .post(
+                "/v1/auth/login",
+                None,
+                &json!({"username": "nobody", "password": "wrong password!"}),
+            )
+            .await;
+        answers.push((s, problem_type(&b)));
+    }
+    assert_eq!(answers[0].0, 401);
+    assert!(answers[0].1.ends_with("/invalid-credentials"));
+    assert_eq!(answers[4].0, 423, "{answers:?}");
+    assert!(answers[4].1.ends_with("/account-locked"));
     app.stop().await;
 }
 
@@ -509,7 +516,11 @@ async fn simultaneous_logins_are_counted_before_hashing(backend: Backend) {
     let answers =
         futures_util::future::join_all((0..20).map(|_| app.post("/v1/auth/login", None, &body)))
             .await;
-    let tried = answers.iter().filter(|(s, _)| *s == 401).count();
+    // Five are tried (the fifth "locks" the name, as it would an account), the rest wait.
+    let tried = answers
+        .iter()
+        .filter(|(s, _)| *s == 401 || *s == 423)
+        .count();
     let limited = answers.iter().filter(|(s, _)| *s == 429).count();
     assert_eq!((tried, limited), (5, 15), "{answers:?}");
     app.stop().await;
@@ -1330,7 +1341,13 @@ async fn an_initial_password_must_be_changed_first(backend: Backend) {
 /// without `trusted_proxies` a client cannot escape the limit by inventing addresses; with the
 /// proxy trusted, each forwarded client has its own count.
 async fn forwarded_for_believed_only_from_trusted_proxies(backend: Backend) {
-    let bad_login = json!({"username": "ghost", "password": "nope"});
+    // A new name each time: five failures on one name would lock it, which is not what is
+    // tested here.
+    let names = std::sync::atomic::AtomicUsize::new(0);
+    let bad_login = || {
+        let n = names.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        json!({"username": format!("ghost{n}"), "password": "nope"})
+    };
     for trusted in [false, true] {
         let mut settings = uppsok_server::state::Settings {
             address_failures: 3,
@@ -1346,7 +1363,7 @@ async fn forwarded_for_believed_only_from_trusted_proxies(backend: Backend) {
                 .http
                 .post(app.url("/v1/auth/login"))
                 .header("x-forwarded-for", xff)
-                .json(&bad_login);
+                .json(&bad_login());
             async move { req.send().await.expect("request").status().as_u16() }
         };
         // Three failures, each claiming another address.

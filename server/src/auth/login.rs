@@ -8,8 +8,12 @@
 //!    pass the per-address limit while their hashes are still running;
 //! 2. every Argon2id verification waits for a permit of the [`HashGate`], so a flood of logins
 //!    queues (and, past the wait, gets 429) instead of holding 19 MiB each at once;
-//! 3. an unknown username costs the same hash as a known one;
-//! 4. a locked account is refused without looking at the password (guessing stays stopped);
+//! 3. an unknown username costs the same hash as a known one, and is "locked" after as many
+//!    failures as an account is, so neither the timing nor the lock tells which names exist;
+//! 4. a locked account is refused without looking at the password (guessing stays stopped).
+//!    Anyone can lock an account by guessing; the lock is short (15 minutes by default), an
+//!    admin's password reset lifts it, and case managers work through their phones' device
+//!    tokens, which a lock does not touch;
 //! 5. "a code is needed" and "this account has no dashboard" are said only to someone who gave
 //!    the right password, so neither tells roles apart to a stranger;
 //! 6. the TOTP step is consumed atomically in the store, so one code opens one session even
@@ -133,10 +137,20 @@ pub async fn validate_credentials(
             .hashes
             .verify(&state.dummy_hash, attempt.password)
             .await?;
-        return Err(LoginError::Invalid);
+        // Five wrong tries lock a name that has no account just as they lock one that has.
+        return Err(match state.unknown_names.failed(attempt.username) {
+            Some(until_ms) => LoginError::Locked { until_ms },
+            None => LoginError::Invalid,
+        });
     };
     let now = now_ms();
     if let Some(until_ms) = creds.locked_until_ms.filter(|u| *u > now) {
+        // The same hash as for a name without an account, so a locked account does not
+        // answer faster than a "locked" name that does not exist.
+        state
+            .hashes
+            .verify(&state.dummy_hash, attempt.password)
+            .await?;
         return Err(LoginError::Locked { until_ms });
     }
     if !state

@@ -315,6 +315,60 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Failed logins per username that has no account, counted and locked like an account's (in
+/// memory), so that the answer after five wrong tries is "locked" whether the name exists or
+/// not: the lock tells no one which usernames are real.
+#[derive(Debug)]
+pub struct UnknownNames {
+    threshold: u32,
+    lock: Duration,
+    /// Name → failures and, once locked, until when.
+    seen: Mutex<HashMap<String, (u32, Option<Instant>)>>,
+}
+
+/// Names remembered at most; past it the table starts over. Whoever fills it only resets the
+/// counters of names that protect no account, so a plain bound is enough.
+const UNKNOWN_NAMES_MAX: usize = 50_000;
+
+impl UnknownNames {
+    pub fn new(threshold: i64, lock: Duration) -> Self {
+        Self {
+            threshold: u32::try_from(threshold.max(1)).unwrap_or(u32::MAX),
+            lock,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts a failed login for `name`; `Some(unix ms)` while it is "locked", as an account
+    /// would be after as many failures.
+    pub fn failed(&self, name: &str) -> Option<i64> {
+        let now = Instant::now();
+        let key = name.trim().to_lowercase();
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() >= UNKNOWN_NAMES_MAX && !seen.contains_key(&key) {
+            seen.clear();
+        }
+        let entry = seen.entry(key).or_insert((0, None));
+        if entry.1.is_some_and(|until| until <= now) {
+            *entry = (0, None);
+        }
+        if entry.1.is_none() {
+            entry.0 += 1;
+            if entry.0 >= self.threshold {
+                entry.1 = Some(now + self.lock);
+            }
+        }
+        entry.1.map(|until| {
+            let left =
+                i64::try_from(until.saturating_duration_since(now).as_millis()).unwrap_or(i64::MAX);
+            crate::store::now_ms().saturating_add(left)
+        })
+    }
+}
+
 /// Failed attempts per client address in a sliding window. In memory: a restart forgets it,
 /// which is fine for a limit meant to slow guessing down (the per-account lock is persistent).
 #[derive(Debug)]
