@@ -1083,10 +1083,15 @@ async fn visibility_consent_and_notes(env: &Env) {
     // Anna's own changes are not sent back to her.
     assert!(pushed.changes.is_empty(), "{:?}", pushed.changes);
 
-    // The region's case manager in the same team, no consent: ids as tombstones at most.
+    // The region's case manager in the same team, no consent ever given: nothing, not even a
+    // tombstone's id (which would say that a client exists, and since when).
     let (s, text) = env.sync_text(&env.rut, &req(0, vec![])).await;
     assert_eq!(s, 200);
     assert!(!text.contains(NAME_MARKER) && !text.contains(NOTE_MARKER) && !text.contains("Töre"));
+    assert!(
+        !text.contains(&c.id.to_string()) && !text.contains(&v.id.to_string()),
+        "an unshared client's id reached the other organisation: {text}"
+    );
     let rut0: SyncResponse = serde_json::from_str(&text).unwrap();
     assert!(rut0.changes.iter().all(|x| x.deleted && x.record.is_none()));
     assert!(

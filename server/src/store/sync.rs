@@ -112,6 +112,9 @@ pub struct PullRow {
     pub client_org: Option<OrgId>,
     pub client_consent: Option<bool>,
     pub client_team: Option<TeamId>,
+    /// The client was shared across organisations at some time (see migration 0008): only
+    /// then may the other organisation's phones hold something of it to be told to drop.
+    pub client_shared_once: Option<bool>,
 }
 
 /// A device's sync counters, for the devices page.
@@ -227,6 +230,7 @@ type PullTuple = (
     Option<String>,
     Option<bool>,
     Option<String>,
+    Option<bool>,
 );
 
 impl Tx {
@@ -637,7 +641,7 @@ impl Tx {
             format!(
                 "SELECT r.id, r.team, r.org, r.author, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, \
                  r.sync_seq, r.sync_device, c.org AS client_org, c.consent_given AS client_consent, \
-                 c.team AS client_team \
+                 c.team AS client_team, c.shared_once AS client_shared_once \
                  FROM {} r LEFT JOIN clients c ON c.id = r.client \
                  WHERE {scope} AND r.seq > $1 AND r.seq <= $2 ORDER BY r.seq LIMIT {limit}",
                 table(entity)
@@ -677,6 +681,7 @@ impl Tx {
                     client_org: opt_uuid(t.12)?,
                     client_consent: t.13,
                     client_team: opt_uuid(t.14)?,
+                    client_shared_once: t.15,
                 })
             })
             .collect()

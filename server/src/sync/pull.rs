@@ -62,6 +62,10 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
     let v = &sender.viewer;
     let in_team = row.team.is_some_and(|t| v.teams.contains(&t));
     let hidden_by_consent = in_team && access::works_with_client_data(v) && row.org != v.org;
+    // A client or visit of the other organisation is dropped from a phone only if the phone
+    // could hold it, i.e. the client was shared at some time; otherwise even a tombstone would
+    // tell the other organisation that the record exists (and, by its UUIDv7, since when).
+    let may_be_held = hidden_by_consent && row.client_shared_once.unwrap_or(false);
     match row.entity {
         Entity::Client => {
             let facts = row.team.map(|team| ClientFacts {
@@ -71,7 +75,7 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
             });
             if facts.is_some_and(|f| access::may_see_client(v, &f)) {
                 Verdict::Send { strip_note: false }
-            } else if hidden_by_consent {
+            } else if may_be_held {
                 Verdict::Tombstone
             } else {
                 Verdict::Skip
@@ -94,7 +98,7 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
                 Verdict::Send {
                     strip_note: !access::may_see_note(v, &rf, cf.as_ref()),
                 }
-            } else if hidden_by_consent {
+            } else if may_be_held {
                 Verdict::Tombstone
             } else {
                 Verdict::Skip

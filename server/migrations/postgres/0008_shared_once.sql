@@ -1,0 +1,24 @@
+-- Tombstones go only where a record could have been: a phone of the other organisation is told
+-- to drop a client (or its visits) only if that client was ever shared with it. Without this
+-- every unshared client of the team reached the other organisation as a bare id (a UUIDv7 with
+-- its creation time), telling it that a client exists. `shared_once` is set by the database on
+-- every write whose consent is given, whoever writes, and never cleared. Existing clients count
+-- as shared when consent is given or was withdrawn (withdrawn means it was given before).
+ALTER TABLE clients ADD COLUMN shared_once BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE clients SET shared_once = TRUE
+    WHERE consent_given OR body::jsonb #>> '{consent,state}' = 'withdrawn';
+
+CREATE FUNCTION clients_shared_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        NEW.shared_once := NEW.shared_once OR OLD.shared_once;
+    END IF;
+    IF NEW.consent_given THEN
+        NEW.shared_once := TRUE;
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER clients_shared_once BEFORE INSERT OR UPDATE ON clients
+    FOR EACH ROW EXECUTE FUNCTION clients_shared_once();
