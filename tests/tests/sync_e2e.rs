@@ -1035,6 +1035,48 @@ fn revoked_with_wipe(backend: Backend) {
     ));
     let out = field_support::ok(field(home.path(), &["sync"]));
     assert!(out.contains("sent 1 changes (1 applied"), "{out}");
+    // The sync brought the team roster: a visit names only colleagues of the team as present,
+    // refused at once on the phone otherwise (no waiting change is made).
+    let me = &world.members[2];
+    let mate = world
+        .members
+        .iter()
+        .find(|m| m.team == me.team && m.username != me.username)
+        .expect("a team mate");
+    let start = field_support::yesterday_at("10:00");
+    let visit_with = |who: &str| {
+        field(
+            home.path(),
+            &[
+                "visit",
+                "add",
+                "--client",
+                "K-0100",
+                "--start",
+                &start,
+                "--minutes",
+                "20",
+                "--contact",
+                "phone",
+                "--with",
+                who,
+            ],
+        )
+    };
+    let refused = visit_with("okand.person");
+    assert!(!refused.status.success());
+    let why = field_support::stderr(&refused);
+    assert!(
+        why.contains("staff") && why.contains("member of the team"),
+        "{why}"
+    );
+    assert!(
+        !why.contains("okand.person"),
+        "the error repeats the input: {why}"
+    );
+    field_support::ok(visit_with(&mate.username));
+    let out = field_support::ok(field(home.path(), &["sync"]));
+    assert!(out.contains("sent 1 changes (1 applied"), "{out}");
     let status: serde_json::Value = serde_json::from_str(&field_support::ok(field(
         home.path(),
         &["status", "--json"],

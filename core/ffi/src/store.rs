@@ -349,6 +349,28 @@ impl UppsokStore {
         TripRecording::resume(&self.shared)
     }
 
+    // ----- colleagues -----
+
+    /// The colleagues of the user's teams by name, as the server last listed them (fetched
+    /// after a sync, at most twice a day); empty before the first. A visit names only these
+    /// as present.
+    pub fn team_members(&self) -> Result<Vec<TeamMemberItem>> {
+        self.shared.with(|s| {
+            let mut members: Vec<TeamMemberItem> = s
+                .team_roster()?
+                .map(|r| r.members)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| TeamMemberItem {
+                    username: m.username,
+                    name: m.name,
+                })
+                .collect();
+            members.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(members)
+        })
+    }
+
     // ----- places -----
 
     /// The team's places, by name.

@@ -257,6 +257,13 @@ pub struct TripItem {
     pub gps: Option<GpsInfo>,
 }
 
+/// A colleague of the user's teams, for the visit form's "present" picker.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TeamMemberItem {
+    pub username: String,
+    pub name: String,
+}
+
 /// A place in the team's list.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct PlaceItem {

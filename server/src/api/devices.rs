@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Actor, ApiJson, ApiPath, ClientIp, DeviceAuth};
 use crate::state::AppState;
 use crate::store::{DeviceRow, DeviceStatus, EnrolmentOutcome};
+use uppsok_model::protocol::directory::{DeviceSelf, TeamMember};
 use uppsok_model::protocol::enrol::{EnrolRequest, EnrolResponse};
 
 fn check_label(field: &'static str, v: &Option<String>, max: usize) -> ApiResult<()> {
@@ -95,22 +96,35 @@ pub async fn enrol(
     ))
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DeviceSelf {
-    pub device_id: Uuid,
-    pub status: DeviceStatus,
-    pub staff: StaffView,
-}
-
-/// The calling device's status and user (a cheap authenticated read for phones).
+/// The calling device's status, its user and the colleagues of the user's teams (a cheap
+/// authenticated read for phones; the visit form offers and accepts only those colleagues).
 #[utoipa::path(get, path = "/v1/devices/me", security(("device" = [])),
     responses((status = 200, body = DeviceSelf), (status = 401, body = crate::error::Problem)))]
-pub async fn me(device: DeviceAuth) -> Json<DeviceSelf> {
-    Json(DeviceSelf {
+pub async fn me(State(state): State<AppState>, device: DeviceAuth) -> ApiResult<Json<DeviceSelf>> {
+    let teams = &device.staff.teams;
+    let team_members = state
+        .store
+        .list_staff(None, Some(teams))
+        .await?
+        .into_iter()
+        .filter(|s| s.active)
+        .map(|s| TeamMember {
+            teams: s
+                .teams
+                .iter()
+                .filter(|t| teams.contains(t))
+                .map(|t| t.0)
+                .collect(),
+            username: s.username,
+            name: s.name,
+        })
+        .collect();
+    Ok(Json(DeviceSelf {
         device_id: device.device.id.0,
         status: device.device.status,
         staff: StaffView::from(&device.staff),
-    })
+        team_members,
+    }))
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -1,7 +1,7 @@
 //! The device's profile and small state kept beside the records: who uses the device, the team's
 //! code pattern, the server and the pull cursor (plain; sync needs them and they say nothing
 //! about clients), and sealed key-value slots for secrets and private state (the device token,
-//! the trip recorder's state with its GPS fixes).
+//! the trip recorder's state with its GPS fixes, the team roster).
 
 use super::Keys;
 use crate::crypto::Aad;
@@ -10,6 +10,17 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use uppsok_model::{CodePattern, DeviceId, OrgId, TeamId, Username};
 use zeroize::Zeroizing;
+
+/// The colleagues of the user's teams as the server last listed them (sealed: names of staff).
+/// The visit form offers them as "present" and accepts no one else; a phone that has never
+/// fetched it checks no names (the server still does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamRoster {
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+    pub members: Vec<uppsok_model::protocol::directory::TeamMember>,
+}
+
+pub(crate) const TEAM_ROSTER: &str = "team_roster";
 
 /// Who and where this device is. Team and org are placeholders until the device is enrolled.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -111,4 +122,13 @@ pub(crate) fn delete_blob(tx: &Transaction<'_>, name: &str) -> Result<bool> {
         .prepare_cached("DELETE FROM sealed_blob WHERE name = ?1")?
         .execute([name])?
         > 0)
+}
+
+/// The sealed team roster, if one was fetched; one that does not open counts as none (it is
+/// fetched again at the next sync).
+pub(crate) fn team_roster(conn: &Connection, keys: &Keys) -> Result<Option<TeamRoster>> {
+    Ok(get_blob(conn, keys, TEAM_ROSTER)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok()))
 }

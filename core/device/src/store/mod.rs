@@ -19,7 +19,7 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use meta::Profile;
+pub use meta::{Profile, TeamRoster};
 pub use outbox::{OutboxEntry, Rejection};
 /// Every schema version's SQL, oldest first (for the benchmark's plaintext baseline, which must
 /// use the same tables and indexes; not an API to build on).
@@ -373,6 +373,18 @@ impl Store {
             what: "device token",
         })?;
         Ok(Some(Zeroizing::new(s.to_owned())))
+    }
+
+    /// The team roster last fetched from the server (`None` before the first).
+    pub fn team_roster(&self) -> Result<Option<TeamRoster>> {
+        self.read(|c, k| meta::team_roster(c, k))
+    }
+
+    pub fn set_team_roster(&self, roster: &TeamRoster) -> Result<()> {
+        let json = serde_json::to_vec(roster).map_err(|_| DeviceError::Undecodable {
+            what: "team roster",
+        })?;
+        self.write(|w| w.put_sealed_blob(meta::TEAM_ROSTER, &json))
     }
 
     /// Whether the stored device token is there but does not open (see [`Store::device_token`]).
@@ -837,11 +849,33 @@ impl Writer<'_> {
         self.put_local(&Record::Client(c.clone()))
     }
 
-    /// Insert or update a visit; its client must be on the device.
+    /// Insert or update a visit; its client must be on the device, and everyone present a
+    /// colleague of the team (once the phone has the roster; the server checks either way).
     pub fn save_visit(&mut self, v: &Visit) -> Result<ChangeId> {
         v.validate(self.now)?;
         if !records::exists(self.tx, Entity::Client, v.client.0)? {
             return Err(ValidationError::new("client", "is not a client on this device").into());
+        }
+        if let Some(roster) = meta::team_roster(self.tx, self.keys)? {
+            let me = meta::profile(self.tx)?.user;
+            // Names already on the visit stay allowed: a colleague who has left the team since
+            // was present all the same.
+            let before = match records::get(self.tx, self.keys, Entity::Visit, v.id.0)? {
+                Some(Record::Visit(old)) => old.staff,
+                _ => Vec::new(),
+            };
+            let known = |u: &uppsok_model::Username| {
+                *u == me
+                    || before.contains(u)
+                    || roster.members.iter().any(|m| m.username == u.as_str())
+            };
+            if !v.staff.iter().all(known) {
+                return Err(ValidationError::new(
+                    "staff",
+                    "everyone present must be a member of the team",
+                )
+                .into());
+            }
         }
         self.put_local(&Record::Visit(v.clone()))
     }

@@ -10,6 +10,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue};
 use std::io::Write;
 use std::time::Duration;
+use uppsok_model::protocol::directory::DeviceSelf;
 use uppsok_model::protocol::enrol::{EnrolRequest, EnrolResponse};
 use uppsok_model::protocol::problem::Problem;
 use uppsok_model::protocol::{
@@ -213,6 +214,30 @@ pub(crate) async fn sync(
         return Ok((SyncReply::TooLarge, sent));
     }
     Err(failure(resp).await)
+}
+
+/// `GET /v1/devices/me`: the device's user and the colleagues of the user's teams.
+pub(crate) async fn device_self(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+) -> Result<DeviceSelf, SyncError> {
+    let mut auth =
+        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| SyncError::Unauthorized)?;
+    auth.set_sensitive(true);
+    let resp = client
+        .get(endpoint(base, "/v1/devices/me"))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .header(AUTHORIZATION, auth)
+        .send()
+        .await
+        .map_err(|e| network(&e))?;
+    if !resp.status().is_success() {
+        return Err(failure(resp).await);
+    }
+    let bytes = read_capped(resp, ANSWER_LIMIT).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|_| SyncError::Protocol("the device answer is not in the expected form".into()))
 }
 
 /// `POST /v1/devices/enroll`.

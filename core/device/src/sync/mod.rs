@@ -38,6 +38,9 @@ mod tests;
 pub use backoff::Backoff;
 pub use enrol::Enrolment;
 pub use error::SyncError;
+
+/// How long a fetched team roster is used before the next sync fetches it again.
+pub const ROSTER_MAX_AGE: chrono::Duration = chrono::Duration::hours(12);
 pub use http::Timeouts;
 pub use state::{RejectedChange, SyncStatus, discard_rejected, retry_rejected, status};
 
@@ -133,6 +136,8 @@ pub struct SyncReport {
     pub cursor: u64,
     /// Both sides drained: nothing waiting, nothing more to pull.
     pub complete: bool,
+    /// The team roster was fetched anew after the sync (see [`ROSTER_MAX_AGE`]).
+    pub roster_refreshed: bool,
 }
 
 /// The sync facade: one HTTP client (with its connection pool) and, for the blocking calls, a
@@ -210,6 +215,11 @@ impl SyncClient {
         let mut report = SyncReport::default();
         let started = store.now();
         let result = self.rounds(store, &mut report).await;
+        // The sync itself is done: a roster that cannot be fetched now is fetched at the next
+        // one, and until then the phone keeps the one it has (or checks no names).
+        if result.is_ok() {
+            report.roster_refreshed = self.refresh_roster(store).await.unwrap_or(false);
+        }
         match &result {
             Ok(()) => store.write(|w| {
                 state::set_time(w, state::LAST_OK, Some(store.now()))?;
@@ -309,6 +319,33 @@ impl SyncClient {
             }
         }
         Ok(())
+    }
+
+    /// Fetches the team roster (`GET /v1/devices/me`) when the phone has none or it is older
+    /// than [`ROSTER_MAX_AGE`]: team membership changes seldom, and an idle sync stays one
+    /// request. A server too old to list the team leaves the phone without a roster (and
+    /// without the check it enables).
+    async fn refresh_roster(&self, store: &Store) -> Result<bool, SyncError> {
+        let now = store.now();
+        let fresh = store
+            .team_roster()?
+            .is_some_and(|r| now - r.fetched_at < ROSTER_MAX_AGE && r.fetched_at <= now);
+        if fresh {
+            return Ok(false);
+        }
+        let (Some(base), Ok(Some(token))) = (store.profile()?.server_url, store.device_token())
+        else {
+            return Ok(false);
+        };
+        let me = http::device_self(&self.http, &base, &token).await?;
+        if me.team_members.is_empty() {
+            return Ok(false);
+        }
+        store.set_team_roster(&crate::store::TeamRoster {
+            fetched_at: now,
+            members: me.team_members,
+        })?;
+        Ok(true)
     }
 
     /// The next batch: the oldest waiting changes, bounded by count and by encoded size.
