@@ -377,7 +377,7 @@ impl Store {
 
     /// The team roster last fetched from the server (`None` before the first).
     pub fn team_roster(&self) -> Result<Option<TeamRoster>> {
-        self.read(|c, k| meta::team_roster(c, k))
+        self.read(meta::team_roster)
     }
 
     pub fn set_team_roster(&self, roster: &TeamRoster) -> Result<()> {
