@@ -2,7 +2,9 @@
 
 Usage: check.py --swift FILE... --kotlin FILE... --header H --library LIB
 
-- every Swift file is parsed with tree-sitter-swift 0.7.4 and fails on ERROR or MISSING nodes;
+- every Swift file given (tests/swift/run passes the Apple-only app code; the bindings and
+  UppsokAppCore are compiled instead) is parsed with tree-sitter-swift 0.7.4 and fails on ERROR
+  or MISSING nodes;
   two valid constructs uniffi emits that this grammar rejects are blanked first (same length,
   so line and column numbers stay true): `@_documentation(visibility: private)` and `{ () }`;
 - every Android-only Kotlin file (Compose screens, services, Gradle scripts) is parsed with

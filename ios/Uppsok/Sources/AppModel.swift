@@ -36,11 +36,12 @@ final class AppModel: ObservableObject {
         gate = storeExists(path: path) ? .locked : .enrol
     }
 
-    /// Runs `work` with the store off the main thread; errors become a message.
-    private func run<T>(_ work: @escaping @Sendable (UppsokStore) throws -> T) async -> T? {
+    /// Runs `work` with the store off the main thread (StoreCalls.detached); errors become a
+    /// message.
+    private func run<T: Sendable>(_ work: @escaping @Sendable (UppsokStore) throws -> T) async -> T? {
         guard let store = store else { return nil }
         do {
-            return try await Task.detached(priority: .userInitiated) { try work(store) }.value
+            return try await StoreCalls.detached(store, work)
         } catch {
             message = Messages.of(error, lang)
             return nil
@@ -51,7 +52,7 @@ final class AppModel: ObservableObject {
         let path = self.path
         let keys = self.keys
         do {
-            store = try await Task.detached { try UppsokStore.open(path: path, keys: keys) }.value
+            store = try await StoreCalls.open(path: path, keys: keys)
             gate = .open
             await refresh()
         } catch {
@@ -81,12 +82,9 @@ final class AppModel: ObservableObject {
         let path = self.path
         let keys = self.keys
         do {
-            let store = try await Task.detached { () throws -> UppsokStore in
-                if storeExists(path: path) { return try UppsokStore.open(path: path, keys: keys) }
-                return try UppsokStore.create(path: path, username: username, keys: keys)
-            }.value
+            let store = try await StoreCalls.openOrCreate(path: path, username: username, keys: keys)
             self.store = store
-            _ = try await Task.detached { try store.enrol(serverUrl: server, code: code, deviceName: "iPhone") }.value
+            _ = try await StoreCalls.detached(store) { try $0.enrol(serverUrl: server, code: code, deviceName: "iPhone") }
             gate = .open
             await syncNow()
         } catch {
@@ -150,18 +148,6 @@ final class AppModel: ObservableObject {
         keys.forget()
         store = nil
         gate = .enrol
-    }
-
-    /// For the background task: sync if the store can be opened and the backoff allows it.
-    nonisolated static func backgroundSync(path: String, keys: KeychainKeyProvider) -> Bool {
-        guard storeExists(path: path), let store = try? UppsokStore.open(path: path, keys: keys) else { return true }
-        guard (try? store.syncDue()) ?? false else { return true }
-        do {
-            _ = try store.syncNow()
-            return true
-        } catch {
-            return SyncPolicy.classify(error) != .retry
-        }
     }
 
     var storePath: String { path }

@@ -12,7 +12,7 @@ enum BackgroundSync {
         BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: nil) { task in
             schedule(after: SyncPolicy.periodicSeconds)
             let work = Task.detached {
-                let done = AppModel.backgroundSync(path: path, keys: keys)
+                let done = StoreCalls.backgroundSync(path: path, keys: keys)
                 task.setTaskCompleted(success: done)
             }
             task.expirationHandler = { work.cancel() }

@@ -41,8 +41,13 @@ fun TripsScreen(
     onLog: (TripForm) -> Unit,
 ) {
     var form by remember { mutableStateOf(TripForm()) }
+    var locationNeeded by remember { mutableStateOf(false) }
+    // Fine and coarse are asked together (Android 12+ ignores a fine-only request); measuring the
+    // distance needs precise location, so approximate only is answered with a notice, as is a
+    // refusal. Notifications are optional.
     val permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
-        if (granted.values.any { it }) onStart(form.fromPlace, form.purpose, form.serviceCar)
+        locationNeeded = granted[Manifest.permission.ACCESS_FINE_LOCATION] != true
+        if (!locationNeeded) onStart(form.fromPlace, form.purpose, form.serviceCar)
     }
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         OutlinedTextField(form.fromPlace, { form = form.copy(fromPlace = it) }, label = { Text(stringResource(R.string.trip_from)) })
@@ -53,8 +58,17 @@ fun TripsScreen(
         val km = state.recordingKm
         if (km == null) {
             Button(onClick = {
-                permission.launch(arrayOf(Manifest.permission.ACCESS_FINE_LOCATION, Manifest.permission.POST_NOTIFICATIONS))
+                permission.launch(
+                    arrayOf(
+                        Manifest.permission.ACCESS_FINE_LOCATION,
+                        Manifest.permission.ACCESS_COARSE_LOCATION,
+                        Manifest.permission.POST_NOTIFICATIONS,
+                    ),
+                )
             }) { Text(stringResource(R.string.trip_start)) }
+            if (locationNeeded) {
+                Text(stringResource(R.string.trip_location_needed), color = MaterialTheme.colorScheme.error)
+            }
         } else {
             Text("${stringResource(R.string.trip_recording)}: $km", style = MaterialTheme.typography.titleMedium)
             Button(onClick = { onFinish(form.toPlace) }) { Text(stringResource(R.string.trip_stop)) }
