@@ -28,6 +28,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    #[error("send the body uncompressed or with Content-Encoding: gzip")]
+    UnsupportedEncoding,
     #[error("{0}")]
     Unauthenticated(&'static str),
     #[error("this device was revoked")]
@@ -54,6 +56,8 @@ pub enum ApiError {
     Internal(String),
     #[error("the database is not reachable")]
     Unavailable,
+    #[error("the request took longer than this server allows")]
+    Timeout,
 }
 
 impl ApiError {
@@ -86,7 +90,7 @@ impl ApiError {
                 "payload-too-large",
                 "Payload too large",
             ),
-            UnsupportedMediaType => (
+            UnsupportedMediaType | UnsupportedEncoding => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -136,6 +140,7 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
+            Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Timed out"),
         }
     }
 
@@ -237,9 +242,11 @@ impl From<JsonRejection> for ApiError {
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-            StatusCode::UNPROCESSABLE_ENTITY => ApiError::InvalidBody(r.body_text()),
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::InvalidBody(shape_error(&r.body_text())),
             _ => match r {
-                JsonRejection::JsonSyntaxError(_) => ApiError::MalformedJson(r.body_text()),
+                JsonRejection::JsonSyntaxError(_) => {
+                    ApiError::MalformedJson("the body is not valid JSON".into())
+                }
                 _ => ApiError::MalformedJson("the request body could not be read".into()),
             },
         }
@@ -248,14 +255,79 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::InvalidQuery(r.body_text())
+        let text = r.body_text();
+        ApiError::InvalidQuery(if let Some(expected) = text.split_once(", expected") {
+            format!(
+                "this route takes no such query parameter (expected{})",
+                expected.1
+            )
+        } else {
+            "a query parameter has a malformed value".into()
+        })
     }
 }
 
 impl From<PathRejection> for ApiError {
-    fn from(r: PathRejection) -> Self {
-        ApiError::InvalidPath(r.body_text())
+    fn from(_: PathRejection) -> Self {
+        ApiError::InvalidPath("a path parameter is malformed".into())
     }
+}
+
+/// serde's messages quote the input (`invalid type: string "Anna", expected …`), and a detail
+/// must never copy what was sent. Keep the field path and what was expected.
+fn shape_error(text: &str) -> String {
+    let text = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let text = text.split(" at line ").next().unwrap_or(text);
+    if text.starts_with("missing field") {
+        return text.to_owned();
+    }
+    if let Some((_, expected)) = text.split_once("unknown field")
+        && let Some((_, expected)) = expected.split_once(", expected")
+    {
+        return format!("a field is not one this request takes (expected{expected})");
+    }
+    let field = text.split_once(": ").map(|(f, _)| f).filter(|f| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+    });
+    let expected = text
+        .rsplit_once(", expected ")
+        .map(|(_, e)| format!(" (expected {e})"))
+        .unwrap_or_default();
+    match field {
+        Some(f) => format!("{f}: wrong type or value{expected}"),
+        None => format!("the body does not have this request's shape{expected}"),
+    }
+}
+
+/// Answers the bare error responses of the middleware (the timeout's 503, the decompression
+/// layer's 415) as problem documents like every other error.
+pub async fn problem_for_bare_errors(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let error = match status {
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::Timeout,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedEncoding,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::NOT_FOUND => ApiError::NotFound("route"),
+        _ => return res,
+    };
+    let mut problem = error.into_response();
+    // Keep what the layer said besides the status (e.g. `Accept-Encoding` on a 415).
+    for (name, value) in res.headers() {
+        problem
+            .headers_mut()
+            .entry(name)
+            .or_insert_with(|| value.clone());
+    }
+    problem
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
