@@ -1527,7 +1527,10 @@ async fn query_bounds_are_refused_not_clamped(backend: Backend) {
         .await;
     assert_eq!(s, 422, "{b}");
     assert!(problem_type(&b).ends_with("/invalid-body"), "{b}");
-    assert!(!b.contains("SECRET") && !b.contains("987654"), "echoed: {b}");
+    assert!(
+        !b.contains("SECRET") && !b.contains("987654"),
+        "echoed: {b}"
+    );
     // A content encoding the server does not speak is a problem document too.
     let res = app
         .http
