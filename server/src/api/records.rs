@@ -192,7 +192,7 @@ pub async fn get_client(
 /// Creates or updates a client in the supervisor's own record space and team (e.g. at intake,
 /// or to close a client). The body is the `uppsok-model` `Client`; its `id` must equal the path.
 #[utoipa::path(put, path = "/v1/clients/{id}", security(("bearer" = [])), params(("id" = Uuid, Path, description = "client id")),
-    request_body(content = Object, description = "a Client of uppsok-model"),
+    request_body(content = Client, description = "a Client of uppsok-model; rules the schema cannot state (the team's code pattern, what a name may hold) are 422"),
     responses((status = 200, description = "updated", body = RecordView), (status = 201, description = "created", body = RecordView),
               (status = 403, description = "`forbidden`: not a supervisor, or a team or record space not theirs"),
               (status = 422, description = "`validation-failed`: the client breaks a rule of the model, its `id` differs from the path, or its code is taken")))]
