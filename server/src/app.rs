@@ -48,6 +48,10 @@ pub fn app(state: AppState) -> Router {
                 .compress_when(DefaultPredicate::new().and(SizeAbove::new(256))),
         )
         .layer(RequestDecompressionLayer::new().gzip(true))
+        // Outermost, so it sees the bare answers of the layers above (timeout, decompression).
+        .layer(middleware::map_response(
+            crate::error::problem_for_bare_errors,
+        ))
         .with_state(state)
 }
 
@@ -66,7 +70,9 @@ pub struct Health {
 }
 
 /// Liveness and readiness: 200 when the database answers, 503 otherwise.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Health)))]
+#[utoipa::path(get, path = "/healthz", responses(
+    (status = 200, description = "the server and its database answer", body = Health),
+    (status = 503, description = "the database does not answer", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => Json(Health {

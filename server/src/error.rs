@@ -28,6 +28,8 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("send the body as application/json")]
     UnsupportedMediaType,
+    #[error("send the body uncompressed or with Content-Encoding: gzip")]
+    UnsupportedEncoding,
     #[error("{0}")]
     Unauthenticated(&'static str),
     #[error("this device was revoked")]
@@ -56,6 +58,8 @@ pub enum ApiError {
     Internal(String),
     #[error("the database is not reachable")]
     Unavailable,
+    #[error("the request took longer than this server allows")]
+    Timeout,
 }
 
 impl ApiError {
@@ -88,7 +92,7 @@ impl ApiError {
                 "payload-too-large",
                 "Payload too large",
             ),
-            UnsupportedMediaType => (
+            UnsupportedMediaType | UnsupportedEncoding => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
                 "Unsupported media type",
@@ -143,6 +147,7 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
+            Timeout => (StatusCode::SERVICE_UNAVAILABLE, "timeout", "Timed out"),
         }
     }
 
@@ -244,12 +249,10 @@ impl From<JsonRejection> for ApiError {
         match r.status() {
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
             StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
-            StatusCode::UNPROCESSABLE_ENTITY => {
-                ApiError::InvalidBody(without_input(&r.body_text()))
-            }
+            StatusCode::UNPROCESSABLE_ENTITY => ApiError::InvalidBody(shape_error(&r.body_text())),
             _ => match r {
                 JsonRejection::JsonSyntaxError(_) => {
-                    ApiError::MalformedJson(without_input(&r.body_text()))
+                    ApiError::MalformedJson("the body is not valid JSON".into())
                 }
                 _ => ApiError::MalformedJson("the request body could not be read".into()),
             },
@@ -259,77 +262,79 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::InvalidQuery(without_input(&r.body_text()))
+        let text = r.body_text();
+        ApiError::InvalidQuery(if let Some(expected) = text.split_once(", expected") {
+            format!(
+                "this route takes no such query parameter (expected{})",
+                expected.1
+            )
+        } else {
+            "a query parameter has a malformed value".into()
+        })
     }
 }
 
 impl From<PathRejection> for ApiError {
-    fn from(r: PathRejection) -> Self {
-        ApiError::InvalidPath(without_input(&r.body_text()))
+    fn from(_: PathRejection) -> Self {
+        ApiError::InvalidPath("a path parameter is malformed".into())
     }
 }
 
-/// A parser's message without the input it quotes. serde and axum put what was sent in
-/// quotes or backticks (`invalid type: string "Anna Andersson"`, ``unknown variant `x` ``,
-/// ``Cannot parse `K-1` to a `u64` ``); what comes after "expected" (or "to a") quotes the
-/// rule, which stays. So every quoted stretch before the first of those becomes `…`, and a
-/// `detail` never carries a name or a note back into logs and screenshots.
-pub fn without_input(message: &str) -> String {
-    let rule_from = ["expected", " to a "]
-        .iter()
-        .filter_map(|w| message.find(w))
-        .min()
-        .unwrap_or(message.len());
-    let (input_part, rule_part) = message.split_at(rule_from);
-    let mut out = String::with_capacity(message.len());
-    let mut chars = input_part.chars();
-    while let Some(c) = chars.next() {
-        if c == '"' || c == '`' {
-            out.push(c);
-            out.push('…');
-            // Skip to the closing quote; an unclosed one hides the rest of the input part.
-            for d in chars.by_ref() {
-                if d == c {
-                    out.push(c);
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
+/// serde's messages quote the input (`invalid type: string "Anna", expected …`), and a detail
+/// must never copy what was sent. Keep the field path and what was expected.
+fn shape_error(text: &str) -> String {
+    let text = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let text = text.split(" at line ").next().unwrap_or(text);
+    if text.starts_with("missing field") {
+        return text.to_owned();
     }
-    out.push_str(rule_part);
-    out
+    if let Some((_, expected)) = text.split_once("unknown field")
+        && let Some((_, expected)) = expected.split_once(", expected")
+    {
+        return format!("a field is not one this request takes (expected{expected})");
+    }
+    let field = text.split_once(": ").map(|(f, _)| f).filter(|f| {
+        f.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c))
+    });
+    let expected = text
+        .rsplit_once(", expected ")
+        .map(|(_, e)| format!(" (expected {e})"))
+        .unwrap_or_default();
+    match field {
+        Some(f) => format!("{f}: wrong type or value{expected}"),
+        None => format!("the body does not have this request's shape{expected}"),
+    }
+}
+
+/// Answers the bare error responses of the middleware (the timeout's 503, the decompression
+/// layer's 415) as problem documents like every other error.
+pub async fn problem_for_bare_errors(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let error = match status {
+        StatusCode::SERVICE_UNAVAILABLE => ApiError::Timeout,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedEncoding,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        StatusCode::NOT_FOUND => ApiError::NotFound("route"),
+        _ => return res,
+    };
+    let mut problem = error.into_response();
+    // Keep what the layer said besides the status (e.g. `Accept-Encoding` on a 415).
+    for (name, value) in res.headers() {
+        problem
+            .headers_mut()
+            .entry(name)
+            .or_insert_with(|| value.clone());
+    }
+    problem
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
-
-#[cfg(test)]
-mod tests {
-    use super::without_input;
-
-    #[test]
-    fn parser_messages_lose_the_input_and_keep_the_rule() {
-        for (message, want) in [
-            (
-                r#"client.name: invalid type: string "Anna Andersson", expected a number"#,
-                r#"client.name: invalid type: string "…", expected a number"#,
-            ),
-            (
-                "consent: unknown variant `Hemlig`, expected one of `given`, `withdrawn`, `none`",
-                "consent: unknown variant `…`, expected one of `given`, `withdrawn`, `none`",
-            ),
-            (
-                "Cannot parse `K-007 Anna` to a `u64`",
-                "Cannot parse `…` to a `u64`",
-            ),
-            (
-                "invalid digit found in string",
-                "invalid digit found in string",
-            ),
-            (r#"trailing "unclosed Anna"#, r#"trailing "…"#),
-        ] {
-            assert_eq!(without_input(message), want);
-        }
-    }
-}

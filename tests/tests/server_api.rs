@@ -34,6 +34,7 @@ backend_tests!(
     problem_details_never_quote_the_input,
     forwarded_for_believed_only_from_trusted_proxies,
     consent_change_resequences_the_clients_visits,
+    query_bounds_are_refused_not_clamped,
 );
 
 const LIST_ROUTES: [&str; 8] = [
@@ -883,6 +884,40 @@ async fn ops_endpoints(backend: Backend) {
     ] {
         assert!(doc["paths"].get(p).is_some(), "openapi lacks {p}");
     }
+    // Sync is in it with the phone's own answers, and every error everywhere is problem+json.
+    let sync = &doc["paths"]["/v1/sync"]["post"];
+    for status in ["200", "401", "413", "426"] {
+        assert!(
+            sync["responses"].get(status).is_some(),
+            "sync lacks {status}"
+        );
+    }
+    assert_eq!(sync["security"][0]["device"], json!([]));
+    let mut errors = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            for (status, r) in op["responses"].as_object().expect("responses") {
+                if status.starts_with('4') || status.starts_with('5') {
+                    errors += 1;
+                    assert_eq!(
+                        r["content"]["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(errors > 50, "{errors} error responses documented");
+    let clients = &doc["paths"]["/v1/clients"]["get"];
+    let limit = clients["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("limit");
+    assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
+    assert_eq!(limit["schema"]["maximum"], 1000, "{limit}");
     let (s, b) = app.get("/no/such/route", None).await;
     assert_eq!(s, 404);
     assert!(problem_type(&b).ends_with("/not-found"));
@@ -1542,4 +1577,76 @@ async fn slow_and_idle_connections_are_dropped() {
             "closed without a response: {n:?}"
         );
     }
+}
+
+/// `limit` and unknown query parameters answer what the OpenAPI document says: bounds are
+/// refused with 400 `invalid-query` (not clamped), unknown parameters too, and no problem's
+/// `detail` copies what was sent.
+async fn query_bounds_are_refused_not_clamped(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let w = seed_world(&app.store).await;
+    let token = app.session_for(w.supervisors[0][0].id).await;
+    for (q, ok) in [
+        ("/v1/clients?limit=1", true),
+        ("/v1/clients?limit=1000", true),
+        ("/v1/visits?limit=1000", true),
+        ("/v1/audit?limit=10000", true),
+        ("/v1/clients?limit=0", false),
+        ("/v1/clients?limit=1001", false),
+        ("/v1/visits?limit=-3", false),
+        ("/v1/trips?limit=99999999999", false),
+        ("/v1/audit?limit=10001", false),
+        ("/v1/visits?limt=5", false),
+        ("/v1/staff?team=SECRET-MARKER", false),
+    ] {
+        let (s, b) = app.get(q, Some(&token)).await;
+        if ok {
+            assert_eq!(s, 200, "{q}: {b}");
+        } else {
+            assert_eq!(s, 400, "{q}: {b}");
+            assert!(problem_type(&b).ends_with("/invalid-query"), "{q}: {b}");
+            assert!(
+                !b.contains("limt") && !b.contains("SECRET"),
+                "{q} echoed: {b}"
+            );
+        }
+    }
+    // The bound holds: with `limit=1` one client comes back and the list says it is cut.
+    let (_, b) = app.get("/v1/clients?limit=1", Some(&token)).await;
+    let v: Value = serde_json::from_str(&b).expect("json");
+    assert_eq!(v["items"].as_array().expect("items").len(), 1, "{b}");
+    assert_eq!(v["truncated"], true, "{b}");
+    // A body of the wrong shape is named by field and rule, not by the value sent.
+    let id = ClientId::new();
+    let (s, b) = app
+        .send_json(
+            Method::PUT,
+            &format!("/v1/clients/{id}"),
+            Some(&token),
+            &json!({"id": id, "name": 987_654, "team": "SECRET-MARKER"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{b}");
+    assert!(problem_type(&b).ends_with("/invalid-body"), "{b}");
+    assert!(
+        !b.contains("SECRET") && !b.contains("987654"),
+        "echoed: {b}"
+    );
+    // A content encoding the server does not speak is a problem document too.
+    let res = app
+        .http
+        .post(app.url("/v1/auth/login"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "br")
+        .body("{}")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 415);
+    let ct = res.headers().get("content-type").cloned();
+    assert_eq!(
+        ct.as_ref().and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    app.stop().await;
 }

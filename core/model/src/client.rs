@@ -12,6 +12,7 @@ use std::str::FromStr;
 
 /// Where the client is in the care: contact is densest at intake and thins out when stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Intake,
@@ -52,6 +53,7 @@ impl fmt::Display for Phase {
 
 /// Consent to share the client's contacts with the other organisation of the team.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentState {
     /// Never asked or not recorded: nothing is shared.
@@ -84,13 +86,15 @@ impl fmt::Display for ConsentState {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Consent {
     pub state: ConsentState,
     /// The day consent was given or withdrawn.
     #[serde(default)]
     pub date: Option<NaiveDate>,
-    /// Who recorded it.
+    /// Who recorded it (a username).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub recorded_by: Option<Username>,
 }
 
@@ -101,13 +105,20 @@ impl Consent {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Client {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub id: ClientId,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub team: TeamId,
+    /// In the pattern of the client's team (`client_code_pattern`, e.g. `K-###`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub code: ClientCode,
     /// Sensitive: sealed on the phone, never logged.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub name: PersonName,
     /// The organisation whose record space holds the client.
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub org: OrgId,
     pub phase: Phase,
     #[serde(default)]

@@ -25,6 +25,8 @@ pub struct AuditQuery {
     pub staff: Option<Uuid>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// At most this many entries (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<i64>,
 }
 
@@ -34,7 +36,8 @@ pub struct AuditList {
 }
 
 #[utoipa::path(get, path = "/v1/audit", params(AuditQuery), security(("bearer" = [])),
-    responses((status = 200, body = AuditList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the entries, newest first", body = AuditList),
+              (status = 403, description = "`forbidden`: only supervisors and admins")))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -49,7 +52,7 @@ pub async fn list(
         to_ms: q.to.map(|d| d.timestamp_millis()),
         orgs: Some(vec![v.org]),
         teams: (v.role == Role::Supervisor).then(|| v.teams.iter().copied().collect()),
-        limit: q.limit.unwrap_or(1000).clamp(1, 10_000),
+        limit: super::limit_of(q.limit, 1000, 10_000)?,
     };
     let items = state
         .store

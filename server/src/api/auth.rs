@@ -17,10 +17,13 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(max_length = 1024)]
     pub username: String,
+    #[schema(max_length = 1024)]
     pub password: String,
     /// The 6-digit code of the authenticator app; required for supervisors and admins.
     #[serde(default)]
+    #[schema(max_length = 1024)]
     pub totp: Option<String>,
 }
 
@@ -39,7 +42,7 @@ impl From<LoginError> for ApiError {
         match e {
             LoginError::RateLimited { retry_after_s } => ApiError::RateLimited { retry_after_s },
             LoginError::TooLong => ApiError::InvalidBody(format!(
-                "username, password and code may be at most {FIELD_MAX} bytes"
+                "username, password and code may be at most {FIELD_MAX} characters"
             )),
             LoginError::Invalid | LoginError::WrongDoor => ApiError::InvalidCredentials,
             LoginError::Locked { until_ms } => ApiError::AccountLocked { until_ms },
@@ -56,9 +59,10 @@ impl From<LoginError> for ApiError {
 
 /// Logs in through [`login::log_in`], the same checks as the dashboard's form.
 #[utoipa::path(post, path = "/v1/auth/login", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 400, body = crate::error::Problem),
-              (status = 401, body = crate::error::Problem),
-              (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+    responses((status = 200, description = "logged in", body = LoginResponse),
+              (status = 401, description = "`invalid-credentials`, or `totp-required` when the password was right and the code is missing"),
+              (status = 423, description = "`account-locked` (with `locked_until`) after too many failed logins"),
+              (status = 429, description = "`rate-limited`: too many attempts from this address")))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -81,7 +85,7 @@ pub async fn login(
 
 /// Ends the session of the token used.
 #[utoipa::path(post, path = "/v1/auth/logout", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = crate::error::Problem)))]
+    responses((status = 204, description = "the session has ended")))]
 pub async fn logout(
     State(state): State<AppState>,
     PendingActor(actor): PendingActor,
@@ -96,8 +100,10 @@ pub async fn logout(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(max_length = 1024)]
     pub current_password: String,
     /// At least 12 characters.
+    #[schema(max_length = 1024)]
     pub new_password: String,
 }
 
@@ -106,14 +112,22 @@ pub struct ChangePasswordRequest {
 /// session of the account ends, this one stays. Wrong current passwords count towards the
 /// account lock and the per-address limit like failed logins.
 #[utoipa::path(post, path = "/v1/auth/password", request_body = ChangePasswordRequest, security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem),
-              (status = 423, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+    responses((status = 204, description = "changed; the account's other sessions have ended"),
+              (status = 401, description = "`invalid-credentials`: the current password is wrong"),
+              (status = 422, description = "`validation-failed` (field `new_password`): too short, too plain or unchanged"),
+              (status = 423, description = "`account-locked` (with `locked_until`) after too many wrong passwords"),
+              (status = 429, description = "`rate-limited`: too many attempts from this address, or the server is busy hashing")))]
 pub async fn change_password(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     PendingActor(actor): PendingActor,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
+    if req.new_password.chars().count() > FIELD_MAX {
+        return Err(ApiError::InvalidBody(format!(
+            "new_password may be at most {FIELD_MAX} characters"
+        )));
+    }
     let staff = &actor.staff;
     login::change_password(
         &state,
@@ -130,7 +144,7 @@ pub async fn change_password(
 
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/v1/me", security(("bearer" = [])),
-    responses((status = 200, body = StaffView), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, description = "the caller", body = StaffView)))]
 pub async fn me(PendingActor(actor): PendingActor) -> Json<StaffView> {
     Json(StaffView::from(&actor.staff))
 }

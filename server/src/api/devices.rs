@@ -34,8 +34,10 @@ fn check_label(field: &'static str, v: &Option<String>, max: usize) -> ApiResult
 
 /// Exchanges an enrolment code (once) for a device id and token.
 #[utoipa::path(post, path = "/v1/devices/enroll", request_body = EnrolRequest,
-    responses((status = 201, body = EnrolResponse), (status = 400, body = crate::error::Problem),
-              (status = 429, body = crate::error::Problem)))]
+    responses((status = 201, description = "enrolled; the token is shown only now", body = EnrolResponse),
+              (status = 400, description = "`enrolment-refused`: the code is unknown, used or expired"),
+              (status = 422, description = "`validation-failed`: `device_name` or `app_version` too long or with control characters"),
+              (status = 429, description = "`rate-limited`: too many wrong codes from this address")))]
 pub async fn enrol(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -46,7 +48,7 @@ pub async fn enrol(
     }
     check_label("device_name", &req.device_name, 100)?;
     check_label("app_version", &req.app_version, 40)?;
-    if req.code.len() > 64 {
+    if req.code.chars().count() > 64 {
         state.limiter.fail(ip);
         return Err(ApiError::EnrolmentRefused);
     }
@@ -99,7 +101,7 @@ pub async fn enrol(
 /// The calling device's status, its user and the colleagues of the user's teams (a cheap
 /// authenticated read for phones; the visit form offers and accepts only those colleagues).
 #[utoipa::path(get, path = "/v1/devices/me", security(("device" = [])),
-    responses((status = 200, body = DeviceSelf), (status = 401, body = crate::error::Problem)))]
+    responses((status = 200, description = "the device, its user and the colleagues of the user's teams", body = DeviceSelf)))]
 pub async fn me(State(state): State<AppState>, device: DeviceAuth) -> ApiResult<Json<DeviceSelf>> {
     let teams = &device.staff.teams;
     let team_members = state
@@ -162,7 +164,8 @@ pub struct DeviceList {
 /// Devices the caller may manage: admins their organisation's, supervisors those of their own
 /// organisation's staff in their teams.
 #[utoipa::path(get, path = "/v1/devices", security(("bearer" = [])),
-    responses((status = 200, body = DeviceList), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the devices", body = DeviceList),
+              (status = 403, description = "`forbidden`: only supervisors and admins")))]
 pub async fn list(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<DeviceList>> {
     actor.require(&[Role::Supervisor, Role::Admin])?;
     let v = actor.viewer();
@@ -198,7 +201,9 @@ pub struct RevokeRequest {
 
 #[utoipa::path(post, path = "/v1/devices/{id}/revoke", request_body = RevokeRequest, security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "device id")),
-    responses((status = 200, body = DeviceView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, description = "revoked (again, if it was)", body = DeviceView),
+              (status = 403, description = "`forbidden`: only supervisors and admins"),
+              (status = 404, description = "`not-found`: no such device, or not one the caller manages")))]
 pub async fn revoke(
     State(state): State<AppState>,
     actor: Actor,

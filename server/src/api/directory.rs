@@ -66,7 +66,8 @@ pub struct StaffList {
 
 /// Supervisors see their own teams; admins the teams their organisation runs or has members in.
 #[utoipa::path(get, path = "/v1/teams", security(("bearer" = [])),
-    responses((status = 200, body = TeamList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the teams", body = TeamList),
+              (status = 403, description = "`forbidden`: only supervisors and admins")))]
 pub async fn teams(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<TeamList>> {
     actor.require(&[Role::Supervisor, Role::Admin])?;
     let v = actor.viewer();
@@ -102,7 +103,8 @@ pub struct StaffQuery {
 
 /// Supervisors see the members of their teams; admins their organisation's staff.
 #[utoipa::path(get, path = "/v1/staff", params(StaffQuery), security(("bearer" = [])),
-    responses((status = 200, body = StaffList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the staff", body = StaffList),
+              (status = 403, description = "`forbidden`: only supervisors and admins; a supervisor asked for a team not theirs")))]
 pub async fn staff(
     State(state): State<AppState>,
     actor: Actor,

@@ -45,9 +45,21 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi::document))
 }
 
-/// Page size bounds for list routes.
-pub(crate) fn limit_of(requested: Option<i64>) -> i64 {
-    requested.unwrap_or(500).clamp(1, 1000)
+/// The `limit` of a list route: `default` when absent, refused (not clamped) outside
+/// `1..=max`, because the document states the bounds and a client that asks for 5000 and
+/// silently gets 1000 would take the page for everything there is.
+pub(crate) fn limit_of(
+    requested: Option<i64>,
+    default: i64,
+    max: i64,
+) -> crate::error::ApiResult<i64> {
+    match requested {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(crate::error::ApiError::InvalidQuery(format!(
+            "limit must be between 1 and {max}"
+        ))),
+    }
 }
 
 /// `(chrono, ms)` helper: RFC 3339 text of a Unix-millisecond time.

@@ -134,19 +134,22 @@ async fn finish(
 #[into_params(parameter_in = Query)]
 pub struct ClientQuery {
     pub team: Option<Uuid>,
+    /// At most this many (default 500); `truncated` says when more matched.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
 /// Clients of the supervisor's teams that the supervisor's organisation may see.
 #[utoipa::path(get, path = "/v1/clients", params(ClientQuery), security(("bearer" = [])),
-    responses((status = 200, body = RecordList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the clients", body = RecordList),
+              (status = 403, description = "`forbidden`: only supervisors (of a record space that may use the client API); a team not theirs")))]
 pub async fn list_clients(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<ClientQuery>,
 ) -> ApiResult<Json<RecordList>> {
     let v = client_api(&actor)?;
-    let limit = limit_of(q.limit);
+    let limit = limit_of(q.limit, 500, 1000)?;
     let mut f = RecordFilter::new(Entity::Client);
     f.teams = Some(teams_for(&v, q.team)?);
     f.limit = 10_000;
@@ -164,7 +167,9 @@ pub async fn list_clients(
 
 /// One client; 404 when it does not exist or the caller may not see it (no difference shown).
 #[utoipa::path(get, path = "/v1/clients/{id}", security(("bearer" = [])), params(("id" = Uuid, Path, description = "client id")),
-    responses((status = 200, body = RecordView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, description = "the client", body = RecordView),
+              (status = 403, description = "`forbidden`: only supervisors (of a record space that may use the client API); a team not theirs"),
+              (status = 404, description = "`not-found`: no such client, or not one the caller may see")))]
 pub async fn get_client(
     State(state): State<AppState>,
     actor: Actor,
@@ -187,9 +192,10 @@ pub async fn get_client(
 /// Creates or updates a client in the supervisor's own record space and team (e.g. at intake,
 /// or to close a client). The body is the `uppsok-model` `Client`; its `id` must equal the path.
 #[utoipa::path(put, path = "/v1/clients/{id}", security(("bearer" = [])), params(("id" = Uuid, Path, description = "client id")),
-    request_body(content = Object, description = "a Client of uppsok-model"),
-    responses((status = 200, body = RecordView), (status = 201, body = RecordView), (status = 403, body = crate::error::Problem),
-              (status = 422, body = crate::error::Problem)))]
+    request_body(content = Client, description = "a Client of uppsok-model; rules the schema cannot state (the team's code pattern, what a name may hold) are 422"),
+    responses((status = 200, description = "updated", body = RecordView), (status = 201, description = "created", body = RecordView),
+              (status = 403, description = "`forbidden`: not a supervisor, or a team or record space not theirs"),
+              (status = 422, description = "`validation-failed`: the client breaks a rule of the model, its `id` differs from the path, or its code is taken")))]
 pub async fn put_client(
     State(state): State<AppState>,
     actor: Actor,
@@ -291,6 +297,8 @@ pub struct VisitQuery {
     pub from: Option<DateTime<Utc>>,
     /// Start before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
+    /// At most this many (default 500); `truncated` says when more matched.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
@@ -308,14 +316,15 @@ fn filter_for(entity: Entity, v: &Viewer, q: &VisitQuery) -> ApiResult<RecordFil
 /// Visits in the supervisor's teams: own organisation's always, the other organisation's only
 /// while the client's consent is given, and then without the note.
 #[utoipa::path(get, path = "/v1/visits", params(VisitQuery), security(("bearer" = [])),
-    responses((status = 200, body = RecordList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the visits", body = RecordList),
+              (status = 403, description = "`forbidden`: only supervisors (of a record space that may use the client API); a team not theirs")))]
 pub async fn list_visits(
     State(state): State<AppState>,
     actor: Actor,
     ApiQuery(q): ApiQuery<VisitQuery>,
 ) -> ApiResult<Json<RecordList>> {
     let v = client_api(&actor)?;
-    let limit = limit_of(q.limit);
+    let limit = limit_of(q.limit, 500, 1000)?;
     let f = filter_for(Entity::Visit, &v, &q)?;
     let rows: Vec<(RecordRow, bool)> = state
         .store
@@ -335,21 +344,43 @@ pub async fn list_visits(
     finish(&state, &actor, rows, limit).await
 }
 
-/// Trips driven by the supervisor's own organisation's staff in the supervisor's teams.
-#[utoipa::path(get, path = "/v1/trips", params(VisitQuery), security(("bearer" = [])),
-    responses((status = 200, body = RecordList), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TripQuery {
+    pub team: Option<Uuid>,
+    /// The driver's staff id.
+    pub staff: Option<Uuid>,
+    /// Start at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Start before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// At most this many (default 500); `truncated` says when more matched.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
+}
+
+/// Trips driven by the supervisor's own organisation's staff in the supervisor's teams. Trips
+/// are not about a client, so there is no `client` filter (asking for one is 400, as any
+/// parameter a route does not take).
+#[utoipa::path(get, path = "/v1/trips", params(TripQuery), security(("bearer" = [])),
+    responses((status = 200, description = "the trips", body = RecordList),
+              (status = 403, description = "`forbidden`: only supervisors (of a record space that may use the client API); a team not theirs")))]
 pub async fn list_trips(
     State(state): State<AppState>,
     actor: Actor,
-    ApiQuery(q): ApiQuery<VisitQuery>,
+    ApiQuery(q): ApiQuery<TripQuery>,
 ) -> ApiResult<Json<RecordList>> {
     let v = client_api(&actor)?;
-    if q.client.is_some() {
-        return Err(ApiError::InvalidQuery(
-            "trips are not filtered by client".into(),
-        ));
-    }
-    let limit = limit_of(q.limit);
+    let q = VisitQuery {
+        team: q.team,
+        client: None,
+        staff: q.staff,
+        from: q.from,
+        to: q.to,
+        limit: q.limit,
+    };
+    let limit = limit_of(q.limit, 500, 1000)?;
     let mut f = filter_for(Entity::Trip, &v, &q)?;
     f.orgs = Some(vec![v.org]);
     let rows: Vec<(RecordRow, bool)> = state

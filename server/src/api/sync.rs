@@ -132,7 +132,18 @@ impl IntoResponse for SyncError {
     }
 }
 
-/// The `POST /v1/sync` handler.
+/// One sync round trip of an enrolled phone: push up to 500 changes, pull what its user may see
+/// since `cursor`. Bodies may be gzip-compressed (`Content-Encoding: gzip`); a body over 12 MiB
+/// once decompressed is refused. Error answers carry the server's `Uppsok-Protocol`.
+#[utoipa::path(post, path = "/v1/sync", request_body = SyncRequest, security(("device" = [])),
+    params(("Uppsok-Protocol" = i64, Header, minimum = 1, maximum = 4294967295_i64,
+        description = "the protocol version the app speaks; missing or older than the server's oldest is 426")),
+    responses((status = 200, description = "the results of the pushed changes and the pulled ones", body = SyncResponse),
+              (status = 400, description = "`malformed-body`: the (gzip) body could not be read"),
+              (status = 401, description = "checked before anything else, so even an outdated app learns it must wipe"),
+              (status = 413, description = "`payload-too-large`: more than 500 changes, too many JSON values, or over 12 MiB decompressed; nothing applied"),
+              (status = 422, description = "`validation-failed`: `app_version` too long or with control characters, or `cursor` beyond any sequence number"),
+              (status = 426, description = "`outdated-client`: the app must be updated; `detail` is a message to show as it is")))]
 pub async fn sync(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -28,7 +28,8 @@ use crate::auth::{self, HashBusy, PasswordProblem};
 use crate::state::AppState;
 use crate::store::{SessionKind, SessionRow, StaffRow, StoreError, now_ms};
 
-/// Longest username, password or code looked at; longer input is refused before any work.
+/// Longest username, password or code looked at, in characters; longer input is refused
+/// before any work.
 pub const FIELD_MAX: usize = 1024;
 
 /// Which front door a login comes through; it decides the session kind and who may enter.
@@ -70,7 +71,7 @@ pub struct Attempt<'a> {
 pub enum LoginError {
     #[error("too many attempts from this address")]
     RateLimited { retry_after_s: u64 },
-    #[error("username or password longer than {FIELD_MAX} bytes")]
+    #[error("username or password longer than {FIELD_MAX} characters")]
     TooLong,
     #[error("wrong username, password or code")]
     Invalid,
@@ -118,9 +119,11 @@ pub async fn validate_credentials(
         .limiter
         .attempt(ip)
         .map_err(|retry_after_s| LoginError::RateLimited { retry_after_s })?;
-    if attempt.username.len() > FIELD_MAX
-        || attempt.password.len() > FIELD_MAX
-        || attempt.totp.is_some_and(|t| t.len() > FIELD_MAX)
+    // Characters, as the API document's maxLength counts them (at most 4 KiB of UTF-8).
+    let too_long = |s: &str| s.chars().count() > FIELD_MAX;
+    if too_long(attempt.username)
+        || too_long(attempt.password)
+        || attempt.totp.is_some_and(too_long)
     {
         return Err(LoginError::TooLong);
     }
@@ -239,7 +242,7 @@ pub async fn confirm_password(
         .limiter
         .attempt(ip)
         .map_err(|retry_after_s| LoginError::RateLimited { retry_after_s })?;
-    if password.len() > FIELD_MAX {
+    if password.chars().count() > FIELD_MAX {
         return Err(LoginError::TooLong);
     }
     let creds = state

@@ -14,11 +14,21 @@ use super::directory::{OrgView, StaffView, TeamView};
 #[serde(deny_unknown_fields)]
 pub struct EnrolRequest {
     /// The code `uppsok admin enrol` printed (case, spaces and dashes do not matter).
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub code: String,
-    /// A name for the devices page, e.g. "Annas telefon".
+    /// A name for the devices page, e.g. "Annas telefon" (no control characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")
+    )]
     pub device_name: Option<String>,
+    /// No control characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 40, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")
+    )]
     pub app_version: Option<String>,
 }
 

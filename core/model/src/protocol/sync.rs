@@ -101,15 +101,20 @@ pub const MAX_PULL: usize = 1000;
 
 /// One local change leaving a device's outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Change {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub change_id: ChangeId,
     pub entity: Entity,
     pub record_id: Uuid,
+    /// A hybrid logical clock stamp, `MILLIS-COUNTER-NODE` (decimal, hex, hex).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{1,18}-[0-9a-fA-F]{1,8}-[0-9a-fA-F]{1,8}$", example = "1763629200000-00000000-5e1a09c2"))]
     pub clock: Hlc,
     #[serde(default)]
     pub deleted: bool,
-    /// The full record; absent for a delete.
+    /// The full record; absent for a delete. Any JSON value: it is parsed per change, and a
+    /// malformed record is rejected in its result, not with an error status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<serde_json::Value>,
 }
@@ -157,15 +162,18 @@ impl Change {
 
 /// One change another device (or the server) made, as a device pulls it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteChange {
     /// The server's sequence number: the cursor after this change.
     pub seq: u64,
     pub entity: Entity,
     pub record_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = r"^[0-9]{1,18}-[0-9a-fA-F]{1,8}-[0-9a-fA-F]{1,8}$", example = "1763629200000-00000000-5e1a09c2"))]
     pub clock: Hlc,
     #[serde(default)]
     pub deleted: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub record: Option<serde_json::Value>,
 }
 
@@ -256,6 +264,7 @@ fn describe_serde_error(e: &serde_json::Error) -> String {
 
 /// Why the server refused a change. The codes are stable; the app may translate them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
     /// The record broke a rule of the model (the reason names field and rule).
@@ -315,6 +324,7 @@ impl From<ValidationError> for Rejection {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     Applied,
@@ -324,7 +334,9 @@ pub enum OutcomeKind {
 
 /// The server's answer for one pushed change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeResult {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub change_id: ChangeId,
     pub outcome: OutcomeKind,
     /// For a duplicate: what happened the first time (applied or rejected).
@@ -422,21 +434,68 @@ impl DeviceStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SyncRequest {
     /// The server sequence this device has pulled up to (0 at first).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64, minimum = 0, maximum = 9223372036854775807_i64))]
+    #[serde(deserialize_with = "whole::number")]
     pub cursor: u64,
+    /// At most [`MAX_PUSH`] (500) changes; more is refused with 413 and nothing applied.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub changes: Vec<Change>,
-    /// Pull at most this many (at most [`MAX_PULL`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Pull at most this many. Not an error out of range: 0 counts as 1, anything above
+    /// [`MAX_PULL`] (1000) as 1000, so an app built for a larger bound still syncs.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole::optional"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64))]
     pub pull_limit: Option<u32>,
-    /// The app's version, shown to supervisors on the devices page.
+    /// The app's version, shown to supervisors on the devices page: at most 40 characters, no
+    /// control characters (else 422).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 40, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")
+    )]
     pub app_version: Option<String>,
 }
 
+/// Whole numbers as JSON Schema counts them: `1502.0` is the integer 1502 there (and in the
+/// API document), while serde reads it only into a float. Anything with a fraction, negative or
+/// out of range is still refused.
+mod whole {
+    use serde::Deserialize;
+    use serde::de::{Deserializer, Error};
+
+    pub fn number<'de, D: Deserializer<'de>, T: TryFrom<u64>>(d: D) -> Result<T, D::Error> {
+        let n = serde_json::Number::deserialize(d)?;
+        let whole = n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (0.0..=u64::MAX as f64).contains(f))
+                // In range and whole, checked just above.
+                .map(|f| f as u64)
+        });
+        whole
+            .and_then(|w| T::try_from(w).ok())
+            .ok_or_else(|| D::Error::custom("expected a whole number in range"))
+    }
+
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<u64>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        match Option::<serde_json::Number>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => number(n).map(Some).map_err(D::Error::custom),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SyncResponse {
     pub results: Vec<ChangeResult>,
     pub changes: Vec<RemoteChange>,
@@ -461,6 +520,24 @@ mod tests {
             wall_ms: 1_763_629_200_000,
             counter: 0,
             node: 7,
+        }
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats_but_fractions_are_refused() {
+        let parse = |json: &str| serde_json::from_str::<SyncRequest>(json);
+        let r = parse(r#"{"cursor": 1502.0, "pull_limit": 20.0}"#).unwrap();
+        assert_eq!((r.cursor, r.pull_limit), (1502, Some(20)));
+        let r = parse(r#"{"cursor": 7, "pull_limit": null}"#).unwrap();
+        assert_eq!((r.cursor, r.pull_limit), (7, None));
+        for bad in [
+            r#"{"cursor": 1502.5}"#,
+            r#"{"cursor": -1}"#,
+            r#"{"cursor": "1"}"#,
+            r#"{"cursor": 0, "pull_limit": 4294967296}"#,
+            r#"{"cursor": 0, "pull_limit": 1.5}"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 
