@@ -161,10 +161,34 @@ async fn login_with_totp_sets_a_strict_cookie_and_logout_ends_it() {
     )
     .unwrap();
 
-    // Without the login form's token: refused.
+    // Without the login form's token, or with a form whose cookie has gone (older than its
+    // hour) or been replaced (a second login tab): the form again, with a fresh token and a
+    // notice; nothing was tried, no session.
     let form = format!("username=chef.kalix&password=uppsok-demo-2026&totp={code}");
-    let (s, _, _) = w.post("/login", &cookie, &form).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, h2, _) = w.get("/login", "").await;
+    let second_tab = value_of(&set_cookies(&h2), dashboard::LOGIN_CSRF_COOKIE);
+    for (cookie, body) in [
+        (cookie.clone(), form.clone()),
+        (String::new(), format!("csrf={login_csrf}&{form}")),
+        (
+            format!("{}={second_tab}", dashboard::LOGIN_CSRF_COOKIE),
+            format!("csrf={login_csrf}&{form}"),
+        ),
+    ] {
+        let (s, h, page) = w.post("/login", &cookie, &body).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains("Inloggningsformuläret hade gått ut"),
+            "{page}"
+        );
+        let fresh = value_of(&set_cookies(&h), dashboard::LOGIN_CSRF_COOKIE);
+        assert!(page.contains(&fresh), "the form carries the new token");
+        assert!(
+            !set_cookies(&h)
+                .iter()
+                .any(|c| c.starts_with(dashboard::SESSION_COOKIE))
+        );
+    }
     // Wrong code: the form again, 401.
     let (s, _, body) = w
         .post(
@@ -1009,4 +1033,28 @@ async fn visit_facts_equal_the_stored_bodies() {
         facts.sort_by_key(|v| v.id.0);
         assert_eq!(facts, full, "{user}");
     }
+}
+
+#[tokio::test]
+async fn a_locked_account_is_told_until_when() {
+    let w = world().await;
+    let (_, h, _) = w.get("/login", "").await;
+    let login_csrf = value_of(&set_cookies(&h), dashboard::LOGIN_CSRF_COOKIE);
+    let cookie = format!("{}={login_csrf}", dashboard::LOGIN_CSRF_COOKIE);
+    let wrong = format!("csrf={login_csrf}&username=chef.region&password=fel-fel-fel&totp=000000");
+    let mut last = String::new();
+    for _ in 0..8 {
+        let (_, _, page) = w.post("/login", &cookie, &wrong).await;
+        last = page;
+        if last.contains("Kontot är låst") {
+            break;
+        }
+    }
+    assert!(last.contains("Kontot är låst"), "{last}");
+    // The time it opens again, on the Swedish clock ("… till 5 dec. 2026 19:42").
+    let until = last.split("inloggningar, till ").nth(1).unwrap_or("");
+    assert!(
+        until.chars().take_while(|c| *c != '.').count() > 3 && until.contains(':'),
+        "{last}"
+    );
 }
