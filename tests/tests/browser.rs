@@ -147,6 +147,26 @@ impl Driver {
         }
     }
 
+    /// Ticks a checkbox (a click that leads nowhere).
+    async fn tick(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(
+            self.script(&format!(
+                "return document.querySelector({}).checked;",
+                json!(css)
+            ))
+            .await,
+            Value::Bool(true),
+            "{css} is ticked"
+        );
+    }
+
     /// A script's value, or `None` while there is no page to run it in (mid-navigation).
     async fn try_script(&self, js: &str) -> Option<Value> {
         let url = format!("{}/session/{}/execute/sync", self.base, self.session);
@@ -476,7 +496,7 @@ async fn dashboard_in_headless_chromium() {
     );
     // With the tick.
     d.click("a[href$=\"/revoke\"]").await;
-    d.click("input[name=confirm]").await;
+    d.tick("input[name=confirm]").await;
     d.click("form[action$=\"/revoke\"] button").await;
     assert!(d.text("p.ok").await.contains("Telefonen är spärrad"));
     assert_eq!(d.count("a[href$=\"/revoke\"]").await, before - 1);
@@ -487,7 +507,7 @@ async fn dashboard_in_headless_chromium() {
     d.click("a[href$=\"/revoke\"]").await;
     d.script("document.querySelectorAll('form[action$=\"/revoke\"] input[name=csrf]').forEach(i => i.remove())")
         .await;
-    d.click("input[name=confirm]").await;
+    d.tick("input[name=confirm]").await;
     d.click("form[action$=\"/revoke\"] button").await;
     assert!(d.text("h1").await.contains("403"));
     d.screenshot("07-csrf-refused").await;
@@ -503,7 +523,7 @@ async fn dashboard_in_headless_chromium() {
     assert!(d.text("h1").await.contains("radera"));
     assert!(d.source().await.contains("går förlorat för gott"));
     d.screenshot("07a-devices-confirm-wipe").await;
-    d.click("input[name=confirm]").await;
+    d.tick("input[name=confirm]").await;
     d.click("form[action$=\"/wipe\"] button").await;
     assert!(d.text("p.ok").await.contains("raderar sina data"));
     assert_eq!(d.count("form[action$=\"/withdraw-wipe\"]").await, 1);
