@@ -1058,3 +1058,95 @@ async fn a_locked_account_is_told_until_when() {
         "{last}"
     );
 }
+
+/// Every stored record of `table` (`visits`, `trips`), parsed.
+async fn bodies<T: serde::de::DeserializeOwned>(w: &World, table: &str) -> Vec<T> {
+    let uppsok_server::store::Pool::Sqlite(pool) = &w.state.store.pool else {
+        panic!("the dashboard world is SQLite");
+    };
+    let rows: Vec<(String,)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT body FROM {table}")))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    rows.iter()
+        .map(|(b,)| serde_json::from_str(b).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_is_a_plausible_team() {
+    let w = world().await;
+    let now = chrono::Utc::now();
+    let visits: Vec<uppsok_model::Visit> = bodies(&w, "visits").await;
+    let trips: Vec<uppsok_model::Trip> = bodies(&w, "trips").await;
+    assert!(
+        visits.len() > 100 && trips.len() > 30,
+        "{} / {}",
+        visits.len(),
+        trips.len()
+    );
+
+    // Nothing after now.
+    assert!(visits.iter().all(|v| v.start <= now));
+    assert!(trips.iter().all(|t| t.end.is_none_or(|e| e <= now)));
+
+    // No driver has two trips at once.
+    let mut by_driver: std::collections::HashMap<&str, Vec<&uppsok_model::Trip>> =
+        Default::default();
+    for t in &trips {
+        by_driver.entry(t.driver.as_str()).or_default().push(t);
+    }
+    for (driver, mut ts) in by_driver {
+        ts.sort_by_key(|t| t.start);
+        for pair in ts.windows(2) {
+            let end = pair[0].end.expect("demo trips end");
+            assert!(
+                end <= pair[1].start,
+                "{driver}: a trip {}–{end} overlaps one from {}",
+                pair[0].start,
+                pair[1].start
+            );
+        }
+    }
+    // No one is at two contacts at once (the second person of a visit included).
+    let mut by_staff: std::collections::HashMap<&str, Vec<&uppsok_model::Visit>> =
+        Default::default();
+    for v in &visits {
+        for s in &v.staff {
+            by_staff.entry(s.as_str()).or_default().push(v);
+        }
+    }
+    for (who, mut vs) in by_staff {
+        vs.sort_by_key(|v| v.start);
+        for pair in vs.windows(2) {
+            let end = pair[0].start + chrono::Duration::minutes(i64::from(pair[0].minutes));
+            assert!(
+                end <= pair[1].start,
+                "{who}: two contacts at once at {}",
+                pair[1].start
+            );
+        }
+    }
+    // Every trip serves the visit it names, which lies within it.
+    let by_id: std::collections::HashMap<_, _> = visits.iter().map(|v| (v.id, v)).collect();
+    for t in &trips {
+        let v = by_id[&t.visits[0]];
+        assert!(t.start <= v.start && v.start <= t.end.unwrap());
+    }
+    // Office contacts at the office, ward visits at the hospital; notes that fit.
+    for v in &visits {
+        let place = v.place.as_ref().map(|p| p.as_str());
+        match v.setting {
+            Some(uppsok_model::Setting::Office) => assert_eq!(place, Some("Kalix")),
+            Some(uppsok_model::Setting::Inpatient) => {
+                assert_eq!(place, Some(uppsok_cli::demo::HOSPITAL))
+            }
+            _ => {}
+        }
+        let note = v.note.as_ref().map(|n| n.as_str()).unwrap_or("");
+        if v.contact != uppsok_model::ContactKind::Attempted {
+            assert!(!note.contains("Ingen öppnade"), "{note}");
+        }
+    }
+}
