@@ -1150,3 +1150,56 @@ async fn the_demo_is_a_plausible_team() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_overview_is_a_working_list() {
+    let w = world().await;
+    let (kommun, _) = w.session("chef.kalix").await;
+    let codes = |page: &str| -> Vec<String> {
+        page.split("data-row=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    // Sorted by code by default; by name on request, with the same clients.
+    let (_, _, by_code) = w.get("/overview", &kommun).await;
+    let listed = codes(&by_code);
+    assert!(listed.len() > 10, "{by_code}");
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted);
+    let (_, _, by_name) = w.get("/overview?sort=name", &kommun).await;
+    let mut again = codes(&by_name);
+    assert_ne!(again, listed, "the order changes");
+    again.sort();
+    assert_eq!(again, sorted, "the same clients");
+    assert!(by_name.contains("aria-sort=\"ascending\""));
+    // Sorting links keep the filters.
+    let (_, _, intake) = w.get("/overview?phase=intake&days=5", &kommun).await;
+    assert!(
+        intake.contains("days=5&amp;phase=intake&amp;sort=name"),
+        "{intake}"
+    );
+    let intake_codes = codes(&intake);
+    assert!(!intake_codes.is_empty() && intake_codes.len() < listed.len());
+    // The kommun does not see the region's four clients without consent, and is told how many.
+    assert!(by_code.contains("3 klienter visas inte"), "{by_code}");
+    // One shared scale: every row's chart says the same scale.
+    let scales: std::collections::BTreeSet<&str> = by_code
+        .split("Skala ")
+        .skip(1)
+        .filter_map(|s| s.split('.').next())
+        .collect();
+    assert_eq!(
+        scales.len(),
+        2,
+        "the team chart's and the rows' one: {scales:?}"
+    );
+    // Names, not usernames, in the caseload.
+    assert!(by_code.contains("Klienter per medarbetare"));
+    assert!(
+        by_code.contains("<th scope=\"row\">Anna Lind</th>"),
+        "{by_code}"
+    );
+    assert!(!by_code.contains(">anna.lind<"));
+}
