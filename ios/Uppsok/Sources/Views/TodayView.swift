@@ -2,17 +2,33 @@ import SwiftUI
 import UppsokAppCore
 import UppsokCore
 
-/// Today's visits, the sync line, and "log a visit".
+/// The start screen: today's planned contacts and clients not reached for long (TodayPlan), the
+/// sync line, today's visits (swipe to delete), and "log a visit".
 struct TodayView: View {
     @EnvironmentObject var model: AppModel
     @State private var logging = false
 
     var body: some View {
+        let today = Reminders.isoDay(Format.nowMs())
         List {
             if let s = model.sync {
                 Section {
                     Button(Format.waiting(s.waiting, model.lang) + " · " + Format.lastSync(s.lastSyncMs, nowMs: Format.nowMs(), model.lang)) {
                         Task { await model.syncNow() }
+                    }
+                }
+            }
+            let planned = TodayPlan.planned(model.clients, today: today)
+            if !planned.isEmpty {
+                Section("today.planned") {
+                    ForEach(planned, id: \.id) { c in Text("\(c.code) · \(c.name)") }
+                }
+            }
+            let overdue = TodayPlan.overdue(model.clients, today: today)
+            if !overdue.isEmpty {
+                Section("today.overdue") {
+                    ForEach(overdue, id: \.id) { c in
+                        Text("\(c.code) · \(c.name) · \(Format.daysAgo(c.daysSinceContact, model.lang))")
                     }
                 }
             }
@@ -25,6 +41,9 @@ struct TodayView: View {
                         Text("\(v.clientCode ?? "?") · \(Labels.contact(v.contact, model.lang))")
                         Text([Format.clock(v.startMs), Format.minutes(v.minutes, model.lang), v.place ?? ""].joined(separator: " · "))
                             .font(.caption)
+                    }
+                    .swipeActions {
+                        Button("delete", role: .destructive) { Task { await model.deleteVisit(v.id) } }
                     }
                 }
             }
