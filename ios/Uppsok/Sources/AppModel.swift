@@ -60,7 +60,14 @@ final class AppModel: ObservableObject {
 
     func unlock() async {
         do {
-            let opened = try await StoreCalls.open(path: path, keys: keys)
+            // The store may be open already (a trip resumed at launch): one store object per
+            // process, so that one recorder holds the trip.
+            let opened: UppsokStore
+            if let existing = store {
+                opened = existing
+            } else {
+                opened = try await StoreCalls.open(path: path, keys: keys)
+            }
             store = opened
             let status = try await StoreCalls.detached(opened) { try $0.syncStatus() }
             event(.unlocked(enrolled: status.enrolled, revoked: status.revoked))
@@ -95,6 +102,11 @@ final class AppModel: ObservableObject {
 
     /// A recording left by a killed app: restart the location updates (or say why not).
     func resumeTrip() async {
+        // At launch the app is still locked: open the store (the keychain item is readable
+        // after the first unlock) only to find the recording; nothing is shown until unlock.
+        if store == nil, storeExists(path: path) {
+            store = try? await StoreCalls.open(path: path, keys: keys)
+        }
         let rec = await run { store -> TripRecordingBox? in try store.activeTrip().map(TripRecordingBox.init) }
         let recording = rec.flatMap { $0 }
         switch TripFlow.onAppOpened(recording: recording != nil, updating: TripLocation.shared.updating,

@@ -114,6 +114,11 @@ public struct MonthTotals: Sendable, Equatable {
     public let km: Double
     public let trips: Int
 
+    public init(km: Double, trips: Int) {
+        self.km = km
+        self.trips = trips
+    }
+
     /// The trips of the calendar month of `nowMs`, in `zone`.
     public static func of(_ trips: [TripItem], nowMs: Int64, zone: TimeZone = .current) -> MonthTotals {
         let month = String(Reminders.isoDay(nowMs, zone: zone).prefix(7))

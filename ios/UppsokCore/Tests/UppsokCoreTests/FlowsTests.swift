@@ -222,4 +222,36 @@ final class FlowsTests: XCTestCase {
         let changes = Reminders.changes(desired: after, scheduled: Set(plan.map(\.key)).union(["other"]))
         XCTAssertEqual(changes.cancel, Set(plan.map(\.key)))
     }
+
+    func testSyncErrorsInTheAppsWordsAndTheStartScreensLists() throws {
+        let status = SyncStatus(waiting: 1, rejected: [], lastSyncMs: nil, lastError: "could not reach the server: timeout",
+                                failures: 1, nextAttemptMs: nil, enrolled: true, revoked: false, serverUrl: nil)
+        let sv = try XCTUnwrap(Messages.syncError(status, .sv))
+        XCTAssertFalse(sv.contains("timeout"))
+        XCTAssertTrue(try XCTUnwrap(Messages.syncError(SyncStatus(waiting: 0, rejected: [], lastSyncMs: nil, lastError: nil, failures: 0,
+                                                                   nextAttemptMs: nil, enrolled: true, revoked: true, serverUrl: nil), .sv))
+            .contains("registrera telefonen igen"))
+        XCTAssertEqual(Messages.rejectReason(code: "invalid_record", reason: "minutes: must be between 1 and 1440", .sv),
+                       Messages.invalid(field: "minutes", rule: "", .sv))
+        XCTAssertEqual(Messages.rejectReason(code: "invalid_record", reason: "minutes: must be between 1 and 1440", .en),
+                       "minutes: must be between 1 and 1440")
+        XCTAssertTrue(Messages.rejectReason(code: "forbidden", reason: "x", .sv).hasPrefix("du får inte"))
+
+        // Planned today and not met; met the day before; long unreached.
+        let (store, _) = try newStore()
+        let today = Reminders.isoDay(nowMs())
+        let due = try store.addClient(input: clientInput("K-001", nextContact: today))
+        let met = try store.addClient(input: clientInput("K-002", nextContact: today))
+        _ = try store.logVisit(input: visitInput(met.id, startMs: nowMs() - 60_000, contact: .phone, setting: nil, place: nil))
+        let never = try store.addClient(input: clientInput("K-003"))
+        let clients = try store.clients()
+        XCTAssertEqual(TodayPlan.planned(clients, today: today).map(\.id), [due.id])
+        XCTAssertEqual(Set(TodayPlan.overdue(clients, today: today).map(\.id)), [never.id])
+
+        let trip = try store.logTrip(input: TripInput(id: nil, serviceCar: nil, startMs: nowMs() - 3_600_000, endMs: nil, fromPlace: "Kalix",
+                                                      toPlace: "Töre", fromAddress: nil, toAddress: nil, purpose: "Hembesök",
+                                                      visited: nil, visitIds: [], distance: .manual(km: 12.5)))
+        XCTAssertEqual(MonthTotals.of([trip], nowMs: nowMs()), MonthTotals(km: 12.5, trips: 1))
+        XCTAssertEqual(MonthTotals.of([trip], nowMs: nowMs() + 40 * 86_400_000).trips, 0)
+    }
 }

@@ -55,6 +55,11 @@ class AppLogicTest {
         assertNull(Format.shortDate("nonsense", Lang.SV))
         assertEquals(25.3, Format.parseDecimal(" 25,3 ")!!, 1e-9)
         assertNull(Format.parseDecimal("abc"))
+        assertEquals(9 to 30, Format.parseClock("9:30"))
+        assertEquals(9 to 30, Format.parseClock("09.30"))
+        assertEquals(9 to 30, Format.parseClock("930"))
+        assertNull(Format.parseClock("25:00"))
+        assertNull(Format.parseClock("halv tio"))
         assertEquals(Lang.EN, Lang.of("en-GB"))
         assertEquals(Lang.SV, Lang.of("sv-SE"))
         assertEquals(Lang.SV, Lang.of("fi"))
@@ -166,6 +171,18 @@ class AppLogicTest {
         val plan = TodayPlan.of(rows + met)
         assertEquals(listOf("K-001", "K-006"), plan.planned.map { it.code }.sorted())
         assertEquals(listOf("K-003", "K-002"), plan.overdue.map { it.code })
+    }
+
+    @Test
+    fun `the month's trips as payroll adds them up`() {
+        fun trip(startMs: Long, km: Double) = se.uppsok.core.TripItem(
+            "t$startMs", "anna", null, startMs, null, "Kalix", "Töre", null, null, "Hembesök", null, emptyList(), km,
+            se.uppsok.core.DistanceSource.MANUAL, null, null, null,
+        )
+        val nov30 = java.time.ZonedDateTime.of(2026, 11, 30, 23, 30, 0, 0, zone).toInstant().toEpochMilli()
+        val dec1 = java.time.ZonedDateTime.of(2026, 12, 1, 0, 30, 0, 0, zone).toInstant().toEpochMilli()
+        val totals = MonthTotals.of(listOf(trip(nov30, 10.0), trip(dec1, 12.5), trip(dec1 + 1, 2.5)), java.time.YearMonth.of(2026, 12), zone)
+        assertEquals(MonthTotals(15.0, 2), totals)
     }
 
     @Test
