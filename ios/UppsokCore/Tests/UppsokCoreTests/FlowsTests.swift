@@ -254,4 +254,23 @@ final class FlowsTests: XCTestCase {
         XCTAssertEqual(MonthTotals.of([trip], nowMs: nowMs()), MonthTotals(km: 12.5, trips: 1))
         XCTAssertEqual(MonthTotals.of([trip], nowMs: nowMs() + 40 * 86_400_000).trips, 0)
     }
+
+    func testTheDiagnosticsExportCarriesNoPersonalData() throws {
+        let (store, _) = try newStore()
+        let c = try store.addClient(input: clientInput("K-017", "Aino Niemi"))
+        _ = try store.logVisit(input: visitInput(c.id))
+        let s = try store.syncStatus()
+        let rejected = [RejectedChange(changeId: "ch1", entity: "visit", recordId: c.id, code: "forbidden", reason: "x"),
+                        RejectedChange(changeId: "ch2", entity: "visit", recordId: c.id, code: "forbidden", reason: "x")]
+        let status = SyncStatus(waiting: s.waiting, rejected: rejected, lastSyncMs: s.lastSyncMs, lastError: s.lastError,
+                                failures: s.failures, nextAttemptMs: s.nextAttemptMs, enrolled: s.enrolled, revoked: s.revoked,
+                                serverUrl: "https://uppsok.kalix.se/v1")
+        let text = Diagnostics.text(status, coreVersion: coreVersion(), app: "0.1.0", damagedRecords: 1, nowMs: nowMs())
+        XCTAssertTrue(text.contains("waiting: 2"), text)
+        XCTAssertTrue(text.contains("server host: uppsok.kalix.se"), text)
+        XCTAssertTrue(text.contains("refused: visit/forbidden ×2"), text)
+        for secret in ["Aino", "Niemi", "K-017", "Mådde", "Töre", "anna", c.id] {
+            XCTAssertFalse(text.contains(secret), "the export names \(secret)")
+        }
+    }
 }

@@ -13,6 +13,7 @@ import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import se.uppsok.app.core.ClientList
 import se.uppsok.app.core.ClientRow
+import se.uppsok.app.core.Diagnostics
 import se.uppsok.app.core.Enrolment
 import se.uppsok.app.core.EnrolmentLink
 import se.uppsok.app.core.FinishOutcome
@@ -298,6 +299,14 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
         core.repairDamaged()
         SyncScheduler.syncSoon(getApplication())
         refresh()
+    }
+
+    /** The diagnostics text (no personal data: Diagnostics), handed to [share]. */
+    fun diagnostics(share: (String) -> Unit) = launchCatching {
+        val status = core.syncStatus()
+        val app = getApplication<Application>()
+        val version = app.packageManager.getPackageInfo(app.packageName, 0).versionName ?: "?"
+        share(Diagnostics.text(status, se.uppsok.core.coreVersion(), version, core.damagedRecords(), System.currentTimeMillis()))
     }
 
     fun wipe() = launchCatching {

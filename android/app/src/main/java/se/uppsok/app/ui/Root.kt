@@ -120,7 +120,7 @@ private fun MainScreens(model: AppViewModel) {
                 SyncScreen(state, onSync = model::syncNow, onRetry = model::retryRejected, onDiscard = model::discardRejected,
                     onRepair = model::repairDamaged)
             }
-            composable("settings") { SettingsScreen(state, onLock = model::lockNow, onWipe = model::wipe) }
+            composable("settings") { SettingsScreen(state, onLock = model::lockNow, onDiagnostics = { share -> model.diagnostics(share) }, onWipe = model::wipe) }
         }
     }
 }

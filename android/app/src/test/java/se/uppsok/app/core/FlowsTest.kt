@@ -292,4 +292,28 @@ class FlowsTest {
             assertTrue(Reminders.plan(it.clients(), now, zone, Lang.SV).any { r -> r.clientId == d.id })
         }
     }
+
+    @Test
+    fun `the diagnostics export carries no personal data`() {
+        val (store, _) = newStore()
+        store.use {
+            val c = it.addClient(clientInput("K-017", "Aino Niemi"))
+            it.logVisit(visitInput(c.id))
+            val status = it.syncStatus().copy(
+                serverUrl = "https://uppsok.kalix.se/v1",
+                rejected = listOf(
+                    se.uppsok.core.RejectedChange("ch1", "visit", c.id, "forbidden", "another author's visit"),
+                    se.uppsok.core.RejectedChange("ch2", "visit", c.id, "forbidden", "another author's visit"),
+                ),
+            )
+            val text = Diagnostics.text(status, se.uppsok.core.coreVersion(), "0.1.0", 1, System.currentTimeMillis())
+            assertTrue(text.contains("waiting: 2"), text)
+            assertTrue(text.contains("server host: uppsok.kalix.se"), text)
+            assertTrue(text.contains("refused: visit/forbidden ×2"), text)
+            assertTrue(text.contains("unreadable records: 1"), text)
+            for (secret in listOf("Aino", "Niemi", "K-017", "Mådde", "Töre", "anna", c.id)) {
+                assertFalse(text.contains(secret), "the export names $secret")
+            }
+        }
+    }
 }
