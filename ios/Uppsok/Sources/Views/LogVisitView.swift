@@ -2,13 +2,15 @@ import SwiftUI
 import UppsokAppCore
 import UppsokCore
 
-/// Log a visit: any client of the caseload (searched with ClientPicker, none chosen until the
+/// Log a visit, or edit one (`editing`): any client of the caseload (searched with ClientPicker, none chosen until the
 /// user chooses), contact kind, setting, the time it began, minutes, colleagues from the team
 /// list, place from the team's list or the gazetteer. @SceneStorage keeps the draft across
 /// dismissals of the scene and process death; @State across tab switches (the sheet stays).
 struct LogVisitView: View {
     @EnvironmentObject var model: AppModel
     @Environment(\.dismiss) private var dismiss
+    /// The visit being edited (same id), or nil for a new one.
+    var editing: VisitItem? = nil
     @SceneStorage("visit.clientId") private var clientId: String = ""
     @State private var query = ""
     @State private var contact: ContactKind = .faceToFace
@@ -89,6 +91,18 @@ struct LogVisitView: View {
                 }
             }
             .navigationTitle(Text("visit.log"))
+            .onAppear {
+                guard let v = editing else { return }
+                clientId = v.clientId
+                contact = v.contact
+                setting = v.setting
+                minutes = Int(v.minutes)
+                start = Date(timeIntervalSince1970: Double(v.startMs) / 1000)
+                place = v.place ?? ""
+                staff = Set(v.staff.filter { $0 != v.author })
+                network = v.network
+                note = v.note ?? ""
+            }
             .toolbar {
                 ToolbarItem(placement: .cancellationAction) { Button("cancel") { dismiss() } }
                 ToolbarItem(placement: .confirmationAction) {
@@ -101,7 +115,7 @@ struct LogVisitView: View {
     private func save() async {
         guard !clientId.isEmpty else { return }
         let input = VisitInput(
-            id: nil, clientId: clientId, staff: staff.sorted(), startMs: Int64(start.timeIntervalSince1970 * 1000),
+            id: editing?.id, clientId: clientId, staff: staff.sorted(), startMs: Int64(start.timeIntervalSince1970 * 1000),
             minutes: Int32(minutes), contact: contact, setting: setting, network: network,
             place: place.isEmpty ? nil : place, note: note.isEmpty ? nil : note
         )

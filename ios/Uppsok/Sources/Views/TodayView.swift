@@ -3,10 +3,11 @@ import UppsokAppCore
 import UppsokCore
 
 /// The start screen: today's planned contacts and clients not reached for long (TodayPlan), the
-/// sync line, today's visits (swipe to delete), and "log a visit".
+/// sync line, today's visits (swipe to edit or delete), and "log a visit".
 struct TodayView: View {
     @EnvironmentObject var model: AppModel
     @State private var logging = false
+    @State private var editing: VisitItem? = nil
 
     var body: some View {
         let today = Reminders.isoDay(Format.nowMs())
@@ -44,6 +45,7 @@ struct TodayView: View {
                     }
                     .swipeActions {
                         Button("delete", role: .destructive) { Task { await model.deleteVisit(v.id) } }
+                        Button("edit") { editing = v }
                     }
                 }
             }
@@ -53,6 +55,15 @@ struct TodayView: View {
             Button { logging = true } label: { Label("visit.log", systemImage: "plus") }
         }
         .sheet(isPresented: $logging) { LogVisitView() }
+        .sheet(item: Binding(get: { editing.map(EditedVisit.init) }, set: { editing = $0?.visit })) { e in
+            LogVisitView(editing: e.visit)
+        }
         .refreshable { await model.refresh() }
     }
+}
+
+/// A visit as a sheet's item (VisitItem is not Identifiable).
+struct EditedVisit: Identifiable {
+    let visit: VisitItem
+    var id: String { visit.id }
 }

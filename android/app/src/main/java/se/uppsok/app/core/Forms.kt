@@ -6,6 +6,7 @@ import se.uppsok.core.ContactKind
 import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
 import se.uppsok.core.VisitInput
+import se.uppsok.core.VisitItem
 import se.uppsok.core.Setting
 import java.time.Instant
 import java.time.LocalDate
@@ -28,8 +29,17 @@ data class VisitForm(
     val network: Boolean = false,
     val note: String = "",
     val startMs: Long = System.currentTimeMillis(),
+    /** The visit being edited; null for a new one. */
+    val id: String? = null,
 ) {
     companion object {
+        /** The form for editing [visit] (of [client]): every field as logged, the same id. */
+        fun edit(visit: VisitItem, client: ClientItem?): VisitForm = VisitForm(
+            client = client, contact = visit.contact, setting = visit.setting, minutes = visit.minutes,
+            place = visit.place, staff = visit.staff.filter { it != visit.author }, network = visit.network,
+            note = visit.note ?: "", startMs = visit.startMs, id = visit.id,
+        )
+
         /** The minute choices offered as chips. */
         val MINUTE_CHOICES = listOf(15, 30, 45, 60, 90, 120)
         const val NOTE_MAX = 4000
@@ -87,7 +97,7 @@ data class VisitForm(
     fun toInput(): VisitInput {
         val c = requireNotNull(client) { "choose a client first" }
         return VisitInput(
-            id = null, clientId = c.id, staff = staff, startMs = startMs, minutes = minutes,
+            id = id, clientId = c.id, staff = staff, startMs = startMs, minutes = minutes,
             contact = contact, setting = setting, network = network,
             place = place?.trim()?.ifEmpty { null }, note = note.trim().ifEmpty { null },
         )

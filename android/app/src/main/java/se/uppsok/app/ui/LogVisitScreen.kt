@@ -34,11 +34,12 @@ import se.uppsok.app.core.Lang
 import se.uppsok.app.core.VisitForm
 import se.uppsok.core.ContactKind
 import se.uppsok.core.Setting
+import se.uppsok.core.VisitItem
 import se.uppsok.core.searchGazetteer
 import java.time.ZoneId
 
 /**
- * Log a visit: any client of the caseload (searched with ClientPicker, none chosen until the
+ * Log a visit, or edit one ([editing]): any client of the caseload (searched with ClientPicker, none chosen until the
  * user chooses), contact kind, setting, the time it began (today's visits logged at lunch),
  * minutes, colleagues from the team list, place from the team's list or the gazetteer. Every
  * field is in rememberSaveable state, so a draft survives rotation, tab switches (the tabs save
@@ -46,24 +47,26 @@ import java.time.ZoneId
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun LogVisitScreen(state: UiState, lang: Lang, onSave: (VisitForm) -> Unit, onCancel: () -> Unit) {
-    var clientId by rememberSaveable { mutableStateOf<String?>(null) }
+fun LogVisitScreen(state: UiState, lang: Lang, editing: VisitItem?, onSave: (VisitForm) -> Unit, onCancel: () -> Unit) {
+    // A new visit, or every field of the one being edited (same id).
+    val initial = editing?.let { v -> VisitForm.edit(v, state.clients.firstOrNull { it.id == v.clientId }) } ?: VisitForm()
+    var clientId by rememberSaveable { mutableStateOf(editing?.clientId) }
     var query by rememberSaveable { mutableStateOf("") }
-    var contact by rememberSaveable { mutableStateOf(ContactKind.FACE_TO_FACE) }
-    var setting by rememberSaveable { mutableStateOf<Setting?>(Setting.HOME) }
-    var minutes by rememberSaveable { mutableIntStateOf(30) }
-    var startMs by rememberSaveable { mutableLongStateOf(System.currentTimeMillis()) }
-    var timeText by rememberSaveable { mutableStateOf(Format.clock(startMs)) }
-    var place by rememberSaveable { mutableStateOf<String?>(null) }
+    var contact by rememberSaveable { mutableStateOf(initial.contact) }
+    var setting by rememberSaveable { mutableStateOf(initial.setting) }
+    var minutes by rememberSaveable { mutableIntStateOf(initial.minutes) }
+    var startMs by rememberSaveable { mutableLongStateOf(initial.startMs) }
+    var timeText by rememberSaveable { mutableStateOf(Format.clock(initial.startMs)) }
+    var place by rememberSaveable { mutableStateOf(initial.place) }
     var placeQuery by rememberSaveable { mutableStateOf("") }
-    var staff by rememberSaveable { mutableStateOf(listOf<String>()) }
-    var network by rememberSaveable { mutableStateOf(false) }
-    var note by rememberSaveable { mutableStateOf("") }
+    var staff by rememberSaveable { mutableStateOf(initial.staff) }
+    var network by rememberSaveable { mutableStateOf(initial.network) }
+    var note by rememberSaveable { mutableStateOf(initial.note) }
     val zone = ZoneId.systemDefault()
     val client = state.clients.firstOrNull { it.id == clientId }
     val form = VisitForm(
         client = client, contact = contact, setting = setting, minutes = minutes, place = place,
-        staff = staff, network = network, note = note, startMs = startMs,
+        staff = staff, network = network, note = note, startMs = startMs, id = editing?.id,
     )
     Column(Modifier.padding(16.dp).verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(stringResource(R.string.visit_client), style = MaterialTheme.typography.titleSmall)

@@ -28,10 +28,12 @@ import androidx.compose.ui.graphics.vector.ImageVector
 import androidx.compose.ui.res.stringResource
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.navigation.NavGraph.Companion.findStartDestination
+import androidx.navigation.NavType
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.currentBackStackEntryAsState
 import androidx.navigation.compose.rememberNavController
+import androidx.navigation.navArgument
 import se.uppsok.app.AppViewModel
 import se.uppsok.app.core.Gate
 import se.uppsok.app.R
@@ -99,12 +101,21 @@ private fun MainScreens(model: AppViewModel) {
     ) { padding ->
         NavHost(nav, startDestination = "today", modifier = Modifier.padding(padding)) {
             composable("today") {
-                TodayScreen(state, lang = model.lang, onLogVisit = { nav.navigate("log-visit") }, onSync = model::syncNow,
-                    onDeleteVisit = model::deleteVisit)
+                TodayScreen(
+                    state, lang = model.lang, onLogVisit = { nav.navigate("log-visit") },
+                    onEditVisit = { id -> nav.navigate("log-visit?edit=$id") }, onSync = model::syncNow,
+                    onDeleteVisit = model::deleteVisit,
+                )
             }
-            composable("log-visit") {
-                LogVisitScreen(state, lang = model.lang, onSave = { form -> model.logVisit(form) { nav.popBackStack() } },
-                    onCancel = { nav.popBackStack() })
+            composable(
+                "log-visit?edit={edit}",
+                arguments = listOf(navArgument("edit") { type = NavType.StringType; nullable = true; defaultValue = null }),
+            ) { back ->
+                val editId = back.arguments?.getString("edit")
+                LogVisitScreen(
+                    state, lang = model.lang, editing = state.today.firstOrNull { it.id == editId },
+                    onSave = { form -> model.logVisit(form) { nav.popBackStack() } }, onCancel = { nav.popBackStack() },
+                )
             }
             composable("clients") {
                 ClientsScreen(state, lang = model.lang, onSave = model::saveClient, loadVisits = model::visitsFor)

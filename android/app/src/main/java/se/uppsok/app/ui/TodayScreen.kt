@@ -1,5 +1,6 @@
 package se.uppsok.app.ui
 
+import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
@@ -24,10 +25,17 @@ import se.uppsok.app.core.Lang
 
 /**
  * The start screen: today's planned contacts and the clients not reached for long (TodayPlan),
- * the sync line, and today's visits (with delete), plus "log a visit".
+ * the sync line, and today's visits (edit, delete), plus "log a visit".
  */
 @Composable
-fun TodayScreen(state: UiState, lang: Lang, onLogVisit: () -> Unit, onSync: () -> Unit, onDeleteVisit: (String) -> Unit) {
+fun TodayScreen(
+    state: UiState,
+    lang: Lang,
+    onLogVisit: () -> Unit,
+    onEditVisit: (String) -> Unit,
+    onSync: () -> Unit,
+    onDeleteVisit: (String) -> Unit,
+) {
     Scaffold(
         floatingActionButton = {
             ExtendedFloatingActionButton(onClick = onLogVisit, icon = { Icon(Icons.Filled.Add, null) },
@@ -59,7 +67,12 @@ fun TodayScreen(state: UiState, lang: Lang, onLogVisit: () -> Unit, onSync: () -
                     supportingContent = {
                         Text(listOfNotNull(Format.clock(v.startMs), Format.minutes(v.minutes, lang), v.place).joinToString(" · "))
                     },
-                    trailingContent = { TextButton(onClick = { onDeleteVisit(v.id) }) { Text(stringResource(R.string.delete)) } },
+                    trailingContent = {
+                        Row {
+                            TextButton(onClick = { onEditVisit(v.id) }) { Text(stringResource(R.string.edit)) }
+                            TextButton(onClick = { onDeleteVisit(v.id) }) { Text(stringResource(R.string.delete)) }
+                        }
+                    },
                 )
             }
         }

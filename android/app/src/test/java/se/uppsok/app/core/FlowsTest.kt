@@ -252,6 +252,13 @@ class FlowsTest {
             // Yesterday at 16:00, also possible.
             val y = form.onDate(today.minusDays(1), zone).atTime(16, 0, zone)
             assertEquals(today.minusDays(1).atTime(16, 0).atZone(zone).toInstant().toEpochMilli(), y.toInput().startMs)
+            // Edited later: the same visit, the new length, the time kept.
+            val edited = VisitForm.edit(stored, c).copy(minutes = 60)
+            assertEquals(v.id, edited.toInput().id)
+            it.logVisit(edited.toInput())
+            val after = it.visitsForClient(c.id)
+            assertEquals(listOf(60), after.map { x -> x.minutes })
+            assertEquals(stored.startMs, after.single().startMs)
             // Colleagues ticked from the team list.
             assertEquals(listOf("bertil"), form.withStaff("bertil", true).withStaff("bertil", true).staff)
             assertTrue(form.withStaff("bertil", true).withStaff("bertil", false).staff.isEmpty())
