@@ -1202,4 +1202,9 @@ async fn the_overview_is_a_working_list() {
         "{by_code}"
     );
     assert!(!by_code.contains(">anna.lind<"));
+    // And on a client's timeline: who was there and who drove, by name.
+    let k1 = w.client_id("K-001").await;
+    let (_, _, page) = w.get(&format!("/client/{k1}"), &kommun).await;
+    assert!(page.contains("Anna Lind"), "{page}");
+    assert!(!page.contains("anna.lind"), "{page}");
 }
