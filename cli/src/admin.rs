@@ -93,13 +93,17 @@ pub enum OrgCommand {
         service_car_rate: Option<f64>,
     },
     List,
-    /// Change the reimbursement rates.
+    /// Change the reimbursement rates, from a day on (default today). Trips before that day
+    /// keep their old price; a day in or before a month already approved is refused.
     Rates {
         org: String,
         #[arg(long)]
         own_car_rate: Option<f64>,
         #[arg(long)]
         service_car_rate: Option<f64>,
+        /// The first day the new rates apply, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        from: Option<String>,
     },
 }
 
@@ -388,8 +392,14 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
             org: o,
             own_car_rate,
             service_car_rate,
+            from,
         }) => {
             let o = org(store, &o).await?;
+            let from = match from.as_deref() {
+                None => uppsok_model::fidelity::swedish_date(chrono::Utc::now()),
+                Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                    .map_err(|_| anyhow!("--from is a date written YYYY-MM-DD"))?,
+            };
             let rates = Rates {
                 own_car_ore_per_km: ore_per_km(own_car_rate, o.rates.own_car_ore_per_km)?,
                 service_car_ore_per_km: ore_per_km(
@@ -397,8 +407,14 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
                     o.rates.service_car_ore_per_km,
                 )?,
             };
-            store.set_org_rates(o.id, rates).await?;
-            writeln!(out, "rates of {} updated", o.name)?;
+            store.set_org_rates(o.id, rates, from).await?;
+            writeln!(
+                out,
+                "rates of {} from {from}: {:.2} kr/km own car, {:.2} kr/km service car",
+                o.name,
+                rates.own_car_ore_per_km as f64 / 100.0,
+                rates.service_car_ore_per_km as f64 / 100.0
+            )?;
         }
         AdminCommand::Team(TeamCommand::Add {
             name,

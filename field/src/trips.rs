@@ -482,7 +482,7 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
                 driver: driver.clone(),
                 period,
                 rows: rows.clone(),
-                rates,
+                rates: rates.into(),
                 created: Local::now().date_naive(),
                 approval: None,
             })

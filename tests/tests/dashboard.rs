@@ -955,6 +955,34 @@ async fn mileage_approval_re_approval_and_exports_agree() {
         .get(&format!("/mileage/korjournal?{q}&format=xlsx"), &cookie)
         .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // A new rate never re-prices an approved month: one from inside it is refused, one from
+    // the next month is taken and leaves the approved month as approved.
+    let new_rates = uppsok_model::Rates {
+        own_car_ore_per_km: rate + 20,
+        service_car_ore_per_km: 0,
+    };
+    let refused = w
+        .state
+        .store
+        .set_org_rates(anna.org, new_rates, span.last)
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("already approved"),
+        "{refused}"
+    );
+    let next_month = span.last.succ_opt().unwrap();
+    w.state
+        .store
+        .set_org_rates(anna.org, new_rates, next_month)
+        .await
+        .unwrap();
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(!page.contains("Ändrad efter attest"), "{page}");
+    let schedule = w.state.store.rate_schedule(anna.org).await.unwrap();
+    assert_eq!(schedule.at(span.last).own_car_ore_per_km, rate);
+    assert_eq!(schedule.at(next_month).own_car_ore_per_km, rate + 20);
 }
 
 #[tokio::test]

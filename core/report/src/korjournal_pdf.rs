@@ -19,8 +19,8 @@ use printpdf::{
     Point,
 };
 use uppsok_model::Rates;
-use uppsok_model::mileage::MileageError;
 use uppsok_model::mileage::korjournal::{KorjournalRow, Period, km_sv, totals};
+use uppsok_model::mileage::{MileageError, RateSchedule};
 use uppsok_model::trip::Vehicle;
 
 /// What goes into one körjournal.
@@ -30,7 +30,8 @@ pub struct KorjournalDoc {
     pub driver: String,
     pub period: Period,
     pub rows: Vec<KorjournalRow>,
-    pub rates: Rates,
+    /// The organisation's rates over time; each trip is priced with the rate of its day.
+    pub rates: RateSchedule,
     /// The day it was made, printed in the footer.
     pub created: NaiveDate,
     /// The supervisor's approval of the month, when it has one (the dashboard's copy).
@@ -219,6 +220,29 @@ fn paginate(n: usize) -> Vec<std::ops::Range<usize>> {
     pages
 }
 
+/// "Ersättning (3,05 kr per km egen bil, 0,00 kr per km tjänstebil)", with any rate that took
+/// effect within the period after it ("; från 2026-07-01 3,20 kr …").
+fn rate_line(doc: &KorjournalDoc) -> String {
+    let (first, last) = doc
+        .period
+        .bounds()
+        .map(|(f, next)| (f, next.pred_opt().unwrap_or(next)))
+        .unwrap_or((doc.created, doc.created));
+    let both = |r: &Rates| {
+        format!(
+            "{} per km egen bil, {} per km tjänstebil",
+            kr(r.own_car_ore_per_km),
+            kr(r.service_car_ore_per_km)
+        )
+    };
+    let mut line = format!("Ersättning ({}", both(&doc.rates.at(first)));
+    for (from, r) in doc.rates.changes_within(first, last) {
+        line.push_str(&format!("; från {} {}", from.format("%Y-%m-%d"), both(&r)));
+    }
+    line.push(')');
+    line
+}
+
 /// Render the körjournal; the bytes of a PDF file.
 pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
     let sums = totals(&doc.rows, &doc.rates)?;
@@ -367,14 +391,7 @@ fn closing(
     y -= 9.0;
     pen.bold("Milersättning", 10.0, MARGIN, y);
     let lines = [
-        (
-            format!(
-                "Ersättning ({} per km egen bil, {} per km tjänstebil)",
-                kr(doc.rates.own_car_ore_per_km),
-                kr(doc.rates.service_car_ore_per_km)
-            ),
-            kr(sums.amount_ore),
-        ),
+        (rate_line(doc), kr(sums.amount_ore)),
         (
             "varav skattefri milersättning".to_owned(),
             kr(sums.tax_free_ore),
@@ -477,7 +494,7 @@ mod tests {
                 month: 11,
             },
             rows: (1..=40).map(|d| row(d % 28 + 1, 25.3)).collect(),
-            rates: Rates::default(),
+            rates: Rates::default().into(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
         };

@@ -19,8 +19,8 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use uppsok_model::fidelity::{swedish_date, swedish_time};
 use uppsok_model::mileage::korjournal::{self, Period};
-use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, VehicleKind, monthly_totals};
-use uppsok_model::{Entity, Rates, Trip};
+use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, RateSchedule, VehicleKind, monthly_totals};
+use uppsok_model::{Entity, Trip};
 
 use super::export::{self, Csv};
 use super::html::{Nav, attr, csrf_field, esc, url_enc};
@@ -237,18 +237,14 @@ async fn span_trips(
         .collect())
 }
 
-async fn rates_of(state: &AppState, dash: &Dash) -> DashResult<Rates> {
-    Ok(state
-        .store
-        .org(dash.actor.staff.org)
-        .await?
-        .map(|o| o.rates)
-        .unwrap_or_default())
+/// The viewer's organisation's rates over time: each trip is priced with the rate of its day.
+async fn rates_of(state: &AppState, dash: &Dash) -> DashResult<RateSchedule> {
+    Ok(state.store.rate_schedule(dash.actor.staff.org).await?)
 }
 
 fn totals<'a>(
     trips: impl IntoIterator<Item = &'a Trip>,
-    rates: &Rates,
+    rates: &RateSchedule,
 ) -> DashResult<Vec<MonthlyTotal<String>>> {
     let driven: Vec<DrivenTrip<String>> = trips
         .into_iter()
@@ -320,11 +316,23 @@ pub async fn page(
         attr(&month),
         tr(l, "Visa", "Show"),
         tr(l, "Ersättning per km:", "Rate per km:"),
-        money(l, rates.own_car_ore_per_km),
+        money(l, rates.at(span.first).own_car_ore_per_km),
         tr(l, "egen bil", "own car"),
-        money(l, rates.service_car_ore_per_km),
+        money(l, rates.at(span.first).service_car_ore_per_km),
         tr(l, "tjänstebil", "service car"),
     );
+    for (from, r) in rates.changes_within(span.first, span.last) {
+        let _ = write!(
+            body,
+            "<p>{} {}: {} {} · {} {}</p>",
+            tr(l, "Ny ersättning från", "New rate from"),
+            i18n::date(from),
+            money(l, r.own_car_ore_per_km),
+            tr(l, "egen bil", "own car"),
+            money(l, r.service_car_ore_per_km),
+            tr(l, "tjänstebil", "service car"),
+        );
+    }
     let _ = write!(
         body,
         "<table><caption>{} {}</caption><thead><tr><th scope=\"col\">{}</th>\
@@ -573,7 +581,7 @@ async fn attest(
     span: Span,
     driver: &str,
     trips: &[Trip],
-    rates: &Rates,
+    rates: &RateSchedule,
     names: &HashMap<String, String>,
 ) -> DashResult<Option<Attest>> {
     let latest = data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())

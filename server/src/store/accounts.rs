@@ -3,7 +3,10 @@
 //! Credentials live apart from `staff` so that listing staff never loads a password hash, and
 //! the failed-attempt counter and lock survive restarts (the per-account rate limit).
 
+use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
+use uppsok_model::fidelity::swedish_date;
+use uppsok_model::mileage::RateSchedule;
 use uppsok_model::{OrgId, OrgKind, Rates, Role, StaffId, TeamId};
 
 use super::{Param, Store, StoreError, StoreResult, Tx, Where, now_ms, on_pool, on_tx, parse_uuid};
@@ -140,7 +143,25 @@ pub(crate) fn staff_from(t: StaffTuple, teams: Vec<TeamId>) -> StoreResult<Staff
     })
 }
 
-const ORG_COLS: &str = "id, name, kind, own_car_ore_per_km, service_car_ore_per_km";
+/// The first day of an organisation's first rates: before any trip.
+const RATES_FROM_START: &str = "2000-01-01";
+
+/// An organisation's columns, with the rates in force today (Swedish date) from `org_rates`.
+fn org_cols() -> String {
+    // A date this function formats itself, never input, so it may sit in the SQL text.
+    let today = swedish_date(chrono::Utc::now()).format("%Y-%m-%d");
+    let rate = |col: &str| {
+        format!(
+            "COALESCE((SELECT r.{col} FROM org_rates r WHERE r.org = o.id AND r.effective_from <= '{today}' \
+             ORDER BY r.effective_from DESC LIMIT 1), o.{col})"
+        )
+    };
+    format!(
+        "o.id, o.name, o.kind, {}, {}",
+        rate("own_car_ore_per_km"),
+        rate("service_car_ore_per_km")
+    )
+}
 const TEAM_COLS: &str = "id, name, org, client_code_pattern";
 const STAFF_COLS: &str = "id, username, name, org, role, active";
 
@@ -195,31 +216,94 @@ impl Store {
                 .map(|_| ())
         })
         .map_err(|e| conflict(e, "an organisation with that name exists"))?;
+        self.put_rates(row.id, RATES_FROM_START, rates).await?;
         Ok(row)
     }
 
-    pub async fn set_org_rates(&self, org: OrgId, rates: Rates) -> StoreResult<()> {
+    async fn put_rates(&self, org: OrgId, from: &str, rates: Rates) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("INSERT INTO org_rates (org, effective_from, own_car_ore_per_km, service_car_ore_per_km, set_ms) VALUES ($1, $2, $3, $4, $5) \
+                         ON CONFLICT (org, effective_from) DO UPDATE SET own_car_ore_per_km = excluded.own_car_ore_per_km, \
+                         service_car_ore_per_km = excluded.service_car_ore_per_km, set_ms = excluded.set_ms")
+                .bind(org.to_string())
+                .bind(from)
+                .bind(rates.own_car_ore_per_km)
+                .bind(rates.service_car_ore_per_km)
+                .bind(now_ms())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// New rates for the organisation from `from` on. Refused when `from` falls in or before a
+    /// month already approved for one of its drivers: that month was paid at the old rates, and
+    /// a new rate must never re-price it.
+    pub async fn set_org_rates(
+        &self,
+        org: OrgId,
+        rates: Rates,
+        from: NaiveDate,
+    ) -> StoreResult<()> {
         rates
             .validate()
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let n = on_pool!(self, p => {
-            sqlx::query("UPDATE organisations SET own_car_ore_per_km = $1, service_car_ore_per_km = $2 WHERE id = $3")
-                .bind(rates.own_car_ore_per_km)
-                .bind(rates.service_car_ore_per_km)
-                .bind(org.to_string())
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
-        if n == 0 {
+        if self.org(org).await?.is_none() {
             return Err(StoreError::NotFound("organisation"));
         }
-        Ok(())
+        let approved: Option<(Option<String>,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT MAX(month) FROM mileage_approvals WHERE org = $1")
+                .bind(org.to_string())
+                .fetch_optional(p)
+                .await?
+        });
+        if let Some(month) = approved
+            .and_then(|r| r.0)
+            .filter(|month| from.format("%Y-%m").to_string() <= *month)
+        {
+            return Err(StoreError::Invalid(format!(
+                "new rates cannot take effect from {from}: mileage for {month} is already approved and paid at the old rates; choose a day after {month}"
+            )));
+        }
+        self.put_rates(org, &from.format("%Y-%m-%d").to_string(), rates)
+            .await
+    }
+
+    /// The organisation's rates over time, oldest first.
+    pub async fn rate_schedule(&self, org: OrgId) -> StoreResult<RateSchedule> {
+        let rows: Vec<(String, i64, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT effective_from, own_car_ore_per_km, service_car_ore_per_km FROM org_rates WHERE org = $1")
+                .bind(org.to_string())
+                .fetch_all(p)
+                .await?
+        });
+        let mut entries = Vec::with_capacity(rows.len());
+        for (from, own, service) in rows {
+            let day = NaiveDate::parse_from_str(&from, "%Y-%m-%d")
+                .map_err(|_| StoreError::Corrupt("a rate's date".into()))?;
+            entries.push((
+                day,
+                Rates {
+                    own_car_ore_per_km: own,
+                    service_car_ore_per_km: service,
+                },
+            ));
+        }
+        match RateSchedule::new(entries) {
+            Some(s) => Ok(s),
+            // An organisation from before dated rates that somehow lacks its row: its one rate.
+            None => Ok(self
+                .org(org)
+                .await?
+                .ok_or(StoreError::NotFound("organisation"))?
+                .rates
+                .into()),
+        }
     }
 
     pub async fn list_orgs(&self) -> StoreResult<Vec<OrgRow>> {
         let rows: Vec<OrgTuple> = on_pool!(self, p => {
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {ORG_COLS} FROM organisations ORDER BY name")))
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {} FROM organisations o ORDER BY o.name", org_cols())))
                 .fetch_all(p)
                 .await?
         });
@@ -234,7 +318,7 @@ impl Store {
     pub async fn find_org(&self, name_or_id: &str) -> StoreResult<Option<OrgRow>> {
         let id = as_uuid(name_or_id).unwrap_or_default();
         let row: Option<OrgTuple> = on_pool!(self, p => {
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {ORG_COLS} FROM organisations WHERE id = $1 OR name = $2")))
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {} FROM organisations o WHERE o.id = $1 OR o.name = $2", org_cols())))
                 .bind(id)
                 .bind(name_or_id.trim())
                 .fetch_optional(p)

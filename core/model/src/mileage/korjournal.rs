@@ -14,9 +14,8 @@
 //! data), so the same code runs on the phone and the server.
 
 use super::reimbursement::{VehicleKind, reimburse};
-use super::{DistanceSource, MileageError};
+use super::{DistanceSource, MileageError, RateSchedule};
 use crate::ids::TripId;
-use crate::org::Rates;
 use crate::trip::{Trip, Vehicle};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -234,7 +233,10 @@ pub struct KorjournalTotals {
 
 /// Reimbursement for the rows under the organisation's `rates`, each trip rounded on its own
 /// (as on the pay slip), split into the tax-free allowance and the taxable rest.
-pub fn totals(rows: &[KorjournalRow], rates: &Rates) -> Result<KorjournalTotals, MileageError> {
+pub fn totals(
+    rows: &[KorjournalRow],
+    rates: &RateSchedule,
+) -> Result<KorjournalTotals, MileageError> {
     let mut t = KorjournalTotals {
         trips: 0,
         deci_km: 0,
@@ -243,7 +245,12 @@ pub fn totals(rows: &[KorjournalRow], rates: &Rates) -> Result<KorjournalTotals,
         taxable_ore: 0,
     };
     for r in rows {
-        let pay = reimburse(rates, VehicleKind::from(&r.vehicle), r.date, r.km)?;
+        let pay = reimburse(
+            &rates.at(r.date),
+            VehicleKind::from(&r.vehicle),
+            r.date,
+            r.km,
+        )?;
         t.trips += 1;
         t.deci_km += (r.km * 10.0).round() as i64;
         t.amount_ore += pay.amount_ore;
@@ -688,11 +695,11 @@ mod tests {
         let mut trips = vec![trip(3, 7, 40.0), trip(4, 7, 40.0)];
         trips[1].vehicle = "service:ABC123".parse().expect("valid");
         let rows = rows(&trips, "anna", month(), cet);
-        let rates = Rates {
+        let rates = crate::Rates {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 0,
         };
-        let t = totals(&rows, &rates).expect("totals");
+        let t = totals(&rows, &rates.into()).expect("totals");
         // Own car 40 km × 3.05 = 122.00 kr, of which 40 × 2.50 = 100.00 kr tax-free.
         assert_eq!(
             t,

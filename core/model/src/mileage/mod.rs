@@ -4,6 +4,7 @@
 //! - [`geo`]: great-circle distances and a local metric frame.
 //! - [`suggest`]: a distance for a trip nobody recorded: the team's median for the same pair of
 //!   places, or the straight line times a road detour factor.
+//! - [`rates`]: the organisation's rates over time, each from the day it took effect.
 //! - [`reimbursement`]: the organisation's rate per km split into the tax-free allowance and
 //!   the taxable rest, per trip and per driver and month.
 //! - [`korjournal`]: the driving log Skatteverket expects, as rows and as a CSV for Swedish
@@ -13,11 +14,13 @@
 
 pub mod geo;
 pub mod korjournal;
+pub mod rates;
 pub mod recorder;
 pub mod reimbursement;
 pub mod suggest;
 
 pub use geo::{LatLon, haversine_m, straight_line_km};
+pub use rates::RateSchedule;
 pub use recorder::{
     DropCounts, DropReason, Fix, FixOutcome, QualityGrade, RecorderConfig, Smoothing, TripRecorder,
     TripSummary,

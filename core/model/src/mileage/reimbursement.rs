@@ -14,7 +14,7 @@
 //! its amount is computed from that rounded distance and rounded to whole öre on its own, so a
 //! monthly statement is exactly the sum of its lines and every document says the same.
 
-use super::MileageError;
+use super::{MileageError, RateSchedule};
 use crate::org::Rates;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -166,15 +166,16 @@ pub struct MonthlyTotal<K> {
     pub taxable_ore: i64,
 }
 
-/// Totals per driver and calendar month, sorted by driver, then month. The first invalid trip
-/// stops the calculation: a statement with a silently missing trip would be worse.
+/// Totals per driver and calendar month, sorted by driver, then month, each trip priced with the
+/// rates in force on its day. The first invalid trip stops the calculation: a statement with a
+/// silently missing trip would be worse.
 pub fn monthly_totals<K: Ord + Clone>(
     trips: &[DrivenTrip<K>],
-    rates: &Rates,
+    rates: &RateSchedule,
 ) -> Result<Vec<MonthlyTotal<K>>, MileageError> {
     let mut months: BTreeMap<(K, i32, u32), MonthlyTotal<K>> = BTreeMap::new();
     for trip in trips {
-        let r = reimburse(rates, trip.vehicle, trip.date, trip.km)?;
+        let r = reimburse(&rates.at(trip.date), trip.vehicle, trip.date, trip.km)?;
         let (year, month) = (trip.date.year(), trip.date.month());
         let total = months
             .entry((trip.driver.clone(), year, month))
@@ -264,6 +265,34 @@ mod tests {
     }
 
     #[test]
+    fn a_rate_change_mid_year_prices_each_trip_by_its_day() {
+        // 30.50 kr/mil until June, 32.00 kr/mil from 1 July (a new agreement): June's trip keeps
+        // its price, July's gets the new one, and a month approved in June is not re-priced.
+        let schedule = RateSchedule::new(vec![
+            (date(2026, 1, 1), RATES),
+            (
+                date(2026, 7, 1),
+                Rates {
+                    own_car_ore_per_km: 320,
+                    service_car_ore_per_km: 0,
+                },
+            ),
+        ])
+        .unwrap();
+        let trips = [date(2026, 6, 30), date(2026, 7, 1)].map(|d| DrivenTrip {
+            driver: "anna",
+            date: d,
+            vehicle: VehicleKind::OwnCar,
+            km: 10.0,
+        });
+        let t = monthly_totals(&trips, &schedule).unwrap();
+        assert_eq!((t[0].month, t[0].amount_ore), (6, 3_050));
+        assert_eq!((t[1].month, t[1].amount_ore), (7, 3_200));
+        // The tax-free part is Skatteverket's, whatever the agreement: 10 km × 2.50 kr.
+        assert_eq!((t[0].tax_free_ore, t[1].tax_free_ore), (2_500, 2_500));
+    }
+
+    #[test]
     fn the_money_is_the_money_of_the_written_distance() {
         // Two trips the körjournal writes as 58,0 + 58,1 = 116,1 km: the statement pays
         // 116.1 km, not the 116.09 km the GPS measured.
@@ -273,7 +302,7 @@ mod tests {
             vehicle: VehicleKind::OwnCar,
             km,
         });
-        let t = monthly_totals(&trips, &RATES).unwrap();
+        let t = monthly_totals(&trips, &RATES.into()).unwrap();
         assert_eq!(t[0].centi_km, 11_610);
         // 58.0 × 3.05 = 176.90 kr; 58.1 × 3.05 = 177.205 → 177.21 kr.
         assert_eq!(t[0].amount_ore, 17_690 + 17_721);
@@ -370,7 +399,7 @@ mod tests {
                 km: 25.0,
             },
         ];
-        let totals = monthly_totals(&trips, &RATES).unwrap();
+        let totals = monthly_totals(&trips, &RATES.into()).unwrap();
         assert_eq!(totals.len(), 3);
         // Anna, January: 25 + 25 km own car (152.50 kr, 125.00 tax-free) + 40 km service car
         // at 0 kr.

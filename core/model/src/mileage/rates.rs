@@ -1,0 +1,110 @@
+//! An organisation's reimbursement rates over time. A new rate (a new collective agreement, a
+//! decision by the municipality) applies from its date on; every trip is priced with the rate
+//! in force on the day it was driven, so changing a rate never re-prices a month already paid.
+//! Skatteverket's tax-free allowance is dated by year on its own
+//! ([`super::reimbursement::tax_free_own_car_ore_per_km`]).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::org::Rates;
+
+/// Rates with the day each took effect, oldest first. The first entry also covers any day
+/// before it: an organisation has had its first rates for as long as it has had trips.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateSchedule {
+    entries: Vec<(NaiveDate, Rates)>,
+}
+
+impl RateSchedule {
+    /// From `(effective from, rates)` pairs in any order; of two on the same day the last
+    /// given wins. `None` when there are none.
+    pub fn new(mut entries: Vec<(NaiveDate, Rates)>) -> Option<RateSchedule> {
+        if entries.is_empty() {
+            return None;
+        }
+        // A stable sort keeps the given order within a day, so the last one given wins below.
+        entries.sort_by_key(|(d, _)| *d);
+        let mut out: Vec<(NaiveDate, Rates)> = Vec::with_capacity(entries.len());
+        for (d, r) in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == d => last.1 = r,
+                _ => out.push((d, r)),
+            }
+        }
+        Some(RateSchedule { entries: out })
+    }
+
+    /// The rates in force on `day`.
+    pub fn at(&self, day: NaiveDate) -> Rates {
+        let i = self.entries.partition_point(|(d, _)| *d <= day);
+        // `new` never builds an empty schedule, so index 0 exists.
+        self.entries[i.saturating_sub(1)].1
+    }
+
+    /// The changes that take effect after `first` up to and including `last`, for a document
+    /// that covers those days and must say that the rate changed within them.
+    pub fn changes_within(&self, first: NaiveDate, last: NaiveDate) -> Vec<(NaiveDate, Rates)> {
+        self.entries
+            .iter()
+            .filter(|(d, _)| first < *d && *d <= last)
+            .copied()
+            .collect()
+    }
+
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> &[(NaiveDate, Rates)] {
+        &self.entries
+    }
+}
+
+impl From<Rates> for RateSchedule {
+    /// One rate for all time (the field device's own export, tests).
+    fn from(r: Rates) -> Self {
+        RateSchedule {
+            entries: vec![(NaiveDate::MIN, r)],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn own(ore: i64) -> Rates {
+        Rates {
+            own_car_ore_per_km: ore,
+            service_car_ore_per_km: 0,
+        }
+    }
+
+    #[test]
+    fn a_rate_applies_from_its_day_until_the_next() {
+        let s = RateSchedule::new(vec![
+            (d(2026, 7, 1), own(320)),
+            (d(2025, 1, 1), own(305)),
+            (d(2026, 7, 1), own(325)),
+        ])
+        .unwrap();
+        assert_eq!(s.entries().len(), 2, "one entry per day, the last given");
+        assert_eq!(
+            s.at(d(2024, 3, 1)).own_car_ore_per_km,
+            305,
+            "before the first"
+        );
+        assert_eq!(s.at(d(2026, 6, 30)).own_car_ore_per_km, 305);
+        assert_eq!(s.at(d(2026, 7, 1)).own_car_ore_per_km, 325);
+        assert_eq!(s.at(d(2027, 1, 1)).own_car_ore_per_km, 325);
+        assert_eq!(
+            s.changes_within(d(2026, 7, 1), d(2026, 7, 31)),
+            vec![],
+            "a rate from the first day is no change within the month"
+        );
+        assert_eq!(s.changes_within(d(2026, 6, 1), d(2026, 7, 31)).len(), 1);
+        assert!(RateSchedule::new(vec![]).is_none());
+    }
+}
