@@ -2,6 +2,7 @@
 //! and the tools under `src/bin/` share, such as the fault-injecting proxy and where to find
 //! PostgreSQL.
 
+pub mod accuracy;
 pub mod gzip;
 pub mod pdf;
 pub mod postgres_env;

@@ -1,10 +1,9 @@
-//! Synthetic drives for the mileage accuracy harness (`src/bin/mileage_accuracy.rs`): a
-//! ground-truth road-like route with straights, curves and stops, and what a phone would report
-//! along it — fixes every 1 or 5 s with white noise, a slowly wandering bias (multipath and
-//! atmosphere), outliers, fixes with poor reported accuracy, and dead zones.
-//!
-//! Compiled into the `mileage_accuracy` binary (`#[path]`), not the `uppsok_tests` library, so
-//! the benchmark builds on its own.
+//! Synthetic drives for the mileage accuracy harness ([`crate::accuracy`]): a ground-truth route
+//! of one of three kinds — country road with village streets at the ends, a winding road, or
+//! town streets with junctions, stops and roundabouts — driven at a speed that wanders, and what
+//! a phone would report along it: fixes every few seconds with white noise, a slowly wandering
+//! bias (multipath and atmosphere), outliers, fixes with poor reported accuracy, dead zones, and
+//! a Doppler speed with its own noise that is sometimes missing.
 //!
 //! The truth is integrated on the same sphere the recorder measures on, in 0.1 s steps, so
 //! "true km" is the length the car drove, not the length of the sampled polyline.
@@ -29,9 +28,32 @@ pub struct TruthSample {
     pub odometer_m: f64,
 }
 
+/// What kind of road a synthetic drive takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// Country road (straights, curves of 25–900 m radius) with village streets at both ends.
+    Rural,
+    /// A winding road: curve after curve of 40–250 m radius, short straights between.
+    Winding,
+    /// Town streets: 40–300 m straights, right-angle turns at junctions (often after a stop),
+    /// roundabouts, traffic lights.
+    Urban,
+}
+
+impl RouteKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Rural => "rural",
+            Self::Winding => "winding",
+            Self::Urban => "urban",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Route {
     pub seed: u64,
+    pub kind: RouteKind,
     pub samples: Vec<TruthSample>,
     pub length_m: f64,
     pub stops: u32,
@@ -79,6 +101,103 @@ fn leg_len(leg: &Leg) -> f64 {
     }
 }
 
+/// A right-angle turn at a junction, after a stop two times in three.
+fn junction(rng: &mut StdRng, legs: &mut Vec<Leg>, cruise: f64) {
+    if rng.random_bool(0.65) {
+        legs.push(Leg::Stop {
+            seconds: rng.random_range(1.0..30.0),
+        });
+    }
+    let turn: f64 = rng.random_range(70.0..110.0);
+    legs.push(Leg::Curve {
+        radius_m: rng.random_range(6.0..15.0),
+        turn_deg: if rng.random_bool(0.5) { turn } else { -turn },
+        cruise,
+    });
+}
+
+/// A roundabout driven on the right: a slight right turn in, anticlockwise round the island
+/// for a quarter to three quarters of it, a slight right turn out.
+fn roundabout(rng: &mut StdRng, legs: &mut Vec<Leg>, cruise: f64) {
+    let radius_m = rng.random_range(10.0..22.0);
+    let around: f64 = [90.0, 180.0, 270.0][rng.random_range(0..3)];
+    legs.push(Leg::Curve {
+        radius_m: 15.0,
+        turn_deg: 35.0,
+        cruise,
+    });
+    legs.push(Leg::Curve {
+        radius_m,
+        turn_deg: -(around + 70.0),
+        cruise,
+    });
+    legs.push(Leg::Curve {
+        radius_m: 15.0,
+        turn_deg: 35.0,
+        cruise,
+    });
+}
+
+fn plan_urban(rng: &mut StdRng, length_m: f64) -> Vec<Leg> {
+    let mut legs = Vec::new();
+    let mut planned = 0.0;
+    while planned < length_m {
+        let cruise = rng.random_range(8.0..14.0);
+        let before = legs.len();
+        match rng.random_range(0..100) {
+            0..45 => legs.push(Leg::Straight {
+                len_m: rng.random_range(40.0..300.0),
+                cruise,
+            }),
+            45..72 => junction(rng, &mut legs, cruise),
+            72..82 => roundabout(rng, &mut legs, cruise),
+            82..94 => {
+                let turn: f64 = rng.random_range(10.0..45.0);
+                legs.push(Leg::Curve {
+                    radius_m: rng.random_range(30.0..100.0),
+                    turn_deg: if rng.random_bool(0.5) { turn } else { -turn },
+                    cruise,
+                });
+            }
+            _ => legs.push(Leg::Stop {
+                seconds: rng.random_range(5.0..45.0),
+            }),
+        }
+        planned += legs[before..].iter().map(leg_len).sum::<f64>();
+    }
+    legs.push(Leg::Stop { seconds: 20.0 });
+    legs
+}
+
+fn plan_winding(rng: &mut StdRng, length_m: f64) -> Vec<Leg> {
+    let mut legs = Vec::new();
+    let mut planned = 0.0;
+    while planned < length_m {
+        let cruise = rng.random_range(12.0..22.0);
+        let leg = match rng.random_range(0..100) {
+            0..30 => Leg::Straight {
+                len_m: rng.random_range(50.0..400.0),
+                cruise,
+            },
+            30..96 => {
+                let turn: f64 = rng.random_range(20.0..120.0);
+                Leg::Curve {
+                    radius_m: rng.random_range(40.0..250.0),
+                    turn_deg: if rng.random_bool(0.5) { turn } else { -turn },
+                    cruise,
+                }
+            }
+            _ => Leg::Stop {
+                seconds: rng.random_range(5.0..40.0),
+            },
+        };
+        planned += leg_len(&leg);
+        legs.push(leg);
+    }
+    legs.push(Leg::Stop { seconds: 20.0 });
+    legs
+}
+
 fn plan(rng: &mut StdRng, length_m: f64) -> Vec<Leg> {
     let mut legs = Vec::new();
     let mut planned = 0.0;
@@ -124,11 +243,30 @@ fn plan(rng: &mut StdRng, length_m: f64) -> Vec<Leg> {
     legs
 }
 
-/// A drive of about `length_km` (a little more: the last leg is finished), reproducible from
-/// `seed`.
+/// A country drive of about `length_km` (a little more: the last leg is finished),
+/// reproducible from `seed`.
 pub fn generate(seed: u64, length_km: f64) -> Route {
+    generate_kind(seed, length_km, RouteKind::Rural)
+}
+
+/// Speed wander: the driver's speed drifts around each leg's cruise speed by this share (AR(1)
+/// standard deviation), with this time constant, seconds.
+const WANDER_SHARE: f64 = 0.12;
+const WANDER_TAU_S: f64 = 20.0;
+
+/// A drive of `kind` of about `length_km`, reproducible from `seed`.
+pub fn generate_kind(seed: u64, length_km: f64, kind: RouteKind) -> Route {
     let mut rng = StdRng::seed_from_u64(seed);
-    let legs = plan(&mut rng, length_km * 1000.0);
+    let legs = match kind {
+        RouteKind::Rural => plan(&mut rng, length_km * 1000.0),
+        RouteKind::Winding => plan_winding(&mut rng, length_km * 1000.0),
+        RouteKind::Urban => plan_urban(&mut rng, length_km * 1000.0),
+    };
+    // Its own generator, so the wander does not change the road a seed draws.
+    let mut wander_rng = StdRng::seed_from_u64(seed ^ 0x5eed_3a2d);
+    let mut wander = 0.0f64;
+    let wander_phi = (-DT / WANDER_TAU_S).exp();
+    let wander_innov = WANDER_SHARE * (1.0 - wander_phi * wander_phi).sqrt();
     let mut at = START;
     let mut heading: f64 = rng.random_range(0.0..360.0);
     let mut v = 0.0f64;
@@ -165,10 +303,11 @@ pub fn generate(seed: u64, length_km: f64) -> Route {
             continue;
         }
         let len = leg_len(leg);
-        let target = leg_speed(leg);
         let next_target = legs.get(i + 1).map_or(0.0, leg_speed);
         let mut done = 0.0;
         while done < len {
+            wander = (wander_phi * wander + wander_innov * gauss(&mut wander_rng)).clamp(-0.3, 0.3);
+            let target = leg_speed(leg) * (1.0 + wander);
             let remaining = len - done;
             let braking = (v * v - next_target * next_target) / (2.0 * DECEL);
             let want = if remaining <= braking.max(0.0) {
@@ -199,6 +338,7 @@ pub fn generate(seed: u64, length_km: f64) -> Route {
     }
     Route {
         seed,
+        kind,
         samples,
         length_m: odometer,
         stops,
@@ -223,6 +363,10 @@ pub struct Observation {
     pub gaps: u32,
     /// Whether fixes carry a Doppler speed.
     pub with_speed: bool,
+    /// Standard deviation of the Doppler speed's error, m/s (phones: 0.2–0.5).
+    pub speed_sigma_mps: f64,
+    /// Share of fixes whose speed is missing although `with_speed`.
+    pub speed_missing_rate: f64,
 }
 
 /// What the phone reported.
@@ -234,6 +378,12 @@ pub struct Observed {
 }
 
 impl Route {
+    /// Where the car truly was at a fix's time (whole seconds since [`T0_MS`]).
+    pub fn at_ms(&self, ms: i64) -> LatLon {
+        let s = ((ms - T0_MS) / 1000).clamp(0, self.samples.len() as i64 - 1);
+        self.samples[s as usize].at
+    }
+
     /// Metres driven between two fixes' times.
     pub fn driven_between_m(&self, from_ms: i64, to_ms: i64) -> f64 {
         let at = |ms: i64| {
@@ -302,9 +452,11 @@ pub fn observe(route: &Route, obs: &Observation) -> Observed {
         }
         let dist = ex.hypot(ey);
         let p = destination(s.at, ey.atan2(ex).to_degrees().mul_add(-1.0, 90.0), dist);
-        let speed = obs
-            .with_speed
-            .then(|| (s.speed_mps + 0.3 * gauss(&mut rng)).max(0.0));
+        // Drawn for every fix, so with and without speed see the same positions.
+        let speed_noise = obs.speed_sigma_mps * gauss(&mut rng);
+        let speed_missing = rng.random_bool(obs.speed_missing_rate.clamp(0.0, 1.0));
+        let speed =
+            (obs.with_speed && !speed_missing).then(|| (s.speed_mps + speed_noise).max(0.0));
         fixes.push(Fix {
             lat: p.lat,
             lon: p.lon,

@@ -165,6 +165,8 @@ fn trips_from_add_gpx_list_to_korjournal() {
             poor_rate: 0.02,
             gaps: 0,
             with_speed: false,
+            speed_sigma_mps: 0.0,
+            speed_missing_rate: 0.0,
         },
     );
     let gpx_path = dir.path().join("drive.gpx");

@@ -11,26 +11,32 @@
 //! 2. **Spike check**, two fixes later: a fix far off the line between its neighbours is an
 //!    outlier. Phones produce such jumps (multipath, a cold start) while still claiming good
 //!    accuracy, and no filter that trusts the claim is safe from them, so the recorder looks
-//!    at the next fixes before it believes one.
+//!    at the next fixes before it believes one. A detour the Doppler speeds say the car drove
+//!    is a corner, not a spike.
 //! 3. **Jump check and dead zones**: a fix that would need more than
 //!    [`RecorderConfig::max_speed_mps`] is dropped; after a pause longer than
-//!    [`RecorderConfig::gap_s`] the distance across is the straight line times a detour factor,
-//!    kept apart as an *estimate* so the körjournal can say how much of a trip was guessed.
+//!    [`RecorderConfig::gap_s`] the distance across is the speed before and after times the
+//!    time, kept between two detour factors of the straight line, and kept apart as an
+//!    *estimate* so the körjournal can say how much of a trip was guessed.
 //! 4. **Kalman filter** (constant velocity, in a local metric frame) with an innovation gate,
 //!    then a **fixed-lag Rauch–Tung–Striebel smoother** over the last ten fixes: each point is
 //!    counted once later fixes have corrected it.
-//! 5. **Counting**: the distance between successive smoothed points, once the track has moved
-//!    clearly beyond its own uncertainty, so a parked car with wandering fixes adds nothing.
+//! 5. **Counting**: between points with a Doppler speed, the speed integrated over the time
+//!    between them when it is plausible against the chord (it follows the curves that fixes
+//!    5–10 s apart cut); elsewhere the distance between successive smoothed points, once the
+//!    track has moved clearly beyond its own uncertainty, so a parked car with wandering fixes
+//!    adds nothing.
 //!
 //! Why all this: each fix carries metres of noise, and a plain sum of noisy points zig-zags —
-//! it overstates a trip by 10–40 % at 1 s sampling (100 % at σ 10 m). A filter alone leaves
-//! up to 4 %; with the smoother the worst case of the harness is under 1.5 %. What was tried
-//! and measured is in `docs/mileage.md` (the `mileage_accuracy` harness in
-//! `uppsok-tests`).
+//! it overstates a trip by 10–40 % at 1 s sampling (100 % at σ 10 m), while a smoothed track
+//! of sparse fixes cuts junctions and roundabouts. The grade ([`QualityGrade`]) says when the
+//! distance cannot be promised: much of it estimated, positions without speed, sparse fixes.
+//! What was tried and measured is in `docs/mileage.md` (the `mileage_accuracy` harness,
+//! `tests/src/accuracy.rs`).
 //!
 //! The whole state is plain serde data without floats that JSON cannot hold (no NaN), so the
 //! device can seal it after every fix and resume a trip after the app was killed. It costs
-//! well under a microsecond per fix (0.3 µs measured by the harness).
+//! well under a microsecond per fix (0.4–0.5 µs measured by the harness).
 
 use super::MileageError;
 use super::geo::{LatLon, LocalFrame, haversine_m};
@@ -46,7 +52,8 @@ pub struct Fix {
     pub accuracy_m: f64,
     /// Unix time, milliseconds.
     pub time_ms: i64,
-    /// Doppler speed over ground if the platform has one. An invalid value is ignored, not
+    /// Doppler speed over ground if the platform has one, m/s: the recorder integrates it
+    /// between fixes (see [`RecorderConfig::use_speed`]). An invalid value is ignored, not
     /// held against the position.
     #[serde(default)]
     pub speed_mps: Option<f64>,
@@ -190,7 +197,7 @@ pub struct RecorderConfig {
     /// Road distance over straight-line distance across a dead zone (at least).
     pub gap_detour_factor: f64,
     /// If above `gap_detour_factor`: the bridge is the mean speed before and after the dead
-    /// zone times its duration, kept between `gap_detour_factor` and this many times the straight line (a
+    /// zone (the fixes' Doppler speed where they have one, else the filter's) times its duration, kept between `gap_detour_factor` and this many times the straight line (a
     /// winding road driven at speed is longer than the straight line; a stop inside the dead
     /// zone makes speed × time too long, which the cap limits).
     pub gap_max_factor: f64,
@@ -203,6 +210,11 @@ pub struct RecorderConfig {
     pub accel_noise: f64,
     /// Platforms report a 68 % radius; one axis' standard deviation is that divided by this.
     pub accuracy_per_sigma: f64,
+    /// The filter's measurement variance is the reported accuracy's (see `accuracy_per_sigma`)
+    /// times this. Below 1 the track follows the fixes more closely than their claimed accuracy
+    /// says: a stiffer filter rounds off junctions and roundabouts, which shortens town drives
+    /// by several per cent. The checks (gate, spike) keep the reported accuracy.
+    pub measurement_scale: f64,
     /// Innovation gate in standard deviations; a fix outside is an outlier. 0 turns it off.
     pub gate_sigma: f64,
     /// A fix whose detour from the line between its neighbours exceeds this many standard
@@ -230,6 +242,10 @@ pub struct RecorderConfig {
     /// Smaller jumps are trusted: the worst they do is hold up the fixes after them for as
     /// long as they jumped, and shuffled fixes (a few seconds apart) are never re-anchored on.
     pub glitch_jump_s: f64,
+    /// Use the fixes' Doppler speed where they have one: the distance between two fixes is
+    /// the speed integrated over the time between them (checked against the chord), which
+    /// follows the road through curves that sparse fixes cut.
+    pub use_speed: bool,
 }
 
 impl Default for RecorderConfig {
@@ -239,11 +255,12 @@ impl Default for RecorderConfig {
             max_speed_mps: 70.0,
             gap_s: 30.0,
             gap_detour_factor: 1.05,
-            gap_max_factor: 0.0,
+            gap_max_factor: 1.5,
             smoothing: Smoothing::Kalman,
             smoother_lag: 10,
-            accel_noise: 2.0,
+            accel_noise: 8.0,
             accuracy_per_sigma: 1.5,
+            measurement_scale: 0.5625,
             gate_sigma: 5.0,
             robust_sigma: 0.0,
             spike_sigmas: 4.0,
@@ -252,6 +269,7 @@ impl Default for RecorderConfig {
             restart_after: 5,
             reanchor_after: 5,
             glitch_jump_s: 300.0,
+            use_speed: true,
         }
     }
 }
@@ -277,6 +295,7 @@ impl RecorderConfig {
             ("gap_s", self.gap_s),
             ("accel_noise", self.accel_noise),
             ("accuracy_per_sigma", self.accuracy_per_sigma),
+            ("measurement_scale", self.measurement_scale),
             ("glitch_jump_s", self.glitch_jump_s),
         ];
         for (name, v) in positive {
@@ -319,16 +338,19 @@ impl RecorderConfig {
 }
 
 /// How far a recorded distance can be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum QualityGrade {
     /// Fewer than two usable fixes: no GPS distance at all.
     NoData,
-    /// At most 5 % of the distance estimated across dead zones.
+    /// At most 5 % of the distance estimated across dead zones, Doppler speed on most of the
+    /// drive and fixes less than 8 s apart.
     Good,
-    /// At most 25 % estimated.
+    /// At most 25 % estimated; or positions without speed (town driving may be a few per cent
+    /// off); or fixes 8 s apart or more even with speed.
     Fair,
-    /// More than a quarter estimated: check against the odometer or a suggestion.
+    /// More than a quarter estimated, or positions without speed at least 4 s apart: check
+    /// against the odometer or a suggestion.
     Poor,
 }
 
@@ -456,17 +478,40 @@ struct Filtered {
     /// RTS gain to the next point and the time step to it; zero until the next fix is used.
     gain: [f64; 4],
     dt: f64,
+    /// The fix's Doppler speed, if it had a usable one (absent from older saved states).
+    #[serde(default)]
+    speed: Option<f64>,
+    /// Seconds since the point before (0 at a start).
+    #[serde(default)]
+    dt_prev: f64,
+}
+
+/// A point of the track as the counting sees it: smoothed position, its σ, the fix's speed
+/// and the seconds since the point before.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Point {
+    x: f64,
+    y: f64,
+    sigma: f64,
+    speed: Option<f64>,
+    dt_prev: f64,
 }
 
 /// Positions of the window after a backward RTS pass (fixed-lag smoothing). The newest point
 /// keeps its filtered value; each older one is pulled towards what the later fixes say.
-fn smooth(window: &VecDeque<Filtered>) -> Vec<(f64, f64, f64)> {
-    let mut out = vec![(0.0, 0.0, 0.0); window.len()];
-    let Some(last) = window.back() else {
-        return out;
+fn smooth(window: &VecDeque<Filtered>) -> Vec<Point> {
+    let point = |f: &Filtered, x: f64, y: f64| Point {
+        x,
+        y,
+        sigma: f.sigma,
+        speed: f.speed,
+        dt_prev: f.dt_prev,
     };
+    let Some(last) = window.back() else {
+        return Vec::new();
+    };
+    let mut out = vec![point(last, last.x, last.y); window.len()];
     let (mut sx, mut svx, mut sy, mut svy) = (last.x, last.vx, last.y, last.vy);
-    out[window.len() - 1] = (sx, sy, last.sigma);
     for (i, f) in window.iter().enumerate().rev().skip(1) {
         let [c00, c01, c10, c11] = f.gain;
         let (ex, evx) = (sx - (f.x + f.vx * f.dt), svx - f.vx);
@@ -475,7 +520,7 @@ fn smooth(window: &VecDeque<Filtered>) -> Vec<(f64, f64, f64)> {
         svx = f.vx + c10 * ex + c11 * evx;
         sy = f.y + c00 * ey + c01 * evy;
         svy = f.vy + c10 * ey + c11 * evy;
-        out[i] = (sx, sy, f.sigma);
+        out[i] = point(f, sx, sy);
     }
     out
 }
@@ -494,12 +539,31 @@ struct OpenBridge {
 /// Fixes after a dead zone before the filter's speed is trusted for its estimate.
 const BRIDGE_SETTLE_FIXES: u32 = 5;
 
+/// Intervals between the fixes the filter used (dead zones not included): for the quality grade.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct Sampling {
+    intervals: u64,
+    seconds: f64,
+    /// Seconds of intervals with a Doppler speed at both ends.
+    speed_seconds: f64,
+}
+
+/// Without Doppler speed on at least half of the drive, fixes this many seconds apart or more
+/// (on average) cut corners the recorder cannot recover: the distance is graded poor.
+const SPARSE_WITHOUT_SPEED_S: f64 = 4.0;
+/// With speed, fixes this far apart still miss the shape of junctions and roundabouts more
+/// than the tests could bound: at most fair.
+const SPARSE_WITH_SPEED_S: f64 = 8.0;
+
 /// The last fix the recorder used, raw.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct LastFix {
     at: LatLon,
     accuracy_m: f64,
     time_ms: i64,
+    /// Doppler speed if the fix had a plausible one (absent from older saved states).
+    #[serde(default)]
+    speed_mps: Option<f64>,
 }
 
 /// See the module documentation. Feed it with [`push`](Self::push), read it with
@@ -513,6 +577,12 @@ pub struct TripRecorder {
     window: VecDeque<Filtered>,
     /// The last counted point of the smoothed track, in `frame`; `None` at a (re)start.
     anchor: Option<(f64, f64)>,
+    /// The path since `anchor` (absent from older saved states).
+    #[serde(default)]
+    walk: Walk,
+    /// How densely the fixes came and how many had speed (absent from older saved states).
+    #[serde(default)]
+    sampling: Sampling,
     last: Option<LastFix>,
     /// Fixes that passed the first checks and wait for their successors' verdict, oldest first.
     held: VecDeque<LastFix>,
@@ -557,6 +627,8 @@ impl TripRecorder {
             track: None,
             window: VecDeque::new(),
             anchor: None,
+            walk: Walk::default(),
+            sampling: Sampling::default(),
             last: None,
             held: VecDeque::new(),
             pending: Vec::new(),
@@ -626,6 +698,7 @@ impl TripRecorder {
             at: LatLon::new(fix.lat, fix.lon),
             accuracy_m: fix.accuracy_m,
             time_ms: fix.time_ms,
+            speed_mps: self.usable_speed(fix.speed_mps),
         };
         let agrees = self
             .behind
@@ -707,6 +780,15 @@ impl TripRecorder {
             at,
             accuracy_m: fix.accuracy_m,
             time_ms: fix.time_ms,
+            speed_mps: self.usable_speed(fix.speed_mps),
+        })
+    }
+
+    /// A Doppler speed the recorder may use: switched on, a number, not negative, not beyond
+    /// what a car does. Anything else is ignored rather than held against the position.
+    fn usable_speed(&self, speed: Option<f64>) -> Option<f64> {
+        speed.filter(|v| {
+            self.config.use_speed && v.is_finite() && (0.0..=self.config.max_speed_mps).contains(v)
         })
     }
 
@@ -739,9 +821,18 @@ impl TripRecorder {
             if secs(&prev, fix) > gap || secs(fix, next) > gap {
                 return false;
             }
-            let detour = haversine_m(prev.at, fix.at) + haversine_m(fix.at, next.at)
-                - haversine_m(prev.at, next.at);
-            return detour > k * (sigma(&prev) + 2.0 * sigma(fix) + sigma(next)) / 2.0;
+            let legs = haversine_m(prev.at, fix.at) + haversine_m(fix.at, next.at);
+            let detour = legs - haversine_m(prev.at, next.at);
+            let allowed = k * (sigma(&prev) + 2.0 * sigma(fix) + sigma(next)) / 2.0;
+            // With Doppler speeds the road driven is known: a fix whose detour the car did
+            // drive is a corner (fixes 5–10 s apart at a junction), not a spike.
+            if let (Some(a), Some(b), Some(c)) = (prev.speed_mps, fix.speed_mps, next.speed_mps) {
+                let driven = (a + b) / 2.0 * secs(&prev, fix) + (b + c) / 2.0 * secs(fix, next);
+                if legs <= driven + allowed {
+                    return false;
+                }
+            }
+            return detour > allowed;
         }
         // The very first fix: extrapolate back from the next two.
         let Some(next2) = self.held.get(1) else {
@@ -751,10 +842,18 @@ impl TripRecorder {
         if back > gap || ahead > gap || ahead <= 0.0 {
             return false;
         }
+        let allowed = k * (sigma(next2) + 2.0 * sigma(fix) + sigma(next)) / 2.0;
+        // With speeds, a first fix no further from the next than the car drove is not a spike
+        // (the line back from the next two misses it in a curve).
+        if let (Some(a), Some(b)) = (fix.speed_mps, next.speed_mps)
+            && haversine_m(fix.at, next.at) <= (a + b) / 2.0 * back + allowed
+        {
+            return false;
+        }
         let frame = LocalFrame::new(next.at);
         let (x2, y2) = frame.to_xy(next2.at);
         let expected = frame.to_latlon(-x2 * back / ahead, -y2 * back / ahead);
-        haversine_m(expected, fix.at) > k * (sigma(next2) + 2.0 * sigma(fix) + sigma(next)) / 2.0
+        haversine_m(expected, fix.at) > allowed
     }
 
     /// Give a fix to the filter: start, bridge a dead zone, or a normal step.
@@ -787,7 +886,9 @@ impl TripRecorder {
                 self.bridge = Some(OpenBridge {
                     straight_m: straight,
                     dt,
-                    speed_before: self.track.map_or(0.0, |t| t.vx.hypot(t.vy)),
+                    speed_before: last
+                        .speed_mps
+                        .unwrap_or_else(|| self.track.map_or(0.0, |t| t.vx.hypot(t.vy))),
                     counted_m: low,
                     fixes_after: 0,
                 });
@@ -820,13 +921,14 @@ impl TripRecorder {
         dt: f64,
         gate: bool,
     ) -> Result<(), DropReason> {
-        let r = (fix.accuracy_m / self.config.accuracy_per_sigma).powi(2);
+        let r_reported = (fix.accuracy_m / self.config.accuracy_per_sigma).powi(2);
+        let r = r_reported * self.config.measurement_scale;
         let (zx, zy) = frame.to_xy(fix.at);
         let point = match (self.config.smoothing, self.track.as_mut()) {
             (Smoothing::Kalman, Some(track)) => {
                 let mut predicted = *track;
                 predicted.predict(dt, self.config.accel_noise);
-                let d2 = predicted.innovation_d2(zx, zy, r);
+                let d2 = predicted.innovation_d2(zx, zy, r_reported);
                 if gate && self.config.gate_sigma > 0.0 && d2 > self.config.gate_sigma.powi(2) {
                     return Err(DropReason::Outlier);
                 }
@@ -847,6 +949,8 @@ impl TripRecorder {
                     sigma: track.p[0].sqrt(),
                     gain: [0.0; 4],
                     dt: 0.0,
+                    speed: fix.speed_mps,
+                    dt_prev: dt,
                 }
             }
             _ => Filtered {
@@ -857,9 +961,18 @@ impl TripRecorder {
                 sigma: r.sqrt(),
                 gain: [0.0; 4],
                 dt,
+                speed: fix.speed_mps,
+                dt_prev: dt,
             },
         };
         self.pending.clear();
+        if let Some(prev) = self.last {
+            self.sampling.intervals = self.sampling.intervals.saturating_add(1);
+            self.sampling.seconds += dt;
+            if prev.speed_mps.is_some() && fix.speed_mps.is_some() {
+                self.sampling.speed_seconds += dt;
+            }
+        }
         self.last = Some(fix);
         if let Some(b) = self.bridge.as_mut() {
             b.fixes_after += 1;
@@ -874,9 +987,15 @@ impl TripRecorder {
         };
         if self.window.len() > lag {
             let smoothed = smooth(&self.window);
-            let (d, anchor) = count_steps(&self.config, self.anchor, smoothed.into_iter().take(1));
+            let (d, anchor, walk) = count_steps(
+                &self.config,
+                self.anchor,
+                self.walk,
+                smoothed.into_iter().take(1),
+            );
             self.measured_m += d;
             self.anchor = anchor;
+            self.walk = walk;
             self.window.pop_front();
         }
         if zx.hypot(zy) > LocalFrame::RECENTRE_M {
@@ -930,7 +1049,10 @@ impl TripRecorder {
         let Some(b) = self.bridge.take() else {
             return;
         };
-        let after = self.track.map_or(0.0, |t| t.vx.hypot(t.vy));
+        let after = self
+            .last
+            .and_then(|l| l.speed_mps)
+            .unwrap_or_else(|| self.track.map_or(0.0, |t| t.vx.hypot(t.vy)));
         let high = b.straight_m * self.config.gap_max_factor;
         if high > b.counted_m {
             let estimate = ((b.speed_before + after) / 2.0 * b.dt).clamp(b.counted_m, high);
@@ -940,14 +1062,21 @@ impl TripRecorder {
 
     /// Count what is still in the smoothing window: the track is about to be cut.
     fn flush(&mut self) {
-        let (d, _) = count_steps(&self.config, self.anchor, smooth(&self.window).into_iter());
+        let (d, _, _) = count_steps(
+            &self.config,
+            self.anchor,
+            self.walk,
+            smooth(&self.window).into_iter(),
+        );
         self.measured_m += d;
         self.window.clear();
         self.anchor = None;
+        self.walk = Walk::default();
     }
 
     fn start_track(&mut self, fix: LastFix, vx: f64, vy: f64) {
-        let r = (fix.accuracy_m / self.config.accuracy_per_sigma).powi(2);
+        let r = (fix.accuracy_m / self.config.accuracy_per_sigma).powi(2)
+            * self.config.measurement_scale;
         // A velocity from a division by a tiny time span could be absurd: keep it plausible.
         let limit = self.config.max_speed_mps;
         let (vx, vy) = if vx.hypot(vy).is_finite() && vx.hypot(vy) <= limit {
@@ -966,8 +1095,11 @@ impl TripRecorder {
             sigma: r.sqrt(),
             gain: [0.0; 4],
             dt: 0.0,
+            speed: fix.speed_mps,
+            dt_prev: 0.0,
         });
         self.anchor = None;
+        self.walk = Walk::default();
         self.pending.clear();
         self.last = Some(fix);
     }
@@ -985,6 +1117,7 @@ impl TripRecorder {
         let new = LocalFrame::new(frame.to_latlon(x, y));
         let shift = |(x, y): (f64, f64)| new.to_xy(frame.to_latlon(x, y));
         self.anchor = self.anchor.map(shift);
+        self.walk.prev = self.walk.prev.map(shift);
         if let Some(t) = self.track.as_mut() {
             (t.x, t.y) = shift((t.x, t.y));
         }
@@ -1009,7 +1142,12 @@ impl TripRecorder {
     }
 
     fn summary_now(&self) -> TripSummary {
-        let (tail_m, _) = count_steps(&self.config, self.anchor, smooth(&self.window).into_iter());
+        let (tail_m, _, _) = count_steps(
+            &self.config,
+            self.anchor,
+            self.walk,
+            smooth(&self.window).into_iter(),
+        );
         let measured_m = self.measured_m + tail_m;
         let total_m = measured_m + self.estimated_m;
         let duration_s = match (self.first_time_ms, self.last) {
@@ -1021,14 +1159,28 @@ impl TripRecorder {
         } else {
             0.0
         };
-        let quality = if self.fixes_used < 2 {
-            QualityGrade::NoData
-        } else if share_estimated <= 0.05 {
+        let by_estimate = if share_estimated <= 0.05 {
             QualityGrade::Good
         } else if share_estimated <= 0.25 {
             QualityGrade::Fair
         } else {
             QualityGrade::Poor
+        };
+        let sampling = &self.sampling;
+        let mean_interval_s = sampling.seconds / sampling.intervals.max(1) as f64;
+        let with_speed = sampling.seconds > 0.0 && sampling.speed_seconds >= 0.5 * sampling.seconds;
+        // Positions alone: town driving (junctions, roundabouts, stops) costs or adds a few
+        // per cent even at 1 s (docs/mileage.md, "Accuracy"), so never better than fair.
+        let by_sampling = match (with_speed, mean_interval_s) {
+            (false, i) if i >= SPARSE_WITHOUT_SPEED_S => QualityGrade::Poor,
+            (false, _) => QualityGrade::Fair,
+            (true, i) if i >= SPARSE_WITH_SPEED_S => QualityGrade::Fair,
+            (true, _) => QualityGrade::Good,
+        };
+        let quality = if self.fixes_used < 2 {
+            QualityGrade::NoData
+        } else {
+            by_estimate.max(by_sampling)
         };
         TripSummary {
             distance_km: total_m / 1000.0,
@@ -1042,27 +1194,101 @@ impl TripRecorder {
     }
 }
 
-/// Walk smoothed points from `anchor`, counting a step only once the track has moved clearly
-/// beyond its own uncertainty, so a car standing still with wandering fixes adds nothing.
-/// Returns the distance and the new anchor.
+/// What the counting remembers of the point before: where it was and its speed (a speed held
+/// over from the point before it when the fix had none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+struct Walk {
+    prev: Option<(f64, f64)>,
+    prev_speed: Option<f64>,
+    /// `prev_speed` was held over, not measured: it is not held over a second time.
+    held: bool,
+}
+
+/// Below this speed (m/s) a Doppler reading is taken as standing still: a phone's speed at rest
+/// is noise of a few tenths of a m/s, always positive, and would add up over a long stop.
+const STILL_MPS: f64 = 1.0;
+
+/// The speed's path is distrusted when shorter than this share of the chord (less the
+/// positions' noise): a road between two fixes is never shorter than the straight line.
+const ALONG_MIN_FACTOR: f64 = 0.7;
+/// ... or longer than the arc a car at that speed could drive between them: turning with at
+/// most this lateral acceleration (m/s²) and on no tighter a radius than this (m).
+const MAX_LATERAL_MPS2: f64 = 4.0;
+const MIN_TURN_RADIUS_M: f64 = 5.0;
+
+/// The longest path (per metre of chord) a car at `speed` can drive in `dt` seconds between two
+/// points: the arc of the sharpest turn it can take, θ / (2 sin(θ/2)); without bound once it
+/// could turn half round.
+fn max_arc_per_chord(speed: f64, dt: f64) -> f64 {
+    let turn_rate = (MAX_LATERAL_MPS2 / speed.max(0.1)).min(speed / MIN_TURN_RADIUS_M);
+    let theta = turn_rate * dt;
+    if theta >= 3.0 {
+        f64::INFINITY
+    } else {
+        (theta / (2.0 * (theta / 2.0).sin())).max(1.0)
+    }
+}
+
+/// Walk smoothed points from `anchor` and return the distance, the new anchor and the walk.
+///
+/// Between two points that both have a Doppler speed (one missing speed is bridged by the one
+/// before) the distance is the speed integrated over the time between them, if that is
+/// plausible against the chord: it follows the curves that the chord between sparse fixes
+/// cuts, and a speed below [`STILL_MPS`] says the car stood still whatever the fixes wander.
+/// Elsewhere a step counts only once the track has moved clearly beyond its own uncertainty
+/// from the last counted point, so a car standing still with wandering fixes adds nothing.
 fn count_steps(
     config: &RecorderConfig,
     mut anchor: Option<(f64, f64)>,
-    points: impl Iterator<Item = (f64, f64, f64)>,
-) -> (f64, Option<(f64, f64)>) {
+    mut walk: Walk,
+    points: impl Iterator<Item = Point>,
+) -> (f64, Option<(f64, f64)>, Walk) {
     let mut distance = 0.0;
-    for (x, y, sigma) in points {
-        let Some((ax, ay)) = anchor else {
-            anchor = Some((x, y));
+    for p in points {
+        let (Some((ax, ay)), Some((px, py))) = (anchor, walk.prev) else {
+            anchor = Some((p.x, p.y));
+            walk = Walk {
+                prev: Some((p.x, p.y)),
+                prev_speed: p.speed,
+                held: false,
+            };
             continue;
         };
-        let step = (x - ax).hypot(y - ay);
-        if step >= config.min_step_m.max(config.step_sigmas * sigma) {
+        let (speed, held) = match p.speed {
+            Some(v) => (Some(v), false),
+            None if !walk.held => (walk.prev_speed, true),
+            None => (None, true),
+        };
+        let along = match (walk.prev_speed, speed) {
+            (Some(a), Some(b)) if a.max(b) < STILL_MPS => Some((0.0, 1.0)),
+            (Some(a), Some(b)) => Some((
+                (a + b) / 2.0 * p.dt_prev,
+                max_arc_per_chord((a + b) / 2.0, p.dt_prev),
+            )),
+            _ => None,
+        };
+        walk = Walk {
+            prev: Some((p.x, p.y)),
+            prev_speed: speed,
+            held,
+        };
+        let chord = (p.x - px).hypot(p.y - py);
+        let margin = 2.0 * p.sigma;
+        if let Some((along, _)) = along.filter(|(a, max_ratio)| {
+            *a >= ALONG_MIN_FACTOR * chord - margin && *a <= max_ratio * chord + margin
+        }) {
+            // The stretch from the anchor to the point before had no usable speed: its chord.
+            distance += (px - ax).hypot(py - ay) + along;
+            anchor = Some((p.x, p.y));
+            continue;
+        }
+        let step = (p.x - ax).hypot(p.y - ay);
+        if step >= config.min_step_m.max(config.step_sigmas * p.sigma) {
             distance += step;
-            anchor = Some((x, y));
+            anchor = Some((p.x, p.y));
         }
     }
-    (distance, anchor)
+    (distance, anchor, walk)
 }
 
 #[cfg(test)]
@@ -1084,10 +1310,23 @@ mod tests {
         }
     }
 
-    /// A straight drive east at `speed` m/s, one clean fix a second.
+    /// A straight drive east at `speed` m/s, one clean fix a second with its Doppler speed.
     fn straight_drive(seconds: usize, speed: f64) -> Vec<Fix> {
         (0..=seconds)
-            .map(|i| fix_at(destination(START, 90.0, speed * i as f64), i as f64))
+            .map(|i| Fix {
+                speed_mps: Some(speed),
+                ..fix_at(destination(START, 90.0, speed * i as f64), i as f64)
+            })
+            .collect()
+    }
+
+    fn without_speed(fixes: &[Fix]) -> Vec<Fix> {
+        fixes
+            .iter()
+            .map(|f| Fix {
+                speed_mps: None,
+                ..*f
+            })
             .collect()
     }
 
@@ -1108,6 +1347,14 @@ mod tests {
         assert_eq!(s.fixes_dropped.total(), 0);
         assert_eq!(s.quality, QualityGrade::Good);
         assert!((s.duration_s - 300.0).abs() < 1e-9);
+
+        // The same fixes without Doppler speed: as close, but positions alone cannot promise
+        // that in town, so the grade says fair.
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &without_speed(&straight_drive(300, 20.0)));
+        let s = rec.summary();
+        assert!((s.distance_km - 6.0).abs() < 0.03, "{s:?}");
+        assert_eq!(s.quality, QualityGrade::Fair);
     }
 
     #[test]
@@ -1416,6 +1663,104 @@ mod tests {
         assert_eq!(a.duration_s, b.duration_s);
     }
 
+    /// Parked for 30 s, then laps of a circle of `radius` m at `speed` m/s; a clean fix every
+    /// `every_s` seconds, with or without Doppler speed.
+    fn circle(radius: f64, speed: f64, laps: f64, every_s: usize, with_speed: bool) -> Vec<Fix> {
+        let seconds = (laps * std::f64::consts::TAU * radius / speed) as usize;
+        (0..=seconds + 30)
+            .step_by(every_s)
+            .map(|t| {
+                let driven = speed * t.saturating_sub(30) as f64;
+                let angle = (driven / radius).to_degrees();
+                Fix {
+                    speed_mps: with_speed.then_some(if t > 30 { speed } else { 0.0 }),
+                    ..fix_at(destination(START, angle, radius), t as f64)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn doppler_speed_recovers_the_corners_sparse_fixes_cut() {
+        // Round a 60 m circle at 10 m/s, fixes 5 s apart: each chord cuts 50 m of arc to 46 m.
+        let drive = circle(60.0, 10.0, 3.0, 5, false);
+        let last_s = (drive[drive.len() - 1].time_ms - T0) as f64 / 1000.0;
+        let true_km = 10.0 * (last_s - 30.0) / 1000.0;
+        let mut positions = TripRecorder::new();
+        feed(&mut positions, &drive);
+        let p = positions.summary();
+        let mut doppler = TripRecorder::new();
+        feed(&mut doppler, &circle(60.0, 10.0, 3.0, 5, true));
+        let d = doppler.summary();
+        assert!(
+            (true_km * 0.9..true_km * 0.97).contains(&p.distance_km),
+            "{p:?} vs {true_km}"
+        );
+        assert!(
+            (d.distance_km - true_km).abs() < true_km * 0.01,
+            "{d:?} vs {true_km}"
+        );
+        // Sparse fixes without speed cannot promise the distance; with speed they can.
+        assert_eq!(p.quality, QualityGrade::Poor);
+        assert_eq!(d.quality, QualityGrade::Good);
+    }
+
+    #[test]
+    fn a_speed_that_contradicts_the_positions_is_not_believed() {
+        // A phone that reports 0 m/s (or a stuck 40 m/s) while the fixes move 20 m a second.
+        for wrong in [0.0, 40.0] {
+            let drive: Vec<Fix> = straight_drive(300, 20.0)
+                .into_iter()
+                .map(|f| Fix {
+                    speed_mps: Some(wrong),
+                    ..f
+                })
+                .collect();
+            let mut rec = TripRecorder::new();
+            feed(&mut rec, &drive);
+            let s = rec.summary();
+            assert!((s.distance_km - 6.0).abs() < 0.03, "{wrong}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn doppler_noise_while_parked_adds_nothing() {
+        // Ten minutes parked: the fixes wobble by metres, the speed by a few tenths of a m/s.
+        let mut state = 99u64;
+        let mut rec = TripRecorder::new();
+        for i in 0..600 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let bearing = (state >> 33) as f64 / (1u64 << 31) as f64 * 360.0;
+            let dist = ((state >> 13) & 0xff) as f64 / 255.0 * 4.0;
+            let speed = ((state >> 24) & 0xff) as f64 / 255.0 * 0.6;
+            rec.push(Fix {
+                speed_mps: Some(speed),
+                ..fix_at(destination(START, bearing, dist), i as f64)
+            });
+        }
+        assert!(rec.summary().distance_km < 0.01, "{:?}", rec.summary());
+    }
+
+    #[test]
+    fn a_state_saved_mid_curve_with_speeds_resumes_to_the_same_distance() {
+        let drive = circle(80.0, 12.0, 2.0, 5, true);
+        let mut straight_through = TripRecorder::new();
+        feed(&mut straight_through, &drive);
+        let mut first = TripRecorder::new();
+        feed(&mut first, &drive[..12]);
+        let json = serde_json::to_string(&first).expect("serialise");
+        let mut resumed: TripRecorder = serde_json::from_str(&json).expect("deserialise");
+        feed(&mut resumed, &drive[12..]);
+        let (a, b) = (resumed.summary(), straight_through.summary());
+        assert!(
+            (a.distance_km - b.distance_km).abs() < 1e-12,
+            "{a:?} vs {b:?}"
+        );
+        assert_eq!(a.quality, b.quality);
+    }
+
     fn noisy_track(n: usize, seed: u64) -> Vec<Fix> {
         let mut state = seed | 1;
         let mut p = START;
@@ -1489,9 +1834,10 @@ mod tests {
             let s = rec.summary();
             // Out-of-order fixes are dropped, so what is used is an in-order subsequence of
             // the same track. Its smoothed length can differ a little from the full one, and a
-            // subsequence with holes over `gap_s` is bridged with the detour factor, which
-            // can exceed a nearly straight true path by that factor.
-            let factor = RecorderConfig::default().gap_detour_factor;
+            // subsequence with holes over `gap_s` is bridged with up to the larger detour
+            // factor, which can exceed a nearly straight true path by that factor.
+            let config = RecorderConfig::default();
+            let factor = config.gap_detour_factor.max(config.gap_max_factor);
             let limit = reference.distance_km * factor + 0.05;
             prop_assert!(s.distance_km <= limit, "{} > {} ({:?})", s.distance_km, limit, s);
             prop_assert_eq!(
