@@ -36,9 +36,13 @@
 //!   server then answers `restored: true` and pulls for that device from the start again; the
 //!   device takes the lower cursor (the only time a cursor goes back) and, before it applies the
 //!   pulled versions, queues again with their stored clock stamps the records it may write — its
-//!   organisation's clients, its user's visits and trips — so last-writer-wins puts back
-//!   whatever the backup lacks and changes nothing else, and the older pulled versions of those
-//!   records are held back by the waiting changes instead of overwriting the phone's.
+//!   organisation's clients, its user's visits and trips, and the deletions it made — so
+//!   last-writer-wins puts back whatever the backup lacks, deletes again what was deleted
+//!   since, and changes nothing else, and the older pulled versions of those records are held
+//!   back by the waiting changes instead of overwriting the phone's.
+//! * **Clients merge per field group.** A client's change says which groups ([`CLIENT_GROUPS`])
+//!   it set on purpose ([`Change::edited`]); only those can win, by clock, so a deliberate
+//!   revert is kept and a value carried along from an older version never wins.
 //!
 //! An example exchange (shown uncompressed):
 //!
