@@ -3,13 +3,16 @@
 //! work synced after it, the server killed and its database replaced by the backup, the server
 //! started again. Nothing the phones wrote is lost: each phone learns that the server was
 //! restored, sends again what it wrote (with its original stamps), and pulls what colleagues
-//! wrote after the restore although its cursor was ahead of the restored sequence.
+//! wrote after the restore although its cursor was ahead of the restored sequence. Then, on
+//! both backends, two phones create, edit and delete after the backup: every create and edit
+//! is back after the restore, and no deletion is undone (the phones send their tombstones
+//! again).
 
 mod phone_support;
 mod server_common;
 
 use phone_support::{case_managers, phone, sync_until_done};
-use server_common::{ServeProcess, uppsok_bin};
+use server_common::{Backend, ServeProcess, TestDb, postgres_admin_url, uppsok_bin};
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_device::{Store, VisitFilter};
 use uppsok_model::{
@@ -204,4 +207,288 @@ fn nothing_the_phones_wrote_is_lost_when_the_server_is_restored_from_a_backup() 
     sync_until_done(&sync, &bo);
     assert_eq!(visits(&anna), visits(&bo));
     assert_eq!(visits(&anna).len(), 4);
+}
+
+/// Where a backup of the server's database is, per backend: SQLite's through
+/// `uppsok admin backup`, PostgreSQL's through `pg_dump` (docs/server.md, "Back it up").
+enum Backup {
+    Sqlite {
+        db: std::path::PathBuf,
+        file: std::path::PathBuf,
+    },
+    Postgres {
+        admin: String,
+        name: String,
+        file: std::path::PathBuf,
+    },
+}
+
+impl Backup {
+    fn take(&self, url: &str) {
+        let out = match self {
+            Backup::Sqlite { file, .. } => std::process::Command::new(uppsok_bin())
+                .args(["admin", "--database", url, "backup", "--out"])
+                .arg(file)
+                .output(),
+            Backup::Postgres { file, .. } => std::process::Command::new("pg_dump")
+                .args(["--format=custom", "--no-owner", "--file"])
+                .arg(file)
+                .arg(url)
+                .output(),
+        }
+        .expect("the backup command runs");
+        assert!(
+            out.status.success(),
+            "backup: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// With the server stopped: the database becomes the backup.
+    async fn restore(&self, url: &str) {
+        match self {
+            Backup::Sqlite { db, file } => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+                }
+                std::fs::copy(file, db).expect("restore the backup");
+            }
+            Backup::Postgres { admin, name, file } => {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(admin).await.expect("admin");
+                for sql in [
+                    format!("DROP DATABASE {name} WITH (FORCE)"),
+                    format!("CREATE DATABASE {name}"),
+                ] {
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut conn)
+                        .await
+                        .expect("recreate the database");
+                }
+                let out = std::process::Command::new("pg_restore")
+                    .args(["--no-owner", "--exit-on-error", "--dbname", url])
+                    .arg(file)
+                    .output()
+                    .expect("pg_restore runs");
+                assert!(
+                    out.status.success(),
+                    "pg_restore: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+    }
+}
+
+async fn server_row(url: &str, entity: Entity, id: uuid::Uuid) -> Option<serde_json::Value> {
+    let store = ServerStore::connect(url, PoolSize { max: 1 })
+        .await
+        .expect("open the server's database");
+    let row = store.record(entity, id).await.expect("read");
+    store.close().await;
+    row.filter(|r| !r.deleted).map(|r| r.body)
+}
+
+/// Two phones create, edit and delete after the backup; the database is restored; after
+/// syncing, every create and edit is back on the server and on both phones, and no record
+/// deleted after the backup is back anywhere — neither one the backup holds nor one created
+/// and deleted after it.
+fn restore_keeps_creates_edits_and_deletions(backend: Backend) {
+    if backend == Backend::Postgres
+        && uppsok_tests::postgres_env::test_postgres_url()
+            .expect("PostgreSQL settings")
+            .is_none()
+    {
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = rt.block_on(TestDb::new(backend));
+    let url = db.url.clone();
+    let backup = match backend {
+        Backend::Sqlite => Backup::Sqlite {
+            db: std::path::PathBuf::from(url.trim_start_matches("sqlite://")),
+            file: dir.path().join("backup.db"),
+        },
+        Backend::Postgres => Backup::Postgres {
+            admin: postgres_admin_url(),
+            name: url
+                .rsplit('/')
+                .next()
+                .and_then(|s| s.split('?').next())
+                .expect("database name")
+                .to_owned(),
+            file: dir.path().join("backup.dump"),
+        },
+    };
+    let (team, org, codes) = rt.block_on(async {
+        let store = ServerStore::connect(&url, PoolSize { max: 2 })
+            .await
+            .expect("migrate");
+        let org = store
+            .create_org("Kalix kommun", OrgKind::Municipality, Rates::default())
+            .await
+            .expect("org");
+        let team = store
+            .create_team("ACT Kalix", org.id, "K-###")
+            .await
+            .expect("team");
+        let codes: Vec<String> =
+            case_managers(&store, org.id, &[("anna", team.id), ("bo", team.id)])
+                .await
+                .into_iter()
+                .map(|(_, code)| code)
+                .collect();
+        store.close().await;
+        (team.id, org.id, codes)
+    });
+    let mut server = rt.block_on(ServeProcess::start(&url));
+    let sync = SyncClient::new(SyncConfig::default()).expect("sync client");
+    let (anna, bo) = (phone(dir.path(), "anna"), phone(dir.path(), "bo"));
+    sync.enrol_blocking(&anna, &server.base, &codes[0], Some("anna"))
+        .expect("enrol anna");
+    sync.enrol_blocking(&bo, &server.base, &codes[1], Some("bo"))
+        .expect("enrol bo");
+    let round = || {
+        for p in [&anna, &bo, &anna, &bo] {
+            sync_until_done(&sync, p);
+        }
+    };
+
+    // Before the backup.
+    let mut k1 = client(team, org, "K-001");
+    anna.save_client(&k1).expect("client");
+    let va1 = visit("anna", k1.id, "raderas efter kopian");
+    let mut va3 = visit("anna", k1.id, "ändras efter kopian");
+    anna.save_visit(&va1).expect("visit");
+    anna.save_visit(&va3).expect("visit");
+    sync_until_done(&sync, &anna);
+    sync_until_done(&sync, &bo);
+    let vb1 = visit("bo", k1.id, "bos, raderas efter kopian");
+    let mut vb2 = visit("bo", k1.id, "bos, ändras efter kopian");
+    bo.save_visit(&vb1).expect("visit");
+    bo.save_visit(&vb2).expect("visit");
+    round();
+    backup.take(&url);
+
+    // After the backup, on both phones: creates, edits (visits and both halves of a client,
+    // each by another phone) and deletes, one of a record created after the backup.
+    let k2 = client(team, org, "K-002");
+    anna.save_client(&k2).expect("client");
+    let va4 = visit("anna", k2.id, "ny efter kopian");
+    anna.save_visit(&va4).expect("visit");
+    va3.minutes = 55;
+    anna.save_visit(&va3).expect("edit");
+    anna.delete_visit(va1.id).expect("delete");
+    let va5 = visit("anna", k2.id, "skapas och raderas efter kopian");
+    anna.save_visit(&va5).expect("visit");
+    sync_until_done(&sync, &anna);
+    anna.delete_visit(va5.id).expect("delete");
+    k1.name = PersonName::parse("Elsa Björk-Lind").expect("name");
+    anna.save_client(&k1).expect("client edit");
+    let vb3 = visit("bo", k1.id, "bos nya efter kopian");
+    bo.save_visit(&vb3).expect("visit");
+    vb2.minutes = 70;
+    bo.save_visit(&vb2).expect("edit");
+    bo.delete_visit(vb1.id).expect("delete");
+    round();
+    let mut k1_at_bo = bo.client(k1.id).expect("pulled");
+    assert_eq!(k1_at_bo.name, k1.name);
+    let next = chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("date");
+    k1_at_bo.next_contact = Some(next);
+    bo.save_client(&k1_at_bo).expect("client edit");
+    round();
+    for p in [&anna, &bo] {
+        assert_eq!(p.status().expect("status").outbox_pending, 0);
+    }
+
+    // The disaster: the server dies, its database is replaced by the backup.
+    rt.block_on(async {
+        server.child.start_kill().expect("kill");
+        let _ = server.child.wait().await;
+    });
+    rt.block_on(backup.restore(&url));
+    assert!(
+        rt.block_on(server_row(&url, Entity::Visit, va1.id.0))
+            .is_some(),
+        "the backup still holds a record deleted after it"
+    );
+    let bind = server
+        .base
+        .strip_prefix("http://")
+        .expect("http base")
+        .to_owned();
+    drop(server);
+    let _restored = rt.block_on(ServeProcess::start_on(&url, &bind));
+
+    // Bo first, so his phone pulls the backup's old versions before anna's re-sends.
+    round();
+    round();
+
+    let live = [
+        (Entity::Client, k1.id.0),
+        (Entity::Client, k2.id.0),
+        (Entity::Visit, va3.id.0),
+        (Entity::Visit, va4.id.0),
+        (Entity::Visit, vb2.id.0),
+        (Entity::Visit, vb3.id.0),
+    ];
+    let gone = [va1.id, vb1.id, va5.id];
+    rt.block_on(async {
+        for (entity, id) in live {
+            assert!(
+                server_row(&url, entity, id).await.is_some(),
+                "{entity:?} {id} is back on the restored server"
+            );
+        }
+        for id in gone {
+            assert!(
+                server_row(&url, Entity::Visit, id.0).await.is_none(),
+                "visit {id}, deleted after the backup, stays deleted"
+            );
+        }
+        let k1_row = server_row(&url, Entity::Client, k1.id.0).await.expect("k1");
+        assert_eq!(k1_row["name"], "Elsa Björk-Lind", "anna's edit");
+        assert_eq!(k1_row["next_contact"], "2026-12-24", "bo's edit");
+        let minutes = |v: Option<serde_json::Value>| v.expect("visit")["minutes"].clone();
+        assert_eq!(minutes(server_row(&url, Entity::Visit, va3.id.0).await), 55);
+        assert_eq!(minutes(server_row(&url, Entity::Visit, vb2.id.0).await), 70);
+    });
+    for p in [&anna, &bo] {
+        let mut ids: Vec<VisitId> = p
+            .visits(&VisitFilter::default())
+            .expect("visits")
+            .into_iter()
+            .map(|v| v.id)
+            .collect();
+        ids.sort();
+        let mut want = vec![va3.id, va4.id, vb2.id, vb3.id];
+        want.sort();
+        assert_eq!(
+            ids, want,
+            "the phone holds every live visit and no deleted one"
+        );
+        assert_eq!(p.visit(va3.id).expect("va3").minutes, 55);
+        assert_eq!(p.visit(vb2.id).expect("vb2").minutes, 70);
+        let k = p.client(k1.id).expect("k1");
+        assert_eq!(
+            (k.name.as_str(), k.next_contact),
+            ("Elsa Björk-Lind", Some(next))
+        );
+        assert_eq!(p.status().expect("status").outbox_pending, 0);
+    }
+}
+
+#[test]
+fn restore_keeps_creates_edits_and_deletions_sqlite() {
+    restore_keeps_creates_edits_and_deletions(Backend::Sqlite);
+}
+
+#[test]
+fn restore_keeps_creates_edits_and_deletions_postgres() {
+    restore_keeps_creates_edits_and_deletions(Backend::Postgres);
 }

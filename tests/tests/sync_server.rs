@@ -836,6 +836,85 @@ async fn last_write_wins_and_late_older_edits(env: &Env) {
     );
 }
 
+both!(a_marked_revert_wins_and_a_carried_value_does_not);
+/// The merge's rule over real HTTP (docs/sync-server.md, "Conflicts"): a change that names the
+/// groups it set on purpose (`edited`) keeps a revert even while the pusher's cursor is below
+/// the change it reverts, and the groups it only carried never win.
+async fn a_marked_revert_wins_and_a_carried_value_does_not(env: &Env) {
+    let c = client(env, "K-007");
+    let base = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 0, Record::Client(c.clone()))]),
+        )
+        .await;
+    let groups = |g: &[&str]| Some(g.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+    // Bo sets the phase to active.
+    let bo_view = env.sync(&env.bo, &req(0, vec![])).await;
+    let mut active = c.clone();
+    active.phase = Phase::Active;
+    env.sync(
+        &env.bo,
+        &req(
+            bo_view.cursor,
+            vec![up(&env.bo, 1_000, Record::Client(active)).with_edited(groups(&["phase"]))],
+        ),
+    )
+    .await;
+    // Anna, with her cursor still at the base, sets the next contact and carries the old
+    // phase: the carry loses, her edit wins.
+    let mut carry = c.clone();
+    carry.next_contact = NaiveDate::from_ymd_opt(2026, 12, 1);
+    env.sync(
+        &env.anna,
+        &req(
+            base.cursor,
+            vec![
+                up(&env.anna, 2_000, Record::Client(carry.clone()))
+                    .with_edited(groups(&["next_contact"])),
+            ],
+        ),
+    )
+    .await;
+    let row = env
+        .store
+        .record(Entity::Client, c.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.body["phase"], "active", "a carried value never wins");
+    assert_eq!(row.body["next_contact"], "2026-12-01");
+    // Anna then sets the phase back to intake on purpose, cursor still below Bo's change:
+    // the cursor rule took this for a stale carry; marked, it is kept.
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                base.cursor,
+                vec![up(&env.anna, 3_000, Record::Client(carry)).with_edited(groups(&["phase"]))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let row = env
+        .store
+        .record(Entity::Client, c.id.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.body["phase"], "intake", "the deliberate revert is kept");
+    assert_eq!(row.body["next_contact"], "2026-12-01");
+    // A group name the server does not know is refused on its own, without echo.
+    let bad = up(&env.anna, 4_000, Record::Client(c.clone())).with_edited(groups(&["hemligt"]));
+    let r = env.sync(&env.anna, &req(r.cursor, vec![bad])).await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Rejected]);
+    let reason = r.results[0].reason.clone().unwrap_or_default();
+    assert!(
+        reason.starts_with("edited:") && !reason.contains("hemligt"),
+        "{reason}"
+    );
+}
+
 both!(clients_merge_per_field);
 async fn clients_merge_per_field(env: &Env) {
     let c = client(env, "K-005");

@@ -17,7 +17,7 @@
 //! space (`org`) of a new record is the sender's organisation, assigned here, never taken from the
 //! device. Visits, trips and places: last write by clock wins, every revision is kept, a late
 //! older edit is stored as a revision only (still `applied`). Clients: merged per field group
-//! ([`super::merge`]). Deletes are tombstones with a clock.
+//! ([`super::merge`]), only the groups a change set on purpose winning when it says which. Deletes are tombstones with a clock.
 //!
 //! Convergence: the pusher must end up holding the server's current version of every record it
 //! changed. Pulls leave out a record only while it is exactly what this device last pushed
@@ -749,7 +749,13 @@ fn decide(
                 }),
                 _ => None,
             };
-            let mut merged = merge::merge(stored.as_ref(), &incoming, clock, cursor, seq);
+            let inc = merge::Incoming {
+                body: &incoming,
+                clock,
+                edited: ch.edited.as_deref(),
+                cursor,
+            };
+            let mut merged = merge::merge(stored.as_ref(), inc, seq);
             // Groups merged from different edits must still make a valid client; if they do
             // not, the newest edit is taken whole.
             let mut client: Option<uppsok_model::Client> =
@@ -765,7 +771,7 @@ fn decide(
                     .as_ref()
                     .map_or(Hlc::ZERO, |s| merge::newest(&s.map).max(s.clock));
                 merged = if clock > newest {
-                    merge::merge(None, &incoming, clock, cursor, seq)
+                    merge::merge(None, inc, seq)
                 } else {
                     merge::Merged {
                         body: cur_body.clone().unwrap_or_default(),

@@ -15,6 +15,7 @@ mod meta;
 mod outbox;
 mod records;
 mod schema;
+mod tombstones;
 
 #[cfg(test)]
 mod tests;
@@ -26,6 +27,7 @@ pub use outbox::{OutboxEntry, Rejection};
 #[doc(hidden)]
 pub use schema::MIGRATIONS as SCHEMA_SCRIPTS;
 pub use schema::SCHEMA_VERSION;
+pub use tombstones::KEEP_DAYS as TOMBSTONE_KEEP_DAYS;
 
 use crate::crypto::{self, BlindIndex, Cipher, KeyProvider, KeySlot};
 use crate::error::{DeviceError, Result};
@@ -38,6 +40,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use uppsok_model::protocol::{client_groups_edited, record_body};
 use uppsok_model::{
     ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Place, PlaceId, Record, Trip,
     TripId, ValidationError, Visit, VisitId,
@@ -626,9 +629,14 @@ impl Store {
             for entity in Entity::ALL {
                 for id in records::unreadable_ids(w.tx, w.keys, entity)? {
                     match outbox::newest_waiting(w.tx, w.keys, id)? {
-                        Some(e) if !e.deleted => {
-                            let json = records::encode(&e.record)?;
-                            records::put(w.tx, w.keys, &e.record, &json, e.hlc)?;
+                        Some(OutboxEntry {
+                            deleted: false,
+                            record: Some(record),
+                            hlc,
+                            ..
+                        }) => {
+                            let json = records::encode(&record)?;
+                            records::put(w.tx, w.keys, &record, &json, hlc)?;
                             rewritten += 1;
                         }
                         _ => {
@@ -814,12 +822,40 @@ impl Writer<'_> {
         self.clock.tick(self.now.timestamp_millis())
     }
 
-    /// Seal the record into its row and the outbox, serialising it once.
+    /// Seal the record into its row and the outbox, serialising it once. A client's change
+    /// says which field groups differ from the version held before (`edited`), so the server
+    /// keeps a deliberate revert and ignores the values carried along.
     fn put_local(&mut self, record: &Record) -> Result<ChangeId> {
+        let edited = match record {
+            Record::Client(_) => {
+                // Model types serialise to plain JSON objects; failing would be a model bug.
+                let body = |r: &Record| {
+                    record_body(r).map_err(|_| {
+                        DeviceError::Invalid(ValidationError::new("record", "could not be encoded"))
+                    })
+                };
+                let before = records::get(self.tx, self.keys, Entity::Client, record.id())?
+                    .map(|r| body(&r))
+                    .transpose()?;
+                Some(client_groups_edited(before.as_ref(), &body(record)?))
+            }
+            _ => None,
+        };
         let hlc = self.tick();
         let json = records::encode(record)?;
         records::put(self.tx, self.keys, record, &json, hlc)?;
-        outbox::push(self.tx, self.keys, record, &json, hlc, false)
+        outbox::push(
+            self.tx,
+            self.keys,
+            outbox::NewEntry {
+                entity: record.entity(),
+                record_id: record.id(),
+                json: &json,
+                hlc,
+                deleted: false,
+                edited: edited.as_deref(),
+            },
+        )
     }
 
     /// Insert or update a client, checked against the team's code pattern; the code must be
@@ -890,7 +926,8 @@ impl Writer<'_> {
         self.put_local(&Record::Place(p.clone()))
     }
 
-    /// Delete a record; the outbox entry carries its last state.
+    /// Delete a record; the outbox entry carries its last state, and a tombstone (id and
+    /// clock only) stays after it is sent, for a server restored from a backup.
     pub fn delete(&mut self, entity: Entity, id: Uuid) -> Result<ChangeId> {
         let record =
             records::get(self.tx, self.keys, entity, id)?.ok_or(DeviceError::NotFound {
@@ -899,7 +936,20 @@ impl Writer<'_> {
         let hlc = self.tick();
         let json = records::encode(&record)?;
         records::remove(self.tx, entity, id)?;
-        outbox::push(self.tx, self.keys, &record, &json, hlc, true)
+        let change = outbox::push(
+            self.tx,
+            self.keys,
+            outbox::NewEntry {
+                entity,
+                record_id: id,
+                json: &json,
+                hlc,
+                deleted: true,
+                edited: None,
+            },
+        )?;
+        tombstones::put(self.tx, entity, id, hlc, change)?;
+        Ok(change)
     }
 
     /// Apply a record pulled from the server, unless the record has local changes waiting (the
@@ -928,9 +978,10 @@ impl Writer<'_> {
     /// After the server said its database was restored from a backup
     /// (`SyncResponse::restored`): queue again, each with its stored clock stamp, the records
     /// this device may write and has no change waiting for — its organisation's clients first
-    /// (visits refer to them), then its user's own visits and trips. Whatever the backup lacks
-    /// is put back; what it has is left as it is (the same stamp changes nothing under
-    /// last-writer-wins or the per-field merge). Returns how many were queued.
+    /// (visits refer to them), then its user's own visits and trips — and then the deletions
+    /// this device made (its tombstones). Whatever the backup lacks is put back and whatever
+    /// was deleted since is deleted again; what it has is left as it is (the same stamp changes
+    /// nothing under last-writer-wins or the per-field merge). Returns how many were queued.
     pub fn requeue_for_restored_server(&mut self) -> Result<u64> {
         let profile = meta::profile(self.tx)?;
         let mut queued = 0;
@@ -956,9 +1007,41 @@ impl Writer<'_> {
                     what: records::what(entity),
                 })?;
                 let json = records::encode(&record)?;
-                outbox::push(self.tx, self.keys, &record, &json, hlc, false)?;
+                // Which groups were set on purpose is not known any more: the server tells
+                // them by its cursor rule (the same stamp changes nothing it already has).
+                outbox::push(
+                    self.tx,
+                    self.keys,
+                    outbox::NewEntry {
+                        entity,
+                        record_id: record.id(),
+                        json: &json,
+                        hlc,
+                        deleted: false,
+                        edited: None,
+                    },
+                )?;
                 queued += 1;
             }
+        }
+        for t in tombstones::all(self.tx)? {
+            if outbox::pending_for(self.tx, t.id)? > 0 {
+                continue;
+            }
+            let change = outbox::push(
+                self.tx,
+                self.keys,
+                outbox::NewEntry {
+                    entity: t.entity,
+                    record_id: t.id,
+                    json: outbox::NO_RECORD,
+                    hlc: t.hlc,
+                    deleted: true,
+                    edited: None,
+                },
+            )?;
+            tombstones::resent(self.tx, t.id, change)?;
+            queued += 1;
         }
         Ok(queued)
     }
@@ -966,6 +1049,7 @@ impl Writer<'_> {
     pub fn ack(&mut self, ids: &[ChangeId]) -> Result<usize> {
         // The outbox held the newest local stamp; keep it once those rows are gone.
         self.persist_clock = true;
+        tombstones::acked(self.tx, ids, self.now.timestamp_millis())?;
         outbox::ack(self.tx, ids)
     }
 
@@ -1031,6 +1115,7 @@ impl Writer<'_> {
         self.tx
             .prepare_cached("DELETE FROM outbox WHERE change_id = ?1")?
             .execute([id.0.as_bytes().as_slice()])?;
+        tombstones::forget_change(self.tx, id)?;
         let entity: Entity = entity.parse().map_err(|_| DeviceError::Undecodable {
             what: "outbox entry",
         })?;

@@ -6,6 +6,11 @@
 //! entry's own change id (so it cannot be swapped with the record table's copy or another entry).
 //! Entries are read in the order they were written (`seq`). A rejected entry stays with the
 //! server's reason, out of the way of later ones, until the user fixes or discards it.
+//!
+//! A client's entry also says which field groups the change set on purpose (`edited`), so the
+//! server's merge can tell a deliberate revert from a value carried along. A deletion sent
+//! again from a tombstone after a server restore carries no record (`null` sealed in its
+//! place): the record is gone from the phone, and a delete needs only its id.
 
 use super::Keys;
 use super::records;
@@ -26,8 +31,11 @@ pub struct OutboxEntry {
     pub record_id: Uuid,
     pub hlc: Hlc,
     pub deleted: bool,
-    /// The record as it was when the change was made (for a deletion: its last state).
-    pub record: Record,
+    /// The record as it was when the change was made (for a deletion: its last state; `None`
+    /// for a deletion sent again from a tombstone).
+    pub record: Option<Record>,
+    /// For a client: the field groups this change set on purpose; `None`: unknown.
+    pub edited: Option<Vec<String>>,
     /// Set when the server refused the change.
     pub rejected: Option<Rejection>,
 }
@@ -43,32 +51,42 @@ pub struct Rejection {
 
 const WHAT: &str = "outbox entry";
 
-/// Queue `record` (already [`records::encode`]d as `json`) as a change.
-pub(crate) fn push(
-    tx: &Transaction<'_>,
-    keys: &Keys,
-    record: &Record,
-    json: &[u8],
-    hlc: Hlc,
-    deleted: bool,
-) -> Result<ChangeId> {
+/// What a new entry says about its change.
+pub(crate) struct NewEntry<'a> {
+    pub entity: Entity,
+    pub record_id: Uuid,
+    /// The record [`records::encode`]d, or `null` for a deletion without a record.
+    pub json: &'a [u8],
+    pub hlc: Hlc,
+    pub deleted: bool,
+    pub edited: Option<&'a [String]>,
+}
+
+/// Queue a change.
+pub(crate) fn push(tx: &Transaction<'_>, keys: &Keys, e: NewEntry<'_>) -> Result<ChangeId> {
     let change = ChangeId::new();
     let cid = change.0.as_bytes().as_slice();
-    let body = keys.cipher.seal(Aad::new("outbox", cid, "record"), json)?;
+    let body = keys
+        .cipher
+        .seal(Aad::new("outbox", cid, "record"), e.json)?;
     tx.prepare_cached(
-        "INSERT INTO outbox (change_id, entity, record_id, hlc, deleted, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox (change_id, entity, record_id, hlc, deleted, body, edited)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         cid,
-        record.entity().as_str(),
-        record.id().as_bytes().as_slice(),
-        hlc.to_string(),
-        deleted,
-        body
+        e.entity.as_str(),
+        e.record_id.as_bytes().as_slice(),
+        e.hlc.to_string(),
+        e.deleted,
+        body,
+        e.edited.map(|g| g.join(","))
     ])?;
     Ok(change)
 }
+
+/// The body of a deletion that carries no record.
+pub(crate) const NO_RECORD: &[u8] = b"null";
 
 fn read(
     conn: &Connection,
@@ -89,6 +107,7 @@ fn read(
         let body: Vec<u8> = r.get(6)?;
         let code: Option<String> = r.get(7)?;
         let reason: Option<String> = r.get(8)?;
+        let edited: Option<String> = r.get(9)?;
         let bad = || DeviceError::Tampered { what: WHAT };
         let change_id = ChangeId(Uuid::from_slice(&cid).map_err(|_| bad())?);
         let entity: Entity = entity.parse().map_err(|_| bad())?;
@@ -96,19 +115,31 @@ fn read(
             .cipher
             .open_owned(Aad::new("outbox", &cid, "record"), body)
             .map_err(|_| bad())?;
-        let record = records::decode(entity, &json)?;
-        // The plain columns are not authenticated; the sealed record is. They must agree.
-        if record.entity() != entity || record.id().as_bytes().as_slice() != rid.as_slice() {
-            return Err(bad());
-        }
+        let record_id = Uuid::from_slice(&rid).map_err(|_| bad())?;
+        let record = if deleted && json[..] == *NO_RECORD {
+            None
+        } else {
+            let record = records::decode(entity, &json)?;
+            // The plain columns are not authenticated; the sealed record is. They must agree.
+            if record.entity() != entity || record.id() != record_id {
+                return Err(bad());
+            }
+            Some(record)
+        };
         out.push(OutboxEntry {
             seq,
             change_id,
             entity,
-            record_id: record.id(),
+            record_id,
             hlc: hlc.parse().map_err(|_| bad())?,
             deleted,
             record,
+            edited: edited.map(|g| {
+                g.split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            }),
             rejected: code.map(|code| Rejection {
                 code,
                 reason: reason.unwrap_or_default(),
@@ -119,7 +150,7 @@ fn read(
 }
 
 const COLUMNS: &str =
-    "seq, change_id, entity, record_id, hlc, deleted, body, rejected_code, rejected_reason";
+    "seq, change_id, entity, record_id, hlc, deleted, body, rejected_code, rejected_reason, edited";
 
 /// The oldest `limit` changes still waiting (rejected ones are left out).
 pub(crate) fn batch(conn: &Connection, keys: &Keys, limit: usize) -> Result<Vec<OutboxEntry>> {

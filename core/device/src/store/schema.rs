@@ -83,8 +83,26 @@ const V3: &str = r#"
 ALTER TABLE key ADD COLUMN checksum BLOB;
 "#;
 
+/// Version 4: which field groups of a client a waiting change set on purpose (`edited`,
+/// comma-separated; NULL for changes queued by an older app: unknown), and the tombstones of
+/// what this device deleted, kept so they can be sent again to a server restored from a backup
+/// (docs/sync-device.md). A tombstone holds only what a live record's row holds in plaintext:
+/// entity, id and clock stamp, with the change that carries it and when the server
+/// acknowledged that.
+const V4: &str = r#"
+ALTER TABLE outbox ADD COLUMN edited TEXT;
+CREATE TABLE tombstone (
+    id        BLOB PRIMARY KEY,
+    entity    TEXT NOT NULL,
+    hlc       TEXT NOT NULL,
+    change_id BLOB NOT NULL,
+    acked_ms  INTEGER
+);
+CREATE INDEX tombstone_change ON tombstone (change_id);
+"#;
+
 /// Every version's script, oldest first: `MIGRATIONS[n]` takes a store from version `n` to `n+1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

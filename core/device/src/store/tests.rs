@@ -440,9 +440,27 @@ fn fixture_at_version(path: &Path, version: u32) -> (Client, Visit) {
     for r in [Record::Client(c.clone()), Record::Visit(v.clone())] {
         let json = records::encode(&r).unwrap();
         records::put(&tx, &keys, &r, &json, hlc).unwrap();
-        // Version 1's outbox has no rejection columns; the insert names its columns, so it is
-        // the same statement in every version.
-        outbox::push(&tx, &keys, &r, &json, hlc, false).unwrap();
+        // Only the columns of version 1's outbox, as every version's app wrote them.
+        let cid = uppsok_model::ChangeId::new();
+        let body = keys
+            .cipher
+            .seal(
+                crate::crypto::Aad::new("outbox", cid.0.as_bytes(), "record"),
+                &json,
+            )
+            .unwrap();
+        tx.execute(
+            "INSERT INTO outbox (change_id, entity, record_id, hlc, deleted, body)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+            params![
+                cid.0.as_bytes().as_slice(),
+                r.entity().as_str(),
+                r.id().as_bytes().as_slice(),
+                hlc.to_string(),
+                body
+            ],
+        )
+        .unwrap();
     }
     tx.commit().unwrap();
     (c, v)
@@ -601,11 +619,11 @@ fn outbox_contract_for_sync() {
             .all(|w| w[0].seq < w[1].seq && w[0].hlc < w[1].hlc)
     );
     assert_eq!(batch[0].change_id, c_change);
-    assert_eq!(batch[2].record, Record::Visit(v.clone()));
+    assert_eq!(batch[2].record, Some(Record::Visit(v.clone())));
     assert!(
         batch[4].deleted
             && batch[4].change_id == t_del
-            && batch[4].record == Record::Trip(t.clone())
+            && batch[4].record == Some(Record::Trip(t.clone()))
     );
     assert_eq!(s.outbox_batch(2).unwrap().len(), 2);
     assert_eq!(s.pending_for(v.id.0).unwrap(), 2);
@@ -726,11 +744,11 @@ fn a_restored_server_gets_back_what_this_device_may_write_with_its_stamps() {
     let queued = s.write(|w| w.requeue_for_restored_server()).unwrap();
     assert_eq!(queued, 2, "the own client and the own visit");
     let batch = s.outbox_batch(100).unwrap();
-    let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.record.id()).collect();
+    let ids: Vec<uuid::Uuid> = batch.iter().map(|e| e.record_id).collect();
     assert_eq!(ids, vec![t.id.0, own.id.0, v.id.0], "clients before visits");
-    let again = batch.iter().find(|e| e.record.id() == v.id.0).unwrap();
+    let again = batch.iter().find(|e| e.record_id == v.id.0).unwrap();
     assert_eq!(again.hlc.to_string(), stored_v, "with the stamp it had");
-    assert_eq!(again.record, Record::Visit(v.clone()));
+    assert_eq!(again.record, Some(Record::Visit(v.clone())));
     assert!(!again.deleted);
 }
 
@@ -1074,4 +1092,123 @@ fn the_other_organisations_client_is_read_only_on_the_phone() {
     assert!(s.save_client(&edited).is_err());
     assert_eq!(s.client(theirs.id).unwrap().name, theirs.name);
     assert_eq!(s.status().unwrap().outbox_pending, 0, "nothing queued");
+}
+
+#[test]
+fn a_client_change_says_which_groups_were_set_on_purpose() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let mut c = client(&p, "K-001", "Nils");
+    s.save_client(&c).unwrap();
+    c.name = PersonName::parse("Nils Åberg").unwrap();
+    s.save_client(&c).unwrap();
+    c.name = PersonName::parse("Nils").unwrap(); // set back: a revert is an edit too
+    c.next_contact = Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap());
+    s.save_client(&c).unwrap();
+    s.save_client(&c).unwrap(); // saved unchanged: nothing set
+    let v = visit(c.id, Utc::now() - Duration::hours(1), "Töre", "x");
+    s.save_visit(&v).unwrap();
+    let edited: Vec<Option<Vec<String>>> = s
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.edited)
+        .collect();
+    let g = |names: &[&str]| Some(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>());
+    assert_eq!(
+        edited,
+        vec![
+            g(&["team", "name", "phase", "next_contact", "consent"]),
+            g(&["name"]),
+            g(&["name", "next_contact"]),
+            g(&[]),
+            None,
+        ]
+    );
+}
+
+#[test]
+fn deletions_are_sent_again_to_a_restored_server_until_kept_long_enough() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-001", "Nils");
+    s.save_client(&c).unwrap();
+    let v = visit(c.id, Utc::now() - Duration::hours(2), "Töre", "raderas");
+    s.save_visit(&v).unwrap();
+    let del = s.delete_visit(v.id).unwrap();
+    let deleted_at = s
+        .outbox_batch(10)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.change_id == del)
+        .unwrap()
+        .hlc;
+    let all: Vec<ChangeId> = s
+        .outbox_batch(10)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&all).unwrap();
+
+    // The server says it was restored: the client comes back and the deletion goes again,
+    // with its own stamp and without the record (it is gone from the phone).
+    assert_eq!(s.write(|w| w.requeue_for_restored_server()).unwrap(), 2);
+    let batch = s.outbox_batch(10).unwrap();
+    let again = batch.iter().find(|e| e.record_id == v.id.0).unwrap();
+    assert!(again.deleted && again.record.is_none());
+    assert_eq!((again.entity, again.hlc), (Entity::Visit, deleted_at));
+    assert!(s.visit(v.id).is_err(), "the record is not brought back");
+    // A pulled older version is held back by the waiting deletion.
+    assert_eq!(
+        s.write(|w| w.apply_remote(&Record::Visit(v.clone()), Hlc::ZERO, false))
+            .unwrap(),
+        RemoteOutcome::KeptLocal
+    );
+    // A second restore before the first re-send was answered does not queue it twice.
+    assert_eq!(s.write(|w| w.requeue_for_restored_server()).unwrap(), 0);
+    let ids: Vec<ChangeId> = batch.iter().map(|e| e.change_id).collect();
+    s.ack(&ids).unwrap();
+    assert_eq!(s.write(|w| w.requeue_for_restored_server()).unwrap(), 2);
+    let ids: Vec<ChangeId> = s
+        .outbox_batch(10)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&ids).unwrap();
+
+    // Kept for TOMBSTONE_KEEP_DAYS after the server acknowledged it, then dropped.
+    s.set_clock_offset(Duration::days(TOMBSTONE_KEEP_DAYS + 1));
+    s.ack(&[]).unwrap();
+    assert_eq!(
+        s.write(|w| w.requeue_for_restored_server()).unwrap(),
+        1,
+        "only the client"
+    );
+}
+
+#[test]
+fn a_refused_deletion_that_is_discarded_leaves_no_tombstone() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-001", "Nils");
+    s.save_client(&c).unwrap();
+    let v = visit(c.id, Utc::now() - Duration::hours(2), "Töre", "x");
+    s.save_visit(&v).unwrap();
+    let first: Vec<ChangeId> = s
+        .outbox_batch(10)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&first).unwrap();
+    let del = s.delete_visit(v.id).unwrap();
+    s.mark_rejected(del, "forbidden", "not yours").unwrap();
+    s.write(|w| w.discard_rejected(del)).unwrap();
+    let queued = s.write(|w| w.requeue_for_restored_server()).unwrap();
+    assert_eq!(queued, 1, "the client only: the deletion never happened");
 }

@@ -518,11 +518,14 @@ fn wipe(store: &Store) -> Result<(), SyncError> {
 }
 
 fn to_change(e: &OutboxEntry) -> Result<Change, SyncError> {
+    let bad = || SyncError::Protocol("a waiting change could not be encoded".into());
     if e.deleted {
         return Ok(Change::delete(e.change_id, e.hlc, e.entity, e.record_id));
     }
-    Change::upsert(e.change_id, e.hlc, &e.record)
-        .map_err(|_| SyncError::Protocol("a waiting change could not be encoded".into()))
+    let record = e.record.as_ref().ok_or_else(bad)?;
+    Ok(Change::upsert(e.change_id, e.hlc, record)
+        .map_err(|_| bad())?
+        .with_edited(e.edited.clone()))
 }
 
 /// The record kinds a pulled change may carry, for tests and tools that inspect them.

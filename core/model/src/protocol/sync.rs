@@ -36,9 +36,13 @@
 //!   server then answers `restored: true` and pulls for that device from the start again; the
 //!   device takes the lower cursor (the only time a cursor goes back) and, before it applies the
 //!   pulled versions, queues again with their stored clock stamps the records it may write — its
-//!   organisation's clients, its user's visits and trips — so last-writer-wins puts back
-//!   whatever the backup lacks and changes nothing else, and the older pulled versions of those
-//!   records are held back by the waiting changes instead of overwriting the phone's.
+//!   organisation's clients, its user's visits and trips, and the deletions it made — so
+//!   last-writer-wins puts back whatever the backup lacks, deletes again what was deleted
+//!   since, and changes nothing else, and the older pulled versions of those records are held
+//!   back by the waiting changes instead of overwriting the phone's.
+//! * **Clients merge per field group.** A client's change says which groups ([`CLIENT_GROUPS`])
+//!   it set on purpose ([`Change::edited`]); only those can win, by clock, so a deliberate
+//!   revert is kept and a value carried along from an older version never wins.
 //!
 //! An example exchange (shown uncompressed):
 //!
@@ -117,6 +121,50 @@ pub struct Change {
     /// malformed record is rejected in its result, not with an error status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<serde_json::Value>,
+    /// For a client: the field groups ([`CLIENT_GROUPS`]) this change set on purpose — those
+    /// whose value differs from what the device held before the edit. The others are carried
+    /// along and never win a merge. Absent (an older app, a re-send after a restore): the
+    /// server tells edits from carried values by the request's cursor instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited: Option<Vec<String>>,
+}
+
+/// The field groups of a client that merge on their own, each with the fields it covers.
+/// Groups, not single fields, where fields are only valid together: `team` + `code` (the code
+/// pattern is the team's), `phase` + `closed_reason`, and `consent` (state, date and who
+/// recorded it are one fact). `id` and `org` never merge.
+pub const CLIENT_GROUPS: &[(&str, &[&str])] = &[
+    ("team", &["team", "code"]),
+    ("name", &["name"]),
+    ("phase", &["phase", "closed_reason"]),
+    ("next_contact", &["next_contact"]),
+    ("consent", &["consent"]),
+];
+
+/// The value of one group of a client's body: its fields in order, missing ones as `null`.
+pub fn client_group_value(body: &serde_json::Value, fields: &[&str]) -> serde_json::Value {
+    serde_json::Value::Array(
+        fields
+            .iter()
+            .map(|f| body.get(*f).cloned().unwrap_or(serde_json::Value::Null))
+            .collect(),
+    )
+}
+
+/// The groups of a client whose value differs between `before` (what the device held; `None`
+/// for a new client: every group) and `after`, in [`CLIENT_GROUPS`] order.
+pub fn client_groups_edited(
+    before: Option<&serde_json::Value>,
+    after: &serde_json::Value,
+) -> Vec<String> {
+    CLIENT_GROUPS
+        .iter()
+        .filter(|(_, fields)| {
+            before
+                .is_none_or(|b| client_group_value(b, fields) != client_group_value(after, fields))
+        })
+        .map(|(g, _)| (*g).to_owned())
+        .collect()
 }
 
 impl Change {
@@ -133,7 +181,14 @@ impl Change {
             clock,
             deleted: false,
             record: Some(record_body(record)?),
+            edited: None,
         })
+    }
+
+    /// The same change, saying which client field groups it set on purpose.
+    pub fn with_edited(mut self, edited: Option<Vec<String>>) -> Self {
+        self.edited = edited;
+        self
     }
 
     /// A change that deletes the record `record_id` of `entity`.
@@ -145,12 +200,23 @@ impl Change {
             clock,
             deleted: true,
             record: None,
+            edited: None,
         }
     }
 
     /// Parse the carried record with the model's rules for its entity, and check it is the record
     /// the change names. `Ok(None)` for a delete.
     pub fn record(&self) -> Result<Option<Record>, Rejection> {
+        if let Some(edited) = &self.edited
+            && edited
+                .iter()
+                .any(|g| !CLIENT_GROUPS.iter().any(|(name, _)| name == g))
+        {
+            return Err(Rejection::new(
+                RejectCode::InvalidRecord,
+                "edited: names a field group clients do not have",
+            ));
+        }
         parse_record(
             self.entity,
             self.record_id,
@@ -563,6 +629,7 @@ mod tests {
             clock: clock(),
             deleted: false,
             record: Some(v),
+            edited: None,
         };
         let r = c.record().unwrap_err();
         assert_eq!(r.code, RejectCode::InvalidRecord);
@@ -586,6 +653,7 @@ mod tests {
             clock: clock(),
             deleted: false,
             record: Some(v.clone()),
+            edited: None,
         };
         let r = c.record().unwrap_err();
         assert!(!r.reason.contains("Aino"), "{}", r.reason);
@@ -597,6 +665,33 @@ mod tests {
         };
         let r = c.record().unwrap_err();
         assert!(!r.reason.contains("Aino"), "{}", r.reason);
+    }
+
+    #[test]
+    fn edited_groups_are_the_ones_that_differ_and_must_be_known() {
+        let before = serde_json::json!({"team": "t", "code": "K-1", "name": "A", "phase": "intake",
+            "closed_reason": null, "next_contact": null, "consent": {"state": "none"}});
+        let mut after = before.clone();
+        after["closed_reason"] = serde_json::json!("Flyttat");
+        after["name"] = serde_json::json!("B");
+        assert_eq!(
+            client_groups_edited(Some(&before), &after),
+            ["name", "phase"]
+        );
+        assert_eq!(
+            client_groups_edited(None, &after).len(),
+            CLIENT_GROUPS.len()
+        );
+        assert!(client_groups_edited(Some(&after), &after).is_empty());
+        let v = visit();
+        let c = Change::upsert(ChangeId::new(), clock(), &Record::Visit(v))
+            .unwrap()
+            .with_edited(Some(vec!["name".into(), "hemligt".into()]));
+        let json = serde_json::to_string(&c).unwrap();
+        assert_eq!(serde_json::from_str::<Change>(&json).unwrap(), c);
+        let r = c.record().unwrap_err();
+        assert_eq!(r.code, RejectCode::InvalidRecord);
+        assert!(r.reason.starts_with("edited:") && !r.reason.contains("hemligt"));
     }
 
     #[test]
