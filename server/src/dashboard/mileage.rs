@@ -128,7 +128,7 @@ fn span_of(s: Option<&str>) -> DashResult<Span> {
     match s.filter(|s| !s.trim().is_empty()) {
         None => Ok(Span::this_month()),
         Some(s) => Span::parse(s)
-            .ok_or_else(|| DashError::BadRequest("month is written YYYY-MM (or YYYY)".into())),
+            .ok_or_else(|| DashError::BadRequest("Månaden skrivs ÅÅÅÅ-MM (eller ÅÅÅÅ).".into())),
     }
 }
 
@@ -371,7 +371,7 @@ pub async fn approve(
     let span = span_of(f.month.as_deref())?;
     let driver = f
         .driver
-        .ok_or_else(|| DashError::BadRequest("driver is missing".into()))?;
+        .ok_or_else(|| DashError::BadRequest("Fältet förare saknas.".into()))?;
     let trips: Vec<SeenTrip> = span_trips(&state, &dash, &team, span)
         .await?
         .into_iter()
@@ -387,7 +387,9 @@ pub async fn approve(
         )
     });
     if n == 0 {
-        return Err(DashError::BadRequest("no trips to approve".into()));
+        return Err(DashError::BadRequest(
+            "Det finns inga resor att attestera.".into(),
+        ));
     }
     data::approve(
         &state.store,
@@ -509,10 +511,14 @@ pub async fn korjournal(
     let span = span_of(q.month.as_deref())?;
     let driver = q
         .driver
-        .ok_or_else(|| DashError::BadRequest("driver is missing".into()))?;
+        .ok_or_else(|| DashError::BadRequest("Fältet förare saknas.".into()))?;
     let format = match q.format.as_deref().unwrap_or("csv") {
         f @ ("csv" | "pdf") => f,
-        _ => return Err(DashError::BadRequest("format is csv or pdf".into())),
+        _ => {
+            return Err(DashError::BadRequest(
+                "Formatet ska vara csv eller pdf.".into(),
+            ));
+        }
     };
     let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
         .await?
