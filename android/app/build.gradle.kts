@@ -30,10 +30,6 @@ android {
         targetCompatibility = JavaVersion.VERSION_17
     }
 
-    kotlinOptions {
-        jvmTarget = "17"
-    }
-
     buildFeatures {
         compose = true
     }
@@ -50,6 +46,13 @@ android {
 
     testOptions {
         unitTests.all { it.useJUnitPlatform() }
+    }
+}
+
+// kotlinOptions inside android {} is an error since Kotlin 2.2; the compiler options live here.
+kotlin {
+    compilerOptions {
+        jvmTarget.set(org.jetbrains.kotlin.gradle.dsl.JvmTarget.JVM_17)
     }
 }
 

@@ -28,6 +28,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -588,22 +589,21 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         );
         let mut per_phone: Vec<(Vec<Visit>, Vec<Trip>)> =
             vec![(Vec::new(), Vec::new()); phones.len()];
+        let mut planned: Vec<Planned> = Vec::new();
         for (n0, (c, owner, village)) in clients.iter().enumerate() {
             let n = n0 + 1;
             let since = (today - day).num_days();
             // The two overdue clients: nothing reached them lately (see the overview).
             if n == OVERDUE_ATTEMPTS && since < 12 {
                 if since == 5 || since == 2 {
-                    let v = visit(
-                        &mut rng,
-                        c,
-                        &people[*owner],
-                        None,
-                        day,
-                        ContactKind::Attempted,
-                        places[*village].0,
-                    )?;
-                    per_phone[*owner].0.push(v);
+                    planned.push(Planned {
+                        client: n0,
+                        author: *owner,
+                        second: None,
+                        kind: ContactKind::Attempted,
+                        setting: Some(Setting::Home),
+                        village: *village,
+                    });
                 }
                 continue;
             }
@@ -644,51 +644,94 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             };
             let second = (kind == ContactKind::FaceToFace && rng.random_bool(0.3))
                 .then(|| (author + 1 + rng.random_range(0..people.len() - 1)) % people.len());
-            let place = places[*village].0;
+            let setting = setting_for(&mut rng, kind);
+            planned.push(Planned {
+                client: n0,
+                author,
+                second,
+                kind,
+                setting,
+                village: *village,
+            });
+        }
+        // Each person's day in order: contacts one after the other from the morning, a drive
+        // out and back around each visit away from the office, nothing after the working day
+        // or after now. So no one is in two places at once and no trip overlaps another.
+        planned.shuffle(&mut rng);
+        let mut free_at: Vec<DateTime<Utc>> = (0..people.len())
+            .map(|_| local_time(day, 8, 15))
+            .collect::<anyhow::Result<_>>()?;
+        let day_ends = local_time(day, 16, 30)?;
+        let now = Utc::now();
+        for p in &planned {
+            let (c, _, _) = &clients[p.client];
+            let venue = match p.setting {
+                Some(Setting::Office) | None => Venue::office(&places),
+                Some(Setting::Inpatient) => Venue::hospital(),
+                Some(_) => Venue::village(&places, p.village),
+            };
+            let one_way_km = straight_line_km(
+                uppsok_model::mileage::LatLon::new(base.0, base.1),
+                uppsok_model::mileage::LatLon::new(venue.lat, venue.lon),
+            ) * 1.25;
+            let drives = venue.name != places[0].0;
+            // 70 km/h on the roads around Kalix, rounded up to whole 5 minutes.
+            let drive = if drives {
+                Duration::minutes(((one_way_km / 70.0 * 60.0 / 5.0).ceil() as i64).max(1) * 5)
+            } else {
+                Duration::zero()
+            };
+            let leave = p
+                .second
+                .map_or(free_at[p.author], |s| free_at[p.author].max(free_at[s]));
+            let start = leave + drive;
             let v = visit(
                 &mut rng,
                 c,
-                &people[author],
-                second.map(|s| &people[s]),
-                day,
-                kind,
-                place,
+                &people[p.author],
+                p.second.map(|s| &people[s]),
+                start,
+                p.kind,
+                p.setting,
+                venue.name,
             )?;
-            if matches!(kind, ContactKind::FaceToFace | ContactKind::Attempted)
-                && v.setting != Some(Setting::Office)
-                && place != "Kalix"
-            {
-                let (_, lat, lon) = places[*village];
-                let one_way = straight_line_km(
-                    uppsok_model::mileage::LatLon::new(base.0, base.1),
-                    uppsok_model::mileage::LatLon::new(lat, lon),
-                ) * 1.25;
-                let km = (one_way * 2.0 * 10.0).round() / 10.0;
-                let p = &people[author];
+            let back = v.start + Duration::minutes(i64::from(v.minutes)) + drive;
+            if v.start > day_ends || back > now {
+                continue;
+            }
+            free_at[p.author] = back + Duration::minutes(10);
+            if let Some(s) = p.second {
+                free_at[s] = free_at[p.author];
+            }
+            if drives {
+                let km = (one_way_km * 2.0 * 10.0).round() / 10.0;
+                let author = p.author;
+                let person = &people[author];
                 let with_odometer = rng.random_bool(0.3);
                 let odo_start = odometer[author];
                 let km = if with_odometer { km.round() } else { km };
                 odometer[author] += km.round() as u32 + 3;
                 let trip = Trip {
                     id: TripId::new(),
-                    driver: p.username.clone(),
-                    vehicle: if p.kommun {
+                    driver: person.username.clone(),
+                    vehicle: if person.kommun {
                         Vehicle::Own
                     } else {
                         Vehicle::Service {
                             registration: "NRB123".into(),
                         }
                     },
-                    start: v.start - Duration::minutes(45),
-                    end: Some(v.start + Duration::minutes(i64::from(v.minutes) + 45)),
-                    from: PlaceName::parse("Kalix")?,
-                    to: PlaceName::parse(place)?,
+                    start: leave,
+                    end: Some(back),
+                    from: PlaceName::parse(places[0].0)?,
+                    to: PlaceName::parse(venue.name)?,
                     from_address: None,
                     to_address: None,
-                    purpose: Purpose::parse(if kind == ContactKind::Attempted {
-                        "Hembesök (ej anträffad)"
-                    } else {
-                        "Hembesök"
+                    purpose: Purpose::parse(match (p.kind, p.setting) {
+                        (ContactKind::Attempted, _) => "Hembesök (ej anträffad)",
+                        (_, Some(Setting::Inpatient)) => "Besök på vårdavdelning",
+                        (_, Some(Setting::Community)) => "Besök i närmiljön",
+                        _ => "Hembesök",
                     })?,
                     visited: Some(c.code.as_str().to_owned()),
                     visits: vec![v.id],
@@ -701,7 +744,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                     odometer_start: with_odometer.then_some(odo_start),
                     odometer_end: with_odometer.then_some(odo_start + km as u32),
                     gps: (!with_odometer).then_some(uppsok_model::GpsQuality {
-                        share_estimated: if place == "Morjärv" || place == "Överkalix" {
+                        share_estimated: if venue.name == "Morjärv" || venue.name == "Överkalix" {
                             0.18
                         } else {
                             0.02
@@ -712,7 +755,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                 };
                 per_phone[author].1.push(trip);
             }
-            per_phone[author].0.push(v);
+            per_phone[p.author].0.push(v);
         }
         for (phone, (visits, trips)) in phones.iter().zip(per_phone) {
             if visits.is_empty() && trips.is_empty() {
@@ -797,25 +840,68 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
     })
 }
 
-fn visit(
-    rng: &mut StdRng,
-    c: &Client,
-    author: &Person,
-    second: Option<&Person>,
-    day: NaiveDate,
+/// A contact decided for the day, before it is given its time.
+struct Planned {
+    /// Index into the clients.
+    client: usize,
+    /// Index into the people: who logs it.
+    author: usize,
+    second: Option<usize>,
     kind: ContactKind,
-    place: &str,
-) -> anyhow::Result<Visit> {
-    // Daytime in Sweden: 08:00–16:00 local is 07:00–15:00 UTC in winter.
-    let hour = rng.random_range(7..15);
-    let minute = rng.random_range(0..4) * 15;
-    let start: DateTime<Utc> =
-        Utc.from_utc_datetime(&day.and_hms_opt(hour, minute, 0).context("a valid time")?);
-    let mut staff = vec![author.username.clone()];
-    if let Some(s) = second {
-        staff.push(s.username.clone());
+    setting: Option<Setting>,
+    /// Index into the places: where the client lives.
+    village: usize,
+}
+
+/// Where a contact takes place.
+struct Venue {
+    name: &'static str,
+    lat: f64,
+    lon: f64,
+}
+
+impl Venue {
+    /// The team's office, in the first place (Kalix).
+    fn office(places: &[(&'static str, f64, f64)]) -> Venue {
+        Self::village(places, 0)
     }
-    let setting = match kind {
+
+    fn village(places: &[(&'static str, f64, f64)], i: usize) -> Venue {
+        let (name, lat, lon) = places[i];
+        Venue { name, lat, lon }
+    }
+
+    /// Norrbotten's psychiatric and addiction wards are at Sunderby sjukhus, between Luleå and
+    /// Boden.
+    fn hospital() -> Venue {
+        Venue {
+            name: HOSPITAL,
+            lat: 65.6717,
+            lon: 21.9622,
+        }
+    }
+}
+
+/// Where ward visits take place (see [`Venue::hospital`]).
+pub const HOSPITAL: &str = "Sunderby sjukhus";
+
+/// Swedish wall-clock time `h:m` on `day`, in UTC (summer time from the last Sunday of March to
+/// the last Sunday of October).
+fn local_time(day: NaiveDate, h: u32, m: u32) -> anyhow::Result<DateTime<Utc>> {
+    let wall = day.and_hms_opt(h, m, 0).context("a valid time")?;
+    for offset in [1, 2] {
+        let t = Utc.from_utc_datetime(&(wall - Duration::hours(offset)));
+        if uppsok_model::fidelity::swedish_time(t) == wall {
+            return Ok(t);
+        }
+    }
+    Ok(Utc.from_utc_datetime(&(wall - Duration::hours(1))))
+}
+
+/// Where a contact of `kind` takes place: most face-to-face contacts at home, some in the
+/// community, a few at the office or on a ward; attempts at the door; calls have no setting.
+fn setting_for(rng: &mut StdRng, kind: ContactKind) -> Option<Setting> {
+    match kind {
         ContactKind::FaceToFace => Some(match rng.random_range(0..20) {
             0..=11 => Setting::Home,
             12..=16 => Setting::Community,
@@ -824,14 +910,60 @@ fn visit(
         }),
         ContactKind::Attempted => Some(Setting::Home),
         _ => None,
+    }
+}
+
+/// A note that fits what happened.
+fn note_for(rng: &mut StdRng, kind: ContactKind, setting: Option<Setting>) -> &'static str {
+    let pick: &[&'static str] = match (kind, setting) {
+        (ContactKind::Attempted, _) => &[
+            "Ingen öppnade.",
+            "Inte hemma, lämnade en lapp i dörren.",
+            "Ingen svarade på dörren eller telefonen.",
+        ],
+        (ContactKind::Phone, _) => &[
+            "Ringde, bokade nytt besök.",
+            "Telefonsamtal, mår ungefär som förra veckan.",
+            "Ringde om tiden hos läkaren.",
+        ],
+        (ContactKind::Message, _) => &["Sms om tiden i morgon.", "Sms, bekräftade besöket."],
+        (_, Some(Setting::Office)) => &[
+            "Samtal på kontoret om boendet.",
+            "Planeringssamtal på kontoret.",
+        ],
+        (_, Some(Setting::Inpatient)) => &[
+            "Besök på avdelningen, planerar utskrivningen.",
+            "Besök på avdelningen, vill gärna hem.",
+        ],
+        (_, Some(Setting::Community)) => &[
+            "Följde med till apoteket.",
+            "Handlade tillsammans, mår bättre.",
+            "Följde med till Försäkringskassan.",
+        ],
+        _ => &[
+            "Hembesök, pratade om veckans planering.",
+            "Hjälpte till med post och räkningar.",
+            "Sov dåligt, ringer i morgon.",
+        ],
     };
-    let notes = [
-        "Pratade om veckans planering.",
-        "Följde med till apoteket.",
-        "Handlade tillsammans, mår bättre.",
-        "Sov dåligt, ringer i morgon.",
-        "Ingen öppnade.",
-    ];
+    pick[rng.random_range(0..pick.len())]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn visit(
+    rng: &mut StdRng,
+    c: &Client,
+    author: &Person,
+    second: Option<&Person>,
+    start: DateTime<Utc>,
+    kind: ContactKind,
+    setting: Option<Setting>,
+    place: &str,
+) -> anyhow::Result<Visit> {
+    let mut staff = vec![author.username.clone()];
+    if let Some(s) = second {
+        staff.push(s.username.clone());
+    }
     Ok(Visit {
         id: VisitId::new(),
         client: c.id,
@@ -847,9 +979,7 @@ fn visit(
         setting,
         network: kind != ContactKind::Attempted && rng.random_bool(0.12),
         place: Some(PlaceName::parse(place)?),
-        note: Some(uppsok_model::Note::parse(
-            notes[rng.random_range(0..notes.len())],
-        )?),
+        note: Some(uppsok_model::Note::parse(note_for(rng, kind, setting))?),
     })
 }
 

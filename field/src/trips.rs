@@ -484,6 +484,7 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
                 rows: rows.clone(),
                 rates,
                 created: Local::now().date_naive(),
+                approval: None,
             })
             .map_err(|e| FieldError::Usage(e.to_string()))?
         }

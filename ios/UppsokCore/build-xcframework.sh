@@ -50,5 +50,7 @@ xcodebuild -create-xcframework \
   -library "$sim/libuppsok_core.a" -headers "$headers" \
   -output "$here/UppsokCoreFFI.xcframework"
 
+# A fresh clone has no Sources/UppsokCore (the generated file is not committed).
+mkdir -p "$here/Sources/UppsokCore"
 cp "$gen/UppsokCore.swift" "$here/Sources/UppsokCore/UppsokCore.swift"
 echo "built $here/UppsokCoreFFI.xcframework and Sources/UppsokCore/UppsokCore.swift"

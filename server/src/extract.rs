@@ -195,7 +195,12 @@ impl DeviceAuth {
         match device.status {
             DeviceStatus::Active => {}
             DeviceStatus::Revoked => return Err(ApiError::DeviceRevoked { wipe: false }),
-            DeviceStatus::Wipe => return Err(ApiError::DeviceRevoked { wipe: true }),
+            DeviceStatus::Wipe => {
+                // Recorded before answering, so a supervisor can no longer withdraw an order
+                // the phone may already be carrying out.
+                let wipe = state.store.send_wipe(device.id).await?;
+                return Err(ApiError::DeviceRevoked { wipe });
+            }
         }
         if !staff.active {
             // A deactivated user's phone is treated as revoked; its data stays until an admin

@@ -18,7 +18,9 @@ Android (android/app/src/main):
 - each foreground service type in the manifest (and each one the code starts) has its
   FOREGROUND_SERVICE_<TYPE> permission, and FOREGROUND_SERVICE is declared;
 - values/ and values-en/ have the same string names, every R.string / @string name used is
-  defined, and none is unused.
+  defined, and none is unused;
+- the Gradle Kotlin and Compose compiler plugins are the host kotlinc's version
+  (tests/tools/ensure-kotlin), which compiles and tests the plain layer.
 
 Each failure names the file. Prints `N passed, N failed`; exits 1 if anything failed.
 """
@@ -293,6 +295,16 @@ def check_android(repo: str) -> None:
            "; ".join(f"{n} (used in {used[n]})" for n in undefined))
     unused = sorted(sv_all - set(used))
     result(not unused, f"android {sv_path}: every string is used", f"unused: {unused}")
+
+    # The app's Kotlin is the host kotlinc's (the plain layer is compiled and tested with it).
+    gradle_path = os.path.join(repo, "android", "build.gradle.kts")
+    gradle = read(gradle_path)
+    m = re.search(r'KOTLIN_VERSION=(\S+)', read(os.path.join(repo, "tests", "tools", "ensure-kotlin")))
+    host = m.group(1) if m else "?"
+    for plugin in ("org.jetbrains.kotlin.android", "org.jetbrains.kotlin.plugin.compose"):
+        v = re.search(r'id\("' + re.escape(plugin) + r'"\)\s*version\s*"([^"]+)"', gradle)
+        result(bool(v) and v.group(1) == host, f"android {gradle_path}: {plugin} is Kotlin {host}, as tests/tools/ensure-kotlin",
+               f"found {v.group(1) if v else 'none'}")
 
 
 def balanced(text: str, open_at: int) -> str:

@@ -17,6 +17,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def copy_apps(repo: str, dest: str) -> None:
     for part in ("ios/Uppsok", "android/app/src/main"):
         shutil.copytree(os.path.join(repo, part), os.path.join(dest, part))
+    # The Kotlin version check compares the Gradle plugins with the host kotlinc's.
+    for part in ("android/build.gradle.kts", "tests/tools/ensure-kotlin"):
+        os.makedirs(os.path.dirname(os.path.join(dest, part)), exist_ok=True)
+        shutil.copyfile(os.path.join(repo, part), os.path.join(dest, part))
 
 
 def edit(root: str, rel: str, old: str, new: str) -> None:
@@ -48,6 +52,9 @@ CASES = [
      [("android/app/src/main/java/se/uppsok/app/ui/TripsScreen.kt",
        "Manifest.permission.ACCESS_COARSE_LOCATION,\n", "")],
      [r"FAIL android .*TripsScreen\.kt:\d+: the request of ACCESS_FINE_LOCATION also asks for ACCESS_COARSE_LOCATION"]),
+    ("a Gradle Kotlin other than the host kotlinc's",
+     [("android/build.gradle.kts", 'id("org.jetbrains.kotlin.android") version "', 'id("org.jetbrains.kotlin.android") version "1.9.0-')],
+     [r"FAIL android .*android/build\.gradle\.kts: org\.jetbrains\.kotlin\.android is Kotlin .*found 1\.9\.0-"]),
     ("a foreground service type without its permission",
      [("android/app/src/main/AndroidManifest.xml",
        '<uses-permission android:name="android.permission.FOREGROUND_SERVICE_LOCATION" />', "")],

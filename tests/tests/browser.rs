@@ -147,6 +147,26 @@ impl Driver {
         }
     }
 
+    /// Ticks a checkbox (a click that leads nowhere).
+    async fn tick(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/click"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(
+            self.script(&format!(
+                "return document.querySelector({}).checked;",
+                json!(css)
+            ))
+            .await,
+            Value::Bool(true),
+            "{css} is ticked"
+        );
+    }
+
     /// A script's value, or `None` while there is no page to run it in (mid-navigation).
     async fn try_script(&self, js: &str) -> Option<Value> {
         let url = format!("{}/session/{}/execute/sync", self.base, self.session);
@@ -520,32 +540,75 @@ async fn dashboard_in_headless_chromium() {
         text.contains(&format!("Summa: {} resor", rows.len())),
         "the PDF's total counts every trip"
     );
-    // Approve a month through the form.
+    // Approve last month (the page's default: the one payroll pays) through the form.
     d.click("form[action=\"/mileage/approve\"] button").await;
-    assert!(d.source().await.contains("Attesterad av chef.kalix"));
+    assert!(
+        d.text("p.ok").await.contains("Månaden är attesterad"),
+        "a result banner"
+    );
+    assert!(d.source().await.contains("Attesterad av"));
 
-    // Devices: revoke one.
+    // Devices: revoking needs its confirmation page, which names the user and the phone.
     d.goto(&format!("{base}/devices")).await;
     d.screenshot("06-devices").await;
-    let before = d.count("form[action$=\"/revoke\"]").await;
+    let before = d.count("a[href$=\"/revoke\"]").await;
+    assert!(before > 0, "active phones can be revoked");
+    assert_eq!(
+        d.count("form[action$=\"/revoke\"]").await,
+        0,
+        "no one-click revoke on the list"
+    );
+    d.click("a[href$=\"/revoke\"]").await;
+    assert!(d.text("h1").await.contains("Spärra telefonen?"));
+    assert!(d.source().await.contains("Senaste synk"));
+    d.screenshot("06a-devices-confirm-revoke").await;
+    // Sent without the tick (the browser's `required` taken away): nothing happens.
+    d.script("document.querySelector('input[name=confirm]').removeAttribute('required')")
+        .await;
     d.click("form[action$=\"/revoke\"] button").await;
-    assert_eq!(d.count("form[action$=\"/revoke\"]").await, before - 1);
+    assert!(d.text("p.warn").await.contains("kryssa i rutan"));
+    assert_eq!(
+        d.count("a[href$=\"/revoke\"]").await,
+        before,
+        "nothing revoked"
+    );
+    // With the tick.
+    d.click("a[href$=\"/revoke\"]").await;
+    d.tick("input[name=confirm]").await;
+    d.click("form[action$=\"/revoke\"] button").await;
+    assert!(d.text("p.ok").await.contains("Telefonen är spärrad"));
+    assert_eq!(d.count("a[href$=\"/revoke\"]").await, before - 1);
     assert!(d.source().await.contains("Spärrad"));
     d.screenshot("06b-devices-revoked").await;
 
     // A form posted without its CSRF token is refused.
+    d.click("a[href$=\"/revoke\"]").await;
     d.script("document.querySelectorAll('form[action$=\"/revoke\"] input[name=csrf]').forEach(i => i.remove())")
         .await;
+    d.tick("input[name=confirm]").await;
     d.click("form[action$=\"/revoke\"] button").await;
     assert!(d.text("h1").await.contains("403"));
-    assert_eq!(d.count("form[action$=\"/revoke\"]").await, 0);
     d.screenshot("07-csrf-refused").await;
     d.goto(&format!("{base}/devices")).await;
     assert_eq!(
-        d.count("form[action$=\"/revoke\"]").await,
+        d.count("a[href$=\"/revoke\"]").await,
         before - 1,
         "nothing revoked"
     );
+
+    // A wipe is confirmed too, and can be withdrawn until the phone has received it.
+    d.click("a[href$=\"/wipe\"]").await;
+    assert!(d.text("h1").await.contains("radera"));
+    assert!(d.source().await.contains("går förlorat för gott"));
+    d.screenshot("07a-devices-confirm-wipe").await;
+    d.tick("input[name=confirm]").await;
+    d.click("form[action$=\"/wipe\"] button").await;
+    assert!(d.text("p.ok").await.contains("raderar sina data"));
+    assert_eq!(d.count("form[action$=\"/withdraw-wipe\"]").await, 1);
+    d.click("form[action$=\"/withdraw-wipe\"] button").await;
+    assert!(d.text("p.ok").await.contains("Raderingen är ångrad"));
+    assert_eq!(d.count("form[action$=\"/withdraw-wipe\"]").await, 0);
+    d.screenshot("07b-devices-wipe-withdrawn").await;
 
     // Access log follow-up.
     d.goto(&format!("{base}/audit?flagged=1")).await;
@@ -652,12 +715,17 @@ async fn every_page_in_swedish_on_a_phone_and_on_paper() {
     d.login(base, "chef.kalix", &rig.secret("chef.kalix")).await;
     assert!(d.url().await.ends_with("/overview"), "{}", d.url().await);
     let client = d.attr("section.alert a[data-code=\"K-007\"]", "href").await;
+    d.goto(&format!("{base}/devices")).await;
+    let revoke = d.attr("a[href$=\"/revoke\"]", "href").await;
+    let wipe = d.attr("a[href$=\"/wipe\"]", "href").await;
     for (name, path) in [
         ("02-overview", "/overview".to_owned()),
         ("03-client", client),
         ("04-fidelity", "/fidelity".into()),
         ("05-mileage", "/mileage".into()),
         ("06-devices", "/devices".into()),
+        ("06a-devices-confirm-revoke", revoke),
+        ("06b-devices-confirm-wipe", wipe),
         ("07-audit", "/audit".into()),
         ("08-audit-flagged", "/audit?flagged=1".into()),
         ("09-password", "/password".into()),

@@ -23,10 +23,15 @@ struct World {
 }
 
 async fn world() -> World {
+    world_of(21).await
+}
+
+/// A world seeded with `days` of the demo team's work, ending now.
+async fn world_of(days: u32) -> World {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     let store = Store::connect(&url, PoolSize::default()).await.unwrap();
-    let seeded = uppsok_cli::demo::seed(&store, dir.path(), 21, 7)
+    let seeded = uppsok_cli::demo::seed(&store, dir.path(), days, 7)
         .await
         .unwrap();
     let settings = Settings {
@@ -158,10 +163,34 @@ async fn login_with_totp_sets_a_strict_cookie_and_logout_ends_it() {
     )
     .unwrap();
 
-    // Without the login form's token: refused.
+    // Without the login form's token, or with a form whose cookie has gone (older than its
+    // hour) or been replaced (a second login tab): the form again, with a fresh token and a
+    // notice; nothing was tried, no session.
     let form = format!("username=chef.kalix&password=uppsok-demo-2026&totp={code}");
-    let (s, _, _) = w.post("/login", &cookie, &form).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, h2, _) = w.get("/login", "").await;
+    let second_tab = value_of(&set_cookies(&h2), dashboard::LOGIN_CSRF_COOKIE);
+    for (cookie, body) in [
+        (cookie.clone(), form.clone()),
+        (String::new(), format!("csrf={login_csrf}&{form}")),
+        (
+            format!("{}={second_tab}", dashboard::LOGIN_CSRF_COOKIE),
+            format!("csrf={login_csrf}&{form}"),
+        ),
+    ] {
+        let (s, h, page) = w.post("/login", &cookie, &body).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains("Inloggningsformuläret hade gått ut"),
+            "{page}"
+        );
+        let fresh = value_of(&set_cookies(&h), dashboard::LOGIN_CSRF_COOKIE);
+        assert!(page.contains(&fresh), "the form carries the new token");
+        assert!(
+            !set_cookies(&h)
+                .iter()
+                .any(|c| c.starts_with(dashboard::SESSION_COOKIE))
+        );
+    }
     // Wrong code: the form again, 401.
     let (s, _, body) = w
         .post(
@@ -497,7 +526,7 @@ async fn admins_and_case_managers_see_no_client_pages() {
 }
 
 #[tokio::test]
-async fn device_revoke_and_wipe_need_the_csrf_token() {
+async fn device_revoke_and_wipe_need_csrf_and_a_confirmation() {
     let w = world().await;
     let (cookie, csrf) = w.session("chef.kalix").await;
     let anna = w
@@ -508,50 +537,157 @@ async fn device_revoke_and_wipe_need_the_csrf_token() {
         .unwrap()
         .unwrap();
     let device = w.state.store.list_devices(Some(&[anna.id])).await.unwrap()[0].id;
+    let status = || async { w.state.store.device(device).await.unwrap().unwrap().status };
     let path = format!("/devices/{device}/revoke");
-    let (s, _, _) = w.post(&path, &cookie, "").await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = w.post(&path, &cookie, "csrf=wrong").await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    assert_eq!(
-        w.state.store.device(device).await.unwrap().unwrap().status,
-        DeviceStatus::Active
+    // The confirmation page names the user and the phone, and changes nothing.
+    let (s, _, page) = w.get(&path, &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains("Anna Lind") && page.contains("anna.lind"),
+        "{page}"
     );
-    let (s, _, _) = w.post(&path, &cookie, &format!("csrf={csrf}")).await;
+    assert!(page.contains("name=\"confirm\""), "{page}");
+    assert_eq!(status().await, DeviceStatus::Active);
+    // CSRF first.
+    let (s, _, _) = w.post(&path, &cookie, "confirm=yes").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _, _) = w.post(&path, &cookie, "csrf=wrong&confirm=yes").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert_eq!(status().await, DeviceStatus::Active);
+    // Without the ticked box: back to the list with a notice, nothing revoked.
+    let (s, h, _) = w.post(&path, &cookie, &format!("csrf={csrf}")).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(
-        w.state.store.device(device).await.unwrap().unwrap().status,
-        DeviceStatus::Revoked
-    );
-    let (s, _, _) = w
-        .post(
-            &format!("/devices/{device}/wipe"),
-            &cookie,
-            &format!("csrf={csrf}"),
-        )
+    assert_eq!(h[header::LOCATION], "/devices?notice=not-confirmed");
+    assert_eq!(status().await, DeviceStatus::Active);
+    let (_, _, list) = w.get("/devices?notice=not-confirmed", &cookie).await;
+    assert!(list.contains("kryssa i rutan"), "{list}");
+    let (s, h, _) = w
+        .post(&path, &cookie, &format!("csrf={csrf}&confirm=yes"))
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    assert_eq!(
-        w.state.store.device(device).await.unwrap().unwrap().status,
-        DeviceStatus::Wipe
-    );
-    // The region supervisor may not manage a kommun phone.
+    assert_eq!(h[header::LOCATION], "/devices?notice=revoked");
+    assert_eq!(status().await, DeviceStatus::Revoked);
+
+    // A wipe, withdrawn before the phone heard of it: the phone stays revoked.
+    let wipe = format!("/devices/{device}/wipe");
+    let (s, _, page) = w.get(&wipe, &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("går förlorat för gott"), "{page}");
+    let (_, h, _) = w
+        .post(&wipe, &cookie, &format!("csrf={csrf}&confirm=yes"))
+        .await;
+    assert_eq!(h[header::LOCATION], "/devices?notice=wipe-ordered");
+    assert_eq!(status().await, DeviceStatus::Wipe);
+    let withdraw = format!("/devices/{device}/withdraw-wipe");
+    let (_, h, _) = w.post(&withdraw, &cookie, &format!("csrf={csrf}")).await;
+    assert_eq!(h[header::LOCATION], "/devices?notice=wipe-withdrawn");
+    assert_eq!(status().await, DeviceStatus::Revoked);
+
+    // The region supervisor may not manage a kommun phone, nor see its confirmation page.
     let (region, rcsrf) = w.session("chef.region").await;
-    let (s, _, _) = w.post(&path, &region, &format!("csrf={rcsrf}")).await;
+    let (s, _, _) = w
+        .post(&path, &region, &format!("csrf={rcsrf}&confirm=yes"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, _) = w.get(&wipe, &region).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
-async fn mileage_approval_and_exports_parse_back() {
+async fn a_wipe_the_phone_has_received_cannot_be_withdrawn() {
     let w = world().await;
     let (cookie, csrf) = w.session("chef.kalix").await;
-    let month = dashboard::mileage::Span::this_month().label();
-    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
-    assert!(page.contains("Anna Lind"), "{page}");
-    assert!(
-        !page.contains("Maria Berg"),
-        "trips never cross organisations"
+    let anna = w
+        .state
+        .store
+        .staff_by_username("anna.lind")
+        .await
+        .unwrap()
+        .unwrap();
+    let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
+    let device = w
+        .state
+        .store
+        .insert_device(anna.id, &hash, DeviceStatus::Active)
+        .await
+        .unwrap();
+    let (_, h, _) = w
+        .post(
+            &format!("/devices/{device}/wipe"),
+            &cookie,
+            &format!("csrf={csrf}&confirm=yes"),
+        )
+        .await;
+    assert_eq!(h[header::LOCATION], "/devices?notice=wipe-ordered");
+    // The phone calls in and is told to wipe itself.
+    let req = Request::post("/v1/sync")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("uppsok-protocol", "1")
+        .body(Body::from(r#"{"cursor":0,"changes":[]}"#))
+        .unwrap();
+    let (s, _, body) = w.send(req).await;
+    assert_eq!(
+        s,
+        StatusCode::UNAUTHORIZED,
+        "{}",
+        String::from_utf8_lossy(&body)
     );
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["wipe"], true, "{problem}");
+    let row = w.state.store.device(device).await.unwrap().unwrap();
+    assert!(row.wipe_sent_ms.is_some());
+    // Too late now.
+    let (_, h, _) = w
+        .post(
+            &format!("/devices/{device}/withdraw-wipe"),
+            &cookie,
+            &format!("csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(h[header::LOCATION], "/devices?notice=wipe-already-done");
+    assert_eq!(
+        w.state.store.device(device).await.unwrap().unwrap().status,
+        DeviceStatus::Wipe
+    );
+    let (_, _, list) = w.get("/devices", &cookie).await;
+    assert!(list.contains("Raderingsordern skickad"), "{list}");
+}
+
+/// The approve form's hidden fields for `driver` on a mileage page: version, trips, amount.
+fn approve_form(page: &str, driver: &str) -> Option<(i64, i64, i64)> {
+    let at = page.find(&format!("name=\"driver\" value=\"{driver}\""))?;
+    let rest = &page[at..];
+    let field = |name: &str| -> Option<i64> {
+        let key = format!("name=\"{name}\" value=\"");
+        let from = rest.find(&key)? + key.len();
+        rest[from..].split('"').next()?.parse().ok()
+    };
+    Some((field("version")?, field("trips")?, field("amount")?))
+}
+
+/// The payroll file's row for `driver`.
+fn payroll_row(csv: &str, driver: &str) -> Vec<String> {
+    let rows = export::parse(csv);
+    assert_eq!(rows[0][0], "Användarnamn");
+    assert_eq!(rows[0][8], "Attest");
+    rows.into_iter().find(|r| r[0] == driver).unwrap()
+}
+
+/// Öre from a Swedish amount as the CSV writes it ("1234,50").
+fn ore(kronor: &str) -> i64 {
+    let (kr, ore) = kronor.split_once(',').unwrap();
+    kr.parse::<i64>().unwrap() * 100 + ore.parse::<i64>().unwrap()
+}
+
+#[tokio::test]
+async fn mileage_approval_re_approval_and_exports_agree() {
+    // Long enough that last month surely has trips, whatever today's date.
+    let w = world_of(40).await;
+    let (cookie, csrf) = w.session("chef.kalix").await;
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let month = dashboard::mileage::Span::month_before(today).label();
+    let this_month = today.format("%Y-%m").to_string();
     let team = w
         .state
         .store
@@ -559,65 +695,263 @@ async fn mileage_approval_and_exports_parse_back() {
         .await
         .unwrap()
         .unwrap();
-    let form = format!("team={}&month={month}&driver=anna.lind", team.id);
-    let (s, _, _) = w.post("/mileage/approve", &cookie, &form).await;
-    assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _, _) = w
-        .post("/mileage/approve", &cookie, &format!("csrf={csrf}&{form}"))
-        .await;
-    assert_eq!(s, StatusCode::SEE_OTHER);
-    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
-    assert!(page.contains("Attesterad av chef.kalix"));
+    let supervisor = w
+        .state
+        .store
+        .staff_by_username("chef.kalix")
+        .await
+        .unwrap()
+        .unwrap();
 
-    let (s, h, csv) = w
-        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    // The page opens on last month, the one payroll pays.
+    let (_, _, page) = w.get("/mileage", &cookie).await;
+    assert!(page.contains(&format!("value=\"{month}\"")), "{page}");
+    assert!(page.contains("Anna Lind"), "{page}");
     assert!(
-        h[header::CONTENT_TYPE]
+        !page.contains("Maria Berg"),
+        "trips never cross organisations"
+    );
+
+    // This month is not over: no form, and a forged approval is refused.
+    let (_, _, now_page) = w
+        .get(&format!("/mileage?month={this_month}"), &cookie)
+        .await;
+    if now_page.contains("Anna Lind") {
+        assert!(approve_form(&now_page, "anna.lind").is_none());
+        assert!(now_page.contains("kan attesteras från"), "{now_page}");
+    }
+    let forged = format!(
+        "csrf={csrf}&team={}&month={this_month}&driver=anna.lind&version=1&trips=1&amount=1",
+        team.id
+    );
+    let (_, h, _) = w.post("/mileage/approve", &cookie, &forged).await;
+    assert!(
+        h[header::LOCATION]
             .to_str()
             .unwrap()
-            .starts_with("text/csv")
+            .ends_with("notice=month-not-over")
     );
-    assert!(csv.starts_with('\u{feff}'));
-    let rows = export::parse(&csv);
-    assert_eq!(rows[0][0], "Användarnamn");
-    let anna = rows.iter().find(|r| r[0] == "anna.lind").unwrap();
-    assert_eq!(anna[8], "ja");
-    assert!(anna[5].contains(','), "decimal comma: {}", anna[5]);
-    let amount: f64 = anna[5].replace(',', ".").parse().unwrap();
-    let tax_free: f64 = anna[6].replace(',', ".").parse().unwrap();
-    let taxable: f64 = anna[7].replace(',', ".").parse().unwrap();
-    assert!((amount - tax_free - taxable).abs() < 0.005);
+
+    let (version, trips, amount) = approve_form(&page, "anna.lind").expect("an approve form");
+    assert_eq!(version, 1);
+    let form = |v: i64, t: i64, a: i64| {
+        format!(
+            "team={}&month={month}&driver=anna.lind&version={v}&trips={t}&amount={a}",
+            team.id
+        )
+    };
+    // CSRF, then figures that are not the ones on the page.
+    let (s, _, _) = w
+        .post("/mileage/approve", &cookie, &form(1, trips, amount))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, h, _) = w
+        .post(
+            "/mileage/approve",
+            &cookie,
+            &format!("csrf={csrf}&{}", form(1, trips, amount + 1)),
+        )
+        .await;
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=figures-changed")
+    );
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    assert_eq!(payroll_row(&csv, "anna.lind")[8], "ej attesterad");
+
+    // Approved as shown; pressing again stores nothing twice.
+    let approve = format!("csrf={csrf}&{}", form(1, trips, amount));
+    let (_, h, _) = w.post("/mileage/approve", &cookie, &approve).await;
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=approved")
+    );
+    let (_, h, _) = w.post("/mileage/approve", &cookie, &approve).await;
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=already-approved")
+    );
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(
+        page.contains(&format!("Attesterad av {}", supervisor.name)),
+        "{page}"
+    );
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    let row = payroll_row(&csv, "anna.lind");
+    assert_eq!(row[8], "attesterad");
+    assert_eq!(ore(&row[5]), amount);
+    assert_eq!(ore(&row[9]), amount);
+    assert_eq!(row[10], supervisor.name);
+    assert_eq!(ore(&row[5]), ore(&row[6]) + ore(&row[7]));
+    // One rounding rule: the km column has one decimal, as the körjournal writes it.
+    assert!(
+        row[4].split(',').nth(1).is_some_and(|d| d.len() == 1),
+        "{}",
+        row[4]
+    );
+
+    // A trip of that month syncs late: the page and the file flag it; the approved figure stays.
+    let anna = w
+        .state
+        .store
+        .staff_by_username("anna.lind")
+        .await
+        .unwrap()
+        .unwrap();
+    let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
+    w.state
+        .store
+        .insert_device(anna.id, &hash, DeviceStatus::Active)
+        .await
+        .unwrap();
+    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let start = span.first.and_hms_opt(9, 0, 0).unwrap().and_utc();
+    let trip = uppsok_model::Trip {
+        id: uppsok_model::TripId::new(),
+        driver: uppsok_model::Username::parse("anna.lind").unwrap(),
+        vehicle: uppsok_model::Vehicle::Own,
+        start,
+        end: Some(start + chrono::Duration::minutes(40)),
+        from: uppsok_model::PlaceName::parse("Kalix").unwrap(),
+        to: uppsok_model::PlaceName::parse("Töre").unwrap(),
+        from_address: None,
+        to_address: None,
+        purpose: uppsok_model::Purpose::parse("Hembesök").unwrap(),
+        visited: None,
+        visits: vec![],
+        km: 31.26,
+        distance_source: uppsok_model::DistanceSource::Manual,
+        odometer_start: None,
+        odometer_end: None,
+        gps: None,
+    };
+    let change = uppsok_model::protocol::Change::upsert(
+        uppsok_model::ChangeId::new(),
+        uppsok_model::Hlc {
+            wall_ms: chrono::Utc::now().timestamp_millis(),
+            counter: 0,
+            node: 77,
+        },
+        &uppsok_model::Record::Trip(trip),
+    )
+    .unwrap();
+    let body = serde_json::to_vec(&uppsok_model::protocol::SyncRequest {
+        cursor: 0,
+        changes: vec![change],
+        pull_limit: Some(1),
+        app_version: None,
+    })
+    .unwrap();
+    let req = Request::post("/v1/sync")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("uppsok-protocol", "1")
+        .body(Body::from(body))
+        .unwrap();
+    let (s, _, b) = w.send(req).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(page.contains("Ändrad efter attest"), "{page}");
+    let (version2, trips2, amount2) = approve_form(&page, "anna.lind").expect("approve again");
+    assert_eq!((version2, trips2), (2, trips + 1));
+    // 31.26 km is paid as 31.3 km at the kommun's rate.
+    let rate = w
+        .state
+        .store
+        .org(anna.org)
+        .await
+        .unwrap()
+        .unwrap()
+        .rates
+        .own_car_ore_per_km;
+    assert_eq!(amount2 - amount, (313 * rate + 5) / 10);
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    let row = payroll_row(&csv, "anna.lind");
+    assert_eq!(row[8], "ändrad efter attest – ej attesterad");
+    assert_eq!(ore(&row[5]), amount2);
+    assert_eq!(ore(&row[9]), amount, "the figure approved is kept");
 
     let q = format!("team={}&month={month}&driver=anna.lind", team.id);
+    let pdf_text = |pdf: &[u8]| uppsok_tests::pdf::pdf_text(pdf);
+    let (_, _, pdf) = w
+        .send(
+            Request::get(format!("/mileage/korjournal?{q}&format=pdf"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = pdf_text(&pdf);
+    assert!(text.contains("ändrad efter attest"), "{text}");
+
+    // Approved again: version 2, and every document says the same amount to the öre.
+    let (_, h, _) = w
+        .post(
+            "/mileage/approve",
+            &cookie,
+            &format!("csrf={csrf}&{}", form(version2, trips2, amount2)),
+        )
+        .await;
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=approved")
+    );
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    let row = payroll_row(&csv, "anna.lind");
+    assert_eq!(row[8], "attesterad");
+    assert_eq!((ore(&row[5]), ore(&row[9])), (amount2, amount2));
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(!page.contains("Ändrad efter attest"));
+    let kronor_sv = |ore: i64| format!("{},{:02}", ore / 100, ore % 100);
+    let shown = kronor_sv(amount2);
+    let grouped = |s: &str| s.replace(['\u{a0}', ' '], "");
+    assert!(
+        grouped(&page).contains(&format!("{shown}kr")),
+        "page shows {shown}"
+    );
+
     let (s, _, kj) = w
         .get(&format!("/mileage/korjournal?{q}&format=csv"), &cookie)
         .await;
     assert_eq!(s, StatusCode::OK);
-    // The field device's format, read back by the model's own parser (which also checks the
-    // total line against the rows).
     let rows = uppsok_model::mileage::korjournal::parse_csv(&kj).expect("the körjournal parses");
-    let trips: usize = anna[3].parse().unwrap();
-    assert_eq!(rows.len(), trips);
+    assert_eq!(rows.len() as i64, trips2);
+    assert!(rows.iter().all(|r| r.driver == "anna.lind"));
+    let (_, _, pdf) = w
+        .send(
+            Request::get(format!("/mileage/korjournal?{q}&format=pdf"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = pdf_text(&pdf);
     assert!(
-        rows.iter()
-            .all(|r| r.from == "Kalix" && r.visited.starts_with("K-") && r.driver == "anna.lind")
+        grouped(&text).contains(&format!("{shown}kr")),
+        "the PDF's total is the page's {shown}: {text}"
     );
     assert!(
-        rows.windows(2)
-            .all(|p| (p[0].date, p[0].start) <= (p[1].date, p[1].start))
+        text.contains(&format!("Attesterad av {}", supervisor.name))
+            && !text.contains("ändrad efter attest"),
+        "{text}"
     );
-
-    let req = Request::get(format!("/mileage/korjournal?{q}&format=pdf"))
-        .header(header::COOKIE, &cookie)
-        .body(Body::empty())
-        .unwrap();
-    let (s, h, pdf) = w.send(req).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(h[header::CONTENT_TYPE], "application/pdf");
-    // Its text is read back with pdftotext in the browser test (tests/tests/browser.rs).
-    assert!(pdf.starts_with(b"%PDF-"));
 
     let (s, _, _) = w
         .get(&format!("/mileage/korjournal?{q}&format=xlsx"), &cookie)
@@ -929,4 +1263,178 @@ async fn visit_facts_equal_the_stored_bodies() {
         facts.sort_by_key(|v| v.id.0);
         assert_eq!(facts, full, "{user}");
     }
+}
+
+#[tokio::test]
+async fn a_locked_account_is_told_until_when() {
+    let w = world().await;
+    let (_, h, _) = w.get("/login", "").await;
+    let login_csrf = value_of(&set_cookies(&h), dashboard::LOGIN_CSRF_COOKIE);
+    let cookie = format!("{}={login_csrf}", dashboard::LOGIN_CSRF_COOKIE);
+    let wrong = format!("csrf={login_csrf}&username=chef.region&password=fel-fel-fel&totp=000000");
+    let mut last = String::new();
+    for _ in 0..8 {
+        let (_, _, page) = w.post("/login", &cookie, &wrong).await;
+        last = page;
+        if last.contains("Kontot är låst") {
+            break;
+        }
+    }
+    assert!(last.contains("Kontot är låst"), "{last}");
+    // The time it opens again, on the Swedish clock ("… till 5 dec. 2026 19:42").
+    let until = last.split("inloggningar, till ").nth(1).unwrap_or("");
+    assert!(
+        until.chars().take_while(|c| *c != '.').count() > 3 && until.contains(':'),
+        "{last}"
+    );
+}
+
+/// Every stored record of `table` (`visits`, `trips`), parsed.
+async fn bodies<T: serde::de::DeserializeOwned>(w: &World, table: &str) -> Vec<T> {
+    let uppsok_server::store::Pool::Sqlite(pool) = &w.state.store.pool else {
+        panic!("the dashboard world is SQLite");
+    };
+    let rows: Vec<(String,)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT body FROM {table}")))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    rows.iter()
+        .map(|(b,)| serde_json::from_str(b).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_is_a_plausible_team() {
+    let w = world().await;
+    let now = chrono::Utc::now();
+    let visits: Vec<uppsok_model::Visit> = bodies(&w, "visits").await;
+    let trips: Vec<uppsok_model::Trip> = bodies(&w, "trips").await;
+    assert!(
+        visits.len() > 100 && trips.len() > 30,
+        "{} / {}",
+        visits.len(),
+        trips.len()
+    );
+
+    // Nothing after now.
+    assert!(visits.iter().all(|v| v.start <= now));
+    assert!(trips.iter().all(|t| t.end.is_none_or(|e| e <= now)));
+
+    // No driver has two trips at once.
+    let mut by_driver: std::collections::HashMap<&str, Vec<&uppsok_model::Trip>> =
+        Default::default();
+    for t in &trips {
+        by_driver.entry(t.driver.as_str()).or_default().push(t);
+    }
+    for (driver, mut ts) in by_driver {
+        ts.sort_by_key(|t| t.start);
+        for pair in ts.windows(2) {
+            let end = pair[0].end.expect("demo trips end");
+            assert!(
+                end <= pair[1].start,
+                "{driver}: a trip {}–{end} overlaps one from {}",
+                pair[0].start,
+                pair[1].start
+            );
+        }
+    }
+    // No one is at two contacts at once (the second person of a visit included).
+    let mut by_staff: std::collections::HashMap<&str, Vec<&uppsok_model::Visit>> =
+        Default::default();
+    for v in &visits {
+        for s in &v.staff {
+            by_staff.entry(s.as_str()).or_default().push(v);
+        }
+    }
+    for (who, mut vs) in by_staff {
+        vs.sort_by_key(|v| v.start);
+        for pair in vs.windows(2) {
+            let end = pair[0].start + chrono::Duration::minutes(i64::from(pair[0].minutes));
+            assert!(
+                end <= pair[1].start,
+                "{who}: two contacts at once at {}",
+                pair[1].start
+            );
+        }
+    }
+    // Every trip serves the visit it names, which lies within it.
+    let by_id: std::collections::HashMap<_, _> = visits.iter().map(|v| (v.id, v)).collect();
+    for t in &trips {
+        let v = by_id[&t.visits[0]];
+        assert!(t.start <= v.start && v.start <= t.end.unwrap());
+    }
+    // Office contacts at the office, ward visits at the hospital; notes that fit.
+    for v in &visits {
+        let place = v.place.as_ref().map(|p| p.as_str());
+        match v.setting {
+            Some(uppsok_model::Setting::Office) => assert_eq!(place, Some("Kalix")),
+            Some(uppsok_model::Setting::Inpatient) => {
+                assert_eq!(place, Some(uppsok_cli::demo::HOSPITAL))
+            }
+            _ => {}
+        }
+        let note = v.note.as_ref().map(|n| n.as_str()).unwrap_or("");
+        if v.contact != uppsok_model::ContactKind::Attempted {
+            assert!(!note.contains("Ingen öppnade"), "{note}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_overview_is_a_working_list() {
+    let w = world().await;
+    let (kommun, _) = w.session("chef.kalix").await;
+    let codes = |page: &str| -> Vec<String> {
+        page.split("data-row=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    // Sorted by code by default; by name on request, with the same clients.
+    let (_, _, by_code) = w.get("/overview", &kommun).await;
+    let listed = codes(&by_code);
+    assert!(listed.len() > 10, "{by_code}");
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(listed, sorted);
+    let (_, _, by_name) = w.get("/overview?sort=name", &kommun).await;
+    let mut again = codes(&by_name);
+    assert_ne!(again, listed, "the order changes");
+    again.sort();
+    assert_eq!(again, sorted, "the same clients");
+    assert!(by_name.contains("aria-sort=\"ascending\""));
+    // Sorting links keep the filters.
+    let (_, _, intake) = w.get("/overview?phase=intake&days=5", &kommun).await;
+    assert!(
+        intake.contains("days=5&amp;phase=intake&amp;sort=name"),
+        "{intake}"
+    );
+    let intake_codes = codes(&intake);
+    assert!(!intake_codes.is_empty() && intake_codes.len() < listed.len());
+    // The kommun does not see the region's four clients without consent, and is told how many.
+    assert!(by_code.contains("3 klienter visas inte"), "{by_code}");
+    // One shared scale: every row's chart says the same scale.
+    let scales: std::collections::BTreeSet<&str> = by_code
+        .split("Skala ")
+        .skip(1)
+        .filter_map(|s| s.split('.').next())
+        .collect();
+    assert_eq!(
+        scales.len(),
+        2,
+        "the team chart's and the rows' one: {scales:?}"
+    );
+    // Names, not usernames, in the caseload.
+    assert!(by_code.contains("Klienter per medarbetare"));
+    assert!(
+        by_code.contains("scope=\"row\">Anna Lind</th>"),
+        "{by_code}"
+    );
+    assert!(!by_code.contains(">anna.lind<"));
+    // And on a client's timeline: who was there and who drove, by name.
+    let k1 = w.client_id("K-001").await;
+    let (_, _, page) = w.get(&format!("/client/{k1}"), &kommun).await;
+    assert!(page.contains("Anna Lind"), "{page}");
+    assert!(!page.contains("anna.lind"), "{page}");
 }

@@ -11,7 +11,7 @@
 
 use super::error::{Result, UppsokError};
 use super::store::Shared;
-use super::types::{QualityGrade, TripItem, parse_id, vehicle};
+use super::types::{QualityGrade, TripItem, parse_id, vehicle, vehicle_text};
 use chrono::Utc;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use uppsok_model as m;
@@ -165,6 +165,25 @@ impl TripRecording {
     /// The id the saved trip will have.
     pub fn trip_id(&self) -> String {
         self.id.to_string()
+    }
+
+    /// What was given when the recording started (from, errand, car, odometer reading): the
+    /// app needs it to finish a recording too thin for GPS with two odometer readings after it
+    /// was killed and resumed (it then saves the trip by hand and cancels the recording).
+    pub fn started(&self) -> Result<TripStart> {
+        self.with_state(|rec| {
+            let s = rec.started();
+            Ok(TripStart {
+                service_car: vehicle_text(&s.vehicle),
+                from_place: s.from.to_string(),
+                purpose: s.purpose.to_string(),
+                visited: s.visited.clone(),
+                visit_ids: s.visits.iter().map(ToString::to_string).collect(),
+                odometer_start: s
+                    .odometer_start
+                    .map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+            })
+        })
     }
 
     /// Feed one fix; `true` when it passed the recorder's checks (accuracy, speed, time).

@@ -447,7 +447,7 @@ pub(crate) fn vehicle(service_car: &Option<String>) -> Result<m::Vehicle> {
     }
 }
 
-fn vehicle_text(v: &m::Vehicle) -> Option<String> {
+pub(crate) fn vehicle_text(v: &m::Vehicle) -> Option<String> {
     match v {
         m::Vehicle::Own => None,
         m::Vehicle::Service { registration } => Some(registration.clone()),

@@ -33,6 +33,34 @@ pub struct KorjournalDoc {
     pub rates: Rates,
     /// The day it was made, printed in the footer.
     pub created: NaiveDate,
+    /// The supervisor's approval of the month, when it has one (the dashboard's copy).
+    pub approval: Option<Attest>,
+}
+
+/// A supervisor's approval (*attest*) of the month, printed under the signature lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attest {
+    /// Who approved, as the document names people (a full name if known).
+    pub by: String,
+    pub on: NaiveDate,
+    /// The figures changed after the approval: the document says so, so no one pays from it.
+    pub changed_since: bool,
+}
+
+impl Attest {
+    /// The line the PDF prints.
+    pub fn line(&self) -> String {
+        let base = format!(
+            "Attesterad av {} den {}",
+            fit(&self.by, 40),
+            self.on.format("%Y-%m-%d")
+        );
+        if self.changed_since {
+            format!("{base} – ändrad efter attest, summorna ovan är inte attesterade")
+        } else {
+            base
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +77,7 @@ const MARGIN: f32 = 12.0;
 const ROW_H: f32 = 6.0;
 const TEXT_PT: f32 = 8.5;
 /// Room the totals and the signature lines need on the last page.
-const CLOSING_H: f32 = 52.0;
+const CLOSING_H: f32 = 60.0;
 const TABLE_TOP: f32 = PAGE_H - 42.0;
 const TABLE_BOTTOM: f32 = 20.0;
 
@@ -399,7 +427,12 @@ fn closing(
         MARGIN,
         y - 9.0,
     );
-    Ok(y - 9.0)
+    let mut y = y - 9.0;
+    if let Some(a) = &doc.approval {
+        y -= 7.0;
+        pen.bold(&a.line(), 9.0, MARGIN, y);
+    }
+    Ok(y)
 }
 
 #[cfg(test)]
@@ -453,6 +486,18 @@ mod tests {
     }
 
     #[test]
+    fn an_approval_changed_since_says_so() {
+        let mut a = Attest {
+            by: "Karin Ek".into(),
+            on: NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid"),
+            changed_since: false,
+        };
+        assert_eq!(a.line(), "Attesterad av Karin Ek den 2026-12-02");
+        a.changed_since = true;
+        assert!(a.line().contains("ändrad efter attest"), "{}", a.line());
+    }
+
+    #[test]
     fn it_renders_a_pdf() {
         let doc = KorjournalDoc {
             driver: "anna".into(),
@@ -463,6 +508,7 @@ mod tests {
             rows: (1..=40).map(|d| row(d % 28 + 1, 25.3)).collect(),
             rates: Rates::default(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
+            approval: None,
         };
         let bytes = render(&doc).expect("render");
         assert!(bytes.starts_with(b"%PDF-"));
@@ -482,6 +528,7 @@ mod tests {
             rows: vec![row(3, 12.0)],
             rates: Rates::default(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
+            approval: None,
         };
         let bytes = render(&doc).expect("render");
         let pdf = Document::load_mem(&bytes).expect("the PDF parses");

@@ -2,30 +2,35 @@ import Foundation
 import SwiftUI
 import UppsokAppCore
 import UppsokCore
+import UserNotifications
 
-enum Gate {
-    case enrol, locked, open
-}
-
-/// The screens' state. Every core call blocks (SQLite with fsync, the keychain, the network), so
-/// each runs in a detached task off the main actor; the wording comes from UppsokAppCore.
+/// The screens' state. Thin glue: every core call blocks (SQLite with fsync, the keychain, the
+/// network), so each runs in a detached task off the main actor (StoreCalls); the rules and the
+/// wording come from UppsokAppCore (AppGate, Enrolment, TripFlow, ClientPicker, Reminders).
 @MainActor
 final class AppModel: ObservableObject {
-    @Published var gate: Gate = .locked
+    @Published var gateState = GateState()
     @Published var today: [VisitItem] = []
-    @Published var recentClients: [ClientItem] = []
+    @Published var recentIds: [String] = []
     @Published var clients: [ClientItem] = []
+    @Published var team: [TeamMemberItem] = []
     @Published var places: [PlaceItem] = []
     @Published var trips: [TripItem] = []
     @Published var recordingKm: String? = nil
+    /// A finish that needs the odometer or a destination; nil otherwise.
+    @Published var tripFinish: FinishOutcome? = nil
+    /// Why a trip is not recording.
+    @Published var tripNotice: String? = nil
     @Published var sync: SyncStatus? = nil
     /// Records the lists left out because they could not be read (damaged storage).
     @Published var damaged: Int64 = 0
     @Published var profile: ProfileInfo? = nil
+    @Published var enrolPrefill: EnrolmentLink? = nil
     @Published var message: String? = nil
 
     let lang = Lang.current
     let keys = KeychainKeyProvider()
+    private let rules = AppGate()
     private var store: UppsokStore? = nil
     private let path: String = {
         let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
@@ -33,11 +38,16 @@ final class AppModel: ObservableObject {
     }()
 
     init() {
-        gate = storeExists(path: path) ? .locked : .enrol
+        gateState = rules.reduce(GateState(), .launched(storeExists: storeExists(path: path)))
     }
 
-    /// Runs `work` with the store off the main thread (StoreCalls.detached); errors become a
-    /// message.
+    var gate: Gate { gateState.gate }
+
+    func event(_ e: GateEvent) {
+        gateState = rules.reduce(gateState, e)
+    }
+
+    /// Runs `work` with the store off the main thread; errors become a message.
     private func run<T: Sendable>(_ work: @escaping @Sendable (UppsokStore) throws -> T) async -> T? {
         guard let store = store else { return nil }
         do {
@@ -49,26 +59,36 @@ final class AppModel: ObservableObject {
     }
 
     func unlock() async {
-        let path = self.path
-        let keys = self.keys
         do {
-            store = try await StoreCalls.open(path: path, keys: keys)
-            gate = .open
-            await refresh()
+            // The store may be open already (a trip resumed at launch): one store object per
+            // process, so that one recorder holds the trip.
+            let opened: UppsokStore
+            if let existing = store {
+                opened = existing
+            } else {
+                opened = try await StoreCalls.open(path: path, keys: keys)
+            }
+            store = opened
+            let status = try await StoreCalls.detached(opened) { try $0.syncStatus() }
+            event(.unlocked(enrolled: status.enrolled, revoked: status.revoked))
+            if gate == .open { await refresh() }
         } catch {
             message = Messages.of(error, lang)
         }
     }
 
-    func lock() {
-        gate = .locked
+    func lock() { event(.lockNow) }
+
+    func openLink(_ url: URL) {
+        if let link = Enrolment.parseLink(url.absoluteString) { enrolPrefill = link }
     }
 
     func refresh() async {
         let now = Format.nowMs()
         today = await run { try $0.visitsToday() } ?? []
-        recentClients = await run { try $0.recentClients(limit: 8) } ?? []
+        recentIds = await run { try $0.recentClients(limit: 20).map(\.id) } ?? []
         clients = await run { try $0.clients() } ?? []
+        team = await run { try $0.teamMembers() } ?? []
         places = await run { try $0.places() } ?? []
         trips = (await run { try $0.tripsBetween(fromMs: now - 31 * 86_400_000, beforeMs: now + 86_400_000) } ?? []).reversed()
         sync = await run { try $0.syncStatus() }
@@ -76,27 +96,85 @@ final class AppModel: ObservableObject {
         profile = await run { try $0.profile() }
         let km = await run { try $0.activeTrip()?.currentKm() }
         recordingKm = km.flatMap { $0 }.map { Format.km($0, lang) }
+        await applyReminders(Reminders.plan(clients, nowMs: now, zone: TimeZone.current, lang))
+        await resumeTrip()
+    }
+
+    /// A recording left by a killed app: restart the location updates (or say why not).
+    func resumeTrip() async {
+        // At launch the app is still locked: open the store (the keychain item is readable
+        // after the first unlock) only to find the recording; nothing is shown until unlock.
+        if store == nil, storeExists(path: path) {
+            store = try? await StoreCalls.open(path: path, keys: keys)
+        }
+        let rec = await run { store -> TripRecordingBox? in try store.activeTrip().map(TripRecordingBox.init) }
+        let recording = rec.flatMap { $0 }
+        switch TripFlow.onAppOpened(recording: recording != nil, updating: TripLocation.shared.updating,
+                                    grant: TripLocation.shared.grant, lang) {
+        case .restart?:
+            if let r = recording { TripLocation.shared.start(recording: r.recording) }
+        case let .paused(text)?:
+            tripNotice = text
+        case nil:
+            break
+        }
+    }
+
+    /// Hands the reminder plan's changes to the notification centre (identifier = key).
+    private func applyReminders(_ plan: [Reminder]) async {
+        let center = UNUserNotificationCenter.current()
+        _ = try? await center.requestAuthorization(options: [.alert, .sound])
+        let pending = Set(await center.pendingNotificationRequests().map(\.identifier))
+        let changes = Reminders.changes(desired: plan, scheduled: pending)
+        center.removePendingNotificationRequests(withIdentifiers: Array(changes.cancel))
+        for r in changes.schedule {
+            let content = UNMutableNotificationContent()
+            content.title = r.title
+            content.body = r.text
+            let date = Date(timeIntervalSince1970: Double(r.atMs) / 1000)
+            let parts = Calendar.current.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+            let request = UNNotificationRequest(identifier: r.key, content: content,
+                                                trigger: UNCalendarNotificationTrigger(dateMatching: parts, repeats: false))
+            try? await center.add(request)
+        }
     }
 
     func enrol(username: String, server: String, code: String) async {
-        let path = self.path
-        let keys = self.keys
-        do {
-            let store = try await StoreCalls.openOrCreate(path: path, username: username, keys: keys)
-            self.store = store
-            _ = try await StoreCalls.detached(store) { try $0.enrol(serverUrl: server, code: code, deviceName: "iPhone") }
-            gate = .open
-            await syncNow()
-        } catch {
+        if let problem = Enrolment.serverProblem(server, lang) {
+            message = problem
+            return
+        }
+        let outcome = await Enrolment.enrol(path: path, username: username, serverUrl: server, code: code,
+                                            deviceName: "iPhone", keys: keys)
+        if let s = outcome.store { store = s }
+        event(outcome.event)
+        if let error = outcome.error {
             message = Messages.of(error, lang)
+        } else {
+            enrolPrefill = nil
+            await syncNow()
         }
     }
 
     func logVisit(_ input: VisitInput) async -> Bool {
+        if let problem = VisitTime.problem(startMs: input.startMs, nowMs: Format.nowMs(), lang) {
+            message = problem
+            return false
+        }
         let ok = await run { try $0.logVisit(input: input) } != nil
         BackgroundSync.scheduleSoon()
         await refresh()
         return ok
+    }
+
+    func deleteVisit(_ id: String) async {
+        _ = await run { try $0.deleteVisit(id: id) }
+        BackgroundSync.scheduleSoon()
+        await refresh()
+    }
+
+    func visits(for clientId: String) async -> [VisitItem] {
+        await run { try $0.visitsForClient(clientId: clientId) } ?? []
     }
 
     /// Rewrites or removes damaged records; the next sync brings the server's copies.
@@ -113,28 +191,108 @@ final class AppModel: ObservableObject {
         await refresh()
     }
 
+    func saveClient(_ input: ClientInput) async {
+        _ = await run { try $0.editClient(input: input) }
+        BackgroundSync.scheduleSoon()
+        await refresh()
+    }
+
     func logTrip(_ input: TripInput) async {
         _ = await run { try $0.logTrip(input: input) }
         BackgroundSync.scheduleSoon()
         await refresh()
     }
 
-    func startTrip(from: String, purpose: String, serviceCar: String?) async {
-        let start = TripStart(serviceCar: serviceCar, fromPlace: from, purpose: purpose, visited: nil, visitIds: [], odometerStart: nil)
-        if let rec = await run({ try $0.startTrip(start: start) }) {
-            TripLocation.shared.start(recording: rec, lang: lang)
-        }
+    func deleteTrip(_ id: String) async {
+        _ = await run { try $0.deleteTrip(id: id) }
+        BackgroundSync.scheduleSoon()
         await refresh()
+    }
+
+    /// Asks for location, then records only with precise location (TripFlow.decide).
+    func startTrip(from: String, purpose: String, serviceCar: String?, odometerStart: Int32?) {
+        TripLocation.shared.ask { [weak self] grant in
+            Task { @MainActor in await self?.startTrip(grant: grant, from: from, purpose: purpose, serviceCar: serviceCar, odometerStart: odometerStart) }
+        }
+    }
+
+    private func startTrip(grant: LocationGrant, from: String, purpose: String, serviceCar: String?, odometerStart: Int32?) async {
+        switch TripFlow.decide(grant, lang) {
+        case let .explain(text, _):
+            tripNotice = text
+        case .start:
+            let start = TripStart(serviceCar: serviceCar, fromPlace: from, purpose: purpose, visited: nil, visitIds: [], odometerStart: odometerStart)
+            if let rec = await run({ store -> TripRecordingBox in TripRecordingBox(try store.startTrip(start: start)) }) {
+                tripNotice = nil
+                TripLocation.shared.start(recording: rec.recording)
+            }
+            await refresh()
+        }
     }
 
     func finishTrip(to: String) async {
         TripLocation.shared.stop()
-        _ = await run { store -> TripItem? in try store.activeTrip()?.finish(toPlace: to, toAddress: nil, odometerEnd: nil) }
+        let lang = self.lang
+        let outcome = await run { store -> FinishOutcomeBox? in
+            try store.activeTrip().map { FinishOutcomeBox(TripFlow.finish($0, to: to, lang)) }
+        }
+        await afterFinish(outcome.flatMap { $0 }?.outcome)
+    }
+
+    func finishTrip(to: String, odometerStart: Int32?, odometerEnd: Int32) async {
+        TripLocation.shared.stop()
+        let lang = self.lang
+        let outcome = await run { store -> FinishOutcomeBox? in
+            try store.activeTrip().map {
+                FinishOutcomeBox(TripFlow.finishWithOdometer(store, $0, to: to, startReading: odometerStart, endReading: odometerEnd, lang, nowMs: Format.nowMs()))
+            }
+        }
+        await afterFinish(outcome.flatMap { $0 }?.outcome)
+    }
+
+    private func afterFinish(_ outcome: FinishOutcome?) async {
+        switch outcome {
+        case .saved?:
+            tripFinish = nil
+            tripNotice = nil
+            BackgroundSync.scheduleSoon()
+        case let .failed(text)?:
+            message = text
+        default:
+            tripFinish = outcome
+        }
+        await refresh()
+    }
+
+    func cancelTrip() async {
+        TripLocation.shared.stop()
+        _ = await run { store -> Bool in
+            try store.activeTrip()?.cancel()
+            return true
+        }
+        tripFinish = nil
+        tripNotice = nil
         await refresh()
     }
 
     func syncNow() async {
-        _ = await run { try $0.syncNow() }
+        guard let store = store else { return }
+        do {
+            _ = try await StoreCalls.detached(store) { store -> Bool in
+                _ = try store.syncNow()
+                return true
+            }
+        } catch {
+            switch SyncPolicy.classify(error) {
+            case .reenrol: event(.revoked)
+            case .wiped:
+                keys.forget()
+                self.store = nil
+                event(.wiped)
+                return
+            default: break
+            }
+        }
         await refresh()
     }
 
@@ -143,12 +301,31 @@ final class AppModel: ObservableObject {
         await refresh()
     }
 
+    func discard(_ changeId: String) async {
+        _ = await run { try $0.discardRejected(changeId: changeId) }
+        await refresh()
+    }
+
     func wipe() async {
+        TripLocation.shared.stop()
         _ = await run { try $0.wipe() }
         keys.forget()
         store = nil
-        gate = .enrol
+        await applyReminders([])
+        event(.wiped)
     }
 
     var storePath: String { path }
+}
+
+/// Carries a recording handle out of a detached task (uniffi objects are thread-safe).
+struct TripRecordingBox: @unchecked Sendable {
+    let recording: TripRecording
+    init(_ recording: TripRecording) { self.recording = recording }
+}
+
+/// Carries a finish outcome (which holds a TripItem) out of a detached task.
+struct FinishOutcomeBox: @unchecked Sendable {
+    let outcome: FinishOutcome
+    init(_ outcome: FinishOutcome) { self.outcome = outcome }
 }

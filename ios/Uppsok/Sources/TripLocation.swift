@@ -4,28 +4,61 @@ import UppsokAppCore
 import UppsokCore
 
 /// Feeds location fixes into the core's trip recorder while a trip records, in the background
-/// too (location background mode). The recording lives in the encrypted store, so the app may be
-/// killed and pick the trip up again.
+/// too (location background mode). Thin glue: whether to record is TripFlow's decision from the
+/// `LocationGrant` this reports; the recording lives in the encrypted store, so an app killed
+/// mid-trip restarts the updates at launch (AppModel.resumeTrip).
 final class TripLocation: NSObject, CLLocationManagerDelegate {
     static let shared = TripLocation()
 
     private let manager = CLLocationManager()
     private var recording: TripRecording? = nil
     private let queue = DispatchQueue(label: "se.uppsok.trip")
+    private var waiting: ((LocationGrant) -> Void)? = nil
+    private(set) var updating = false
 
-    func start(recording: TripRecording, lang: Lang) {
-        self.recording = recording
+    override init() {
+        super.init()
         manager.delegate = self
+    }
+
+    /// What the app may do now, without asking.
+    var grant: LocationGrant {
+        let status = manager.authorizationStatus
+        let authorised = status == .authorizedAlways || status == .authorizedWhenInUse
+        return LocationGrant.of(authorised: authorised, fullAccuracy: manager.accuracyAuthorization == .fullAccuracy,
+                                canAskAgain: status == .notDetermined)
+    }
+
+    /// Asks when iOS has not asked yet; answers with the grant either way.
+    func ask(_ answer: @escaping (LocationGrant) -> Void) {
+        if manager.authorizationStatus == .notDetermined {
+            waiting = answer
+            manager.requestWhenInUseAuthorization()
+        } else {
+            answer(grant)
+        }
+    }
+
+    func locationManagerDidChangeAuthorization(_ manager: CLLocationManager) {
+        guard manager.authorizationStatus != .notDetermined, let answer = waiting else { return }
+        waiting = nil
+        answer(grant)
+    }
+
+    func start(recording: TripRecording) {
+        self.recording = recording
         manager.desiredAccuracy = kCLLocationAccuracyBest
         manager.activityType = .automotiveNavigation
         manager.allowsBackgroundLocationUpdates = true
         manager.pausesLocationUpdatesAutomatically = false
-        manager.requestAlwaysAuthorization()
+        manager.showsBackgroundLocationIndicator = true
         manager.startUpdatingLocation()
+        updating = true
     }
 
     func stop() {
         manager.stopUpdatingLocation()
+        updating = false
         let rec = recording
         queue.async { try? rec?.save() }
         recording = nil

@@ -12,30 +12,43 @@ use super::html::esc;
 use super::i18n::num;
 use super::i18n::tr;
 
-/// Bars of reached contacts per rolling week (oldest first), with failed attempts as red ticks
-/// below the baseline so they are visibly apart from contacts.
-pub fn weekly_bars(lang: Lang, weeks: &[WeekCounts]) -> String {
+/// The scale the overview's rows share, so a tall bar means the same number on every row: the
+/// most contacts any client had in one week (at least 4).
+pub fn shared_scale<'a>(rows: impl IntoIterator<Item = &'a [WeekCounts]>) -> u32 {
+    rows.into_iter()
+        .flat_map(|w| w.iter().map(|w| w.reached))
+        .max()
+        .unwrap_or(0)
+        .max(4)
+}
+
+/// Bars of reached contacts per rolling week (oldest first) on a scale of `scale` contacts,
+/// with failed attempts below the baseline (one step per attempt, up to three) so they are
+/// visibly apart from contacts.
+pub fn weekly_bars(lang: Lang, weeks: &[WeekCounts], scale: u32) -> String {
     const BAR: usize = 7;
     const GAP: usize = 2;
     const H: f64 = 28.0;
     let width = weeks.len() * (BAR + GAP) + GAP;
-    let max = weeks.iter().map(|w| w.reached).max().unwrap_or(0).max(4) as f64;
+    let max = f64::from(scale.max(1));
     let reached: Vec<String> = weeks.iter().map(|w| w.reached.to_string()).collect();
-    let attempts: u32 = weeks.iter().map(|w| w.attempts).sum();
+    let tries: Vec<String> = weeks.iter().map(|w| w.attempts.to_string()).collect();
     let label = match lang {
         Lang::Sv => format!(
-            "Kontakter per vecka, äldst först: {}. Misslyckade försök totalt: {attempts}.",
-            reached.join(", ")
+            "Kontakter per vecka, äldst först: {}. Misslyckade försök per vecka: {}. Skala {scale}.",
+            reached.join(", "),
+            tries.join(", ")
         ),
         Lang::En => format!(
-            "Contacts per week, oldest first: {}. Failed attempts in total: {attempts}.",
-            reached.join(", ")
+            "Contacts per week, oldest first: {}. Failed attempts per week: {}. Scale {scale}.",
+            reached.join(", "),
+            tries.join(", ")
         ),
     };
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg role=\"img\" aria-label=\"{l}\" width=\"{width}\" height=\"36\" viewBox=\"0 0 {width} 36\">\
+        "<svg role=\"img\" aria-label=\"{l}\" width=\"{width}\" height=\"38\" viewBox=\"0 0 {width} 38\">\
          <title>{l}</title><line x1=\"0\" y1=\"29\" x2=\"{width}\" y2=\"29\" stroke=\"#767676\"/>",
         l = esc(&label)
     );
@@ -58,9 +71,10 @@ pub fn weekly_bars(lang: Lang, weeks: &[WeekCounts]) -> String {
             );
         }
         if w.attempts > 0 {
+            let h = 2 * w.attempts.min(3) + 1;
             let _ = write!(
                 s,
-                "<rect x=\"{x}\" y=\"31\" width=\"{BAR}\" height=\"4\" fill=\"#b3261e\"/>"
+                "<rect x=\"{x}\" y=\"31\" width=\"{BAR}\" height=\"{h}\" fill=\"#b3261e\"/>"
             );
         }
     }
@@ -82,11 +96,11 @@ pub fn trend_line(
     target: f64,
     fmt: &dyn Fn(f64) -> String,
 ) -> String {
-    const W: f64 = 360.0;
-    const H: f64 = 120.0;
-    const LEFT: f64 = 44.0;
-    const BOTTOM: f64 = 100.0;
-    const TOP: f64 = 10.0;
+    const W: f64 = 640.0;
+    const H: f64 = 220.0;
+    const LEFT: f64 = 48.0;
+    const BOTTOM: f64 = 190.0;
+    const TOP: f64 = 16.0;
     let values: Vec<f64> = points.iter().filter_map(|p| p.value).collect();
     let max = values
         .iter()
@@ -116,7 +130,7 @@ pub fn trend_line(
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg role=\"img\" aria-label=\"{l}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\">\
+        "<svg class=\"trend\" role=\"img\" aria-label=\"{l}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\">\
          <title>{l}</title>\
          <line x1=\"{LEFT}\" y1=\"{BOTTOM}\" x2=\"{W}\" y2=\"{BOTTOM}\" stroke=\"#767676\"/>\
          <line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{BOTTOM}\" stroke=\"#767676\"/>\
@@ -129,6 +143,19 @@ pub fn trend_line(
         tly = y(target) + 3.0,
         tl = esc(&fmt(target)),
     );
+    // Axis ticks: quarters of the scale, with light grid lines.
+    for q in 1..=4 {
+        let v = max / 1.1 * f64::from(q) / 4.0;
+        let _ = write!(
+            s,
+            "<line x1=\"{LEFT}\" y1=\"{yv:.1}\" x2=\"{W}\" y2=\"{yv:.1}\" stroke=\"#e3e3e3\"/>\
+             <text x=\"{tx}\" y=\"{ly:.1}\" font-size=\"10\" text-anchor=\"end\" fill=\"#555\">{t}</text>",
+            yv = y(v),
+            tx = LEFT - 4.0,
+            ly = y(v) + 3.0,
+            t = esc(&fmt(v)),
+        );
+    }
     // A gap in the data lifts the pen, so a week without a value is not drawn as a slope.
     let mut path = String::new();
     let mut pen_down = false;
@@ -148,13 +175,26 @@ pub fn trend_line(
             "<path d=\"{path}\" fill=\"none\" stroke=\"#0b4f9c\" stroke-width=\"2\"/>"
         );
     }
+    // Each point carries its value; every second week's date sits under the axis.
     for (i, p) in points.iter().enumerate() {
         if let Some(v) = p.value {
             let _ = write!(
                 s,
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#0b4f9c\"/>",
+                "<circle cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"3.5\" fill=\"#0b4f9c\"/>\
+                 <text x=\"{cx:.1}\" y=\"{ty:.1}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#0b4f9c\">{t}</text>",
+                cx = x(i),
+                cy = y(v),
+                ty = y(v) - 6.0,
+                t = esc(&fmt(v)),
+            );
+        }
+        if i % 2 == 0 && i + 1 < points.len() && i > 0 {
+            let _ = write!(
+                s,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
                 x(i),
-                y(v)
+                BOTTOM + 14.0,
+                esc(p.label)
             );
         }
     }
@@ -191,9 +231,13 @@ mod tests {
             };
             12
         ];
-        let s = weekly_bars(Lang::Sv, &weeks);
+        let s = weekly_bars(Lang::Sv, &weeks, shared_scale([weeks.as_slice()]));
         assert!(s.starts_with("<svg role=\"img\" aria-label=\"Kontakter per vecka"));
         assert!(s.contains("<title>"));
+        assert!(s.contains("Misslyckade försök per vecka: 1, 1"), "{s}");
+        // On a shared scale of 12 a week of 3 is a quarter of the height, not all of it.
+        let tall = weekly_bars(Lang::Sv, &weeks, 12);
+        assert!(tall.contains("height=\"7.0\""), "{tall}");
         let pts = [
             TrendPoint {
                 label: "v1",

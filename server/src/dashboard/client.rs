@@ -2,7 +2,7 @@
 //! viewer's organisation may read them), and the history of phase and consent from the stored
 //! revisions. A client the viewer may not see answers 404, the same as one that does not exist.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use axum::extract::{Path, State};
@@ -101,6 +101,15 @@ pub async fn page(
     items.sort_by_key(|i| std::cmp::Reverse(i.0));
     let revisions = data::client_revisions(&state.store, cid).await?;
 
+    // People by name, as everywhere on the dashboard; a username only for someone who has left.
+    let names: HashMap<String, String> = state
+        .store
+        .list_staff(None, Some(&[team]))
+        .await?
+        .into_iter()
+        .map(|s| (s.username, s.name))
+        .collect();
+    let name_of = |u: &str| names.get(u).cloned().unwrap_or_else(|| u.to_owned());
     let org_name = |o: OrgId| async move {
         state
             .store
@@ -179,7 +188,7 @@ pub async fn page(
                         )
                     )
                 };
-                let who: Vec<&str> = vis.staff.iter().map(|u| u.as_str()).collect();
+                let who: Vec<String> = vis.staff.iter().map(|u| name_of(u.as_str())).collect();
                 let _ = write!(
                     body,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{note}</td></tr>",
@@ -201,7 +210,7 @@ pub async fn page(
                     tr(l, "Resa", "Trip"),
                     num(l, trip.km, 1),
                     i18n::distance_source(l, trip.distance_source),
-                    esc(trip.driver.as_str()),
+                    esc(&name_of(trip.driver.as_str())),
                     esc(trip.from.as_str()),
                     esc(trip.to.as_str()),
                     esc(trip.purpose.as_str()),

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use uppsok_model::fidelity::{
     ClientInCare, Direction, FidelityInput, IndicatorId, Lang, Period, compute, swedish_date,
@@ -69,6 +69,13 @@ fn rating_badge(l: Lang, r: Option<u8>) -> String {
     }
 }
 
+/// The default period: the twelve whole calendar weeks (Monday–Sunday) before the week `today`
+/// is in, so no trend starts or ends with a part of a week that looks like a drop.
+pub fn whole_weeks_before(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let last = today - Duration::days(i64::from(today.weekday().num_days_from_monday()) + 1);
+    (last - Duration::days(12 * 7 - 1), last)
+}
+
 pub async fn page(
     State(state): State<AppState>,
     dash: Dash,
@@ -79,8 +86,13 @@ pub async fn page(
     let v = dash.viewer();
     let team = dash.team(&state, q.team.as_deref()).await?;
     let today = swedish_date(Utc::now());
-    let last = parse_date(q.to.as_deref())?.unwrap_or(today);
-    let first = parse_date(q.from.as_deref())?.unwrap_or(last - Duration::days(12 * 7 - 1));
+    let (default_first, default_last) = whole_weeks_before(today);
+    let last = parse_date(q.to.as_deref())?.unwrap_or(default_last);
+    let first = match parse_date(q.from.as_deref())? {
+        Some(d) => d,
+        None if q.to.is_some() => last - Duration::days(12 * 7 - 1),
+        None => default_first,
+    };
     if last < first || (last - first).num_days() >= MAX_DAYS {
         return Err(DashError::BadRequest(
             "Perioden ska vara 1 till 366 dagar, med från före till.".into(),
@@ -306,4 +318,22 @@ pub async fn page(
         Some(&team),
         &body,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    #[test]
+    fn the_default_period_is_twelve_whole_weeks() {
+        for day in 1..=14 {
+            let today = NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+            let (first, last) = whole_weeks_before(today);
+            assert_eq!(first.weekday(), Weekday::Mon, "{today}");
+            assert_eq!(last.weekday(), Weekday::Sun, "{today}");
+            assert_eq!((last - first).num_days(), 83);
+            assert!(last < today && (today - last).num_days() <= 7, "{today}");
+        }
+    }
 }

@@ -113,6 +113,8 @@ form.filters label,form.stack label{display:flex;flex-direction:column;font-weig
 input,select,button{font:inherit;padding:6px 8px;border:1px solid #767676;border-radius:4px}
 button{background:#0b4f9c;color:#fff;border-color:#0b4f9c;cursor:pointer}
 button.danger{background:#8b1a12;border-color:#8b1a12}
+a.button{display:inline-block;padding:6px 8px;border:1px solid #0b4f9c;border-radius:4px;background:#0b4f9c;color:#fff;text-decoration:none}
+a.button.danger{background:#8b1a12;border-color:#8b1a12}
 form.stack{display:flex;flex-direction:column;gap:12px;max-width:22rem}
 .card{border:1px solid #c8c8c8;border-radius:6px;padding:12px 16px;margin:0 0 16px}
 .card h2{margin-top:0}

@@ -8,8 +8,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::html::{self, attr};
-use super::i18n::tr;
+use super::html::{self, attr, esc};
+use super::i18n::{self, tr};
 use super::{
     Dash, DashError, DashResult, LOGIN_CSRF_COOKIE, Req, SESSION_COOKIE, cookie, same_secret,
     set_cookie,
@@ -18,6 +18,7 @@ use crate::auth;
 use crate::auth::login::{self, Attempt, Door, LoginError};
 use crate::extract::ClientIp;
 use crate::state::AppState;
+use uppsok_model::fidelity::Lang;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
@@ -31,8 +32,17 @@ enum Notice {
     None,
     Expired,
     Failed,
-    Locked,
-    Limited,
+    /// Locked until this time (UTC milliseconds).
+    Locked {
+        until_ms: i64,
+    },
+    /// Too many attempts from the address; try again after this many seconds.
+    Limited {
+        retry_after_s: u64,
+    },
+    /// The form's one-time token no longer matched (older than an hour, or another login tab
+    /// was opened since): nothing was tried, the form is simply shown again.
+    FormExpired,
     LoggedOut,
     /// The password was right; the authenticator's code is missing.
     TotpRequired,
@@ -41,7 +51,46 @@ enum Notice {
 }
 
 impl Notice {
-    /// The notice's class and its words (Swedish, English); `None` for the plain form.
+    /// The notice's class and its words in `l`; `None` for the plain form.
+    fn text(self, l: Lang) -> Option<(&'static str, String)> {
+        match self {
+            Notice::Locked { until_ms } => {
+                let until = chrono::DateTime::from_timestamp_millis(until_ms)
+                    .map(i18n::date_time)
+                    .unwrap_or_default();
+                return Some((
+                    "alert",
+                    match l {
+                        Lang::Sv => format!(
+                            "Kontot är låst efter för många misslyckade inloggningar, till {until}. Försök igen då, eller be en administratör låsa upp det."
+                        ),
+                        Lang::En => format!(
+                            "The account is locked after too many failed logins, until {until}. Try again then, or ask an admin to unlock it."
+                        ),
+                    },
+                ));
+            }
+            Notice::Limited { retry_after_s } => {
+                let minutes = retry_after_s.div_ceil(60).max(1);
+                return Some((
+                    "alert",
+                    match l {
+                        Lang::Sv => format!(
+                            "För många försök från den här adressen. Försök igen om {minutes} min."
+                        ),
+                        Lang::En => format!(
+                            "Too many attempts from this address. Try again in {minutes} min."
+                        ),
+                    },
+                ));
+            }
+            _ => {}
+        }
+        self.words()
+            .map(|(class, sv, en)| (class, tr(l, sv, en).to_owned()))
+    }
+
+    /// The fixed notices' class and words (Swedish, English).
     fn words(self) -> Option<(&'static str, &'static str, &'static str)> {
         Some(match self {
             Notice::None => return None,
@@ -56,11 +105,12 @@ impl Notice {
                 "Fel användarnamn, lösenord eller kod.",
                 "Wrong username, password or code.",
             ),
-            Notice::Locked => (
-                "alert",
-                "Kontot är låst efter för många misslyckade inloggningar. Försök igen senare.",
-                "The account is locked after too many failed logins. Try again later.",
+            Notice::FormExpired => (
+                "warn",
+                "Inloggningsformuläret hade gått ut (det var äldre än en timme, eller en annan inloggningsflik öppnades senare). Inget försök räknades; fyll i det igen.",
+                "The login form had expired (older than an hour, or another login tab was opened since). Nothing was counted; fill it in again.",
             ),
+            Notice::Locked { .. } | Notice::Limited { .. } => return None,
             Notice::TotpRequired => (
                 "alert",
                 "Kontot behöver engångskoden från autentiseringsappen.",
@@ -71,21 +121,16 @@ impl Notice {
                 "Översikten är för arbetsledare och administratörer. Som case manager använder du Uppsök-appen i telefonen.",
                 "The dashboard is for supervisors and admins. As a case manager you use the Uppsök app on your phone.",
             ),
-            Notice::Limited => (
-                "alert",
-                "För många försök från den här adressen. Försök igen senare.",
-                "Too many attempts from this address. Try again later.",
-            ),
         })
     }
 }
 
 fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
     let l = req.lang;
-    let msg = notice.words().map_or_else(String::new, |(class, sv, en)| {
+    let msg = notice.text(l).map_or_else(String::new, |(class, text)| {
         // Errors interrupt a screen reader; the others wait their turn.
         let role = if class == "alert" { "alert" } else { "status" };
-        format!("<p class=\"{class}\" role=\"{role}\">{}</p>", tr(l, sv, en))
+        format!("<p class=\"{class}\" role=\"{role}\">{}</p>", esc(&text))
     });
     let body = format!(
         "{msg}<form class=\"stack\" method=\"post\" action=\"/login\">\
@@ -118,10 +163,10 @@ fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
     };
     let mut r = html::respond(html::page(&frame, &body));
     match notice {
-        Notice::None | Notice::Expired | Notice::LoggedOut => {}
-        Notice::Limited => *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS,
+        Notice::None | Notice::Expired | Notice::LoggedOut | Notice::FormExpired => {}
+        Notice::Limited { .. } => *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS,
         Notice::WrongDoor => *r.status_mut() = axum::http::StatusCode::FORBIDDEN,
-        Notice::Failed | Notice::Locked | Notice::TotpRequired => {
+        Notice::Failed | Notice::Locked { .. } | Notice::TotpRequired => {
             *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED
         }
     }
@@ -166,10 +211,12 @@ pub async fn submit(
 ) -> DashResult<Response> {
     // Login CSRF: the form must carry the value of the cookie set with it (double submit), so
     // another site cannot log a browser into an account of its choosing.
+    // A mismatch is most often an honest one (a form left open past the cookie's hour, or two
+    // login tabs): the form is shown again with a fresh token and nothing is tried or counted.
     let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE);
     match (f.csrf.as_deref(), cookie_token) {
         (Some(a), Some(b)) if !a.is_empty() && same_secret(a, b) => {}
-        _ => return Err(DashError::Csrf),
+        _ => return Ok(form_page(&req, Notice::FormExpired, &new_login_csrf())),
     }
     let attempt = Attempt {
         username: &f.username,
@@ -180,9 +227,9 @@ pub async fn submit(
         Ok(done) => done,
         Err(e) => {
             let notice = match e {
-                LoginError::RateLimited { .. } => Notice::Limited,
+                LoginError::RateLimited { retry_after_s } => Notice::Limited { retry_after_s },
                 LoginError::TooLong | LoginError::Invalid => Notice::Failed,
-                LoginError::Locked { .. } => Notice::Locked,
+                LoginError::Locked { until_ms } => Notice::Locked { until_ms },
                 LoginError::TotpRequired => Notice::TotpRequired,
                 LoginError::WrongDoor => Notice::WrongDoor,
                 LoginError::Store(e) => return Err(e.into()),

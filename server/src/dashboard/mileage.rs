@@ -1,7 +1,9 @@
 //! Mileage: per driver and month, km, trips and the reimbursement split into the tax-free
 //! allowance and the taxable rest (computed by `uppsok-model::mileage` with the viewer's
-//! organisation's rates); approving a month (stored with the totals approved, and logged); the
-//! payroll CSV; and the körjournal per driver as CSV or PDF.
+//! organisation's rates); approving a month once it is over (stored with the totals approved,
+//! and logged), and approving it again when it changed after approval; the payroll CSV; and the
+//! körjournal per driver as CSV or PDF. The page opens on the last whole month, the one payroll
+//! pays. Whether a driver's month may be approved is [`standing`], a rule without I/O.
 //!
 //! Trips never cross organisations: a supervisor sees and approves the trips of their own
 //! organisation's drivers in their team.
@@ -23,12 +25,13 @@ use uppsok_model::{Entity, Rates, Trip};
 use super::export::{self, Csv};
 use super::html::{Nav, attr, csrf_field, esc, url_enc};
 use super::i18n::{self, money, num, tr};
+use super::notice::Notice;
 use super::{Dash, DashError, DashResult};
 use crate::state::AppState;
 use crate::store::AuditAction;
-use crate::store::dashboard::{self as data, SeenTrip};
+use crate::store::dashboard::{self as data, ApprovedTotals, SeenTrip};
 use crate::store::{AuditEntry, TeamRow};
-use uppsok_report::korjournal_pdf::{self, KorjournalDoc};
+use uppsok_report::korjournal_pdf::{self, Attest, KorjournalDoc};
 
 /// A month (`2026-11`) or a whole year (`2026`) of Swedish calendar days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,14 +64,19 @@ impl Span {
         }
     }
 
-    pub fn this_month() -> Span {
-        let today = swedish_date(Utc::now());
-        let s = format!("{}-{:02}", today.year(), today.month());
-        // Built from a real date, so it always parses.
-        Span::parse(&s).unwrap_or(Span {
-            first: today,
-            last: today,
-        })
+    /// The last whole month: the one a supervisor approves and payroll pays.
+    pub fn last_month() -> Span {
+        Self::month_before(swedish_date(Utc::now()))
+    }
+
+    /// The calendar month before the one `today` is in.
+    pub fn month_before(today: NaiveDate) -> Span {
+        let first_of_this = today.with_day(1).unwrap_or(today);
+        let last = first_of_this.pred_opt().unwrap_or(first_of_this);
+        Span {
+            first: last.with_day(1).unwrap_or(last),
+            last,
+        }
     }
 
     pub fn label(&self) -> String {
@@ -122,13 +130,94 @@ pub struct MileageQuery {
     driver: Option<String>,
     #[serde(default)]
     format: Option<String>,
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+/// Where one driver's month stands for approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing<'a> {
+    /// Over and never approved: may be approved (version 1).
+    Open,
+    /// Not over yet: trips may still come in, so it can be approved from `from` on.
+    NotOver { from: NaiveDate },
+    /// A whole year is shown: months are approved one by one.
+    Year,
+    /// Approved, and the figures are still those approved.
+    Approved(&'a data::Approval),
+    /// Approved, but the figures have changed since (a trip synced late, a distance corrected):
+    /// payroll must not pay the new figures until a supervisor approves them again.
+    Changed(&'a data::Approval),
+}
+
+impl Standing<'_> {
+    /// The version an approval from this page stores, if it may be approved now.
+    pub fn next_version(&self) -> Option<i64> {
+        match self {
+            Standing::Open => Some(1),
+            Standing::Changed(a) => Some(a.version + 1),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a driver's month in `span` may be approved on `today` (the Swedish date), given its
+/// latest approval and its figures now. A month is over the day after its last day.
+pub fn standing<'a>(
+    span: Span,
+    today: NaiveDate,
+    approval: Option<&'a data::Approval>,
+    now: &ApprovedTotals,
+) -> Standing<'a> {
+    if span.label().len() == 4 {
+        return Standing::Year;
+    }
+    match approval {
+        Some(a) => {
+            let same = a.trips == now.trips
+                && a.centi_km == now.centi_km
+                && a.amount_ore == now.amount_ore
+                && a.tax_free_ore.is_none_or(|v| v == now.tax_free_ore)
+                && a.taxable_ore.is_none_or(|v| v == now.taxable_ore);
+            if same {
+                Standing::Approved(a)
+            } else {
+                Standing::Changed(a)
+            }
+        }
+        None if today <= span.last => Standing::NotOver {
+            from: span.last.succ_opt().unwrap_or(span.last),
+        },
+        None => Standing::Open,
+    }
+}
+
+/// One driver's figures for the span, summed over the months it covers.
+fn approved_totals(sums: &[&MonthlyTotal<String>]) -> ApprovedTotals {
+    sums.iter().fold(
+        ApprovedTotals {
+            trips: 0,
+            centi_km: 0,
+            amount_ore: 0,
+            tax_free_ore: 0,
+            taxable_ore: 0,
+        },
+        |acc, t| ApprovedTotals {
+            trips: acc.trips + i64::from(t.trips),
+            centi_km: acc.centi_km + t.centi_km,
+            amount_ore: acc.amount_ore + t.amount_ore,
+            tax_free_ore: acc.tax_free_ore + t.tax_free_ore,
+            taxable_ore: acc.taxable_ore + t.taxable_ore,
+        },
+    )
 }
 
 fn span_of(s: Option<&str>) -> DashResult<Span> {
     match s.filter(|s| !s.trim().is_empty()) {
-        None => Ok(Span::this_month()),
-        Some(s) => Span::parse(s)
-            .ok_or_else(|| DashError::BadRequest("Månaden skrivs ÅÅÅÅ-MM (eller ÅÅÅÅ).".into())),
+        None => Ok(Span::last_month()),
+        Some(s) => Span::parse(s).ok_or_else(|| {
+            DashError::BadRequest("månaden skrivs ÅÅÅÅ-MM (eller ett år ÅÅÅÅ)".into())
+        }),
     }
 }
 
@@ -157,14 +246,17 @@ async fn rates_of(state: &AppState, dash: &Dash) -> DashResult<Rates> {
         .unwrap_or_default())
 }
 
-fn totals(trips: &[SeenTrip], rates: &Rates) -> DashResult<Vec<MonthlyTotal<String>>> {
+fn totals<'a>(
+    trips: impl IntoIterator<Item = &'a Trip>,
+    rates: &Rates,
+) -> DashResult<Vec<MonthlyTotal<String>>> {
     let driven: Vec<DrivenTrip<String>> = trips
-        .iter()
+        .into_iter()
         .map(|t| DrivenTrip {
-            driver: t.trip.driver.as_str().to_owned(),
-            date: swedish_date(t.trip.start),
-            vehicle: VehicleKind::from(&t.trip.vehicle),
-            km: t.trip.km,
+            driver: t.driver.as_str().to_owned(),
+            date: swedish_date(t.start),
+            vehicle: VehicleKind::from(&t.vehicle),
+            km: t.km,
         })
         .collect();
     monthly_totals(&driven, rates).map_err(|e| DashError::Internal(e.to_string()))
@@ -200,7 +292,7 @@ pub async fn page(
     let span = span_of(q.month.as_deref())?;
     let trips = span_trips(&state, &dash, &team, span).await?;
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(&trips, &rates)?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
     let names = names(&state, &team).await?;
     let month = span.label();
     let approvals: HashMap<String, data::Approval> =
@@ -214,7 +306,8 @@ pub async fn page(
         .append_audit(&[trip_audit(&dash, &team, AuditAction::List)])
         .await?;
 
-    let mut body = dash.team_picker(&state, &team).await?;
+    let mut body = Notice::banner_for(q.notice.as_deref(), l);
+    body.push_str(&dash.team_picker(&state, &team).await?);
     let _ = write!(
         body,
         "<form class=\"filters\" method=\"get\" action=\"/mileage\">\
@@ -249,46 +342,79 @@ pub async fn page(
         tr(l, "Attest", "Approval"),
         tr(l, "Körjournal", "Driving log"),
     );
+    let today = swedish_date(Utc::now());
     for t in &sums {
         let name = names
             .get(&t.driver)
             .cloned()
             .unwrap_or_else(|| t.driver.clone());
-        let approval = match approvals.get(&t.driver) {
-            Some(a) => {
-                let changed = a.trips != i64::from(t.trips)
-                    || a.centi_km != t.centi_km
-                    || a.amount_ore != t.amount_ore;
-                let when = chrono::DateTime::from_timestamp_millis(a.approved_ms)
-                    .map(i18n::date_time)
-                    .unwrap_or_default();
-                format!(
-                    "{} {} ({when}){}",
-                    tr(l, "Attesterad av", "Approved by"),
-                    esc(&a.approved_by),
-                    if changed {
-                        format!(
-                            " <span class=\"flag\">{}</span>",
-                            tr(l, "– ändrad efter attest!", "– changed after approval!")
-                        )
-                    } else {
-                        String::new()
-                    }
-                )
-            }
-            None => format!(
+        let now = approved_totals(&[t]);
+        let st = standing(span, today, approvals.get(&t.driver), &now);
+        let by = |a: &data::Approval| {
+            let who = names
+                .get(&a.approved_by)
+                .cloned()
+                .unwrap_or_else(|| a.approved_by.clone());
+            let when = chrono::DateTime::from_timestamp_millis(a.approved_ms)
+                .map(i18n::date_time)
+                .unwrap_or_default();
+            format!(
+                "{} {} {} {when}",
+                tr(l, "Attesterad av", "Approved by"),
+                esc(&who),
+                tr(l, "den", "on"),
+            )
+        };
+        let form = |label: &str| {
+            format!(
                 "<form method=\"post\" action=\"/mileage/approve\">{}\
                  <input type=\"hidden\" name=\"team\" value=\"{}\">\
                  <input type=\"hidden\" name=\"month\" value=\"{}\">\
                  <input type=\"hidden\" name=\"driver\" value=\"{}\">\
-                 <button type=\"submit\" aria-label=\"{} {}\">{}</button></form>",
+                 <input type=\"hidden\" name=\"version\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"trips\" value=\"{}\">\
+                 <input type=\"hidden\" name=\"amount\" value=\"{}\">\
+                 <button type=\"submit\" aria-label=\"{label} {}\">{label}</button></form>",
                 csrf_field(dash.csrf()),
                 team.id,
                 attr(&month),
                 attr(&t.driver),
-                tr(l, "Attestera månaden för", "Approve the month for"),
+                st.next_version().unwrap_or(1),
+                now.trips,
+                now.amount_ore,
                 attr(&name),
-                tr(l, "Attestera", "Approve"),
+            )
+        };
+        let approval = match st {
+            Standing::Open => form(tr(l, "Attestera", "Approve")),
+            Standing::NotOver { from } => format!(
+                "<span class=\"muted\">{} {}</span>",
+                tr(
+                    l,
+                    "Månaden pågår; kan attesteras från",
+                    "Month not over; can be approved from"
+                ),
+                i18n::date(from),
+            ),
+            Standing::Year => format!(
+                "<span class=\"muted\">{}</span>",
+                tr(l, "Attesteras per månad", "Approved month by month")
+            ),
+            Standing::Approved(a) => by(a),
+            Standing::Changed(a) => format!(
+                "<span class=\"flag\">{}</span><br>{}: {}, {} {}, {} km<br>{}{}",
+                tr(
+                    l,
+                    "Ändrad efter attest – attestera igen",
+                    "Changed after approval – approve again"
+                ),
+                tr(l, "Attesterat", "Approved"),
+                money(l, a.amount_ore),
+                a.trips,
+                tr(l, "resor", "trips"),
+                num(l, a.centi_km as f64 / 100.0, 1),
+                by(a),
+                form(tr(l, "Attestera igen", "Approve again")),
             ),
         };
         let q = format!(
@@ -358,8 +484,19 @@ pub struct ApproveForm {
     month: Option<String>,
     #[serde(default)]
     driver: Option<String>,
+    /// The approval version the page offered (1, or the shown version + 1).
+    #[serde(default)]
+    version: Option<i64>,
+    /// The figures the page showed: an approval stores only what the supervisor saw.
+    #[serde(default)]
+    trips: Option<i64>,
+    #[serde(default)]
+    amount: Option<i64>,
 }
 
+/// Approves a driver's month as the page showed it, or says why not (a banner on the page):
+/// the month is not over, its figures changed since the page was shown, or someone approved it
+/// a moment earlier.
 pub async fn approve(
     State(state): State<AppState>,
     dash: Dash,
@@ -371,48 +508,98 @@ pub async fn approve(
     let span = span_of(f.month.as_deref())?;
     let driver = f
         .driver
-        .ok_or_else(|| DashError::BadRequest("Fältet förare saknas.".into()))?;
+        .ok_or_else(|| DashError::BadRequest("föraren saknas i formuläret".into()))?;
     let trips: Vec<SeenTrip> = span_trips(&state, &dash, &team, span)
         .await?
         .into_iter()
         .filter(|t| t.trip.driver.as_str() == driver)
         .collect();
     let rates = rates_of(&state, &dash).await?;
-    let t = totals(&trips, &rates)?;
-    let (n, km, amount) = t.iter().fold((0i64, 0i64, 0i64), |acc, t| {
-        (
-            acc.0 + i64::from(t.trips),
-            acc.1 + t.centi_km,
-            acc.2 + t.amount_ore,
-        )
-    });
-    if n == 0 {
-        return Err(DashError::BadRequest(
-            "Det finns inga resor att attestera.".into(),
-        ));
-    }
-    data::approve(
-        &state.store,
-        team.id,
-        dash.actor.staff.org,
-        &driver,
-        &span.label(),
-        &dash.actor.staff.username,
-        n,
-        km,
-        amount,
-    )
-    .await?;
-    state
-        .store
-        .append_audit(&[trip_audit(&dash, &team, AuditAction::Approve)])
-        .await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let now = approved_totals(&sums.iter().collect::<Vec<_>>());
+    let latest = data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
+        .await?
+        .into_iter()
+        .find(|a| a.driver == driver);
+    let st = standing(span, swedish_date(Utc::now()), latest.as_ref(), &now);
+    let notice = match (st, st.next_version()) {
+        (Standing::NotOver { .. } | Standing::Year, _) => Notice::MonthNotOver,
+        (Standing::Approved(_), _) => Notice::AlreadyApproved,
+        _ if now.trips == 0 => Notice::NothingToApprove,
+        (_, Some(version))
+            if f.version == Some(version)
+                && f.trips == Some(now.trips)
+                && f.amount == Some(now.amount_ore) =>
+        {
+            let stored = data::approve(
+                &state.store,
+                team.id,
+                dash.actor.staff.org,
+                &driver,
+                &span.label(),
+                version,
+                &dash.actor.staff.username,
+                now,
+            )
+            .await?;
+            if stored {
+                state
+                    .store
+                    .append_audit(&[trip_audit(&dash, &team, AuditAction::Approve)])
+                    .await?;
+                Notice::Approved
+            } else {
+                Notice::AlreadyApproved
+            }
+        }
+        _ => Notice::FiguresChanged,
+    };
     Ok(Redirect::to(&format!(
-        "/mileage?team={}&month={}",
+        "/mileage?team={}&month={}&notice={}",
         team.id,
-        url_enc(&span.label())
+        url_enc(&span.label()),
+        notice.code()
     ))
     .into_response())
+}
+
+/// The approval line for a driver's körjournal PDF of a month: who approved it and when, and
+/// whether the figures have changed since.
+#[allow(clippy::too_many_arguments)]
+async fn attest(
+    state: &AppState,
+    dash: &Dash,
+    team: &TeamRow,
+    span: Span,
+    driver: &str,
+    trips: &[Trip],
+    rates: &Rates,
+    names: &HashMap<String, String>,
+) -> DashResult<Option<Attest>> {
+    let latest = data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
+        .await?
+        .into_iter()
+        .find(|a| a.driver == driver);
+    let Some(latest) = latest else {
+        return Ok(None);
+    };
+    let sums = totals(trips, rates)?;
+    let now = approved_totals(&sums.iter().collect::<Vec<_>>());
+    let changed_since = match standing(span, swedish_date(Utc::now()), Some(&latest), &now) {
+        Standing::Approved(_) => false,
+        Standing::Changed(_) => true,
+        _ => return Ok(None),
+    };
+    Ok(Some(Attest {
+        by: names
+            .get(&latest.approved_by)
+            .cloned()
+            .unwrap_or_else(|| latest.approved_by.clone()),
+        on: chrono::DateTime::from_timestamp_millis(latest.approved_ms)
+            .map(swedish_date)
+            .unwrap_or(span.last),
+        changed_since,
+    }))
 }
 
 fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
@@ -450,7 +637,7 @@ pub async fn payroll_csv(
     let span = span_of(q.month.as_deref())?;
     let trips = span_trips(&state, &dash, &team, span).await?;
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(&trips, &rates)?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
     let names = names(&state, &team).await?;
     let approvals: HashMap<String, data::Approval> =
         data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
@@ -472,22 +659,49 @@ pub async fn payroll_csv(
         "Belopp kr",
         "Skattefritt kr",
         "Skattepliktigt kr",
-        "Attesterad",
+        "Attest",
+        "Attesterat belopp kr",
         "Attesterad av",
+        "Attesterad den",
     ]);
+    let today = swedish_date(Utc::now());
     for t in &sums {
-        let a = approvals.get(&t.driver);
+        let now = approved_totals(&[t]);
+        let st = standing(span, today, approvals.get(&t.driver), &now);
+        let (status, approved) = match st {
+            Standing::Approved(a) => ("attesterad", Some(a)),
+            Standing::Changed(a) => ("ändrad efter attest – ej attesterad", Some(a)),
+            Standing::Open => ("ej attesterad", None),
+            Standing::NotOver { .. } => ("ej attesterad (månaden pågår)", None),
+            Standing::Year => ("attesteras per månad", None),
+        };
+        let when = |a: &data::Approval| {
+            chrono::DateTime::from_timestamp_millis(a.approved_ms)
+                .map(|t| swedish_time(t).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default()
+        };
         csv.row(&[
             t.driver.clone(),
             names.get(&t.driver).cloned().unwrap_or_default(),
             format!("{}-{:02}", t.year, t.month),
             t.trips.to_string(),
-            export::decimal(t.centi_km as f64 / 100.0, 2),
+            export::decimal(t.centi_km as f64 / 100.0, 1),
             export::kronor(t.amount_ore),
             export::kronor(t.tax_free_ore),
             export::kronor(t.taxable_ore),
-            if a.is_some() { "ja" } else { "nej" }.to_string(),
-            a.map(|a| a.approved_by.clone()).unwrap_or_default(),
+            status.to_string(),
+            approved
+                .map(|a| export::kronor(a.amount_ore))
+                .unwrap_or_default(),
+            approved
+                .map(|a| {
+                    names
+                        .get(&a.approved_by)
+                        .cloned()
+                        .unwrap_or_else(|| a.approved_by.clone())
+                })
+                .unwrap_or_default(),
+            approved.map(when).unwrap_or_default(),
         ]);
     }
     Ok(download(
@@ -543,12 +757,14 @@ pub async fn korjournal(
         file_part(&span.label())
     );
     if format == "pdf" {
+        let approval = attest(&state, &dash, &team, span, &driver, &trips, &rates, &names).await?;
         let pdf = korjournal_pdf::render(&KorjournalDoc {
             driver: driver_line,
             period: span.period(),
             rows,
             rates,
             created: swedish_date(Utc::now()),
+            approval,
         })
         .map_err(|e| DashError::Internal(e.to_string()))?;
         return Ok(download("application/pdf", &format!("{base}.pdf"), pdf));
@@ -558,4 +774,85 @@ pub async fn korjournal(
         &format!("{base}.csv"),
         korjournal::to_csv(&rows).into_bytes(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn figures(amount_ore: i64) -> ApprovedTotals {
+        ApprovedTotals {
+            trips: 3,
+            centi_km: 9_000,
+            amount_ore,
+            tax_free_ore: 22_500,
+            taxable_ore: amount_ore - 22_500,
+        }
+    }
+
+    fn approval(version: i64, amount_ore: i64, split: bool) -> data::Approval {
+        let f = figures(amount_ore);
+        data::Approval {
+            driver: "anna".into(),
+            version,
+            approved_by: "chef".into(),
+            approved_ms: 0,
+            trips: f.trips,
+            centi_km: f.centi_km,
+            amount_ore,
+            tax_free_ore: split.then_some(f.tax_free_ore),
+            taxable_ore: split.then_some(f.taxable_ore),
+        }
+    }
+
+    #[test]
+    fn the_default_month_is_the_last_whole_one() {
+        assert_eq!(Span::month_before(d(2026, 12, 5)).label(), "2026-11");
+        assert_eq!(Span::month_before(d(2026, 1, 1)).label(), "2025-12");
+        let feb = Span::month_before(d(2028, 3, 31));
+        assert_eq!((feb.first, feb.last), (d(2028, 2, 1), d(2028, 2, 29)));
+    }
+
+    #[test]
+    fn a_month_is_approved_once_it_is_over_and_again_after_a_change() {
+        let nov = Span::parse("2026-11").unwrap();
+        let now = figures(27_450);
+        // On its last day it is not over; the day after it is.
+        assert_eq!(
+            standing(nov, d(2026, 11, 30), None, &now),
+            Standing::NotOver {
+                from: d(2026, 12, 1)
+            }
+        );
+        assert_eq!(standing(nov, d(2026, 12, 1), None, &now), Standing::Open);
+        assert_eq!(Standing::Open.next_version(), Some(1));
+        let a = approval(1, 27_450, true);
+        let st = standing(nov, d(2026, 12, 2), Some(&a), &now);
+        assert_eq!(st, Standing::Approved(&a));
+        assert_eq!(st.next_version(), None);
+        // A trip synced late changes the amount: approve again, as version 2.
+        let st = standing(nov, d(2026, 12, 2), Some(&a), &figures(30_000));
+        assert_eq!(st, Standing::Changed(&a));
+        assert_eq!(st.next_version(), Some(2));
+        // A changed split alone is a change too, unless the old approval never stored it.
+        let mut moved = now;
+        moved.tax_free_ore -= 100;
+        moved.taxable_ore += 100;
+        assert_eq!(
+            standing(nov, d(2026, 12, 2), Some(&a), &moved),
+            Standing::Changed(&a)
+        );
+        let old = approval(1, 27_450, false);
+        assert_eq!(
+            standing(nov, d(2026, 12, 2), Some(&old), &moved),
+            Standing::Approved(&old)
+        );
+        // A whole year is never approved at once.
+        let year = Span::parse("2026").unwrap();
+        assert_eq!(standing(year, d(2027, 2, 1), None, &now), Standing::Year);
+    }
 }

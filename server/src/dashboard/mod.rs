@@ -27,6 +27,7 @@ mod html;
 mod i18n;
 mod login;
 pub mod mileage;
+mod notice;
 mod overview;
 mod password;
 
@@ -73,8 +74,15 @@ pub fn router() -> Router<AppState> {
         .route("/mileage/payroll.csv", get(mileage::payroll_csv))
         .route("/mileage/korjournal", get(mileage::korjournal))
         .route("/devices", get(devices::page))
-        .route("/devices/{id}/revoke", post(devices::revoke))
-        .route("/devices/{id}/wipe", post(devices::wipe))
+        .route(
+            "/devices/{id}/revoke",
+            get(devices::confirm_revoke).post(devices::revoke),
+        )
+        .route(
+            "/devices/{id}/wipe",
+            get(devices::confirm_wipe).post(devices::wipe),
+        )
+        .route("/devices/{id}/withdraw-wipe", post(devices::withdraw_wipe))
         .route("/audit", get(audit::page))
         .route("/audit/extract.csv", get(audit::extract))
 }

@@ -318,25 +318,56 @@ pub async fn client_revisions(store: &Store, id: ClientId) -> StoreResult<Vec<Cl
     Ok(out)
 }
 
-/// An approved month of one driver, with the totals as they were when approved.
+/// An approved month of one driver, with the totals as they were when approved. A month
+/// approved again after a change has a higher `version`; earlier versions are kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub driver: String,
+    pub version: i64,
     pub approved_by: String,
     pub approved_ms: i64,
     pub trips: i64,
     pub centi_km: i64,
     pub amount_ore: i64,
+    /// `None` for approvals stored before the split was kept.
+    pub tax_free_ore: Option<i64>,
+    pub taxable_ore: Option<i64>,
 }
 
+/// The figures a supervisor approves: one driver's month as the page showed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovedTotals {
+    pub trips: i64,
+    pub centi_km: i64,
+    pub amount_ore: i64,
+    pub tax_free_ore: i64,
+    pub taxable_ore: i64,
+}
+
+type ApprovalRow = (
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// The latest approval of each driver's `month` (`YYYY-MM`) in the team, for the organisation.
 pub async fn approvals(
     store: &Store,
     team: TeamId,
     org: OrgId,
     month: &str,
 ) -> StoreResult<Vec<Approval>> {
-    let rows: Vec<(String, String, i64, i64, i64, i64)> = on_pool!(store, p => {
-        sqlx::query_as("SELECT driver, approved_by, approved_ms, trips, centi_km, amount_ore FROM dashboard_mileage_approvals WHERE team = $1 AND org = $2 AND month = $3")
+    let rows: Vec<ApprovalRow> = on_pool!(store, p => {
+        sqlx::query_as("SELECT a.driver, a.version, a.approved_by, a.approved_ms, a.trips, a.centi_km, a.amount_ore, a.tax_free_ore, a.taxable_ore \
+                        FROM mileage_approvals a WHERE a.team = $1 AND a.org = $2 AND a.month = $3 \
+                        AND a.version = (SELECT MAX(b.version) FROM mileage_approvals b \
+                                         WHERE b.team = a.team AND b.org = a.org AND b.driver = a.driver AND b.month = a.month)")
             .bind(team.to_string())
             .bind(org.to_string())
             .bind(month)
@@ -347,16 +378,21 @@ pub async fn approvals(
         .into_iter()
         .map(|r| Approval {
             driver: r.0,
-            approved_by: r.1,
-            approved_ms: r.2,
-            trips: r.3,
-            centi_km: r.4,
-            amount_ore: r.5,
+            version: r.1,
+            approved_by: r.2,
+            approved_ms: r.3,
+            trips: r.4,
+            centi_km: r.5,
+            amount_ore: r.6,
+            tax_free_ore: r.7,
+            taxable_ore: r.8,
         })
         .collect())
 }
 
-/// Stores an approval; a month already approved stays as first approved (returns false).
+/// Stores approval `version` of a driver's month (1 for the first, the shown version + 1 for an
+/// approval after a change). Returns false when that version exists already: someone approved
+/// the same figures a moment earlier, and nothing is stored twice.
 #[allow(clippy::too_many_arguments)]
 pub async fn approve(
     store: &Store,
@@ -364,23 +400,25 @@ pub async fn approve(
     org: OrgId,
     driver: &str,
     month: &str,
+    version: i64,
     by: &str,
-    trips: i64,
-    centi_km: i64,
-    amount_ore: i64,
+    totals: ApprovedTotals,
 ) -> StoreResult<bool> {
     let n = on_pool!(store, p => {
-        sqlx::query("INSERT INTO dashboard_mileage_approvals (team, org, driver, month, approved_by, approved_ms, trips, centi_km, amount_ore) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING")
+        sqlx::query("INSERT INTO mileage_approvals (team, org, driver, month, version, approved_by, approved_ms, trips, centi_km, amount_ore, tax_free_ore, taxable_ore) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING")
             .bind(team.to_string())
             .bind(org.to_string())
             .bind(driver)
             .bind(month)
+            .bind(version)
             .bind(by)
             .bind(now_ms())
-            .bind(trips)
-            .bind(centi_km)
-            .bind(amount_ore)
+            .bind(totals.trips)
+            .bind(totals.centi_km)
+            .bind(totals.amount_ore)
+            .bind(totals.tax_free_ore)
+            .bind(totals.taxable_ore)
             .execute(p)
             .await?
             .rows_affected()

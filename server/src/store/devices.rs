@@ -28,6 +28,8 @@ pub struct DeviceRow {
     /// since migration 0006). A device presenting a higher one got it from a history this
     /// database does not have: the database was restored from a backup.
     pub last_cursor: Option<i64>,
+    /// When the server told the phone to wipe itself; a wipe can be withdrawn until then.
+    pub wipe_sent_ms: Option<i64>,
 }
 
 /// What redeeming an enrolment code led to.
@@ -48,12 +50,12 @@ type DeviceTuple = (
     Option<i64>,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
-const DEVICE_COLS: &str =
-    "id, staff, name, app_version, status, enrolled_ms, last_sync_ms, revoked_ms, last_cursor";
+const DEVICE_COLS: &str = "id, staff, name, app_version, status, enrolled_ms, last_sync_ms, revoked_ms, last_cursor, wipe_sent_ms";
 /// [`DEVICE_COLS`] qualified by the alias `d`, for joins (kept as a literal: it is read on every
 /// device request).
-const DEVICE_COLS_D: &str = "d.id, d.staff, d.name, d.app_version, d.status, d.enrolled_ms, d.last_sync_ms, d.revoked_ms, d.last_cursor";
+const DEVICE_COLS_D: &str = "d.id, d.staff, d.name, d.app_version, d.status, d.enrolled_ms, d.last_sync_ms, d.revoked_ms, d.last_cursor, d.wipe_sent_ms";
 
 fn device_from(t: DeviceTuple) -> StoreResult<DeviceRow> {
     Ok(DeviceRow {
@@ -66,6 +68,7 @@ fn device_from(t: DeviceTuple) -> StoreResult<DeviceRow> {
         last_sync_ms: t.6,
         revoked_ms: t.7,
         last_cursor: t.8,
+        wipe_sent_ms: t.9,
     })
 }
 
@@ -144,6 +147,7 @@ impl Store {
             last_sync_ms: None,
             revoked_ms: None,
             last_cursor: None,
+            wipe_sent_ms: None,
         }))
     }
 
@@ -178,6 +182,7 @@ impl Store {
             Option<i64>,
             Option<i64>,
             Option<i64>,
+            Option<i64>,
             String,
             String,
             String,
@@ -192,10 +197,10 @@ impl Store {
             return Ok(None);
         };
         let staff = staff_from(
-            (r.1.clone(), r.9, r.10, r.11, r.12, r.13),
-            parse_teams(r.14.as_deref())?,
+            (r.1.clone(), r.10, r.11, r.12, r.13, r.14),
+            parse_teams(r.15.as_deref())?,
         )?;
-        let device = device_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8))?;
+        let device = device_from((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9))?;
         Ok(Some((device, staff)))
     }
 
@@ -242,6 +247,34 @@ impl Store {
                 .await?;
         });
         self.device(id).await?.ok_or(StoreError::NotFound("device"))
+    }
+
+    /// Marks a wipe order as sent, just before the answer that carries it. Returns whether the
+    /// device is (still) to be wiped: false when the order was withdrawn a moment before, and
+    /// then the phone is told only that it is revoked.
+    pub async fn send_wipe(&self, id: DeviceId) -> StoreResult<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE devices SET wipe_sent_ms = COALESCE(wipe_sent_ms, $1) WHERE id = $2 AND status = 'wipe'")
+                .bind(now_ms())
+                .bind(id.to_string())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// Withdraws a wipe order the phone has not received yet; the device stays revoked.
+    /// Returns false when there is nothing to withdraw (already sent, or never ordered).
+    pub async fn withdraw_wipe(&self, id: DeviceId) -> StoreResult<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE devices SET status = 'revoked' WHERE id = $1 AND status = 'wipe' AND wipe_sent_ms IS NULL")
+                .bind(id.to_string())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n > 0)
     }
 
     /// Records a completed sync (for the devices page); called by the sync handler.

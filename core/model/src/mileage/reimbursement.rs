@@ -8,9 +8,11 @@
 //! fuel allowance for a benefit car (*förmånsbil*, per kr/mil for fuel the driver paid) is
 //! not part of what the team pays and is left out on purpose.
 //!
-//! Money is counted in öre (`i64`) so sums over a year never drift; distances are rounded to
-//! 10 m before multiplying, and each trip is rounded to whole öre on its own so a monthly
-//! statement is exactly the sum of its lines.
+//! Money is counted in öre (`i64`) so sums over a year never drift. **One rounding rule,
+//! everywhere money is shown** (the dashboard, the payroll file, the körjournal as CSV and PDF,
+//! the phones): each trip's distance is rounded to 0.1 km — as the körjournal writes it — and
+//! its amount is computed from that rounded distance and rounded to whole öre on its own, so a
+//! monthly statement is exactly the sum of its lines and every document says the same.
 
 use super::MileageError;
 use crate::org::Rates;
@@ -70,7 +72,8 @@ pub fn tax_free_ore_per_km(year: i32, vehicle: VehicleKind) -> Result<i64, Milea
 /// What one trip pays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reimbursement {
-    /// The distance paid for, in units of 10 m (hundredths of a km).
+    /// The distance paid for, in units of 10 m (hundredths of a km); always a whole tenth of a
+    /// km (a multiple of 10), the distance the körjournal writes.
     pub centi_km: i64,
     /// The organisation's rate for this vehicle, öre per km.
     pub rate_ore_per_km: i64,
@@ -101,10 +104,12 @@ fn rate_for(rates: &Rates, vehicle: VehicleKind) -> Result<i64, MileageError> {
     }
 }
 
+/// The distance paid for: rounded to 0.1 km (half away from zero, as `korjournal` writes it),
+/// in hundredths of a km.
 fn centi_km(km: f64) -> Result<i64, MileageError> {
     if km.is_finite() && (0.0..=10_000.0).contains(&km) {
         // In range by the check above, so the cast cannot saturate.
-        Ok((km * 100.0).round() as i64)
+        Ok((km * 10.0).round() as i64 * 10)
     } else {
         Err(MileageError::InvalidDistance)
     }
@@ -242,16 +247,36 @@ mod tests {
     }
 
     #[test]
-    fn fractional_km_round_to_whole_ore() {
-        // 23.456 km → 23.46 km; × 3.05 = 71.553 kr → 71.55 kr; × 2.50 = 58.65 kr.
+    fn km_round_to_a_tenth_and_money_to_whole_ore() {
+        // 23.456 km → 23.5 km (as the körjournal writes it); × 3.05 = 71.675 kr → 71.68 kr;
+        // × 2.50 = 58.75 kr.
         let r = reimburse(&RATES, VehicleKind::OwnCar, date(2024, 6, 1), 23.456).unwrap();
-        assert_eq!(r.centi_km, 2_346);
-        assert_eq!(r.amount_ore, 7_155);
-        assert_eq!(r.tax_free_ore, 5_865);
-        assert_eq!(r.taxable_ore, 1_290);
-        // 0.01 km × 2.50 kr = 2.5 öre → rounds half up to 3.
-        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2024, 6, 1), 0.01).unwrap();
-        assert_eq!((r.amount_ore, r.tax_free_ore, r.taxable_ore), (3, 3, 0));
+        assert_eq!(r.centi_km, 2_350);
+        assert_eq!(r.amount_ore, 7_168);
+        assert_eq!(r.tax_free_ore, 5_875);
+        assert_eq!(r.taxable_ore, 1_293);
+        // 0.04 km is written 0,0 and pays nothing; 0.05 km is written 0,1:
+        // × 3.05 kr = 30.5 öre → rounds half up to 31.
+        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2024, 6, 1), 0.04).unwrap();
+        assert_eq!((r.centi_km, r.amount_ore), (0, 0));
+        let r = reimburse(&RATES, VehicleKind::OwnCar, date(2024, 6, 1), 0.05).unwrap();
+        assert_eq!((r.amount_ore, r.tax_free_ore, r.taxable_ore), (31, 25, 6));
+    }
+
+    #[test]
+    fn the_money_is_the_money_of_the_written_distance() {
+        // Two trips the körjournal writes as 58,0 + 58,1 = 116,1 km: the statement pays
+        // 116.1 km, not the 116.09 km the GPS measured.
+        let trips = [58.04, 58.05].map(|km| DrivenTrip {
+            driver: "anna",
+            date: date(2026, 10, 5),
+            vehicle: VehicleKind::OwnCar,
+            km,
+        });
+        let t = monthly_totals(&trips, &RATES).unwrap();
+        assert_eq!(t[0].centi_km, 11_610);
+        // 58.0 × 3.05 = 176.90 kr; 58.1 × 3.05 = 177.205 → 177.21 kr.
+        assert_eq!(t[0].amount_ore, 17_690 + 17_721);
     }
 
     #[test]
@@ -359,11 +384,11 @@ mod tests {
             (jan.amount_ore, jan.tax_free_ore, jan.taxable_ore),
             (15_250, 12_500, 2_750)
         );
-        // Anna, February: 12.34 km × 3.05 = 37.637 → 37.64 kr; × 2.50 = 30.85 kr.
+        // Anna, February: 12.34 km → 12.3 km × 3.05 = 37.515 → 37.52 kr; × 2.50 = 30.75 kr.
         let feb = &totals[1];
         assert_eq!(
             (feb.month, feb.amount_ore, feb.tax_free_ore, feb.taxable_ore),
-            (2, 3_764, 3_085, 679)
+            (2, 3_752, 3_075, 677)
         );
         // Bo, January: 50 km → 152.50 kr, 125.00 tax-free.
         let bo = &totals[2];

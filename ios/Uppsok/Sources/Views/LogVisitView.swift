@@ -2,30 +2,42 @@ import SwiftUI
 import UppsokAppCore
 import UppsokCore
 
-/// Log a visit in a few taps: recent client, contact kind, setting, minutes, place.
+/// Log a visit, or edit one (`editing`): any client of the caseload (searched with ClientPicker, none chosen until the
+/// user chooses), contact kind, setting, the time it began, minutes, colleagues from the team
+/// list, place from the team's list or the gazetteer. @SceneStorage keeps the draft across
+/// dismissals of the scene and process death; @State across tab switches (the sheet stays).
 struct LogVisitView: View {
     @EnvironmentObject var model: AppModel
     @Environment(\.dismiss) private var dismiss
-    @State private var clientId: String? = nil
+    /// The visit being edited (same id), or nil for a new one.
+    var editing: VisitItem? = nil
+    @SceneStorage("visit.clientId") private var clientId: String = ""
+    @State private var query = ""
     @State private var contact: ContactKind = .faceToFace
     @State private var setting: Setting? = .home
-    @State private var minutes: Int32 = 30
-    @State private var place: String? = nil
-    @State private var staff = ""
+    @SceneStorage("visit.minutes") private var minutes: Int = 30
+    @State private var start = Date()
+    @SceneStorage("visit.place") private var place: String = ""
+    @State private var placeQuery = ""
+    @State private var staff: Set<String> = []
     @State private var network = false
-    @State private var note = ""
+    @SceneStorage("visit.note") private var note: String = ""
 
     private let contacts: [ContactKind] = [.faceToFace, .phone, .video, .message, .attempted]
     private let settings: [Setting] = [.home, .community, .office, .inpatient]
-    private let minuteChoices: [Int32] = [15, 30, 45, 60, 90, 120]
+    private let minuteChoices: [Int] = [15, 30, 45, 60, 90, 120]
 
     var body: some View {
         NavigationStack {
             Form {
-                Section("visit.recent") {
-                    Picker("visit.client", selection: $clientId) {
-                        ForEach(model.recentClients, id: \.id) { c in
-                            Text(c.code).tag(Optional(c.id))
+                Section("visit.client") {
+                    TextField("visit.search", text: $query)
+                    ForEach(ClientPicker.search(model.clients, query: query, recentIds: model.recentIds).prefix(12), id: \.id) { c in
+                        Button { clientId = c.id } label: {
+                            HStack {
+                                Text("\(c.code) · \(c.name)")
+                                if c.id == clientId { Spacer(); Image(systemName: "checkmark") }
+                            }
                         }
                     }
                 }
@@ -43,43 +55,75 @@ struct LogVisitView: View {
                         }
                     }
                 }
-                Section("visit.minutes") {
+                Section("visit.time") {
+                    DatePicker("visit.time", selection: $start, in: ...Date().addingTimeInterval(300))
                     Picker("visit.minutes", selection: $minutes) {
-                        ForEach(minuteChoices, id: \.self) { m in Text(Format.minutes(m, model.lang)).tag(m) }
+                        ForEach(minuteChoices, id: \.self) { m in Text(Format.minutes(Int32(m), model.lang)).tag(m) }
                     }
                     .pickerStyle(.segmented)
                 }
                 Section("visit.place") {
-                    Picker("visit.place", selection: $place) {
-                        Text("–").tag(String?.none)
-                        ForEach(model.places, id: \.id) { p in Text(p.name).tag(Optional(p.name)) }
+                    TextField("visit.place_search", text: $placeQuery)
+                    let team = model.places.map(\.name).filter { placeQuery.isEmpty || ClientPicker.fold($0).hasPrefix(ClientPicker.fold(placeQuery)) }
+                    let gazetteer = placeQuery.count >= 2 ? searchGazetteer(prefix: placeQuery, limit: 8).map(\.name) : []
+                    ForEach(Array(NSOrderedSet(array: team + gazetteer)).compactMap { $0 as? String }.prefix(12), id: \.self) { name in
+                        Button { place = place == name ? "" : name } label: {
+                            HStack {
+                                Text(name)
+                                if place == name { Spacer(); Image(systemName: "checkmark") }
+                            }
+                        }
+                    }
+                }
+                if !model.team.isEmpty {
+                    Section("visit.staff") {
+                        ForEach(model.team.filter { $0.username != model.profile?.username }, id: \.username) { m in
+                            Toggle(m.name, isOn: Binding(
+                                get: { staff.contains(m.username) },
+                                set: { on in if on { staff.insert(m.username) } else { staff.remove(m.username) } }
+                            ))
+                        }
                     }
                 }
                 Section {
-                    TextField("visit.staff", text: $staff)
                     Toggle("visit.network", isOn: $network)
                     TextField("visit.note", text: $note, axis: .vertical)
                 }
             }
             .navigationTitle(Text("visit.log"))
+            .onAppear {
+                guard let v = editing else { return }
+                clientId = v.clientId
+                contact = v.contact
+                setting = v.setting
+                minutes = Int(v.minutes)
+                start = Date(timeIntervalSince1970: Double(v.startMs) / 1000)
+                place = v.place ?? ""
+                staff = Set(v.staff.filter { $0 != v.author })
+                network = v.network
+                note = v.note ?? ""
+            }
             .toolbar {
                 ToolbarItem(placement: .cancellationAction) { Button("cancel") { dismiss() } }
                 ToolbarItem(placement: .confirmationAction) {
-                    Button("save") { Task { await save() } }.disabled(clientId == nil)
+                    Button("save") { Task { await save() } }.disabled(clientId.isEmpty)
                 }
             }
-            .onAppear { clientId = clientId ?? model.recentClients.first?.id }
         }
     }
 
     private func save() async {
-        guard let clientId = clientId else { return }
-        let others = staff.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+        guard !clientId.isEmpty else { return }
         let input = VisitInput(
-            id: nil, clientId: clientId, staff: others, startMs: Format.nowMs(), minutes: minutes,
-            contact: contact, setting: setting, network: network, place: place,
-            note: note.isEmpty ? nil : note
+            id: editing?.id, clientId: clientId, staff: staff.sorted(), startMs: Int64(start.timeIntervalSince1970 * 1000),
+            minutes: Int32(minutes), contact: contact, setting: setting, network: network,
+            place: place.isEmpty ? nil : place, note: note.isEmpty ? nil : note
         )
-        if await model.logVisit(input) { dismiss() }
+        if await model.logVisit(input) {
+            clientId = ""
+            note = ""
+            place = ""
+            dismiss()
+        }
     }
 }

@@ -8,7 +8,7 @@ struct RootView: View {
     var body: some View {
         Group {
             switch model.gate {
-            case .enrol:
+            case .loading, .enrol:
                 EnrolView()
             case .locked:
                 LockView()

@@ -1,7 +1,9 @@
 import SwiftUI
+import UppsokAppCore
 import UppsokCore
 
-/// Who is signed in, the server, the version; lock now; wipe the phone.
+/// Who is signed in, the server, the version; lock now; the diagnostics export (no personal
+/// data); wipe the phone.
 struct SettingsView: View {
     @EnvironmentObject var model: AppModel
     @State private var confirmWipe = false
@@ -14,6 +16,12 @@ struct SettingsView: View {
             }
             Text("settings.version \(coreVersion())")
             Button("settings.lock") { model.lock() }
+            if let s = model.sync {
+                ShareLink(item: Diagnostics.text(s, coreVersion: coreVersion(), app: Bundle.main.object(forInfoDictionaryKey: "CFBundleShortVersionString") as? String ?? "?",
+                                                 damagedRecords: model.damaged, nowMs: Format.nowMs())) {
+                    Text("settings.diagnostics")
+                }
+            }
             Button("settings.wipe", role: .destructive) { confirmWipe = true }
         }
         .navigationTitle(Text("nav.settings"))

@@ -2,17 +2,34 @@ import SwiftUI
 import UppsokAppCore
 import UppsokCore
 
-/// Today's visits, the sync line, and "log a visit".
+/// The start screen: today's planned contacts and clients not reached for long (TodayPlan), the
+/// sync line, today's visits (swipe to edit or delete), and "log a visit".
 struct TodayView: View {
     @EnvironmentObject var model: AppModel
     @State private var logging = false
+    @State private var editing: VisitItem? = nil
 
     var body: some View {
+        let today = Reminders.isoDay(Format.nowMs())
         List {
             if let s = model.sync {
                 Section {
                     Button(Format.waiting(s.waiting, model.lang) + " · " + Format.lastSync(s.lastSyncMs, nowMs: Format.nowMs(), model.lang)) {
                         Task { await model.syncNow() }
+                    }
+                }
+            }
+            let planned = TodayPlan.planned(model.clients, today: today)
+            if !planned.isEmpty {
+                Section("today.planned") {
+                    ForEach(planned, id: \.id) { c in Text("\(c.code) · \(c.name)") }
+                }
+            }
+            let overdue = TodayPlan.overdue(model.clients, today: today)
+            if !overdue.isEmpty {
+                Section("today.overdue") {
+                    ForEach(overdue, id: \.id) { c in
+                        Text("\(c.code) · \(c.name) · \(Format.daysAgo(c.daysSinceContact, model.lang))")
                     }
                 }
             }
@@ -26,6 +43,10 @@ struct TodayView: View {
                         Text([Format.clock(v.startMs), Format.minutes(v.minutes, model.lang), v.place ?? ""].joined(separator: " · "))
                             .font(.caption)
                     }
+                    .swipeActions {
+                        Button("delete", role: .destructive) { Task { await model.deleteVisit(v.id) } }
+                        Button("edit") { editing = v }
+                    }
                 }
             }
         }
@@ -34,6 +55,15 @@ struct TodayView: View {
             Button { logging = true } label: { Label("visit.log", systemImage: "plus") }
         }
         .sheet(isPresented: $logging) { LogVisitView() }
+        .sheet(item: Binding(get: { editing.map(EditedVisit.init) }, set: { editing = $0?.visit })) { e in
+            LogVisitView(editing: e.visit)
+        }
         .refreshable { await model.refresh() }
     }
+}
+
+/// A visit as a sheet's item (VisitItem is not Identifiable).
+struct EditedVisit: Identifiable {
+    let visit: VisitItem
+    var id: String { visit.id }
 }

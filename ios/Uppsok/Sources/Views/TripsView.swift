@@ -2,13 +2,15 @@ import SwiftUI
 import UppsokAppCore
 import UppsokCore
 
-/// Start/stop a GPS trip, or log one with typed km or odometer readings; the month's trips.
+/// Start, finish or cancel a GPS trip (TripFlow: precise location or a reason; a finish GPS
+/// cannot make asks for the odometer, with cancel always there); log one by km or odometer;
+/// this month's trips (swipe to delete).
 struct TripsView: View {
     @EnvironmentObject var model: AppModel
-    @State private var from = ""
-    @State private var to = ""
+    @SceneStorage("trip.from") private var from = ""
+    @SceneStorage("trip.to") private var to = ""
     @State private var purpose = String(localized: "trip.purpose.default")
-    @State private var serviceCar = ""
+    @SceneStorage("trip.car") private var serviceCar = ""
     @State private var byOdometer = false
     @State private var km = ""
     @State private var odometerStart = ""
@@ -22,13 +24,40 @@ struct TripsView: View {
                 TextField("trip.purpose", text: $purpose)
                 TextField("trip.service_car", text: $serviceCar)
             }
+            if let notice = model.tripNotice {
+                Section {
+                    Text(notice).foregroundStyle(.red)
+                    Button("trip.open_settings") {
+                        if let url = URL(string: UIApplication.openSettingsURLString) { UIApplication.shared.open(url) }
+                    }
+                }
+            }
             Section {
                 if let km = model.recordingKm {
                     Text("trip.recording \(km)")
+                    switch model.tripFinish {
+                    case let .needsPlace(text)?:
+                        Text(text).foregroundStyle(.red)
+                    case let .needsOdometer(text, startKnown)?:
+                        Text(text).foregroundStyle(.red)
+                        if !startKnown {
+                            TextField("trip.odometer_start", text: $odometerStart).keyboardType(.numberPad)
+                        }
+                        TextField("trip.odometer_end", text: $odometerEnd).keyboardType(.numberPad)
+                        Button("trip.finish_odometer") {
+                            guard let end = Int32(odometerEnd.filter(\.isNumber)) else { return }
+                            let start = Int32(odometerStart.filter(\.isNumber))
+                            Task { await model.finishTrip(to: to, odometerStart: start, odometerEnd: end) }
+                        }
+                    default:
+                        EmptyView()
+                    }
                     Button("trip.stop") { Task { await model.finishTrip(to: to) } }
+                    Button("trip.cancel", role: .destructive) { Task { await model.cancelTrip() } }
                 } else {
                     Button("trip.start") {
-                        Task { await model.startTrip(from: from, purpose: purpose, serviceCar: serviceCar.isEmpty ? nil : serviceCar) }
+                        model.startTrip(from: from, purpose: purpose, serviceCar: serviceCar.isEmpty ? nil : serviceCar,
+                                        odometerStart: Int32(odometerStart.filter(\.isNumber)))
                     }
                 }
             }
@@ -43,10 +72,15 @@ struct TripsView: View {
                 Button("save") { Task { await logManual() } }
             }
             Section {
+                let month = MonthTotals.of(model.trips, nowMs: Format.nowMs())
+                Text("trips.month \(Format.km(month.km, model.lang)) \(month.trips)")
                 ForEach(model.trips, id: \.id) { t in
                     VStack(alignment: .leading) {
                         Text("\(t.fromPlace) → \(t.toPlace)")
                         Text("\(Format.km(t.km, model.lang)) · \(t.purpose)").font(.caption)
+                    }
+                    .swipeActions {
+                        Button("delete", role: .destructive) { Task { await model.deleteTrip(t.id) } }
                     }
                 }
             }

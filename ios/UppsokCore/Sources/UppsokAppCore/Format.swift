@@ -1,6 +1,7 @@
 // The app layer shared by the SwiftUI screens: wording and numbers, Swedish first. Mirrors
 // android/app/src/main/java/se/uppsok/app/core/Format.kt so both apps say the same things.
 import Foundation
+import UppsokCore
 
 public enum Lang {
     case sv
@@ -106,4 +107,22 @@ public enum Format {
     }
 
     public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// A month's trips as the payroll office adds them up; the same as MonthTotals in Screens.kt.
+public struct MonthTotals: Sendable, Equatable {
+    public let km: Double
+    public let trips: Int
+
+    public init(km: Double, trips: Int) {
+        self.km = km
+        self.trips = trips
+    }
+
+    /// The trips of the calendar month of `nowMs`, in `zone`.
+    public static func of(_ trips: [TripItem], nowMs: Int64, zone: TimeZone = .current) -> MonthTotals {
+        let month = String(Reminders.isoDay(nowMs, zone: zone).prefix(7))
+        let inMonth = trips.filter { Reminders.isoDay($0.startMs, zone: zone).hasPrefix(month) }
+        return MonthTotals(km: inMonth.reduce(0) { $0 + $1.km }, trips: inMonth.count)
+    }
 }

@@ -1,4 +1,4 @@
-// Names of the visit form's choices, Swedish first; the same words as Labels.kt on Android.
+// Names of the forms' choices (contact, setting, phase, consent), Swedish first; the same words as Labels.kt on Android.
 import UppsokCore
 
 public enum Labels {
@@ -18,6 +18,23 @@ public enum Labels {
         case .community: return lang == .sv ? "Ute i samhället" : "In the community"
         case .office: return lang == .sv ? "Mottagningen" : "Office"
         case .inpatient: return lang == .sv ? "Avdelning" : "Inpatient ward"
+        }
+    }
+
+    public static func phase(_ p: Phase, _ lang: Lang) -> String {
+        switch p {
+        case .intake: return lang == .sv ? "Inskrivning" : "Intake"
+        case .active: return lang == .sv ? "Aktiv" : "Active"
+        case .stable: return lang == .sv ? "Stabil" : "Stable"
+        case .closed: return lang == .sv ? "Avslutad" : "Closed"
+        }
+    }
+
+    public static func consent(_ c: ConsentState, _ lang: Lang) -> String {
+        switch c {
+        case .notRecorded: return lang == .sv ? "Inget samtycke registrerat" : "No consent recorded"
+        case .given: return lang == .sv ? "Samtycke lämnat" : "Consent given"
+        case .withdrawn: return lang == .sv ? "Samtycke återkallat" : "Consent withdrawn"
         }
     }
 }

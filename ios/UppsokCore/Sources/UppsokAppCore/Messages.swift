@@ -61,3 +61,47 @@ public enum Messages {
         }
     }
 }
+
+extension Messages {
+    /// The sync screen's error line: the core's last error is English for the logs, so the
+    /// screen says it in its own words (a signed-out phone says so). The same as SyncStatusView.kt.
+    public static func syncError(_ s: SyncStatus, _ lang: Lang) -> String? {
+        if s.revoked { return GateNotice.reenrol.text(lang) }
+        guard s.lastError != nil else { return nil }
+        return lang == .sv
+            ? "Senaste synkningen misslyckades. Ändringarna finns kvar på telefonen och skickas vid nästa försök."
+            : "The last sync failed. Your changes stay on the phone and are sent at the next attempt."
+    }
+
+    /// Why the server refused a change, by its code; in Swedish the server's English reason is
+    /// not shown (only the field it names is used).
+    public static func rejectReason(code: String, reason: String, _ lang: Lang) -> String {
+        if lang == .en { return reason }
+        switch code {
+        case "invalid_record":
+            let field = reason.split(separator: ":").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+            return svRules[field] ?? "uppgifterna följer inte en regel. Rätta posten och försök igen, eller ta bort ändringen."
+        case "forbidden": return "du får inte ändra posten (den tillhör en annan användare eller ett annat team). Ta bort ändringen."
+        case "unknown_reference": return "posten hänvisar till något som servern inte känner till eller som inte delas med dig."
+        case "mismatched_id": return "ändringen är felaktig och kan bara tas bort."
+        default: return "servern godtog inte ändringen."
+        }
+    }
+}
+
+/// The start screen's lists: planned contacts due today or missed (not met yet: no contact
+/// since the day before the plan), and clients not reached for more than 14 days.
+public enum TodayPlan {
+    public static func planned(_ clients: [ClientItem], today: String) -> [ClientItem] {
+        clients.filter { c in
+            guard c.phase != .closed, let next = c.nextContact, next <= today else { return false }
+            return !Reminders.met(c, planned: next)
+        }.sorted { ($0.nextContact ?? "", $0.code) < ($1.nextContact ?? "", $1.code) }
+    }
+
+    public static func overdue(_ clients: [ClientItem], today: String) -> [ClientItem] {
+        let planned = Set(self.planned(clients, today: today).map(\.id))
+        return clients.filter { $0.phase != .closed && ($0.daysSinceContact ?? Int64.max) > 14 && !planned.contains($0.id) }
+            .sorted { ($0.daysSinceContact ?? Int64.max) > ($1.daysSinceContact ?? Int64.max) }
+    }
+}

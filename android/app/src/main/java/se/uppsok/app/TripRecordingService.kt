@@ -4,6 +4,7 @@ import android.Manifest
 import android.app.Notification
 import android.app.NotificationChannel
 import android.app.NotificationManager
+import android.app.PendingIntent
 import android.app.Service
 import android.content.Context
 import android.content.Intent
@@ -68,10 +69,21 @@ class TripRecordingService : Service() {
             stopSelf()
             return START_NOT_STICKY
         }
-        ServiceCompat.startForeground(
-            this, NOTIFICATION_ID, notification(getString(R.string.trip_recording)),
-            ServiceInfo.FOREGROUND_SERVICE_TYPE_LOCATION,
-        )
+        // The permission first: startForeground with the location type throws a
+        // SecurityException on Android 14+ without it. The callers ask TripFlow before starting,
+        // so this only guards a permission withdrawn in between.
+        val granted = ContextCompat.checkSelfPermission(this, Manifest.permission.ACCESS_FINE_LOCATION) ==
+            PackageManager.PERMISSION_GRANTED
+        val started = granted && runCatching {
+            ServiceCompat.startForeground(
+                this, NOTIFICATION_ID, notification(getString(R.string.trip_recording)),
+                ServiceInfo.FOREGROUND_SERVICE_TYPE_LOCATION,
+            )
+        }.isSuccess
+        if (!started) {
+            stopSelf()
+            return START_NOT_STICKY
+        }
         scope.launch {
             val rec = runCatching { uppsok.core.activeTrip() }.getOrNull()
             if (rec == null) {
@@ -81,23 +93,22 @@ class TripRecordingService : Service() {
             tracker = TripTracker(rec, Lang.of(Locale.getDefault().toLanguageTag()))
             startUpdates()
         }
-        return START_STICKY
+        // Not sticky: a restart by the system from the background would get no location (it is
+        // a while-in-use permission); the open app restarts the service instead (TripFlow).
+        return START_NOT_STICKY
     }
 
+    @android.annotation.SuppressLint("MissingPermission") // checked in onStartCommand
     private fun startUpdates() {
-        val granted = ContextCompat.checkSelfPermission(this, Manifest.permission.ACCESS_FINE_LOCATION) ==
-            PackageManager.PERMISSION_GRANTED
-        if (!granted) {
-            stopSelf()
-            return
-        }
         val request = LocationRequest.Builder(Priority.PRIORITY_HIGH_ACCURACY, 1_000L)
             .setMinUpdateIntervalMillis(1_000L)
             .build()
         client.requestLocationUpdates(request, callback, Looper.getMainLooper())
+        running = true
     }
 
     override fun onDestroy() {
+        running = false
         client.removeLocationUpdates(callback)
         // Queued behind the fixes still on their way (the scope runs one job at a time); the
         // scope ends once the last fix is in and the state sealed.
@@ -111,10 +122,18 @@ class TripRecordingService : Service() {
         nm.createNotificationChannel(
             NotificationChannel(CHANNEL, getString(R.string.trip_notification_channel), NotificationManager.IMPORTANCE_LOW),
         )
+        // A tap opens the trips screen; "Avsluta" too, since finishing asks where the trip ended.
+        val open = PendingIntent.getActivity(
+            this, 0, Intent(this, MainActivity::class.java).putExtra(EXTRA_FINISH, true)
+                .addFlags(Intent.FLAG_ACTIVITY_SINGLE_TOP or Intent.FLAG_ACTIVITY_CLEAR_TOP),
+            PendingIntent.FLAG_IMMUTABLE or PendingIntent.FLAG_UPDATE_CURRENT,
+        )
         return NotificationCompat.Builder(this, CHANNEL)
             .setSmallIcon(android.R.drawable.ic_menu_mylocation)
             .setContentTitle(getString(R.string.trip_notification_title))
             .setContentText(text)
+            .setContentIntent(open)
+            .addAction(0, getString(R.string.trip_notification_finish), open)
             .setOngoing(true)
             .setOnlyAlertOnce(true)
             .build()
@@ -129,6 +148,12 @@ class TripRecordingService : Service() {
         private const val CHANNEL = "trip"
         private const val NOTIFICATION_ID = 17
         private const val ACTION_STOP = "se.uppsok.app.STOP_TRIP"
+        const val EXTRA_FINISH = "se.uppsok.app.FINISH_TRIP"
+
+        /** Whether location updates are running in this process (the app restarts them if not). */
+        @Volatile
+        var running = false
+            private set
 
         fun start(context: Context) {
             ContextCompat.startForegroundService(context, Intent(context, TripRecordingService::class.java))

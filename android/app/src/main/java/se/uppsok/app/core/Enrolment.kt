@@ -2,9 +2,13 @@
 package se.uppsok.app.core
 
 import java.net.URI
+import java.net.URLDecoder
 
 /** What the enrolment screen sends to the core. */
 data class EnrolmentRequest(val serverUrl: String, val code: String)
+
+/** What an enrolment link or QR code fills in: the server (when it names one) and the code. */
+data class EnrolmentLink(val server: String?, val code: String)
 
 /**
  * Enrolment by scanning the QR code `uppsok admin enrol` prints or by typing the code. The QR
@@ -15,21 +19,46 @@ object Enrolment {
     fun normaliseCode(raw: String): String =
         raw.filter { it.isLetterOrDigit() }.uppercase()
 
-    /** A scanned QR code: the server (if it names one) and the code; null if it is neither. */
-    fun parseScan(text: String): Pair<String?, String>? {
-        val t = text.trim()
-        if (t.startsWith("uppsok://", ignoreCase = true)) {
-            val query = runCatching { URI(t).rawQuery }.getOrNull() ?: return null
-            val params = query.split('&').mapNotNull {
-                val i = it.indexOf('=')
-                if (i <= 0) null else it.substring(0, i) to java.net.URLDecoder.decode(it.substring(i + 1), "UTF-8")
-            }.toMap()
-            val code = params["code"]?.let(::normaliseCode)?.takeIf { it.length >= 6 } ?: return null
-            return params["server"] to code
-        }
-        val code = normaliseCode(t)
-        return if (code.length in 6..64 && t.length <= 80) null to code else null
+    /**
+     * An enrolment link, `uppsok://enrol?server=…&code=…` (the QR code, or a link opened on the
+     * phone): the server, when it names one, and the code. Null for any other link, a code too
+     * short to be one, or a server that is not https (a link can come from anywhere; it only
+     * fills in the form, the user still presses Enrol).
+     */
+    fun parseLink(text: String): EnrolmentLink? {
+        val u = runCatching { URI(text.trim()) }.getOrNull() ?: return null
+        if (!u.scheme.equals("uppsok", ignoreCase = true) || !u.host.equals("enrol", ignoreCase = true)) return null
+        val params = (u.rawQuery ?: return null).split('&').mapNotNull {
+            val i = it.indexOf('=')
+            if (i <= 0) null else it.substring(0, i) to runCatching { URLDecoder.decode(it.substring(i + 1), "UTF-8") }.getOrNull()
+        }.toMap()
+        val code = params["code"]?.let(::normaliseCode)?.takeIf { it.length in 6..64 } ?: return null
+        val server = params["server"]?.trim()?.takeIf { it.isNotEmpty() }
+        if (server != null && serverProblem(server, Lang.SV) != null) return null
+        return EnrolmentLink(server?.trimEnd('/'), code)
     }
+
+    /** A scanned QR code: an enrolment link, or the bare code; null if it is neither. */
+    fun parseScan(text: String): EnrolmentLink? {
+        val t = text.trim()
+        if (t.startsWith("uppsok:", ignoreCase = true)) return parseLink(t)
+        val code = normaliseCode(t)
+        return if (code.length in 6..64 && t.length <= 80) EnrolmentLink(null, code) else null
+    }
+
+    /**
+     * Enrols the phone: creates the store when there is none yet, then enrols it. A failure
+     * keeps the store (a retry enrols it; nothing is wiped) and answers [GateEvent.EnrolFailed]
+     * with the error for the message; success answers [GateEvent.Enrolled].
+     */
+    suspend fun enrol(core: CoreRepository, username: String, request: EnrolmentRequest, deviceName: String?): Pair<GateEvent, Exception?> =
+        try {
+            if (!core.exists()) core.create(username.trim())
+            core.call { it.enrol(request.serverUrl, request.code, deviceName) }
+            GateEvent.Enrolled to null
+        } catch (e: Exception) {
+            GateEvent.EnrolFailed(core.exists()) to e
+        }
 
     /**
      * Checks the server address: https, or http only for a test server on this machine or the

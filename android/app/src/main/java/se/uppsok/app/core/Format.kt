@@ -123,6 +123,15 @@ object Format {
         return "${d.dayOfMonth} $month"
     }
 
+    /** Parses a typed time, "9:30", "09.30" or "930", to (hour, minute); null if it is not one. */
+    fun parseClock(text: String): Pair<Int, Int>? {
+        val t = text.trim()
+        val m = Regex("""^(\d{1,2})[:.]?(\d{2})$""").matchEntire(t) ?: return null
+        val h = m.groupValues[1].toInt()
+        val min = m.groupValues[2].toInt()
+        return if (h in 0..23 && min in 0..59) h to min else null
+    }
+
     /** Parses "25,3" or "25.3" (what people type on either keyboard); null if not a number. */
     fun parseDecimal(text: String): Double? =
         text.trim().replace('\u00A0', ' ').replace(" ", "").replace(',', '.').toDoubleOrNull()

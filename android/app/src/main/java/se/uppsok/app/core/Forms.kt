@@ -6,7 +6,11 @@ import se.uppsok.core.ContactKind
 import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
 import se.uppsok.core.VisitInput
+import se.uppsok.core.VisitItem
 import se.uppsok.core.Setting
+import java.time.Instant
+import java.time.LocalDate
+import java.time.ZoneId
 
 /** One problem on a form, shown under its field. */
 data class FieldProblem(val field: String, val text: String)
@@ -25,11 +29,22 @@ data class VisitForm(
     val network: Boolean = false,
     val note: String = "",
     val startMs: Long = System.currentTimeMillis(),
+    /** The visit being edited; null for a new one. */
+    val id: String? = null,
 ) {
     companion object {
+        /** The form for editing [visit] (of [client]): every field as logged, the same id. */
+        fun edit(visit: VisitItem, client: ClientItem?): VisitForm = VisitForm(
+            client = client, contact = visit.contact, setting = visit.setting, minutes = visit.minutes,
+            place = visit.place, staff = visit.staff.filter { it != visit.author }, network = visit.network,
+            note = visit.note ?: "", startMs = visit.startMs, id = visit.id,
+        )
+
         /** The minute choices offered as chips. */
         val MINUTE_CHOICES = listOf(15, 30, 45, 60, 90, 120)
         const val NOTE_MAX = 4000
+        /** A clock a few minutes ahead must not refuse "now". */
+        const val FUTURE_SLACK_MS = 5 * 60_000L
     }
 
     /** Choosing a contact kind fixes up the setting: phone, video and message have none. */
@@ -42,9 +57,31 @@ data class VisitForm(
         },
     )
 
-    fun problems(lang: Lang): List<FieldProblem> {
+    /**
+     * The visit began at [hour]:[minute] on the day it is set for (today unless changed), in
+     * [zone]: a visit logged at lunch for the morning carries the morning's time.
+     */
+    fun atTime(hour: Int, minute: Int, zone: ZoneId): VisitForm {
+        val day = Instant.ofEpochMilli(startMs).atZone(zone).toLocalDate()
+        return copy(startMs = day.atTime(hour, minute).atZone(zone).toInstant().toEpochMilli())
+    }
+
+    /** The visit was on [date] (at the time already chosen). */
+    fun onDate(date: LocalDate, zone: ZoneId): VisitForm {
+        val time = Instant.ofEpochMilli(startMs).atZone(zone).toLocalTime()
+        return copy(startMs = date.atTime(time).atZone(zone).toInstant().toEpochMilli())
+    }
+
+    /** A colleague from the team list ticked or unticked as present. */
+    fun withStaff(username: String, present: Boolean): VisitForm =
+        copy(staff = if (present) (staff + username).distinct() else staff - username)
+
+    fun problems(lang: Lang, nowMs: Long = System.currentTimeMillis()): List<FieldProblem> {
         val out = mutableListOf<FieldProblem>()
         fun add(field: String) = out.add(FieldProblem(field, Messages.invalid(field, "", lang)))
+        if (startMs > nowMs + FUTURE_SLACK_MS) {
+            out.add(FieldProblem("start", if (lang == Lang.SV) "Besöket kan inte ha börjat senare än nu." else "The visit cannot start later than now."))
+        }
         if (client == null) {
             out.add(FieldProblem("client", if (lang == Lang.SV) "Välj klient." else "Choose a client."))
         }
@@ -60,7 +97,7 @@ data class VisitForm(
     fun toInput(): VisitInput {
         val c = requireNotNull(client) { "choose a client first" }
         return VisitInput(
-            id = null, clientId = c.id, staff = staff, startMs = startMs, minutes = minutes,
+            id = id, clientId = c.id, staff = staff, startMs = startMs, minutes = minutes,
             contact = contact, setting = setting, network = network,
             place = place?.trim()?.ifEmpty { null }, note = note.trim().ifEmpty { null },
         )

@@ -68,7 +68,7 @@ object Labels {
  */
 object Messages {
     /** Swedish sentences for the validation rules people meet most, by field. */
-    private val svRules = mapOf(
+    internal val svRules = mapOf(
         "minutes" to "Ange mellan 1 och 1440 minuter.",
         "setting" to "Välj var mötet skedde (hemma, ute i samhället, mottagningen eller avdelning) – bara för personliga möten och sökt-ej-anträffad.",
         "staff" to "Närvarande ska vara användarnamn, högst 10, utan dubbletter.",

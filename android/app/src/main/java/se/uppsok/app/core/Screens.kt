@@ -5,8 +5,12 @@ import se.uppsok.core.ClientItem
 import se.uppsok.core.Phase
 import se.uppsok.core.ContactKind
 import se.uppsok.core.SyncStatus
+import se.uppsok.core.TripItem
 import se.uppsok.core.VisitItem
+import java.time.Instant
 import java.time.LocalDate
+import java.time.YearMonth
+import java.time.ZoneId
 
 /** The headline of the "today" screen: "3 besök · 1 sökt · 2 tim 15 min". */
 data class TodaySummary(val reached: Int, val attempts: Int, val minutes: Int) {
@@ -48,16 +52,41 @@ object ClientList {
             .sortedWith(compareByDescending<ClientItem> { it.daysSinceContact ?: Long.MAX_VALUE }.thenBy { it.code })
             .map { c ->
                 val next = c.nextContact?.let { runCatching { LocalDate.parse(it) }.getOrNull() }
+                // Met when a contact reached the client on the day before the plan or later (the
+                // same rule as the reminders).
+                val lastContact = c.daysSinceContact?.let { today.minusDays(it) }
+                val met = next != null && lastContact != null && !lastContact.isBefore(next.minusDays(1))
                 ClientRow(
                     id = c.id,
                     code = c.code,
                     name = c.name,
                     lastContact = Format.daysAgo(c.daysSinceContact, lang),
                     nextContact = Format.shortDate(c.nextContact, lang),
-                    due = next != null && !next.isAfter(today),
+                    due = next != null && !next.isAfter(today) && !met,
                     overdue = (c.daysSinceContact ?: Long.MAX_VALUE) > OVERDUE_DAYS,
                 )
             }
+}
+
+/**
+ * The start screen's lists: the planned contacts due today or missed (not met yet), and the
+ * clients not reached for longer than [ClientList.OVERDUE_DAYS] without a plan due.
+ */
+data class TodayPlan(val planned: List<ClientRow>, val overdue: List<ClientRow>) {
+    companion object {
+        fun of(rows: List<ClientRow>): TodayPlan =
+            TodayPlan(planned = rows.filter { it.due }, overdue = rows.filter { it.overdue && !it.due })
+    }
+}
+
+/** A month's trips as the payroll office adds them up: kilometres and number of trips. */
+data class MonthTotals(val km: Double, val trips: Int) {
+    companion object {
+        fun of(trips: List<TripItem>, month: YearMonth, zone: ZoneId): MonthTotals {
+            val inMonth = trips.filter { YearMonth.from(Instant.ofEpochMilli(it.startMs).atZone(zone)) == month }
+            return MonthTotals(inMonth.sumOf { it.km }, inMonth.size)
+        }
+    }
 }
 
 /** The sync status screen and the status line on every screen. */
@@ -71,11 +100,31 @@ data class SyncStatusView(
     val damaged: String? = null,
 ) {
     companion object {
+        /**
+         * Why the server refused a change, by its code: in Swedish the server's English reason
+         * is not shown (only the field it names is used); in English it is (it names the field and
+         * the rule, never a value).
+         */
+        fun rejectReason(code: String, reason: String, lang: Lang): String = when {
+            lang == Lang.EN -> reason
+            // "minutes: must be …": the field's own Swedish rule when there is one.
+            code == "invalid_record" -> Messages.svRules[reason.substringBefore(':').trim()]
+                ?: "uppgifterna följer inte en regel. Rätta posten och försök igen, eller ta bort ändringen."
+            code == "forbidden" -> "du får inte ändra posten (den tillhör en annan användare eller ett annat team). Ta bort ändringen."
+            code == "unknown_reference" -> "posten hänvisar till något som servern inte känner till eller som inte delas med dig."
+            code == "mismatched_id" -> "ändringen är felaktig och kan bara tas bort."
+            else -> "servern godtog inte ändringen."
+        }
+
         fun of(s: SyncStatus, nowMs: Long, lang: Lang, damagedRecords: Long = 0): SyncStatusView = SyncStatusView(
             line = Format.waiting(s.waiting, lang),
             lastSync = Format.lastSync(s.lastSyncMs, nowMs, lang),
-            error = s.lastError?.let {
-                if (lang == Lang.SV) "Senaste försöket misslyckades: kunde inte nå servern." else "The last attempt failed: $it"
+            // The core's last error is English for the logs; the screen says it in its own words.
+            error = when {
+                s.revoked -> GateNotice.REENROL.text(lang)
+                s.lastError == null -> null
+                lang == Lang.SV -> "Senaste synkningen misslyckades. Ändringarna finns kvar på telefonen och skickas vid nästa försök."
+                else -> "The last sync failed. Your changes stay on the phone and are sent at the next attempt."
             },
             rejected = s.rejected.map { r ->
                 val what = when (r.entity) {
@@ -85,7 +134,7 @@ data class SyncStatusView(
                     else -> if (lang == Lang.SV) "Ort" else "Place"
                 }
                 val why = if (lang == Lang.SV) "avvisades" else "was refused"
-                "$what $why: ${r.reason}"
+                "$what $why: ${rejectReason(r.code, r.reason, lang)}"
             },
             stale = SyncPolicy.isStale(s.waiting, s.lastSyncMs, nowMs),
             damaged = Format.damaged(damagedRecords, lang),

@@ -67,31 +67,3 @@ object SyncPolicy {
     fun isStale(waiting: Long, lastSyncMs: Long?, nowMs: Long): Boolean =
         waiting > 0 && (lastSyncMs == null || nowMs - lastSyncMs > 8 * 3_600_000L)
 }
-
-/** When the app locks itself (PIN/biometrics through the platform). */
-class AppLockPolicy(private val timeoutMs: Long = 5 * 60_000L) {
-    private var backgroundSinceMs: Long? = null
-    var locked: Boolean = true
-        private set
-
-    fun onUnlocked() {
-        locked = false
-        backgroundSinceMs = null
-    }
-
-    fun onBackground(nowMs: Long) {
-        backgroundSinceMs = nowMs
-    }
-
-    /** Called when the app comes back; returns whether the lock screen must show. */
-    fun onForeground(nowMs: Long): Boolean {
-        val since = backgroundSinceMs
-        if (since != null && nowMs - since >= timeoutMs) locked = true
-        backgroundSinceMs = null
-        return locked
-    }
-
-    fun lockNow() {
-        locked = true
-    }
-}

@@ -9,6 +9,7 @@ import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
@@ -22,25 +23,37 @@ import com.google.mlkit.vision.codescanner.GmsBarcodeScannerOptions
 import com.google.mlkit.vision.codescanner.GmsBarcodeScanning
 import se.uppsok.app.R
 import se.uppsok.app.core.Enrolment
+import se.uppsok.app.core.EnrolmentLink
 
-/** First run: the server address and the one-time code, typed or scanned from the QR code. */
+/**
+ * First run, a retry after a failed enrolment, or a re-enrolment after a sign-out: the server
+ * address and the one-time code, typed, scanned from the QR code, or filled in by an
+ * `uppsok://enrol` link ([prefill]); [notice] says why enrolment shows again.
+ */
 @Composable
-fun EnrolScreen(onEnrol: (username: String, server: String, code: String) -> Unit) {
+fun EnrolScreen(prefill: EnrolmentLink?, notice: String?, onEnrol: (username: String, server: String, code: String) -> Unit) {
     val context = LocalContext.current
     var username by rememberSaveable { mutableStateOf("") }
     var server by rememberSaveable { mutableStateOf("https://") }
     var code by rememberSaveable { mutableStateOf("") }
+    LaunchedEffect(prefill) {
+        prefill?.let { link ->
+            link.server?.let { server = it }
+            code = link.code
+        }
+    }
     Column(Modifier.padding(24.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         Text(stringResource(R.string.enrol_title), style = MaterialTheme.typography.headlineSmall)
+        notice?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         OutlinedTextField(username, { username = it.lowercase().trim() }, label = { Text(stringResource(R.string.enrol_username)) })
         OutlinedTextField(server, { server = it.trim() }, label = { Text(stringResource(R.string.enrol_server)) })
         OutlinedTextField(code, { code = it }, label = { Text(stringResource(R.string.enrol_code)) })
         OutlinedButton(onClick = {
             val options = GmsBarcodeScannerOptions.Builder().setBarcodeFormats(Barcode.FORMAT_QR_CODE).build()
             GmsBarcodeScanning.getClient(context, options).startScan().addOnSuccessListener { barcode ->
-                Enrolment.parseScan(barcode.rawValue ?: "")?.let { (scannedServer, scannedCode) ->
-                    scannedServer?.let { server = it }
-                    code = scannedCode
+                Enrolment.parseScan(barcode.rawValue ?: "")?.let { link ->
+                    link.server?.let { server = it }
+                    code = link.code
                 }
             }
         }) { Text(stringResource(R.string.enrol_scan)) }

@@ -1,5 +1,6 @@
 package se.uppsok.app.ui
 
+import android.content.Intent
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.padding
@@ -16,16 +17,18 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import se.uppsok.app.R
 import se.uppsok.app.UiState
 import se.uppsok.core.coreVersion
 
-/** Who is signed in, the server, the version; lock now; wipe the phone. */
+/** Who is signed in, the server, the version; lock now; the diagnostics export; wipe the phone. */
 @Composable
-fun SettingsScreen(state: UiState, onLock: () -> Unit, onWipe: () -> Unit) {
+fun SettingsScreen(state: UiState, onLock: () -> Unit, onDiagnostics: ((String) -> Unit) -> Unit, onWipe: () -> Unit) {
     var confirm by remember { mutableStateOf(false) }
+    val context = LocalContext.current
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(stringResource(R.string.settings_title), style = MaterialTheme.typography.headlineSmall)
         state.profile?.let { p ->
@@ -34,6 +37,12 @@ fun SettingsScreen(state: UiState, onLock: () -> Unit, onWipe: () -> Unit) {
         }
         Text(stringResource(R.string.settings_version, coreVersion()))
         OutlinedButton(onClick = onLock) { Text(stringResource(R.string.settings_lock_now)) }
+        OutlinedButton(onClick = {
+            onDiagnostics { text ->
+                val send = Intent(Intent.ACTION_SEND).setType("text/plain").putExtra(Intent.EXTRA_TEXT, text)
+                context.startActivity(Intent.createChooser(send, null))
+            }
+        }) { Text(stringResource(R.string.settings_diagnostics)) }
         Button(onClick = { confirm = true }, colors = ButtonDefaults.buttonColors(containerColor = MaterialTheme.colorScheme.error)) {
             Text(stringResource(R.string.settings_wipe))
         }

@@ -16,10 +16,10 @@ import se.uppsok.app.UiState
 
 /**
  * "N ändringar väntar", the last sync, the last error, records that could not be read (with a
- * repair button), and the refused changes with reasons.
+ * repair button), and the refused changes with reasons: retry, or discard.
  */
 @Composable
-fun SyncScreen(state: UiState, onSync: () -> Unit, onRetry: (String) -> Unit, onRepair: () -> Unit) {
+fun SyncScreen(state: UiState, onSync: () -> Unit, onRetry: (String) -> Unit, onDiscard: (String) -> Unit, onRepair: () -> Unit) {
     val s = state.sync
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(stringResource(R.string.sync_title), style = MaterialTheme.typography.headlineSmall)
@@ -40,6 +40,7 @@ fun SyncScreen(state: UiState, onSync: () -> Unit, onRetry: (String) -> Unit, on
                 Text(text)
                 state.syncRejectedIds.getOrNull(i)?.let { id ->
                     TextButton(onClick = { onRetry(id) }) { Text(stringResource(R.string.sync_retry)) }
+                    TextButton(onClick = { onDiscard(id) }) { Text(stringResource(R.string.sync_discard)) }
                 }
             }
         }

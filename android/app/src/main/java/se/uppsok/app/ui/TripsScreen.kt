@@ -1,6 +1,10 @@
 package se.uppsok.app.ui
 
 import android.Manifest
+import android.app.Activity
+import android.content.Intent
+import android.net.Uri
+import android.provider.Settings
 import androidx.activity.compose.rememberLauncherForActivityResult
 import androidx.activity.result.contract.ActivityResultContracts
 import androidx.compose.foundation.layout.Arrangement
@@ -14,86 +18,142 @@ import androidx.compose.material3.FilterChip
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.ListItem
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
+import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
+import androidx.core.app.ActivityCompat
 import se.uppsok.app.R
 import se.uppsok.app.UiState
+import se.uppsok.app.core.FinishOutcome
 import se.uppsok.app.core.Format
 import se.uppsok.app.core.Lang
+import se.uppsok.app.core.LocationGrant
+import se.uppsok.app.core.MonthTotals
 import se.uppsok.app.core.TripEntry
 import se.uppsok.app.core.TripForm
+import java.time.YearMonth
+import java.time.ZoneId
 
-/** Start/stop a GPS trip, or log one with typed km or odometer readings; the month's trips. */
+/**
+ * Start, finish or cancel a GPS trip; log one by typed km or odometer readings; this month's
+ * trips. Thin glue: the permission answer goes to TripFlow (through the model), which starts
+ * only with precise location and otherwise says why; a finish that GPS cannot make asks for the
+ * odometer readings, with cancel always there. The form is rememberSaveable.
+ */
 @Composable
 fun TripsScreen(
     state: UiState,
     lang: Lang,
-    onStart: (from: String, purpose: String, serviceCar: String?) -> Unit,
+    onStart: (LocationGrant, TripForm) -> Unit,
     onFinish: (to: String) -> Unit,
+    onFinishOdometer: (to: String, start: Int?, end: Int) -> Unit,
+    onCancelTrip: () -> Unit,
     onLog: (TripForm) -> Unit,
+    onDelete: (String) -> Unit,
 ) {
-    var form by remember { mutableStateOf(TripForm()) }
-    var locationNeeded by remember { mutableStateOf(false) }
-    // Fine and coarse are asked together (Android 12+ ignores a fine-only request); measuring the
-    // distance needs precise location, so approximate only is answered with a notice, as is a
-    // refusal. Notifications are optional.
+    val context = LocalContext.current
+    var entry by rememberSaveable { mutableStateOf(TripEntry.MANUAL) }
+    var kmText by rememberSaveable { mutableStateOf("") }
+    var odoStart by rememberSaveable { mutableStateOf("") }
+    var odoEnd by rememberSaveable { mutableStateOf("") }
+    var from by rememberSaveable { mutableStateOf("") }
+    var to by rememberSaveable { mutableStateOf("") }
+    var purpose by rememberSaveable { mutableStateOf("Hembesök") }
+    var car by rememberSaveable { mutableStateOf("") }
+    val form = TripForm(
+        entry = entry, kmText = kmText, odometerStartText = odoStart, odometerEndText = odoEnd,
+        fromPlace = from, toPlace = to, purpose = purpose, serviceCar = car,
+    )
+    // Fine and coarse together (Android 12+ ignores a fine-only request); notifications optional.
     val permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
-        locationNeeded = granted[Manifest.permission.ACCESS_FINE_LOCATION] != true
-        if (!locationNeeded) onStart(form.fromPlace, form.purpose, form.serviceCar)
+        val activity = context as? Activity
+        val canAskAgain = activity != null &&
+            ActivityCompat.shouldShowRequestPermissionRationale(activity, Manifest.permission.ACCESS_FINE_LOCATION)
+        onStart(
+            LocationGrant.of(
+                fine = granted[Manifest.permission.ACCESS_FINE_LOCATION] == true,
+                coarse = granted[Manifest.permission.ACCESS_COARSE_LOCATION] == true,
+                canAskAgain = canAskAgain,
+            ),
+            form,
+        )
     }
+    fun ask() = permission.launch(
+        arrayOf(
+            Manifest.permission.ACCESS_FINE_LOCATION,
+            Manifest.permission.ACCESS_COARSE_LOCATION,
+            Manifest.permission.POST_NOTIFICATIONS,
+        ),
+    )
     Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-        OutlinedTextField(form.fromPlace, { form = form.copy(fromPlace = it) }, label = { Text(stringResource(R.string.trip_from)) })
-        OutlinedTextField(form.toPlace, { form = form.copy(toPlace = it) }, label = { Text(stringResource(R.string.trip_to)) })
-        OutlinedTextField(form.purpose, { form = form.copy(purpose = it) }, label = { Text(stringResource(R.string.trip_purpose)) })
-        OutlinedTextField(form.serviceCar ?: "", { form = form.copy(serviceCar = it) },
-            label = { Text(stringResource(R.string.trip_service_car)) })
+        OutlinedTextField(from, { from = it }, label = { Text(stringResource(R.string.trip_from)) }, singleLine = true)
+        OutlinedTextField(to, { to = it }, label = { Text(stringResource(R.string.trip_to)) }, singleLine = true)
+        OutlinedTextField(purpose, { purpose = it }, label = { Text(stringResource(R.string.trip_purpose)) }, singleLine = true)
+        OutlinedTextField(car, { car = it }, label = { Text(stringResource(R.string.trip_service_car)) }, singleLine = true)
+        state.tripNotice?.let { notice ->
+            Text(notice, color = MaterialTheme.colorScheme.error)
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                TextButton(onClick = { ask() }) { Text(stringResource(R.string.trip_ask_again)) }
+                TextButton(onClick = {
+                    context.startActivity(Intent(Settings.ACTION_APPLICATION_DETAILS_SETTINGS, Uri.fromParts("package", context.packageName, null)))
+                }) { Text(stringResource(R.string.trip_open_settings)) }
+            }
+        }
         val km = state.recordingKm
         if (km == null) {
-            Button(onClick = {
-                permission.launch(
-                    arrayOf(
-                        Manifest.permission.ACCESS_FINE_LOCATION,
-                        Manifest.permission.ACCESS_COARSE_LOCATION,
-                        Manifest.permission.POST_NOTIFICATIONS,
-                    ),
-                )
-            }) { Text(stringResource(R.string.trip_start)) }
-            if (locationNeeded) {
-                Text(stringResource(R.string.trip_location_needed), color = MaterialTheme.colorScheme.error)
-            }
+            Button(onClick = { ask() }) { Text(stringResource(R.string.trip_start)) }
         } else {
             Text("${stringResource(R.string.trip_recording)}: $km", style = MaterialTheme.typography.titleMedium)
-            Button(onClick = { onFinish(form.toPlace) }) { Text(stringResource(R.string.trip_stop)) }
+            when (val f = state.tripFinish) {
+                is FinishOutcome.NeedsPlace -> Text(f.text, color = MaterialTheme.colorScheme.error)
+                is FinishOutcome.NeedsOdometer -> {
+                    Text(f.text, color = MaterialTheme.colorScheme.error)
+                    if (!f.startKnown) {
+                        OutlinedTextField(odoStart, { odoStart = it }, label = { Text(stringResource(R.string.trip_odometer_start)) }, singleLine = true)
+                    }
+                    OutlinedTextField(odoEnd, { odoEnd = it }, label = { Text(stringResource(R.string.trip_odometer_end)) }, singleLine = true)
+                    Button(onClick = {
+                        val end = odoEnd.filter { it.isDigit() }.toIntOrNull()
+                        if (end != null) onFinishOdometer(to, odoStart.filter { it.isDigit() }.toIntOrNull(), end)
+                    }) { Text(stringResource(R.string.trip_finish_odometer)) }
+                }
+                else -> Unit
+            }
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Button(onClick = { onFinish(to) }) { Text(stringResource(R.string.trip_stop)) }
+                OutlinedButton(onClick = onCancelTrip) { Text(stringResource(R.string.trip_cancel)) }
+            }
         }
         HorizontalDivider()
         Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            FilterChip(form.entry == TripEntry.MANUAL, { form = form.copy(entry = TripEntry.MANUAL) },
-                label = { Text(stringResource(R.string.trip_manual)) })
-            FilterChip(form.entry == TripEntry.ODOMETER, { form = form.copy(entry = TripEntry.ODOMETER) },
-                label = { Text(stringResource(R.string.trip_odometer)) })
+            FilterChip(entry == TripEntry.MANUAL, { entry = TripEntry.MANUAL }, label = { Text(stringResource(R.string.trip_manual)) })
+            FilterChip(entry == TripEntry.ODOMETER, { entry = TripEntry.ODOMETER }, label = { Text(stringResource(R.string.trip_odometer)) })
         }
-        if (form.entry == TripEntry.MANUAL) {
-            OutlinedTextField(form.kmText, { form = form.copy(kmText = it) }, label = { Text(stringResource(R.string.trip_km)) })
+        if (entry == TripEntry.MANUAL) {
+            OutlinedTextField(kmText, { kmText = it }, label = { Text(stringResource(R.string.trip_km)) }, singleLine = true)
         } else {
-            OutlinedTextField(form.odometerStartText, { form = form.copy(odometerStartText = it) },
-                label = { Text(stringResource(R.string.trip_odometer_start)) })
-            OutlinedTextField(form.odometerEndText, { form = form.copy(odometerEndText = it) },
-                label = { Text(stringResource(R.string.trip_odometer_end)) })
+            OutlinedTextField(odoStart, { odoStart = it }, label = { Text(stringResource(R.string.trip_odometer_start)) }, singleLine = true)
+            OutlinedTextField(odoEnd, { odoEnd = it }, label = { Text(stringResource(R.string.trip_odometer_end)) }, singleLine = true)
         }
         Button(onClick = { onLog(form.copy(startMs = System.currentTimeMillis())) }) { Text(stringResource(R.string.save)) }
+        val month = MonthTotals.of(state.trips, YearMonth.now(), ZoneId.systemDefault())
+        Text(stringResource(R.string.trips_month, Format.km(month.km, lang), month.trips), style = MaterialTheme.typography.titleSmall)
         LazyColumn {
             items(state.trips, key = { it.id }) { t ->
                 ListItem(
                     headlineContent = { Text("${t.fromPlace} → ${t.toPlace}") },
                     supportingContent = { Text("${Format.km(t.km, lang)} · ${t.purpose}") },
+                    trailingContent = { TextButton(onClick = { onDelete(t.id) }) { Text(stringResource(R.string.delete)) } },
                 )
             }
         }

@@ -55,6 +55,11 @@ class AppLogicTest {
         assertNull(Format.shortDate("nonsense", Lang.SV))
         assertEquals(25.3, Format.parseDecimal(" 25,3 ")!!, 1e-9)
         assertNull(Format.parseDecimal("abc"))
+        assertEquals(9 to 30, Format.parseClock("9:30"))
+        assertEquals(9 to 30, Format.parseClock("09.30"))
+        assertEquals(9 to 30, Format.parseClock("930"))
+        assertNull(Format.parseClock("25:00"))
+        assertNull(Format.parseClock("halv tio"))
         assertEquals(Lang.EN, Lang.of("en-GB"))
         assertEquals(Lang.SV, Lang.of("sv-SE"))
         assertEquals(Lang.SV, Lang.of("fi"))
@@ -85,20 +90,21 @@ class AppLogicTest {
 
     @Test
     fun `app lock after five minutes in the background`() {
-        val lock = AppLockPolicy()
-        assertTrue(lock.locked)
-        lock.onUnlocked()
-        lock.onBackground(0)
-        assertFalse(lock.onForeground(60_000))
-        lock.onBackground(100_000)
-        assertTrue(lock.onForeground(100_000 + 5 * 60_000))
+        val gate = AppGate()
+        var s = gate.reduce(GateState(), GateEvent.Launched(storeExists = true))
+        assertEquals(Gate.LOCKED, s.gate)
+        s = gate.reduce(s, GateEvent.Unlocked(enrolled = true, revoked = false))
+        s = gate.reduce(gate.reduce(s, GateEvent.Background(0)), GateEvent.Foreground(60_000))
+        assertEquals(Gate.OPEN, s.gate)
+        s = gate.reduce(gate.reduce(s, GateEvent.Background(100_000)), GateEvent.Foreground(100_000 + 5 * 60_000))
+        assertEquals(Gate.LOCKED, s.gate)
     }
 
     @Test
     fun `enrolment codes typed or scanned`() {
         assertEquals("ABCD1234", Enrolment.normaliseCode(" abcd-12 34 "))
-        assertEquals(null to "ABCD1234", Enrolment.parseScan("abcd-1234"))
-        assertEquals("https://uppsok.kalix.se" to "ABCD1234",
+        assertEquals(EnrolmentLink(null, "ABCD1234"), Enrolment.parseScan("abcd-1234"))
+        assertEquals(EnrolmentLink("https://uppsok.kalix.se", "ABCD1234"),
             Enrolment.parseScan("uppsok://enrol?server=https%3A%2F%2Fuppsok.kalix.se&code=abcd-1234"))
         assertNull(Enrolment.parseScan("hi"))
         assertNull(Enrolment.serverProblem("https://uppsok.kalix.se", Lang.SV))
@@ -159,6 +165,24 @@ class AppLogicTest {
         assertTrue(rows[1].overdue && !rows[2].overdue)
         assertTrue(rows[2].due)
         assertEquals("22 nov.", rows[2].nextContact)
+        // Reached yesterday for today's plan: met, not due; the start screen lists the rest.
+        val met = ClientList.rows(listOf(client("K-005", 1, next = "2026-11-22"), client("K-006", 3, next = "2026-11-21")), today, Lang.SV)
+        assertEquals(listOf(false, true), met.sortedBy { it.code }.map { it.due })
+        val plan = TodayPlan.of(rows + met)
+        assertEquals(listOf("K-001", "K-006"), plan.planned.map { it.code }.sorted())
+        assertEquals(listOf("K-003", "K-002"), plan.overdue.map { it.code })
+    }
+
+    @Test
+    fun `the month's trips as payroll adds them up`() {
+        fun trip(startMs: Long, km: Double) = se.uppsok.core.TripItem(
+            "t$startMs", "anna", null, startMs, null, "Kalix", "Töre", null, null, "Hembesök", null, emptyList(), km,
+            se.uppsok.core.DistanceSource.MANUAL, null, null, null,
+        )
+        val nov30 = java.time.ZonedDateTime.of(2026, 11, 30, 23, 30, 0, 0, zone).toInstant().toEpochMilli()
+        val dec1 = java.time.ZonedDateTime.of(2026, 12, 1, 0, 30, 0, 0, zone).toInstant().toEpochMilli()
+        val totals = MonthTotals.of(listOf(trip(nov30, 10.0), trip(dec1, 12.5), trip(dec1 + 1, 2.5)), java.time.YearMonth.of(2026, 12), zone)
+        assertEquals(MonthTotals(15.0, 2), totals)
     }
 
     @Test
@@ -178,7 +202,12 @@ class AppLogicTest {
         val view = SyncStatusView.of(status, now, Lang.SV)
         assertEquals("3 ändringar väntar", view.line)
         assertEquals("Senast synkad för 10 timmar sedan", view.lastSync)
-        assertEquals(listOf("Besök avvisades: minutes: must be between 1 and 1440"), view.rejected)
+        assertEquals(listOf("Besök avvisades: ${Messages.invalid("minutes", "", Lang.SV)}"), view.rejected)
+        assertEquals(listOf("Visit was refused: minutes: must be between 1 and 1440"), SyncStatusView.of(status, now, Lang.EN).rejected)
+        assertTrue(SyncStatusView.rejectReason("forbidden", "x", Lang.SV).startsWith("du får inte"))
+        // The core's English error never reaches a Swedish screen.
+        assertFalse(view.error!!.contains("timeout"))
+        assertTrue(SyncStatusView.of(status.copy(revoked = true), now, Lang.SV).error!!.contains("registrera telefonen igen"))
         assertTrue(view.stale)
         assertTrue(view.error!!.isNotBlank())
         assertNull(view.damaged, "nothing damaged, nothing said")

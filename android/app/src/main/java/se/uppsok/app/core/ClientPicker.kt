@@ -1,0 +1,52 @@
+// Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
+package se.uppsok.app.core
+
+import se.uppsok.core.ClientItem
+import se.uppsok.core.Phase
+import java.text.Normalizer
+
+/**
+ * Choosing a client on the visit form and finding one in the caseload: every active client of
+ * the phone, never a short "recent" list that a new client can fall off, and nothing chosen
+ * until the user chooses. Typed text matches the code ("k17", "K-017", "017") or the start of
+ * any word of the name, without regard to case or accents ("ostlund" finds "Östlund": people
+ * type without the Swedish letters on a borrowed keyboard). The same rules on iOS
+ * (UppsokAppCore `ClientPicker`).
+ */
+object ClientPicker {
+    /** Letters and digits only, lower case, accents dropped. */
+    fun fold(text: String): String =
+        Normalizer.normalize(text, Normalizer.Form.NFD)
+            .filter { it.isLetterOrDigit() }
+            .lowercase()
+
+    private fun words(name: String): List<String> =
+        name.split(' ', '-', '\t').map(::fold).filter { it.isNotEmpty() }
+
+    /**
+     * The clients to offer for [query]: closed ones left out. Without a query, the [recentIds]
+     * first (in their order: the ones just seen), then everyone else by code. With one, the
+     * code matches first, then the name matches, each by code.
+     */
+    fun search(clients: List<ClientItem>, query: String, recentIds: List<String> = emptyList()): List<ClientItem> {
+        val open = clients.filter { it.phase != Phase.CLOSED }
+        val q = fold(query)
+        if (q.isEmpty()) {
+            val rank = recentIds.withIndex().associate { (i, id) -> id to i }
+            return open.sortedWith(compareBy<ClientItem> { rank[it.id] ?: Int.MAX_VALUE }.thenBy { it.code })
+        }
+        val digits = q.trimStart { it.isLetter() }.trimStart('0')
+        fun codeMatch(c: ClientItem): Boolean {
+            val code = fold(c.code)
+            if (code.contains(q)) return true
+            // "17" or "k17" for "K-017": the number without its leading zeros.
+            val codeDigits = code.trimStart { it.isLetter() }.trimStart('0')
+            return digits.isNotEmpty() && q.all { it.isDigit() || it.isLetter() } &&
+                codeDigits == digits && code.takeWhile { it.isLetter() }.startsWith(q.takeWhile { it.isLetter() })
+        }
+        fun nameMatch(c: ClientItem): Boolean = words(c.name).any { it.startsWith(q) } || fold(c.name).startsWith(q)
+        val byCode = open.filter(::codeMatch).sortedBy { it.code }
+        val byName = open.filter { !codeMatch(it) && nameMatch(it) }.sortedBy { it.code }
+        return byCode + byName
+    }
+}
