@@ -52,6 +52,8 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::map_response(
             crate::error::problem_for_bare_errors,
         ))
+        // Outside the JSON API, errors are pages a person reads (problem+json stays on /v1).
+        .layer(middleware::from_fn(crate::dashboard::html_errors))
         .with_state(state)
 }
 

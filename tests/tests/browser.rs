@@ -223,6 +223,54 @@ impl Driver {
         std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
     }
 
+    /// A Chrome DevTools command through chromedriver (viewport and media emulation).
+    async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": cmd, "params": params })),
+        )
+        .await
+    }
+
+    /// Lays the page out as a screen `width` CSS pixels wide (a phone below 600).
+    async fn viewport(&self, width: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": if width < 600 { 844 } else { 900 },
+                    "deviceScaleFactor": 1, "mobile": width < 600 }),
+        )
+        .await;
+    }
+
+    /// A screenshot of the whole page, not only the visible part (phones scroll a long way).
+    async fn full_screenshot(&self, name: &str) {
+        let size = self
+            .script("return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+            .await;
+        let v = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({ "format": "png", "captureBeyondViewport": true,
+                        "clip": { "x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1 } }),
+            )
+            .await;
+        let png = b64(v["data"].as_str().unwrap());
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// The page printed to PDF by Chromium (the print style sheet applies).
+    async fn print_pdf(&self) -> Vec<u8> {
+        let v = self
+            .cmd(
+                reqwest::Method::POST,
+                "/print",
+                Some(json!({ "orientation": "portrait", "background": false })),
+            )
+            .await;
+        b64(v.as_str().unwrap())
+    }
+
     async fn cookie_header(&self) -> String {
         let v = self.cmd(reqwest::Method::GET, "/cookie", None).await;
         v.as_array()
@@ -278,9 +326,33 @@ fn b64(s: &str) -> Vec<u8> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs Chromium; run by tests/browser/run"]
-async fn dashboard_in_headless_chromium() {
+/// A seeded `uppsok serve` and a Chromium session on it.
+struct Rig {
+    d: Driver,
+    base: String,
+    http: reqwest::Client,
+    login: Value,
+    _driver: Kill,
+    _server: Kill,
+    _tmp: tempfile::TempDir,
+}
+
+impl Rig {
+    fn secret(&self, u: &str) -> String {
+        self.login["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["username"] == u)
+            .unwrap()["totp_secret"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+/// Seeds a demo database, serves it with the real `uppsok serve`, and starts Chromium.
+async fn start() -> Rig {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let bin = uppsok_bin();
     assert!(bin.exists(), "build the server first: {}", bin.display());
@@ -298,17 +370,6 @@ async fn dashboard_in_headless_chromium() {
     assert!(st.success(), "seeding failed");
     let login: Value =
         serde_json::from_slice(&std::fs::read(data.join("demo-login.json")).unwrap()).unwrap();
-    let secret = |u: &str| {
-        login["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["username"] == u)
-            .unwrap()["totp_secret"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
     let mut server = Command::new(&bin)
         .args(["serve", "--bind", "127.0.0.1:0", "--database"])
         .arg(login["database"].as_str().unwrap())
@@ -320,7 +381,7 @@ async fn dashboard_in_headless_chromium() {
     BufReader::new(server.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let _server = Kill(server);
+    let server = Kill(server);
     let base = line
         .trim()
         .strip_prefix("listening on ")
@@ -334,7 +395,7 @@ async fn dashboard_in_headless_chromium() {
         .stderr(Stdio::null())
         .spawn()
         .expect("chromedriver must be installed (tests/tools/ensure-chromium)");
-    let _driver = Kill(driver);
+    let driver = Kill(driver);
     let http = reqwest::Client::new();
     let wd = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
@@ -355,7 +416,7 @@ async fn dashboard_in_headless_chromium() {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=sv-SE",
                      format!("--user-data-dir={}", profile.display())]
         }
     }}});
@@ -378,11 +439,28 @@ async fn dashboard_in_headless_chromium() {
         session,
         shots,
     };
+    Rig {
+        d,
+        base,
+        http,
+        login,
+        _driver: driver,
+        _server: server,
+        _tmp: tmp,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium; run by tests/browser/run"]
+async fn dashboard_in_headless_chromium() {
+    let rig = start().await;
+    let (d, base, http) = (&rig.d, rig.base.as_str(), &rig.http);
+    let secret = |u: &str| rig.secret(u);
 
     // Log in with password and TOTP.
     d.goto(&format!("{base}/login")).await;
     d.screenshot("01-login").await;
-    d.login(&base, "chef.kalix", &secret("chef.kalix")).await;
+    d.login(base, "chef.kalix", &secret("chef.kalix")).await;
     assert!(d.url().await.ends_with("/overview"), "{}", d.url().await);
     let html = d.source().await;
     assert!(html.contains("lang=\"sv\""));
@@ -541,7 +619,7 @@ async fn dashboard_in_headless_chromium() {
     d.click("header form button").await;
     assert!(d.url().await.contains("/login"));
     // The region supervisor's first code of this test: no reuse problem.
-    d.login(&base, "chef.region", &secret("chef.region")).await;
+    d.login(base, "chef.region", &secret("chef.region")).await;
     assert!(d.url().await.ends_with("/overview"));
     let html = d.source().await;
     assert!(!html.contains("K-009"), "region sees K-009");
@@ -552,4 +630,175 @@ async fn dashboard_in_headless_chromium() {
     d.screenshot("10-client-hidden-from-region").await;
 
     d.cmd(reqwest::Method::DELETE, "", None).await;
+}
+
+/// English words that must not appear on a Swedish page: the access log's codes, the
+/// körjournal's sources, and the words of English error answers.
+const ENGLISH: &[&str] = &[
+    "dashboard",
+    "list",
+    "read",
+    "sync",
+    "export",
+    "api",
+    "create",
+    "update",
+    "delete",
+    "approve",
+    "odometer",
+    "manual",
+    "suggested",
+    "error",
+    "not",
+    "found",
+    "bad",
+    "request",
+    "forbidden",
+    "internal",
+    "csrf",
+    "page",
+    "client",
+    "staff",
+    "device",
+    "trip",
+    "visit",
+    "the",
+    "and",
+    "of",
+    "with",
+    "from",
+    "to",
+    "is",
+    "route",
+];
+
+/// The English words from [`ENGLISH`] in the page's text and its attributes people read
+/// (labels, titles, placeholders), leaving out what is marked `lang="en"` (the language switch).
+async fn english_on_page(d: &Driver) -> Vec<String> {
+    let js = "const b = document.body.cloneNode(true);\
+              b.querySelectorAll('[lang=en]').forEach(e => e.remove());\
+              const attrs = [...b.querySelectorAll('[aria-label],[title],[placeholder],[alt]')]\
+                .flatMap(e => ['aria-label','title','placeholder','alt'].map(a => e.getAttribute(a) || ''));\
+              return b.textContent + ' ' + attrs.join(' ') + ' ' + document.title;";
+    let text = d.script(js).await.as_str().unwrap_or("").to_lowercase();
+    // Words of prose: punctuation around a word goes ("(odometer)", "read,"), a token with
+    // punctuation inside ("chef.kalix", "uppsok-device/0.1.0") is a name, not a word.
+    let mut found: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
+        .filter(|w| ENGLISH.contains(w))
+        .map(str::to_owned)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Every page in Swedish, at 1366 and at 390 CSS pixels and on paper: no English word from a
+/// fixed list, nothing wider than a phone's screen (rows become cards), the navigation and the
+/// forms left off the printout. Screenshots and printouts of each page are kept as artefacts.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium; run by tests/browser/run"]
+async fn every_page_in_swedish_on_a_phone_and_on_paper() {
+    let rig = start().await;
+    let (d, base) = (&rig.d, rig.base.as_str());
+
+    let mut problems = Vec::new();
+    // Logged out: the login page.
+    check_page(
+        d,
+        "01-login",
+        &format!("{base}/login?lang=sv"),
+        &mut problems,
+    )
+    .await;
+    d.login(base, "chef.kalix", &rig.secret("chef.kalix")).await;
+    assert!(d.url().await.ends_with("/overview"), "{}", d.url().await);
+    let client = d.attr("section.alert a[data-code=\"K-007\"]", "href").await;
+    d.goto(&format!("{base}/devices")).await;
+    let revoke = d.attr("a[href$=\"/revoke\"]", "href").await;
+    let wipe = d.attr("a[href$=\"/wipe\"]", "href").await;
+    for (name, path) in [
+        ("02-overview", "/overview".to_owned()),
+        ("03-client", client),
+        ("04-fidelity", "/fidelity".into()),
+        ("05-mileage", "/mileage".into()),
+        ("06-devices", "/devices".into()),
+        ("06a-devices-confirm-revoke", revoke),
+        ("06b-devices-confirm-wipe", wipe),
+        ("07-audit", "/audit".into()),
+        ("08-audit-flagged", "/audit?flagged=1".into()),
+        ("09-password", "/password".into()),
+        ("10-not-found", "/finns-inte".into()),
+        ("11-bad-request", "/audit?from=igar".into()),
+    ] {
+        check_page(d, name, &format!("{base}{path}"), &mut problems).await;
+    }
+
+    // The error pages are styled pages with a way back, in the frame of the others.
+    d.goto(&format!("{base}/finns-inte")).await;
+    assert!(d.text("h1").await.contains("404"));
+    assert_eq!(d.attr("main a[href=\"/\"]", "href").await, "/");
+    // Below 600 px a table row is a card whose cells name their column.
+    d.viewport(390).await;
+    d.goto(&format!("{base}/audit")).await;
+    let shown = d
+        .script(
+            "const td = document.querySelector('tbody td[data-label]');\
+             return td ? getComputedStyle(td, '::before').content : '';",
+        )
+        .await;
+    assert_eq!(
+        shown.as_str(),
+        Some("\"Tid\""),
+        "the cell shows its column's name"
+    );
+    d.viewport(1366).await;
+
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    d.cmd(reqwest::Method::DELETE, "", None).await;
+}
+
+/// One page at 1366 and 390 px and printed: what [`every_page_in_swedish_on_a_phone_and_on_paper`]
+/// asks of it goes into `problems`, so one run reports every page that falls short.
+async fn check_page(d: &Driver, name: &str, url: &str, problems: &mut Vec<String>) {
+    for width in [1366u32, 390] {
+        d.viewport(width).await;
+        d.goto(url).await;
+        assert!(
+            d.source().await.contains("lang=\"sv\""),
+            "{name} is not in Swedish"
+        );
+        let english = english_on_page(d).await;
+        if !english.is_empty() {
+            problems.push(format!("{name} at {width} px has English: {english:?}"));
+        }
+        let doc_w = d
+            .script("return document.documentElement.scrollWidth")
+            .await
+            .as_u64()
+            .unwrap();
+        // A phone's layout viewport widens to fit a page that is too wide, so both are
+        // compared with the screen's width.
+        let view_w = d.script("return window.innerWidth").await.as_u64().unwrap();
+        let screen = u64::from(width);
+        if doc_w.max(view_w) > screen {
+            problems.push(format!(
+                "{name} at {width} px is {} px wide, wider than the viewport",
+                doc_w.max(view_w)
+            ));
+        }
+        d.full_screenshot(&format!("w{width}-{name}")).await;
+    }
+    // On paper: the print style sheet leaves out the navigation and the forms.
+    d.viewport(1366).await;
+    let pdf = d.print_pdf().await;
+    assert!(pdf.starts_with(b"%PDF-"));
+    std::fs::write(d.shots.join(format!("print-{name}.pdf")), &pdf).unwrap();
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    for hidden in ["Logga ut", "Hoppa till innehållet", "Språk:"] {
+        if text.contains(hidden) {
+            problems.push(format!("{name} printed shows \"{hidden}\""));
+        }
+    }
 }

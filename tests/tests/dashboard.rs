@@ -12,7 +12,9 @@ use uppsok_server::app::app;
 use uppsok_server::auth;
 use uppsok_server::dashboard::{self, export};
 use uppsok_server::state::{AppState, Settings};
-use uppsok_server::store::{AuditFilter, DeviceStatus, PoolSize, SessionRow, Store, now_ms};
+use uppsok_server::store::{
+    AuditAction, AuditEntry, AuditFilter, DeviceStatus, PoolSize, SessionRow, Store, Via, now_ms,
+};
 
 struct World {
     _dir: tempfile::TempDir,
@@ -1005,20 +1007,248 @@ async fn audit_follow_up_flags_and_extracts() {
     let (s, _, _) = w.get("/audit?staff=nobody", &cookie).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let k5 = w.client_id("K-005").await;
-    let (s, _, csv) = w
-        .get(&format!("/audit/extract.csv?client={k5}"), &cookie)
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    let rows = export::parse(&csv);
-    assert_eq!(rows[0][0], "Tid (UTC)");
-    assert!(rows[1..].iter().all(|r| r[8] == k5.to_string()));
-    assert!(
-        rows.iter()
-            .any(|r| r[1] == "lars.ek" && r[9].contains("utanför team"))
-    );
+    // By code (the link on the page) and by id alike.
+    for q in ["K-005".to_owned(), k5.to_string()] {
+        let newest = w
+            .state
+            .store
+            .list_audit(&AuditFilter {
+                client: Some(k5),
+                limit: 1,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap()
+            .remove(0);
+        let (s, h, csv) = w
+            .get(&format!("/audit/extract.csv?client={q}"), &cookie)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let disposition = h[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(
+            disposition.starts_with("attachment; filename=\"loggutdrag-K-005-"),
+            "{disposition}"
+        );
+        let rows = export::parse(&csv);
+        assert_eq!(
+            rows[0],
+            [
+                "Tid (svensk tid)",
+                "Läsare",
+                "Användarnamn",
+                "Läsarens team",
+                "Läsarens organisation",
+                "Väg in",
+                "Åtgärd",
+                "Uppgift",
+                "Klientkod",
+                "Uppgifternas organisation",
+                "Flagga",
+            ]
+        );
+        let orgs: Vec<String> = w
+            .state
+            .store
+            .list_orgs()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        for r in &rows[1..] {
+            assert_eq!(r[8], "K-005");
+            assert!(
+                orgs.contains(&r[4]),
+                "the reader's organisation by name: {r:?}"
+            );
+            assert!(
+                orgs.contains(&r[9]),
+                "the data's organisation by name: {r:?}"
+            );
+            for code in [
+                "dashboard",
+                "sync",
+                "api",
+                "read",
+                "list",
+                "export",
+                "client",
+            ] {
+                assert!(!r[5..8].iter().any(|c| c == code), "{r:?}");
+            }
+            assert!(
+                !r.iter().any(|c| c.parse::<uuid::Uuid>().is_ok()),
+                "no ids: {r:?}"
+            );
+        }
+        assert!(
+            rows.iter()
+                .any(|r| r[2] == "lars.ek" && r[10].contains("utanför läsarens team"))
+        );
+        // Swedish local time to the second: one or two hours after the stored UTC instant.
+        let local = chrono::NaiveDateTime::parse_from_str(&rows[1][0], "%Y-%m-%d %H:%M:%S")
+            .expect("local time");
+        let utc = chrono::DateTime::from_timestamp_millis(newest.at_ms / 1000 * 1000)
+            .unwrap()
+            .naive_utc();
+        let offset = (local - utc).num_seconds();
+        assert!(offset == 3600 || offset == 7200, "{offset}");
+    }
     let n = w.state.store.count_audit().await.unwrap();
     assert!(n > 0);
     let _ = Entity::Client;
+}
+
+/// The follow-up as a page one can read through: a burst of reads is one row with its count,
+/// 100 rows a page with page links that keep the filters, one's own list views hidden unless
+/// asked for, the codes in Swedish, the reader with name, team and organisation.
+#[tokio::test]
+async fn audit_follow_up_groups_pages_and_speaks_swedish() {
+    let w = world().await;
+    let (cookie, _) = w.session("chef.kalix").await;
+    let store = &w.state.store;
+    let anna = store.staff_by_username("anna.lind").await.unwrap().unwrap();
+    let team = store.find_team("Kalix stödteam").await.unwrap().unwrap();
+    let k5 = w.client_id("K-005").await;
+    let entry = |client: ClientId| AuditEntry {
+        actor_staff: anna.id,
+        actor_username: anna.username.clone(),
+        actor_org: anna.org,
+        device: None,
+        via: Via::Dashboard,
+        action: AuditAction::Read,
+        entity: Some(Entity::Client),
+        client: Some(client),
+        record: Some(client.0),
+        team: Some(team.id),
+        record_org: Some(team.org),
+    };
+    // 250 reads of as many clients, then a burst of seven reads of one client (newest first,
+    // so its row is on the first page).
+    let mut entries: Vec<AuditEntry> = (0..250)
+        .map(|_| entry(ClientId::from(uuid::Uuid::new_v4())))
+        .collect();
+    entries.extend(vec![entry(k5); 7]);
+    store.append_audit(&entries).await.unwrap();
+    // The supervisor's own list view.
+    let (s, _, _) = w.get("/overview", &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, _, page) = w.get("/audit", &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    let tbody = &page[page.find("<tbody>").unwrap()..page.find("</tbody>").unwrap()];
+    assert_eq!(tbody.matches("<tr").count(), 100, "100 rows a page");
+    let burst = tbody
+        .split("<tr")
+        .find(|r| r.contains(">K-005</a>") && r.contains("anna.lind"))
+        .expect("the burst's row");
+    assert!(burst.contains("× 7"), "{burst}");
+    assert!(
+        burst.contains("Anna Lind") || burst.contains(&anna.name),
+        "{burst}"
+    );
+    assert!(
+        burst.contains("Kalix stödteam"),
+        "the reader's team: {burst}"
+    );
+    assert!(burst.contains("Öppnade uppgifter") && burst.contains("Webbpanelen"));
+    for code in [">read<", ">list<", ">dashboard<", ">sync<", ">export<"] {
+        assert!(!page.contains(code), "{code} on the page");
+    }
+    // Page links keep the filters.
+    assert!(page.contains("rader med dina egna listvisningar är dolda"));
+    let link = page
+        .split("href=\"")
+        .skip(1)
+        .map(|h| h.split('"').next().unwrap().replace("&amp;", "&"))
+        .find(|h| h.ends_with("&page=2"))
+        .expect("a link to page 2");
+    assert!(link.contains("from=") && link.contains("to="), "{link}");
+    let (s, _, p2) = w.get(&link, &cookie).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(p2.contains("<span aria-current=\"page\">2</span>"));
+    let (_, _, filtered) = w.get("/audit?client=K-005", &cookie).await;
+    assert!(filtered.contains("× 7"));
+    assert!(
+        !filtered.contains("&amp;page=2\""),
+        "one client's rows: one page"
+    );
+    // 250 clients read within half an hour: every one of those rows is flagged.
+    let (_, _, flagged) = w.get("/audit?staff=anna.lind&flagged=1", &cookie).await;
+    assert!(
+        flagged.contains("&amp;flagged=1&amp;page=2\""),
+        "the pager keeps the flag filter"
+    );
+    let (_, _, p) = w.get("/audit?staff=anna.lind", &cookie).await;
+    assert!(
+        p.contains("staff=anna.lind&amp;from="),
+        "the pager keeps the staff filter"
+    );
+    // One's own list views on request.
+    let own_row = |p: &str| {
+        p.split("<tr")
+            .any(|r| r.contains("chef.kalix") && r.contains("Visade en lista"))
+    };
+    assert!(!own_row(&page));
+    let (_, _, shown) = w.get("/audit?own=show", &cookie).await;
+    assert!(own_row(&shown));
+    let (s, _, bad) = w.get("/audit?page=0", &cookie).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("Fältet sida"), "{bad}");
+}
+
+/// Outside the JSON API an error is a styled page in the request's language with a way back;
+/// the API keeps problem+json; a refused value is never repeated.
+#[tokio::test]
+async fn errors_outside_the_api_are_pages_with_a_way_back() {
+    let w = world().await;
+    let (cookie, _) = w.session("chef.kalix").await;
+    let html = |h: &HeaderMap| {
+        h[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    };
+    let (s, h, b) = w.get("/finns-inte", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(html(&h), "{h:?}");
+    assert!(b.starts_with("<!DOCTYPE html><html lang=\"sv\""));
+    assert!(b.contains("<h1>Sidan finns inte (404)</h1>") && b.contains("href=\"/\""));
+    assert!(b.contains("<style>"), "styled like the other pages");
+    let (s, h, b) = w.get("/v1/finns-inte", "").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(h[header::CONTENT_TYPE], "application/problem+json", "{b}");
+
+    // A value the page refuses: the rule in Swedish, not the value.
+    let (s, h, b) = w.get("/audit?from=hemligt-v%C3%A4rde", &cookie).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html(&h));
+    assert!(
+        b.contains("Felaktig förfrågan (400)") && b.contains("ÅÅÅÅ-MM-DD"),
+        "{b}"
+    );
+    assert!(!b.contains("hemligt"), "the value is not repeated");
+    // A query the extractor cannot read (no client): a page too, not axum's English text.
+    let (s, h, b) = w.get("/audit/extract.csv", &cookie).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(html(&h) && b.contains("Förfrågan kunde inte läsas"), "{b}");
+    // A record that is not there or not the viewer's.
+    let (s, _, b) = w
+        .get(&format!("/client/{}", uuid::Uuid::new_v4()), &cookie)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(b.contains("Sidan finns inte (404)") && b.contains("får du inte se den"));
+    // A wrong method.
+    let (s, h, b) = w.post("/overview", &cookie, "").await;
+    assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(html(&h) && b.contains("(405)"), "{b}");
+    // In English when the user chose English.
+    let (s, _, b) = w
+        .get("/finns-inte", &format!("{cookie}; uppsok_lang=en"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(b.starts_with("<!DOCTYPE html><html lang=\"en\""));
+    assert!(b.contains("Page not found (404)"), "{b}");
 }
 
 /// The overview and fidelity pages read visits from the generated columns of migration 0003;
@@ -1226,7 +1456,7 @@ async fn the_overview_is_a_working_list() {
     // Names, not usernames, in the caseload.
     assert!(by_code.contains("Klienter per medarbetare"));
     assert!(
-        by_code.contains("<th scope=\"row\">Anna Lind</th>"),
+        by_code.contains("scope=\"row\">Anna Lind</th>"),
         "{by_code}"
     );
     assert!(!by_code.contains(">anna.lind<"));

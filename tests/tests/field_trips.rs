@@ -260,7 +260,7 @@ fn trips_from_add_gpx_list_to_korjournal() {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
     let text = String::from_utf8(bytes).expect("UTF-8");
     assert!(text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'));
-    assert!(text.contains(";25,3;manual;"), "{text}");
+    assert!(text.contains(";25,3;manuell;"), "{text}");
     let rows = parse_csv(&text).expect("the CSV parses");
     assert_eq!(rows.len(), 4);
     for r in &rows {

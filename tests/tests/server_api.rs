@@ -918,9 +918,13 @@ async fn ops_endpoints(backend: Backend) {
         .expect("limit");
     assert_eq!(limit["schema"]["minimum"], 1, "{limit}");
     assert_eq!(limit["schema"]["maximum"], 1000, "{limit}");
-    let (s, b) = app.get("/no/such/route", None).await;
+    let (s, b) = app.get("/v1/no/such/route", None).await;
     assert_eq!(s, 404);
     assert!(problem_type(&b).ends_with("/not-found"));
+    // Outside the API a missing page is a page a person reads (docs/dashboard.md).
+    let (s, b) = app.get("/no/such/route", None).await;
+    assert_eq!(s, 404);
+    assert!(b.contains("Sidan finns inte (404)"), "{b}");
     let (s, b) = app
         .send_json(Method::DELETE, "/v1/clients", None, &json!({}))
         .await;

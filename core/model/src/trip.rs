@@ -97,6 +97,13 @@ pub enum DistanceSource {
 }
 
 impl DistanceSource {
+    pub const ALL: [DistanceSource; 4] = [
+        DistanceSource::Gps,
+        DistanceSource::Odometer,
+        DistanceSource::Manual,
+        DistanceSource::Suggested,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DistanceSource::Gps => "gps",

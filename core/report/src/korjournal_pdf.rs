@@ -19,7 +19,7 @@ use printpdf::{
     Point,
 };
 use uppsok_model::Rates;
-use uppsok_model::mileage::korjournal::{KorjournalRow, Period, km_sv, totals};
+use uppsok_model::mileage::korjournal::{KorjournalRow, Period, km_sv, source_sv, totals};
 use uppsok_model::mileage::{MileageError, RateSchedule};
 use uppsok_model::trip::Vehicle;
 
@@ -296,12 +296,51 @@ pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
             10.0,
         );
     }
-    save(pdf)
+    save(pdf, &title)
 }
 
-fn save(pdf: PdfDocumentReference) -> Result<Vec<u8>, PdfError> {
-    pdf.save_to_bytes()
-        .map_err(|e| PdfError::Render(e.to_string()))
+fn save(pdf: PdfDocumentReference, title: &str) -> Result<Vec<u8>, PdfError> {
+    let bytes = pdf
+        .save_to_bytes()
+        .map_err(|e| PdfError::Render(e.to_string()))?;
+    with_title(&bytes, title)
+}
+
+/// Rewrites the document information dictionary's `Title` as a PDF text string a reader
+/// decodes right. printpdf 0.7 writes the title's UTF-8 bytes as they are, and a reader takes
+/// bytes without a byte-order mark as PDFDocEncoding, so "Körjournal" showed as "KÃ¶rjournal"
+/// in the title bar. A text string with the UTF-16BE byte-order mark is read as Unicode by
+/// every reader (ISO 32000-1, 7.9.2.2).
+fn with_title(pdf: &[u8], title: &str) -> Result<Vec<u8>, PdfError> {
+    use printpdf::lopdf::{Document, Object, StringFormat};
+    let err = |e: printpdf::lopdf::Error| PdfError::Render(e.to_string());
+    let mut doc = Document::load_mem(pdf).map_err(err)?;
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(Object::as_reference)
+        .map_err(err)?;
+    let dict = doc
+        .get_object_mut(info)
+        .and_then(Object::as_dict_mut)
+        .map_err(err)?;
+    dict.set(
+        "Title",
+        Object::String(pdf_text_string(title), StringFormat::Hexadecimal),
+    );
+    let mut out = Vec::with_capacity(pdf.len() + 64);
+    doc.save_to(&mut out)
+        .map_err(|e| PdfError::Render(e.to_string()))?;
+    Ok(out)
+}
+
+/// A PDF text string in UTF-16BE with its byte-order mark.
+pub fn pdf_text_string(s: &str) -> Vec<u8> {
+    let mut out = vec![0xFE, 0xFF];
+    for unit in s.encode_utf16() {
+        out.extend_from_slice(&unit.to_be_bytes());
+    }
+    out
 }
 
 fn header(pen: &Pen<'_>, doc: &KorjournalDoc, vehicles: &str) {
@@ -357,16 +396,6 @@ fn table(pen: &Pen<'_>, rows: &[KorjournalRow]) -> f32 {
         }
     }
     y
-}
-
-fn source_sv(s: uppsok_model::DistanceSource) -> &'static str {
-    use uppsok_model::DistanceSource::*;
-    match s {
-        Gps => "GPS",
-        Odometer => "mätare",
-        Manual => "manuell",
-        Suggested => "förslag",
-    }
 }
 
 fn closing(
@@ -500,5 +529,44 @@ mod tests {
         };
         let bytes = render(&doc).expect("render");
         assert!(bytes.starts_with(b"%PDF-"));
+    }
+
+    /// The title a PDF reader shows is the document's own, with its "ö", read back through the
+    /// Info dictionary as a reader does (UTF-16BE after the byte-order mark).
+    #[test]
+    fn the_title_metadata_is_a_unicode_text_string() {
+        use printpdf::lopdf::{Document, Object};
+        let doc = KorjournalDoc {
+            driver: "anna".into(),
+            period: Period::Month {
+                year: 2026,
+                month: 11,
+            },
+            rows: vec![row(3, 12.0)],
+            rates: Rates::default().into(),
+            created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
+            approval: None,
+        };
+        let bytes = render(&doc).expect("render");
+        let pdf = Document::load_mem(&bytes).expect("the PDF parses");
+        let info = pdf
+            .trailer
+            .get(b"Info")
+            .and_then(Object::as_reference)
+            .expect("an Info dictionary");
+        let title = pdf
+            .get_object(info)
+            .and_then(Object::as_dict)
+            .and_then(|d| d.get(b"Title"))
+            .and_then(Object::as_str)
+            .expect("a title");
+        assert_eq!(&title[..2], &[0xFE, 0xFF], "UTF-16BE byte-order mark");
+        let units: Vec<u16> = title[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        let text = String::from_utf16(&units).expect("UTF-16");
+        assert_eq!(text, format!("Körjournal anna {}", doc.period.label_sv()));
+        assert!(!text.contains('Ã'));
     }
 }

@@ -7,6 +7,12 @@
 //! - **many clients**: the reader opened more than [`BURST_CLIENTS`] distinct clients' records
 //!   within [`BURST_WINDOW_MS`]. Only single-record reads and exports count: list pages
 //!   (the overview) and sync show many clients by design.
+//!
+//! So that the page can be read through: entries with the same reader, way in, action and
+//! client within [`GROUP_WINDOW_MS`] of the group's newest are one row with a count
+//! ([`group`]); the viewer's own list views are hidden unless asked for; [`PAGE_ROWS`] rows a
+//! page, with page links that keep the filters. Codes are shown by their Swedish labels
+//! ([`i18n::via`], [`i18n::audit_action`]); the stored values never change.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
@@ -16,7 +22,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate, Utc};
 use serde::Deserialize;
-use uppsok_model::fidelity::swedish_date;
+use uppsok_model::fidelity::{Lang, swedish_date};
 use uppsok_model::{ClientId, OrgId, Role, StaffId, TeamId};
 use uuid::Uuid;
 
@@ -32,6 +38,12 @@ use crate::store::{AuditEntry, AuditFilter, AuditRow};
 
 pub const BURST_CLIENTS: usize = 15;
 pub const BURST_WINDOW_MS: i64 = 30 * 60 * 1000;
+/// Entries of one burst (same reader, way, action, client) within this of its newest are one row.
+pub const GROUP_WINDOW_MS: i64 = 10 * 60 * 1000;
+/// Rows (groups) on one page.
+pub const PAGE_ROWS: usize = 100;
+/// Entries read for one page's selection; more means the period should be narrowed.
+const FETCH_LIMIT: i64 = 20_000;
 
 #[derive(Debug, Deserialize)]
 pub struct AuditQuery {
@@ -45,6 +57,11 @@ pub struct AuditQuery {
     to: Option<String>,
     #[serde(default)]
     flagged: Option<String>,
+    /// `show` shows the viewer's own list views (hidden by default).
+    #[serde(default)]
+    own: Option<String>,
+    #[serde(default)]
+    page: Option<String>,
 }
 
 /// Why an entry is flagged.
@@ -104,8 +121,9 @@ fn date_ms(s: Option<&str>, end: bool) -> DashResult<Option<i64>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => {
-            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map_err(|_| DashError::BadRequest("dates are written YYYY-MM-DD".into()))?;
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+                DashError::BadRequest("Datum skrivs ÅÅÅÅ-MM-DD (fälten från och till).".into())
+            })?;
             let d = if end { d + Duration::days(1) } else { d };
             // Swedish midnight is 23:00 or 22:00 UTC the day before; an hour's slack either way
             // is harmless for a log search and keeps this free of a time-zone database.
@@ -164,19 +182,137 @@ async fn codes(state: &AppState, v: &Viewer) -> DashResult<HashMap<Uuid, String>
     Ok(out)
 }
 
-async fn reader_teams(
+/// A reader as the follow-up names them.
+#[derive(Debug, Clone, Default)]
+struct Reader {
+    name: String,
+    teams: String,
+    org: String,
+}
+
+/// Each reader's teams (for the flags) and how they are named, and every organisation's name.
+async fn readers(
     state: &AppState,
     rows: &[AuditRow],
-) -> DashResult<(HashMap<Uuid, HashSet<Uuid>>, HashMap<Uuid, String>)> {
+) -> DashResult<(
+    HashMap<Uuid, HashSet<Uuid>>,
+    HashMap<Uuid, Reader>,
+    HashMap<Uuid, String>,
+)> {
+    let orgs: HashMap<Uuid, String> = state
+        .store
+        .list_orgs()
+        .await?
+        .into_iter()
+        .map(|o| (o.id.0, o.name))
+        .collect();
+    let mut team_names: HashMap<TeamId, String> = HashMap::new();
     let mut teams = HashMap::new();
     let mut names = HashMap::new();
     for id in rows.iter().map(|r| r.actor_staff).collect::<HashSet<_>>() {
-        if let Some(s) = state.store.staff_by_id(StaffId::from(id)).await? {
-            teams.insert(id, s.teams.iter().map(|t| t.0).collect());
-            names.insert(id, s.name);
+        let Some(s) = state.store.staff_by_id(StaffId::from(id)).await? else {
+            continue;
+        };
+        let mut tn = Vec::new();
+        for t in &s.teams {
+            if !team_names.contains_key(t)
+                && let Some(row) = state.store.team(*t).await?
+            {
+                team_names.insert(*t, row.name);
+            }
+            if let Some(n) = team_names.get(t) {
+                tn.push(n.clone());
+            }
         }
+        tn.sort();
+        teams.insert(id, s.teams.iter().map(|t| t.0).collect());
+        names.insert(
+            id,
+            Reader {
+                name: s.name,
+                teams: tn.join(", "),
+                org: orgs.get(&s.org.0).cloned().unwrap_or_default(),
+            },
+        );
     }
-    Ok((teams, names))
+    Ok((teams, names, orgs))
+}
+
+/// One row of the page: a burst of entries alike (see [`group`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Index of the newest entry, which the row shows.
+    pub newest: usize,
+    pub count: usize,
+    pub oldest_ms: i64,
+    pub flags: Flags,
+}
+
+/// Groups `rows` (newest first): an entry joins the open group with the same reader, way in,
+/// action, client and team when the group's newest entry is at most [`GROUP_WINDOW_MS`] later;
+/// otherwise it opens a new one. Groups keep the order of their newest entries, and carry
+/// every flag of their entries.
+pub fn group(rows: &[AuditRow], flags: &[Flags]) -> Vec<Group> {
+    type Key = (Uuid, Via, AuditAction, Option<Uuid>, Option<Uuid>);
+    let mut groups: Vec<Group> = Vec::new();
+    let mut open: HashMap<Key, usize> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        let key = (r.actor_staff, r.via, r.action, r.client, r.team);
+        let f = flags.get(i).copied().unwrap_or_default();
+        if let Some(&g) = open.get(&key)
+            && rows[groups[g].newest].at_ms - r.at_ms <= GROUP_WINDOW_MS
+        {
+            let grp = &mut groups[g];
+            grp.count += 1;
+            grp.oldest_ms = grp.oldest_ms.min(r.at_ms);
+            grp.flags.outside_team |= f.outside_team;
+            grp.flags.many_clients |= f.many_clients;
+            continue;
+        }
+        open.insert(key, groups.len());
+        groups.push(Group {
+            newest: i,
+            count: 1,
+            oldest_ms: r.at_ms,
+            flags: f,
+        });
+    }
+    groups
+}
+
+/// The client a filter names: a code the viewer may see, or a client id.
+fn resolve_client(given: &str, codes: &HashMap<Uuid, String>) -> DashResult<ClientId> {
+    let given = given.trim();
+    codes
+        .iter()
+        .find(|(_, c)| c.as_str() == given)
+        .map(|(id, _)| *id)
+        .or_else(|| given.parse::<Uuid>().ok())
+        .map(ClientId::from)
+        .ok_or(DashError::BadRequest(
+            "Fältet klient ska vara en klientkod som du får se.".into(),
+        ))
+}
+
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(i18n::date_time)
+        .unwrap_or_default()
+}
+
+fn flag_texts(l: Lang, f: Flags) -> Vec<&'static str> {
+    let mut fl = Vec::new();
+    if f.outside_team {
+        fl.push(tr(l, "utanför läsarens team", "outside the reader's team"));
+    }
+    if f.many_clients {
+        fl.push(tr(
+            l,
+            "många klienter på kort tid",
+            "many clients in a short time",
+        ));
+    }
+    fl
 }
 
 pub async fn page(
@@ -186,8 +322,8 @@ pub async fn page(
 ) -> DashResult<Response> {
     let l = dash.lang();
     let v = dash.viewer();
+    let me = dash.actor.staff.id.0;
     let codes = codes(&state, &v).await?;
-    let code_to_id: HashMap<&str, Uuid> = codes.iter().map(|(k, c)| (c.as_str(), *k)).collect();
     let people: Vec<_> = if v.role == Role::Admin {
         state.store.list_staff(Some(v.org), None).await?
     } else {
@@ -200,19 +336,25 @@ pub async fn page(
                 .iter()
                 .find(|p| p.username == u)
                 .map(|p| p.id)
-                .ok_or(DashError::BadRequest("unknown member of staff".into()))?,
+                .ok_or(DashError::BadRequest(
+                    "Fältet medarbetare ska vara någon i dina team.".into(),
+                ))?,
         ),
         None => None,
     };
     let client_filter = match q.client.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(c) => Some(ClientId::from(
-            code_to_id
-                .get(c)
-                .copied()
-                .or_else(|| c.parse::<Uuid>().ok())
-                .ok_or(DashError::BadRequest("unknown client code".into()))?,
-        )),
+        Some(c) => Some(resolve_client(c, &codes)?),
         None => None,
+    };
+    let page_no: usize = match q.page.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => 1,
+        Some(p) => p
+            .parse()
+            .ok()
+            .filter(|&n| n >= 1)
+            .ok_or(DashError::BadRequest(
+                "Fältet sida ska vara ett heltal från 1.".into(),
+            ))?,
     };
     let today = swedish_date(Utc::now());
     let from_s = q
@@ -229,16 +371,48 @@ pub async fn page(
         staff_filter,
         from_ms,
         to_ms,
-        5000,
+        FETCH_LIMIT,
     )
     .await?;
-    let (teams_of, names) = reader_teams(&state, &rows).await?;
+    let (teams_of, readers, _) = readers(&state, &rows).await?;
     let flags = flag(&rows, &teams_of);
     let only_flagged = q.flagged.as_deref() == Some("1");
-    let n_flagged = flags
+    let show_own = q.own.as_deref() == Some("show");
+    let all_groups = group(&rows, &flags);
+    let n_flagged = all_groups
         .iter()
-        .filter(|f| f.outside_team || f.many_clients)
+        .filter(|g| g.flags.outside_team || g.flags.many_clients)
         .count();
+    let is_own_list =
+        |g: &Group| rows[g.newest].actor_staff == me && rows[g.newest].action == AuditAction::List;
+    let n_own_hidden = if show_own {
+        0
+    } else {
+        all_groups.iter().filter(|g| is_own_list(g)).count()
+    };
+    let groups: Vec<&Group> = all_groups
+        .iter()
+        .filter(|g| show_own || !is_own_list(g))
+        .filter(|g| !only_flagged || g.flags.outside_team || g.flags.many_clients)
+        .collect();
+    let pages = groups.len().div_ceil(PAGE_ROWS).max(1);
+    let page_no = page_no.min(pages);
+
+    // The filters as a query, for the page links and the "show own" link.
+    let mut filters = Vec::new();
+    for (k, val) in [
+        ("staff", q.staff.as_deref()),
+        ("client", q.client.as_deref()),
+        ("from", Some(from_s.as_str())),
+        ("to", Some(to_s.as_str())),
+        ("flagged", q.flagged.as_deref()),
+    ] {
+        if let Some(val) = val.map(str::trim).filter(|x| !x.is_empty()) {
+            filters.push(format!("{k}={}", url_enc(val)));
+        }
+    }
+    let base = filters.join("&");
+    let own_q = if show_own { "&own=show" } else { "" };
 
     let mut body = String::new();
     let mut staff_opts = format!("<option value=\"\">{}</option>", tr(l, "Alla", "All"));
@@ -264,6 +438,7 @@ pub async fn page(
          <label for=\"from\">{}<input id=\"from\" name=\"from\" type=\"date\" value=\"{}\"></label>\
          <label for=\"to\">{}<input id=\"to\" name=\"to\" type=\"date\" value=\"{}\"></label>\
          <label for=\"flagged\">{}<select id=\"flagged\" name=\"flagged\"><option value=\"\">{}</option><option value=\"1\"{}>{}</option></select></label>\
+         <label for=\"own\">{}<select id=\"own\" name=\"own\"><option value=\"\">{}</option><option value=\"show\"{}>{}</option></select></label>\
          <button type=\"submit\">{}</button></form>",
         tr(l, "Medarbetare", "Staff member"),
         tr(l, "Klient (kod)", "Client (code)"),
@@ -276,28 +451,59 @@ pub async fn page(
         tr(l, "Alla poster", "All entries"),
         if only_flagged { " selected" } else { "" },
         tr(l, "Endast flaggade", "Flagged only"),
+        tr(l, "Mina listvisningar", "My list views"),
+        tr(l, "Dölj", "Hide"),
+        if show_own { " selected" } else { "" },
+        tr(l, "Visa", "Show"),
         tr(l, "Sök", "Search"),
     );
     let _ = write!(
         body,
-        "<p class=\"{}\">{} {} {}, {} {}. {}</p>",
+        "<p class=\"{}\">{} {} ({} {}), {} {}. {}</p>",
         if n_flagged > 0 { "warn" } else { "ok" },
         rows.len(),
-        tr(l, "poster", "entries"),
-        tr(l, "i urvalet", "in the selection"),
+        tr(l, "poster i urvalet", "entries in the selection"),
+        all_groups.len(),
+        tr(l, "rader", "rows"),
         n_flagged,
         tr(l, "flaggade för granskning", "flagged for review"),
         tr(
             l,
-            "Flaggas: läsning av klient utanför läsarens team, och många olika klienter på kort tid.",
-            "Flagged: reading a client outside the reader's team, and many different clients in a short time."
+            "Flaggas: läsning av klient utanför läsarens team, och många olika klienter på kort tid. \
+             Upprepade poster av samma slag inom tio minuter visas som en rad med antal.",
+            "Flagged: reading a client outside the reader's team, and many different clients in a short time. \
+             Repeated entries of one kind within ten minutes are one row with a count."
         ),
     );
+    if rows.len() as i64 >= FETCH_LIMIT {
+        let _ = write!(
+            body,
+            "<p class=\"warn\">{}</p>",
+            tr(
+                l,
+                "Urvalet är större än vad sidan läser in; bara de senaste posterna visas. Korta perioden.",
+                "The selection is larger than the page reads; only the latest entries are shown. Shorten the period."
+            )
+        );
+    }
+    if n_own_hidden > 0 {
+        let _ = write!(
+            body,
+            "<p>{n_own_hidden} {} <a href=\"{}\">{}</a></p>",
+            tr(
+                l,
+                "rader med dina egna listvisningar är dolda.",
+                "rows of your own list views are hidden."
+            ),
+            attr(&format!("/audit?{base}&own=show")),
+            tr(l, "Visa dem", "Show them"),
+        );
+    }
     if let Some(c) = client_filter {
         let _ = write!(
             body,
             "<p><a href=\"/audit/extract.csv?client={}\">{}</a></p>",
-            c,
+            url_enc(&codes.get(&c.0).cloned().unwrap_or_else(|| c.to_string())),
             tr(
                 l,
                 "Ladda ner loggutdrag för klienten (CSV)",
@@ -305,27 +511,31 @@ pub async fn page(
             )
         );
     }
+    let pager = pager(l, &base, own_q, page_no, pages);
+    body.push_str(&pager);
     let _ = write!(
         body,
-        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+        "<table><caption>{} {page_no} {} {pages}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        tr(l, "Åtkomstlogg, nyast först", "Access log, newest first"),
+        tr(
+            l,
+            "Åtkomstlogg, nyast först, sida",
+            "Access log, newest first, page"
+        ),
+        tr(l, "av", "of"),
         tr(l, "Tid", "Time"),
         tr(l, "Läsare", "Reader"),
-        tr(l, "Via", "Via"),
+        tr(l, "Väg in", "Way in"),
         tr(l, "Åtgärd", "Action"),
         tr(l, "Klient", "Client"),
         tr(l, "Flagga", "Flag"),
     );
-    let mut shown = 0;
-    for (r, f) in rows.iter().zip(&flags) {
-        if only_flagged && !(f.outside_team || f.many_clients) {
-            continue;
-        }
-        shown += 1;
-        if shown > 1000 {
-            break;
-        }
+    for g in groups
+        .iter()
+        .skip((page_no - 1) * PAGE_ROWS)
+        .take(PAGE_ROWS)
+    {
+        let r = &rows[g.newest];
         let client = match r.client {
             Some(c) => match codes.get(&c) {
                 Some(code) => format!(
@@ -340,37 +550,50 @@ pub async fn page(
             },
             None => "–".into(),
         };
-        let mut fl = Vec::new();
-        if f.outside_team {
-            fl.push(tr(l, "utanför läsarens team", "outside the reader's team"));
+        let fl = flag_texts(l, g.flags);
+        let time = if g.count > 1 {
+            format!(
+                "{}<span class=\"sub\">{} {}</span>",
+                when(r.at_ms),
+                tr(l, "första", "first"),
+                esc(&when(g.oldest_ms))
+            )
+        } else {
+            when(r.at_ms)
+        };
+        let count = if g.count > 1 {
+            format!(
+                " <span class=\"count\" title=\"{}\">× {}</span>",
+                tr(l, "antal poster", "number of entries"),
+                g.count
+            )
+        } else {
+            String::new()
+        };
+        let who = readers.get(&r.actor_staff).cloned().unwrap_or_default();
+        let mut sub = vec![esc(&r.actor_username)];
+        for part in [&who.teams, &who.org] {
+            if !part.is_empty() {
+                sub.push(esc(part));
+            }
         }
-        if f.many_clients {
-            fl.push(tr(
-                l,
-                "många klienter på kort tid",
-                "many clients in a short time",
-            ));
-        }
-        let when = chrono::DateTime::from_timestamp_millis(r.at_ms)
-            .map(i18n::date_time)
-            .unwrap_or_default();
-        let reader = names.get(&r.actor_staff).cloned().unwrap_or_default();
         let _ = write!(
             body,
-            "<tr{}><td>{when}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{client}</td><td class=\"flag\">{}</td></tr>",
+            "<tr{}><td>{time}</td><td>{}<span class=\"sub\">{}</span></td><td>{}</td><td>{}{count}</td><td>{client}</td><td class=\"flag\">{}</td></tr>",
             if fl.is_empty() {
                 ""
             } else {
                 " class=\"flagged\""
             },
-            esc(&reader),
-            esc(&r.actor_username),
-            esc(r.via.as_str()),
-            esc(r.action.as_str()),
+            esc(&who.name),
+            sub.join(" · "),
+            i18n::via(l, r.via),
+            i18n::audit_action(l, r.action),
             fl.join(", "),
         );
     }
     body.push_str("</tbody></table>");
+    body.push_str(&pager);
     Ok(dash.render(
         tr(l, "Logguppföljning", "Access log follow-up"),
         Nav::Audit,
@@ -379,26 +602,63 @@ pub async fn page(
     ))
 }
 
+/// Links to the other pages of the selection; empty when it fits on one.
+fn pager(l: Lang, base: &str, own_q: &str, current: usize, pages: usize) -> String {
+    if pages < 2 {
+        return String::new();
+    }
+    let mut out = format!(
+        "<nav class=\"pager\" aria-label=\"{}\"><ul>",
+        tr(l, "Sidor", "Pages")
+    );
+    let link = |n: usize, text: &str| {
+        format!(
+            "<li><a href=\"{}\">{text}</a></li>",
+            attr(&format!("/audit?{base}{own_q}&page={n}"))
+        )
+    };
+    if current > 1 {
+        out.push_str(&link(current - 1, tr(l, "‹ Nyare", "‹ Newer")));
+    }
+    for n in 1..=pages {
+        // The first, the last and the neighbourhood of the current page; "…" between.
+        if n == 1 || n == pages || n.abs_diff(current) <= 2 {
+            if n == current {
+                let _ = write!(out, "<li><span aria-current=\"page\">{n}</span></li>");
+            } else {
+                out.push_str(&link(n, &n.to_string()));
+            }
+        } else if n.abs_diff(current) == 3 {
+            out.push_str("<li><span>…</span></li>");
+        }
+    }
+    if current < pages {
+        out.push_str(&link(current + 1, tr(l, "Äldre ›", "Older ›")));
+    }
+    out.push_str("</ul></nav>");
+    out
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ExtractQuery {
     client: String,
 }
 
-/// Every entry about one client that the viewer may see, as CSV. The extract itself is logged.
+/// Every entry about one client that the viewer may see, as CSV in Swedish: local time, the
+/// reader's name, team and organisation, the client's code and the data's organisation by
+/// name. The file is named by the client code (only someone allowed to see the client gets
+/// it); the extract itself is logged.
 pub async fn extract(
     State(state): State<AppState>,
     dash: Dash,
     Query(q): Query<ExtractQuery>,
 ) -> DashResult<Response> {
     let v = dash.viewer();
-    let id: Uuid = q
-        .client
-        .trim()
-        .parse()
-        .map_err(|_| DashError::BadRequest("client is not a valid id".into()))?;
-    let client = ClientId::from(id);
+    let codes = codes(&state, &v).await?;
+    let client = resolve_client(&q.client, &codes)?;
+    let code = codes.get(&client.0).cloned();
     let rows = entries(&state, &v, Some(client), None, None, None, 10_000).await?;
-    let (teams_of, names) = reader_teams(&state, &rows).await?;
+    let (teams_of, readers, orgs) = readers(&state, &rows).await?;
     let flags = flag(&rows, &teams_of);
     if let Some(first) = rows.first() {
         state
@@ -412,38 +672,46 @@ pub async fn extract(
             }])
             .await?;
     }
+    let sv = Lang::Sv;
     let mut csv = Csv::new();
     csv.row(&[
-        "Tid (UTC)",
+        "Tid (svensk tid)",
         "Läsare",
-        "Namn",
+        "Användarnamn",
+        "Läsarens team",
         "Läsarens organisation",
-        "Via",
+        "Väg in",
         "Åtgärd",
-        "Posttyp",
-        "Post",
-        "Klient-id",
+        "Uppgift",
+        "Klientkod",
+        "Uppgifternas organisation",
         "Flagga",
     ]);
     for (r, f) in rows.iter().zip(&flags) {
-        let mut fl = Vec::new();
-        if f.outside_team {
-            fl.push("utanför team");
-        }
-        if f.many_clients {
-            fl.push("många klienter");
-        }
+        let who = readers.get(&r.actor_staff).cloned().unwrap_or_default();
+        let org_of = |id: Option<Uuid>| id.and_then(|o| orgs.get(&o).cloned()).unwrap_or_default();
         csv.row(&[
-            r.at.clone(),
+            chrono::DateTime::from_timestamp_millis(r.at_ms)
+                .map(i18n::date_time_s)
+                .unwrap_or_default(),
+            who.name,
             r.actor_username.clone(),
-            names.get(&r.actor_staff).cloned().unwrap_or_default(),
-            r.actor_org.to_string(),
-            r.via.to_string(),
-            r.action.to_string(),
-            r.entity.clone().unwrap_or_default(),
-            r.record.map(|x| x.to_string()).unwrap_or_default(),
-            r.client.map(|x| x.to_string()).unwrap_or_default(),
-            fl.join(", "),
+            who.teams,
+            if who.org.is_empty() {
+                org_of(Some(r.actor_org))
+            } else {
+                who.org
+            },
+            i18n::via(sv, r.via).to_owned(),
+            i18n::audit_action(sv, r.action).to_owned(),
+            r.entity
+                .as_deref()
+                .map(|e| i18n::entity(sv, e))
+                .unwrap_or("–")
+                .to_owned(),
+            code.clone().unwrap_or_else(|| client.to_string()),
+            org_of(r.record_org),
+            flag_texts(sv, *f).join(", "),
         ]);
     }
     let mut resp = csv.finish().into_response();
@@ -453,8 +721,75 @@ pub async fn extract(
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"loggutdrag-{id}.csv\"")) {
+    let name: String = code
+        .unwrap_or_else(|| client.to_string())
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let day = i18n::date(swedish_date(Utc::now()));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"loggutdrag-{name}-{day}.csv\""
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(ms: i64, actor: u128, action: AuditAction, client: Option<u128>) -> AuditRow {
+        AuditRow {
+            id: ms,
+            at_ms: ms,
+            at: String::new(),
+            actor_staff: Uuid::from_u128(actor),
+            actor_username: format!("u{actor}"),
+            actor_org: Uuid::from_u128(100),
+            device: None,
+            via: Via::Dashboard,
+            action,
+            entity: None,
+            client: client.map(Uuid::from_u128),
+            record: None,
+            team: Some(Uuid::from_u128(200)),
+            record_org: None,
+        }
+    }
+
+    #[test]
+    fn a_burst_of_reads_is_one_row_with_its_count_and_flags() {
+        let min = 60_000;
+        // Newest first: reader 1 reads client 7 five times over eight minutes, interleaved with
+        // reader 2; then, 30 minutes earlier, once more (a new row).
+        let mut rows = Vec::new();
+        for k in 0..5 {
+            rows.push(row(100 * min - 2 * k * min, 1, AuditAction::Read, Some(7)));
+            rows.push(row(
+                100 * min - (2 * k + 1) * min,
+                2,
+                AuditAction::Read,
+                Some(7),
+            ));
+        }
+        rows.push(row(60 * min, 1, AuditAction::Read, Some(7)));
+        rows.push(row(59 * min, 1, AuditAction::List, None));
+        let mut flags = vec![Flags::default(); rows.len()];
+        flags[4].outside_team = true;
+        let g = group(&rows, &flags);
+        assert_eq!(g.len(), 4, "{g:?}");
+        assert_eq!((g[0].newest, g[0].count), (0, 5));
+        assert_eq!(g[0].oldest_ms, 92 * min);
+        assert!(g[0].flags.outside_team, "a flag of any entry marks the row");
+        assert_eq!((g[1].newest, g[1].count), (1, 5));
+        assert!(!g[1].flags.outside_team);
+        assert_eq!(
+            (g[2].newest, g[2].count),
+            (10, 1),
+            "outside the window: a new row"
+        );
+        assert_eq!(g[3].count, 1, "a list view is not a read");
+        assert_eq!(g.iter().map(|g| g.count).sum::<usize>(), rows.len());
+    }
 }

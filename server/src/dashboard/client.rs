@@ -209,7 +209,7 @@ pub async fn page(
                     i18n::date_time(*at),
                     tr(l, "Resa", "Trip"),
                     num(l, trip.km, 1),
-                    esc(trip.distance_source.as_str()),
+                    i18n::distance_source(l, trip.distance_source),
                     esc(&name_of(trip.driver.as_str())),
                     esc(trip.from.as_str()),
                     esc(trip.to.as_str()),

@@ -41,7 +41,9 @@ fn parse_date(s: Option<&str>) -> DashResult<Option<NaiveDate>> {
         None => Ok(None),
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
             .map(Some)
-            .map_err(|_| DashError::BadRequest("dates are written YYYY-MM-DD".into())),
+            .map_err(|_| {
+                DashError::BadRequest("Datum skrivs ÅÅÅÅ-MM-DD (fälten från och till).".into())
+            }),
     }
 }
 
@@ -93,7 +95,7 @@ pub async fn page(
     };
     if last < first || (last - first).num_days() >= MAX_DAYS {
         return Err(DashError::BadRequest(
-            "the period must be 1 to 366 days, from before to".into(),
+            "Perioden ska vara 1 till 366 dagar, med från före till.".into(),
         ));
     }
     let period = Period::new(first, last);

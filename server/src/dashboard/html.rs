@@ -122,6 +122,50 @@ dl.def{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}
 dl.def dt{font-weight:600}
 .lang a{margin-left:6px}
 svg text{font-family:inherit}
+svg,img{max-width:100%;height:auto}
+.sub{display:block;font-size:.85rem;color:#555;font-weight:400}
+.count{display:inline-block;margin-left:4px;padding:0 6px;border-radius:8px;background:#eef2f6;font-size:.85rem}
+nav.pager ul{list-style:none;margin:0 0 1rem;padding:0;display:flex;flex-wrap:wrap;gap:6px}
+nav.pager a,nav.pager span{display:inline-block;padding:4px 10px;border:1px solid #c8c8c8;border-radius:4px}
+nav.pager span[aria-current]{background:#16324f;color:#fff;border-color:#16324f}
+.error-page p{max-width:40rem}
+/* Phones: below 600 px a table's rows become cards, each cell under its column's name
+   (the data-label that label_cells adds); nothing may be wider than the screen. */
+@media (max-width:600px){
+body{overflow-wrap:anywhere}
+header{padding:6px 10px;gap:6px}
+nav a{padding:4px 8px}
+main{padding:10px}
+h1{font-size:1.3rem}
+table,thead,tbody,tr,th,td,caption{display:block;width:auto}
+thead tr{position:absolute;left:-9999px;top:auto}
+tbody tr,table>tr{border:1px solid #c8c8c8;border-radius:6px;margin:0 0 10px;padding:6px 10px}
+th,td{border:0;padding:2px 0}
+tbody th{background:none;font-size:1.05rem}
+td.num,th.num{text-align:left}
+[data-label]::before{content:attr(data-label);display:block;font-weight:600;font-size:.8rem;color:#555}
+td[data-label]{position:relative;padding-left:42%;min-height:1.6em}
+td[data-label]::before{position:absolute;left:0;width:40%;padding-top:.15em;overflow-wrap:anywhere}
+form.filters{flex-direction:column;align-items:stretch}
+input,select,button{max-width:100%}
+dl.def{grid-template-columns:1fr}
+dl.def dd{margin:0 0 6px}
+}
+/* Paper: no navigation, forms or colour fills; rows and cards are not split over pages. */
+@media print{
+@page{margin:15mm}
+body{font-size:10pt;color:#000}
+.skip,header nav,header form,header .lang,header a[href="/password"],form.filters,nav.pager,button,form{display:none!important}
+header{background:none;color:#000;border-bottom:2px solid #000;padding:0 0 4px}
+header a,header .brand{color:#000}
+main{max-width:none;padding:0}
+a{color:#000;text-decoration:none}
+th{background:none}
+thead{display:table-header-group}
+tr,.card,svg,dl{break-inside:avoid}
+.alert,.warn,.ok{background:none;border-left-width:3px}
+.rating{color:#000;border:1px solid #000}
+}
 "#;
 
 /// The whole page around `body`.
@@ -214,10 +258,164 @@ pub fn page(f: &Frame<'_>, body: &str) -> String {
     }
     let _ = write!(
         out,
-        "</div></header><main id=\"main\" tabindex=\"-1\"><h1>{}</h1>{body}</main></body></html>",
-        esc(f.title)
+        "</div></header><main id=\"main\" tabindex=\"-1\"><h1>{}</h1>{}</main></body></html>",
+        esc(f.title),
+        label_cells(body)
     );
     out
+}
+
+/// Gives every body cell of a table with a `<thead>` the name of its column as `data-label`,
+/// which the phone layout shows above the cell when rows become cards. Done here, once, on
+/// the page's own markup (whose headers went through [`esc`], so they are safe inside a
+/// quoted attribute), so no page has to repeat its headers cell by cell.
+pub fn label_cells(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + body.len() / 8);
+    let mut rest = body;
+    while let Some(start) = rest.find("<table") {
+        let Some(len) = rest[start..].find("</table>") else {
+            break;
+        };
+        let end = start + len;
+        out.push_str(&rest[..start]);
+        label_table(&rest[start..end], &mut out);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// One `<table …>…` (without its closing tag) into `out`, cells labelled.
+fn label_table(table: &str, out: &mut String) {
+    let (Some(h0), Some(h1)) = (table.find("<thead"), table.find("</thead>")) else {
+        out.push_str(table);
+        return;
+    };
+    let mut labels = Vec::new();
+    let mut head = &table[h0..h1];
+    while let Some(i) = cell_start(head) {
+        let Some(close) = head[i..].find('>') else {
+            break;
+        };
+        let tag = &head[i..i + close];
+        let inner_end = head[i..].find("</th>").map_or(head.len(), |e| i + e);
+        let text = strip_tags(&head[i + close + 1..inner_end]);
+        for _ in 0..colspan(tag) {
+            labels.push(text.clone());
+        }
+        head = &head[inner_end..];
+    }
+    let split = h1 + "</thead>".len();
+    out.push_str(&table[..split]);
+    let mut col = 0;
+    let mut rest = &table[split..];
+    loop {
+        let next_row = rest.find("<tr");
+        let next_cell = cell_start(rest);
+        match (next_row, next_cell) {
+            (Some(r), c) if c.is_none_or(|c| r < c) => {
+                out.push_str(&rest[..r + 3]);
+                rest = &rest[r + 3..];
+                col = 0;
+            }
+            (_, Some(c)) => {
+                let tag_end = rest[c..].find('>').map_or(rest.len(), |e| c + e);
+                let tag = &rest[c..tag_end];
+                out.push_str(&rest[..c + 3]);
+                if let Some(label) = labels.get(col).filter(|l| !l.is_empty())
+                    && !tag.contains("data-label")
+                {
+                    let _ = write!(out, " data-label=\"{label}\"");
+                }
+                col += colspan(tag);
+                rest = &rest[c + 3..];
+            }
+            _ => break,
+        }
+    }
+    out.push_str(rest);
+}
+
+/// Where the next `<td` or `<th` tag starts (not `<thead`, `<tbody`).
+fn cell_start(s: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find("<t").map(|i| from + i) {
+        let b = s.as_bytes();
+        if matches!(b.get(i + 2), Some(b'd' | b'h')) && matches!(b.get(i + 3), Some(b' ' | b'>')) {
+            return Some(i);
+        }
+        from = i + 2;
+    }
+    None
+}
+
+fn colspan(tag: &str) -> usize {
+    tag.split_once("colspan=\"")
+        .and_then(|(_, v)| v.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(1)
+}
+
+/// The text of escaped markup without its tags, whitespace collapsed.
+fn strip_tags(s: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A styled error page in the dashboard's frame: what happened in words, no personal data,
+/// and a way back. `message` and `detail` are the dashboard's own texts.
+pub fn error_page(lang: Lang, status: u16, here: &str, message: &str, detail: &str) -> String {
+    let title = match status {
+        400 | 422 => tr(lang, "Felaktig förfrågan", "Bad request"),
+        403 => tr(lang, "Ingen behörighet", "Not allowed"),
+        404 => tr(lang, "Sidan finns inte", "Page not found"),
+        405 => tr(
+            lang,
+            "Det går inte att göra så här",
+            "Not possible this way",
+        ),
+        413 => tr(lang, "För mycket data", "Too much data"),
+        415 => tr(lang, "Formatet stöds inte", "Format not supported"),
+        429 => tr(lang, "För många försök", "Too many attempts"),
+        503 => tr(lang, "Tjänsten svarar inte just nu", "Service unavailable"),
+        _ => tr(lang, "Något gick fel", "Something went wrong"),
+    };
+    let title = format!("{title} ({status})");
+    let detail = if detail.is_empty() {
+        String::new()
+    } else {
+        format!("<p>{}</p>", esc(detail))
+    };
+    let body = format!(
+        "<div class=\"error-page\"><p class=\"alert\">{}</p>{detail}\
+         <p><a href=\"/\">{}</a> · <a href=\"/login\">{}</a></p></div>",
+        esc(message),
+        tr(lang, "Till startsidan", "To the start page"),
+        tr(lang, "Logga in", "Log in"),
+    );
+    page(
+        &Frame {
+            lang,
+            title: &title,
+            nav: Nav::None,
+            user: None,
+            csrf: None,
+            here,
+            team_query: "",
+            supervisor: false,
+        },
+        &body,
+    )
 }
 
 /// An HTML response that is never cached (pages hold client data).
@@ -262,5 +460,38 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;y&quot;"
         );
         assert_eq!(url_enc("K-001 å&x"), "K-001%20%C3%A5%26x");
+    }
+
+    #[test]
+    fn body_cells_are_labelled_with_their_column() {
+        let t = "<p>x</p><table><caption>c</caption><thead><tr><th scope=\"col\">Kod</th>\
+                 <th scope=\"col\" class=\"num\"><a href=\"?s=1\">Dagar</a> &amp; tid</th><th>Sista</th></tr></thead>\
+                 <tbody><tr><th scope=\"row\">K-1</th><td class=\"num\">3</td><td>a</td></tr>\
+                 <tr><td colspan=\"2\">tom</td><td>b</td></tr></tbody></table><table><tr><td>n</td></tr></table>";
+        let out = label_cells(t);
+        assert!(
+            out.contains("<th data-label=\"Kod\" scope=\"row\">K-1</th>"),
+            "{out}"
+        );
+        assert!(
+            out.contains("<td data-label=\"Dagar &amp; tid\" class=\"num\">3</td>"),
+            "{out}"
+        );
+        assert!(out.contains("<td data-label=\"Sista\">a</td>"), "{out}");
+        assert!(
+            out.contains(
+                "<td data-label=\"Kod\" colspan=\"2\">tom</td><td data-label=\"Sista\">b</td>"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("<table><tr><td>n</td></tr></table>"),
+            "a table without a head is left alone"
+        );
+        assert!(
+            out.contains("<thead><tr><th scope=\"col\">Kod</th>"),
+            "the head is unchanged"
+        );
+        assert_eq!(strip_tags(t).len(), strip_tags(&out).len());
     }
 }

@@ -5,7 +5,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use uppsok_model::fidelity::{Lang, swedish_date};
-use uppsok_model::{ContactKind, Phase, Setting};
+use uppsok_model::mileage::korjournal::source_sv;
+use uppsok_model::{ContactKind, DistanceSource, Entity, Phase, Setting};
+
+use crate::store::{AuditAction, Via};
 
 /// The text for `lang`.
 pub fn tr(lang: Lang, sv: &'static str, en: &'static str) -> &'static str {
@@ -67,8 +70,20 @@ pub fn date(d: NaiveDate) -> String {
 
 /// Date and Swedish local time (hours:minutes) of an instant.
 pub fn date_time(t: DateTime<Utc>) -> String {
-    let local = t + chrono::Duration::hours(if is_summer(t) { 2 } else { 1 });
+    let local = swedish_local(t);
     format!("{} {}", date(local.date_naive()), local.format("%H:%M"))
+}
+
+/// Date and Swedish local time to the second (the access-log extract, where the order of
+/// entries within a minute matters).
+pub fn date_time_s(t: DateTime<Utc>) -> String {
+    let local = swedish_local(t);
+    format!("{} {}", date(local.date_naive()), local.format("%H:%M:%S"))
+}
+
+/// The wall-clock time in Sweden (Europe/Stockholm) as a naive value.
+fn swedish_local(t: DateTime<Utc>) -> DateTime<Utc> {
+    t + chrono::Duration::hours(if is_summer(t) { 2 } else { 1 })
 }
 
 /// Swedish summer time (EU rule, as the model's `swedish_date`): UTC+2 from 01:00 UTC on the
@@ -122,6 +137,54 @@ pub fn setting(lang: Lang, s: Setting) -> &'static str {
     }
 }
 
+/// Where a trip's km came from (Swedish: the körjournal's own words).
+pub fn distance_source(lang: Lang, s: DistanceSource) -> &'static str {
+    match lang {
+        Lang::Sv => source_sv(s),
+        Lang::En => match s {
+            DistanceSource::Gps => "GPS",
+            DistanceSource::Odometer => "odometer",
+            DistanceSource::Manual => "entered by hand",
+            DistanceSource::Suggested => "suggested",
+        },
+    }
+}
+
+/// How the access log's entry came in. The stored names (`dashboard`, `sync`, `api`) stay as
+/// they are; this is only what a person reads, in the page and the extract alike.
+pub fn via(lang: Lang, v: Via) -> &'static str {
+    match v {
+        Via::Api => tr(lang, "Programgränssnitt", "Programming interface"),
+        Via::Sync => tr(lang, "Telefonens synkning", "Phone sync"),
+        Via::Dashboard => tr(lang, "Webbpanelen", "Dashboard"),
+    }
+}
+
+/// What an access-log entry did with the data (stored names `read`, `list`, … unchanged).
+pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
+    match a {
+        AuditAction::Read => tr(lang, "Öppnade uppgifter", "Opened a record"),
+        AuditAction::List => tr(lang, "Visade en lista", "Viewed a list"),
+        AuditAction::Create => tr(lang, "Registrerade", "Created"),
+        AuditAction::Update => tr(lang, "Ändrade", "Changed"),
+        AuditAction::Delete => tr(lang, "Tog bort", "Deleted"),
+        AuditAction::Export => tr(lang, "Tog ut en fil", "Exported a file"),
+        AuditAction::Approve => tr(lang, "Attesterade resor", "Approved trips"),
+        AuditAction::Fidelity => tr(lang, "Beräknade ACT-trohet", "Computed ACT fidelity"),
+    }
+}
+
+/// The kind of record an access-log entry is about; the store keeps `Entity::as_str`.
+pub fn entity(lang: Lang, stored: &str) -> &'static str {
+    match Entity::ALL.into_iter().find(|e| e.as_str() == stored) {
+        Some(Entity::Client) => tr(lang, "Klient", "Client"),
+        Some(Entity::Visit) => tr(lang, "Kontakt", "Contact"),
+        Some(Entity::Trip) => tr(lang, "Resa", "Trip"),
+        Some(Entity::Place) => tr(lang, "Plats", "Place"),
+        None => tr(lang, "Annan", "Other"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,5 +205,31 @@ mod tests {
         assert_eq!(date_time(winter), "2026-01-16 00:30");
         let summer = Utc.with_ymd_and_hms(2026, 7, 15, 8, 0, 0).unwrap();
         assert_eq!(date_time(summer), "2026-07-15 10:00");
+        assert_eq!(date_time_s(summer), "2026-07-15 10:00:00");
+    }
+
+    #[test]
+    fn access_log_codes_have_swedish_labels() {
+        for v in [Via::Api, Via::Sync, Via::Dashboard] {
+            assert_ne!(via(Lang::Sv, v), v.as_str());
+        }
+        for a in [
+            AuditAction::Read,
+            AuditAction::List,
+            AuditAction::Create,
+            AuditAction::Update,
+            AuditAction::Delete,
+            AuditAction::Export,
+            AuditAction::Approve,
+            AuditAction::Fidelity,
+        ] {
+            let sv = audit_action(Lang::Sv, a);
+            assert!(
+                !sv.to_lowercase().split(' ').any(|w| w == a.as_str()),
+                "{sv}"
+            );
+        }
+        assert_eq!(entity(Lang::Sv, "visit"), "Kontakt");
+        assert_eq!(entity(Lang::Sv, "something-new"), "Annan");
     }
 }

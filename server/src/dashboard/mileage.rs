@@ -733,10 +733,14 @@ pub async fn korjournal(
     let span = span_of(q.month.as_deref())?;
     let driver = q
         .driver
-        .ok_or_else(|| DashError::BadRequest("driver is missing".into()))?;
+        .ok_or_else(|| DashError::BadRequest("Fältet förare saknas.".into()))?;
     let format = match q.format.as_deref().unwrap_or("csv") {
         f @ ("csv" | "pdf") => f,
-        _ => return Err(DashError::BadRequest("format is csv or pdf".into())),
+        _ => {
+            return Err(DashError::BadRequest(
+                "Formatet ska vara csv eller pdf.".into(),
+            ));
+        }
     };
     let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
         .await?

@@ -113,29 +113,30 @@ pub enum DashError {
     Internal(String),
 }
 
-impl IntoResponse for DashError {
-    fn into_response(self) -> Response {
-        let (status, sv, en) = match &self {
+impl DashError {
+    /// The status and what the page says, in both languages.
+    fn texts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
             DashError::Store(e) => {
                 tracing::error!(error = %e, "dashboard: database error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Ett internt fel inträffade.",
-                    "An internal error occurred.",
+                    "Ett internt fel inträffade. Försök igen om en stund.",
+                    "An internal error occurred. Try again in a while.",
                 )
             }
             DashError::Internal(e) => {
                 tracing::error!(error = %e, "dashboard: internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Ett internt fel inträffade.",
-                    "An internal error occurred.",
+                    "Ett internt fel inträffade. Försök igen om en stund.",
+                    "An internal error occurred. Try again in a while.",
                 )
             }
             DashError::Csrf => (
                 StatusCode::FORBIDDEN,
-                "Formuläret kom inte från den här sidan (CSRF-kontroll). Ladda om sidan och försök igen.",
-                "The form did not come from this dashboard (CSRF check). Reload the page and try again.",
+                "Formuläret kom inte från den här sidan (säkerhetskontroll). Ladda om sidan och försök igen.",
+                "The form did not come from this dashboard (security check). Reload the page and try again.",
             ),
             DashError::Forbidden(_) => (
                 StatusCode::FORBIDDEN,
@@ -149,23 +150,121 @@ impl IntoResponse for DashError {
             ),
             DashError::BadRequest(_) => (
                 StatusCode::BAD_REQUEST,
-                "Felaktig förfrågan.",
-                "Bad request.",
+                "Förfrågan kunde inte besvaras som den var skriven.",
+                "The request could not be answered as it was written.",
+            ),
+        }
+    }
+}
+
+/// What an error page says, kept on the response so [`html_errors`] can write the page in the
+/// language of the request (the error itself does not know it).
+#[derive(Debug, Clone)]
+pub struct ErrorPage {
+    pub sv: &'static str,
+    pub en: &'static str,
+    /// A Swedish sentence naming the field or rule (never a value that was sent).
+    pub detail: String,
+}
+
+impl ErrorPage {
+    /// The words for a status that no dashboard handler chose (a route that does not exist, a
+    /// form or query the extractor could not read, a timeout).
+    fn for_status(status: StatusCode) -> Self {
+        let (sv, en) = match status.as_u16() {
+            404 => (
+                "Det finns ingen sida med den adressen.",
+                "There is no page at this address.",
+            ),
+            405 => (
+                "Den här sidan tar inte emot den sortens förfrågan.",
+                "This page does not take this kind of request.",
+            ),
+            400 | 422 => (
+                "Förfrågan kunde inte läsas: ett fält saknas eller har fel form.",
+                "The request could not be read: a field is missing or malformed.",
+            ),
+            413 => (
+                "Förfrågan är större än servern tar emot.",
+                "The request is larger than the server accepts.",
+            ),
+            503 => (
+                "Servern hann inte svara. Försök igen om en stund.",
+                "The server did not answer in time. Try again in a while.",
+            ),
+            _ => (
+                "Förfrågan kunde inte besvaras.",
+                "The request could not be answered.",
             ),
         };
-        let detail = match &self {
-            DashError::BadRequest(m) => format!("<p><code>{}</code></p>", esc(m)),
-            _ => String::new(),
-        };
-        let body = format!(
-            "<!DOCTYPE html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>Uppsök</title></head>\
-             <body><main><h1>{status}</h1><p>{sv}</p><p lang=\"en\">{en}</p>{detail}\
-             <p><a href=\"/\">Uppsök</a></p></main></body></html>"
+        ErrorPage {
+            sv,
+            en,
+            detail: String::new(),
+        }
+    }
+
+    fn render(&self, status: StatusCode, lang: Lang, here: &str) -> Response {
+        let body = html::error_page(
+            lang,
+            status.as_u16(),
+            here,
+            tr(lang, self.sv, self.en),
+            &self.detail,
         );
         let mut r = html::respond(body);
         *r.status_mut() = status;
+        r.extensions_mut().insert(self.clone());
         r
     }
+}
+
+impl IntoResponse for DashError {
+    fn into_response(self) -> Response {
+        let (status, sv, en) = self.texts();
+        let detail = match self {
+            DashError::BadRequest(m) => m,
+            _ => String::new(),
+        };
+        // Swedish until html_errors, which knows the request, writes it in its language.
+        ErrorPage { sv, en, detail }.render(status, Lang::Sv, "/")
+    }
+}
+
+/// Every error answer outside the JSON API (`/v1`, which keeps problem+json) becomes a styled
+/// page in the request's language with a way back: the dashboard's own errors, the router's
+/// 404 and 405, the extractors' rejections of a malformed query or form (whose plain-text
+/// English would quote the input), and the timeout.
+pub async fn html_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let path = req.uri().path();
+    if path == "/v1" || path.starts_with("/v1/") || matches!(path, "/healthz" | "/metrics") {
+        return next.run(req).await;
+    }
+    let (lang, _) = lang_of(req.uri(), req.headers());
+    // The path alone: the language switch must not repeat a query that was refused.
+    let here = req.uri().path().to_owned();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let page = match res.extensions().get::<ErrorPage>() {
+        Some(p) => p.clone(),
+        // A page that answers with an error status on purpose (the login form after a wrong
+        // password) is already what the user should see.
+        None if is_html => return res,
+        None => ErrorPage::for_status(status),
+    };
+    let mut out = page.render(status, lang, &here);
+    if let Some(v) = res.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+    }
+    out
 }
 
 impl From<ApiError> for DashError {
@@ -221,8 +320,8 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 
 /// The language of the request: `?lang=` first (and remembered in a cookie), then the cookie,
 /// then Swedish.
-fn lang_of(parts: &Parts) -> (Lang, bool) {
-    let from_query = parts.uri.query().and_then(|q| {
+fn lang_of(uri: &axum::http::Uri, headers: &HeaderMap) -> (Lang, bool) {
+    let from_query = uri.query().and_then(|q| {
         q.split('&')
             .filter_map(|kv| kv.split_once('='))
             .find(|(k, _)| *k == "lang")
@@ -231,15 +330,14 @@ fn lang_of(parts: &Parts) -> (Lang, bool) {
     if let Some(l) = from_query {
         return (l, true);
     }
-    let from_cookie = cookie(&parts.headers, LANG_COOKIE).and_then(i18n::parse_lang);
+    let from_cookie = cookie(headers, LANG_COOKIE).and_then(i18n::parse_lang);
     (from_cookie.unwrap_or_default(), false)
 }
 
 /// The path and query of the request without `lang=`, for the language switch links.
-fn here_of(parts: &Parts) -> String {
-    let path = parts.uri.path();
-    let rest: Vec<&str> = parts
-        .uri
+fn here_of(uri: &axum::http::Uri) -> String {
+    let path = uri.path();
+    let rest: Vec<&str> = uri
         .query()
         .unwrap_or("")
         .split('&')
@@ -264,11 +362,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Req {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let (lang, lang_from_query) = lang_of(parts);
+        let (lang, lang_from_query) = lang_of(&parts.uri, &parts.headers);
         Ok(Req {
             lang,
             lang_from_query,
-            here: here_of(parts),
+            here: here_of(&parts.uri),
             tls: is_tls(&parts.headers),
         })
     }
@@ -424,7 +522,7 @@ impl Dash {
         if let Some(w) = wanted.filter(|w| !w.is_empty()) {
             let id: TeamId = w
                 .parse()
-                .map_err(|_| DashError::BadRequest("team is not a valid id".into()))?;
+                .map_err(|_| DashError::BadRequest("Fältet team ska vara ett team-id.".into()))?;
             if !v.teams.contains(&id) {
                 return Err(DashError::NotFound("team"));
             }

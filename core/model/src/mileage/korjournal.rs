@@ -329,6 +329,16 @@ fn vehicle_cols(v: &Vehicle) -> (&'static str, &str) {
 }
 
 /// The whole CSV file: BOM, header, one line per row, the total line; CRLF throughout.
+/// Where a trip's km came from, as the körjournal says it in Swedish (CSV, PDF, dashboard).
+pub fn source_sv(s: DistanceSource) -> &'static str {
+    match s {
+        DistanceSource::Gps => "GPS",
+        DistanceSource::Odometer => "mätare",
+        DistanceSource::Manual => "manuell",
+        DistanceSource::Suggested => "förslag",
+    }
+}
+
 pub fn to_csv(rows: &[KorjournalRow]) -> String {
     let mut out = String::from(BOM);
     let header: Vec<String> = HEADER.iter().map(|h| quote(h)).collect();
@@ -347,7 +357,7 @@ pub fn to_csv(rows: &[KorjournalRow]) -> String {
             text_field(&r.from),
             text_field(&r.to),
             km_sv(r.km),
-            r.source.as_str().to_owned(),
+            source_sv(r.source).to_owned(),
             text_field(&r.purpose),
             text_field(&r.visited),
             text_field(&r.driver),
@@ -472,12 +482,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<KorjournalRow>, KorjournalError> {
                     .map_err(|_| bad(column, "must be whole km"))
             }
         };
-        let source = match cols[8].as_str() {
-            "gps" => DistanceSource::Gps,
-            "odometer" => DistanceSource::Odometer,
-            "manual" => DistanceSource::Manual,
-            "suggested" => DistanceSource::Suggested,
-            _ => return Err(bad("Källa", "must be gps, odometer, manual or suggested")),
+        // The Swedish words, or the stored names that files written before used.
+        let source = match DistanceSource::ALL
+            .into_iter()
+            .find(|s| cols[8] == source_sv(*s) || cols[8] == s.as_str())
+        {
+            Some(s) => s,
+            None => return Err(bad("Källa", "must be GPS, mätare, manuell or förslag")),
         };
         let vehicle = match cols[12].as_str() {
             OWN_CAR => Vehicle::Own,
@@ -595,7 +606,7 @@ mod tests {
         assert_eq!(
             line,
             format!(
-                "2026-11-20;08:05;08:36;12000;12025;Kalix;Töre;25,0;odometer;\"Hembesök; \"\"akut\"\"\";K-017;anna;Tjänstebil;ABC123;{}",
+                "2026-11-20;08:05;08:36;12000;12025;Kalix;Töre;25,0;mätare;\"Hembesök; \"\"akut\"\"\";K-017;anna;Tjänstebil;ABC123;{}",
                 t.id
             )
         );
@@ -647,7 +658,7 @@ mod tests {
         let rows = rows(&[trip(3, 7, 25.0)], "anna", month(), cet);
         let csv = to_csv(&rows);
         assert_eq!(parse_csv("Datum;Km\r\n"), Err(KorjournalError::Header));
-        let bad_km = csv.replace("25,0;gps", "många;gps");
+        let bad_km = csv.replace("25,0;GPS", "många;GPS");
         assert!(matches!(
             parse_csv(&bad_km),
             Err(KorjournalError::Field {
@@ -658,6 +669,16 @@ mod tests {
         ));
         let no_total: String = csv.lines().take(2).map(|l| format!("{l}\n")).collect();
         assert_eq!(parse_csv(&no_total), Err(KorjournalError::Total));
+        // The source in Swedish, or as files written before said it; nothing else.
+        assert_eq!(parse_csv(&csv.replace(";GPS;", ";gps;")), Ok(rows.clone()));
+        assert!(matches!(
+            parse_csv(&csv.replace(";GPS;", ";satellit;")),
+            Err(KorjournalError::Field {
+                line: 2,
+                column: "Källa",
+                ..
+            })
+        ));
         assert!(matches!(
             parse_csv(&csv.replace("Kalix", "\"Kalix")),
             Err(KorjournalError::Unclosed { .. })
