@@ -361,6 +361,16 @@ const NO_CONSENT: [usize; 4] = [4, 9, 15, 20];
 const OVERDUE_ATTEMPTS: usize = 7;
 const OVERDUE_UNTRIED: usize = 13;
 
+/// How clients move on during the demo's months: (client number, days before today, new phase,
+/// closure reason). K-006 comes in through intake and becomes active; K-011 is doing well enough
+/// to step down to the stable phase; K-025 moves away and is closed. Each change is saved on its
+/// contact's phone like any edit, so the client page shows the history.
+const PHASE_CHANGES: [(usize, i64, Phase, Option<&str>); 3] = [
+    (6, 45, Phase::Active, None),
+    (11, 20, Phase::Stable, None),
+    (25, 8, Phase::Closed, Some("Flyttat från kommunen")),
+];
+
 async fn staff(
     store: &Store,
     username: &str,
@@ -539,6 +549,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             }
         };
         let phase = match n % 5 {
+            // K-006 starts in intake (see PHASE_CHANGES).
+            _ if n == 6 => Phase::Intake,
             0 => Phase::Stable,
             1 if n > 20 => Phase::Intake,
             _ => Phase::Active,
@@ -590,9 +602,20 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         let mut per_phone: Vec<(Vec<Visit>, Vec<Trip>)> =
             vec![(Vec::new(), Vec::new()); phones.len()];
         let mut planned: Vec<Planned> = Vec::new();
+        let since_today = (today - day).num_days();
+        for &(n, days_ago, phase, reason) in &PHASE_CHANGES {
+            if let Some((c, owner, _)) = clients.get_mut(n - 1).filter(|_| days_ago == since_today) {
+                c.phase = phase;
+                c.closed_reason = reason.map(str::to_owned);
+                phones[*owner].save_client(c)?;
+            }
+        }
         for (n0, (c, owner, village)) in clients.iter().enumerate() {
             let n = n0 + 1;
             let since = (today - day).num_days();
+            if c.phase == Phase::Closed {
+                continue;
+            }
             // The two overdue clients: nothing reached them lately (see the overview).
             if n == OVERDUE_ATTEMPTS && since < 12 {
                 if since == 5 || since == 2 {

@@ -1407,6 +1407,39 @@ async fn the_demo_is_a_plausible_team() {
             assert!(!note.contains("Ingen öppnade"), "{note}");
         }
     }
+    // Clients move on: one steps down to the stable phase, one is closed with a reason and has
+    // no contact after its closure.
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let clients = uppsok_server::store::dashboard::team_clients(&w.state.store, team.id)
+        .await
+        .unwrap();
+    let by_code = |code: &str| {
+        clients
+            .iter()
+            .find(|c| c.client.code.as_str() == code)
+            .unwrap()
+    };
+    assert_eq!(by_code("K-011").client.phase, uppsok_model::Phase::Stable);
+    let closed = by_code("K-025");
+    assert_eq!(closed.client.phase, uppsok_model::Phase::Closed);
+    assert_eq!(
+        closed.client.closed_reason.as_deref(),
+        Some("Flyttat från kommunen")
+    );
+    let closed_on = now - chrono::Duration::days(8);
+    assert!(
+        visits
+            .iter()
+            .filter(|v| v.client == closed.client.id)
+            .all(|v| v.start < closed_on + chrono::Duration::days(1)),
+        "no contact after the closure"
+    );
 }
 
 #[tokio::test]
