@@ -604,7 +604,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         let mut planned: Vec<Planned> = Vec::new();
         let since_today = (today - day).num_days();
         for &(n, days_ago, phase, reason) in &PHASE_CHANGES {
-            if let Some((c, owner, _)) = clients.get_mut(n - 1).filter(|_| days_ago == since_today) {
+            if let Some((c, owner, _)) = clients.get_mut(n - 1).filter(|_| days_ago == since_today)
+            {
                 c.phase = phase;
                 c.closed_reason = reason.map(str::to_owned);
                 phones[*owner].save_client(c)?;
