@@ -548,6 +548,143 @@ async fn dashboard_in_headless_chromium() {
     );
     assert!(d.source().await.contains("Attesterad av"));
 
+    // A trip of that month syncs late from a phone enrolled like any other: the page flags the
+    // month, the payroll file says it is not approved in this form, and approving it again
+    // makes page, file and PDF agree to the öre.
+    let month = d.attr("#month", "value").await;
+    let out = Command::new(uppsok_bin())
+        .args(["admin", "--database"])
+        .arg(rig.login["database"].as_str().unwrap())
+        .args(["enrol", "anna.lind", "--no-qr"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let code = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let enrolled: Value = http
+        .post(format!("{base}/v1/devices/enroll"))
+        .json(&json!({ "code": code, "device_name": "Annas nya telefon" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = enrolled["token"]
+        .as_str()
+        .expect("a device token")
+        .to_owned();
+    let first_day = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap();
+    let start = first_day.and_hms_opt(16, 0, 0).unwrap().and_utc();
+    let trip = uppsok_model::Trip {
+        id: uppsok_model::TripId::new(),
+        driver: uppsok_model::Username::parse("anna.lind").unwrap(),
+        vehicle: uppsok_model::Vehicle::Own,
+        start,
+        end: Some(start + chrono::Duration::minutes(50)),
+        from: uppsok_model::PlaceName::parse("Kalix").unwrap(),
+        to: uppsok_model::PlaceName::parse("Töre").unwrap(),
+        from_address: None,
+        to_address: None,
+        purpose: uppsok_model::Purpose::parse("Hembesök").unwrap(),
+        visited: None,
+        visits: vec![],
+        km: 47.26,
+        distance_source: uppsok_model::DistanceSource::Manual,
+        odometer_start: None,
+        odometer_end: None,
+        gps: None,
+    };
+    let change = uppsok_model::protocol::Change::upsert(
+        uppsok_model::ChangeId::new(),
+        uppsok_model::Hlc {
+            wall_ms: chrono::Utc::now().timestamp_millis(),
+            counter: 0,
+            node: 4242,
+        },
+        &uppsok_model::Record::Trip(trip),
+    )
+    .unwrap();
+    let synced = http
+        .post(format!("{base}/v1/sync"))
+        .bearer_auth(&token)
+        .header("uppsok-protocol", "1")
+        .json(&uppsok_model::protocol::SyncRequest {
+            cursor: 0,
+            changes: vec![change],
+            pull_limit: Some(1),
+            app_version: None,
+        })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(synced.status(), 200, "{}", synced.text().await.unwrap());
+    d.goto(&format!("{base}/mileage?month={month}")).await;
+    assert!(d.source().await.contains("Ändrad efter attest"));
+    d.screenshot("05c-mileage-changed-after-approval").await;
+    let cookies = d.cookie_header().await;
+    let payroll_url = format!("{base}/mileage/payroll.csv?month={month}");
+    let payroll = |cookies: String| {
+        let url = payroll_url.clone();
+        async move {
+            let csv = http
+                .get(url)
+                .header("cookie", cookies)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            uppsok_server::dashboard::export::parse(&csv)
+                .into_iter()
+                .find(|r| r[0] == "anna.lind")
+                .expect("Anna's row")
+        }
+    };
+    let row = payroll(cookies.clone()).await;
+    assert_eq!(row[8], "ändrad efter attest – ej attesterad");
+    assert_ne!(
+        row[5], row[9],
+        "the figure approved is kept beside the new one"
+    );
+    d.click(
+        "form[action=\"/mileage/approve\"]:has(input[name=driver][value=\"anna.lind\"]) button",
+    )
+    .await;
+    assert!(d.text("p.ok").await.contains("Månaden är attesterad"));
+    assert!(!d.source().await.contains("Ändrad efter attest"));
+    let row = payroll(cookies.clone()).await;
+    assert_eq!(row[8], "attesterad");
+    assert_eq!(row[5], row[9]);
+    // The körjournal PDF's total is the payroll file's amount, to the öre.
+    let pdf = http
+        .get(format!(
+            "{base}/mileage/korjournal?month={month}&driver=anna.lind&format=pdf"
+        ))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = uppsok_tests::pdf::pdf_text(&pdf).replace(['\u{a0}', ' '], "");
+    assert!(
+        text.contains(&format!("{}kr", row[5])),
+        "the PDF's total is {}: {text}",
+        row[5]
+    );
+    assert!(text.contains("Attesteradav"), "{text}");
+
     // Devices: revoking needs its confirmation page, which names the user and the phone.
     d.goto(&format!("{base}/devices")).await;
     d.screenshot("06-devices").await;
