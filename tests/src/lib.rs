@@ -4,6 +4,7 @@
 
 pub mod accuracy;
 pub mod gzip;
+pub mod late_trip;
 pub mod pdf;
 pub mod postgres_env;
 pub mod routes;

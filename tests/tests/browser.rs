@@ -584,45 +584,17 @@ async fn dashboard_in_headless_chromium() {
         .to_owned();
     let first_day = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap();
     let start = first_day.and_hms_opt(16, 0, 0).unwrap().and_utc();
-    let trip = uppsok_model::Trip {
-        id: uppsok_model::TripId::new(),
-        driver: uppsok_model::Username::parse("anna.lind").unwrap(),
-        vehicle: uppsok_model::Vehicle::Own,
-        start,
-        end: Some(start + chrono::Duration::minutes(50)),
-        from: uppsok_model::PlaceName::parse("Kalix").unwrap(),
-        to: uppsok_model::PlaceName::parse("Töre").unwrap(),
-        from_address: None,
-        to_address: None,
-        purpose: uppsok_model::Purpose::parse("Hembesök").unwrap(),
-        visited: None,
-        visits: vec![],
-        km: 47.26,
-        distance_source: uppsok_model::DistanceSource::Manual,
-        odometer_start: None,
-        odometer_end: None,
-        gps: None,
-    };
-    let change = uppsok_model::protocol::Change::upsert(
-        uppsok_model::ChangeId::new(),
-        uppsok_model::Hlc {
-            wall_ms: chrono::Utc::now().timestamp_millis(),
-            counter: 0,
-            node: 4242,
-        },
-        &uppsok_model::Record::Trip(trip),
-    )
-    .unwrap();
     let synced = http
         .post(format!("{base}/v1/sync"))
         .bearer_auth(&token)
         .header("uppsok-protocol", "1")
-        .json(&uppsok_model::protocol::SyncRequest {
-            cursor: 0,
-            changes: vec![change],
-            pull_limit: Some(1),
-            app_version: None,
-        })
+        .json(&uppsok_tests::late_trip::sync_request(
+            "anna.lind",
+            start,
+            50,
+            47.26,
+            4242,
+        ))
         .send()
         .await
         .unwrap();

@@ -46,6 +46,16 @@ async fn world_of(days: u32) -> World {
 }
 
 impl World {
+    /// A staff account of the seeded team, by username.
+    async fn staff(&self, user: &str) -> uppsok_server::store::StaffRow {
+        self.state
+            .store
+            .staff_by_username(user)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     fn secret(&self, user: &str) -> String {
         self.logins
             .iter()
@@ -58,13 +68,7 @@ impl World {
     /// A dashboard session for `user` without going through the form (the form is tested on
     /// its own); returns the cookie header value and the CSRF token.
     async fn session(&self, user: &str) -> (String, String) {
-        let staff = self
-            .state
-            .store
-            .staff_by_username(user)
-            .await
-            .unwrap()
-            .unwrap();
+        let staff = self.staff(user).await;
         let (token, hash) = auth::new_token(auth::SESSION_PREFIX);
         let csrf = format!("csrf-{user}");
         self.state
@@ -270,13 +274,7 @@ async fn a_case_manager_on_the_dashboard_is_told_to_use_the_app_without_a_strike
             .any(|c| c.starts_with(dashboard::SESSION_COOKIE)),
         "no session"
     );
-    let anna = w
-        .state
-        .store
-        .staff_by_username("anna.lind")
-        .await
-        .unwrap()
-        .unwrap();
+    let anna = w.staff("anna.lind").await;
     let creds = w.state.store.credentials(anna.id).await.unwrap().unwrap();
     assert_eq!(
         creds.failed_attempts, 0,
@@ -295,13 +293,7 @@ async fn a_case_manager_on_the_dashboard_is_told_to_use_the_app_without_a_strike
 #[tokio::test]
 async fn an_initial_password_is_changed_before_any_page_opens() {
     let w = world().await;
-    let chef = w
-        .state
-        .store
-        .staff_by_username("chef.kalix")
-        .await
-        .unwrap()
-        .unwrap();
+    let chef = w.staff("chef.kalix").await;
     let hash = auth::hash_password("uppsok-demo-2026", auth::PasswordCost::cheap()).unwrap();
     w.state
         .store
@@ -515,13 +507,7 @@ async fn admins_and_case_managers_see_no_client_pages() {
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(h[header::LOCATION], "/login");
     // A bearer session of the JSON API is not a dashboard session.
-    let staff = w
-        .state
-        .store
-        .staff_by_username("chef.kalix")
-        .await
-        .unwrap()
-        .unwrap();
+    let staff = w.staff("chef.kalix").await;
     assert_eq!(staff.role, Role::Supervisor);
 }
 
@@ -529,13 +515,7 @@ async fn admins_and_case_managers_see_no_client_pages() {
 async fn device_revoke_and_wipe_need_csrf_and_a_confirmation() {
     let w = world().await;
     let (cookie, csrf) = w.session("chef.kalix").await;
-    let anna = w
-        .state
-        .store
-        .staff_by_username("anna.lind")
-        .await
-        .unwrap()
-        .unwrap();
+    let anna = w.staff("anna.lind").await;
     let device = w.state.store.list_devices(Some(&[anna.id])).await.unwrap()[0].id;
     let status = || async { w.state.store.device(device).await.unwrap().unwrap().status };
     let path = format!("/devices/{device}/revoke");
@@ -597,13 +577,7 @@ async fn device_revoke_and_wipe_need_csrf_and_a_confirmation() {
 async fn a_wipe_the_phone_has_received_cannot_be_withdrawn() {
     let w = world().await;
     let (cookie, csrf) = w.session("chef.kalix").await;
-    let anna = w
-        .state
-        .store
-        .staff_by_username("anna.lind")
-        .await
-        .unwrap()
-        .unwrap();
+    let anna = w.staff("anna.lind").await;
     let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
     let device = w
         .state
@@ -695,13 +669,7 @@ async fn mileage_approval_re_approval_and_exports_agree() {
         .await
         .unwrap()
         .unwrap();
-    let supervisor = w
-        .state
-        .store
-        .staff_by_username("chef.kalix")
-        .await
-        .unwrap()
-        .unwrap();
+    let supervisor = w.staff("chef.kalix").await;
 
     // The page opens on last month, the one payroll pays.
     let (_, _, page) = w.get("/mileage", &cookie).await;
@@ -801,13 +769,7 @@ async fn mileage_approval_re_approval_and_exports_agree() {
     );
 
     // A trip of that month syncs late: the page and the file flag it; the approved figure stays.
-    let anna = w
-        .state
-        .store
-        .staff_by_username("anna.lind")
-        .await
-        .unwrap()
-        .unwrap();
+    let anna = w.staff("anna.lind").await;
     let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
     w.state
         .store
@@ -816,41 +778,13 @@ async fn mileage_approval_re_approval_and_exports_agree() {
         .unwrap();
     let span = dashboard::mileage::Span::parse(&month).unwrap();
     let start = span.first.and_hms_opt(9, 0, 0).unwrap().and_utc();
-    let trip = uppsok_model::Trip {
-        id: uppsok_model::TripId::new(),
-        driver: uppsok_model::Username::parse("anna.lind").unwrap(),
-        vehicle: uppsok_model::Vehicle::Own,
+    let body = serde_json::to_vec(&uppsok_tests::late_trip::sync_request(
+        "anna.lind",
         start,
-        end: Some(start + chrono::Duration::minutes(40)),
-        from: uppsok_model::PlaceName::parse("Kalix").unwrap(),
-        to: uppsok_model::PlaceName::parse("Töre").unwrap(),
-        from_address: None,
-        to_address: None,
-        purpose: uppsok_model::Purpose::parse("Hembesök").unwrap(),
-        visited: None,
-        visits: vec![],
-        km: 31.26,
-        distance_source: uppsok_model::DistanceSource::Manual,
-        odometer_start: None,
-        odometer_end: None,
-        gps: None,
-    };
-    let change = uppsok_model::protocol::Change::upsert(
-        uppsok_model::ChangeId::new(),
-        uppsok_model::Hlc {
-            wall_ms: chrono::Utc::now().timestamp_millis(),
-            counter: 0,
-            node: 77,
-        },
-        &uppsok_model::Record::Trip(trip),
-    )
-    .unwrap();
-    let body = serde_json::to_vec(&uppsok_model::protocol::SyncRequest {
-        cursor: 0,
-        changes: vec![change],
-        pull_limit: Some(1),
-        app_version: None,
-    })
+        40,
+        31.26,
+        77,
+    ))
     .unwrap();
     let req = Request::post("/v1/sync")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
