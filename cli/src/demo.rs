@@ -546,6 +546,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                 state: ConsentState::Given,
                 date: Some(first_day),
                 recorded_by: Some(people[owner].username.clone()),
+                scope: Default::default(),
+                until: None,
             }
         };
         let phase = match n % 5 {
@@ -565,6 +567,13 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             closed_reason: None,
             next_contact: Some(today + Duration::days(rng.random_range(1..10))),
             consent,
+            admitted: None,
+            referral: None,
+            contact_person: None,
+            deputy: None,
+            closed_on: None,
+            closure: None,
+            protected_identity: false,
         };
         clients.push((c, owner, 1 + i % (places.len().max(2) - 1)));
     }

@@ -185,6 +185,8 @@ fn apply_client_input(store: &Store, c: &mut Client, input: &ClientInput) -> Res
                 state,
                 date: (state != ConsentState::None).then(|| Local::now().date_naive()),
                 recorded_by: Some(store.profile()?.user),
+                scope: Default::default(),
+                until: None,
             };
         }
     }
@@ -207,6 +209,13 @@ pub fn client_add(store: &Store, code: &str, input: &ClientInput) -> Result<Clie
         closed_reason: None,
         next_contact: None,
         consent: Consent::default(),
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     };
     apply_client_input(store, &mut c, input)?;
     store.save_client(&c)?;
@@ -330,6 +339,8 @@ pub fn visit_add(store: &Store, input: &VisitInput) -> Result<Visit> {
         network: false,
         place: None,
         note: None,
+        client_present: true,
+        group: false,
     };
     apply_visit_input(store, &mut v, input)?;
     store.save_visit(&v)?;

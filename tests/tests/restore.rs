@@ -32,6 +32,13 @@ fn client(team: TeamId, org: OrgId, code: &str) -> Client {
         closed_reason: None,
         next_contact: None,
         consent: Consent::default(),
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     }
 }
 
@@ -49,6 +56,8 @@ fn visit(author: &str, client: ClientId, note: &str) -> Visit {
         network: false,
         place: Some(PlaceName::parse("Morjärv").expect("place")),
         note: Some(Note::parse(note).expect("note")),
+        client_present: true,
+        group: false,
     }
 }
 

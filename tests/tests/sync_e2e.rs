@@ -484,7 +484,16 @@ fn new_client(dev: &Device, code: &str, consent: bool, n: usize) -> Client {
             },
             date: consent.then(|| Utc::now().date_naive()),
             recorded_by: Some(p.user.clone()),
+            scope: Default::default(),
+            until: None,
         },
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     }
 }
 

@@ -266,6 +266,13 @@ fn client(env: &Env, code: &str) -> Client {
         closed_reason: None,
         next_contact: None,
         consent: Consent::default(),
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     }
 }
 
@@ -283,6 +290,8 @@ fn visit(u: &User, client: ClientId, note: &str) -> Visit {
         network: false,
         place: Some(PlaceName::parse("Töre").unwrap()),
         note: Some(Note::parse(note).unwrap()),
+        client_present: true,
+        group: false,
     }
 }
 
@@ -1190,6 +1199,8 @@ async fn visibility_consent_and_notes(env: &Env) {
         state: ConsentState::Given,
         date: NaiveDate::from_ymd_opt(2026, 11, 1),
         recorded_by: Some(Username::parse("anna").unwrap()),
+        scope: Default::default(),
+        until: None,
     };
     let r = env
         .sync(

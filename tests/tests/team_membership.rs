@@ -71,6 +71,13 @@ fn scenario(backend: Backend) {
         closed_reason: None,
         next_contact: None,
         consent: Consent::default(),
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     };
     let me = Username::parse("anna").expect("username");
     let v = Visit {
@@ -85,6 +92,8 @@ fn scenario(backend: Backend) {
         network: false,
         place: Some(PlaceName::parse("Töre").expect("place")),
         note: Some(Note::parse("Pratade om boendet").expect("note")),
+        client_present: true,
+        group: false,
     };
     anna.save_client(&k).expect("save client");
     anna.save_visit(&v).expect("save visit");

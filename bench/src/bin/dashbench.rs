@@ -255,7 +255,16 @@ async fn generate(store: &Store, args: &Args) -> anyhow::Result<Vec<(TeamId, Sta
                     state: ConsentState::Given,
                     date: Some(Utc::now().date_naive()),
                     recorded_by: None,
+                    scope: Default::default(),
+                    until: None,
                 },
+                admitted: None,
+                referral: None,
+                contact_person: None,
+                deputy: None,
+                closed_on: None,
+                closure: None,
+                protected_identity: false,
             };
             seq += 1;
             ids.push(client.id);
@@ -342,6 +351,8 @@ async fn generate(store: &Store, args: &Args) -> anyhow::Result<Vec<(TeamId, Sta
             network: rng.random_bool(0.1),
             place: None,
             note: None,
+            client_present: true,
+            group: false,
         };
         seq += 1;
         batch.push(vec![

@@ -140,7 +140,16 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
                     },
                     date: chrono::NaiveDate::from_ymd_opt(2026, 9, 1),
                     recorded_by: None,
+                    scope: Default::default(),
+                    until: None,
                 },
+                admitted: None,
+                referral: None,
+                contact_person: None,
+                deputy: None,
+                closed_on: None,
+                closure: None,
+                protected_identity: false,
             };
             let mut tx = store.begin().await?;
             tx.upsert_record(&RecordWrite {
@@ -172,6 +181,8 @@ async fn seed(store: &Store, teams: usize, supervisors: usize, phones: usize) ->
                         network: false,
                         place: Some(PlaceName::parse("Töre")?),
                         note: Some(Note::parse("Hembesök, mådde bättre.")?),
+                        client_present: true,
+                        group: false,
                     }),
                     deleted: false,
                     author: va.id,

@@ -167,6 +167,8 @@ fn visit(user: &Username, client: ClientId, i: usize) -> Visit {
             "Hembesök nr {i}: pratade om veckan, boendet och nästa läkartid. Mådde bättre."
         ))
         .ok(),
+        client_present: true,
+        group: false,
     }
 }
 
@@ -181,6 +183,13 @@ fn client_record(p: &Profile, code: &str) -> Result<Client> {
         closed_reason: None,
         next_contact: None,
         consent: Consent::default(),
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     })
 }
 
@@ -375,6 +384,8 @@ async fn load(setup: &Setup, url: &str, plan: LoadPlan) -> Result<serde_json::Va
             next_contact: None,
             consent: Consent {
                 recorded_by: Some(first.user.clone()),
+                scope: Default::default(),
+                until: None,
                 ..Consent::default()
             },
         };

@@ -113,6 +113,13 @@ fn clients(profile: &Profile, n: usize) -> Vec<Client> {
             closed_reason: None,
             next_contact: None,
             consent: Default::default(),
+            admitted: None,
+            referral: None,
+            contact_person: None,
+            deputy: None,
+            closed_on: None,
+            closure: None,
+            protected_identity: false,
         })
         .collect()
 }
@@ -154,6 +161,8 @@ fn visits(
                     PlaceName::parse(PLACES[rng.below(PLACES.len() as u64) as usize]).unwrap(),
                 ),
                 note: Some(note(rng)),
+                client_present: true,
+                group: false,
             }
         })
         .collect()

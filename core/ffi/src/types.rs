@@ -357,7 +357,16 @@ impl ClientInput {
                 date: consent_date,
                 recorded_by: (self.consent != ConsentState::NotRecorded)
                     .then(|| recorded_by.clone()),
+                scope: Default::default(),
+                until: None,
             },
+            admitted: None,
+            referral: None,
+            contact_person: None,
+            deputy: None,
+            closed_on: None,
+            closure: None,
+            protected_identity: false,
         })
     }
 }
@@ -413,6 +422,8 @@ impl VisitInput {
             network: self.network,
             place: opt(&self.place, |t| m::PlaceName::parse(t))?,
             note: opt(&self.note, |t| m::Note::parse(t))?,
+            client_present: true,
+            group: false,
         })
     }
 }

@@ -20,7 +20,9 @@ pub mod text;
 pub mod trip;
 pub mod visit;
 
-pub use client::{Client, Consent, ConsentState, Phase};
+pub use client::{
+    Admission, Client, ClosureReason, Consent, ConsentScope, ConsentState, Phase, Referral,
+};
 pub use clock::{Hlc, HlcClock};
 pub use error::ValidationError;
 pub use ids::{ChangeId, ClientId, DeviceId, OrgId, PlaceId, StaffId, TeamId, TripId, VisitId};

@@ -91,7 +91,7 @@ impl Record {
         pattern: &CodePattern,
     ) -> Result<(), ValidationError> {
         match self {
-            Record::Client(c) => c.validate(pattern),
+            Record::Client(c) => c.validate(pattern, now),
             Record::Visit(v) => v.validate(now),
             Record::Trip(t) => t.validate(now),
             Record::Place(p) => p.validate(),

@@ -139,12 +139,25 @@ pub struct Visit {
     /// Family or the client's network took part.
     #[serde(default)]
     pub network: bool,
+    /// Whether the client took part. A contact with the network alone (a relative, the
+    /// landlord, Försäkringskassan, the ward) while the client is absent is `false`: it does not
+    /// count as reaching the client.
+    #[serde(default = "present_by_default")]
+    pub client_present: bool,
+    /// A group activity with several clients (*gruppkontakt*).
+    #[serde(default)]
+    pub group: bool,
     /// Village level, never a street address (sealed on the phone).
     #[serde(default)]
     pub place: Option<PlaceName>,
     /// Sensitive; stays inside the author's organisation.
     #[serde(default)]
     pub note: Option<Note>,
+}
+
+/// Visits written before the field existed were all with the client present.
+fn present_by_default() -> bool {
+    true
 }
 
 /// The earliest start any record may have: older dates are typing mistakes.
@@ -202,7 +215,31 @@ impl Visit {
         if !self.staff.iter().all(|s| seen.insert(s)) {
             return invalid("staff", "must not list the same person twice");
         }
+        if !self.client_present {
+            if self.contact == ContactKind::Attempted {
+                return invalid(
+                    "client_present",
+                    "an attempt is an attempt to reach the client; log a network contact as a contact",
+                );
+            }
+            if !self.network {
+                return invalid(
+                    "network",
+                    "must be set for a contact without the client (a network-only contact)",
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the contact reached the client: not an attempt, and the client took part.
+    pub fn reached_client(&self) -> bool {
+        self.contact.reached() && self.client_present
+    }
+
+    /// A contact with the client's network while the client was absent.
+    pub fn network_only(&self) -> bool {
+        !self.client_present && self.contact.reached()
     }
 }
 
@@ -223,6 +260,8 @@ pub(crate) mod tests {
             contact: ContactKind::FaceToFace,
             setting: Some(Setting::Home),
             network: false,
+            client_present: true,
+            group: false,
             place: Some(PlaceName::parse("Töre").unwrap()),
             note: Some(Note::parse("Mådde bättre").unwrap()),
         }
@@ -257,6 +296,15 @@ pub(crate) mod tests {
             ),
             ("staff", Box::new(|v| v.staff.clear())),
             ("staff", Box::new(|v| v.staff.push(v.author.clone()))),
+            ("network", Box::new(|v| v.client_present = false)),
+            (
+                "client_present",
+                Box::new(|v| {
+                    v.client_present = false;
+                    v.network = true;
+                    v.contact = ContactKind::Attempted;
+                }),
+            ),
         ];
         for (field, break_it) in cases {
             let mut v = visit();
@@ -281,6 +329,32 @@ pub(crate) mod tests {
         v.setting = None;
         v.validate(now()).unwrap();
         assert!(!ContactKind::Attempted.reached());
+    }
+
+    #[test]
+    fn a_call_with_the_mother_does_not_reach_the_client() {
+        let mut v = visit();
+        v.contact = ContactKind::Phone;
+        v.setting = None;
+        v.client_present = false;
+        v.network = true;
+        v.validate(now()).unwrap();
+        assert!(!v.reached_client());
+        assert!(v.network_only());
+        v.client_present = true;
+        assert!(v.reached_client());
+        assert!(!v.network_only());
+    }
+
+    #[test]
+    fn a_visit_from_before_the_field_had_the_client_present() {
+        let mut json = serde_json::to_value(visit()).unwrap();
+        let obj = json.as_object_mut().unwrap();
+        obj.remove("client_present");
+        obj.remove("group");
+        let v: Visit = serde_json::from_value(json).unwrap();
+        assert!(v.client_present);
+        assert!(!v.group);
     }
 
     #[test]

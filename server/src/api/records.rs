@@ -226,7 +226,10 @@ pub async fn put_client(
             "you may write clients only in your own team and organisation",
         ));
     }
-    client.validate(&CodePattern(team.client_code_pattern.clone()))?;
+    client.validate(
+        &CodePattern(team.client_code_pattern.clone()),
+        chrono::Utc::now(),
+    )?;
     let code = client.code.to_string();
     let write = RecordWrite {
         record: Record::Client(client),

@@ -238,6 +238,8 @@ pub async fn visit_facts(
             network,
             place: None,
             note: None,
+            client_present: true,
+            group: false,
         });
     }
     Ok(out)

@@ -719,7 +719,7 @@ fn decide(
                     "you may write clients only in your own team and organisation",
                 );
             }
-            if let Err(e) = c.validate(pattern) {
+            if let Err(e) = c.validate(pattern, chrono::Utc::now()) {
                 return Decision::Reject(e.into());
             }
             let incoming = match record_body(&Record::Client(c.clone())) {

@@ -48,6 +48,8 @@ fn main() -> anyhow::Result<()> {
             network: i % 2 == 0,
             place: Some(PlaceName::parse("Kraschby")?),
             note: Some(note.clone()),
+            client_present: true,
+            group: false,
         };
         store.save_visit(&v)?;
         writeln!(out, "{}", v.id)?;

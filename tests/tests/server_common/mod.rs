@@ -340,7 +340,16 @@ pub fn client_record(
             },
             date: NaiveDate::from_ymd_opt(2026, 10, 1),
             recorded_by: None,
+            scope: Default::default(),
+            until: None,
         },
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     }
 }
 
@@ -466,6 +475,8 @@ pub async fn seed_world(store: &Store) -> World {
                         network: false,
                         place: Some(PlaceName::parse("Töre").expect("place")),
                         note: Some(uppsok_model::Note::parse(&note).expect("note")),
+                        client_present: true,
+                        group: false,
                     };
                     store
                         .upsert_record(&RecordWrite {

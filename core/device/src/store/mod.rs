@@ -862,7 +862,7 @@ impl Writer<'_> {
     /// unique on the device.
     pub fn save_client(&mut self, c: &Client) -> Result<ChangeId> {
         let profile = meta::profile(self.tx)?;
-        c.validate(&profile.code_pattern)?;
+        c.validate(&profile.code_pattern, self.now)?;
         // A client is changed only by its own organisation (the server refuses anything else):
         // said here, offline, rather than as a refusal at the next sync.
         let stored_org = match records::get(self.tx, self.keys, Entity::Client, c.id.0)? {

@@ -45,6 +45,13 @@ fn client(p: &Profile, code: &str, name: &str) -> Client {
         closed_reason: None,
         next_contact: None,
         consent: Default::default(),
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        closed_on: None,
+        closure: None,
+        protected_identity: false,
     }
 }
 
@@ -62,6 +69,8 @@ fn visit(client: ClientId, start: DateTime<Utc>, place: &str, note: &str) -> Vis
         network: false,
         place: Some(PlaceName::parse(place).unwrap()),
         note: Some(Note::parse(note).unwrap()),
+        client_present: true,
+        group: false,
     }
 }
 
@@ -910,6 +919,8 @@ fn arb_visit(client: ClientId) -> impl Strategy<Value = Visit> {
                     network,
                     place: place.and_then(|p| PlaceName::parse(p).ok()),
                     note: note.and_then(|n| Note::parse(n).ok()),
+                    client_present: true,
+                    group: false,
                 }
             },
         )

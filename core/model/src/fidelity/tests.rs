@@ -50,6 +50,8 @@ fn visit(
         contact,
         setting,
         network,
+        client_present: true,
+        group: false,
         place: None,
         note: None,
     }

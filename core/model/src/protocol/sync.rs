@@ -131,14 +131,20 @@ pub struct Change {
 
 /// The field groups of a client that merge on their own, each with the fields it covers.
 /// Groups, not single fields, where fields are only valid together: `team` + `code` (the code
-/// pattern is the team's), `phase` + `closed_reason`, and `consent` (state, date and who
-/// recorded it are one fact). `id` and `org` never merge.
+/// pattern is the team's), the phase with its closure (a closed phase needs its reason and
+/// day), `consent` (state, date, who recorded it, scope and end are one fact), admission with
+/// its referral source, and the contact person with the deputy (who must differ). `id` and
+/// `org` never merge. A phone that predates a group never names it in `edited`, so what it
+/// carries for that group (nothing) never wins.
 pub const CLIENT_GROUPS: &[(&str, &[&str])] = &[
     ("team", &["team", "code"]),
     ("name", &["name"]),
-    ("phase", &["phase", "closed_reason"]),
+    ("phase", &["phase", "closed_reason", "closure", "closed_on"]),
     ("next_contact", &["next_contact"]),
     ("consent", &["consent"]),
+    ("admission", &["admitted", "referral"]),
+    ("contact_person", &["contact_person", "deputy"]),
+    ("protected_identity", &["protected_identity"]),
 ];
 
 /// The value of one group of a client's body: its fields in order, missing ones as `null`.
