@@ -39,9 +39,9 @@ use uppsok_faultproxy::{FaultConfig, FaultProxy, ProxyOptions, ProxyStats};
 use uppsok_model::fidelity::swedish_date;
 use uppsok_model::mileage::straight_line_km;
 use uppsok_model::{
-    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DistanceSource, Entity,
-    OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Role, Setting, StaffId, TeamId,
-    Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
+    Client, ClientCode, ClientId, ClosureReason, Consent, ConsentState, ContactKind,
+    DistanceSource, Entity, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Referral,
+    Role, Setting, StaffId, TeamId, Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
 };
 
 use uppsok_server::app::app;
@@ -363,13 +363,39 @@ const OVERDUE_UNTRIED: usize = 13;
 
 /// How clients move on during the demo's months: (client number, days before today, new phase,
 /// closure reason). K-006 comes in through intake and becomes active; K-011 is doing well enough
-/// to step down to the stable phase; K-025 moves away and is closed. Each change is saved on its
-/// contact's phone like any edit, so the client page shows the history.
-const PHASE_CHANGES: [(usize, i64, Phase, Option<&str>); 3] = [
+/// to step down to the stable phase; K-012 is taken over by another unit; K-025 moves away and
+/// is closed. Each change is saved on its contact person's phone like any edit, so the client
+/// page shows the history.
+const PHASE_CHANGES: [(usize, i64, Phase, Option<ClosureReason>); 4] = [
     (6, 45, Phase::Active, None),
     (11, 20, Phase::Stable, None),
-    (25, 8, Phase::Closed, Some("Flyttat från kommunen")),
+    (12, 70, Phase::Closed, Some(ClosureReason::Transferred)),
+    (25, 8, Phase::Closed, Some(ClosureReason::Moved)),
 ];
+
+/// Clients whose care ended before the demo's months, so retention and the time-unlimited item
+/// have a year to look at: (client number, days before today, reason).
+const CLOSED_BEFORE: [(usize, i64, ClosureReason); 3] = [
+    (18, 150, ClosureReason::GoalReached),
+    (23, 290, ClosureReason::SteppedDown),
+    (27, 120, ClosureReason::Declined),
+];
+
+/// Clients admitted during the demo's months (days before today): their contacts start then,
+/// densest in the first weeks.
+const ADMITTED_LATELY: [(usize, i64); 3] = [(6, 60), (21, 40), (26, 25)];
+
+/// Clients recorded before admission dates were asked: their admission is only estimated.
+const ESTIMATED_ADMISSION: [usize; 2] = [3, 17];
+
+/// The day client `n` was admitted: the recent intakes above, the others spread over the
+/// team's years (up to about four years back), before any closure.
+fn admitted_days_ago(n: usize) -> i64 {
+    ADMITTED_LATELY
+        .iter()
+        .find(|(k, _)| *k == n)
+        .map_or(320 + (n as i64 * 97) % 1100, |(_, d)| *d)
+}
 
 async fn staff(
     store: &Store,
@@ -539,12 +565,13 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
     for (i, name) in CLIENT_NAMES.iter().enumerate() {
         let n = i + 1;
         let owner = i % people.len();
+        let admitted = today - Duration::days(admitted_days_ago(n));
         let consent = if NO_CONSENT.contains(&n) {
             Consent::default()
         } else {
             Consent {
                 state: ConsentState::Given,
-                date: Some(first_day),
+                date: Some(first_day.max(admitted)),
                 recorded_by: Some(people[owner].username.clone()),
                 scope: Default::default(),
                 until: None,
@@ -553,10 +580,17 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         let phase = match n % 5 {
             // K-006 starts in intake (see PHASE_CHANGES).
             _ if n == 6 => Phase::Intake,
+            _ if CLOSED_BEFORE.iter().any(|(k, ..)| *k == n) => Phase::Closed,
             0 => Phase::Stable,
             1 if n > 20 => Phase::Intake,
             _ => Phase::Active,
         };
+        let closed = CLOSED_BEFORE.iter().find(|(k, ..)| *k == n);
+        // The deputy works in the same organisation, so the client's records are theirs to see.
+        let deputy = (1..people.len())
+            .map(|k| (owner + k) % people.len())
+            .find(|&k| people[k].org == people[owner].org)
+            .map(|k| people[k].username.clone());
         let c = Client {
             id: ClientId::new(),
             team: team.id,
@@ -565,14 +599,16 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             org: people[owner].org,
             phase,
             closed_reason: None,
-            next_contact: Some(today + Duration::days(rng.random_range(1..10))),
+            next_contact: closed
+                .is_none()
+                .then(|| today + Duration::days(rng.random_range(1..10))),
             consent,
-            admitted: None,
-            referral: None,
-            contact_person: None,
-            deputy: None,
-            closed_on: None,
-            closure: None,
+            admitted: (!ESTIMATED_ADMISSION.contains(&n)).then_some(admitted),
+            referral: Some(Referral::ALL[(n * 5) % Referral::ALL.len()]),
+            contact_person: Some(people[owner].username.clone()),
+            deputy,
+            closed_on: closed.map(|(_, days_ago, _)| today - Duration::days(*days_ago)),
+            closure: closed.map(|(_, _, reason)| *reason),
             protected_identity: false,
         };
         clients.push((c, owner, 1 + i % (places.len().max(2) - 1)));
@@ -616,7 +652,11 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             if let Some((c, owner, _)) = clients.get_mut(n - 1).filter(|_| days_ago == since_today)
             {
                 c.phase = phase;
-                c.closed_reason = reason.map(str::to_owned);
+                c.closure = reason;
+                c.closed_on = reason.map(|_| day);
+                if reason.is_some() {
+                    c.next_contact = None;
+                }
                 phones[*owner].save_client(c)?;
             }
         }
@@ -625,6 +665,23 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             let since = (today - day).num_days();
             if c.phase == Phase::Closed {
                 continue;
+            }
+            // Not yet in the team's care.
+            let in_care_days = (day - today).num_days() + admitted_days_ago(n);
+            if in_care_days < 0 {
+                continue;
+            }
+            // K-013's mother calls while nobody reaches K-013 (the overview shows it apart).
+            if n == OVERDUE_UNTRIED && since == 4 {
+                planned.push(Planned {
+                    client: n0,
+                    author: *owner,
+                    second: None,
+                    kind: ContactKind::Phone,
+                    setting: None,
+                    village: *village,
+                    client_present: false,
+                });
             }
             // The two overdue clients: nothing reached them lately (see the overview).
             if n == OVERDUE_ATTEMPTS && since < 12 {
@@ -636,6 +693,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                         kind: ContactKind::Attempted,
                         setting: Some(Setting::Home),
                         village: *village,
+                        client_present: true,
                     });
                 }
                 continue;
@@ -643,9 +701,11 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             if n == OVERDUE_UNTRIED && since < 10 {
                 continue;
             }
-            let rate = match c.phase {
-                Phase::Intake => 0.9,
-                Phase::Active => 0.75,
+            // Contact is densest in the first weeks after admission, whatever the phase says.
+            let rate = match (c.phase, in_care_days) {
+                (_, 0..=30) => 0.95,
+                (_, 31..=60) | (Phase::Intake, _) => 0.9,
+                (Phase::Active, _) => 0.75,
                 _ => 0.3,
             } * if weekend { 0.15 } else { 1.0 };
             if !rng.random_bool(rate) {
@@ -678,6 +738,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             let second = (kind == ContactKind::FaceToFace && rng.random_bool(0.3))
                 .then(|| (author + 1 + rng.random_range(0..people.len() - 1)) % people.len());
             let setting = setting_for(&mut rng, kind);
+            // Some calls are with the client's network while the client is not there.
+            let client_present = !(kind == ContactKind::Phone && rng.random_bool(0.2));
             planned.push(Planned {
                 client: n0,
                 author,
@@ -685,6 +747,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                 kind,
                 setting,
                 village: *village,
+                client_present,
             });
         }
         // Each person's day in order: contacts one after the other from the morning, a drive
@@ -724,7 +787,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                 &people[p.author],
                 p.second.map(|s| &people[s]),
                 start,
-                p.kind,
+                (p.kind, p.client_present),
                 p.setting,
                 venue.name,
             )?;
@@ -884,6 +947,8 @@ struct Planned {
     setting: Option<Setting>,
     /// Index into the places: where the client lives.
     village: usize,
+    /// False: a contact with the client's network alone.
+    client_present: bool,
 }
 
 /// Where a contact takes place.
@@ -947,7 +1012,20 @@ fn setting_for(rng: &mut StdRng, kind: ContactKind) -> Option<Setting> {
 }
 
 /// A note that fits what happened.
-fn note_for(rng: &mut StdRng, kind: ContactKind, setting: Option<Setting>) -> &'static str {
+fn note_for(
+    rng: &mut StdRng,
+    kind: ContactKind,
+    setting: Option<Setting>,
+    client_present: bool,
+) -> &'static str {
+    if !client_present {
+        let pick = [
+            "Samtal med mamman, klienten var inte med.",
+            "Pratade med hyresvärden om hyran.",
+            "Samtal med Försäkringskassan om sjukpenningen.",
+        ];
+        return pick[rng.random_range(0..pick.len())];
+    }
     let pick: &[&'static str] = match (kind, setting) {
         (ContactKind::Attempted, _) => &[
             "Ingen öppnade.",
@@ -989,7 +1067,7 @@ fn visit(
     author: &Person,
     second: Option<&Person>,
     start: DateTime<Utc>,
-    kind: ContactKind,
+    (kind, client_present): (ContactKind, bool),
     setting: Option<Setting>,
     place: &str,
 ) -> anyhow::Result<Visit> {
@@ -1010,9 +1088,16 @@ fn visit(
         },
         contact: kind,
         setting,
-        network: kind != ContactKind::Attempted && rng.random_bool(0.12),
+        network: !client_present || (kind != ContactKind::Attempted && rng.random_bool(0.12)),
+        client_present,
+        group: false,
         place: Some(PlaceName::parse(place)?),
-        note: Some(uppsok_model::Note::parse(note_for(rng, kind, setting))?),
+        note: Some(uppsok_model::Note::parse(note_for(
+            rng,
+            kind,
+            setting,
+            client_present,
+        ))?),
     })
 }
 

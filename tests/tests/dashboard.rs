@@ -427,6 +427,19 @@ async fn pages_render_for_supervisors_and_log_client_reads() {
         assert!(fidelity.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(fidelity.contains("DACTS H1") && fidelity.contains("class=\"rating r"));
+    for id in [
+        "retention",
+        "intake_rate",
+        "time_unlimited",
+        "staff_continuity",
+        "after_hours",
+        "by_stage",
+        "closures",
+    ] {
+        assert!(fidelity.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(fidelity.contains("DACTS S4 · TMACT: Insatsernas intensitet"));
+    assert!(fidelity.contains("Case management enligt ACT – inte fullt ACT"));
 
     // English on request, remembered in a cookie.
     let (_, h, en) = w.get("/overview?lang=en", &cookie).await;
@@ -1216,10 +1229,16 @@ async fn visit_facts_equal_the_stored_bodies() {
                     ..s.visit
                 })
                 .collect();
-        let mut facts =
-            uppsok_server::store::dashboard::visit_facts(store, &viewer, team, &all, from, to)
-                .await
-                .unwrap();
+        let mut facts = uppsok_server::store::dashboard::visit_facts(
+            store,
+            uppsok_server::store::dashboard::FactsFor::Viewer(&viewer),
+            team,
+            &all,
+            from,
+            to,
+        )
+        .await
+        .unwrap();
         assert!(full.len() > 100, "{user}: the demo's visits are there");
         full.sort_by_key(|v| v.id.0);
         facts.sort_by_key(|v| v.id.0);
@@ -1363,10 +1382,58 @@ async fn the_demo_is_a_plausible_team() {
     let closed = by_code("K-025");
     assert_eq!(closed.client.phase, uppsok_model::Phase::Closed);
     assert_eq!(
-        closed.client.closed_reason.as_deref(),
-        Some("Flyttat från kommunen")
+        closed.client.closure,
+        Some(uppsok_model::ClosureReason::Moved)
     );
     let closed_on = now - chrono::Duration::days(8);
+    assert_eq!(
+        closed.client.closed_on,
+        Some(uppsok_model::fidelity::swedish_date(closed_on))
+    );
+    // Every client has a contact person on the team and an admission date (two only estimated),
+    // admissions spread over years, and no contact before admission.
+    let usernames: Vec<String> = w
+        .state
+        .store
+        .list_staff(None, Some(&[team.id]))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.username)
+        .collect();
+    for c in &clients {
+        let cp = c.client.contact_person.as_ref().expect("a contact person");
+        assert!(usernames.contains(&cp.to_string()), "{cp}");
+        assert_ne!(c.client.deputy.as_ref(), Some(cp));
+        if let Some(admitted) = c.client.admitted {
+            assert!(
+                visits
+                    .iter()
+                    .filter(|v| v.client == c.client.id)
+                    .all(|v| uppsok_model::fidelity::swedish_date(v.start) >= admitted),
+                "{}: a contact before admission",
+                c.client.code
+            );
+        }
+    }
+    let admitted: Vec<chrono::NaiveDate> =
+        clients.iter().filter_map(|c| c.client.admitted).collect();
+    assert_eq!(admitted.len(), clients.len() - 2);
+    let span = *admitted.iter().max().unwrap() - *admitted.iter().min().unwrap();
+    assert!(span.num_days() > 3 * 365, "admissions over years: {span}");
+    // Closures with coded reasons, before and during the demo's months.
+    let reasons: std::collections::HashSet<_> =
+        clients.iter().filter_map(|c| c.client.closure).collect();
+    assert!(reasons.len() >= 4, "{reasons:?}");
+    // Contacts with the network alone, some of them.
+    let network_only = visits.iter().filter(|v| !v.client_present).count();
+    assert!(network_only > 5, "{network_only} network-only contacts");
+    assert!(
+        visits
+            .iter()
+            .filter(|v| !v.client_present)
+            .all(|v| v.network && v.contact != uppsok_model::ContactKind::Attempted)
+    );
     assert!(
         visits
             .iter()
@@ -1374,6 +1441,115 @@ async fn the_demo_is_a_plausible_team() {
             .all(|v| v.start < closed_on + chrono::Duration::days(1)),
         "no contact after the closure"
     );
+}
+
+/// The figures of a fidelity page: every indicator's value and the raw counts line, without
+/// the parts that name the viewer (navigation, team picker).
+fn fidelity_figures(page: &str) -> Vec<String> {
+    let start = page.find("Underlag:").expect("the counts line");
+    let end = page.rfind("</main>").unwrap_or(page.len());
+    page[start..end]
+        .split("<strong>")
+        .skip(1)
+        .filter_map(|s| s.split("</strong>").next().map(str::to_owned))
+        .chain(std::iter::once(
+            page[start..].split("</p>").next().unwrap_or("").to_owned(),
+        ))
+        .collect()
+}
+
+#[tokio::test]
+async fn both_organisations_supervisors_see_the_same_team_figures() {
+    let w = world_of(42).await;
+    let (kommun, _) = w.session("chef.kalix").await;
+    let (region, _) = w.session("chef.region").await;
+    let (_, _, a) = w.get("/fidelity", &kommun).await;
+    let (_, _, b) = w.get("/fidelity", &region).await;
+    let (fa, fb) = (fidelity_figures(&a), fidelity_figures(&b));
+    assert!(fa.len() > 8, "{fa:?}");
+    assert_eq!(fa, fb, "the same figures for both supervisors");
+    // Each still sees only what it may of the other's clients: the overview lists differ, and
+    // neither lists the other's clients without consent.
+    let (_, _, oa) = w.get("/overview", &kommun).await;
+    let (_, _, ob) = w.get("/overview", &region).await;
+    assert!(oa.contains("klienter visas inte") && ob.contains("klienter visas inte"));
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let clients = uppsok_server::store::dashboard::team_clients(&w.state.store, team.id)
+        .await
+        .unwrap();
+    for c in clients.iter().filter(|c| !c.facts.consent_given) {
+        let page = if c.facts.org == w.staff("chef.kalix").await.org {
+            &ob
+        } else {
+            &oa
+        };
+        assert!(
+            !page.contains(&format!("data-row=\"{}\"", c.client.code)),
+            "{} leaked to the other organisation",
+            c.client.code
+        );
+        assert!(!page.contains(c.client.name.as_str()));
+    }
+    // The fidelity page names no client.
+    for c in &clients {
+        assert!(!a.contains(c.client.name.as_str()) && !a.contains(c.client.code.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn the_overview_shows_and_filters_by_contact_person() {
+    let w = world().await;
+    let (kommun, _) = w.session("chef.kalix").await;
+    let (_, _, all) = w.get("/overview", &kommun).await;
+    assert!(all.contains("data-col=\"contact-person\""));
+    assert!(all.contains("ersättare"));
+    let rows = |page: &str| page.matches("data-row=\"").count();
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let clients = uppsok_server::store::dashboard::team_clients(&w.state.store, team.id)
+        .await
+        .unwrap();
+    // One case manager's clients: exactly those in care with that contact person (the kommun
+    // supervisor sees the kommun's own clients, and the region's with consent).
+    let anna = clients
+        .iter()
+        .find(|c| c.client.phase != uppsok_model::Phase::Closed)
+        .and_then(|c| c.client.contact_person.clone())
+        .unwrap();
+    let (_, _, theirs) = w.get(&format!("/overview?person={anna}"), &kommun).await;
+    let kalix_org = w.staff("chef.kalix").await.org;
+    let want = clients
+        .iter()
+        .filter(|c| c.client.phase != uppsok_model::Phase::Closed)
+        .filter(|c| c.client.contact_person.as_ref() == Some(&anna))
+        .filter(|c| c.facts.org == kalix_org || c.facts.consent_given)
+        .count();
+    assert!(want > 0);
+    assert_eq!(rows(&theirs), want, "{theirs}");
+    assert!(theirs.contains(&format!("value=\"{anna}\" selected")));
+    // Sorting links keep the filter.
+    assert!(theirs.contains(&format!("&amp;person={anna}&amp;sort=name")));
+    // The supervisor carries no clients: "my clients" is empty, not an error.
+    let (status, _, mine) = w.get("/overview?person=mine", &kommun).await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&mine), 0);
+    // K-013's mother called while nobody reached K-013: shown beside the client, and K-013
+    // is still not reached.
+    let (_, _, page) = w.get("/overview", &kommun).await;
+    let k13 = page.find("data-code=\"K-013\"").unwrap();
+    let line = &page[k13..k13 + page[k13..].find("</li>").unwrap()];
+    assert!(line.contains("nätverkskontakt utan klienten"), "{line}");
 }
 
 #[tokio::test]

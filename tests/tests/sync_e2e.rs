@@ -515,6 +515,8 @@ fn new_visit(dev: &Device, client: ClientId, rng: &mut StdRng) -> Visit {
         },
         setting: face.then_some(Setting::Home),
         network: false,
+        client_present: true,
+        group: false,
         place: Some(PlaceName::parse("Töre").expect("place")),
         note: Some(
             Note::parse(format!(

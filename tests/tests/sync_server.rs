@@ -1716,11 +1716,18 @@ async fn dashboard_facts_follow_sync_writes(env: &Env) {
         let viewer = viewer.clone();
         async move {
             let all = team_clients(&env.store, env.team).await.unwrap();
-            visit_facts(&env.store, &viewer, env.team, &all, 0, i64::MAX)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|f| f.id == v)
+            visit_facts(
+                &env.store,
+                uppsok_server::store::dashboard::FactsFor::Viewer(&viewer),
+                env.team,
+                &all,
+                0,
+                i64::MAX,
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.id == v)
         }
     };
     let c = client(env, "K-090");

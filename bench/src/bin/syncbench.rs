@@ -384,10 +384,15 @@ async fn load(setup: &Setup, url: &str, plan: LoadPlan) -> Result<serde_json::Va
             next_contact: None,
             consent: Consent {
                 recorded_by: Some(first.user.clone()),
-                scope: Default::default(),
-                until: None,
                 ..Consent::default()
             },
+            admitted: None,
+            referral: None,
+            contact_person: None,
+            deputy: None,
+            closed_on: None,
+            closure: None,
+            protected_identity: false,
         };
         clients.push(c.id);
         let ch = Change::upsert(ChangeId::new(), Hlc::ZERO, &Record::Client(c))?;

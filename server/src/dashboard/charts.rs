@@ -228,6 +228,7 @@ mod tests {
                 reached: 3,
                 face_to_face: 2,
                 attempts: 1,
+                network_only: 0,
             };
             12
         ];

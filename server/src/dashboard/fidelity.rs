@@ -1,9 +1,15 @@
-//! ACT fidelity for a team over a chosen period: the six indicators `uppsok-model` computes
-//! (value, DACTS-style 1–5 rating, definition, target, anchors, weekly trend chart), computed
-//! from the clients and visits the viewer may see.
+//! ACT fidelity for a team over a chosen period: the indicators `uppsok-model` computes (value,
+//! DACTS-style 1–5 rating with the matching TMACT item, definition, target, anchors, weekly
+//! trend chart), contact intensity by months since admission, closures and intake.
+//!
+//! Computed over the whole team — every client and contact of both organisations — so every
+//! supervisor of the team sees the same figures. Only team totals leave this page, and a figure
+//! about clients' care computed from fewer than three clients is withheld (docs/fidelity.md
+//! gives the legal reasoning); the page lists no client.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
+
+use uppsok_model::fidelity::{FidelityReport, program};
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -12,7 +18,7 @@ use serde::Deserialize;
 use uppsok_model::fidelity::{
     ClientInCare, Direction, FidelityInput, IndicatorId, Lang, Period, compute, swedish_date,
 };
-use uppsok_model::{Phase, Role, StaffId, Username};
+use uppsok_model::{Phase, Role, Username};
 
 use super::charts::{TrendPoint, trend_line};
 use super::html::{Nav, esc};
@@ -76,6 +82,83 @@ pub fn whole_weeks_before(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (last - Duration::days(12 * 7 - 1), last)
 }
 
+/// The midnight (UTC) starting `day`, in ms: the bounds of a day's visits with a day's slack on
+/// each side, since a Swedish day starts an hour or two before UTC's.
+fn day_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map(|d| d.and_utc().timestamp_millis())
+        .unwrap_or(0)
+}
+
+/// Loads the whole team's clients, contacts and staff changes and computes the report. Not the
+/// viewer's share of them: the figures are the team's, the same for every supervisor.
+pub async fn team_report(
+    state: &AppState,
+    team: uppsok_model::TeamId,
+    period: Period,
+    today: NaiveDate,
+) -> DashResult<FidelityReport> {
+    let all = data::team_clients(&state.store, team).await?;
+    let first_written = data::first_written(&state.store, team).await?;
+    let staff = state.store.list_staff(None, Some(&[team])).await?;
+    let case_managers: Vec<Username> = staff
+        .iter()
+        .filter(|s| s.role == Role::CaseManager && s.active)
+        .filter_map(|s| Username::parse(&s.username).ok())
+        .collect();
+    let ms_day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(swedish_date)
+            .unwrap_or(today)
+    };
+    let clients: Vec<ClientInCare> = all
+        .iter()
+        .map(|c| {
+            let first = first_written
+                .get(&c.client.id)
+                .copied()
+                .map_or(today, ms_day);
+            let admission = c.client.admission(first);
+            ClientInCare {
+                id: c.client.id,
+                phase: c.client.phase,
+                admitted: Some(admission.date),
+                admission_estimated: admission.estimated,
+                // A closure from before the day was asked: the last change is the best guess.
+                closed: (c.client.phase == Phase::Closed)
+                    .then(|| c.client.closed_on.unwrap_or_else(|| ms_day(c.updated_ms))),
+                case_manager: c.client.contact_person.clone(),
+                closure: c.client.closure_reason(),
+            }
+        })
+        .collect();
+    let visits = data::visit_facts(
+        &state.store,
+        data::FactsFor::TeamTotals,
+        team,
+        &all,
+        day_ms(period.first - Duration::days(1)),
+        day_ms(period.last + Duration::days(2)),
+    )
+    .await?;
+    let exits_from = program::months_back(period.last, 24).first;
+    let staff_exits = data::team_exits_between(
+        &state.store,
+        team,
+        day_ms(exits_from),
+        day_ms(period.last + Duration::days(1)),
+    )
+    .await?;
+    Ok(compute(&FidelityInput {
+        period,
+        staff: &case_managers,
+        clients: &clients,
+        visits: &visits,
+        staff_exits,
+        min_clients: program::MIN_CLIENTS,
+    }))
+}
+
 pub async fn page(
     State(state): State<AppState>,
     dash: Dash,
@@ -83,7 +166,6 @@ pub async fn page(
 ) -> DashResult<Response> {
     dash.require_supervisor()?;
     let l = dash.lang();
-    let v = dash.viewer();
     let team = dash.team(&state, q.team.as_deref()).await?;
     let today = swedish_date(Utc::now());
     let (default_first, default_last) = whole_weeks_before(today);
@@ -100,49 +182,7 @@ pub async fn page(
     }
     let period = Period::new(first, last);
 
-    let all = data::team_clients(&state.store, team.id).await?;
-    let shown = data::visible(&v, &all);
-    let staff = state.store.list_staff(None, Some(&[team.id])).await?;
-    let usernames: HashMap<StaffId, Username> = staff
-        .iter()
-        .filter_map(|s| Username::parse(&s.username).ok().map(|u| (s.id, u)))
-        .collect();
-    let case_managers: Vec<Username> = staff
-        .iter()
-        .filter(|s| s.role == Role::CaseManager && s.active)
-        .filter_map(|s| usernames.get(&s.id).cloned())
-        .collect();
-    let clients: Vec<ClientInCare> = shown
-        .iter()
-        .map(|c| ClientInCare {
-            id: c.client.id,
-            phase: c.client.phase,
-            // The client record carries no admission date; clients count as in care from
-            // before any period asked about, and a closed client until its last change.
-            admitted: None,
-            closed: (c.client.phase == Phase::Closed).then(|| {
-                chrono::DateTime::from_timestamp_millis(c.updated_ms)
-                    .map(swedish_date)
-                    .unwrap_or(today)
-            }),
-            case_manager: usernames.get(&c.author).cloned(),
-        })
-        .collect();
-    let from_ms = (first - Duration::days(1))
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc().timestamp_millis())
-        .unwrap_or(0);
-    let to_ms = (last + Duration::days(2))
-        .and_hms_opt(0, 0, 0)
-        .map(|d| d.and_utc().timestamp_millis())
-        .unwrap_or(i64::MAX);
-    let visits = data::visit_facts(&state.store, &v, team.id, &all, from_ms, to_ms).await?;
-    let report = compute(&FidelityInput {
-        period,
-        staff: &case_managers,
-        clients: &clients,
-        visits: &visits,
-    });
+    let report = team_report(&state, team.id, period, today).await?;
     state
         .store
         .append_audit(&[AuditEntry {
@@ -169,20 +209,30 @@ pub async fn page(
     let c = &report.counts;
     let _ = write!(
         body,
-        "<p>{} <strong>{}</strong>, {} – {}. {} {} {}, {} {}, {} {} ({} {}), {} {}.</p>",
+        "<p>{} <strong>{}</strong>, {} – {}. {} {} {}, {} {}, {} {} ({} {}), {} {}, {} {}.</p>",
         tr(l, "Team", "Team"),
         esc(&team.name),
         i18n::date(first),
         i18n::date(last),
         tr(l, "Underlag:", "Based on:"),
         c.clients_in_period,
-        tr(l, "klienter som du får se", "clients you may see"),
+        tr(
+            l,
+            "klienter i teamets vård (båda organisationerna; här visas bara summor för hela teamet)",
+            "clients in the team's care (both organisations; only team totals are shown here)"
+        ),
         c.staff,
         tr(l, "case managers", "case managers"),
         c.reached,
-        tr(l, "kontakter", "contacts"),
+        tr(l, "kontakter med klienten", "contacts with the client"),
         c.face_to_face,
         tr(l, "fysiska", "face to face"),
+        c.network_only,
+        tr(
+            l,
+            "nätverkskontakter utan klienten",
+            "network contacts without the client"
+        ),
         c.attempts,
         tr(
             l,
@@ -190,6 +240,21 @@ pub async fn page(
             "failed attempts (not counted as contacts)"
         ),
     );
+    body.push_str(&structure_note(l));
+    if report.estimated_admissions > 0 {
+        let _ = write!(
+            body,
+            "<p class=\"notice\">{} {}</p>",
+            report.estimated_admissions,
+            tr(
+                l,
+                "klienter i vård har ett uppskattat inskrivningsdatum (dagen de registrerades). \
+                 Bekräfta datumet i appen så räknas de med i intagningstakt och kontakt efter tid i vård.",
+                "clients in care have an estimated admission date (the day they were recorded). \
+                 Confirm the date in the app so they count in the intake rate and contact by time in care."
+            )
+        );
+    }
     for ind in &report.indicators {
         let value = match ind.value {
             Some(x) => format!(
@@ -243,22 +308,39 @@ pub async fn page(
             })
             .collect();
         let id = ind.id;
-        let chart = trend_line(l, ind.label.get(l), &points, ind.target, &move |x| {
-            format_value(l, id, x)
-        });
+        let chart = if points.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<figure><figcaption>{}</figcaption>{}</figure>",
+                if id == IndicatorId::TeamApproach {
+                    tr(
+                        l,
+                        "Utveckling per tvåveckorsfönster",
+                        "Trend per two-week window",
+                    )
+                } else {
+                    tr(l, "Utveckling per vecka", "Trend per week")
+                },
+                trend_line(l, ind.label.get(l), &points, ind.target, &move |x| {
+                    format_value(l, id, x)
+                })
+            )
+        };
         let _ = write!(
             body,
             "<section class=\"card\" aria-labelledby=\"ind-{id}\" id=\"{id}\">\
-             <h2 id=\"ind-{id}\">{} <span class=\"muted\">(DACTS {})</span></h2>\
+             <h2 id=\"ind-{id}\">{} <span class=\"muted\">(DACTS {} · TMACT: {})</span></h2>\
              <p>{} {value} · {} {} · {} {}</p>\
              <p>{}</p>\
              <table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
              <th scope=\"col\" class=\"num\">1</th><th scope=\"col\" class=\"num\">2</th><th scope=\"col\" class=\"num\">3</th>\
              <th scope=\"col\" class=\"num\">4</th><th scope=\"col\" class=\"num\">5</th></tr></thead>\
              <tbody><tr><th scope=\"row\">{}</th>{anchors}</tr></tbody></table>\
-             <figure><figcaption>{}</figcaption>{chart}</figure></section>",
+             {chart}</section>",
             esc(ind.label.get(l)),
             ind.dacts_item,
+            esc(ind.id.tmact_item().get(l)),
             tr(l, "Värde:", "Value:"),
             tr(l, "Skattning", "Rating"),
             rating_badge(l, ind.rating.map(|r| r.get())),
@@ -268,25 +350,19 @@ pub async fn page(
             tr(l, "Skattningsskala (DACTS)", "Rating anchors (DACTS)"),
             tr(l, "Skattning", "Rating"),
             esc(ind.unit.get(l)),
-            if id == IndicatorId::TeamApproach {
-                tr(
-                    l,
-                    "Utveckling per tvåveckorsfönster",
-                    "Trend per two-week window",
-                )
-            } else {
-                tr(l, "Utveckling per vecka", "Trend per week")
-            },
         );
     }
+    body.push_str(&after_hours_card(l, &report));
+    body.push_str(&stage_card(l, &report));
+    body.push_str(&closures_card(l, &report));
     if !report.caseloads.is_empty() {
         let _ = write!(
             body,
             "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
             tr(
                 l,
-                "Klienter per case manager (kontaktperson)",
-                "Clients per case manager (primary)"
+                "Klienter per kontaktperson (i vård periodens sista dag)",
+                "Clients per contact person (in care on the period's last day)"
             ),
             tr(l, "Case manager", "Case manager"),
             tr(l, "Klienter", "Clients"),
@@ -318,6 +394,208 @@ pub async fn page(
         Some(&team),
         &body,
     ))
+}
+
+/// What the team is and is not: a small integrated team is case management according to ACT,
+/// and the structural DACTS items no such team can meet are said once, not left to look like
+/// failures.
+fn structure_note(l: Lang) -> String {
+    format!(
+        "<section class=\"card\" aria-labelledby=\"structure\"><h2 id=\"structure\">{}</h2><p>{}</p></section>",
+        tr(
+            l,
+            "Case management enligt ACT – inte fullt ACT",
+            "Case management according to ACT – not full ACT"
+        ),
+        tr(
+            l,
+            "Ett litet integrerat team (några case managers från kommunen och regionen) arbetar \
+             enligt ACT-modellens principer men är inte ett fullt ACT-team. Vid en \
+             trohetsmätning (DACTS/TMACT) blir det lågt på de strukturella punkterna: \
+             teamets storlek och bemanning (H6, H11), psykiater, sjuksköterska, \
+             beroende-, arbets- och kamratspecialister i teamet (H7–H10), dygnet-runt-ansvar \
+             för kriser (O4) och ansvar för in- och utskrivning i slutenvård (O5, O6). \
+             Måtten här följer det teamet självt kan påverka.",
+            "A small integrated team (a few case managers from the municipality and the region) \
+             works by the principles of ACT but is not a full ACT team. A fidelity review \
+             (DACTS/TMACT) rates it low on the structural items: team size and staffing (H6, \
+             H11), a psychiatrist, a nurse and substance-use, vocational and peer specialists \
+             on the team (H7–H10), 24-hour crisis responsibility (O4) and responsibility for \
+             hospital admissions and discharges (O5, O6). The figures here follow what the \
+             team itself can change."
+        )
+    )
+}
+
+fn missing_text(l: Lang, m: Option<uppsok_model::fidelity::Missing>) -> String {
+    m.map(|m| esc(m.text().get(l))).unwrap_or_default()
+}
+
+/// The share of contacts outside office hours: a proxy for crisis cover by the team (O4).
+fn after_hours_card(l: Lang, r: &FidelityReport) -> String {
+    let value = match r.after_hours {
+        Some(v) => format!("<strong>{}</strong>", percent(l, v)),
+        None => missing_text(l, r.after_hours_missing),
+    };
+    format!(
+        "<section class=\"card\" aria-labelledby=\"after-hours\" id=\"after_hours\"><h2 id=\"after-hours\">{} <span class=\"muted\">({})</span></h2><p>{} {value}</p><p>{}</p></section>",
+        tr(
+            l,
+            "Kontakter utanför kontorstid",
+            "Contacts outside office hours"
+        ),
+        tr(
+            l,
+            "ersättning för DACTS O4, utan skattning",
+            "proxy for DACTS O4, not rated"
+        ),
+        tr(l, "Andel:", "Share:"),
+        tr(
+            l,
+            "Kontakter (alla kontaktsätt som nådde klienten eller nätverket) som började före \
+             08.00, från 17.00 eller på lördag eller söndag, svensk tid, delat med alla \
+             kontakter. Helgdagar räknas som vardagar.",
+            "Contacts (any kind that reached the client or the network) starting before 08:00, \
+             from 17:00 or on a Saturday or Sunday, Swedish time, divided by all contacts. \
+             Public holidays count as weekdays."
+        ),
+    )
+}
+
+/// Contacts per client-week by months since admission: "densest at the start".
+fn stage_card(l: Lang, r: &FidelityReport) -> String {
+    let labels: Vec<&str> = r.by_stage.iter().map(|p| p.label().get(l)).collect();
+    let points: Vec<TrendPoint<'_>> = r
+        .by_stage
+        .iter()
+        .zip(&labels)
+        .map(|(p, label)| TrendPoint {
+            label,
+            value: p.value,
+        })
+        .collect();
+    let target = IndicatorId::ContactFrequency.target();
+    let chart = trend_line(
+        l,
+        tr(
+            l,
+            "Fysiska möten per klient och vecka efter tid i vård",
+            "Face-to-face contacts per client per week by time in care",
+        ),
+        &points,
+        target,
+        &|x| num(l, x, 1),
+    );
+    let mut rows = String::new();
+    for (p, label) in r.by_stage.iter().zip(&labels) {
+        let value = match p.value {
+            Some(v) => num(l, v, 2),
+            None => missing_text(l, p.missing),
+        };
+        let clients = if p.clients > 0 && p.clients < program::MIN_CLIENTS {
+            tr(l, "färre än 3", "fewer than 3").to_string()
+        } else {
+            p.clients.to_string()
+        };
+        let _ = write!(
+            rows,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{clients}</td><td class=\"num\">{value}</td></tr>",
+            esc(label)
+        );
+    }
+    format!(
+        "<section class=\"card\" aria-labelledby=\"by-stage\" id=\"by_stage\"><h2 id=\"by-stage\">{}</h2><p>{}</p>\
+         <figure><figcaption>{}</figcaption>{chart}</figure>\
+         <table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>{rows}</tbody></table></section>",
+        tr(l, "Kontakt efter tid i vård", "Contact by time in care"),
+        tr(
+            l,
+            "Kontakten brukar vara tätast i början. Fysiska möten med klienten per klientvecka \
+             under perioden, efter hur många hela månader klienten då varit inskriven. Klienter \
+             med uppskattat inskrivningsdatum räknas inte.",
+            "Contact is usually densest at the start. Face-to-face contacts with the client per \
+             client-week in the period, by whole months since admission. Clients with an \
+             estimated admission date are left out."
+        ),
+        tr(
+            l,
+            "Streckad linje: ACT-målet 4 möten per vecka",
+            "Dashed line: the ACT target of 4 contacts per week"
+        ),
+        tr(l, "Kontakt efter tid i vård", "Contact by time in care"),
+        tr(l, "Tid i vård", "Time in care"),
+        tr(l, "Klienter", "Clients"),
+        tr(
+            l,
+            "Möten per klient och vecka",
+            "Contacts per client per week"
+        ),
+    )
+}
+
+/// Closures by reason and intake by month over the program items' windows.
+fn closures_card(l: Lang, r: &FidelityReport) -> String {
+    let count = |n: usize| {
+        if n > 0 && n < program::MIN_CLIENTS {
+            tr(l, "1–2", "1–2").to_string()
+        } else {
+            n.to_string()
+        }
+    };
+    let mut rows = String::new();
+    for (reason, n) in &r.closures.by_reason {
+        let _ = write!(
+            rows,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td>{}</td></tr>",
+            esc(reason.label().get(l)),
+            count(*n),
+            if reason.is_dropout() {
+                tr(l, "avhopp", "drop-out")
+            } else {
+                ""
+            }
+        );
+    }
+    let mut intake = String::new();
+    for (month, n) in &r.intake {
+        let _ = write!(
+            intake,
+            "<tr><th scope=\"row\">{}</th><td class=\"num\">{n}</td></tr>",
+            month.format("%Y-%m")
+        );
+    }
+    format!(
+        "<section class=\"card\" aria-labelledby=\"closures\" id=\"closures\"><h2 id=\"closures\">{}</h2>\
+         <table><caption>{} ({} {})</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\"></th></tr></thead><tbody>{rows}</tbody></table>\
+         <table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>{intake}</tbody></table>\
+         <p class=\"muted\">{}</p></section>",
+        tr(l, "Avslut och inskrivningar", "Closures and admissions"),
+        tr(
+            l,
+            "Avslut de senaste 12 månaderna efter orsak",
+            "Closures in the last 12 months by reason"
+        ),
+        r.closures.in_care,
+        tr(
+            l,
+            "klienter i vård under tiden",
+            "clients in care meanwhile"
+        ),
+        tr(l, "Orsak", "Reason"),
+        tr(l, "Antal", "Number"),
+        tr(
+            l,
+            "Inskrivna per månad (bekräftade datum)",
+            "Admitted per month (confirmed dates)"
+        ),
+        tr(l, "Månad", "Month"),
+        tr(l, "Inskrivna", "Admitted"),
+        tr(
+            l,
+            "Antal under 3 visas som 1–2 så att ingen enskild klient kan pekas ut.",
+            "Numbers under 3 are shown as 1–2 so that no single client can be singled out."
+        ),
+    )
 }
 
 #[cfg(test)]

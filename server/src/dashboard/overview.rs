@@ -1,10 +1,12 @@
 //! The team overview, a supervisor's working list: every client in care with phase, days since
 //! the last face-to-face contact, contacts per week over 4 and 12 weeks (with a small chart on a
 //! scale the rows share) and the next planned contact, flagged once it has passed; sortable by
-//! each column and filtered by phase with plain links (no JavaScript); the team's contacts per
-//! week; who carries how many clients; how many clients are not shown for lack of consent.
-//! Above it, the clients not reached in N days, with those where staff tried and failed kept
-//! apart from those nobody tried to reach.
+//! each column and filtered by phase and contact person with plain links and forms (no
+//! JavaScript); the team's contacts per week; how many clients each contact person carries; how
+//! many clients are not shown for lack of consent. Above it, the clients not reached in N days,
+//! with those where staff tried and failed kept apart from those nobody tried to reach. Only a
+//! contact with the client present reaches the client; a contact with the network alone is
+//! shown beside the client, not counted as reaching them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -17,7 +19,7 @@ use uppsok_model::fidelity::{ClientOverview, WeekCounts};
 use uppsok_model::fidelity::{
     Lang, NotReached, OverviewOptions, client_overview, not_reached, swedish_date,
 };
-use uppsok_model::{ClientId, Phase, StaffId};
+use uppsok_model::{ClientId, Phase};
 
 use super::charts::{shared_scale, weekly_bars};
 use super::html::{Nav, attr, esc};
@@ -37,6 +39,55 @@ pub struct OverviewQuery {
     sort: Option<String>,
     #[serde(default)]
     phase: Option<String>,
+    #[serde(default)]
+    person: Option<String>,
+}
+
+/// Whose clients the list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonFilter {
+    All,
+    /// The viewer is contact person or deputy (a team leader who also carries clients).
+    Mine,
+    /// Clients without a contact person.
+    Unassigned,
+    /// Clients whose contact person is this username.
+    ContactPerson(String),
+}
+
+impl PersonFilter {
+    /// `""` → all, `mine`, `none`, or a username; anything else is still just a username that
+    /// matches no one, so a stale link shows an empty list rather than an error.
+    pub fn parse(s: Option<&str>) -> PersonFilter {
+        match s.map(str::trim).unwrap_or("") {
+            "" => PersonFilter::All,
+            "mine" => PersonFilter::Mine,
+            "none" => PersonFilter::Unassigned,
+            u => PersonFilter::ContactPerson(u.to_owned()),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        match self {
+            PersonFilter::All => "",
+            PersonFilter::Mine => "mine",
+            PersonFilter::Unassigned => "none",
+            PersonFilter::ContactPerson(u) => u,
+        }
+    }
+
+    /// Whether `c` passes; `me` is the viewer's username.
+    pub fn matches(&self, c: &uppsok_model::Client, me: &str) -> bool {
+        let is = |u: &Option<uppsok_model::Username>, who: &str| {
+            u.as_ref().is_some_and(|u| u.as_str() == who)
+        };
+        match self {
+            PersonFilter::All => true,
+            PersonFilter::Mine => is(&c.contact_person, me) || is(&c.deputy, me),
+            PersonFilter::Unassigned => c.contact_person.is_none(),
+            PersonFilter::ContactPerson(u) => is(&c.contact_person, u),
+        }
+    }
 }
 
 /// The column the client list is sorted by.
@@ -130,6 +181,7 @@ fn team_weeks(rows: &[ClientOverview]) -> Vec<WeekCounts> {
                     t.reached += w.reached;
                     t.face_to_face += w.face_to_face;
                     t.attempts += w.attempts;
+                    t.network_only += w.network_only;
                 }
                 None => out.push(*w),
             }
@@ -169,6 +221,13 @@ pub async fn page(
         .phase
         .as_deref()
         .and_then(|p| PHASES.into_iter().find(|x| x.as_str() == p));
+    let person = PersonFilter::parse(q.person.as_deref());
+    let staff = state.store.list_staff(None, Some(&[team.id])).await?;
+    let me = staff
+        .iter()
+        .find(|s| s.id == v.staff)
+        .map(|s| s.username.clone())
+        .unwrap_or_default();
     let all = data::team_clients(&state.store, team.id).await?;
     let in_care = all
         .iter()
@@ -183,13 +242,22 @@ pub async fn page(
     let shown: Vec<TeamClient> = visible
         .into_iter()
         .filter(|c| phase.is_none_or(|p| c.client.phase == p))
+        .filter(|c| person.matches(&c.client, &me))
         .collect();
     let now = Utc::now();
     let today = swedish_date(now);
     // Twelve weeks back plus a day of margin for the Swedish offset; nothing older is read.
     let from = (now - Duration::days(12 * 7 + 1)).timestamp_millis();
     let to = (now + Duration::days(1)).timestamp_millis();
-    let visits = data::visit_facts(&state.store, &v, team.id, &all, from, to).await?;
+    let visits = data::visit_facts(
+        &state.store,
+        data::FactsFor::Viewer(&v),
+        team.id,
+        &all,
+        from,
+        to,
+    )
+    .await?;
     let opts = OverviewOptions {
         not_reached_days: days,
         face_to_face_only: false,
@@ -204,13 +272,23 @@ pub async fn page(
         .map(|c| dash.audit_client(AuditAction::List, c.client.id, team.id, c.facts.org))
         .collect();
     state.store.append_audit(&entries).await?;
-    let staff_names: HashMap<StaffId, String> = state
-        .store
-        .list_staff(None, Some(&[team.id]))
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
+    // Contact persons by username, as the client record names them.
+    let names: HashMap<String, String> = staff
+        .iter()
+        .map(|s| (s.username.clone(), s.name.clone()))
         .collect();
+    let name_of = |u: &Option<uppsok_model::Username>| -> String {
+        match u {
+            None => "–".to_string(),
+            Some(u) => names.get(u.as_str()).cloned().unwrap_or_else(|| {
+                format!(
+                    "{} {}",
+                    u.as_str(),
+                    tr(l, "(ej i teamet)", "(not on the team)")
+                )
+            }),
+        }
+    };
 
     let mut body = dash.team_picker(&state, &team).await?;
     let mut phase_opts = format!("<option value=\"\">{}</option>", tr(l, "Alla", "All"));
@@ -223,6 +301,43 @@ pub async fn page(
             i18n::phase(l, p)
         );
     }
+    let mut person_opts = String::new();
+    let mut people: Vec<&crate::store::StaffRow> = staff
+        .iter()
+        .filter(|s| s.role == uppsok_model::Role::CaseManager)
+        .collect();
+    people.sort_by(|a, b| a.name.cmp(&b.name));
+    for (code, label) in [
+        ("", tr(l, "Alla", "All").to_string()),
+        (
+            "mine",
+            tr(
+                l,
+                "Mina klienter (kontaktperson eller ersättare)",
+                "My clients (contact person or deputy)",
+            )
+            .to_string(),
+        ),
+        (
+            "none",
+            tr(l, "Utan kontaktperson", "Without a contact person").to_string(),
+        ),
+    ]
+    .into_iter()
+    .chain(people.iter().map(|s| (s.username.as_str(), s.name.clone())))
+    {
+        let _ = write!(
+            person_opts,
+            "<option value=\"{}\"{}>{}</option>",
+            attr(code),
+            if person.code() == code {
+                " selected"
+            } else {
+                ""
+            },
+            esc(&label)
+        );
+    }
     let _ = write!(
         body,
         "<p class=\"muted\">{} <strong>{}</strong> · {} {}{}</p>\
@@ -231,6 +346,7 @@ pub async fn page(
          <input type=\"hidden\" name=\"sort\" value=\"{}\">\
          <label for=\"days\">{}<input id=\"days\" name=\"days\" type=\"number\" min=\"1\" max=\"365\" value=\"{days}\"></label>\
          <label for=\"phase\">{}<select id=\"phase\" name=\"phase\">{phase_opts}</select></label>\
+         <label for=\"person\">{}<select id=\"person\" name=\"person\">{person_opts}</select></label>\
          <button type=\"submit\">{}</button></form>",
         tr(l, "Team", "Team"),
         esc(&team.name),
@@ -256,6 +372,7 @@ pub async fn page(
         sort.code(),
         tr(l, "Ej nådd på antal dagar", "Not reached in days"),
         tr(l, "Fas", "Phase"),
+        tr(l, "Kontaktperson", "Contact person"),
         tr(l, "Uppdatera", "Update"),
     );
 
@@ -286,19 +403,13 @@ pub async fn page(
                 "Ingen har försökt – planera ett besök",
                 "Nobody tried – plan a visit"
             ),
-            not_reached_list(l, &lists.not_tried, &by_id, &team.id.to_string(), false),
+            not_reached_list(l, &lists.not_tried, &by_id, &name_of, false),
             tr(
                 l,
                 "Misslyckade försök – uppsökande pågår, pröva ett annat sätt",
                 "Failed attempts – outreach under way, try another way"
             ),
-            not_reached_list(
-                l,
-                &lists.failed_attempts,
-                &by_id,
-                &team.id.to_string(),
-                true
-            ),
+            not_reached_list(l, &lists.failed_attempts, &by_id, &name_of, true),
         );
     }
     body.push_str("</section>");
@@ -318,7 +429,11 @@ pub async fn page(
 
     let phase_q = phase
         .map(|p| format!("&amp;phase={}", p.as_str()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        + &match person.code() {
+            "" => String::new(),
+            code => format!("&amp;person={}", attr(code)),
+        };
     let head = |key: SortKey, label: &str, num_col: bool| {
         let current = if key == sort {
             " aria-sort=\"ascending\""
@@ -336,7 +451,7 @@ pub async fn page(
     };
     let _ = write!(
         body,
-        "<table class=\"clients\"><caption>{}</caption><thead><tr>{}{}{}{}{}\
+        "<table class=\"clients\"><caption>{}</caption><thead><tr>{}{}{}<th scope=\"col\">{}</th>{}{}\
          <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th>{}\
          </tr></thead><tbody>",
         tr(
@@ -347,6 +462,7 @@ pub async fn page(
         head(SortKey::Code, tr(l, "Kod", "Code"), false),
         head(SortKey::Name, tr(l, "Namn", "Name"), false),
         head(SortKey::Phase, tr(l, "Fas", "Phase"), false),
+        tr(l, "Kontaktperson", "Contact person"),
         head(
             SortKey::DaysSince,
             tr(l, "Dagar sedan fysiskt möte", "Days since face to face"),
@@ -402,10 +518,34 @@ pub async fn page(
             ),
             Some(d) => i18n::date(d),
         };
+        let contact = match &c.client.deputy {
+            Some(_) => format!(
+                "{} <span class=\"muted\">({} {})</span>",
+                esc(&name_of(&c.client.contact_person)),
+                tr(l, "ersättare", "deputy"),
+                esc(&name_of(&c.client.deputy))
+            ),
+            None => esc(&name_of(&c.client.contact_person)),
+        };
+        let network = row
+            .last_network_only
+            .filter(|t| row.last_reached.is_none_or(|r| *t > r))
+            .map(|t| {
+                format!(
+                    "<br><span class=\"muted\">{} {}</span>",
+                    tr(
+                        l,
+                        "nätverkskontakt utan klienten",
+                        "network contact without the client"
+                    ),
+                    i18n::date(i18n::day(t))
+                )
+            })
+            .unwrap_or_default();
         let _ = write!(
             body,
-            "<tr data-row=\"{}\"><th scope=\"row\"><a href=\"/client/{}\">{}</a>{flag}</th><td>{}</td><td>{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr data-row=\"{}\"><th scope=\"row\"><a href=\"/client/{}\">{}</a>{flag}</th><td>{}</td><td>{}</td><td data-col=\"contact-person\">{contact}</td>\
+             <td class=\"num\">{}{network}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             attr(c.client.code.as_str()),
             c.client.id,
             esc(c.client.code.as_str()),
@@ -422,7 +562,7 @@ pub async fn page(
         );
     }
     body.push_str("</tbody></table>");
-    body.push_str(&caseload(l, &shown, &staff_names));
+    body.push_str(&caseload(l, &shown, &name_of));
     Ok(dash.render(
         tr(l, "Teamöversikt", "Team overview"),
         Nav::Overview,
@@ -431,35 +571,32 @@ pub async fn page(
     ))
 }
 
-/// Clients per person, by who registered the client: the record has no contact person yet, so
-/// the heading says what is counted.
-fn caseload(l: Lang, shown: &[TeamClient], names: &HashMap<StaffId, String>) -> String {
-    let mut per: HashMap<StaffId, usize> = HashMap::new();
+/// Clients per contact person among the clients listed (those the viewer may see; the
+/// fidelity page counts the whole team).
+fn caseload(
+    l: Lang,
+    shown: &[TeamClient],
+    name_of: &dyn Fn(&Option<uppsok_model::Username>) -> String,
+) -> String {
+    let mut per: HashMap<String, usize> = HashMap::new();
     for c in shown {
-        *per.entry(c.author).or_default() += 1;
+        let who = match c.client.contact_person {
+            None => tr(l, "(ingen kontaktperson)", "(no contact person)").to_string(),
+            ref u => name_of(u),
+        };
+        *per.entry(who).or_default() += 1;
     }
-    let mut rows: Vec<(String, usize)> = per
-        .into_iter()
-        .map(|(id, n)| {
-            (
-                names
-                    .get(&id)
-                    .cloned()
-                    .unwrap_or_else(|| tr(l, "(har slutat)", "(has left)").to_string()),
-                n,
-            )
-        })
-        .collect();
+    let mut rows: Vec<(String, usize)> = per.into_iter().collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let mut s = format!(
         "<table class=\"caseload\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
          <th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
         tr(
             l,
-            "Klienter per medarbetare (den som skrev in klienten; kontaktperson finns ännu inte i klientposten)",
-            "Clients per staff member (who registered the client; the record has no contact person yet)"
+            "Klienter per kontaktperson (i listan ovan)",
+            "Clients per contact person (in the list above)"
         ),
-        tr(l, "Medarbetare", "Staff member"),
+        tr(l, "Kontaktperson", "Contact person"),
         tr(l, "Klienter", "Clients"),
     );
     for (name, n) in rows {
@@ -477,7 +614,7 @@ fn not_reached_list(
     l: Lang,
     list: &[NotReached],
     by_id: &HashMap<ClientId, &TeamClient>,
-    _team: &str,
+    name_of: &dyn Fn(&Option<uppsok_model::Username>) -> String,
     attempts: bool,
 ) -> String {
     if list.is_empty() {
@@ -511,13 +648,29 @@ fn not_reached_list(
         } else {
             String::new()
         };
+        let network = r
+            .last_network_only
+            .map(|t| {
+                format!(
+                    "; {} {}",
+                    tr(
+                        l,
+                        "nätverkskontakt utan klienten",
+                        "network contact without the client"
+                    ),
+                    i18n::date(i18n::day(t))
+                )
+            })
+            .unwrap_or_default();
         let _ = write!(
             s,
-            "<li><a href=\"/client/{}\" data-code=\"{}\">{}</a> {} – {since}{tries}</li>",
+            "<li><a href=\"/client/{}\" data-code=\"{}\">{}</a> {} – {since}{tries}{network} ({} {})</li>",
             c.client.id,
             attr(c.client.code.as_str()),
             esc(c.client.code.as_str()),
             esc(c.client.name.as_str()),
+            tr(l, "kontaktperson", "contact person"),
+            esc(&name_of(&c.client.contact_person)),
         );
     }
     s.push_str("</ul>");

@@ -138,30 +138,40 @@ fn enum_of<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
 }
 
 /// The facts of the visits in a window, as one JSON array of arrays (`id, org, client,
-/// start_ms, author, staff, minutes, contact, setting, network`) built by the database: a
+/// start_ms, author, staff, minutes, contact, setting, network, present`) built by the database: a
 /// region's team has thousands of visits in twelve weeks, and handing them over as one value
 /// instead of row by row is most of the page's time on SQLite, whose driver passes each row
 /// between threads (measured: 141 ms of a 160 ms overview at 5,800 visits).
 const FACTS_SQLITE: &str = "SELECT json_group_array(json_array(id, org, client, start_ms, dash_author, dash_staff, \
-     dash_minutes, dash_contact, dash_setting, dash_network)) \
+     dash_minutes, dash_contact, dash_setting, dash_network, dash_present)) \
      FROM visits WHERE team = $1 AND start_ms >= $2 AND start_ms < $3 AND deleted = FALSE";
 const FACTS_POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_array(id, org, client, start_ms, dash_author, dash_staff, \
-     dash_minutes, dash_contact, dash_setting, dash_network))::text, '[]') \
+     dash_minutes, dash_contact, dash_setting, dash_network, dash_present))::text, '[]') \
      FROM visits WHERE team = $1 AND start_ms >= $2 AND start_ms < $3 AND deleted = FALSE";
 
 fn text_of(v: &serde_json::Value) -> StoreResult<&str> {
     v.as_str().ok_or_else(corrupt_visit)
 }
 
-/// Visits of `team` starting in `[from_ms, to_ms)` that the viewer may see, for the pages that
-/// only count and rate them (overview, fidelity). It reads the facts those need from the
-/// `dash_*` columns of migrations 0003 and 0004 instead of the JSON body (on PostgreSQL from a
-/// covering index alone): the place and the note are left out (`None`), whether or not the
-/// viewer may read the note. `clients` are all the team's clients (for consent). The same rows
-/// and the same access checks as [`visits`].
+/// Whose visits [`visit_facts`] returns.
+#[derive(Debug, Clone, Copy)]
+pub enum FactsFor<'a> {
+    /// The visits this viewer may see (the same access checks as [`visits`]).
+    Viewer(&'a Viewer),
+    /// Every visit of the team, for figures that leave the server only as team totals with
+    /// small cells suppressed (the fidelity page: every supervisor of the team sees the same
+    /// figures). Never for anything that lists or names a client or a visit.
+    TeamTotals,
+}
+
+/// Visits of `team` starting in `[from_ms, to_ms)`, for the pages that only count and rate
+/// them (overview, fidelity). It reads the facts those need from the `dash_*` columns of
+/// migrations 0003, 0004 and 0012 instead of the JSON body (on PostgreSQL from a covering index
+/// alone): the place and the note are left out (`None`), whether or not the viewer may read the
+/// note. `clients` are all the team's clients (for consent).
 pub async fn visit_facts(
     store: &Store,
-    v: &Viewer,
+    whose: FactsFor<'_>,
     team: TeamId,
     clients: &[TeamClient],
     from_ms: i64,
@@ -182,8 +192,11 @@ pub async fn visit_facts(
             .fetch_one(p)
             .await?
     });
-    let rows: Vec<[Value; 10]> = serde_json::from_str(&text).map_err(|_| corrupt_visit())?;
-    let own = v.org.to_string();
+    let rows: Vec<[Value; 11]> = serde_json::from_str(&text).map_err(|_| corrupt_visit())?;
+    let own = match whose {
+        FactsFor::Viewer(v) => Some((v, v.org.to_string())),
+        FactsFor::TeamTotals => None,
+    };
     let mut out = Vec::with_capacity(rows.len());
     for [
         id,
@@ -196,15 +209,18 @@ pub async fn visit_facts(
         contact,
         setting,
         network,
+        present,
     ] in rows
     {
-        // Most rows are the viewer's own organisation's: compare the text before parsing it.
         let org = text_of(&org)?;
-        let org: OrgId = if org == own { v.org } else { parse(org)? };
         let client: ClientId = parse(text_of(&client)?)?;
-        let rf = RecordFacts { team, org };
-        if !access::may_see_visit(v, &rf, facts.get(&client).copied()) {
-            continue;
+        if let Some((v, own)) = &own {
+            // Most rows are the viewer's own organisation's: compare the text before parsing it.
+            let org: OrgId = if org == own { v.org } else { parse(org)? };
+            let rf = RecordFacts { team, org };
+            if !access::may_see_visit(v, &rf, facts.get(&client).copied()) {
+                continue;
+            }
         }
         let author = Username::parse(text_of(&author)?).map_err(|_| corrupt_visit())?;
         // The staff list is JSON text in the column; SQLite may also hand it over as the
@@ -215,11 +231,13 @@ pub async fn visit_facts(
             other => serde_json::from_value(other).map_err(|_| corrupt_visit())?,
         };
         // SQLite has no booleans: its JSON functions give 1 or 0.
-        let network = match network {
+        let flag = |v: Value, missing: bool| match v {
             Value::Bool(b) => b,
             Value::Number(n) => n.as_i64().is_some_and(|n| n != 0),
-            _ => false,
+            _ => missing,
         };
+        let network = flag(network, false);
+        let client_present = flag(present, true);
         out.push(Visit {
             id: parse(text_of(&id)?)?,
             client,
@@ -238,11 +256,48 @@ pub async fn visit_facts(
             network,
             place: None,
             note: None,
-            client_present: true,
+            client_present,
             group: false,
         });
     }
     Ok(out)
+}
+
+/// The day each of the team's clients was first written (its first revision), in ms: the
+/// estimate of the admission date for clients recorded before it was asked.
+pub async fn first_written(store: &Store, team: TeamId) -> StoreResult<HashMap<ClientId, i64>> {
+    let rows: Vec<(String, i64)> = on_pool!(store, p => {
+        sqlx::query_as(
+            "SELECT c.id, MIN(r.at_ms) FROM clients c JOIN revisions r \
+             ON r.entity = 'client' AND r.record_id = c.id WHERE c.team = $1 GROUP BY c.id",
+        )
+        .bind(team.to_string())
+        .fetch_all(p)
+        .await?
+    });
+    rows.into_iter()
+        .map(|(id, at)| Ok((parse(&id)?, at)))
+        .collect()
+}
+
+/// How many staff left `team` in `[from_ms, to_ms]` (the last exit of each; DACTS H5).
+pub async fn team_exits_between(
+    store: &Store,
+    team: TeamId,
+    from_ms: i64,
+    to_ms: i64,
+) -> StoreResult<usize> {
+    let n: i64 = on_pool!(store, p => {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM staff_team_exits WHERE team = $1 AND at_ms >= $2 AND at_ms <= $3",
+        )
+        .bind(team.to_string())
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(p)
+        .await?
+    });
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// A trip the viewer may see, with its author (the driver's staff id).

@@ -764,7 +764,7 @@ fn decide(
                 sender
                     .patterns
                     .get(&m.team)
-                    .is_some_and(|p| m.validate(p).is_ok())
+                    .is_some_and(|p| m.validate(p, chrono::Utc::now()).is_ok())
             });
             if merged.changed && !valid {
                 let newest = stored

@@ -1,8 +1,9 @@
 //! ACT fidelity for a team over a period, computed from the visits: the six indicators a
-//! supervisor follows (caseload, contact frequency, contact hours, share in the community, team
-//! approach, network contacts), each with its value, DACTS-style 1–5 rating, definition in
-//! Swedish and English, and a trend series for a chart; plus the per-client figures of the team
-//! overview page ([`overview`]).
+//! supervisor follows over the period (caseload, contact frequency, contact hours, share in the
+//! community, team approach, network contacts) and the four over a fixed window before its end
+//! (retention, intake rate, time-unlimited services, staff continuity; [`program`]), each with
+//! its value, DACTS-style 1–5 rating, definition in Swedish and English, and a trend series for
+//! a chart; plus the per-client figures of the team overview page ([`overview`]).
 //!
 //! Pure: the server (or the phone) gathers the team's clients, staff and visits and calls
 //! [`compute`]; nothing here reads a database or a clock. The counting rules, stated once:
@@ -13,12 +14,17 @@
 //! - per-client rates are divided by the client-days in care inside the period, so a client
 //!   closed before the period (or admitted after it) weighs nothing and one admitted mid-period
 //!   weighs only the days in care; visits outside a client's days in care are not counted;
+//! - a contact with the network while the client was absent (`client_present == false`)
+//!   counts for the network indicator only, never as reaching the client;
 //! - a day is the Swedish calendar day of the visit's start ([`swedish_date`]);
+//! - a figure about clients' care computed from fewer than three clients is suppressed
+//!   ([`Missing::TooFewClients`]); the caseload is about staff and is always shown;
 //! - nothing is divided by zero: a value that cannot be computed is `None` with a [`Missing`]
 //!   reason.
 
 mod calendar;
 pub mod overview;
+pub mod program;
 mod scale;
 
 #[cfg(test)]
@@ -31,7 +37,7 @@ pub use overview::{
 };
 pub use scale::{Anchors, DAYS_PER_MONTH, Direction, IndicatorId, Lang, Missing, Rating, Text};
 
-use crate::client::Phase;
+use crate::client::{ClosureReason, Phase};
 use crate::ids::ClientId;
 use crate::text::Username;
 use crate::visit::{ContactKind, Visit};
@@ -48,11 +54,16 @@ pub struct ClientInCare {
     pub phase: Phase,
     /// First day in the team's care; `None` = before any period asked about.
     pub admitted: Option<NaiveDate>,
+    /// `admitted` is the day the record was first written, not a date a person gave: good
+    /// enough for days in care, not for the intake rate or months since admission.
+    pub admission_estimated: bool,
     /// The day the client was closed (still in care that day); `None` = not closed, unless the
     /// phase says otherwise.
     pub closed: Option<NaiveDate>,
     /// The primary case manager (*kontaktperson*), for the per-staff caseload.
     pub case_manager: Option<Username>,
+    /// Why the care ended (closed clients; `None` read as other).
+    pub closure: Option<ClosureReason>,
 }
 
 impl ClientInCare {
@@ -80,6 +91,12 @@ pub struct FidelityInput<'a> {
     pub clients: &'a [ClientInCare],
     /// One entry per visit (latest revision); any order.
     pub visits: &'a [Visit],
+    /// Staff who left the team in the 24 months up to the period's last day (DACTS H5).
+    pub staff_exits: usize,
+    /// Figures about clients' care computed from fewer clients than this are suppressed
+    /// ([`Missing::TooFewClients`]): [`program::MIN_CLIENTS`] wherever a person reads them; 1
+    /// (nothing suppressed) only to check the arithmetic on small cases.
+    pub min_clients: usize,
 }
 
 /// One point of a trend chart: the indicator over a week or a two-week window.
@@ -130,8 +147,12 @@ pub struct Counts {
     pub face_to_face_minutes: u64,
     /// Reached contacts with family or network taking part.
     pub network: u64,
+    /// Of those, contacts with the network while the client was absent.
+    pub network_only: u64,
     /// Went out (or called) and did not reach the client.
     pub attempts: u64,
+    /// Contacts (any kind that reached someone) outside office hours ([`program::after_hours`]).
+    pub after_hours: u64,
 }
 
 /// Clients assigned to one case manager, among the clients in care at the period's end.
@@ -152,6 +173,18 @@ pub struct FidelityReport {
     pub caseloads: Vec<StaffCaseload>,
     /// Clients in care at the end with no case manager, or one not on the staff list.
     pub unassigned: usize,
+    /// Share of contacts outside office hours (a proxy for DACTS O4, crisis cover by the team
+    /// itself); no DACTS anchors, so no rating. Suppressed under three clients.
+    pub after_hours: Option<f64>,
+    pub after_hours_missing: Option<Missing>,
+    /// Contacts per client-week by months since admission.
+    pub by_stage: Vec<program::StagePoint>,
+    /// Closures in the 12 months up to the period's last day, behind retention and O7.
+    pub closures: program::Closures,
+    /// Admissions per calendar month, six months up to the period's last day (O2).
+    pub intake: Vec<(NaiveDate, usize)>,
+    /// Clients in care at the period's end whose admission date is only estimated.
+    pub estimated_admissions: usize,
 }
 
 impl FidelityReport {
@@ -182,7 +215,18 @@ impl Tally {
         Ok(n / self.client_weeks())
     }
 
-    fn value(&self, id: IndicatorId, staff: usize, clients_at_end: usize) -> Result<f64, Missing> {
+    /// The indicator over this stretch; `clients` is how many clients had days in care in it,
+    /// `min` the fewest a figure about their care may come from.
+    fn value(
+        &self,
+        id: IndicatorId,
+        staff: usize,
+        clients_at_end: usize,
+        (clients, min): (usize, usize),
+    ) -> Result<f64, Missing> {
+        if id != IndicatorId::Caseload && (1..min).contains(&clients) {
+            return Err(Missing::TooFewClients);
+        }
         match id {
             IndicatorId::Caseload => {
                 if staff == 0 {
@@ -201,8 +245,12 @@ impl Tally {
             IndicatorId::NetworkContacts => self
                 .per_client_week(self.network as f64)
                 .map(|w| w / 7.0 * DAYS_PER_MONTH),
-            // Counted per window, not from a tally.
-            IndicatorId::TeamApproach => Err(Missing::PeriodShorterThanTwoWeeks),
+            // Counted per window or over a fixed window, not from a tally.
+            IndicatorId::TeamApproach
+            | IndicatorId::Retention
+            | IndicatorId::IntakeRate
+            | IndicatorId::TimeUnlimited
+            | IndicatorId::StaffContinuity => Err(Missing::PeriodShorterThanTwoWeeks),
         }
     }
 }
@@ -217,6 +265,7 @@ enum Seen<'a> {
 /// Computes every indicator for the team over `input.period`.
 pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
     let period = input.period;
+    let min = input.min_clients.max(1);
     let staff: Vec<&Username> = {
         let mut seen = HashSet::new();
         input.staff.iter().filter(|s| seen.insert(*s)).collect()
@@ -241,17 +290,21 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
     };
     let mut total = Tally::default();
     let mut weekly = vec![Tally::default(); weeks.len()];
+    let mut weekly_clients = vec![0usize; weeks.len()];
     for days in care.iter().flatten() {
         counts.clients_in_period += 1;
         if days.contains(period.last) {
             counts.clients_at_end += 1;
         }
         total.client_days += days.days();
-        for (week, tally) in weeks.iter().zip(weekly.iter_mut()) {
-            tally.client_days += days.intersect(week).days();
+        for ((week, tally), n) in weeks.iter().zip(weekly.iter_mut()).zip(&mut weekly_clients) {
+            let d = days.intersect(week).days();
+            tally.client_days += d;
+            *n += usize::from(d > 0);
         }
     }
     counts.client_days = total.client_days;
+    let mut met: Vec<(usize, &Visit)> = Vec::new();
 
     let mut seen: HashMap<(usize, usize), Seen<'_>> = HashMap::new();
     for v in input.visits {
@@ -266,7 +319,7 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
             counts.attempts += 1;
             continue;
         }
-        counts.reached += 1;
+        counts.after_hours += u64::from(program::after_hours(v));
         // The day lies inside the period, so it falls in exactly one week and at most one window.
         let wi = week_index(&weeks, day);
         let mut add = |f: &dyn Fn(&mut Tally)| {
@@ -275,12 +328,18 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
                 f(t);
             }
         };
-        if v.network {
+        if v.network || !v.client_present {
             add(&|t| t.network += 1);
         }
+        if !v.client_present {
+            counts.network_only += 1;
+            continue;
+        }
+        counts.reached += 1;
         if v.contact != ContactKind::FaceToFace {
             continue;
         }
+        met.push((ci, v));
         let community = v.setting.is_some_and(|s| s.in_community());
         add(&|t| {
             t.face_to_face += 1;
@@ -318,6 +377,9 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
             if eligible.is_empty() {
                 return (*win, Err(Missing::NoClientsInCare));
             }
+            if eligible.len() < min {
+                return (*win, Err(Missing::TooFewClients));
+            }
             let several = eligible
                 .iter()
                 .filter(|&&ci| matches!(seen.get(&(w, ci)), Some(Seen::Several)))
@@ -326,6 +388,7 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
         })
         .collect();
 
+    let closures = program::closures(input.clients, &program::months_back(period.last, 12));
     let indicators = IndicatorId::ALL
         .into_iter()
         .map(|id| {
@@ -338,29 +401,46 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
             };
             let (value, trend) = if period.is_empty() {
                 (Err(Missing::EmptyPeriod), Vec::new())
+            } else if id.is_program_item() {
+                let value = match id {
+                    IndicatorId::Retention => closures.retention(min),
+                    IndicatorId::TimeUnlimited => closures.graduation(min),
+                    IndicatorId::IntakeRate => program::intake_rate(input.clients, period.last),
+                    _ => program::turnover(input.staff_exits, staff.len()),
+                };
+                (value, Vec::new())
             } else if id == IndicatorId::TeamApproach {
                 let shares: Vec<f64> = team_trend.iter().filter_map(|(_, r)| r.ok()).collect();
                 let value = if windows.is_empty() {
                     Err(Missing::PeriodShorterThanTwoWeeks)
                 } else if shares.is_empty() {
-                    Err(Missing::NoClientsInCare)
+                    Err(team_trend
+                        .iter()
+                        .find_map(|(_, r)| r.err())
+                        .unwrap_or(Missing::NoClientsInCare))
                 } else {
                     Ok(shares.iter().sum::<f64>() / shares.len() as f64)
                 };
                 let trend = team_trend.iter().map(|&(p, r)| point(p, r)).collect();
                 (value, trend)
             } else {
-                let value = total.value(id, staff.len(), counts.clients_at_end);
+                let value = total.value(
+                    id,
+                    staff.len(),
+                    counts.clients_at_end,
+                    (counts.clients_in_period, min),
+                );
                 let trend = weeks
                     .iter()
                     .zip(&weekly)
-                    .map(|(week, tally)| {
+                    .zip(&weekly_clients)
+                    .map(|((week, tally), n)| {
                         let at_end = care
                             .iter()
                             .flatten()
                             .filter(|days| days.contains(week.last))
                             .count();
-                        point(*week, tally.value(id, staff.len(), at_end))
+                        point(*week, tally.value(id, staff.len(), at_end, (*n, min)))
                     })
                     .collect();
                 (value, trend)
@@ -407,12 +487,26 @@ pub fn compute(input: &FidelityInput<'_>) -> FidelityReport {
         .filter(|c| c.case_manager.as_ref().is_none_or(|m| !staff.contains(&m)))
         .count();
 
+    let contacts = counts.reached + counts.network_only;
+    let after_hours = match counts.clients_in_period {
+        0 => Err(Missing::NoClientsInCare),
+        n if n < min => Err(Missing::TooFewClients),
+        _ if contacts == 0 => Err(Missing::NoFaceToFaceContacts),
+        _ => Ok(counts.after_hours as f64 / contacts as f64),
+    };
+    let estimated_admissions = at_end.iter().filter(|c| c.admission_estimated).count();
     FidelityReport {
         period,
         indicators,
         counts,
         caseloads,
         unassigned,
+        after_hours: after_hours.ok(),
+        after_hours_missing: after_hours.err(),
+        by_stage: program::by_stage(input.clients, &care, &met, min),
+        closures,
+        intake: program::intake_by_month(input.clients, period.last),
+        estimated_admissions,
     }
 }
 

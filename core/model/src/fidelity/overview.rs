@@ -1,7 +1,9 @@
 //! The team overview's per-client figures: days since the last face-to-face contact, the last
 //! failed attempt, reached contacts per week over the last 12 weeks, and the clients not reached
 //! in N days — split into those nobody tried to reach and those with failed attempts, because
-//! the two call for different actions (plan a visit vs. try another way).
+//! the two call for different actions (plan a visit vs. try another way). A contact with the
+//! client's network while the client was absent does not reach the client: it is counted and
+//! shown apart.
 //!
 //! Weeks here are rolling seven-day stretches ending today, so the latest bar of the chart is a
 //! whole week rather than a calendar week cut short on a Tuesday.
@@ -45,6 +47,8 @@ pub struct WeekCounts {
     pub face_to_face: u32,
     /// Failed attempts, apart from the contacts.
     pub attempts: u32,
+    /// Contacts with the network while the client was absent (not in `reached`).
+    pub network_only: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,6 +66,8 @@ pub struct ClientOverview {
     pub attempts_since_reached: u32,
     /// Failed attempts in the last `not_reached_days` days.
     pub recent_attempts: u32,
+    /// The latest contact with the network while the client was absent.
+    pub last_network_only: Option<DateTime<Utc>>,
     /// [`OVERVIEW_WEEKS`] rolling weeks ending today, oldest first.
     pub weeks: Vec<WeekCounts>,
     /// No reaching contact in the last `not_reached_days` days.
@@ -132,11 +138,7 @@ fn one_client(
     opts: &OverviewOptions,
 ) -> ClientOverview {
     let counts_as_reached = |v: &Visit| {
-        if opts.face_to_face_only {
-            v.contact == ContactKind::FaceToFace
-        } else {
-            v.contact.reached()
-        }
+        v.reached_client() && (!opts.face_to_face_only || v.contact == ContactKind::FaceToFace)
     };
     let latest = |pred: &dyn Fn(&Visit) -> bool| {
         visits
@@ -145,7 +147,8 @@ fn one_client(
             .max_by_key(|d| d.visit.start)
             .copied()
     };
-    let last_face_to_face = latest(&|v| v.contact == ContactKind::FaceToFace);
+    let last_face_to_face = latest(&|v| v.contact == ContactKind::FaceToFace && v.client_present);
+    let last_network_only = latest(&|v| v.network_only());
     let last_reached = latest(&counts_as_reached);
     let last_attempt = latest(&|v| v.contact == ContactKind::Attempted);
     let days_since = |d: Option<Dated<'_>>| d.map(|d| (today - d.date).num_days());
@@ -173,6 +176,7 @@ fn one_client(
                 reached: 0,
                 face_to_face: 0,
                 attempts: 0,
+                network_only: 0,
             }
         })
         .collect();
@@ -187,6 +191,7 @@ fn one_client(
             continue;
         };
         match d.visit.contact {
+            _ if d.visit.network_only() => w.network_only += 1,
             ContactKind::Attempted => w.attempts += 1,
             ContactKind::FaceToFace => {
                 w.reached += 1;
@@ -206,6 +211,7 @@ fn one_client(
         days_since_attempt: days_since(last_attempt),
         attempts_since_reached: saturating_u32(attempts_since_reached),
         recent_attempts: saturating_u32(recent_attempts),
+        last_network_only: time(last_network_only),
         weeks,
         not_reached: last_reached.is_none_or(|d| !in_window(d.date)),
     }
@@ -223,6 +229,8 @@ pub struct NotReached {
     pub days_since_reached: Option<i64>,
     pub recent_attempts: u32,
     pub last_attempt: Option<DateTime<Utc>>,
+    /// The latest contact with the network alone: someone is in touch, but not with the client.
+    pub last_network_only: Option<DateTime<Utc>>,
 }
 
 /// The clients not reached in N days, apart by whether anyone tried in those days. Each list
@@ -246,6 +254,7 @@ pub fn not_reached(overview: &[ClientOverview], opts: &OverviewOptions) -> NotRe
             days_since_reached: c.days_since_reached,
             recent_attempts: c.recent_attempts,
             last_attempt: c.last_attempt,
+            last_network_only: c.last_network_only,
         };
         if c.recent_attempts > 0 {
             failed_attempts.push(row);

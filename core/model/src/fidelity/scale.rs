@@ -1,5 +1,6 @@
-//! The six fidelity indicators as a supervisor reads them: what each measures (in Swedish and
-//! English), its target, and the DACTS-style 1–5 anchors that turn a value into a rating.
+//! The fidelity indicators as a supervisor reads them: what each measures (in Swedish and
+//! English), the DACTS item it follows and the matching TMACT item, its target, and the
+//! DACTS-style 1–5 anchors that turn a value into a rating.
 //!
 //! The anchors are kept as four cut points per indicator so one function rates every indicator
 //! the same way and the dashboard can print the bands without a second copy of the numbers.
@@ -120,7 +121,9 @@ impl Anchors {
 /// length whatever the period.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 
-/// The six indicators, in the order the dashboard shows them.
+/// The indicators, in the order the dashboard shows them: the six counted over the period
+/// from contacts, then the four counted over a fixed window (12, 6 or 24 months) ending on the
+/// period's last day from admissions, closures and staff changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndicatorId {
@@ -130,17 +133,37 @@ pub enum IndicatorId {
     InCommunity,
     TeamApproach,
     NetworkContacts,
+    Retention,
+    IntakeRate,
+    TimeUnlimited,
+    StaffContinuity,
 }
 
 impl IndicatorId {
-    pub const ALL: [IndicatorId; 6] = [
+    pub const ALL: [IndicatorId; 10] = [
         IndicatorId::Caseload,
         IndicatorId::ContactFrequency,
         IndicatorId::ContactHours,
         IndicatorId::InCommunity,
         IndicatorId::TeamApproach,
         IndicatorId::NetworkContacts,
+        IndicatorId::Retention,
+        IndicatorId::IntakeRate,
+        IndicatorId::TimeUnlimited,
+        IndicatorId::StaffContinuity,
     ];
+
+    /// Whether the indicator is counted over a fixed window before the period's end rather
+    /// than over the period (and so has no weekly trend).
+    pub fn is_program_item(self) -> bool {
+        matches!(
+            self,
+            IndicatorId::Retention
+                | IndicatorId::IntakeRate
+                | IndicatorId::TimeUnlimited
+                | IndicatorId::StaffContinuity
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -150,19 +173,57 @@ impl IndicatorId {
             IndicatorId::InCommunity => "in_community",
             IndicatorId::TeamApproach => "team_approach",
             IndicatorId::NetworkContacts => "network_contacts",
+            IndicatorId::Retention => "retention",
+            IndicatorId::IntakeRate => "intake_rate",
+            IndicatorId::TimeUnlimited => "time_unlimited",
+            IndicatorId::StaffContinuity => "staff_continuity",
         }
     }
 
-    /// The DACTS item the indicator follows (Teague, Bond & Drake 1998).
+    /// The DACTS item the indicator follows (Teague, Bond & Drake 1998): H = human resources,
+    /// O = organisational boundaries, S = nature of services.
     pub fn dacts_item(self) -> &'static str {
         match self {
             IndicatorId::Caseload => "H1",
             IndicatorId::TeamApproach => "H2",
+            IndicatorId::StaffContinuity => "H5",
+            IndicatorId::IntakeRate => "O2",
+            IndicatorId::TimeUnlimited => "O7",
             IndicatorId::InCommunity => "S1",
-            IndicatorId::ContactHours => "S5",
-            IndicatorId::ContactFrequency => "S6",
-            IndicatorId::NetworkContacts => "S7",
+            IndicatorId::Retention => "S2",
+            IndicatorId::ContactHours => "S4",
+            IndicatorId::ContactFrequency => "S5",
+            IndicatorId::NetworkContacts => "S6",
         }
+    }
+
+    /// The TMACT item (Monroe-DeVita, Moser & Teague 2013) that covers the same ground, by
+    /// name: TMACT is the tool Socialstyrelsen's Swedish fidelity reviews use.
+    pub fn tmact_item(self) -> Text {
+        let (sv, en) = match self {
+            IndicatorId::Caseload => (
+                "Låg klient/personal-kvot",
+                "Low ratio of consumers to staff",
+            ),
+            IndicatorId::TeamApproach => ("Teamarbete", "Team approach"),
+            IndicatorId::StaffContinuity => {
+                ("Kontinuitet i personalgruppen", "Continuity of staffing")
+            }
+            IndicatorId::IntakeRate => ("Gradvis intagning", "Gradual admission rate"),
+            IndicatorId::TimeUnlimited => (
+                "Övergång till mindre intensiva insatser",
+                "Transition to less intensive services",
+            ),
+            IndicatorId::InCommunity => ("Insatser i närmiljön", "Community-based services"),
+            IndicatorId::Retention => ("Kvarstannande", "Retention rate"),
+            IndicatorId::ContactHours => ("Insatsernas intensitet", "Intensity of services"),
+            IndicatorId::ContactFrequency => ("Kontaktfrekvens", "Frequency of contact"),
+            IndicatorId::NetworkContacts => (
+                "Arbete med det informella nätverket",
+                "Engagement with the informal support system",
+            ),
+        };
+        Text { sv, en }
     }
 
     pub fn label(self) -> Text {
@@ -190,6 +251,22 @@ impl IndicatorId {
             IndicatorId::NetworkContacts => Text {
                 sv: "Nätverkskontakter per klient och månad",
                 en: "Network contacts per client per month",
+            },
+            IndicatorId::Retention => Text {
+                sv: "Andel klienter som stannat kvar (12 månader)",
+                en: "Share of clients retained (12 months)",
+            },
+            IndicatorId::IntakeRate => Text {
+                sv: "Högsta antal nya klienter på en månad (6 månader)",
+                en: "Highest monthly intake (6 months)",
+            },
+            IndicatorId::TimeUnlimited => Text {
+                sv: "Andel klienter avslutade som färdiga på ett år",
+                en: "Share of clients closed as done within a year",
+            },
+            IndicatorId::StaffContinuity => Text {
+                sv: "Personalomsättning (2 år)",
+                en: "Staff turnover (2 years)",
             },
         }
     }
@@ -245,6 +322,38 @@ impl IndicatorId {
                      someone, not failed attempts) divided by the client months in care (a \
                      month = 30.44 days).",
             },
+            IndicatorId::Retention => Text {
+                sv: "Under de 12 månaderna fram till periodens sista dag: andel av klienterna i \
+                     vård som inte avslutades som avhopp. Avhopp är avslut med orsaken avböjt \
+                     fortsatt kontakt, överförd eller annat; målen uppnådda, övergått till annat \
+                     stöd, flyttat och avliden räknas inte som avhopp.",
+                en: "Over the 12 months up to the period's last day: the share of clients in care \
+                     who did not leave as drop-outs. Drop-outs are closures for declined further \
+                     contact, transferred or other; goals reached, stepped down, moved and died \
+                     are not.",
+            },
+            IndicatorId::IntakeRate => Text {
+                sv: "Antal klienter inskrivna per kalendermånad under de sex månaderna fram till \
+                     periodens sista dag; värdet är den högsta månaden. Klienter vars \
+                     inskrivningsdatum bara är uppskattat räknas inte.",
+                en: "Clients admitted per calendar month over the six months up to the period's \
+                     last day; the value is the highest month. Clients whose admission date is \
+                     only estimated are not counted.",
+            },
+            IndicatorId::TimeUnlimited => Text {
+                sv: "Under de 12 månaderna fram till periodens sista dag: klienter avslutade med \
+                     orsaken målen uppnådda eller övergått till annat stöd, delat med antalet \
+                     klienter i vård. ACT är tidsobegränsat: få ska skrivas ut som färdiga varje år.",
+                en: "Over the 12 months up to the period's last day: clients closed as goals \
+                     reached or stepped down, divided by the clients in care. ACT is \
+                     time-unlimited: few should leave as done each year.",
+            },
+            IndicatorId::StaffContinuity => Text {
+                sv: "Medarbetare som lämnat teamet under de 24 månaderna fram till periodens \
+                     sista dag, delat med antalet medarbetare i teamet i dag.",
+                en: "Staff who left the team in the 24 months up to the period's last day, \
+                     divided by the team's current staff.",
+            },
         }
     }
 
@@ -270,6 +379,16 @@ impl IndicatorId {
                 sv: "kontakter per klient och månad",
                 en: "contacts per client per month",
             },
+            IndicatorId::Retention | IndicatorId::TimeUnlimited | IndicatorId::StaffContinuity => {
+                Text {
+                    sv: "andel (0–1)",
+                    en: "share (0–1)",
+                }
+            }
+            IndicatorId::IntakeRate => Text {
+                sv: "klienter per månad",
+                en: "clients per month",
+            },
         }
     }
 
@@ -286,9 +405,9 @@ impl IndicatorId {
         let (direction, cuts) = match self {
             // DACTS H1: ≥ 50 | 35–49 | 21–34 | 11–20 | ≤ 10 clients per staff member.
             IndicatorId::Caseload => (Direction::AtMost, [10.0, 20.0, 34.0, 49.0]),
-            // DACTS S6: < 1 | 1–2 | 2–3 | 3–4 | ≥ 4 face-to-face contacts per week.
+            // DACTS S5: < 1 | 1–2 | 2–3 | 3–4 | ≥ 4 face-to-face contacts per week.
             IndicatorId::ContactFrequency => (Direction::AtLeast, [1.0, 2.0, 3.0, 4.0]),
-            // DACTS S5 in minutes: < 15 | 15–49 | 50–84 | 85–119 | ≥ 120 per week, as hours.
+            // DACTS S4 in minutes: < 15 | 15–49 | 50–84 | 85–119 | ≥ 120 per week, as hours.
             IndicatorId::ContactHours => (
                 Direction::AtLeast,
                 [15.0 / 60.0, 50.0 / 60.0, 85.0 / 60.0, 2.0],
@@ -297,9 +416,18 @@ impl IndicatorId {
             IndicatorId::InCommunity => (Direction::AtLeast, [0.20, 0.40, 0.60, 0.80]),
             // DACTS H2: < 10 % | 10–36 | 37–63 | 64–89 | ≥ 90 % with > 1 staff in 2 weeks.
             IndicatorId::TeamApproach => (Direction::AtLeast, [0.10, 0.37, 0.64, 0.90]),
-            // DACTS S7: < 0.5 | 0.5–1 | 1–2 | 2–4 | ≥ 4 per month; DACTS leaves 3–4 without
+            // DACTS S6: < 0.5 | 0.5–1 | 1–2 | 2–4 | ≥ 4 per month; DACTS leaves 3–4 without
             // an anchor, so it is folded into 4.
             IndicatorId::NetworkContacts => (Direction::AtLeast, [0.5, 1.0, 2.0, 4.0]),
+            // DACTS S2: < 50 % | 50–64 | 65–79 | 80–94 | ≥ 95 % retained over 12 months.
+            IndicatorId::Retention => (Direction::AtLeast, [0.50, 0.65, 0.80, 0.95]),
+            // DACTS O2: ≥ 15 | 13–14 | 10–12 | 7–9 | ≤ 6 admissions in the highest month.
+            IndicatorId::IntakeRate => (Direction::AtMost, [6.0, 9.0, 12.0, 14.0]),
+            // DACTS O7: > 90 % | 38–90 | 18–37 | 5–17 | < 5 % expected to leave as done in a
+            // year; read here as those who did.
+            IndicatorId::TimeUnlimited => (Direction::AtMost, [0.05, 0.17, 0.37, 0.90]),
+            // DACTS H5: > 80 % | 60–80 | 40–59 | 20–39 | < 20 % turnover in two years.
+            IndicatorId::StaffContinuity => (Direction::AtMost, [0.20, 0.39, 0.59, 0.80]),
         };
         Anchors { direction, cuts }
     }
@@ -325,6 +453,11 @@ pub enum Missing {
     NoFaceToFaceContacts,
     /// The period holds no whole two-week window.
     PeriodShorterThanTwoWeeks,
+    /// Computed from fewer than three clients: not shown, so no one's care can be read off a
+    /// team figure (see docs/fidelity.md).
+    TooFewClients,
+    /// No client has a confirmed admission date in the window.
+    NoConfirmedAdmissions,
 }
 
 impl Missing {
@@ -349,6 +482,14 @@ impl Missing {
             Missing::PeriodShorterThanTwoWeeks => Text {
                 sv: "Perioden är kortare än två veckor.",
                 en: "The period is shorter than two weeks.",
+            },
+            Missing::TooFewClients => Text {
+                sv: "Färre än 3 klienter – visas inte.",
+                en: "Fewer than 3 clients – not shown.",
+            },
+            Missing::NoConfirmedAdmissions => Text {
+                sv: "Inga bekräftade inskrivningsdatum.",
+                en: "No confirmed admission dates.",
             },
         }
     }

@@ -25,8 +25,10 @@ fn client(id: ClientId, manager: &str) -> ClientInCare {
         id,
         phase: Phase::Active,
         admitted: None,
+        admission_estimated: false,
         closed: None,
         case_manager: Some(user(manager)),
+        closure: None,
     }
 }
 
@@ -199,6 +201,8 @@ fn example() -> Example {
 
 fn report(e: &Example, period: Period) -> FidelityReport {
     compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period,
         staff: &e.staff,
         clients: &e.clients,
@@ -272,9 +276,29 @@ fn worked_example_indicators() {
     //   Mean (2/3 + 1/3) / 2 = 0.5 → 37–63 % → 3.
     assert!(close(value(&r, TeamApproach).unwrap(), 0.5));
     assert_eq!(rating(&r, TeamApproach), Some(3));
-    for i in &r.indicators {
+    for i in r.indicators.iter().filter(|i| !i.id.is_program_item()) {
         assert_eq!(i.missing, None, "{}", i.id);
     }
+    // Over the 12 months up to 29/11: K1–K3 in care, K4 closed 15/10 without a coded reason
+    // (read as other: a drop-out), K5 closed before any window → 4 clients, 1 drop-out.
+    assert!(close(value(&r, Retention).unwrap(), 0.75));
+    assert_eq!(rating(&r, Retention), Some(3));
+    // No one left as done: 0 / 4 → ≤ 5 % → 5.
+    assert!(close(value(&r, TimeUnlimited).unwrap(), 0.0));
+    assert_eq!(rating(&r, TimeUnlimited), Some(5));
+    // No staff left: 0 / 2 → 5.
+    assert_eq!(rating(&r, StaffContinuity), Some(5));
+    // No admission date was given: the intake rate cannot be computed.
+    assert_eq!(
+        r.indicator(IntakeRate).unwrap().missing,
+        Some(Missing::NoConfirmedAdmissions)
+    );
+    assert!(
+        r.indicators
+            .iter()
+            .filter(|i| i.id.is_program_item())
+            .all(|i| i.trend.is_empty())
+    );
 }
 
 #[test]
@@ -329,6 +353,8 @@ fn a_two_staff_visit_is_one_contact_but_two_for_the_team() {
         false,
     )];
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period,
         staff: &staff,
         clients: &clients,
@@ -349,6 +375,8 @@ fn a_two_staff_visit_is_one_contact_but_two_for_the_team() {
         visit(k, at(11, 18), &["anna"], FaceToFace, Some(Home), 60, false),
     ];
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         visits: &twice,
         period,
         staff: &staff,
@@ -369,6 +397,8 @@ fn phone_video_and_message_are_not_face_to_face() {
         visit(k, at(11, 19), &["anna"], Message, None, 1, false),
     ];
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period: Period::new(day(11, 16), day(11, 29)),
         staff: &staff,
         clients: &clients,
@@ -422,6 +452,8 @@ fn mid_period_admission_and_closure_weigh_their_days_only() {
         visit(b, at(11, 9), &["anna"], FaceToFace, Some(Home), 60, false),
     ];
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period: november(),
         staff: &staff,
         clients: &clients,
@@ -448,6 +480,8 @@ fn mid_period_admission_and_closure_weigh_their_days_only() {
 fn empty_team_and_period_give_reasons_not_nan() {
     let none: [Visit; 0] = [];
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period: november(),
         staff: &[],
         clients: &[],
@@ -494,6 +528,8 @@ fn empty_team_and_period_give_reasons_not_nan() {
     );
     // A team with staff but no clients has a caseload of 0, which meets the target.
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period: november(),
         staff: &e.staff,
         clients: &[],
@@ -516,6 +552,8 @@ fn a_visit_counts_on_its_swedish_day() {
         visit(k, early, &["anna"], FaceToFace, Some(Home), 60, false),
     ];
     let r = compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period: november(),
         staff: &staff,
         clients: &clients,
@@ -606,7 +644,7 @@ fn anchors_match_dacts_bands() {
     ] {
         assert_eq!(r(TeamApproach, v), Some(want), "team {v}");
     }
-    // S5 in minutes/week: 14 → 1, 15 → 2, 49 → 2, 50 → 3, 85 → 4, 119 → 4, 120 → 5.
+    // S4 in minutes/week: 14 → 1, 15 → 2, 49 → 2, 50 → 3, 85 → 4, 119 → 4, 120 → 5.
     for (min, want) in [
         (14.0, 1),
         (15.0, 2),
@@ -618,7 +656,7 @@ fn anchors_match_dacts_bands() {
     ] {
         assert_eq!(r(ContactHours, min / 60.0), Some(want), "hours {min} min");
     }
-    // S6: 0.99 → 1, 1 → 2, 3.99 → 4, 4 → 5. S1: 0.79 → 4, 0.8 → 5. S7: 0.49 → 1, 3.5 → 4, 4 → 5.
+    // S5: 0.99 → 1, 1 → 2, 3.99 → 4, 4 → 5. S1: 0.79 → 4, 0.8 → 5. S6: 0.49 → 1, 3.5 → 4, 4 → 5.
     assert_eq!(r(ContactFrequency, 0.99), Some(1));
     assert_eq!(r(ContactFrequency, 1.0), Some(2));
     assert_eq!(r(ContactFrequency, 3.99), Some(4));
@@ -629,9 +667,57 @@ fn anchors_match_dacts_bands() {
     assert_eq!(r(NetworkContacts, 3.5), Some(4));
     assert_eq!(r(NetworkContacts, 4.0), Some(5));
     assert_eq!(r(Caseload, f64::NAN), None);
+    // S2 retention: < 50 % → 1, 50–64 → 2, 65–79 → 3, 80–94 → 4, ≥ 95 → 5.
+    for (v, want) in [
+        (0.49, 1),
+        (0.5, 2),
+        (0.79, 3),
+        (0.8, 4),
+        (0.94, 4),
+        (0.95, 5),
+    ] {
+        assert_eq!(r(Retention, v), Some(want), "retention {v}");
+    }
+    // O2 highest monthly intake: ≤ 6 → 5, 7–9 → 4, 10–12 → 3, 13–14 → 2, ≥ 15 → 1.
+    for (v, want) in [
+        (6.0, 5),
+        (7.0, 4),
+        (9.0, 4),
+        (10.0, 3),
+        (12.0, 3),
+        (13.0, 2),
+        (14.0, 2),
+        (15.0, 1),
+    ] {
+        assert_eq!(r(IntakeRate, v), Some(want), "intake {v}");
+    }
+    // O7 left as done in a year: ≤ 5 % → 5, … > 90 % → 1.
+    for (v, want) in [
+        (0.0, 5),
+        (0.05, 5),
+        (0.06, 4),
+        (0.2, 3),
+        (0.5, 2),
+        (0.91, 1),
+    ] {
+        assert_eq!(r(TimeUnlimited, v), Some(want), "time-unlimited {v}");
+    }
+    // H5 turnover in two years: < 20 % → 5 (read as ≤), 20–39 → 4, 40–59 → 3, 60–80 → 2, > 80 → 1.
+    for (v, want) in [(0.0, 5), (0.25, 4), (0.5, 3), (0.75, 2), (0.81, 1)] {
+        assert_eq!(r(StaffContinuity, v), Some(want), "turnover {v}");
+    }
     // Targets as the issue states them.
     let targets: Vec<f64> = IndicatorId::ALL.iter().map(|i| i.target()).collect();
-    assert_eq!(targets, [10.0, 4.0, 2.0, 0.8, 0.9, 4.0]);
+    assert_eq!(
+        targets,
+        [10.0, 4.0, 2.0, 0.8, 0.9, 4.0, 0.95, 6.0, 0.05, 0.20]
+    );
+    // The DACTS numbering of the nature-of-services items.
+    let items: Vec<&str> = IndicatorId::ALL.iter().map(|i| i.dacts_item()).collect();
+    assert_eq!(
+        items,
+        ["H1", "S5", "S4", "S1", "H2", "S6", "S2", "O2", "O7", "H5"]
+    );
     // The printed bands agree with the rating.
     for id in IndicatorId::ALL {
         let a = id.anchors();
@@ -871,6 +957,8 @@ fn arb_case() -> impl Strategy<Value = (Vec<ClientInCare>, Vec<Visit>, Visit, Pe
                             admitted: Some(day(10, 25) + Duration::days(adm)),
                             closed: (closed && !undated).then(|| day(10, 25) + Duration::days(cl)),
                             case_manager: Some(user("anna")),
+                            admission_estimated: false,
+                            closure: None,
                         })
                         .collect::<Vec<_>>()
                 }
@@ -897,6 +985,8 @@ fn run(
 ) -> FidelityReport {
     let staff: Vec<Username> = STAFF[..n_staff].iter().map(|s| user(s)).collect();
     compute(&FidelityInput {
+        staff_exits: 0,
+        min_clients: 1,
         period,
         staff: &staff,
         clients,
@@ -993,4 +1083,336 @@ fn a_client_listed_twice_counts_once() {
     assert_eq!(r.counts.clients_at_end, 3);
     assert_eq!(r.counts.face_to_face, 8);
     assert_eq!(r.caseloads[0].clients, 2);
+}
+
+/// Three clients in care all of November, each met once at home by anna, for the tests of the
+/// newer rules below.
+fn three_clients() -> (Vec<ClientInCare>, Vec<Visit>) {
+    let ids: Vec<ClientId> = (0..3).map(|_| ClientId::new()).collect();
+    let clients = ids.iter().map(|&id| client(id, "anna")).collect();
+    let visits = ids
+        .iter()
+        .map(|&id| visit(id, at(11, 10), &["anna"], FaceToFace, Some(Home), 60, false))
+        .collect();
+    (clients, visits)
+}
+
+fn team_report(
+    clients: &[ClientInCare],
+    visits: &[Visit],
+    staff_exits: usize,
+    min_clients: usize,
+) -> FidelityReport {
+    compute(&FidelityInput {
+        period: november(),
+        staff: &[user("anna"), user("bo")],
+        clients,
+        visits,
+        staff_exits,
+        min_clients,
+    })
+}
+
+#[test]
+fn a_call_with_the_mother_counts_for_the_network_only() {
+    let (clients, mut visits) = three_clients();
+    let mut call = visit(clients[0].id, at(11, 12), &["anna"], Phone, None, 20, true);
+    call.client_present = false;
+    visits.push(call);
+    // A meeting with the landlord, client absent: face to face but not with the client.
+    let mut landlord = visit(
+        clients[1].id,
+        at(11, 13),
+        &["bo"],
+        FaceToFace,
+        Some(Community),
+        30,
+        true,
+    );
+    landlord.client_present = false;
+    visits.push(landlord);
+    let r = team_report(&clients, &visits, 0, 3);
+    // Reached: the three home visits only; the two network-only contacts are apart.
+    assert_eq!(r.counts.reached, 3);
+    assert_eq!(r.counts.network_only, 2);
+    assert_eq!(r.counts.face_to_face, 3);
+    assert_eq!(r.counts.face_to_face_minutes, 180);
+    // S6 counts both: 2 ÷ (84 client-days / 30.4375) = 2 × 30.4375 / 84.
+    assert!(close(
+        value(&r, IndicatorId::NetworkContacts).unwrap(),
+        2.0 * 30.4375 / 84.0
+    ));
+    // S5 and H2 do not see them: 3 contacts ÷ 12 client-weeks; bo never met a client in person.
+    assert!(close(
+        value(&r, IndicatorId::ContactFrequency).unwrap(),
+        0.25
+    ));
+    assert_eq!(value(&r, IndicatorId::TeamApproach), Some(0.0));
+}
+
+#[test]
+fn figures_from_fewer_than_three_clients_are_suppressed() {
+    let (mut clients, visits) = three_clients();
+    // With three clients everything is shown.
+    let r = team_report(&clients, &visits, 0, program::MIN_CLIENTS);
+    assert!(value(&r, IndicatorId::ContactFrequency).is_some());
+    assert!(r.after_hours.is_some());
+    // Two clients: every figure about care is withheld, the caseload is not.
+    clients.pop();
+    let r = team_report(&clients, &visits[..2], 0, program::MIN_CLIENTS);
+    for id in [
+        IndicatorId::ContactFrequency,
+        IndicatorId::ContactHours,
+        IndicatorId::InCommunity,
+        IndicatorId::NetworkContacts,
+        IndicatorId::TeamApproach,
+        IndicatorId::Retention,
+        IndicatorId::TimeUnlimited,
+    ] {
+        let i = r.indicator(id).unwrap();
+        assert_eq!(
+            (i.value, i.missing),
+            (None, Some(Missing::TooFewClients)),
+            "{id}"
+        );
+        assert!(i.trend.iter().all(|p| p.value.is_none()), "{id} trend");
+    }
+    assert_eq!(r.after_hours_missing, Some(Missing::TooFewClients));
+    assert!(close(value(&r, IndicatorId::Caseload).unwrap(), 1.0));
+    // A week with one client in care is withheld while the period (three clients) is shown.
+    let (mut clients, visits) = three_clients();
+    clients[2].closed = Some(day(11, 8));
+    clients[2].phase = Phase::Closed;
+    let r = team_report(&clients, &visits[..2], 0, program::MIN_CLIENTS);
+    let trend = &r.indicator(IndicatorId::ContactFrequency).unwrap().trend;
+    assert!(trend[0].value.is_some(), "week 1 has three clients");
+    assert_eq!(trend[1].value, None, "week 2 has two");
+}
+
+#[test]
+fn retention_and_time_unlimited_count_coded_closures_over_twelve_months() {
+    let (mut clients, visits) = three_clients();
+    let closed = |reason, on| ClientInCare {
+        phase: Phase::Closed,
+        closed: Some(on),
+        closure: Some(reason),
+        ..client(ClientId::new(), "anna")
+    };
+    // Inside the 12 months up to 29/11/2026 (30/11/2025–29/11/2026):
+    clients.push(closed(ClosureReason::GoalReached, day(3, 1)));
+    clients.push(closed(ClosureReason::SteppedDown, day(6, 1)));
+    clients.push(closed(ClosureReason::Declined, day(9, 1)));
+    clients.push(closed(ClosureReason::Died, day(10, 1)));
+    // Before the window: neither in care nor counted.
+    clients.push(closed(
+        ClosureReason::Declined,
+        NaiveDate::from_ymd_opt(2025, 11, 29).unwrap(),
+    ));
+    // Admitted mid-window: in care, not closed.
+    clients.push(ClientInCare {
+        admitted: Some(day(8, 20)),
+        ..client(ClientId::new(), "bo")
+    });
+    let r = team_report(&clients, &visits, 1, 3);
+    // In care: 3 + 4 closed in the window + 1 admitted = 8. Drop-outs: declined = 1.
+    assert_eq!(r.closures.in_care, 8);
+    assert!(close(value(&r, IndicatorId::Retention).unwrap(), 7.0 / 8.0));
+    assert_eq!(rating(&r, IndicatorId::Retention), Some(4));
+    // Left as done: goal reached + stepped down = 2 of 8 = 25 % → 18–37 % → 3.
+    assert!(close(value(&r, IndicatorId::TimeUnlimited).unwrap(), 0.25));
+    assert_eq!(rating(&r, IndicatorId::TimeUnlimited), Some(3));
+    // One exit among two staff: 50 % turnover → 3.
+    assert!(close(value(&r, IndicatorId::StaffContinuity).unwrap(), 0.5));
+    assert_eq!(rating(&r, IndicatorId::StaffContinuity), Some(3));
+}
+
+#[test]
+fn intake_counts_confirmed_admissions_per_month() {
+    let (mut clients, visits) = three_clients();
+    let admitted = |on, estimated| ClientInCare {
+        admitted: Some(on),
+        admission_estimated: estimated,
+        ..client(ClientId::new(), "anna")
+    };
+    // The window is June–November (the period's last month and the five before it); the
+    // admission on 31 May lies outside it.
+    clients.push(admitted(day(5, 31), false));
+    clients.push(admitted(day(6, 1), false));
+    clients.push(admitted(day(9, 3), false));
+    clients.push(admitted(day(9, 20), false));
+    // Estimated admissions (records from before the field) are not intakes.
+    for _ in 0..5 {
+        clients.push(admitted(day(9, 1), true));
+    }
+    let r = team_report(&clients, &visits, 0, 3);
+    let months: Vec<usize> = r.intake.iter().map(|(_, n)| *n).collect();
+    assert_eq!(months, [1, 0, 0, 2, 0, 0]);
+    assert_eq!(r.intake[0].0, day(6, 1));
+    assert_eq!(value(&r, IndicatorId::IntakeRate), Some(2.0));
+    assert_eq!(rating(&r, IndicatorId::IntakeRate), Some(5));
+}
+
+#[test]
+fn contacts_by_months_since_admission() {
+    // Three clients admitted 1/11 (month 1 all November) and three admitted 1/1 (month 11).
+    let new: Vec<ClientId> = (0..3).map(|_| ClientId::new()).collect();
+    let old: Vec<ClientId> = (0..3).map(|_| ClientId::new()).collect();
+    let mut clients: Vec<ClientInCare> = new
+        .iter()
+        .map(|&id| ClientInCare {
+            admitted: Some(day(11, 1)),
+            ..client(id, "anna")
+        })
+        .collect();
+    clients.extend(old.iter().map(|&id| ClientInCare {
+        admitted: Some(day(1, 1)),
+        ..client(id, "bo")
+    }));
+    // New clients: 4 home visits each in November; old: 1 each. A network-only call and an
+    // attempt are not contacts with the client.
+    let mut visits = Vec::new();
+    for &id in &new {
+        for d in [3, 10, 17, 24] {
+            visits.push(visit(
+                id,
+                at(11, d),
+                &["anna"],
+                FaceToFace,
+                Some(Home),
+                45,
+                false,
+            ));
+        }
+    }
+    for &id in &old {
+        visits.push(visit(
+            id,
+            at(11, 5),
+            &["bo"],
+            FaceToFace,
+            Some(Home),
+            45,
+            false,
+        ));
+    }
+    let mut call = visit(old[0], at(11, 6), &["bo"], Phone, None, 10, true);
+    call.client_present = false;
+    visits.push(call);
+    visits.push(visit(
+        old[1],
+        at(11, 7),
+        &["bo"],
+        Attempted,
+        Some(Home),
+        30,
+        false,
+    ));
+    let r = team_report(&clients, &visits, 0, 3);
+    let first = &r.by_stage[0];
+    // Month 1: 3 clients × 28 days = 84 client-days = 12 client-weeks; 12 contacts → 1.0.
+    assert_eq!(
+        (first.clients, first.client_days, first.face_to_face),
+        (3, 84, 12)
+    );
+    assert!(close(first.value.unwrap(), 1.0));
+    // Months 7–12 (the old clients are in month 11): 3 contacts ÷ 12 client-weeks = 0.25.
+    let late = &r.by_stage[4];
+    assert_eq!((late.from_month, late.to_month), (6, Some(11)));
+    assert_eq!(
+        (late.clients, late.client_days, late.face_to_face),
+        (3, 84, 3)
+    );
+    assert!(close(late.value.unwrap(), 0.25));
+    assert_eq!(late.label().sv, "Månad 7–12");
+    // Stages without clients say so.
+    assert_eq!(r.by_stage[1].missing, Some(Missing::NoClientsInCare));
+    // A client whose admission is only estimated is left out of the chart.
+    clients[0].admission_estimated = true;
+    let r = team_report(&clients, &visits, 0, 3);
+    assert_eq!(r.by_stage[0].missing, Some(Missing::TooFewClients));
+}
+
+#[test]
+fn after_hours_share_counts_evenings_and_weekends() {
+    let (clients, mut visits) = three_clients();
+    // 17:30 Swedish time on a Tuesday (16:30 UTC in November) and Saturday 11:00.
+    visits.push(visit(
+        clients[0].id,
+        Utc.with_ymd_and_hms(2026, 11, 17, 16, 30, 0).unwrap(),
+        &["anna"],
+        Phone,
+        None,
+        15,
+        false,
+    ));
+    visits.push(visit(
+        clients[1].id,
+        Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).unwrap(),
+        &["anna"],
+        FaceToFace,
+        Some(Home),
+        30,
+        false,
+    ));
+    // 16:59 on a weekday is office hours.
+    visits.push(visit(
+        clients[2].id,
+        Utc.with_ymd_and_hms(2026, 11, 18, 15, 59, 0).unwrap(),
+        &["anna"],
+        Phone,
+        None,
+        5,
+        false,
+    ));
+    let r = team_report(&clients, &visits, 0, 3);
+    // 6 contacts, 2 after hours.
+    assert_eq!(r.counts.after_hours, 2);
+    assert!(close(r.after_hours.unwrap(), 2.0 / 6.0));
+}
+
+#[test]
+fn months_in_care_are_whole_months() {
+    let a = day(1, 31);
+    assert_eq!(program::months_in_care(a, day(1, 31)), 0);
+    assert_eq!(program::months_in_care(a, day(2, 28)), 0);
+    assert_eq!(program::months_in_care(a, day(3, 31)), 2);
+    assert_eq!(program::months_in_care(day(3, 15), day(4, 14)), 0);
+    assert_eq!(program::months_in_care(day(3, 15), day(4, 15)), 1);
+    assert_eq!(
+        program::months_back(day(11, 29), 12).first,
+        NaiveDate::from_ymd_opt(2025, 11, 30).unwrap()
+    );
+}
+
+#[test]
+fn a_network_only_contact_does_not_reach_the_client_on_the_overview() {
+    let k = [ClientId::new()];
+    let today = day(11, 29);
+    let mut call = visit(k[0], at(11, 27), &["anna"], Phone, None, 15, true);
+    call.client_present = false;
+    let visits = vec![
+        visit(
+            k[0],
+            at(11, 10),
+            &["anna"],
+            FaceToFace,
+            Some(Home),
+            60,
+            false,
+        ),
+        call,
+    ];
+    let o = &client_overview(&k, &visits, today, &OverviewOptions::default())[0];
+    // Last reached 10/11 (19 days), not the call with the mother on 27/11.
+    assert_eq!(o.days_since_reached, Some(19));
+    assert!(o.not_reached);
+    assert_eq!(o.last_network_only, Some(at(11, 27)));
+    let last_week = o.weeks.last().unwrap();
+    assert_eq!((last_week.reached, last_week.network_only), (0, 1));
+    let lists = not_reached(
+        &client_overview(&k, &visits, today, &OverviewOptions::default()),
+        &OverviewOptions::default(),
+    );
+    assert_eq!(lists.not_tried.len(), 1);
+    assert_eq!(lists.not_tried[0].last_network_only, Some(at(11, 27)));
 }
