@@ -1596,8 +1596,8 @@ async fn the_overview_is_a_working_list() {
         2,
         "the team chart's and the rows' one: {scales:?}"
     );
-    // Names, not usernames, in the caseload.
-    assert!(by_code.contains("Klienter per medarbetare"));
+    // Names, not usernames, in the caseload per contact person.
+    assert!(by_code.contains("Klienter per kontaktperson"));
     assert!(
         by_code.contains("scope=\"row\">Anna Lind</th>"),
         "{by_code}"
