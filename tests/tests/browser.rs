@@ -484,8 +484,11 @@ async fn dashboard_in_headless_chromium() {
 
     // Fidelity.
     d.goto(&format!("{base}/fidelity")).await;
-    assert_eq!(d.count("section.card").await, 6);
+    // Ten rated items, the note on what the team is, and the three unrated figures.
+    assert_eq!(d.count("section.card").await, 14);
     assert!(d.text("#caseload h2").await.contains("DACTS H1"));
+    assert!(d.text("#retention h2").await.contains("DACTS S2"));
+    assert_eq!(d.count("#by_stage svg").await, 1);
     d.screenshot("04-fidelity").await;
     d.goto(&format!("{base}/fidelity?lang=en")).await;
     assert!(d.text("h1").await.contains("ACT fidelity"));

@@ -147,7 +147,9 @@ td.num,th.num{text-align:left}
 td[data-label]{position:relative;padding-left:42%;min-height:1.6em}
 td[data-label]::before{position:absolute;left:0;width:40%;padding-top:.15em;overflow-wrap:anywhere}
 form.filters{flex-direction:column;align-items:stretch}
+form.filters label{min-width:0}
 input,select,button{max-width:100%}
+form.filters select{width:100%}
 dl.def{grid-template-columns:1fr}
 dl.def dd{margin:0 0 6px}
 }
