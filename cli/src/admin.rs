@@ -14,7 +14,7 @@ use uppsok_model::{DeviceId, OrgKind, PersonName, Rates, Role, Username};
 
 use uppsok_server::auth::{self, PasswordCost};
 use uppsok_server::config;
-use uppsok_server::store::{NewStaff, OrgRow, PoolSize, StaffRow, Store, TeamRow};
+use uppsok_server::store::{AuditJournal, NewStaff, OrgRow, PoolSize, StaffRow, Store, TeamRow};
 
 #[derive(Args, Debug)]
 pub struct AdminArgs {
@@ -33,6 +33,10 @@ pub struct AdminArgs {
         value_name = "FILE"
     )]
     pub secret_key_file: Option<PathBuf>,
+    /// The access-log journal's directory, as for `uppsok serve` [default: access-journal
+    /// beside a SQLite database].
+    #[arg(long, env = "UPPSOK_AUDIT_JOURNAL", global = true, value_name = "DIR")]
+    pub audit_journal: Option<PathBuf>,
     /// Create the database when it does not exist yet (as `uppsok admin init` does); without
     /// it, a missing database is an error that names where it was looked for.
     #[arg(long, global = true)]
@@ -75,6 +79,10 @@ pub enum AdminCommand {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// After restoring the database from a backup: put back the access-log entries the
+    /// journal holds and the database lacks (from an hour before its newest entry on; running
+    /// it twice adds nothing). `uppsok serve` does the same when it starts.
+    RestoreJournal,
 }
 
 #[derive(Subcommand, Debug)]
@@ -254,7 +262,21 @@ async fn admin(args: AdminArgs) -> anyhow::Result<()> {
         args.data_dir.as_deref(),
     )?;
     let key = uppsok_server::secrets::ServerKey::load_or_create(&key_path)?;
-    let store = Store::connect(&url, PoolSize { max: 2 })
+    let journal_dir = config::audit_journal_dir(args.audit_journal.as_deref(), &url);
+    let journal = match (&args.command, &journal_dir) {
+        (AdminCommand::RestoreJournal, None) => bail!(
+            "the database is not a SQLite file: say where the access-log journal is with \
+             --audit-journal DIR (UPPSOK_AUDIT_JOURNAL)"
+        ),
+        (AdminCommand::RestoreJournal, Some(dir)) if !dir.is_dir() => {
+            bail!("there is no access-log journal at {}", dir.display())
+        }
+        (AdminCommand::RestoreJournal, Some(dir)) => {
+            Some(AuditJournal::open(dir, &key).context("cannot open the access-log journal")?)
+        }
+        _ => None,
+    };
+    let store = Store::connect_with_journal(&url, PoolSize { max: 2 }, journal)
         .await
         .context("cannot open the database")?
         .with_server_key(std::sync::Arc::new(key));
@@ -262,7 +284,7 @@ async fn admin(args: AdminArgs) -> anyhow::Result<()> {
         .seal_plaintext_totp_secrets()
         .await
         .context("cannot seal the stored TOTP secrets")?;
-    let result = dispatch(&store, args.command).await;
+    let result = dispatch(&store, args.command, journal_dir.as_deref()).await;
     store.close().await;
     result
 }
@@ -329,7 +351,11 @@ fn ms_text(ms: Option<i64>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
+async fn dispatch(
+    store: &Store,
+    cmd: AdminCommand,
+    journal_dir: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match cmd {
         AdminCommand::Init => {
@@ -357,6 +383,35 @@ async fn dispatch(store: &Store, cmd: AdminCommand) -> anyhow::Result<()> {
                 r.visits,
                 r.trips,
                 r.audit_entries
+            )?;
+            // What a restore from this file keeps of the access log (docs/server.md).
+            match journal_dir.filter(|d| d.is_dir()) {
+                Some(d) => writeln!(
+                    out,
+                    "access-log entries written after this backup stay in the journal {}; after a \
+                     restore, uppsok serve puts them back when it starts (or: uppsok admin \
+                     restore-journal)",
+                    d.display()
+                )?,
+                None => writeln!(
+                    out,
+                    "warning: no access-log journal found{}: access-log entries written after \
+                     this backup would be lost with a restore",
+                    journal_dir.map_or(String::new(), |d| format!(" at {}", d.display()))
+                )?,
+            }
+        }
+        AdminCommand::RestoreJournal => {
+            let r = store
+                .replay_audit_journal()
+                .await
+                .context("the journal was not replayed")?;
+            writeln!(
+                out,
+                "access-log journal replayed: {} entries put back, {} already in the database, \
+                 {} older than the database's newest entry (left alone), {} lines skipped \
+                 (cut short, changed or signed with another server key), {} files read",
+                r.inserted, r.present, r.older, r.skipped, r.files
             )?;
         }
         AdminCommand::Org(OrgCommand::Add {

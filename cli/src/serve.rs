@@ -12,7 +12,7 @@ use uppsok_server::app::app;
 use uppsok_server::config;
 use uppsok_server::serve::Limits;
 use uppsok_server::state::AppState;
-use uppsok_server::store::{PoolSize, Store};
+use uppsok_server::store::{AuditJournal, PoolSize, Store};
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// beside a SQLite database, else in the data directory].
     #[arg(long, env = "UPPSOK_SECRET_KEY_FILE", value_name = "FILE")]
     pub secret_key_file: Option<PathBuf>,
+    /// Directory of the access-log journal, which survives a restore of the database from a
+    /// backup [default: access-journal beside a SQLite database; none for PostgreSQL].
+    #[arg(long, env = "UPPSOK_AUDIT_JOURNAL", value_name = "DIR")]
+    pub audit_journal: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -98,6 +102,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.request_timeout_s,
         args.trusted_proxies,
         args.secret_key_file,
+        args.audit_journal,
         file,
     )?;
     let db_pool_max = args
@@ -105,10 +110,42 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_or(cfg.db_pool_max, |n| n.clamp(1, 512));
     init_logs(cfg.json_logs);
     let key = uppsok_server::secrets::ServerKey::load_or_create(&cfg.secret_key_file)?;
-    let store = Store::connect(&cfg.database, PoolSize { max: db_pool_max })
+    let journal = match &cfg.audit_journal {
+        Some(dir) => {
+            Some(AuditJournal::open(dir, &key).context("cannot open the access-log journal")?)
+        }
+        None => {
+            tracing::warn!(
+                "no access-log journal (set --audit-journal): access-log entries written after \
+                 a backup are lost if the database is restored from it"
+            );
+            None
+        }
+    };
+    let store = Store::connect_with_journal(&cfg.database, PoolSize { max: db_pool_max }, journal)
         .await
         .context("cannot open the database")?
         .with_server_key(std::sync::Arc::new(key));
+    if store.audit_journal().is_some() {
+        // After a restore from a backup the journal holds entries the database lacks: they go
+        // back before the first request (idempotent, so a normal start changes nothing).
+        let r = store
+            .replay_audit_journal()
+            .await
+            .context("cannot replay the access-log journal")?;
+        if r.inserted > 0 {
+            tracing::warn!(
+                inserted = r.inserted,
+                "put back access-log entries from the journal that the database lacked (restored from a backup?)"
+            );
+        }
+        if r.skipped > 0 {
+            tracing::warn!(
+                skipped = r.skipped,
+                "access-log journal lines that did not verify were skipped (cut short by a crash, changed, or signed with another server key)"
+            );
+        }
+    }
     let sealed = store
         .seal_plaintext_totp_secrets()
         .await

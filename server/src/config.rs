@@ -23,6 +23,9 @@ use crate::state::Settings;
 /// # the key that seals TOTP secrets [default: server.key beside a SQLite database, else in
 /// # the data directory]; every instance on one database needs the same one
 /// secret_key_file = "/etc/uppsok/server.key"
+/// # the access-log journal's directory [default: access-journal beside a SQLite database; none
+/// # for PostgreSQL unless set]
+/// audit_journal = "/var/lib/uppsok/access-journal"
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +40,7 @@ pub struct FileConfig {
     pub db_pool_max: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
     pub secret_key_file: Option<PathBuf>,
+    pub audit_journal: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,12 +119,22 @@ pub fn secret_key_path(
     }
 }
 
+/// The access-log journal's directory: explicit, else `access-journal` beside a SQLite
+/// database, else none (PostgreSQL without a setting; see `store::audit_journal`).
+pub fn audit_journal_dir(explicit: Option<&Path>, database_url: &str) -> Option<PathBuf> {
+    explicit
+        .map(Path::to_owned)
+        .or_else(|| crate::store::audit_journal::dir_beside(database_url))
+}
+
 /// The resolved settings of `uppsok serve`.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub bind: String,
     pub database: String,
     pub secret_key_file: PathBuf,
+    /// Where the access log is journalled; `None` only for PostgreSQL without a setting.
+    pub audit_journal: Option<PathBuf>,
     pub json_logs: bool,
     pub db_pool_max: u32,
     pub settings: Settings,
@@ -137,6 +151,7 @@ pub fn resolve(
     request_timeout_s: Option<u64>,
     trusted_proxies: Option<Vec<String>>,
     secret_key_file: Option<PathBuf>,
+    audit_journal: Option<PathBuf>,
     file: FileConfig,
 ) -> Result<ServeConfig, ConfigError> {
     let data_dir = data_dir.or(file.data_dir);
@@ -146,6 +161,8 @@ pub fn resolve(
         &database,
         data_dir.as_deref(),
     )?;
+    let audit_journal =
+        audit_journal_dir(audit_journal.or(file.audit_journal).as_deref(), &database);
     let log_format = log_format
         .or(file.log_format)
         .unwrap_or_else(|| "text".into());
@@ -178,6 +195,7 @@ pub fn resolve(
             .unwrap_or_else(|| "127.0.0.1:8080".into()),
         database,
         secret_key_file,
+        audit_journal,
         json_logs,
         db_pool_max: file.db_pool_max.unwrap_or(16).clamp(1, 512),
         settings,
@@ -197,6 +215,7 @@ mod tests {
         let c = resolve(
             None,
             Some("sqlite://flag.db".into()),
+            None,
             None,
             None,
             None,
@@ -232,6 +251,7 @@ mod tests {
             None,
             None,
             None,
+            None,
             file,
         )
         .unwrap();
@@ -251,6 +271,7 @@ mod tests {
             None,
             flag,
             None,
+            None,
             file,
         )
         .unwrap();
@@ -269,10 +290,49 @@ mod tests {
             None,
             bad,
             None,
+            None,
             FileConfig::default(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("not an address"), "{err}");
+    }
+
+    #[test]
+    fn the_journal_sits_beside_a_sqlite_database_unless_set() {
+        let c = |db: &str, flag: Option<&str>, file: &str| {
+            resolve(
+                None,
+                Some(db.into()),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                flag.map(PathBuf::from),
+                toml::from_str(file).unwrap(),
+            )
+            .unwrap()
+            .audit_journal
+        };
+        assert_eq!(
+            c("sqlite:///var/lib/uppsok/uppsok.db", None, ""),
+            Some(PathBuf::from("/var/lib/uppsok/access-journal"))
+        );
+        assert_eq!(c("postgres://u@db/uppsok", None, ""), None);
+        assert_eq!(
+            c("postgres://u@db/uppsok", None, "audit_journal = \"/srv/j\""),
+            Some(PathBuf::from("/srv/j"))
+        );
+        assert_eq!(
+            c(
+                "sqlite:///x/u.db",
+                Some("/flag"),
+                "audit_journal = \"/srv/j\""
+            ),
+            Some(PathBuf::from("/flag")),
+            "the flag wins over the file"
+        );
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum SecretError {
 /// The key, loaded once per process.
 pub struct ServerKey {
     key: LessSafeKey,
+    /// Signs the access-log journal's lines (`store::audit_journal`); derived from the key, so
+    /// a line signed by one server does not verify under another's key.
+    journal_mac: ring::hmac::Key,
     rng: SystemRandom,
     path: PathBuf,
 }
@@ -121,11 +124,23 @@ impl ServerKey {
             return Err(malformed());
         }
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| malformed())?;
+        // HKDF: one key file, independent keys per purpose (sealing, journal MACs).
+        let journal_mac = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"uppsok server key")
+            .extract(&bytes)
+            .expand(&[b"access-log journal v1"], ring::hmac::HMAC_SHA256)
+            .map(ring::hmac::Key::from)
+            .map_err(|_| malformed())?;
         Ok(ServerKey {
             key: LessSafeKey::new(key),
+            journal_mac,
             rng: SystemRandom::new(),
             path: path.to_owned(),
         })
+    }
+
+    /// The HMAC-SHA256 key of the access-log journal's lines.
+    pub fn journal_mac_key(&self) -> &ring::hmac::Key {
+        &self.journal_mac
     }
 
     /// Where the key was read from (for messages).

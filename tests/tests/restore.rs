@@ -6,20 +6,25 @@
 //! wrote after the restore although its cursor was ahead of the restored sequence. Then, on
 //! both backends, two phones create, edit and delete after the backup: every create and edit
 //! is back after the restore, and no deletion is undone (the phones send their tombstones
-//! again).
+//! again). And the access log: reads through the API after the backup are back after the
+//! restore, each exactly once, from the access-log journal (`uppsok serve` replays it when it
+//! starts, `uppsok admin restore-journal` on demand).
 
 mod phone_support;
 mod server_common;
 
 use phone_support::{case_managers, phone, sync_until_done};
-use server_common::{Backend, ServeProcess, TestDb, postgres_admin_url, uppsok_bin};
+use server_common::{
+    Backend, ServeProcess, TestDb, http_client, postgres_admin_url, seed_world, session_in,
+    uppsok_bin,
+};
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_device::{Store, VisitFilter};
 use uppsok_model::{
     Client, ClientCode, ClientId, Consent, ContactKind, Entity, Note, OrgId, OrgKind, PersonName,
     Phase, PlaceName, Rates, Setting, TeamId, Username, Visit, VisitId,
 };
-use uppsok_server::store::{PoolSize, Store as ServerStore};
+use uppsok_server::store::{AuditFilter, PoolSize, Store as ServerStore};
 
 fn client(team: TeamId, org: OrgId, code: &str) -> Client {
     Client {
@@ -500,4 +505,272 @@ fn restore_keeps_creates_edits_and_deletions_sqlite() {
 #[test]
 fn restore_keeps_creates_edits_and_deletions_postgres() {
     restore_keeps_creates_edits_and_deletions(Backend::Postgres);
+}
+
+/// One access-log entry as compared: time, reader, action, client, record.
+type LogEntry = (i64, String, String, Option<uuid::Uuid>, Option<uuid::Uuid>);
+
+/// The whole access log, sorted.
+async fn access_log(url: &str) -> Vec<LogEntry> {
+    let store = ServerStore::connect(url, PoolSize { max: 1 })
+        .await
+        .expect("open the server's database");
+    let mut rows: Vec<_> = store
+        .list_audit(&AuditFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .expect("read the access log")
+        .into_iter()
+        .map(|r| {
+            (
+                r.at_ms,
+                r.actor_username,
+                r.action.to_string(),
+                r.client,
+                r.record,
+            )
+        })
+        .collect();
+    store.close().await;
+    rows.sort();
+    rows
+}
+
+fn admin(url: &str, extra: &[&str], command: &[&str]) -> String {
+    let out = std::process::Command::new(uppsok_bin())
+        .args(["admin", "--database", url])
+        .args(extra)
+        .args(command)
+        .output()
+        .expect("uppsok admin runs");
+    assert!(
+        out.status.success(),
+        "admin {command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A supervisor reads clients through the JSON API before and after a backup; the server is
+/// killed and its database restored from the backup, which lacks the later reads; the journal is
+/// replayed (on SQLite by `uppsok serve` as it starts, from the default journal beside the
+/// database; on PostgreSQL by `uppsok admin restore-journal` from a configured one); the access
+/// log then holds every entry exactly once, and replaying again adds nothing.
+async fn access_log_survives_a_restore(backend: Backend) {
+    if backend == Backend::Postgres
+        && uppsok_tests::postgres_env::test_postgres_url()
+            .expect("PostgreSQL settings")
+            .is_none()
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let db = TestDb::new(backend).await;
+    let url = db.url.clone();
+    let (backup, journal_dir, extra): (Backup, std::path::PathBuf, Vec<String>) = match backend {
+        Backend::Sqlite => {
+            let file = std::path::PathBuf::from(url.trim_start_matches("sqlite://"));
+            let beside = file.parent().expect("folder").join("access-journal");
+            (
+                Backup::Sqlite {
+                    db: file,
+                    file: dir.path().join("backup.db"),
+                },
+                beside,
+                Vec::new(),
+            )
+        }
+        Backend::Postgres => {
+            let journal = dir.path().join("journal");
+            let key = dir.path().join("server.key");
+            (
+                Backup::Postgres {
+                    admin: postgres_admin_url(),
+                    name: url
+                        .rsplit('/')
+                        .next()
+                        .and_then(|s| s.split('?').next())
+                        .expect("database name")
+                        .to_owned(),
+                    file: dir.path().join("backup.dump"),
+                },
+                journal.clone(),
+                vec![
+                    "--audit-journal".into(),
+                    journal.display().to_string(),
+                    "--secret-key-file".into(),
+                    key.display().to_string(),
+                ],
+            )
+        }
+    };
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let (token, own, code) = {
+        let store = ServerStore::connect(&url, PoolSize { max: 2 })
+            .await
+            .expect("migrate");
+        let world = seed_world(&store).await;
+        let sup = &world.supervisors[0][0];
+        // The clients of team A in the supervisor's own record space (visible whatever the
+        // consent).
+        let own: Vec<uuid::Uuid> = world
+            .clients
+            .iter()
+            .filter(|c| c.team == 0 && c.org == 0)
+            .map(|c| c.id.0)
+            .collect();
+        assert_eq!(own.len(), 2);
+        let token = session_in(&store, sup.id, 3600 * 1000).await;
+        let codes = case_managers(&store, world.orgs[0], &[("anna", world.teams[0])]).await;
+        store.close().await;
+        (token, own, codes[0].1.clone())
+    };
+    let server = ServeProcess::start_with(&url, "127.0.0.1:0", &extra).await;
+    let http = http_client();
+    let read = |base: String, id: uuid::Uuid| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let res = http
+                .get(format!("{base}/v1/clients/{id}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(
+                res.status().as_u16(),
+                200,
+                "the supervisor reads the client"
+            );
+        }
+    };
+
+    // A phone, enrolled before the backup; it first syncs after it.
+    let sync = SyncClient::new(SyncConfig::default()).expect("sync client");
+    let anna = phone(dir.path(), "anna");
+    let (sync, anna) = {
+        let base = server.base.clone();
+        tokio::task::spawn_blocking(move || {
+            sync.enrol_blocking(&anna, &base, &code, Some("anna"))
+                .expect("enrol anna");
+            (sync, anna)
+        })
+        .await
+        .expect("enrolment")
+    };
+
+    read(server.base.clone(), own[0]).await;
+    let at_backup = access_log(&url).await;
+    match &backup {
+        Backup::Sqlite { file, .. } => {
+            let out = admin(
+                &url,
+                &extra,
+                &["backup", "--out", &file.display().to_string()],
+            );
+            assert!(
+                out.contains("stay in the journal"),
+                "the backup says what a restore keeps: {out}"
+            );
+        }
+        Backup::Postgres { .. } => backup.take(&url),
+    }
+    // After the backup: four reads, acknowledged (answered) by the server.
+    for id in [own[0], own[1], own[1], own[0]] {
+        read(server.base.clone(), id).await;
+    }
+    // And the phone's first sync pulls the team's records: logged as reads too (on SQLite
+    // inside the sync's group commit, on PostgreSQL through the group-commit writer).
+    tokio::task::spawn_blocking(move || {
+        sync_until_done(&sync, &anna);
+    })
+    .await
+    .expect("sync");
+    let before = access_log(&url).await;
+    let pulled = before.iter().filter(|e| e.1 == "anna").count();
+    assert!(pulled >= 3, "the pull logs what the phone read: {pulled}");
+    assert_eq!(before.len(), at_backup.len() + 4 + pulled);
+    let reads = |log: &[LogEntry]| {
+        log.iter()
+            .filter(|e| e.1 == "sup-m-a" && e.2 == "read")
+            .count()
+    };
+    assert_eq!(reads(&before), 5);
+
+    // The disaster: the server dies at once (nothing flushed on the way out), and the
+    // database becomes the backup.
+    let bind = server
+        .base
+        .strip_prefix("http://")
+        .expect("http base")
+        .to_owned();
+    let mut server = server;
+    server.child.start_kill().expect("kill");
+    let _ = server.child.wait().await;
+    drop(server);
+    backup.restore(&url).await;
+    assert_eq!(
+        access_log(&url).await,
+        at_backup,
+        "the restored database lacks the reads after the backup"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in std::fs::read_dir(&journal_dir).expect("the journal exists") {
+            let mode = f
+                .expect("entry")
+                .metadata()
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "journal files are private: {mode:o}");
+        }
+    }
+
+    let restored = match backend {
+        Backend::Sqlite => ServeProcess::start_with(&url, &bind, &extra).await,
+        Backend::Postgres => {
+            let out = admin(&url, &extra, &["restore-journal"]);
+            let want = format!(
+                "access-log journal replayed: {} entries put back, 1 already",
+                4 + pulled
+            );
+            assert!(out.starts_with(&want), "{out}");
+            ServeProcess::start_with(&url, &bind, &extra).await
+        }
+    };
+    assert_eq!(
+        access_log(&url).await,
+        before,
+        "every entry is back, exactly once"
+    );
+    let out = admin(&url, &extra, &["restore-journal"]);
+    assert!(
+        out.starts_with("access-log journal replayed: 0 entries put back"),
+        "{out}"
+    );
+    assert_eq!(
+        access_log(&url).await,
+        before,
+        "replaying again adds nothing"
+    );
+
+    // The restored server logs (and journals) on as before.
+    read(restored.base.clone(), own[1]).await;
+    let after = access_log(&url).await;
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(reads(&after), 6);
+    drop(restored);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_log_survives_a_restore_sqlite() {
+    access_log_survives_a_restore(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_log_survives_a_restore_postgres() {
+    access_log_survives_a_restore(Backend::Postgres).await;
 }

@@ -38,7 +38,7 @@ use crate::extract::DeviceAuth;
 use crate::state::AppState;
 use crate::store::sync_writes::DeviceTouch;
 
-use crate::store::AuditAction;
+use crate::store::{AuditAction, StampedEntry, now_ms};
 use crate::sync::apply::{self, Sender};
 use crate::sync::pull;
 
@@ -353,11 +353,14 @@ async fn run(
                 // The pull comes after the writes: it must carry what they moved for this
                 // device (see `apply`'s convergence rule).
                 let pulled = if pull_in_group {
-                    let p = pull::pull(tx, &sender, cursor, limit, last_cursor).await?;
-                    if !p.audit.is_empty() {
-                        tx.append_audit(&p.audit).await?;
+                    let mut p = pull::pull(tx, &sender, cursor, limit, last_cursor).await?;
+                    // Stamped here so that the rows and the journal lines written after the
+                    // commit carry the same ids (a replay after a restore skips what is there).
+                    let stamped = StampedEntry::stamp(std::mem::take(&mut p.audit), now_ms());
+                    if !stamped.is_empty() {
+                        tx.append_stamped(&stamped, false).await?;
                     }
-                    Some(p)
+                    Some((p, stamped))
                 } else {
                     None
                 };
@@ -366,7 +369,11 @@ async fn run(
         }))
         .await?;
     let pulled = match pulled {
-        Some(p) => p,
+        Some((p, stamped)) => {
+            // Committed with the sync; on disk in the journal too before anything is answered.
+            state.store.journal_committed_audit(stamped).await?;
+            p
+        }
         None => {
             let mut tx = state.store.begin_read().await?;
             let pulled = pull::pull(&mut tx, &sender, cursor, limit, last_cursor).await?;

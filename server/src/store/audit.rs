@@ -14,7 +14,17 @@ use crate::store::bind_all;
 
 /// Which door the data went through.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
@@ -28,7 +38,17 @@ pub enum Via {
 
 /// What was done with the data.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum AuditAction {
@@ -84,8 +104,9 @@ names!(AuditAction {
     Fidelity => "fidelity",
 });
 
-/// One entry to append. `at_ms` is set by the store.
-#[derive(Debug, Clone, PartialEq)]
+/// One entry to append. `at_ms` is set by the store. Serialised as is into the access-log
+/// journal (`audit_journal`), so the journal holds exactly what the table holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AuditEntry {
     pub actor_staff: StaffId,
     pub actor_username: String,
@@ -179,25 +200,78 @@ fn row_from(t: AuditTuple) -> StoreResult<AuditRow> {
     })
 }
 
+/// An entry with the time and id it is stored under. The group-commit writer stamps its entries
+/// before they go to the journal and the table, so both hold the same time and id; the id lets a
+/// replay of the journal tell which entries the database already holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StampedEntry {
+    pub id: Uuid,
+    pub at_ms: i64,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+impl StampedEntry {
+    /// `entries` stamped with `at_ms` and fresh ids.
+    pub fn stamp(entries: Vec<AuditEntry>, at_ms: i64) -> Vec<StampedEntry> {
+        entries
+            .into_iter()
+            .map(|entry| StampedEntry {
+                id: Uuid::new_v4(),
+                at_ms,
+                entry,
+            })
+            .collect()
+    }
+}
+
 impl Tx {
     /// Appends `entries` inside this transaction, so the log entry and the write it describes
     /// commit together or not at all.
     pub async fn append_audit(&mut self, entries: &[AuditEntry]) -> StoreResult<()> {
         let now = now_ms();
-        for chunk in entries.chunks(CHUNK) {
+        let rows: Vec<(i64, Option<Uuid>, &AuditEntry)> =
+            entries.iter().map(|e| (now, None, e)).collect();
+        self.insert_audit(&rows, false).await.map(drop)
+    }
+
+    /// Appends entries stamped beforehand (the group-commit writer, a sync's pull, a journal
+    /// replay). With
+    /// `skip_present`, an entry whose id the table already holds is left out instead of
+    /// failing the transaction. Returns the number of rows inserted.
+    pub async fn append_stamped(
+        &mut self,
+        entries: &[StampedEntry],
+        skip_present: bool,
+    ) -> StoreResult<u64> {
+        let rows: Vec<(i64, Option<Uuid>, &AuditEntry)> = entries
+            .iter()
+            .map(|s| (s.at_ms, Some(s.id), &s.entry))
+            .collect();
+        self.insert_audit(&rows, skip_present).await
+    }
+
+    async fn insert_audit(
+        &mut self,
+        rows: &[(i64, Option<Uuid>, &AuditEntry)],
+        skip_present: bool,
+    ) -> StoreResult<u64> {
+        let mut inserted = 0;
+        for chunk in rows.chunks(CHUNK) {
             let mut sql = String::from(
-                "INSERT INTO audit_log (at_ms, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org) VALUES ",
+                "INSERT INTO audit_log (at_ms, entry_id, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org) VALUES ",
             );
-            let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 12);
-            for (i, e) in chunk.iter().enumerate() {
+            let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 13);
+            for (i, (at_ms, id, e)) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push_str(", ");
                 }
                 let base = params.len();
-                let marks: Vec<String> = (1..=12).map(|k| format!("${}", base + k)).collect();
+                let marks: Vec<String> = (1..=13).map(|k| format!("${}", base + k)).collect();
                 sql.push_str(&format!("({})", marks.join(", ")));
                 params.extend([
-                    Param::Int(Some(now)),
+                    Param::Int(Some(*at_ms)),
+                    Param::Text(id.map(|x| x.to_string())),
                     Param::Text(Some(e.actor_staff.to_string())),
                     Param::Text(Some(e.actor_username.clone())),
                     Param::Text(Some(e.actor_org.to_string())),
@@ -211,11 +285,14 @@ impl Tx {
                     Param::Text(e.record_org.map(|x| x.to_string())),
                 ]);
             }
-            on_tx!(self, c => {
-                bind_all!(sqlx::query(AssertSqlSafe(sql)), &params).execute(&mut *c).await?;
+            if skip_present {
+                sql.push_str(" ON CONFLICT (entry_id) DO NOTHING");
+            }
+            inserted += on_tx!(self, c => {
+                bind_all!(sqlx::query(AssertSqlSafe(sql)), &params).execute(&mut *c).await?.rows_affected()
             });
         }
-        Ok(())
+        Ok(inserted)
     }
 }
 
@@ -225,6 +302,13 @@ impl Store {
     /// writer: returns once the transaction holding these entries has committed.
     pub async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
         self.audit.append(entries.to_vec()).await
+    }
+
+    /// Journals entries that a transaction of the caller's has already committed (a sync's pull
+    /// on SQLite, whose entries ride in the sync's group commit), and returns once they are on
+    /// disk; nothing to do without a journal. The caller answers only after this returns.
+    pub async fn journal_committed_audit(&self, entries: Vec<StampedEntry>) -> StoreResult<()> {
+        self.audit.journal_only(entries).await
     }
 
     pub async fn list_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {

@@ -16,10 +16,18 @@
 //!
 //! If a batch fails, each request's entries are retried in a transaction of their own, so one
 //! bad entry cannot make the other requests in its batch fail.
+//!
+//! With a journal (`audit_journal`), each batch is stamped (time and id per entry) and then
+//! appended to the journal file and flushed to disk while the transaction commits: the two
+//! `fsync`s run side by side, and a request is answered only once both are done. If the journal
+//! cannot be written, every request of the batch fails (its rows may be committed: a read
+//! logged but not answered errs on the safe side).
 
+use std::sync::{Arc, Mutex};
+
+use super::audit_journal::JournalWriter;
+use super::{AuditEntry, Pool, StampedEntry, StoreError, StoreResult, WriteGate, begin_tx, now_ms};
 use tokio::sync::{mpsc, oneshot};
-
-use super::{AuditEntry, Pool, StoreError, StoreResult, WriteGate, begin_tx};
 
 /// Most entries written in one transaction; more wait for the next batch. Bounds the time one
 /// commit takes and so the wait of the earliest request in it.
@@ -28,6 +36,8 @@ pub const MAX_BATCH: usize = 2048;
 const QUEUE: usize = 8192;
 
 type Ack = oneshot::Sender<StoreResult<()>>;
+/// The journal's writer, used from blocking threads one batch at a time.
+type Journal = Arc<Mutex<JournalWriter>>;
 
 enum Msg {
     Append(Vec<AuditEntry>, Ack),
@@ -40,6 +50,8 @@ enum Msg {
 #[derive(Debug, Clone)]
 pub struct AuditWriter {
     tx: mpsc::Sender<Msg>,
+    /// The task's journal, shared with [`AuditWriter::journal_only`].
+    journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for Msg {
@@ -58,11 +70,13 @@ fn gone() -> StoreError {
 }
 
 impl AuditWriter {
-    /// Starts the writer task on the current tokio runtime.
-    pub fn spawn(pool: Pool, gate: WriteGate) -> Self {
+    /// Starts the writer task on the current tokio runtime; with `journal`, it also journals
+    /// every batch before answering it.
+    pub(crate) fn spawn(pool: Pool, gate: WriteGate, journal: Option<JournalWriter>) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(pool, gate, rx));
-        Self { tx }
+        let journal = journal.map(|j| Arc::new(Mutex::new(j)));
+        tokio::spawn(run(pool, gate, journal.clone(), rx));
+        Self { tx, journal }
     }
 
     /// Appends `entries` and waits until the transaction holding them has committed.
@@ -78,6 +92,15 @@ impl AuditWriter {
         done.await.unwrap_or_else(|_| Err(gone()))
     }
 
+    /// Appends entries that are already committed to the journal only, and waits until they
+    /// are on disk.
+    pub async fn journal_only(&self, entries: Vec<StampedEntry>) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        journal_all(self.journal.as_ref(), &Arc::new(vec![entries])).await
+    }
+
     /// Stops taking new entries, commits everything already queued, and returns once done.
     /// Later appends fail as unavailable.
     pub async fn shutdown(&self) {
@@ -88,21 +111,65 @@ impl AuditWriter {
     }
 }
 
-async fn write_all(pool: &Pool, gate: &WriteGate, groups: &[&[AuditEntry]]) -> StoreResult<()> {
+async fn write_all(pool: &Pool, gate: &WriteGate, groups: &[&[StampedEntry]]) -> StoreResult<()> {
     // As `Store::begin`: through the write gate on SQLite, side by side on PostgreSQL.
     let mut tx = begin_tx(pool, gate, false).await?;
     for g in groups {
-        tx.append_audit(g).await?;
+        tx.append_stamped(g, false).await?;
     }
     tx.commit().await
 }
 
-async fn flush(pool: &Pool, gate: &WriteGate, batch: &mut Vec<(Vec<AuditEntry>, Ack)>) {
+/// Appends the batch to the journal on a blocking thread (file writes and `fsync`).
+async fn journal_all(
+    journal: Option<&Journal>,
+    stamped: &Arc<Vec<Vec<StampedEntry>>>,
+) -> StoreResult<()> {
+    let Some(journal) = journal else {
+        return Ok(());
+    };
+    let (journal, stamped) = (journal.clone(), stamped.clone());
+    tokio::task::spawn_blocking(move || {
+        // A panic while holding the lock leaves the writer as consistent as a failed write
+        // (it reopens its file on the next append).
+        let mut w = journal.lock().unwrap_or_else(|p| p.into_inner());
+        w.append(stamped.iter().flatten())
+    })
+    .await
+    .map_err(|e| StoreError::Journal(format!("the writer thread stopped: {e}")))?
+}
+
+async fn flush(
+    pool: &Pool,
+    gate: &WriteGate,
+    journal: Option<&Journal>,
+    batch: &mut Vec<(Vec<AuditEntry>, Ack)>,
+) {
     if batch.is_empty() {
         return;
     }
-    let groups: Vec<&[AuditEntry]> = batch.iter().map(|(e, _)| e.as_slice()).collect();
-    match write_all(pool, gate, &groups).await {
+    // One time for the batch: what the journal and the table both hold.
+    let at_ms = now_ms();
+    let stamped: Arc<Vec<Vec<StampedEntry>>> = Arc::new(
+        batch
+            .iter_mut()
+            .map(|(entries, _)| StampedEntry::stamp(std::mem::take(entries), at_ms))
+            .collect(),
+    );
+    let groups: Vec<&[StampedEntry]> = stamped.iter().map(Vec::as_slice).collect();
+    let (journaled, written) = tokio::join!(
+        journal_all(journal, &stamped),
+        write_all(pool, gate, &groups)
+    );
+    if let Err(e) = journaled {
+        tracing::error!(error = %e, requests = batch.len(), "access-log journal not written; the batch's requests fail");
+        let text = e.to_string();
+        for (_, ack) in batch.drain(..) {
+            let _ = ack.send(Err(StoreError::Journal(text.clone())));
+        }
+        return;
+    }
+    match written {
         Ok(()) => {
             for (_, ack) in batch.drain(..) {
                 // A request that gave up (timeout, client gone) no longer listens; its rows
@@ -117,14 +184,15 @@ async fn flush(pool: &Pool, gate: &WriteGate, batch: &mut Vec<(Vec<AuditEntry>, 
         }
         Err(e) => {
             tracing::warn!(error = %e, requests = batch.len(), "access-log batch failed; retrying per request");
-            for (entries, ack) in batch.drain(..) {
-                let _ = ack.send(write_all(pool, gate, &[&entries]).await);
+            // The journal already holds these entries; the retries write the same stamps.
+            for ((_, ack), entries) in batch.drain(..).zip(groups) {
+                let _ = ack.send(write_all(pool, gate, &[entries]).await);
             }
         }
     }
 }
 
-async fn run(pool: Pool, gate: WriteGate, mut rx: mpsc::Receiver<Msg>) {
+async fn run(pool: Pool, gate: WriteGate, journal: Option<Journal>, mut rx: mpsc::Receiver<Msg>) {
     let mut batch: Vec<(Vec<AuditEntry>, Ack)> = Vec::new();
     let mut stopping: Vec<oneshot::Sender<()>> = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -147,7 +215,7 @@ async fn run(pool: Pool, gate: WriteGate, mut rx: mpsc::Receiver<Msg>) {
             }
             msg = rx.try_recv().ok();
         }
-        flush(&pool, &gate, &mut batch).await;
+        flush(&pool, &gate, journal.as_ref(), &mut batch).await;
     }
     // The channel is closed and empty: everything queued has been committed and answered.
     for ack in stopping {
@@ -182,10 +250,17 @@ mod tests {
     /// N concurrent appends: every one is acknowledged, and at the moment of its ack its rows
     /// are visible to another connection (committed, not merely queued). Then a shutdown with
     /// appends in flight commits them all before returning.
-    async fn concurrent_appends_land(url: &str) {
+    /// With a journal as well: afterwards the journal holds exactly the rows the table holds
+    /// (same ids, same times), so nothing acknowledged is missing from it.
+    async fn concurrent_appends_land(url: &str, journal: Option<&std::path::Path>) {
         const N: usize = 300;
         const PER: usize = 3;
-        let store = Store::connect(url, PoolSize { max: 8 }).await.unwrap();
+        let key_dir = tempfile::tempdir().unwrap();
+        let key = crate::secrets::ServerKey::load_or_create(&key_dir.path().join("k")).unwrap();
+        let journal = journal.map(|d| crate::store::AuditJournal::open(d, &key).unwrap());
+        let store = Store::connect_with_journal(url, PoolSize { max: 8 }, journal.clone())
+            .await
+            .unwrap();
         let org = Uuid::new_v4();
         let mut tasks = Vec::new();
         for k in 0..N {
@@ -245,6 +320,28 @@ mod tests {
         assert_eq!(store.list_audit(&orgs(org2)).await.unwrap().len(), n);
         // After shutdown, appends are refused rather than silently lost.
         assert!(store.append_audit(&[entry(org2, org2, 0)]).await.is_err());
+        if let Some(j) = journal {
+            let (lines, report) = j.read_since(None).unwrap();
+            assert_eq!(report.skipped, 0);
+            let mut journaled: Vec<(i64, String)> = lines
+                .iter()
+                .map(|l| (l.at_ms, l.entry.actor_username.clone()))
+                .collect();
+            let mut stored: Vec<(i64, String)> = store
+                .list_audit(&AuditFilter {
+                    limit: 10_000,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.at_ms, r.actor_username))
+                .collect();
+            journaled.sort();
+            stored.sort();
+            assert_eq!(journaled.len(), N * PER + n);
+            assert_eq!(journaled, stored, "the journal holds what the table holds");
+        }
         store.close().await;
     }
 
@@ -252,7 +349,14 @@ mod tests {
     async fn group_commit_sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("a.db").display());
-        concurrent_appends_land(&url).await;
+        concurrent_appends_land(&url, None).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn group_commit_with_journal_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("a.db").display());
+        concurrent_appends_land(&url, Some(&dir.path().join("journal"))).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -269,7 +373,8 @@ mod tests {
             .await
             .unwrap();
         let (server, _) = base.rsplit_once('/').unwrap();
-        concurrent_appends_land(&format!("{server}/{name}")).await;
+        let journal = tempfile::tempdir().unwrap();
+        concurrent_appends_land(&format!("{server}/{name}"), Some(journal.path())).await;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DROP DATABASE {name} WITH (FORCE)"
         )))

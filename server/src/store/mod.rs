@@ -14,6 +14,7 @@
 
 mod accounts;
 mod audit;
+pub mod audit_journal;
 mod audit_writer;
 mod backup;
 mod checkpoint;
@@ -26,7 +27,8 @@ pub mod sync;
 pub mod sync_writes;
 
 pub use accounts::{Credentials, NewStaff, OrgRow, SessionKind, SessionRow, StaffRow, TeamRow};
-pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, Via};
+pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, StampedEntry, Via};
+pub use audit_journal::{AuditJournal, ReplayReport};
 pub use audit_writer::AuditWriter;
 pub use backup::BackupReport;
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
@@ -63,6 +65,9 @@ pub enum StoreError {
     /// The database's files could not be created or made private.
     #[error("the database file: {0}")]
     Io(String),
+    /// The access-log journal could not be written or read (`audit_journal`).
+    #[error("the access-log journal: {0}")]
+    Journal(String),
 }
 
 impl StoreError {
@@ -86,6 +91,8 @@ pub struct Store {
     pub pool: Pool,
     /// Group-commit writer behind [`Store::append_audit`] (see `audit_writer`).
     audit: AuditWriter,
+    /// Where that writer also journals its entries (see `audit_journal`), if anywhere.
+    journal: Option<AuditJournal>,
     /// One writing transaction at a time in this process, and sync's group commit (`gate`).
     gate: WriteGate,
     /// Seals TOTP secrets at rest (`crate::secrets`); `None` stores them as given (tests).
@@ -305,8 +312,19 @@ pub async fn is_set_up(url: &str) -> StoreResult<bool> {
 }
 
 impl Store {
-    /// Opens (creating a SQLite file when missing) and migrates the database at `url`.
+    /// Opens (creating a SQLite file when missing) and migrates the database at `url`, without
+    /// an access-log journal.
     pub async fn connect(url: &str, size: PoolSize) -> StoreResult<Store> {
+        Self::connect_with_journal(url, size, None).await
+    }
+
+    /// As [`Store::connect`]; with a journal, every entry of the group-commit writer is also
+    /// appended and flushed there before it is acknowledged (see `audit_journal`).
+    pub async fn connect_with_journal(
+        url: &str,
+        size: PoolSize,
+        journal: Option<AuditJournal>,
+    ) -> StoreResult<Store> {
         let store = if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)?;
             private_sqlite_files(opts.get_filename())?;
@@ -325,7 +343,7 @@ impl Store {
                 .connect_with(opts)
                 .await?;
             checkpoint::spawn(pool.clone());
-            Store::with_pool(Pool::Sqlite(pool))
+            Store::with_pool(Pool::Sqlite(pool), journal)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -333,7 +351,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Store::with_pool(Pool::Postgres(pool))
+            Store::with_pool(Pool::Postgres(pool), journal)
         } else {
             return Err(StoreError::BadUrl);
         };
@@ -342,12 +360,17 @@ impl Store {
     }
 
     /// Needs a tokio runtime: starts the access-log writer task.
-    fn with_pool(pool: Pool) -> Store {
+    fn with_pool(pool: Pool, journal: Option<AuditJournal>) -> Store {
         let gate = WriteGate::default();
-        let audit = AuditWriter::spawn(pool.clone(), gate.clone());
+        let audit = AuditWriter::spawn(
+            pool.clone(),
+            gate.clone(),
+            journal.as_ref().map(AuditJournal::writer),
+        );
         Store {
             pool,
             audit,
+            journal,
             gate,
             server_key: None,
         }

@@ -592,9 +592,15 @@ impl ServeProcess {
 
     /// On a given address, e.g. the one an earlier process had (phones keep the server's URL).
     pub async fn start_on(database: &str, bind: &str) -> ServeProcess {
+        Self::start_with(database, bind, &[]).await
+    }
+
+    /// With more `serve` options (`--audit-journal DIR`, `--secret-key-file FILE`, …).
+    pub async fn start_with(database: &str, bind: &str, extra: &[&str]) -> ServeProcess {
         use tokio::io::AsyncBufReadExt;
         let mut child = tokio::process::Command::new(uppsok_bin())
             .args(["serve", "--bind", bind, "--database", database])
+            .args(extra)
             .env("UPPSOK_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::inherit())
