@@ -23,6 +23,8 @@ use crate::state::Settings;
 /// # the key that seals TOTP secrets [default: server.key beside a SQLite database, else in
 /// # the data directory]; every instance on one database needs the same one
 /// secret_key_file = "/etc/uppsok/server.key"
+/// # the daily culling of data past its retention period (docs/retention.md) [default: true]
+/// retention_schedule = true
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +39,7 @@ pub struct FileConfig {
     pub db_pool_max: Option<u32>,
     pub trusted_proxies: Option<Vec<String>>,
     pub secret_key_file: Option<PathBuf>,
+    pub retention_schedule: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +126,8 @@ pub struct ServeConfig {
     pub secret_key_file: PathBuf,
     pub json_logs: bool,
     pub db_pool_max: u32,
+    /// Whether `serve` runs the culling job daily (`crate::retention::spawn_daily`).
+    pub retention_schedule: bool,
     pub settings: Settings,
 }
 
@@ -180,6 +185,7 @@ pub fn resolve(
         secret_key_file,
         json_logs,
         db_pool_max: file.db_pool_max.unwrap_or(16).clamp(1, 512),
+        retention_schedule: file.retention_schedule.unwrap_or(true),
         settings,
     })
 }
