@@ -71,6 +71,10 @@ pub enum AdminCommand {
     /// Enrolled phones.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Retention (gallring): periods per organisation and class, legal holds, the culling job
+    /// and its records.
+    #[command(subcommand)]
+    Retention(crate::retention::RetentionCommand),
     /// Write a consistent copy of the SQLite database to FILE while the server keeps running
     /// (replacing an earlier backup there only once the new one is complete and checked; the
     /// file is readable by its owner only). PostgreSQL: use pg_dump.
@@ -368,6 +372,7 @@ async fn dispatch(
                 "the database is ready ({orgs} organisations, {staff} accounts); next: uppsok admin org add"
             )?;
         }
+        AdminCommand::Retention(cmd) => crate::retention::dispatch(store, cmd, &mut out).await?,
         AdminCommand::Backup { out: dest } => {
             let r = store
                 .backup_to(&dest)

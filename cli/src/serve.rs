@@ -52,6 +52,10 @@ pub struct ServeArgs {
     /// backup [default: access-journal beside a SQLite database; none for PostgreSQL].
     #[arg(long, env = "UPPSOK_AUDIT_JOURNAL", value_name = "DIR")]
     pub audit_journal: Option<PathBuf>,
+    /// Do not run the daily culling of data past its retention period (run
+    /// `uppsok admin retention run` instead) [config: retention_schedule = false].
+    #[arg(long, env = "UPPSOK_NO_RETENTION_SCHEDULE")]
+    pub no_retention_schedule: bool,
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
@@ -160,8 +164,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%addr, backend = store.backend(), "uppsok serve listening");
     // Scripts and tests read the port from this line.
     println!("listening on http://{addr}");
+    let culling = (cfg.retention_schedule && !args.no_retention_schedule)
+        .then(|| uppsok_server::retention::spawn_daily(store.clone()));
+    tracing::info!(daily = culling.is_some(), "retention culling schedule");
     let router = app(AppState::new(store.clone(), cfg.settings));
     uppsok_server::serve::serve(listener, router, Limits::default(), shutdown_signal()).await;
+    if let Some(task) = culling {
+        task.abort();
+    }
     store.close().await;
     tracing::info!("uppsok serve stopped");
     Ok(())

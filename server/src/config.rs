@@ -26,6 +26,8 @@ use crate::state::Settings;
 /// # the access-log journal's directory [default: access-journal beside a SQLite database; none
 /// # for PostgreSQL unless set]
 /// audit_journal = "/var/lib/uppsok/access-journal"
+/// # the daily culling of data past its retention period (docs/retention.md) [default: true]
+/// retention_schedule = true
 /// ```
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -41,6 +43,7 @@ pub struct FileConfig {
     pub trusted_proxies: Option<Vec<String>>,
     pub secret_key_file: Option<PathBuf>,
     pub audit_journal: Option<PathBuf>,
+    pub retention_schedule: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +140,8 @@ pub struct ServeConfig {
     pub audit_journal: Option<PathBuf>,
     pub json_logs: bool,
     pub db_pool_max: u32,
+    /// Whether `serve` runs the culling job daily (`crate::retention::spawn_daily`).
+    pub retention_schedule: bool,
     pub settings: Settings,
 }
 
@@ -198,6 +203,7 @@ pub fn resolve(
         audit_journal,
         json_logs,
         db_pool_max: file.db_pool_max.unwrap_or(16).clamp(1, 512),
+        retention_schedule: file.retention_schedule.unwrap_or(true),
         settings,
     })
 }

@@ -7,7 +7,7 @@
 //! [`secrets`] (TOTP secrets sealed at rest), [`access`] (who may see what, pure), [`api`] (the
 //! JSON handlers under `/v1`, the sync handler included), [`sync`] (sync's rules, no HTTP),
 //! [`dashboard`] (the supervisors' pages), [`store`] (all SQL, both backends), [`metrics`]
-//! (Prometheus text), [`error`] (problem+json).
+//! (Prometheus text), [`error`] (problem+json), [`retention`] (gallring: classes and the culling job).
 
 pub mod access;
 pub mod api;
@@ -18,6 +18,7 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod retention;
 pub mod secrets;
 pub mod serve;
 pub mod state;

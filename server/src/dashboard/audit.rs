@@ -117,7 +117,7 @@ pub fn flag(rows: &[AuditRow], teams_of: &HashMap<Uuid, HashSet<Uuid>>) -> Vec<F
     flags
 }
 
-fn date_ms(s: Option<&str>, end: bool) -> DashResult<Option<i64>> {
+pub(super) fn date_ms(s: Option<&str>, end: bool) -> DashResult<Option<i64>> {
     match s.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => {
@@ -134,7 +134,7 @@ fn date_ms(s: Option<&str>, end: bool) -> DashResult<Option<i64>> {
 }
 
 /// The entries the viewer may see, filtered.
-async fn entries(
+pub(super) async fn entries(
     state: &AppState,
     v: &Viewer,
     client: Option<ClientId>,
@@ -169,7 +169,7 @@ async fn entries(
 }
 
 /// Client codes the viewer may see, by id, over all of the viewer's teams.
-async fn codes(state: &AppState, v: &Viewer) -> DashResult<HashMap<Uuid, String>> {
+pub(super) async fn codes(state: &AppState, v: &Viewer) -> DashResult<HashMap<Uuid, String>> {
     let mut out = HashMap::new();
     if v.role != Role::Supervisor {
         return Ok(out);
@@ -456,6 +456,15 @@ pub async fn page(
         if show_own { " selected" } else { "" },
         tr(l, "Visa", "Show"),
         tr(l, "Sök", "Search"),
+    );
+    let _ = write!(
+        body,
+        "<p><a href=\"/audit/followup\">{}</a></p>",
+        tr(
+            l,
+            "Dokumenterad uppföljning: stickprov, fynd och åtgärd",
+            "Documented follow-up: sample, findings and action"
+        )
     );
     let _ = write!(
         body,

@@ -23,6 +23,7 @@ mod client;
 mod devices;
 pub mod export;
 mod fidelity;
+mod followup;
 mod html;
 mod i18n;
 mod login;
@@ -85,6 +86,10 @@ pub fn router() -> Router<AppState> {
         .route("/devices/{id}/withdraw-wipe", post(devices::withdraw_wipe))
         .route("/audit", get(audit::page))
         .route("/audit/extract.csv", get(audit::extract))
+        .route("/audit/followup", get(followup::page).post(followup::save))
+        .route("/audit/followup/sample", get(followup::sample_page))
+        .route("/audit/followup/{id}", get(followup::show))
+        .route("/audit/followups.csv", get(followup::csv))
 }
 
 async fn root(dash: Result<Dash, Response>) -> Response {

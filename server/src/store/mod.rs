@@ -20,9 +20,11 @@ mod backup;
 mod checkpoint;
 pub mod dashboard;
 mod devices;
+mod followup;
 mod gate;
 mod membership;
 mod records;
+mod retention;
 pub mod sync;
 pub mod sync_writes;
 
@@ -32,9 +34,11 @@ pub use audit_journal::{AuditJournal, ReplayReport};
 pub use audit_writer::AuditWriter;
 pub use backup::BackupReport;
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
+pub use followup::{FollowUp, SampledEntry};
 pub(crate) use gate::begin_tx;
 pub use gate::{GateGuard, GroupWork, WriteGate};
 pub use records::{RecordFilter, RecordRow, RecordWrite};
+pub use retention::{ClassRow, HoldRow, RetentionCandidate, RunRow};
 
 use std::str::FromStr;
 use std::time::Duration;
