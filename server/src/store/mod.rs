@@ -21,17 +21,22 @@ pub mod dashboard;
 mod devices;
 mod gate;
 mod membership;
+mod oidc;
 mod records;
 pub mod sync;
 pub mod sync_writes;
 
-pub use accounts::{Credentials, NewStaff, OrgRow, SessionKind, SessionRow, StaffRow, TeamRow};
+pub use accounts::{
+    AuthMethod, Credentials, NewStaff, OrgRow, SessionAuth, SessionKind, SessionRow, StaffRow,
+    TeamRow,
+};
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, Via};
 pub use audit_writer::AuditWriter;
 pub use backup::BackupReport;
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
 pub(crate) use gate::begin_tx;
 pub use gate::{GateGuard, GroupWork, WriteGate};
+pub use oidc::{OidcConfig, OidcPending, SUBJECT_MAX, subject_ok as oidc_subject_ok};
 pub use records::{RecordFilter, RecordRow, RecordWrite};
 
 use std::str::FromStr;
