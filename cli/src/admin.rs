@@ -14,7 +14,9 @@ use uppsok_model::{DeviceId, OrgKind, PersonName, Rates, Role, Username};
 
 use uppsok_server::auth::{self, PasswordCost};
 use uppsok_server::config;
-use uppsok_server::store::{AuditJournal, NewStaff, OrgRow, PoolSize, StaffRow, Store, TeamRow};
+use uppsok_server::store::{
+    AuditJournal, NewStaff, OidcConfig, OrgRow, PoolSize, StaffRow, Store, TeamRow,
+};
 
 #[derive(Args, Debug)]
 pub struct AdminArgs {
@@ -117,6 +119,41 @@ pub enum OrgCommand {
         #[arg(long)]
         from: Option<String>,
     },
+    /// Log in with the organisation's identity provider (OpenID Connect). The client secret
+    /// comes from UPPSOK_OIDC_CLIENT_SECRET or the first line of stdin (--client-secret-stdin),
+    /// never from the command line; it is stored sealed with the server key. When the
+    /// organisation already has a provider, an omitted secret keeps the stored one. Register
+    /// https://YOUR-HOST/login/oidc/callback as the redirect URI at the provider.
+    Oidc {
+        org: String,
+        /// The provider's issuer URL (https; http only on the loopback).
+        #[arg(long)]
+        issuer: String,
+        #[arg(long)]
+        client_id: String,
+        /// Read the client secret from the first line of stdin.
+        #[arg(long)]
+        client_secret_stdin: bool,
+        /// The ID-token claim that names the account (`sub`, or e.g. an HSA-id claim).
+        #[arg(long, default_value = "sub")]
+        subject_claim: String,
+        /// An accepted authentication context (`acr`); repeat for several. None: any.
+        #[arg(long = "acr")]
+        acr: Vec<String>,
+        /// Whether the organisation's staff may still log in with a password.
+        #[arg(long, value_enum, default_value = "allow")]
+        passwords: Passwords,
+    },
+    /// Turn the organisation's OIDC login off (passwords work again).
+    OidcOff {
+        org: String,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passwords {
+    Allow,
+    Refuse,
 }
 
 #[derive(Subcommand, Debug)]
@@ -155,6 +192,18 @@ pub enum UserCommand {
         /// Read the initial password from the first line of stdin instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+        /// The account's subject at its organisation's identity provider (the value of the
+        /// organisation's subject claim), for logging in there.
+        #[arg(long)]
+        oidc_subject: Option<String>,
+    },
+    /// Set (or with --clear remove) the account's subject at its organisation's identity
+    /// provider.
+    OidcSubject {
+        username: String,
+        subject: Option<String>,
+        #[arg(long, conflicts_with = "subject")]
+        clear: bool,
     },
     List {
         /// Only this organisation's staff (name or id).
@@ -338,6 +387,39 @@ fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     Ok((pw, false))
 }
 
+/// An identifier an admin types: 1–`max` characters, none of them a space or a control.
+fn printable(s: &str, max: usize) -> bool {
+    !s.is_empty()
+        && s.chars().count() <= max
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn subject_rule() -> String {
+    format!(
+        "--oidc-subject must be 1–{} characters, without control characters or leading or trailing spaces",
+        uppsok_server::store::SUBJECT_MAX
+    )
+}
+
+/// The OIDC client secret from UPPSOK_OIDC_CLIENT_SECRET or, with `from_stdin`, the first line
+/// of stdin; `None` when neither gives one.
+fn client_secret(from_stdin: bool) -> anyhow::Result<Option<zeroize::Zeroizing<String>>> {
+    let secret = if from_stdin {
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line)?;
+        zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        match std::env::var("UPPSOK_OIDC_CLIENT_SECRET") {
+            Ok(v) => zeroize::Zeroizing::new(v),
+            Err(_) => return Ok(None),
+        }
+    };
+    if secret.is_empty() || secret.chars().count() > 1024 || secret.chars().any(char::is_control) {
+        bail!("the client secret must be 1–1024 characters without control characters");
+    }
+    Ok(Some(secret))
+}
+
 fn print_qr(text: &str) -> anyhow::Result<()> {
     let code = qrcode::QrCode::new(text.as_bytes()).context("cannot draw the QR code")?;
     let image = code
@@ -476,6 +558,77 @@ async fn dispatch(
                 rates.service_car_ore_per_km as f64 / 100.0
             )?;
         }
+        AdminCommand::Org(OrgCommand::Oidc {
+            org: o,
+            issuer,
+            client_id,
+            client_secret_stdin,
+            subject_claim,
+            acr,
+            passwords,
+        }) => {
+            let o = org(store, &o).await?;
+            let issuer = issuer.trim().to_owned();
+            if let Some(rule) = uppsok_server::oidc::issuer_problem(&issuer) {
+                bail!("--issuer {rule}");
+            }
+            if !printable(&client_id, 255) {
+                bail!("--client-id must be 1–255 printable characters without spaces");
+            }
+            if !printable(&subject_claim, 100) {
+                bail!("--subject-claim must be 1–100 printable characters without spaces");
+            }
+            if let Some(bad) = acr.iter().position(|a| !printable(a, 255)) {
+                bail!(
+                    "--acr (number {}) must be 1–255 printable characters without spaces",
+                    bad + 1
+                );
+            }
+            let secret = match client_secret(client_secret_stdin)? {
+                Some(s) => s,
+                None => match store.oidc_config(o.id).await? {
+                    Some(old) => old.client_secret,
+                    None => bail!(
+                        "the client secret is missing: set UPPSOK_OIDC_CLIENT_SECRET or pass it on stdin with --client-secret-stdin"
+                    ),
+                },
+            };
+            let allowed = passwords == Passwords::Allow;
+            store
+                .set_oidc_config(&OidcConfig {
+                    org: o.id,
+                    issuer: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: secret,
+                    subject_claim: subject_claim.clone(),
+                    acr_values: acr.clone(),
+                    passwords_allowed: allowed,
+                })
+                .await?;
+            writeln!(
+                out,
+                "{} logs in with {issuer} (client {client_id}, account claim {subject_claim}, acr {}); passwords {}",
+                o.name,
+                if acr.is_empty() {
+                    "any".to_owned()
+                } else {
+                    acr.join(" or ")
+                },
+                if allowed { "still allowed" } else { "refused" }
+            )?;
+            writeln!(
+                out,
+                "register https://YOUR-HOST/login/oidc/callback as the redirect URI at the provider"
+            )?;
+        }
+        AdminCommand::Org(OrgCommand::OidcOff { org: o }) => {
+            let o = org(store, &o).await?;
+            if store.remove_oidc_config(o.id).await? {
+                writeln!(out, "{} logs in with passwords only again", o.name)?;
+            } else {
+                writeln!(out, "{} had no identity provider", o.name)?;
+            }
+        }
         AdminCommand::Team(TeamCommand::Add {
             name,
             org: o,
@@ -512,7 +665,13 @@ async fn dispatch(
             org: o,
             teams,
             password_stdin,
+            oidc_subject,
         }) => {
+            if let Some(sub) = oidc_subject.as_deref()
+                && !uppsok_server::store::oidc_subject_ok(sub)
+            {
+                bail!("{}", subject_rule());
+            }
             let username = Username::parse(&username)?;
             let name = PersonName::parse(&name)?;
             let role: Role = role.parse()?;
@@ -524,15 +683,18 @@ async fn dispatch(
             let (password, generated) = new_password(password_stdin)?;
             let hash = auth::hash_password(&password, PasswordCost::default())?;
             let s = store
-                .create_staff(&NewStaff {
-                    username,
-                    name,
-                    org: o.id,
-                    role,
-                    teams: team_ids,
-                    password_hash: hash,
-                    must_change: generated,
-                })
+                .create_staff_with_subject(
+                    &NewStaff {
+                        username,
+                        name,
+                        org: o.id,
+                        role,
+                        teams: team_ids,
+                        password_hash: hash,
+                        must_change: generated,
+                    },
+                    oidc_subject.as_deref(),
+                )
                 .await?;
             writeln!(
                 out,
@@ -546,6 +708,35 @@ async fn dispatch(
                 writeln!(
                     out,
                     "a {role} also needs a second factor: uppsok admin user totp {}",
+                    s.username
+                )?;
+            }
+        }
+        AdminCommand::User(UserCommand::OidcSubject {
+            username,
+            subject,
+            clear,
+        }) => {
+            let s = user(store, &username).await?;
+            if subject.is_none() && !clear {
+                bail!("give the subject, or --clear to remove it");
+            }
+            if let Some(sub) = subject.as_deref()
+                && !uppsok_server::store::oidc_subject_ok(sub)
+            {
+                bail!("{}", subject_rule());
+            }
+            store.set_oidc_subject(s.id, subject.as_deref()).await?;
+            if subject.is_some() {
+                writeln!(
+                    out,
+                    "{} logs in with the organisation's identity provider",
+                    s.username
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{} has no identity-provider subject any more",
                     s.username
                 )?;
             }

@@ -48,7 +48,7 @@ use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
 use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{AuditAction, Via};
-use uppsok_server::store::{AuditEntry, NewStaff, PoolSize, Store};
+use uppsok_server::store::{AuditEntry, NewStaff, PoolSize, SessionAuth, Store};
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
@@ -907,6 +907,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             record: Some(c.id.0),
             team: Some(team.id),
             record_org: Some(c.org),
+            auth: Some(SessionAuth::PASSWORD),
         });
     }
     if let Some((c, _, _)) = clients.get(4) {
@@ -922,6 +923,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             record: Some(c.id.0),
             team: Some(team.id),
             record_org: Some(c.org),
+            auth: Some(SessionAuth::PASSWORD),
         });
     }
     store.append_audit(&entries).await?;

@@ -17,7 +17,8 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{
-    AuditAction, AuditEntry, DeviceRow, DeviceStatus, SessionRow, StaffRow, Via, now_ms,
+    AuditAction, AuditEntry, AuthMethod, DeviceRow, DeviceStatus, SessionAuth, SessionRow,
+    StaffRow, Via, now_ms,
 };
 
 /// JSON body whose rejections (syntax, types, unknown fields, size, content type) are 4xx
@@ -57,6 +58,8 @@ pub fn client_ip(parts: &Parts) -> IpAddr {
 pub struct Actor {
     pub staff: StaffRow,
     pub session: SessionRow,
+    /// How the session was opened; the access log records it with everything done under it.
+    pub auth: SessionAuth,
     /// An initial or reset password that must be changed before anything else: the [`Actor`]
     /// extractor refuses such a session everywhere but [`PendingActor`]'s routes.
     pub must_change_password: bool,
@@ -73,7 +76,7 @@ impl Actor {
         // One round trip: the session and its member of staff with their teams. Deliberately
         // not cached in memory: `uppsok admin` revokes and deactivates from another process,
         // and that must take effect on the very next request.
-        let (session, staff, must_change_password) = state
+        let (session, staff, must_change_password, auth) = state
             .store
             .session_with_staff(&auth::hash_secret(token))
             .await?
@@ -89,9 +92,13 @@ impl Actor {
         if !staff.active {
             return Err(ApiError::Unauthenticated("the account is not active"));
         }
+        // A password that must change stands in the way of password sessions only: a session
+        // from the organisation's provider never used it.
+        let must_change_password = must_change_password && auth.method == AuthMethod::Password;
         Ok(Actor {
             staff,
             session,
+            auth,
             must_change_password,
         })
     }
@@ -123,6 +130,7 @@ impl Actor {
             record: None,
             team: None,
             record_org: None,
+            auth: Some(self.auth.clone()),
         }
     }
 }
@@ -228,6 +236,7 @@ impl DeviceAuth {
             record: None,
             team: None,
             record_org: None,
+            auth: None,
         }
     }
 }

@@ -4,7 +4,8 @@
 //! Layout: [`app`] (the router, `fn app`), [`state`] (settings and shared state), [`config`]
 //! (serve settings from file and environment), [`extract`] (who is asking: sessions, device
 //! tokens, client address), [`auth`] (the one login service, hashes, TOTP, tokens, rate limits),
-//! [`secrets`] (TOTP secrets sealed at rest), [`access`] (who may see what, pure), [`api`] (the
+//! [`oidc`] (login through the organisation's OpenID provider), [`secrets`] (TOTP secrets and
+//! OIDC client secrets sealed at rest), [`access`] (who may see what, pure), [`api`] (the
 //! JSON handlers under `/v1`, the sync handler included), [`sync`] (sync's rules, no HTTP),
 //! [`dashboard`] (the supervisors' pages), [`store`] (all SQL, both backends), [`metrics`]
 //! (Prometheus text), [`error`] (problem+json), [`retention`] (gallring: classes and the culling job).
@@ -18,6 +19,7 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod oidc;
 pub mod retention;
 pub mod secrets;
 pub mod serve;

@@ -61,6 +61,8 @@ pub struct AppState {
     /// Failed logins for usernames without an account, locked like accounts (see
     /// [`UnknownNames`]).
     pub unknown_names: Arc<UnknownNames>,
+    /// The organisations' OpenID providers: the HTTP client and their cached metadata.
+    pub oidc: Arc<crate::oidc::Providers>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             hashes: Arc::new(hashes),
             dummy_hash: Arc::new(dummy),
             unknown_names: Arc::new(unknown_names),
+            oidc: Arc::new(crate::oidc::Providers::default()),
         }
     }
 }

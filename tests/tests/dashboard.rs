@@ -1069,6 +1069,7 @@ async fn audit_follow_up_groups_pages_and_speaks_swedish() {
         record: Some(client.0),
         team: Some(team.id),
         record_org: Some(team.org),
+        auth: None,
     };
     // 250 reads of as many clients, then a burst of seven reads of one client (newest first,
     // so its row is on the first page).

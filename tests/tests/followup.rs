@@ -111,6 +111,7 @@ async fn followup_over_http(backend: Backend) {
             record: Some(uuid::Uuid::new_v4()),
             team: Some(team_a),
             record_org: Some(m),
+            auth: None,
         })
         .collect();
     app.store.append_audit(&entries).await.expect("log");

@@ -60,6 +60,7 @@ fn entry(staff: Uuid, org: Uuid) -> AuditEntry {
         record: Some(Uuid::new_v4()),
         team: Some(Uuid::new_v4().into()),
         record_org: Some(org.into()),
+        auth: None,
     }
 }
 

@@ -45,6 +45,9 @@ impl From<LoginError> for ApiError {
                 "username, password and code may be at most {FIELD_MAX} characters"
             )),
             LoginError::Invalid | LoginError::WrongDoor => ApiError::InvalidCredentials,
+            LoginError::PasswordsOff => ApiError::Forbidden(
+                "your organisation logs in through its identity provider; password login is turned off",
+            ),
             LoginError::Locked { until_ms } => ApiError::AccountLocked { until_ms },
             LoginError::TotpRequired => ApiError::TotpRequired,
             LoginError::NewPassword(problem) => ApiError::Validation {

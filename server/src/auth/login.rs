@@ -18,7 +18,12 @@
 //!    the right password, so neither tells roles apart to a stranger;
 //! 6. the TOTP step is consumed atomically in the store, so one code opens one session even
 //!    when eight requests carry it at the same instant; a spent code is refused without a
-//!    strike (it is a replay, not a guess), a wrong one with a strike.
+//!    strike (it is a replay, not a guess), a wrong one with a strike;
+//! 7. an organisation that logs in through its identity provider and has turned passwords off
+//!    refuses them, said (like 5.) only to someone who gave the right password.
+//!
+//! A login through the organisation's OpenID provider (`crate::oidc`) makes its own checks of
+//! the provider's answer, then opens its session here too, through [`open_session`].
 
 use std::net::IpAddr;
 
@@ -26,7 +31,7 @@ use uppsok_model::{Role, StaffId, Username};
 
 use crate::auth::{self, HashBusy, PasswordProblem};
 use crate::state::AppState;
-use crate::store::{SessionKind, SessionRow, StaffRow, StoreError, now_ms};
+use crate::store::{SessionAuth, SessionKind, SessionRow, StaffRow, StoreError, now_ms};
 
 /// Longest username, password or code looked at, in characters; longer input is refused
 /// before any work.
@@ -83,6 +88,10 @@ pub enum LoginError {
     /// The password (and code) were right, but this door is not for this role.
     #[error("this account has no access here")]
     WrongDoor,
+    /// The password (and code) were right, but the account's organisation logs in through its
+    /// identity provider only.
+    #[error("the organisation has turned password login off")]
+    PasswordsOff,
     /// A password change: the current password was right, the new one will not do.
     #[error("the new password {0}")]
     NewPassword(PasswordProblem),
@@ -194,6 +203,9 @@ pub async fn validate_credentials(
     if !door.admits(staff.role) {
         return Err(LoginError::WrongDoor);
     }
+    if !state.store.passwords_allowed(staff.org).await? {
+        return Err(LoginError::PasswordsOff);
+    }
     state.store.login_succeeded(staff.id).await?;
     state.limiter.forgive(ip);
     Ok((staff, creds.must_change))
@@ -207,6 +219,28 @@ pub async fn log_in(
     door: Door,
 ) -> Result<LoggedIn, LoginError> {
     let (staff, must_change_password) = validate_credentials(state, ip, attempt, door).await?;
+    open_session(
+        state,
+        staff,
+        must_change_password,
+        door,
+        SessionAuth::PASSWORD,
+    )
+    .await
+}
+
+/// A new session of the door's kind for an account whose login was checked — by
+/// [`validate_credentials`] or by the OIDC callback — recording how it was opened.
+pub async fn open_session(
+    state: &AppState,
+    staff: StaffRow,
+    must_change_password: bool,
+    door: Door,
+    how: SessionAuth,
+) -> Result<LoggedIn, LoginError> {
+    if !door.admits(staff.role) {
+        return Err(LoginError::WrongDoor);
+    }
     let (token, token_hash) = auth::new_token(auth::SESSION_PREFIX);
     let (csrf, _) = auth::new_token("");
     let now = now_ms();
@@ -220,8 +254,8 @@ pub async fn log_in(
         expires_ms: now.saturating_add(ttl),
         revoked: false,
     };
-    state.store.create_session(&session).await?;
-    tracing::info!(staff = %staff.id, ?door, "login");
+    state.store.create_session_with(&session, &how).await?;
+    tracing::info!(staff = %staff.id, ?door, method = how.method.as_str(), "login");
     Ok(LoggedIn {
         token,
         session,

@@ -764,6 +764,8 @@ mod tests {
             record: None,
             team: Some(Uuid::from_u128(200)),
             record_org: None,
+            auth_method: None,
+            acr: None,
         }
     }
 

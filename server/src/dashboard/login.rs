@@ -1,6 +1,9 @@
 //! Logging in and out of the dashboard: username, password and the authenticator's code go
 //! through [`login`], the same path as the JSON API's, which opens a cookie session with its own
-//! CSRF token; this module only draws the form and says why it is shown again.
+//! CSRF token; this module only draws the form and says why it is shown again. The form also
+//! offers "Logga in med organisationens inloggning" for each organisation with an OpenID
+//! provider; that flow is [`crate::oidc`], and its handlers are here too, so both ways in end
+//! in [`login::open_session`] and in the same cookie.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -17,13 +20,140 @@ use super::{
 use crate::auth;
 use crate::auth::login::{self, Attempt, Door, LoginError};
 use crate::extract::ClientIp;
+use crate::oidc::{self, OidcError, TokenProblem};
 use crate::state::AppState;
+use crate::store::{AuthMethod, SessionAuth};
+use axum::http::StatusCode;
+use uppsok_model::OrgId;
 use uppsok_model::fidelity::Lang;
 
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
     #[serde(default)]
     expired: Option<String>,
+    /// After logging out of an OIDC session: the organisation whose provider's end-session
+    /// endpoint to offer.
+    #[serde(default)]
+    sso: Option<String>,
+}
+
+/// The cookie that ties a provider's callback to the browser that started the login.
+pub const OIDC_STATE_COOKIE: &str = "uppsok_oidc_state";
+
+/// Why a login through the organisation's provider was refused, as the page words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OidcNotice {
+    NotConfigured,
+    Unavailable,
+    State,
+    Expired,
+    Denied,
+    CodeRefused,
+    Token(TokenProblem),
+    Acr,
+    NoSubject,
+    UnknownSubject,
+    Inactive,
+}
+
+impl OidcNotice {
+    fn of(e: &OidcError) -> Option<OidcNotice> {
+        Some(match e {
+            OidcError::NotConfigured => OidcNotice::NotConfigured,
+            OidcError::Provider(_) => OidcNotice::Unavailable,
+            OidcError::StateMismatch | OidcError::StateUnknown => OidcNotice::State,
+            OidcError::Expired => OidcNotice::Expired,
+            OidcError::Denied => OidcNotice::Denied,
+            OidcError::CodeRefused => OidcNotice::CodeRefused,
+            OidcError::Token(p) => OidcNotice::Token(*p),
+            OidcError::AcrTooLow => OidcNotice::Acr,
+            OidcError::NoSubject => OidcNotice::NoSubject,
+            OidcError::UnknownSubject => OidcNotice::UnknownSubject,
+            OidcError::Inactive => OidcNotice::Inactive,
+            OidcError::Store(_) => return None,
+        })
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            OidcNotice::NotConfigured => StatusCode::NOT_FOUND,
+            OidcNotice::Unavailable => StatusCode::BAD_GATEWAY,
+            OidcNotice::State | OidcNotice::Expired => StatusCode::BAD_REQUEST,
+            OidcNotice::Denied | OidcNotice::CodeRefused | OidcNotice::Token(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            OidcNotice::Acr
+            | OidcNotice::NoSubject
+            | OidcNotice::UnknownSubject
+            | OidcNotice::Inactive => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// (Swedish, English).
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            OidcNotice::NotConfigured => (
+                "Organisationen har ingen inloggning via egen identitetsleverantör.",
+                "The organisation has no login through its own identity provider.",
+            ),
+            OidcNotice::Unavailable => (
+                "Organisationens inloggning svarar inte just nu. Försök igen om en stund, eller kontakta er IT-support.",
+                "The organisation's login does not answer right now. Try again in a while, or contact your IT support.",
+            ),
+            OidcNotice::State => (
+                "Svaret från organisationens inloggning hörde inte till en pågående inloggning i den här webbläsaren (det var redan använt, eller inloggningen startades någon annanstans). Börja om.",
+                "The answer from the organisation's login did not belong to a login in progress in this browser (it was used already, or the login was started elsewhere). Start again.",
+            ),
+            OidcNotice::Expired => (
+                "Inloggningen tog för lång tid hos organisationens inloggning. Börja om.",
+                "The login took too long at the organisation's login. Start again.",
+            ),
+            OidcNotice::Denied => (
+                "Inloggningen avbröts eller nekades hos organisationens inloggning. Börja om.",
+                "The login was cancelled or refused at the organisation's login. Start again.",
+            ),
+            OidcNotice::CodeRefused => (
+                "Organisationens inloggning godtog inte inloggningen när Uppsök hämtade den (den var redan använd eller för gammal). Börja om.",
+                "The organisation's login did not accept the login when Uppsök fetched it (used already, or too old). Start again.",
+            ),
+            OidcNotice::Token(TokenProblem::Expired) => (
+                "Legitimationen från organisationens inloggning har gått ut. Börja om; om det upprepas, kontrollera datorns och serverns klockor.",
+                "The credential from the organisation's login has expired. Start again; if it happens again, check the clocks.",
+            ),
+            OidcNotice::Token(TokenProblem::Audience) => (
+                "Legitimationen från organisationens inloggning var utfärdad till en annan tjänst än Uppsök och godtas inte.",
+                "The credential from the organisation's login was issued to another service than Uppsök and is not accepted.",
+            ),
+            OidcNotice::Token(TokenProblem::Nonce) => (
+                "Legitimationen från organisationens inloggning hörde till en annan inloggning och godtas inte. Börja om.",
+                "The credential from the organisation's login belonged to another login and is not accepted. Start again.",
+            ),
+            OidcNotice::Token(TokenProblem::Signature) => (
+                "Legitimationens signatur kunde inte kontrolleras mot organisationens inloggning, så den godtas inte.",
+                "The credential's signature could not be checked against the organisation's login, so it is not accepted.",
+            ),
+            OidcNotice::Token(_) => (
+                "Legitimationen från organisationens inloggning var inte giltig och godtas inte.",
+                "The credential from the organisation's login was not valid and is not accepted.",
+            ),
+            OidcNotice::Acr => (
+                "Du loggade in med en inloggningsmetod som inte räcker för Uppsök. Logga in igen med en metod som din organisation godkänt för patientuppgifter, till exempel SITHS-kort eller Freja eID+.",
+                "You logged in with a method that is not strong enough for Uppsök. Log in again with a method your organisation approved for patient data, such as a SITHS card or Freja eID+.",
+            ),
+            OidcNotice::NoSubject => (
+                "Organisationens inloggning skickade inte uppgiften som kopplar dig till ett konto i Uppsök. Be en administratör för Uppsök i din organisation att kontrollera inställningen.",
+                "The organisation's login did not send what links you to an account in Uppsök. Ask an Uppsök administrator in your organisation to check the setting.",
+            ),
+            OidcNotice::UnknownSubject => (
+                "Du är inloggad hos din organisation, men inget konto i Uppsök är kopplat till dig. Be en administratör för Uppsök i din organisation att lägga upp ditt konto eller koppla det till organisationens inloggning.",
+                "You are logged in at your organisation, but no Uppsök account is linked to you. Ask an Uppsök administrator in your organisation to create your account or link it to the organisation's login.",
+            ),
+            OidcNotice::Inactive => (
+                "Ditt konto i Uppsök är avstängt. Be en administratör för Uppsök i din organisation att aktivera det.",
+                "Your Uppsök account is deactivated. Ask an Uppsök administrator in your organisation to activate it.",
+            ),
+        }
+    }
 }
 
 /// Why the form is shown again.
@@ -48,6 +178,10 @@ enum Notice {
     TotpRequired,
     /// The password was right, but the account is a case manager's, who has the app instead.
     WrongDoor,
+    /// The password was right, but the organisation logs in through its provider only.
+    PasswordsOff,
+    /// A login through the organisation's provider was refused.
+    Oidc(OidcNotice),
 }
 
 impl Notice {
@@ -111,6 +245,15 @@ impl Notice {
                 "The login form had expired (older than an hour, or another login tab was opened since). Nothing was counted; fill it in again.",
             ),
             Notice::Locked { .. } | Notice::Limited { .. } => return None,
+            Notice::Oidc(n) => {
+                let (sv, en) = n.words();
+                ("alert", sv, en)
+            }
+            Notice::PasswordsOff => (
+                "alert",
+                "Din organisation loggar in via organisationens inloggning; lösenord är avstängda. Använd knappen ”Logga in med organisationens inloggning”.",
+                "Your organisation logs in through the organisation's login; passwords are turned off. Use the button “Log in with the organisation's login”.",
+            ),
             Notice::TotpRequired => (
                 "alert",
                 "Kontot behöver engångskoden från autentiseringsappen.",
@@ -125,15 +268,57 @@ impl Notice {
     }
 }
 
-fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
+/// What the login page offers besides the password form.
+#[derive(Debug, Default)]
+struct Offers {
+    /// The organisations with an OpenID provider (id, name).
+    sso: Vec<(OrgId, String)>,
+    /// After logging out of an OIDC session: the provider's end-session address.
+    end_session: Option<String>,
+}
+
+impl Offers {
+    async fn load(state: &AppState) -> DashResult<Offers> {
+        Ok(Offers {
+            sso: state.store.oidc_orgs().await?,
+            end_session: None,
+        })
+    }
+}
+
+fn form_page(req: &Req, notice: Notice, login_csrf: &str, offers: &Offers) -> Response {
     let l = req.lang;
     let msg = notice.text(l).map_or_else(String::new, |(class, text)| {
         // Errors interrupt a screen reader; the others wait their turn.
         let role = if class == "alert" { "alert" } else { "status" };
         format!("<p class=\"{class}\" role=\"{role}\">{}</p>", esc(&text))
     });
+    let mut sso = String::new();
+    if let Some(url) = &offers.end_session {
+        sso.push_str(&format!(
+            "<p><a class=\"button\" href=\"{}\">{}</a></p>",
+            attr(url),
+            tr(
+                l,
+                "Logga ut även från organisationens inloggning",
+                "Also log out of the organisation's login"
+            )
+        ));
+    }
+    for (org, name) in &offers.sso {
+        // One button per organisation: the name tells which provider it goes to.
+        sso.push_str(&format!(
+            "<p><a class=\"button\" href=\"/login/oidc?org={org}\">{} <span class=\"sub\">{}</span></a></p>",
+            tr(
+                l,
+                "Logga in med organisationens inloggning",
+                "Log in with the organisation's login"
+            ),
+            esc(name)
+        ));
+    }
     let body = format!(
-        "{msg}<form class=\"stack\" method=\"post\" action=\"/login\">\
+        "{msg}{sso}<form class=\"stack\" method=\"post\" action=\"/login\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label for=\"username\">{u}<input id=\"username\" name=\"username\" autocomplete=\"username\" required autofocus></label>\
          <label for=\"password\">{p}<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
@@ -165,7 +350,10 @@ fn form_page(req: &Req, notice: Notice, login_csrf: &str) -> Response {
     match notice {
         Notice::None | Notice::Expired | Notice::LoggedOut | Notice::FormExpired => {}
         Notice::Limited { .. } => *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS,
-        Notice::WrongDoor => *r.status_mut() = axum::http::StatusCode::FORBIDDEN,
+        Notice::WrongDoor | Notice::PasswordsOff => {
+            *r.status_mut() = axum::http::StatusCode::FORBIDDEN
+        }
+        Notice::Oidc(n) => *r.status_mut() = n.status(),
         Notice::Failed | Notice::Locked { .. } | Notice::TotpRequired => {
             *r.status_mut() = axum::http::StatusCode::UNAUTHORIZED
         }
@@ -181,13 +369,26 @@ fn new_login_csrf() -> String {
     auth::new_token("").0
 }
 
-pub async fn form(req: Req, Query(q): Query<LoginQuery>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    req: Req,
+    Query(q): Query<LoginQuery>,
+) -> DashResult<Response> {
     let notice = match q.expired.as_deref() {
         Some("1") => Notice::Expired,
         Some("out") => Notice::LoggedOut,
         _ => Notice::None,
     };
-    form_page(&req, notice, &new_login_csrf())
+    let mut offers = Offers::load(&state).await?;
+    if notice == Notice::LoggedOut
+        && let Some(org) = q.sso.as_deref().and_then(|o| o.parse::<uuid::Uuid>().ok())
+    {
+        offers.end_session = state
+            .oidc
+            .end_session_url(&state.store, OrgId::from(org))
+            .await;
+    }
+    Ok(form_page(&req, notice, &new_login_csrf(), &offers))
 }
 
 #[derive(Debug, Deserialize)]
@@ -216,7 +417,15 @@ pub async fn submit(
     let cookie_token = cookie(&headers, LOGIN_CSRF_COOKIE);
     match (f.csrf.as_deref(), cookie_token) {
         (Some(a), Some(b)) if !a.is_empty() && same_secret(a, b) => {}
-        _ => return Ok(form_page(&req, Notice::FormExpired, &new_login_csrf())),
+        _ => {
+            let offers = Offers::load(&state).await?;
+            return Ok(form_page(
+                &req,
+                Notice::FormExpired,
+                &new_login_csrf(),
+                &offers,
+            ));
+        }
     }
     let attempt = Attempt {
         username: &f.username,
@@ -232,14 +441,21 @@ pub async fn submit(
                 LoginError::Locked { until_ms } => Notice::Locked { until_ms },
                 LoginError::TotpRequired => Notice::TotpRequired,
                 LoginError::WrongDoor => Notice::WrongDoor,
+                LoginError::PasswordsOff => Notice::PasswordsOff,
                 LoginError::Store(e) => return Err(e.into()),
                 e @ (LoginError::NewPassword(_) | LoginError::Hash(_)) => {
                     return Err(DashError::Internal(e.to_string()));
                 }
             };
-            return Ok(form_page(&req, notice, &new_login_csrf()));
+            let offers = Offers::load(&state).await?;
+            return Ok(form_page(&req, notice, &new_login_csrf(), &offers));
         }
     };
+    Ok(logged_in(&req, &done))
+}
+
+/// Into the dashboard with the new session's cookie; the login's own cookies are spent.
+fn logged_in(req: &Req, done: &login::LoggedIn) -> Response {
     let max_age_s = (done.session.expires_ms - done.session.created_ms) / 1000;
     let mut r = Redirect::to("/").into_response();
     let h = r.headers_mut();
@@ -250,6 +466,138 @@ pub async fn submit(
     h.append(
         header::SET_COOKIE,
         set_cookie(LOGIN_CSRF_COOKIE, "", 0, req.tls),
+    );
+    h.append(
+        header::SET_COOKIE,
+        set_cookie(OIDC_STATE_COOKIE, "", 0, req.tls),
+    );
+    r
+}
+
+/// This server's callback address as the browser reaches it: the provider must send the
+/// browser back to the host it came from (and only accepts addresses registered with it, so a
+/// forged `Host` leads nowhere).
+fn callback_url(req: &Req, headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    if host.is_empty()
+        || host
+            .chars()
+            .any(|c| c.is_whitespace() || c == '/' || c == '@')
+    {
+        return None;
+    }
+    let scheme = if req.tls { "https" } else { "http" };
+    Some(format!("{scheme}://{host}{}", oidc::CALLBACK_PATH))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OidcStart {
+    #[serde(default)]
+    org: Option<String>,
+}
+
+/// `GET /login/oidc?org=ID`: off to the organisation's provider.
+pub async fn oidc_start(
+    State(state): State<AppState>,
+    req: Req,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<OidcStart>,
+) -> DashResult<Response> {
+    let Some(org) = q
+        .org
+        .as_deref()
+        .and_then(|o| o.parse::<uuid::Uuid>().ok())
+        .map(OrgId::from)
+    else {
+        return Err(DashError::BadRequest(
+            "org: must be the id of an organisation".into(),
+        ));
+    };
+    let callback = callback_url(&req, &headers)
+        .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
+    match oidc::begin(&state.store, &state.oidc, org, &callback).await {
+        Ok(begun) => {
+            let mut r = Redirect::to(&begun.url).into_response();
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    OIDC_STATE_COOKIE,
+                    &begun.state,
+                    oidc::PENDING_TTL.as_secs() as i64,
+                    req.tls,
+                ),
+            );
+            Ok(r)
+        }
+        Err(e) => oidc_refused(&state, &req, e).await,
+    }
+}
+
+/// `GET /login/oidc/callback`: the provider's answer; a session, or the login page saying why
+/// not.
+pub async fn oidc_callback(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    req: Req,
+    headers: axum::http::HeaderMap,
+    Query(cb): Query<oidc::Callback>,
+) -> DashResult<Response> {
+    // Counted like a password attempt, so a flood of forged callbacks meets the same limit.
+    if let Err(retry_after_s) = state.limiter.attempt(ip) {
+        let offers = Offers::load(&state).await?;
+        return Ok(form_page(
+            &req,
+            Notice::Limited { retry_after_s },
+            &new_login_csrf(),
+            &offers,
+        ));
+    }
+    let callback = callback_url(&req, &headers)
+        .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
+    let cookie_state = cookie(&headers, OIDC_STATE_COOKIE);
+    let verified = match oidc::finish(&state.store, &state.oidc, &cb, cookie_state, &callback).await
+    {
+        Ok(v) => v,
+        Err(e) => return oidc_refused(&state, &req, e).await,
+    };
+    let how = SessionAuth {
+        method: AuthMethod::Oidc,
+        acr: verified.acr,
+    };
+    match login::open_session(&state, verified.staff, false, Door::Dashboard, how).await {
+        Ok(done) => {
+            state.limiter.forgive(ip);
+            Ok(logged_in(&req, &done))
+        }
+        Err(LoginError::WrongDoor) => {
+            let offers = Offers::load(&state).await?;
+            Ok(form_page(
+                &req,
+                Notice::WrongDoor,
+                &new_login_csrf(),
+                &offers,
+            ))
+        }
+        Err(LoginError::Store(e)) => Err(e.into()),
+        Err(e) => Err(DashError::Internal(e.to_string())),
+    }
+}
+
+/// The login page saying why the provider's login was refused (the reason, never the token or
+/// the subject, goes to the log).
+async fn oidc_refused(state: &AppState, req: &Req, e: OidcError) -> DashResult<Response> {
+    let Some(notice) = OidcNotice::of(&e) else {
+        return Err(match e {
+            OidcError::Store(s) => s.into(),
+            other => DashError::Internal(other.to_string()),
+        });
+    };
+    tracing::warn!(reason = %e, "login through the organisation's identity provider refused");
+    let offers = Offers::load(state).await?;
+    let mut r = form_page(req, Notice::Oidc(notice), &new_login_csrf(), &offers);
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(OIDC_STATE_COOKIE, "", 0, req.tls),
     );
     Ok(r)
 }
@@ -270,7 +618,12 @@ pub async fn logout(
         .store
         .revoke_session(&dash.actor.session.token_hash)
         .await?;
-    let mut r = Redirect::to("/login?expired=out").into_response();
+    // After a session from the organisation's provider, the page offers to end that one too.
+    let to = match dash.actor.auth.method {
+        AuthMethod::Oidc => format!("/login?expired=out&sso={}", dash.actor.staff.org),
+        AuthMethod::Password => "/login?expired=out".to_owned(),
+    };
+    let mut r = Redirect::to(&to).into_response();
     r.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", 0, dash.req.tls),

@@ -65,6 +65,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .route("/login", get(login::form).post(login::submit))
+        .route("/login/oidc", get(login::oidc_start))
+        .route(crate::oidc::CALLBACK_PATH, get(login::oidc_callback))
         .route("/logout", post(login::logout))
         .route("/password", get(password::form).post(password::submit))
         .route("/overview", get(overview::page))

@@ -96,7 +96,12 @@ pub async fn submit(
             "Too many attempts from this address. Try again later.".to_owned(),
         ),
         Err(LoginError::Store(e)) => return Err(e.into()),
-        Err(e @ (LoginError::Hash(_) | LoginError::TotpRequired | LoginError::WrongDoor)) => {
+        Err(
+            e @ (LoginError::Hash(_)
+            | LoginError::TotpRequired
+            | LoginError::WrongDoor
+            | LoginError::PasswordsOff),
+        ) => {
             return Err(DashError::Internal(e.to_string()));
         }
     };

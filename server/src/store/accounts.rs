@@ -87,6 +87,52 @@ impl SessionKind {
     }
 }
 
+/// How a session was opened; stored as its [`AuthMethod::as_str`] name on the session and on
+/// every access-log entry made under it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// Username, password and (for supervisors and admins) the authenticator's code.
+    Password,
+    /// The organisation's OpenID provider (`crate::oidc`).
+    Oidc,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Password => "password",
+            AuthMethod::Oidc => "oidc",
+        }
+    }
+
+    pub fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "password" => Ok(AuthMethod::Password),
+            "oidc" => Ok(AuthMethod::Oidc),
+            _ => Err(StoreError::Corrupt("authentication method".into())),
+        }
+    }
+}
+
+/// The authentication behind a session: the method and, for OIDC, the provider's `acr` (the
+/// authentication context, e.g. a SITHS or Freja level of assurance). Serialised into the
+/// access-log journal with the entry it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionAuth {
+    pub method: AuthMethod,
+    pub acr: Option<String>,
+}
+
+impl SessionAuth {
+    pub const PASSWORD: SessionAuth = SessionAuth {
+        method: AuthMethod::Password,
+        acr: None,
+    };
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub token_hash: String,
@@ -377,45 +423,10 @@ impl Store {
 
     /// Creates the account with its password hash and team memberships in one transaction.
     pub async fn create_staff(&self, s: &NewStaff) -> StoreResult<StaffRow> {
-        let id = StaffId::new();
-        let now = now_ms();
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => {
-            sqlx::query("INSERT INTO staff (id, username, name, org, role, active, created_ms) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
-                .bind(id.to_string())
-                .bind(s.username.as_str())
-                .bind(s.name.as_str())
-                .bind(s.org.to_string())
-                .bind(s.role.as_str())
-                .bind(now)
-                .execute(&mut *c)
-                .await
-                .map_err(|e| conflict(e, "that username is taken"))?;
-            for t in &s.teams {
-                sqlx::query("INSERT INTO staff_teams (staff, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id.to_string())
-                    .bind(t.to_string())
-                    .execute(&mut *c)
-                    .await?;
-            }
-            sqlx::query("INSERT INTO credentials (staff, password_hash, must_change, failed_attempts, updated_ms) VALUES ($1, $2, $3, 0, $4)")
-                .bind(id.to_string())
-                .bind(&s.password_hash)
-                .bind(s.must_change)
-                .bind(now)
-                .execute(&mut *c)
-                .await?;
-        });
+        let row = tx.create_staff(s).await?;
         tx.commit().await?;
-        Ok(StaffRow {
-            id,
-            username: s.username.to_string(),
-            name: s.name.to_string(),
-            org: s.org,
-            role: s.role,
-            active: true,
-            teams: s.teams.clone(),
-        })
+        Ok(row)
     }
 
     /// Deactivated staff cannot log in and their devices stop working; rows stay for the log.
@@ -434,7 +445,7 @@ impl Store {
     /// column from a correlated subquery. Every authenticated request loads its caller this way,
     /// so a second round trip per request for the teams was a noticeable share of the read API's
     /// cost.
-    async fn staff_where(&self, w: Where) -> StoreResult<Vec<StaffRow>> {
+    pub(super) async fn staff_where(&self, w: Where) -> StoreResult<Vec<StaffRow>> {
         let sql = format!(
             "SELECT {STAFF_COLS}, {} FROM staff{} ORDER BY username",
             teams_column(&self.pool, "staff.id"),
@@ -671,9 +682,15 @@ impl Store {
         Ok(done == 1)
     }
 
+    /// A session opened with a password.
     pub async fn create_session(&self, s: &SessionRow) -> StoreResult<()> {
+        self.create_session_with(s, &SessionAuth::PASSWORD).await
+    }
+
+    /// A session and how it was opened.
+    pub async fn create_session_with(&self, s: &SessionRow, auth: &SessionAuth) -> StoreResult<()> {
         on_pool!(self, p => {
-            sqlx::query("INSERT INTO sessions (token_hash, staff, kind, csrf, created_ms, expires_ms, revoked) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            sqlx::query("INSERT INTO sessions (token_hash, staff, kind, csrf, created_ms, expires_ms, revoked, auth_method, acr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
                 .bind(&s.token_hash)
                 .bind(s.staff.to_string())
                 .bind(s.kind.as_str())
@@ -681,6 +698,8 @@ impl Store {
                 .bind(s.created_ms)
                 .bind(s.expires_ms)
                 .bind(s.revoked)
+                .bind(auth.method.as_str())
+                .bind(&auth.acr)
                 .execute(p)
                 .await?;
         });
@@ -708,17 +727,17 @@ impl Store {
         .transpose()
     }
 
-    /// A session, the member of staff it belongs to (with their teams) and whether their
-    /// password must change, in one round trip: the check every request with a session token
-    /// makes.
+    /// A session, the member of staff it belongs to (with their teams), whether their
+    /// password must change and how the session was opened, in one round trip: the check every
+    /// request with a session token makes.
     pub async fn session_with_staff(
         &self,
         token_hash: &str,
-    ) -> StoreResult<Option<(SessionRow, StaffRow, bool)>> {
+    ) -> StoreResult<Option<(SessionRow, StaffRow, bool, SessionAuth)>> {
         let sql = format!(
             "SELECT s.token_hash, s.kind, s.csrf, s.created_ms, s.expires_ms, s.revoked, \
              staff.id, staff.username, staff.name, staff.org, staff.role, staff.active, {}, \
-             COALESCE(cr.must_change, FALSE) \
+             COALESCE(cr.must_change, FALSE), s.auth_method, s.acr \
              FROM sessions s JOIN staff ON staff.id = s.staff \
              LEFT JOIN credentials cr ON cr.staff = staff.id WHERE s.token_hash = $1",
             teams_column(&self.pool, "staff.id")
@@ -738,6 +757,8 @@ impl Store {
             bool,
             Option<String>,
             bool,
+            String,
+            Option<String>,
         );
         let row: Option<Row> = on_pool!(self, p => {
             sqlx::query_as(AssertSqlSafe(sql)).bind(token_hash).fetch_optional(p).await?
@@ -758,7 +779,11 @@ impl Store {
             expires_ms: r.4,
             revoked: r.5,
         };
-        Ok(Some((session, staff, r.13)))
+        let auth = SessionAuth {
+            method: AuthMethod::parse(&r.14)?,
+            acr: r.15,
+        };
+        Ok(Some((session, staff, r.13, auth)))
     }
 
     pub async fn revoke_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -816,6 +841,47 @@ impl Store {
 }
 
 impl Tx {
+    /// The account, its password hash and its team memberships, inside this transaction.
+    pub async fn create_staff(&mut self, s: &NewStaff) -> StoreResult<StaffRow> {
+        let id = StaffId::new();
+        let now = now_ms();
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO staff (id, username, name, org, role, active, created_ms) VALUES ($1, $2, $3, $4, $5, TRUE, $6)")
+                .bind(id.to_string())
+                .bind(s.username.as_str())
+                .bind(s.name.as_str())
+                .bind(s.org.to_string())
+                .bind(s.role.as_str())
+                .bind(now)
+                .execute(&mut *c)
+                .await
+                .map_err(|e| conflict(e, "that username is taken"))?;
+            for t in &s.teams {
+                sqlx::query("INSERT INTO staff_teams (staff, team) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id.to_string())
+                    .bind(t.to_string())
+                    .execute(&mut *c)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO credentials (staff, password_hash, must_change, failed_attempts, updated_ms) VALUES ($1, $2, $3, 0, $4)")
+                .bind(id.to_string())
+                .bind(&s.password_hash)
+                .bind(s.must_change)
+                .bind(now)
+                .execute(&mut *c)
+                .await?;
+        });
+        Ok(StaffRow {
+            id,
+            username: s.username.to_string(),
+            name: s.name.to_string(),
+            org: s.org,
+            role: s.role,
+            active: true,
+            teams: s.teams.clone(),
+        })
+    }
+
     /// Whether the team exists; used by record writes inside their transaction.
     pub async fn team_exists(&mut self, team: TeamId) -> StoreResult<bool> {
         let n: i64 = on_tx!(self, c => {

@@ -9,7 +9,10 @@ use sqlx::AssertSqlSafe;
 use uppsok_model::{ClientId, DeviceId, Entity, OrgId, StaffId, TeamId};
 use uuid::Uuid;
 
-use super::{Param, Store, StoreError, StoreResult, Tx, Where, now_ms, on_pool, on_tx, parse_uuid};
+use super::{
+    AuthMethod, Param, SessionAuth, Store, StoreError, StoreResult, Tx, Where, now_ms, on_pool,
+    on_tx, parse_uuid,
+};
 use crate::store::bind_all;
 
 /// Which door the data went through.
@@ -120,6 +123,9 @@ pub struct AuditEntry {
     pub team: Option<TeamId>,
     /// The record space the data came from.
     pub record_org: Option<OrgId>,
+    /// How the actor's session was opened (`None` for a phone's sync: a device token).
+    #[serde(default)]
+    pub auth: Option<SessionAuth>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -139,6 +145,10 @@ pub struct AuditRow {
     pub record: Option<Uuid>,
     pub team: Option<Uuid>,
     pub record_org: Option<Uuid>,
+    /// How the reader's session was opened (`None` for a phone's sync).
+    pub auth_method: Option<AuthMethod>,
+    /// The provider's authentication context of an OIDC session.
+    pub acr: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -168,10 +178,12 @@ type AuditTuple = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
-const COLS: &str = "id, at_ms, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org";
-/// Rows per INSERT statement; 13 parameters each stays far below every engine's limit.
+const COLS: &str = "id, at_ms, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org, auth_method, acr";
+/// Rows per INSERT statement; 14 parameters each stays far below every engine's limit.
 const CHUNK: usize = 200;
 
 fn opt_uuid(s: Option<String>) -> StoreResult<Option<Uuid>> {
@@ -197,6 +209,8 @@ fn row_from(t: AuditTuple) -> StoreResult<AuditRow> {
         record: opt_uuid(t.10)?,
         team: opt_uuid(t.11)?,
         record_org: opt_uuid(t.12)?,
+        auth_method: t.13.as_deref().map(AuthMethod::parse).transpose()?,
+        acr: t.14,
     })
 }
 
@@ -259,15 +273,15 @@ impl Tx {
         let mut inserted = 0;
         for chunk in rows.chunks(CHUNK) {
             let mut sql = String::from(
-                "INSERT INTO audit_log (at_ms, entry_id, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org) VALUES ",
+                "INSERT INTO audit_log (at_ms, entry_id, actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org, auth_method, acr) VALUES ",
             );
-            let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 13);
+            let mut params: Vec<Param> = Vec::with_capacity(chunk.len() * 15);
             for (i, (at_ms, id, e)) in chunk.iter().enumerate() {
                 if i > 0 {
                     sql.push_str(", ");
                 }
                 let base = params.len();
-                let marks: Vec<String> = (1..=13).map(|k| format!("${}", base + k)).collect();
+                let marks: Vec<String> = (1..=15).map(|k| format!("${}", base + k)).collect();
                 sql.push_str(&format!("({})", marks.join(", ")));
                 params.extend([
                     Param::Int(Some(*at_ms)),
@@ -283,6 +297,8 @@ impl Tx {
                     Param::Text(e.record.map(|x| x.to_string())),
                     Param::Text(e.team.map(|x| x.to_string())),
                     Param::Text(e.record_org.map(|x| x.to_string())),
+                    Param::Text(e.auth.as_ref().map(|a| a.method.as_str().to_owned())),
+                    Param::Text(e.auth.as_ref().and_then(|a| a.acr.clone())),
                 ]);
             }
             if skip_present {

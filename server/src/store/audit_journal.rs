@@ -383,6 +383,11 @@ mod tests {
                 record: Some(Uuid::new_v4()),
                 team: Some(Uuid::new_v4().into()),
                 record_org: None,
+                // The authentication travels with the entry (an OIDC session's level).
+                auth: Some(crate::store::SessionAuth {
+                    method: crate::store::AuthMethod::Oidc,
+                    acr: Some("loa3".into()),
+                }),
             },
         }
     }

@@ -244,6 +244,7 @@ mod tests {
             record: Some(Uuid::new_v4()),
             team: None,
             record_org: Some(org.into()),
+            auth: None,
         }
     }
 

@@ -23,12 +23,16 @@ mod devices;
 mod followup;
 mod gate;
 mod membership;
+mod oidc;
 mod records;
 mod retention;
 pub mod sync;
 pub mod sync_writes;
 
-pub use accounts::{Credentials, NewStaff, OrgRow, SessionKind, SessionRow, StaffRow, TeamRow};
+pub use accounts::{
+    AuthMethod, Credentials, NewStaff, OrgRow, SessionAuth, SessionKind, SessionRow, StaffRow,
+    TeamRow,
+};
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, StampedEntry, Via};
 pub use audit_journal::{AuditJournal, ReplayReport};
 pub use audit_writer::AuditWriter;
@@ -37,6 +41,7 @@ pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
 pub use followup::{FollowUp, SampledEntry};
 pub(crate) use gate::begin_tx;
 pub use gate::{GateGuard, GroupWork, WriteGate};
+pub use oidc::{OidcConfig, OidcPending, SUBJECT_MAX, subject_ok as oidc_subject_ok};
 pub use records::{RecordFilter, RecordRow, RecordWrite};
 pub use retention::{ClassRow, HoldRow, RetentionCandidate, RunRow};
 
