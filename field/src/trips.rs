@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use uppsok_device::Store;
 use uppsok_device::TripFilter;
 use uppsok_device::trips::{
-    NewTrip, TripFinish, TripRecording, TripStart, add_trip, last_odometer,
+    NewTrip, TripFinish, TripRecording, TripStart, add_trip, confirm_trip, last_odometer,
 };
-use uppsok_model::mileage::korjournal::{self, Period};
+use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
 use uppsok_model::mileage::{Fix, FixOutcome, SuggestionBasis};
 use uppsok_model::{PlaceName, Purpose, Rates, Trip, ValidationError, Vehicle, VisitId};
 
@@ -95,6 +95,13 @@ pub enum TripCommand {
     },
     /// Throw away the recording in progress.
     Cancel,
+    /// Confirm a suggested distance after checking it against the road driven (a month with
+    /// an unconfirmed suggestion cannot be approved for payment). Wrong km: add the trip again
+    /// with --km instead.
+    Confirm {
+        /// The trip's id, as `trip add` and `trip list` print it.
+        id: String,
+    },
 }
 
 /// What every way of making a trip asks.
@@ -137,7 +144,27 @@ pub enum ExportCommand {
         /// The organisation's own-car rate, öre per km [default: 305].
         #[arg(long, value_name = "ORE")]
         own_car_rate: Option<i64>,
+        /// payroll: "klientbesök" instead of client codes, for handing in; team: the team's
+        /// internal copy with client codes.
+        #[arg(long, value_enum, default_value = "payroll")]
+        copy: CopyArg,
     },
+}
+
+/// Which copy of the körjournal to write.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyArg {
+    Payroll,
+    Team,
+}
+
+impl From<CopyArg> for JournalCopy {
+    fn from(c: CopyArg) -> Self {
+        match c {
+            CopyArg::Payroll => JournalCopy::Payroll,
+            CopyArg::Team => JournalCopy::Team,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,6 +412,13 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
             recording(store)?.cancel(store)?;
             Ok(("cancelled the recording\n".into(), None))
         }
+        TripCommand::Confirm { id } => {
+            let trip = confirm_trip(store, id.trim().parse()?)?;
+            Ok((
+                format!("{}\n", trip.id),
+                Some(format!("confirmed the suggested {:.1} km", trip.km)),
+            ))
+        }
     }
 }
 
@@ -432,7 +466,7 @@ pub fn render_trips(trips: &[Trip]) -> String {
     let mut out = String::new();
     for t in trips {
         out.push_str(&format!(
-            "{}  {}  {:<14} → {:<14} {:>7.1} km  {:<9} {:<16} {}\n",
+            "{}  {}  {:<14} → {:<14} {:>7.1} km  {:<9} {:<16} {}{}\n",
             t.id,
             local_naive(t.start).format("%Y-%m-%d %H:%M"),
             t.from,
@@ -441,6 +475,11 @@ pub fn render_trips(trips: &[Trip]) -> String {
             t.distance_source,
             t.vehicle,
             t.purpose,
+            if t.awaits_confirmation() {
+                "  (unconfirmed: `trip confirm ID`)"
+            } else {
+                ""
+            },
         ));
     }
     if trips.is_empty() {
@@ -458,7 +497,9 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         out,
         driver,
         own_car_rate,
+        copy,
     } = cmd;
+    let copy = JournalCopy::from(copy);
     let period = match (month, year) {
         (Some(m), _) => parse_period(&m)?,
         (None, Some(y)) => parse_period(&y)?,
@@ -476,7 +517,7 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         rates.validate()?;
     }
     let bytes = match format {
-        ExportFormat::Csv => korjournal::to_csv(&rows).into_bytes(),
+        ExportFormat::Csv => korjournal::to_csv(&copy.apply(rows.clone())).into_bytes(),
         ExportFormat::Pdf => {
             uppsok_report::korjournal_pdf::render(&uppsok_report::korjournal_pdf::KorjournalDoc {
                 driver: driver.clone(),
@@ -485,13 +526,15 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
                 rates: rates.into(),
                 created: Local::now().date_naive(),
                 approval: None,
+                copy,
             })
             .map_err(|e| FieldError::Usage(e.to_string()))?
         }
     };
     write_file(&out, &bytes)?;
     Ok(format!(
-        "wrote the körjournal for {} ({} trips, {} km) to {}\n",
+        "wrote the {} körjournal for {} ({} trips, {} km) to {}\n",
+        copy.as_str(),
         period,
         rows.len(),
         korjournal::km_sv(korjournal::total_km(&rows)),

@@ -196,6 +196,7 @@ fn trips_from_add_gpx_list_to_korjournal() {
     )));
     let trips = list.as_array().expect("a list");
     assert_eq!(trips.len(), 4, "{list}");
+
     let by_id = |id: &str| {
         trips
             .iter()
@@ -205,6 +206,35 @@ fn trips_from_add_gpx_list_to_korjournal() {
     };
     let s = by_id(&suggested_id);
     assert_eq!(s["distance_source"], "suggested");
+    assert_eq!(s["distance_confirmed"], false);
+    // The driver confirms the suggestion; typed km have nothing to confirm, and the refusal
+    // names the field and the rule.
+    let listed = ok(field(&home, &["trip", "list", "--month", "2026-11"]));
+    assert_eq!(listed.matches("unconfirmed").count(), 1, "{listed}");
+    let o = field(&home, &["trip", "confirm", &suggested_id]);
+    assert!(
+        stderr(&o).contains("confirmed the suggested"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(ok(o).trim(), suggested_id);
+    let o = field(&home, &["trip", "confirm", &typed_id]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("distance_source"), "{}", stderr(&o));
+    let listed = ok(field(&home, &["trip", "list", "--month", "2026-11"]));
+    assert!(!listed.contains("unconfirmed"), "{listed}");
+    let again = json(&ok(field(
+        &home,
+        &["trip", "list", "--month", "2026-11", "--json"],
+    )));
+    let confirmed: Vec<&str> = again
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|t| t["distance_confirmed"] == true)
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(confirmed, [suggested_id.as_str()]);
     assert_eq!(
         (s["from"].as_str(), s["to"].as_str()),
         (Some("Kalix"), Some("Töre"))
@@ -263,6 +293,37 @@ fn trips_from_add_gpx_list_to_korjournal() {
     assert!(text.contains(";25,3;manuell;"), "{text}");
     let rows = parse_csv(&text).expect("the CSV parses");
     assert_eq!(rows.len(), 4);
+    // The payroll copy is the default: "klientbesök" where the team's copy has client codes.
+    assert!(!text.contains("K-017") && !text.contains("K-021"), "{text}");
+    assert_eq!(text.matches(";klientbesök;").count(), 2, "{text}");
+    let team_path = dir.path().join("korjournal-team.csv");
+    let out = ok(field(
+        &home,
+        &[
+            "export",
+            "korjournal",
+            "--month",
+            "2026-11",
+            "--format",
+            "csv",
+            "--copy",
+            "team",
+            "--out",
+            team_path.to_str().expect("utf-8 path"),
+        ],
+    ));
+    assert!(out.starts_with("wrote the team körjournal"), "{out}");
+    let team = std::fs::read_to_string(&team_path).expect("csv written");
+    assert!(
+        team.contains(";K-017;") && team.contains(";K-021;"),
+        "{team}"
+    );
+    assert!(!team.contains("klientbesök"));
+    let team_rows = parse_csv(&team).expect("the CSV parses");
+    assert_eq!(
+        team_rows.iter().map(|r| r.km).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.km).collect::<Vec<_>>()
+    );
     for r in &rows {
         let t = by_id(&r.id.to_string());
         assert_eq!(t["from"].as_str(), Some(r.from.as_str()));
@@ -314,6 +375,11 @@ fn trips_from_add_gpx_list_to_korjournal() {
             "{needle:?} missing from the PDF text:\n{text}"
         );
     }
+    assert!(text.contains("Exemplar för lönen"), "{text}");
+    assert!(
+        !text.contains("K-017") && text.contains("klientbesök"),
+        "{text}"
+    );
     let gps_km = format!("{:.1}", (km * 10.0).round() / 10.0).replace('.', ",");
     assert!(text.contains(&gps_km), "{gps_km} missing:\n{text}");
     assert!(text.contains("Summa: 4 resor"), "{text}");

@@ -305,6 +305,7 @@ fn trip(u: &User) -> Trip {
         odometer_start: None,
         odometer_end: None,
         gps: None,
+        distance_confirmed: false,
     }
 }
 

@@ -496,6 +496,7 @@ impl TripInput {
             odometer_start,
             odometer_end,
             gps: None,
+            distance_confirmed: false,
         })
     }
 }

@@ -19,7 +19,9 @@ use printpdf::{
     Point,
 };
 use uppsok_model::Rates;
-use uppsok_model::mileage::korjournal::{KorjournalRow, Period, km_sv, source_sv, totals};
+use uppsok_model::mileage::korjournal::{
+    JournalCopy, KorjournalRow, Period, km_sv, source_sv, totals,
+};
 use uppsok_model::mileage::{MileageError, RateSchedule};
 use uppsok_model::trip::Vehicle;
 
@@ -36,6 +38,9 @@ pub struct KorjournalDoc {
     pub created: NaiveDate,
     /// The supervisor's approval of the month, when it has one (the dashboard's copy).
     pub approval: Option<Attest>,
+    /// Which copy: the payroll copy's rows say "klientbesök" for client codes (applied here, so
+    /// no caller can label a copy without making it so), and every page names the copy.
+    pub copy: JournalCopy,
 }
 
 /// A supervisor's approval (*attest*) of the month, printed under the signature lines.
@@ -245,6 +250,10 @@ fn rate_line(doc: &KorjournalDoc) -> String {
 
 /// Render the körjournal; the bytes of a PDF file.
 pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
+    let doc = &KorjournalDoc {
+        rows: doc.copy.apply(doc.rows.clone()),
+        ..doc.clone()
+    };
     let sums = totals(&doc.rows, &doc.rates)?;
     let title = format!("Körjournal {} {}", doc.driver, doc.period.label_sv());
     let (pdf, page1, layer1) = PdfDocument::new(winansi(&title), Mm(PAGE_W), Mm(PAGE_H), "text");
@@ -346,6 +355,7 @@ pub fn pdf_text_string(s: &str) -> Vec<u8> {
 fn header(pen: &Pen<'_>, doc: &KorjournalDoc, vehicles: &str) {
     let top = PAGE_H - MARGIN - 6.0;
     pen.bold("Körjournal", 18.0, MARGIN, top);
+    pen.right(doc.copy.label_sv(), 9.0, PAGE_W - MARGIN, top);
     pen.text("Förare:", 10.0, MARGIN, top - 10.0);
     pen.bold(&fit(&doc.driver, 40), 10.0, MARGIN + 18.0, top - 10.0);
     pen.text("Period:", 10.0, MARGIN + 110.0, top - 10.0);
@@ -526,6 +536,7 @@ mod tests {
             rates: Rates::default().into(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
+            copy: JournalCopy::Payroll,
         };
         let bytes = render(&doc).expect("render");
         assert!(bytes.starts_with(b"%PDF-"));
@@ -546,6 +557,7 @@ mod tests {
             rates: Rates::default().into(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
+            copy: JournalCopy::Payroll,
         };
         let bytes = render(&doc).expect("render");
         let pdf = Document::load_mem(&bytes).expect("the PDF parses");

@@ -515,6 +515,7 @@ pub async fn seed_world(store: &Store) -> World {
                 odometer_start: None,
                 odometer_end: None,
                 gps: None,
+                distance_confirmed: false,
             };
             store
                 .upsert_record(&RecordWrite {

@@ -84,6 +84,7 @@ fn trip(address: &str) -> Trip {
         odometer_start: None,
         odometer_end: None,
         gps: None,
+        distance_confirmed: false,
     }
 }
 

@@ -16,6 +16,7 @@
 use super::reimbursement::{VehicleKind, reimburse};
 use super::{DistanceSource, MileageError, RateSchedule};
 use crate::ids::TripId;
+use crate::text::ClientCode;
 use crate::trip::{Trip, Vehicle};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,8 @@ impl FromStr for Period {
 pub enum KorjournalError {
     #[error("a period must be a month like 2026-11 or a year like 2026")]
     Period,
+    #[error("the copy must be payroll or team")]
+    Copy,
     #[error("the file does not start with the körjournal's header line")]
     Header,
     #[error("line {line}: column {column} {rule}")]
@@ -213,6 +216,75 @@ pub fn rows(
         .collect();
     out.sort_by_key(|r| (r.date, r.start, r.id));
     out
+}
+
+/// Which copy of a körjournal is made. Payroll needs the trips, not whom they were for: its
+/// copy says [`CLIENT_VISIT`] where the team's own copy has the client code, so a client code
+/// (a pseudonym that the team can resolve to a person) never leaves the team with a pay file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalCopy {
+    /// For payroll: no client codes. The default, so the copy that travels is the safe one.
+    #[default]
+    Payroll,
+    /// The team's internal copy, with client codes.
+    Team,
+}
+
+impl JournalCopy {
+    pub const ALL: [JournalCopy; 2] = [JournalCopy::Payroll, JournalCopy::Team];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalCopy::Payroll => "payroll",
+            JournalCopy::Team => "team",
+        }
+    }
+
+    /// What the copy is, as its PDF and the dashboard say it.
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            JournalCopy::Payroll => "Exemplar för lönen (utan klientkoder)",
+            JournalCopy::Team => "Teamets exemplar (med klientkoder, lämnas inte ut)",
+        }
+    }
+
+    /// The rows as this copy shows them.
+    pub fn apply(self, rows: Vec<KorjournalRow>) -> Vec<KorjournalRow> {
+        match self {
+            JournalCopy::Team => rows,
+            JournalCopy::Payroll => rows
+                .into_iter()
+                .map(|mut r| {
+                    if is_client_code(&r.visited) {
+                        r.visited = CLIENT_VISIT.to_owned();
+                    }
+                    r
+                })
+                .collect(),
+        }
+    }
+}
+
+impl FromStr for JournalCopy {
+    type Err = KorjournalError;
+    fn from_str(s: &str) -> Result<Self, KorjournalError> {
+        JournalCopy::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or(KorjournalError::Copy)
+    }
+}
+
+/// What the payroll copy writes in place of a client code.
+pub const CLIENT_VISIT: &str = "klientbesök";
+
+/// Whether a trip's "visited" text is, or could be, a client code: anything shaped like one
+/// (capital letters, digits and `-`, as every team's codes are) counts, so an organisation
+/// written in capitals ("BUP") is hidden too rather than a code slipping through. Organisations
+/// written as words ("Socialkontoret") stay.
+pub fn is_client_code(visited: &str) -> bool {
+    !visited.trim().is_empty() && ClientCode::parse(visited).is_ok()
 }
 
 /// Sum of the rows' km as written (so the total matches what a reader adds up).
@@ -577,6 +649,7 @@ mod tests {
                 fixes_used: 100,
                 fixes_dropped: 1,
             }),
+            distance_confirmed: false,
         }
     }
 
@@ -732,6 +805,29 @@ mod tests {
                 taxable_ore: 2_200,
             }
         );
+    }
+
+    #[test]
+    fn the_payroll_copy_says_klientbesok_instead_of_client_codes() {
+        let mut trips = vec![trip(3, 7, 25.0), trip(4, 7, 12.0), trip(5, 7, 8.0)];
+        trips[1].visited = Some("Socialkontoret".into());
+        trips[2].visited = None;
+        let team = rows(&trips, "anna", month(), cet);
+        assert_eq!(JournalCopy::default(), JournalCopy::Payroll);
+        let payroll = JournalCopy::Payroll.apply(team.clone());
+        let visited: Vec<&str> = payroll.iter().map(|r| r.visited.as_str()).collect();
+        assert_eq!(visited, ["klientbesök", "Socialkontoret", ""]);
+        let csv = to_csv(&payroll);
+        assert!(!csv.contains("K-017"), "{csv}");
+        assert!(csv.contains(";klientbesök;"));
+        // Everything else, the money included, is the same as in the team's copy.
+        assert_eq!(parse_csv(&csv).expect("parses").len(), 3);
+        assert_eq!(JournalCopy::Team.apply(team.clone()), team);
+        assert_eq!(team[0].visited, "K-017");
+        assert_eq!("team".parse::<JournalCopy>(), Ok(JournalCopy::Team));
+        assert_eq!("alla".parse::<JournalCopy>(), Err(KorjournalError::Copy));
+        assert!(is_client_code("X-2") && is_client_code("BUP"));
+        assert!(!is_client_code("Socialkontoret") && !is_client_code(" "));
     }
 
     proptest! {
