@@ -122,6 +122,10 @@ pub struct TripWhat {
     /// Ids of visits the trip was for.
     #[arg(long = "visit", value_name = "ID", num_args = 1..)]
     visits: Vec<String>,
+    /// The trip starts at home, not at the workplace: only the part beyond the home–workplace
+    /// distance is paid.
+    #[arg(long)]
+    from_home: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -144,6 +148,10 @@ pub enum ExportCommand {
         /// The organisation's own-car rate, öre per km [default: 305].
         #[arg(long, value_name = "ORE")]
         own_car_rate: Option<i64>,
+        /// The driver's home–workplace distance, km (12,5): deducted from each trip from home
+        /// [default: 0].
+        #[arg(long, value_name = "KM")]
+        home_work_km: Option<String>,
         /// payroll: "klientbesök" instead of client codes, for handing in; team: the team's
         /// internal copy with client codes.
         #[arg(long, value_enum, default_value = "payroll")]
@@ -183,6 +191,7 @@ struct Common {
     vehicle: Vehicle,
     visited: Option<String>,
     visits: Vec<VisitId>,
+    from_home: bool,
 }
 
 fn common(store: &Store, w: &TripWhat) -> Result<Common> {
@@ -201,6 +210,7 @@ fn common(store: &Store, w: &TripWhat) -> Result<Common> {
         vehicle: w.vehicle.parse()?,
         visited: w.visited.as_ref().map(|s| s.trim().to_owned()),
         visits,
+        from_home: w.from_home,
     })
 }
 
@@ -243,6 +253,7 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
                 km: km.as_deref().map(parse_km).transpose()?,
                 odometer_start,
                 odometer_end,
+                from_home: c.from_home,
             };
             let added = add_trip(store, &input)?;
             let note = added.suggestion.map(|s| match s.basis {
@@ -282,6 +293,7 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
                     visited: c.visited,
                     visits: c.visits,
                     odometer_start: None,
+                    from_home: c.from_home,
                 },
             )?;
             let mut dropped = 0usize;
@@ -352,6 +364,7 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
                     visited: c.visited,
                     visits: c.visits,
                     odometer_start,
+                    from_home: c.from_home,
                 },
             )?;
             let note = odometer_start.map(|o| format!("odometer at the start: {o}"));
@@ -497,8 +510,14 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         out,
         driver,
         own_car_rate,
+        home_work_km,
         copy,
     } = cmd;
+    let home_work = home_work_km
+        .as_deref()
+        .map(uppsok_model::mileage::parse_home_work_km)
+        .transpose()?
+        .unwrap_or(0);
     let copy = JournalCopy::from(copy);
     let period = match (month, year) {
         (Some(m), _) => parse_period(&m)?,
@@ -510,7 +529,10 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         None => store.profile()?.user.to_string(),
     };
     let trips = trips_in(store, Some(period))?;
-    let rows = korjournal::rows(&trips, &driver, period, local_naive);
+    let rows = korjournal::with_home_work(
+        korjournal::rows(&trips, &driver, period, local_naive),
+        home_work,
+    );
     let mut rates = Rates::default();
     if let Some(r) = own_car_rate {
         rates.own_car_ore_per_km = r;

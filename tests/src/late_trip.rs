@@ -41,6 +41,7 @@ pub fn trip(driver: &str, start: DateTime<Utc>, minutes: i64, km: f64) -> Trip {
         odometer_end: None,
         gps: None,
         distance_confirmed: false,
+        from_home: false,
     }
 }
 

@@ -1185,6 +1185,107 @@ async fn a_suggested_distance_holds_up_approval_until_the_driver_confirms_it() {
 }
 
 #[tokio::test]
+async fn a_trip_from_home_is_paid_beyond_the_commute_alike_on_page_csv_and_pdf() {
+    let w = world_of(40).await;
+    let (cookie, _) = w.session("chef.kalix").await;
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let month = dashboard::mileage::Span::month_before(today).label();
+    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let anna = w.staff("anna.lind").await;
+    let rate = w
+        .state
+        .store
+        .org(anna.org)
+        .await
+        .unwrap()
+        .unwrap()
+        .rates
+        .own_car_ore_per_km;
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let (_, trips_before, amount_before) = approve_form(&page, "anna.lind").unwrap();
+
+    // Anna lives 12 km from the office; on the 4th she drives 45.26 km from home.
+    w.state.store.set_home_work(anna.id, 120).await.unwrap();
+    let token = phone_of(&w, "anna.lind").await;
+    let start = (span.first + chrono::Duration::days(3))
+        .and_hms_opt(7, 10, 0)
+        .unwrap()
+        .and_utc();
+    let mut t = uppsok_tests::late_trip::trip("anna.lind", start, 50, 45.26);
+    t.from_home = true;
+    sync_trip(&w, &token, &t).await;
+
+    // Paid: 45.3 − 12.0 = 33.3 km at the kommun's rate, rounded to the öre once.
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let (_, trips_after, amount) = approve_form(&page, "anna.lind").unwrap();
+    assert_eq!(trips_after, trips_before + 1);
+    assert_eq!(amount - amount_before, (333 * rate + 5) / 10);
+    assert!(page.contains("efter avdrag hem–arbete 12,0 km"), "{page}");
+    let grouped = |s: &str| s.replace(['\u{a0}', ' '], "");
+    let shown = format!("{},{:02}kr", amount / 100, amount % 100);
+    assert!(grouped(&page).contains(&shown), "page shows {shown}");
+
+    // The payroll file: the same amount, and the deduction in its own column.
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    let row = payroll_row(&csv, "anna.lind");
+    assert_eq!(ore(&row[5]), amount);
+    assert_eq!(row[12], "12,0");
+
+    // The körjournal: the trip as driven, marked from home, with its deduction; the PDF's
+    // totals are the page's to the öre and explain the deduction.
+    let q = format!("team={}&month={month}&driver=anna.lind", team.id);
+    let (_, _, kj) = w
+        .get(&format!("/mileage/korjournal?{q}&format=csv"), &cookie)
+        .await;
+    let rows = uppsok_model::mileage::korjournal::parse_csv(&kj).unwrap();
+    let home = rows
+        .iter()
+        .find(|r| r.id == t.id)
+        .expect("the trip from home");
+    assert_eq!(
+        (home.km, home.from_home, home.deduction_km),
+        (45.3, true, 12.0)
+    );
+    assert!(rows.iter().filter(|r| r.id != t.id).all(|r| !r.from_home));
+    let (_, _, pdf) = w
+        .send(
+            Request::get(format!("/mileage/korjournal?{q}&format=pdf"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    assert!(
+        grouped(&text).contains(&shown),
+        "the PDF says {shown}: {text}"
+    );
+    assert!(
+        text.contains("Resa från bostaden: sträckan hem–arbete räknas av (1 resor, 12,0 km)"),
+        "{text}"
+    );
+
+    // A trip from home shorter than the commute pays nothing, never less.
+    let mut short =
+        uppsok_tests::late_trip::trip("anna.lind", start + chrono::Duration::days(1), 15, 9.0);
+    short.from_home = true;
+    sync_trip(&w, &token, &short).await;
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let (_, trips_now, amount_now) = approve_form(&page, "anna.lind").unwrap();
+    assert_eq!((trips_now, amount_now), (trips_after + 1, amount));
+    assert!(page.contains("efter avdrag hem–arbete 21,0 km"), "{page}");
+}
+
+#[tokio::test]
 async fn audit_follow_up_flags_and_extracts() {
     let w = world().await;
     let (cookie, _) = w.session("chef.kalix").await;

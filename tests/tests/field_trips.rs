@@ -432,3 +432,102 @@ fn a_recording_by_single_fixes_survives_separate_processes() {
     // 29 steps of 0.0002° latitude ≈ 22.3 m each.
     assert!((km - 0.645).abs() < 0.03, "{km}");
 }
+
+#[test]
+fn a_trip_from_home_is_paid_beyond_the_home_work_distance() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    ok(field(&home, &["init", "--user", "anna"]));
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "trip",
+            "add",
+            "--to",
+            "Kalix",
+            "--purpose",
+            "Teammöte",
+            "--start",
+        ];
+        args.extend_from_slice(extra);
+        ok(field(&home, &args)).trim().to_owned()
+    };
+    let from_home = add(&[
+        "2026-11-24T07:10",
+        "--from",
+        "Morjärv",
+        "--from-home",
+        "--km",
+        "45,26",
+    ]);
+    add(&["2026-11-25T07:10", "--from", "Töre", "--km", "40"]);
+    let list = json(&ok(field(&home, &["trip", "list", "--json"])));
+    let flags: Vec<(bool, bool)> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| (t["id"] == from_home.as_str(), t["from_home"] == true))
+        .collect();
+    assert_eq!(flags, [(true, true), (false, false)]);
+
+    let export = |format: &str, out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "korjournal",
+            "--month",
+            "2026-11",
+            "--format",
+            format,
+            "--out",
+            out.to_str().expect("utf-8 path"),
+        ];
+        args.extend_from_slice(extra);
+        ok(field(&home, &args))
+    };
+    let csv_path = dir.path().join("k.csv");
+    export("csv", &csv_path, &["--home-work-km", "12"]);
+    let text = std::fs::read_to_string(&csv_path).expect("csv");
+    let rows = parse_csv(&text).expect("parses");
+    let deducted: Vec<(f64, bool, f64)> = rows
+        .iter()
+        .map(|r| (r.km, r.from_home, r.deduction_km))
+        .collect();
+    assert_eq!(deducted, [(45.3, true, 12.0), (40.0, false, 0.0)]);
+    // 33.3 km + 40.0 km at 3.05 kr: 101.57 + 122.00 = 223.57 kr; tax-free 2.50 kr/km:
+    // 83.25 + 100.00 = 183.25 kr.
+    let pdf_path = dir.path().join("k.pdf");
+    export("pdf", &pdf_path, &["--home-work-km", "12"]);
+    let pdf = pdf_file_text(&pdf_path);
+    for needle in [
+        "Morjärv *",
+        "(1 resor, 12,0 km). Ersatta km: 73,3",
+        "223,57",
+        "183,25",
+        "40,32",
+    ] {
+        assert!(
+            pdf.contains(needle),
+            "{needle:?} missing:
+{pdf}"
+        );
+    }
+    // Without the distance nothing is deducted; a distance out of range is refused.
+    export("pdf", &pdf_path, &[]);
+    assert!(pdf_file_text(&pdf_path).contains("260,17"));
+    let o = field(
+        &home,
+        &[
+            "export",
+            "korjournal",
+            "--month",
+            "2026-11",
+            "--format",
+            "csv",
+            "--out",
+            csv_path.to_str().expect("utf-8 path"),
+            "--home-work-km",
+            "900",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("home_work_km"), "{}", stderr(&o));
+}

@@ -306,6 +306,7 @@ fn trip(u: &User) -> Trip {
         odometer_end: None,
         gps: None,
         distance_confirmed: false,
+        from_home: false,
     }
 }
 

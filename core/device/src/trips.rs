@@ -69,6 +69,9 @@ pub struct TripStart {
     /// The odometer when leaving; prefilled from [`last_odometer`].
     #[serde(default)]
     pub odometer_start: Option<u32>,
+    /// Leaving from home rather than the workplace (the home–workplace part is not paid).
+    #[serde(default)]
+    pub from_home: bool,
 }
 
 /// What the driver adds when a recording ends.
@@ -263,6 +266,7 @@ impl TripRecording {
             },
             gps,
             distance_confirmed: false,
+            from_home: s.start.from_home,
         };
         store.write(|w| {
             w.save_trip(&trip)?;
@@ -375,6 +379,9 @@ pub struct NewTrip {
     pub odometer_start: Option<u32>,
     #[serde(default)]
     pub odometer_end: Option<u32>,
+    /// Leaving from home rather than the workplace (the home–workplace part is not paid).
+    #[serde(default)]
+    pub from_home: bool,
 }
 
 /// The saved trip, and the suggestion when that is where its km came from.
@@ -453,6 +460,7 @@ pub fn add_trip(store: &Store, input: &NewTrip) -> Result<AddedTrip> {
         odometer_end: odometer.then_some(input.odometer_end).flatten(),
         gps: None,
         distance_confirmed: false,
+        from_home: input.from_home,
     };
     store.write(|w| {
         w.save_trip(&trip)?;

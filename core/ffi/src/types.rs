@@ -497,6 +497,7 @@ impl TripInput {
             odometer_end,
             gps: None,
             distance_confirmed: false,
+            from_home: false,
         })
     }
 }

@@ -165,6 +165,11 @@ pub struct Trip {
     /// from phones that predate it: they read as unconfirmed.
     #[serde(default)]
     pub distance_confirmed: bool,
+    /// The trip started at the driver's home rather than at the workplace: under the agreement
+    /// only the part beyond the driver's home–workplace distance is business travel
+    /// ([`crate::mileage::business_km`]). Absent in older trips: from the workplace.
+    #[serde(default)]
+    pub from_home: bool,
 }
 
 pub const VISITED_MAX: usize = 80;
@@ -289,6 +294,7 @@ pub(crate) mod tests {
             odometer_end: None,
             gps: None,
             distance_confirmed: false,
+            from_home: false,
         }
     }
 

@@ -83,9 +83,12 @@ const MARGIN: f32 = 12.0;
 const ROW_H: f32 = 6.0;
 const TEXT_PT: f32 = 8.5;
 /// Room the totals and the signature lines need on the last page.
-const CLOSING_H: f32 = 60.0;
+const CLOSING_H: f32 = 66.0;
 const TABLE_TOP: f32 = PAGE_H - 42.0;
 const TABLE_BOTTOM: f32 = 20.0;
+
+/// After the "from" of a trip from home; the totals explain it.
+const FROM_HOME_MARK: &str = "*";
 
 /// A column: heading, left edge (mm), width (mm), right-aligned?
 struct Col(&'static str, f32, f32, bool);
@@ -387,7 +390,11 @@ fn table(pen: &Pen<'_>, rows: &[KorjournalRow]) -> f32 {
             time,
             odo(r.odometer_start),
             odo(r.odometer_end),
-            r.from.clone(),
+            if r.from_home {
+                format!("{} {FROM_HOME_MARK}", r.from)
+            } else {
+                r.from.clone()
+            },
             r.to.clone(),
             km_sv(r.km),
             source_sv(r.source).to_owned(),
@@ -427,6 +434,21 @@ fn closing(
         y,
     );
 
+    if sums.from_home > 0 {
+        y -= 5.0;
+        pen.text(
+            &format!(
+                "{FROM_HOME_MARK} Resa från bostaden: sträckan hem–arbete räknas av ({} resor, {} km). \
+                 Ersatta km: {}",
+                sums.from_home,
+                km_sv(sums.deducted_deci_km as f64 / 10.0),
+                km_sv((sums.deci_km - sums.deducted_deci_km) as f64 / 10.0),
+            ),
+            TEXT_PT,
+            MARGIN,
+            y,
+        );
+    }
     y -= 9.0;
     pen.bold("Milersättning", 10.0, MARGIN, y);
     let lines = [
@@ -482,6 +504,8 @@ mod tests {
             source: DistanceSource::Gps,
             purpose: "Hembesök".into(),
             visited: "K-017".into(),
+            from_home: false,
+            deduction_km: 0.0,
             driver: "anna".into(),
             vehicle: Vehicle::Own,
         }

@@ -19,7 +19,9 @@ use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use uppsok_model::fidelity::{Lang, swedish_date, swedish_time};
 use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
-use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, RateSchedule, VehicleKind, monthly_totals};
+use uppsok_model::mileage::{
+    DrivenTrip, MonthlyTotal, RateSchedule, VehicleKind, business_km, monthly_totals,
+};
 use uppsok_model::{Entity, Trip};
 
 use super::export::{self, Csv};
@@ -290,9 +292,42 @@ async fn rates_of(state: &AppState, dash: &Dash) -> DashResult<RateSchedule> {
     Ok(state.store.rate_schedule(dash.actor.staff.org).await?)
 }
 
+/// Home–workplace distances of the viewer's organisation's drivers, tenths of a km.
+type HomeWork = HashMap<String, i64>;
+
+async fn home_work_of(state: &AppState, dash: &Dash) -> DashResult<HomeWork> {
+    Ok(state
+        .store
+        .home_work_distances(dash.actor.staff.org)
+        .await?)
+}
+
+/// The km of `t` that are paid: a trip from home less its driver's home–workplace distance.
+fn paid_km(t: &Trip, home_work: &HomeWork) -> f64 {
+    business_km(
+        t.km,
+        t.from_home,
+        home_work.get(t.driver.as_str()).copied().unwrap_or(0),
+    )
+}
+
+/// Tenths of a km `driver`'s trips from home had deducted as the commute.
+fn deducted_deci_km<'a>(
+    trips: impl IntoIterator<Item = &'a Trip>,
+    driver: &str,
+    home_work: &HomeWork,
+) -> i64 {
+    trips
+        .into_iter()
+        .filter(|t| t.driver.as_str() == driver && t.from_home)
+        .map(|t| ((t.km * 10.0).round() - (paid_km(t, home_work) * 10.0).round()) as i64)
+        .sum()
+}
+
 fn totals<'a>(
     trips: impl IntoIterator<Item = &'a Trip>,
     rates: &RateSchedule,
+    home_work: &HomeWork,
 ) -> DashResult<Vec<MonthlyTotal<String>>> {
     let driven: Vec<DrivenTrip<String>> = trips
         .into_iter()
@@ -300,7 +335,7 @@ fn totals<'a>(
             driver: t.driver.as_str().to_owned(),
             date: swedish_date(t.start),
             vehicle: VehicleKind::from(&t.vehicle),
-            km: t.km,
+            km: paid_km(t, home_work),
         })
         .collect();
     monthly_totals(&driven, rates).map_err(|e| DashError::Internal(e.to_string()))
@@ -336,7 +371,8 @@ pub async fn page(
     let span = span_of(q.month.as_deref())?;
     let trips = span_trips(&state, &dash, &team, span).await?;
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let home_work = home_work_of(&state, &dash).await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates, &home_work)?;
     let names = names(&state, &team).await?;
     let copy = copy_of(q.copy.as_deref())?;
     let month = span.label();
@@ -524,7 +560,11 @@ pub async fn page(
              <a href=\"/mileage/korjournal?{q}&amp;format=pdf\" aria-label=\"{} PDF {}\">PDF</a></td></tr>",
             esc(&name),
             t.trips,
-            num(l, t.centi_km as f64 / 100.0, 1),
+            km_cell(
+                l,
+                t.centi_km,
+                deducted_deci_km(trips.iter().map(|t| &t.trip), &t.driver, &home_work)
+            ),
             money(l, t.amount_ore),
             money(l, t.tax_free_ore),
             money(l, t.taxable_ore),
@@ -566,6 +606,24 @@ pub async fn page(
         Some(&team),
         &body,
     ))
+}
+
+/// The paid km, and under it the km deducted for trips from home when there were any: the
+/// amount is for the paid km, so the page says why it is less than the körjournal's sum.
+fn km_cell(l: Lang, paid_centi_km: i64, deducted_deci_km: i64) -> String {
+    let paid = num(l, paid_centi_km as f64 / 100.0, 1);
+    if deducted_deci_km == 0 {
+        return paid;
+    }
+    format!(
+        "{paid}<br><span class=\"muted\">{} {} km</span>",
+        tr(
+            l,
+            "efter avdrag hem–arbete",
+            "after the home–work deduction of"
+        ),
+        num(l, deducted_deci_km as f64 / 10.0, 1),
+    )
 }
 
 /// The trips whose suggested distance the driver has not confirmed, so the supervisor sees
@@ -653,7 +711,8 @@ pub async fn approve(
         .filter(|t| t.trip.driver.as_str() == driver)
         .collect();
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let home_work = home_work_of(&state, &dash).await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates, &home_work)?;
     let now = approved_totals(&sums.iter().collect::<Vec<_>>());
     let latest = data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
         .await?
@@ -729,7 +788,8 @@ async fn attest(
     let Some(latest) = latest else {
         return Ok(None);
     };
-    let sums = totals(trips, rates)?;
+    let home_work = home_work_of(state, dash).await?;
+    let sums = totals(trips, rates, &home_work)?;
     let now = approved_totals(&sums.iter().collect::<Vec<_>>());
     let unconfirmed = unconfirmed_of(trips, driver);
     let changed_since = match standing(
@@ -793,7 +853,8 @@ pub async fn payroll_csv(
     let span = span_of(q.month.as_deref())?;
     let trips = span_trips(&state, &dash, &team, span).await?;
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let home_work = home_work_of(&state, &dash).await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates, &home_work)?;
     let names = names(&state, &team).await?;
     let approvals: HashMap<String, data::Approval> =
         data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
@@ -819,6 +880,7 @@ pub async fn payroll_csv(
         "Attesterat belopp kr",
         "Attesterad av",
         "Attesterad den",
+        "Avdrag hem–arbete km",
     ]);
     let today = swedish_date(Utc::now());
     for t in &sums {
@@ -871,6 +933,11 @@ pub async fn payroll_csv(
                 })
                 .unwrap_or_default(),
             approved.map(when).unwrap_or_default(),
+            export::decimal(
+                deducted_deci_km(trips.iter().map(|t| &t.trip), &t.driver, &home_work) as f64
+                    / 10.0,
+                1,
+            ),
         ]);
     }
     Ok(download(
@@ -918,7 +985,11 @@ pub async fn korjournal(
         Some(name) => format!("{name} ({driver})"),
         None => driver.clone(),
     };
-    let rows = korjournal::rows(&trips, &driver, span.period(), swedish_time);
+    let home_work = home_work_of(&state, &dash).await?;
+    let rows = korjournal::with_home_work(
+        korjournal::rows(&trips, &driver, span.period(), swedish_time),
+        home_work.get(&driver).copied().unwrap_or(0),
+    );
     let action = match copy {
         JournalCopy::Payroll => AuditAction::ExportPayrollCopy,
         JournalCopy::Team => AuditAction::ExportTeamCopy,

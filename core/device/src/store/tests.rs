@@ -85,6 +85,7 @@ fn trip(address: &str) -> Trip {
         odometer_end: None,
         gps: None,
         distance_confirmed: false,
+        from_home: false,
     }
 }
 

@@ -67,6 +67,7 @@ fn start(odometer: Option<u32>) -> TripStart {
         visited: Some("K-017".into()),
         visits: vec![],
         odometer_start: odometer,
+        from_home: false,
     }
 }
 
@@ -250,6 +251,7 @@ fn odometer_readings_override_gps_and_are_remembered() {
             km: None,
             odometer_start: None,
             odometer_end: Some(12_051),
+            from_home: false,
         },
     )
     .expect("add");
@@ -274,6 +276,7 @@ fn new_trip(from: &str, to: &str, km: Option<f64>) -> NewTrip {
         km,
         odometer_start: None,
         odometer_end: None,
+        from_home: false,
     }
 }
 
