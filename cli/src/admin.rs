@@ -239,6 +239,14 @@ pub enum UserCommand {
         username: String,
         team: String,
     },
+    /// Change a person's settings.
+    Set {
+        username: String,
+        /// Home–workplace distance in km (12,5; 0 clears it): a trip from home is paid only
+        /// beyond it.
+        #[arg(long, value_name = "KM")]
+        home_work_km: String,
+    },
     /// Stop the account from logging in or syncing (its records and log entries stay).
     Deactivate {
         username: String,
@@ -831,6 +839,20 @@ async fn dispatch(
                 out,
                 "{} is no longer in {}; their phones drop its records at their next sync",
                 s.username, t.name
+            )?;
+        }
+        AdminCommand::User(UserCommand::Set {
+            username,
+            home_work_km,
+        }) => {
+            let s = user(store, &username).await?;
+            let deci = uppsok_model::mileage::parse_home_work_km(&home_work_km)?;
+            store.set_home_work(s.id, deci).await?;
+            writeln!(
+                out,
+                "home–workplace distance of {} set to {} km; trips from home are paid beyond it",
+                s.username,
+                uppsok_model::mileage::korjournal::km_sv(deci as f64 / 10.0)
             )?;
         }
         AdminCommand::User(UserCommand::Deactivate { username }) => {

@@ -848,6 +848,8 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                         fixes_used: 900,
                         fixes_dropped: 12,
                     }),
+                    distance_confirmed: false,
+                    from_home: false,
                 };
                 per_phone[author].1.push(trip);
             }

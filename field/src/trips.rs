@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use uppsok_device::Store;
 use uppsok_device::TripFilter;
 use uppsok_device::trips::{
-    NewTrip, TripFinish, TripRecording, TripStart, add_trip, last_odometer,
+    NewTrip, TripFinish, TripRecording, TripStart, add_trip, confirm_trip, last_odometer,
 };
-use uppsok_model::mileage::korjournal::{self, Period};
+use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
 use uppsok_model::mileage::{Fix, FixOutcome, SuggestionBasis};
 use uppsok_model::{PlaceName, Purpose, Rates, Trip, ValidationError, Vehicle, VisitId};
 
@@ -95,6 +95,13 @@ pub enum TripCommand {
     },
     /// Throw away the recording in progress.
     Cancel,
+    /// Confirm a suggested distance after checking it against the road driven (a month with
+    /// an unconfirmed suggestion cannot be approved for payment). Wrong km: add the trip again
+    /// with --km instead.
+    Confirm {
+        /// The trip's id, as `trip add` and `trip list` print it.
+        id: String,
+    },
 }
 
 /// What every way of making a trip asks.
@@ -115,6 +122,10 @@ pub struct TripWhat {
     /// Ids of visits the trip was for.
     #[arg(long = "visit", value_name = "ID", num_args = 1..)]
     visits: Vec<String>,
+    /// The trip starts at home, not at the workplace: only the part beyond the home–workplace
+    /// distance is paid.
+    #[arg(long)]
+    from_home: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -137,7 +148,31 @@ pub enum ExportCommand {
         /// The organisation's own-car rate, öre per km [default: 305].
         #[arg(long, value_name = "ORE")]
         own_car_rate: Option<i64>,
+        /// The driver's home–workplace distance, km (12,5): deducted from each trip from home
+        /// [default: 0].
+        #[arg(long, value_name = "KM")]
+        home_work_km: Option<String>,
+        /// payroll: "klientbesök" instead of client codes, for handing in; team: the team's
+        /// internal copy with client codes.
+        #[arg(long, value_enum, default_value = "payroll")]
+        copy: CopyArg,
     },
+}
+
+/// Which copy of the körjournal to write.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyArg {
+    Payroll,
+    Team,
+}
+
+impl From<CopyArg> for JournalCopy {
+    fn from(c: CopyArg) -> Self {
+        match c {
+            CopyArg::Payroll => JournalCopy::Payroll,
+            CopyArg::Team => JournalCopy::Team,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +191,7 @@ struct Common {
     vehicle: Vehicle,
     visited: Option<String>,
     visits: Vec<VisitId>,
+    from_home: bool,
 }
 
 fn common(store: &Store, w: &TripWhat) -> Result<Common> {
@@ -174,6 +210,7 @@ fn common(store: &Store, w: &TripWhat) -> Result<Common> {
         vehicle: w.vehicle.parse()?,
         visited: w.visited.as_ref().map(|s| s.trim().to_owned()),
         visits,
+        from_home: w.from_home,
     })
 }
 
@@ -216,6 +253,7 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
                 km: km.as_deref().map(parse_km).transpose()?,
                 odometer_start,
                 odometer_end,
+                from_home: c.from_home,
             };
             let added = add_trip(store, &input)?;
             let note = added.suggestion.map(|s| match s.basis {
@@ -255,6 +293,7 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
                     visited: c.visited,
                     visits: c.visits,
                     odometer_start: None,
+                    from_home: c.from_home,
                 },
             )?;
             let mut dropped = 0usize;
@@ -325,6 +364,7 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
                     visited: c.visited,
                     visits: c.visits,
                     odometer_start,
+                    from_home: c.from_home,
                 },
             )?;
             let note = odometer_start.map(|o| format!("odometer at the start: {o}"));
@@ -385,6 +425,13 @@ pub fn run_trip(store: &Store, cmd: TripCommand) -> Result<(String, Option<Strin
             recording(store)?.cancel(store)?;
             Ok(("cancelled the recording\n".into(), None))
         }
+        TripCommand::Confirm { id } => {
+            let trip = confirm_trip(store, id.trim().parse()?)?;
+            Ok((
+                format!("{}\n", trip.id),
+                Some(format!("confirmed the suggested {:.1} km", trip.km)),
+            ))
+        }
     }
 }
 
@@ -432,7 +479,7 @@ pub fn render_trips(trips: &[Trip]) -> String {
     let mut out = String::new();
     for t in trips {
         out.push_str(&format!(
-            "{}  {}  {:<14} → {:<14} {:>7.1} km  {:<9} {:<16} {}\n",
+            "{}  {}  {:<14} → {:<14} {:>7.1} km  {:<9} {:<16} {}{}\n",
             t.id,
             local_naive(t.start).format("%Y-%m-%d %H:%M"),
             t.from,
@@ -441,6 +488,11 @@ pub fn render_trips(trips: &[Trip]) -> String {
             t.distance_source,
             t.vehicle,
             t.purpose,
+            if t.awaits_confirmation() {
+                "  (unconfirmed: `trip confirm ID`)"
+            } else {
+                ""
+            },
         ));
     }
     if trips.is_empty() {
@@ -458,7 +510,15 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         out,
         driver,
         own_car_rate,
+        home_work_km,
+        copy,
     } = cmd;
+    let home_work = home_work_km
+        .as_deref()
+        .map(uppsok_model::mileage::parse_home_work_km)
+        .transpose()?
+        .unwrap_or(0);
+    let copy = JournalCopy::from(copy);
     let period = match (month, year) {
         (Some(m), _) => parse_period(&m)?,
         (None, Some(y)) => parse_period(&y)?,
@@ -469,14 +529,17 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         None => store.profile()?.user.to_string(),
     };
     let trips = trips_in(store, Some(period))?;
-    let rows = korjournal::rows(&trips, &driver, period, local_naive);
+    let rows = korjournal::with_home_work(
+        korjournal::rows(&trips, &driver, period, local_naive),
+        home_work,
+    );
     let mut rates = Rates::default();
     if let Some(r) = own_car_rate {
         rates.own_car_ore_per_km = r;
         rates.validate()?;
     }
     let bytes = match format {
-        ExportFormat::Csv => korjournal::to_csv(&rows).into_bytes(),
+        ExportFormat::Csv => korjournal::to_csv(&copy.apply(rows.clone())).into_bytes(),
         ExportFormat::Pdf => {
             uppsok_report::korjournal_pdf::render(&uppsok_report::korjournal_pdf::KorjournalDoc {
                 driver: driver.clone(),
@@ -485,13 +548,15 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
                 rates: rates.into(),
                 created: Local::now().date_naive(),
                 approval: None,
+                copy,
             })
             .map_err(|e| FieldError::Usage(e.to_string()))?
         }
     };
     write_file(&out, &bytes)?;
     Ok(format!(
-        "wrote the körjournal for {} ({} trips, {} km) to {}\n",
+        "wrote the {} körjournal for {} ({} trips, {} km) to {}\n",
+        copy.as_str(),
         period,
         rows.len(),
         korjournal::km_sv(korjournal::total_km(&rows)),

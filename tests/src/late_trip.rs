@@ -16,7 +16,13 @@ pub fn sync_request(
     km: f64,
     node: u32,
 ) -> SyncRequest {
-    let trip = Trip {
+    request(&trip(driver, start, minutes, km), node)
+}
+
+/// The trip [`sync_request`] sends, for a test that changes it first (a suggested distance,
+/// then confirmed).
+pub fn trip(driver: &str, start: DateTime<Utc>, minutes: i64, km: f64) -> Trip {
+    Trip {
         id: TripId::new(),
         driver: Username::parse(driver).expect("a valid username"),
         vehicle: Vehicle::Own,
@@ -34,7 +40,13 @@ pub fn sync_request(
         odometer_start: None,
         odometer_end: None,
         gps: None,
-    };
+        distance_confirmed: false,
+        from_home: false,
+    }
+}
+
+/// `trip` as the only change of a sync request from a phone whose clock node is `node`.
+pub fn request(trip: &Trip, node: u32) -> SyncRequest {
     let change = Change::upsert(
         ChangeId::new(),
         Hlc {
@@ -42,7 +54,7 @@ pub fn sync_request(
             counter: 0,
             node,
         },
-        &Record::Trip(trip),
+        &Record::Trip(trip.clone()),
     )
     .expect("a trip makes a change");
     SyncRequest {

@@ -87,6 +87,18 @@ fn the_readme_administrator_block_works_as_written() {
         "{users}"
     );
     assert!(users.contains("sara"), "{users}");
+    assert!(
+        out.contains("home–workplace distance of anna set to 12,5 km"),
+        "{out}"
+    );
+    // A distance out of range is refused naming the field and the rule, not the value.
+    let o = admin(&data, &["user", "set", "anna", "--home-work-km", "301"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("home_work_km") && err.contains("between 0 and 300") && !err.contains("301"),
+        "{err}"
+    );
     let backups: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()

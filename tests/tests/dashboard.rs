@@ -934,6 +934,370 @@ async fn mileage_approval_re_approval_and_exports_agree() {
     assert_eq!(schedule.at(next_month).own_car_ore_per_km, rate + 20);
 }
 
+/// A phone of `user`'s that can sync: its bearer token.
+async fn phone_of(w: &World, user: &str) -> String {
+    let staff = w.staff(user).await;
+    let (token, hash) = auth::new_token(auth::DEVICE_PREFIX);
+    w.state
+        .store
+        .insert_device(staff.id, &hash, DeviceStatus::Active)
+        .await
+        .unwrap();
+    token
+}
+
+async fn sync_trip(w: &World, token: &str, trip: &uppsok_model::Trip) {
+    let body = serde_json::to_vec(&uppsok_tests::late_trip::request(trip, 78)).unwrap();
+    let req = Request::post("/v1/sync")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("uppsok-protocol", "1")
+        .body(Body::from(body))
+        .unwrap();
+    let (s, _, b) = w.send(req).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&b));
+}
+
+#[tokio::test]
+async fn the_payroll_korjournal_says_klientbesok_and_the_log_names_copy_and_clients() {
+    let w = world_of(40).await;
+    let (cookie, _) = w.session("chef.kalix").await;
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let month = dashboard::mileage::Span::month_before(today).label();
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let q = format!("team={}&month={month}&driver=anna.lind", team.id);
+    let since = now_ms();
+
+    // The page offers the choice, payroll's copy first and chosen; its links say which.
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(
+        page.contains("<option value=\"payroll\" selected>"),
+        "{page}"
+    );
+    assert!(page.contains("copy=payroll&amp;format=csv"), "{page}");
+    let (_, _, team_page) = w
+        .get(&format!("/mileage?month={month}&copy=team"), &cookie)
+        .await;
+    assert!(team_page.contains("<option value=\"team\" selected>"));
+    assert!(team_page.contains("copy=team"));
+
+    // Without a choice: payroll's copy. Every trip of the demo is a client visit.
+    let (s, _, payroll) = w
+        .get(&format!("/mileage/korjournal?{q}&format=csv"), &cookie)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let payroll_rows = uppsok_model::mileage::korjournal::parse_csv(&payroll).unwrap();
+    assert!(!payroll_rows.is_empty());
+    assert!(
+        payroll_rows.iter().all(|r| r.visited == "klientbesök"),
+        "{payroll}"
+    );
+    assert!(!payroll.contains(";K-"), "no client code in payroll's copy");
+
+    // The team's copy has the codes; the trips and km are the same.
+    let (_, _, internal) = w
+        .get(
+            &format!("/mileage/korjournal?{q}&format=csv&copy=team"),
+            &cookie,
+        )
+        .await;
+    let team_rows = uppsok_model::mileage::korjournal::parse_csv(&internal).unwrap();
+    assert_eq!(team_rows.len(), payroll_rows.len());
+    assert!(team_rows.iter().all(|r| r.visited.starts_with("K-")));
+    for (a, b) in team_rows.iter().zip(&payroll_rows) {
+        assert_eq!((a.id, a.km, &a.from, &a.to), (b.id, b.km, &b.from, &b.to));
+    }
+    let mut codes: Vec<&str> = team_rows.iter().map(|r| r.visited.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+
+    // The PDF: payroll's copy by default, and it says so.
+    let (_, _, pdf) = w
+        .send(
+            Request::get(format!("/mileage/korjournal?{q}&format=pdf"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    assert!(text.contains("Exemplar för lönen"), "{text}");
+    assert!(
+        text.contains("klientbesök") && !text.contains("K-0"),
+        "{text}"
+    );
+
+    // Anything but the two copies is refused, naming the field.
+    let (s, _, body) = w
+        .get(
+            &format!("/mileage/korjournal?{q}&format=csv&copy=alla"),
+            &cookie,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("exemplar"), "{body}");
+
+    // The access log: one entry per client whose trips each export held, under the copy's
+    // own action; the CSV and the PDF of payroll's copy, and the team's CSV.
+    let log = w
+        .state
+        .store
+        .list_audit(&AuditFilter {
+            from_ms: Some(since),
+            limit: 1000,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    let expected: std::collections::BTreeSet<ClientId> = {
+        let mut ids = std::collections::BTreeSet::new();
+        for c in &codes {
+            ids.insert(w.client_id(c).await);
+        }
+        ids
+    };
+    for (action, exports) in [("export_payroll_copy", 2), ("export_team_copy", 1)] {
+        let entries: Vec<_> = log.iter().filter(|e| e.action.as_str() == action).collect();
+        assert_eq!(entries.len(), exports * expected.len(), "{action}");
+        let named: std::collections::BTreeSet<ClientId> = entries
+            .iter()
+            .map(|e| ClientId(e.client.expect("each entry names a client")))
+            .collect();
+        assert_eq!(named, expected, "{action}");
+        assert!(
+            entries
+                .iter()
+                .all(|e| e.entity.as_deref() == Some("trip") && e.actor_username == "chef.kalix")
+        );
+    }
+    let (_, _, audit_page) = w.get("/audit", &cookie).await;
+    assert!(
+        audit_page.contains("Tog ut körjournal för lönen (utan klientkoder)"),
+        "{audit_page}"
+    );
+}
+
+#[tokio::test]
+async fn a_suggested_distance_holds_up_approval_until_the_driver_confirms_it() {
+    let w = world_of(40).await;
+    let (cookie, csrf) = w.session("chef.kalix").await;
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let month = dashboard::mileage::Span::month_before(today).label();
+    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let token = phone_of(&w, "anna.lind").await;
+
+    // Two trips whose km were suggested, never confirmed.
+    let mut suggested = Vec::new();
+    for day in [2, 3] {
+        let start = (span.first + chrono::Duration::days(day))
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc();
+        let mut t = uppsok_tests::late_trip::trip("anna.lind", start, 35, 27.46);
+        t.distance_source = uppsok_model::DistanceSource::Suggested;
+        sync_trip(&w, &token, &t).await;
+        suggested.push(t);
+    }
+
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(approve_form(&page, "anna.lind").is_none(), "{page}");
+    if page.contains("Erik Nilsson") {
+        assert!(approve_form(&page, "erik.nilsson").is_some(), "{page}");
+    }
+    assert!(
+        page.contains(
+            "Kan inte attesteras: 2 resor med föreslagen sträcka är inte bekräftade av föraren"
+        ),
+        "{page}"
+    );
+    // The list of estimates: both trips, at the km the körjournal writes.
+    let list = &page[page
+        .find("id=\"unconfirmed\"")
+        .expect("the list of estimates")..];
+    assert_eq!(list.matches("27,5").count(), 2, "{list}");
+
+    // A forged approval is refused with the reason; the payroll file says how many.
+    let forged = format!(
+        "csrf={csrf}&team={}&month={month}&driver=anna.lind&version=1&trips=1&amount=1",
+        team.id
+    );
+    let (_, h, _) = w.post("/mileage/approve", &cookie, &forged).await;
+    let to = h[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(to.ends_with("notice=unconfirmed"), "{to}");
+    let (_, _, banner) = w.get(&to, &cookie).await;
+    assert!(banner.contains("inte har bekräftat"), "{banner}");
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    assert_eq!(
+        payroll_row(&csv, "anna.lind")[8],
+        "ej attesterad: 2 resor med föreslagen sträcka är inte bekräftade av föraren"
+    );
+    assert!(
+        w.state
+            .store
+            .list_audit(&AuditFilter {
+                limit: 1000,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.action.as_str() != "approve"),
+        "nothing was approved"
+    );
+
+    // The driver confirms one: one remains.
+    let mut first = suggested[0].clone();
+    first.distance_confirmed = true;
+    sync_trip(&w, &token, &first).await;
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(
+        page.contains(
+            "Kan inte attesteras: 1 resa med föreslagen sträcka är inte bekräftad av föraren"
+        ),
+        "{page}"
+    );
+    // And the other: the month can be approved, at the suggested km.
+    let mut second = suggested[1].clone();
+    second.distance_confirmed = true;
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    sync_trip(&w, &token, &second).await;
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    assert!(!page.contains("id=\"unconfirmed\""), "{page}");
+    let (version, trips, amount) = approve_form(&page, "anna.lind").expect("an approve form");
+    let (_, h, _) = w
+        .post(
+            "/mileage/approve",
+            &cookie,
+            &format!(
+                "csrf={csrf}&team={}&month={month}&driver=anna.lind&version={version}&trips={trips}&amount={amount}",
+                team.id
+            ),
+        )
+        .await;
+    assert!(
+        h[header::LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("notice=approved")
+    );
+}
+
+#[tokio::test]
+async fn a_trip_from_home_is_paid_beyond_the_commute_alike_on_page_csv_and_pdf() {
+    let w = world_of(40).await;
+    let (cookie, _) = w.session("chef.kalix").await;
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let month = dashboard::mileage::Span::month_before(today).label();
+    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let anna = w.staff("anna.lind").await;
+    let rate = w
+        .state
+        .store
+        .org(anna.org)
+        .await
+        .unwrap()
+        .unwrap()
+        .rates
+        .own_car_ore_per_km;
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let (_, trips_before, amount_before) = approve_form(&page, "anna.lind").unwrap();
+
+    // Anna lives 12 km from the office; on the 4th she drives 45.26 km from home.
+    w.state.store.set_home_work(anna.id, 120).await.unwrap();
+    let token = phone_of(&w, "anna.lind").await;
+    let start = (span.first + chrono::Duration::days(3))
+        .and_hms_opt(7, 10, 0)
+        .unwrap()
+        .and_utc();
+    let mut t = uppsok_tests::late_trip::trip("anna.lind", start, 50, 45.26);
+    t.from_home = true;
+    sync_trip(&w, &token, &t).await;
+
+    // Paid: 45.3 − 12.0 = 33.3 km at the kommun's rate, rounded to the öre once.
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let (_, trips_after, amount) = approve_form(&page, "anna.lind").unwrap();
+    assert_eq!(trips_after, trips_before + 1);
+    assert_eq!(amount - amount_before, (333 * rate + 5) / 10);
+    assert!(page.contains("efter avdrag hem–arbete 12,0 km"), "{page}");
+    let grouped = |s: &str| s.replace(['\u{a0}', ' '], "");
+    let shown = format!("{},{:02}kr", amount / 100, amount % 100);
+    assert!(grouped(&page).contains(&shown), "page shows {shown}");
+
+    // The payroll file: the same amount, and the deduction in its own column.
+    let (_, _, csv) = w
+        .get(&format!("/mileage/payroll.csv?month={month}"), &cookie)
+        .await;
+    let row = payroll_row(&csv, "anna.lind");
+    assert_eq!(ore(&row[5]), amount);
+    assert_eq!(row[12], "12,0");
+
+    // The körjournal: the trip as driven, marked from home, with its deduction; the PDF's
+    // totals are the page's to the öre and explain the deduction.
+    let q = format!("team={}&month={month}&driver=anna.lind", team.id);
+    let (_, _, kj) = w
+        .get(&format!("/mileage/korjournal?{q}&format=csv"), &cookie)
+        .await;
+    let rows = uppsok_model::mileage::korjournal::parse_csv(&kj).unwrap();
+    let home = rows
+        .iter()
+        .find(|r| r.id == t.id)
+        .expect("the trip from home");
+    assert_eq!(
+        (home.km, home.from_home, home.deduction_km),
+        (45.3, true, 12.0)
+    );
+    assert!(rows.iter().filter(|r| r.id != t.id).all(|r| !r.from_home));
+    let (_, _, pdf) = w
+        .send(
+            Request::get(format!("/mileage/korjournal?{q}&format=pdf"))
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    assert!(
+        grouped(&text).contains(&shown),
+        "the PDF says {shown}: {text}"
+    );
+    assert!(
+        text.contains("Resa från bostaden: sträckan hem–arbete räknas av (1 resor, 12,0 km)"),
+        "{text}"
+    );
+
+    // A trip from home shorter than the commute pays nothing, never less.
+    let mut short =
+        uppsok_tests::late_trip::trip("anna.lind", start + chrono::Duration::days(1), 15, 9.0);
+    short.from_home = true;
+    sync_trip(&w, &token, &short).await;
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let (_, trips_now, amount_now) = approve_form(&page, "anna.lind").unwrap();
+    assert_eq!((trips_now, amount_now), (trips_after + 1, amount));
+    assert!(page.contains("efter avdrag hem–arbete 21,0 km"), "{page}");
+}
+
 #[tokio::test]
 async fn audit_follow_up_flags_and_extracts() {
     let w = world().await;

@@ -196,6 +196,7 @@ fn trips_from_add_gpx_list_to_korjournal() {
     )));
     let trips = list.as_array().expect("a list");
     assert_eq!(trips.len(), 4, "{list}");
+
     let by_id = |id: &str| {
         trips
             .iter()
@@ -205,6 +206,35 @@ fn trips_from_add_gpx_list_to_korjournal() {
     };
     let s = by_id(&suggested_id);
     assert_eq!(s["distance_source"], "suggested");
+    assert_eq!(s["distance_confirmed"], false);
+    // The driver confirms the suggestion; typed km have nothing to confirm, and the refusal
+    // names the field and the rule.
+    let listed = ok(field(&home, &["trip", "list", "--month", "2026-11"]));
+    assert_eq!(listed.matches("unconfirmed").count(), 1, "{listed}");
+    let o = field(&home, &["trip", "confirm", &suggested_id]);
+    assert!(
+        stderr(&o).contains("confirmed the suggested"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(ok(o).trim(), suggested_id);
+    let o = field(&home, &["trip", "confirm", &typed_id]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("distance_source"), "{}", stderr(&o));
+    let listed = ok(field(&home, &["trip", "list", "--month", "2026-11"]));
+    assert!(!listed.contains("unconfirmed"), "{listed}");
+    let again = json(&ok(field(
+        &home,
+        &["trip", "list", "--month", "2026-11", "--json"],
+    )));
+    let confirmed: Vec<&str> = again
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|t| t["distance_confirmed"] == true)
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(confirmed, [suggested_id.as_str()]);
     assert_eq!(
         (s["from"].as_str(), s["to"].as_str()),
         (Some("Kalix"), Some("Töre"))
@@ -263,6 +293,37 @@ fn trips_from_add_gpx_list_to_korjournal() {
     assert!(text.contains(";25,3;manuell;"), "{text}");
     let rows = parse_csv(&text).expect("the CSV parses");
     assert_eq!(rows.len(), 4);
+    // The payroll copy is the default: "klientbesök" where the team's copy has client codes.
+    assert!(!text.contains("K-017") && !text.contains("K-021"), "{text}");
+    assert_eq!(text.matches(";klientbesök;").count(), 2, "{text}");
+    let team_path = dir.path().join("korjournal-team.csv");
+    let out = ok(field(
+        &home,
+        &[
+            "export",
+            "korjournal",
+            "--month",
+            "2026-11",
+            "--format",
+            "csv",
+            "--copy",
+            "team",
+            "--out",
+            team_path.to_str().expect("utf-8 path"),
+        ],
+    ));
+    assert!(out.starts_with("wrote the team körjournal"), "{out}");
+    let team = std::fs::read_to_string(&team_path).expect("csv written");
+    assert!(
+        team.contains(";K-017;") && team.contains(";K-021;"),
+        "{team}"
+    );
+    assert!(!team.contains("klientbesök"));
+    let team_rows = parse_csv(&team).expect("the CSV parses");
+    assert_eq!(
+        team_rows.iter().map(|r| r.km).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.km).collect::<Vec<_>>()
+    );
     for r in &rows {
         let t = by_id(&r.id.to_string());
         assert_eq!(t["from"].as_str(), Some(r.from.as_str()));
@@ -314,6 +375,11 @@ fn trips_from_add_gpx_list_to_korjournal() {
             "{needle:?} missing from the PDF text:\n{text}"
         );
     }
+    assert!(text.contains("Exemplar för lönen"), "{text}");
+    assert!(
+        !text.contains("K-017") && text.contains("klientbesök"),
+        "{text}"
+    );
     let gps_km = format!("{:.1}", (km * 10.0).round() / 10.0).replace('.', ",");
     assert!(text.contains(&gps_km), "{gps_km} missing:\n{text}");
     assert!(text.contains("Summa: 4 resor"), "{text}");
@@ -365,4 +431,103 @@ fn a_recording_by_single_fixes_survives_separate_processes() {
     let km = list[0]["km"].as_f64().expect("km");
     // 29 steps of 0.0002° latitude ≈ 22.3 m each.
     assert!((km - 0.645).abs() < 0.03, "{km}");
+}
+
+#[test]
+fn a_trip_from_home_is_paid_beyond_the_home_work_distance() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = dir.path().join("home");
+    ok(field(&home, &["init", "--user", "anna"]));
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "trip",
+            "add",
+            "--to",
+            "Kalix",
+            "--purpose",
+            "Teammöte",
+            "--start",
+        ];
+        args.extend_from_slice(extra);
+        ok(field(&home, &args)).trim().to_owned()
+    };
+    let from_home = add(&[
+        "2026-11-24T07:10",
+        "--from",
+        "Morjärv",
+        "--from-home",
+        "--km",
+        "45,26",
+    ]);
+    add(&["2026-11-25T07:10", "--from", "Töre", "--km", "40"]);
+    let list = json(&ok(field(&home, &["trip", "list", "--json"])));
+    let flags: Vec<(bool, bool)> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| (t["id"] == from_home.as_str(), t["from_home"] == true))
+        .collect();
+    assert_eq!(flags, [(true, true), (false, false)]);
+
+    let export = |format: &str, out: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "export",
+            "korjournal",
+            "--month",
+            "2026-11",
+            "--format",
+            format,
+            "--out",
+            out.to_str().expect("utf-8 path"),
+        ];
+        args.extend_from_slice(extra);
+        ok(field(&home, &args))
+    };
+    let csv_path = dir.path().join("k.csv");
+    export("csv", &csv_path, &["--home-work-km", "12"]);
+    let text = std::fs::read_to_string(&csv_path).expect("csv");
+    let rows = parse_csv(&text).expect("parses");
+    let deducted: Vec<(f64, bool, f64)> = rows
+        .iter()
+        .map(|r| (r.km, r.from_home, r.deduction_km))
+        .collect();
+    assert_eq!(deducted, [(45.3, true, 12.0), (40.0, false, 0.0)]);
+    // 33.3 km + 40.0 km at 3.05 kr: 101.57 + 122.00 = 223.57 kr; tax-free 2.50 kr/km:
+    // 83.25 + 100.00 = 183.25 kr.
+    let pdf_path = dir.path().join("k.pdf");
+    export("pdf", &pdf_path, &["--home-work-km", "12"]);
+    let pdf = pdf_file_text(&pdf_path);
+    for needle in [
+        "Morjärv *",
+        "(1 resor, 12,0 km). Ersatta km: 73,3",
+        "223,57",
+        "183,25",
+        "40,32",
+    ] {
+        assert!(
+            pdf.contains(needle),
+            "{needle:?} missing:
+{pdf}"
+        );
+    }
+    // Without the distance nothing is deducted; a distance out of range is refused.
+    export("pdf", &pdf_path, &[]);
+    assert!(pdf_file_text(&pdf_path).contains("260,17"));
+    let o = field(
+        &home,
+        &[
+            "export",
+            "korjournal",
+            "--month",
+            "2026-11",
+            "--format",
+            "csv",
+            "--out",
+            csv_path.to_str().expect("utf-8 path"),
+            "--home-work-km",
+            "900",
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("home_work_km"), "{}", stderr(&o));
 }

@@ -186,6 +186,8 @@ fn scenario(backend: Backend) {
         odometer_start: None,
         odometer_end: None,
         gps: None,
+        distance_confirmed: false,
+        from_home: false,
     };
     anna.save_trip(&trip).expect("trip");
     sync_until_done(&sync, &anna);

@@ -314,6 +314,8 @@ fn trip(u: &User) -> Trip {
         odometer_start: None,
         odometer_end: None,
         gps: None,
+        distance_confirmed: false,
+        from_home: false,
     }
 }
 

@@ -62,6 +62,7 @@ fn a_recorded_trip_round_trips_through_sync() {
             visited: Some("K-017".into()),
             visits: vec![],
             odometer_start: None,
+            from_home: false,
         },
     )
     .expect("start");

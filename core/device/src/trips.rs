@@ -69,6 +69,9 @@ pub struct TripStart {
     /// The odometer when leaving; prefilled from [`last_odometer`].
     #[serde(default)]
     pub odometer_start: Option<u32>,
+    /// Leaving from home rather than the workplace (the home–workplace part is not paid).
+    #[serde(default)]
+    pub from_home: bool,
 }
 
 /// What the driver adds when a recording ends.
@@ -262,6 +265,8 @@ impl TripRecording {
                 None
             },
             gps,
+            distance_confirmed: false,
+            from_home: s.start.from_home,
         };
         store.write(|w| {
             w.save_trip(&trip)?;
@@ -374,6 +379,9 @@ pub struct NewTrip {
     pub odometer_start: Option<u32>,
     #[serde(default)]
     pub odometer_end: Option<u32>,
+    /// Leaving from home rather than the workplace (the home–workplace part is not paid).
+    #[serde(default)]
+    pub from_home: bool,
 }
 
 /// The saved trip, and the suggestion when that is where its km came from.
@@ -451,6 +459,8 @@ pub fn add_trip(store: &Store, input: &NewTrip) -> Result<AddedTrip> {
         odometer_start: odometer.then_some(odometer_start).flatten(),
         odometer_end: odometer.then_some(input.odometer_end).flatten(),
         gps: None,
+        distance_confirmed: false,
+        from_home: input.from_home,
     };
     store.write(|w| {
         w.save_trip(&trip)?;
@@ -460,6 +470,26 @@ pub fn add_trip(store: &Store, input: &NewTrip) -> Result<AddedTrip> {
         Ok(())
     })?;
     Ok(AddedTrip { trip, suggestion })
+}
+
+/// The driver confirms a suggested distance: they have checked it against the road they drove.
+/// Until then the trip holds up its month's approval (a supervisor sees it as an estimate). A
+/// distance that is wrong is corrected by typing the km instead, which makes it the driver's
+/// own figure; only a suggestion is confirmed. Confirming twice changes nothing more.
+pub fn confirm_trip(store: &Store, id: TripId) -> Result<Trip> {
+    let mut trip = store.trip(id)?;
+    if trip.distance_source != DistanceSource::Suggested {
+        return Err(ValidationError::new(
+            "distance_source",
+            "only a suggested distance is confirmed; this trip's km were measured or typed",
+        )
+        .into());
+    }
+    if !trip.distance_confirmed {
+        trip.distance_confirmed = true;
+        store.save_trip(&trip)?;
+    }
+    Ok(trip)
 }
 
 #[cfg(test)]

@@ -110,6 +110,7 @@ impl TripRecording {
                 .map(|v| parse_id("visits", v))
                 .collect::<Result<_>>()?,
             odometer_start: reading("odometer_start", start.odometer_start)?,
+            from_home: false,
         };
         let mut slot = shared.recording();
         if slot.is_some() {

@@ -507,6 +507,8 @@ impl TripInput {
             odometer_start,
             odometer_end,
             gps: None,
+            distance_confirmed: false,
+            from_home: false,
         })
     }
 }

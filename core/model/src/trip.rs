@@ -159,6 +159,17 @@ pub struct Trip {
     pub odometer_end: Option<u32>,
     #[serde(default)]
     pub gps: Option<GpsQuality>,
+    /// The driver has confirmed a suggested distance (checked it against the road they drove).
+    /// Only a suggestion is confirmed: measured and typed km are the driver's own figure. A
+    /// month with an unconfirmed suggestion cannot be approved for payment. Absent in trips
+    /// from phones that predate it: they read as unconfirmed.
+    #[serde(default)]
+    pub distance_confirmed: bool,
+    /// The trip started at the driver's home rather than at the workplace: under the agreement
+    /// only the part beyond the driver's home–workplace distance is business travel
+    /// ([`crate::mileage::business_km`]). Absent in older trips: from the workplace.
+    #[serde(default)]
+    pub from_home: bool,
 }
 
 pub const VISITED_MAX: usize = 80;
@@ -206,6 +217,12 @@ impl Trip {
             }
             _ => {}
         }
+        if self.distance_confirmed && self.distance_source != DistanceSource::Suggested {
+            return invalid(
+                "distance_confirmed",
+                "is only for suggested distances (measured or typed km need no confirmation)",
+            );
+        }
         if self.gps.is_some() && self.distance_source != DistanceSource::Gps {
             return invalid("gps", "is only for trips measured by GPS");
         }
@@ -223,6 +240,11 @@ impl Trip {
             );
         }
         Ok(())
+    }
+
+    /// A suggested distance the driver has not confirmed: it holds up the month's approval.
+    pub fn awaits_confirmation(&self) -> bool {
+        self.distance_source == DistanceSource::Suggested && !self.distance_confirmed
     }
 
     /// Ids of visits this trip was driven for.
@@ -271,6 +293,8 @@ pub(crate) mod tests {
             odometer_start: None,
             odometer_end: None,
             gps: None,
+            distance_confirmed: false,
+            from_home: false,
         }
     }
 
@@ -321,6 +345,24 @@ pub(crate) mod tests {
             fixes_dropped: 0,
         });
         assert_eq!(t.validate(now()).unwrap_err().field, "gps");
+    }
+
+    #[test]
+    fn only_a_suggestion_is_confirmed() {
+        let mut t = trip();
+        assert!(!t.awaits_confirmation(), "typed km need no confirmation");
+        t.distance_confirmed = true;
+        assert_eq!(t.validate(now()).unwrap_err().field, "distance_confirmed");
+        t.distance_source = DistanceSource::Suggested;
+        t.validate(now()).unwrap();
+        assert!(!t.awaits_confirmation());
+        t.distance_confirmed = false;
+        assert!(t.awaits_confirmation());
+        // A trip from a phone that predates the field reads as unconfirmed.
+        let mut json = serde_json::to_value(&t).unwrap();
+        json.as_object_mut().unwrap().remove("distance_confirmed");
+        let old: Trip = serde_json::from_value(json).unwrap();
+        assert!(old.awaits_confirmation());
     }
 
     proptest! {

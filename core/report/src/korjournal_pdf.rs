@@ -19,7 +19,9 @@ use printpdf::{
     Point,
 };
 use uppsok_model::Rates;
-use uppsok_model::mileage::korjournal::{KorjournalRow, Period, km_sv, source_sv, totals};
+use uppsok_model::mileage::korjournal::{
+    JournalCopy, KorjournalRow, Period, km_sv, source_sv, totals,
+};
 use uppsok_model::mileage::{MileageError, RateSchedule};
 use uppsok_model::trip::Vehicle;
 
@@ -36,6 +38,9 @@ pub struct KorjournalDoc {
     pub created: NaiveDate,
     /// The supervisor's approval of the month, when it has one (the dashboard's copy).
     pub approval: Option<Attest>,
+    /// Which copy: the payroll copy's rows say "klientbesök" for client codes (applied here, so
+    /// no caller can label a copy without making it so), and every page names the copy.
+    pub copy: JournalCopy,
 }
 
 /// A supervisor's approval (*attest*) of the month, printed under the signature lines.
@@ -78,9 +83,12 @@ const MARGIN: f32 = 12.0;
 const ROW_H: f32 = 6.0;
 const TEXT_PT: f32 = 8.5;
 /// Room the totals and the signature lines need on the last page.
-const CLOSING_H: f32 = 60.0;
+const CLOSING_H: f32 = 66.0;
 const TABLE_TOP: f32 = PAGE_H - 42.0;
 const TABLE_BOTTOM: f32 = 20.0;
+
+/// After the "from" of a trip from home; the totals explain it.
+const FROM_HOME_MARK: &str = "*";
 
 /// A column: heading, left edge (mm), width (mm), right-aligned?
 struct Col(&'static str, f32, f32, bool);
@@ -245,6 +253,10 @@ fn rate_line(doc: &KorjournalDoc) -> String {
 
 /// Render the körjournal; the bytes of a PDF file.
 pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
+    let doc = &KorjournalDoc {
+        rows: doc.copy.apply(doc.rows.clone()),
+        ..doc.clone()
+    };
     let sums = totals(&doc.rows, &doc.rates)?;
     let title = format!("Körjournal {} {}", doc.driver, doc.period.label_sv());
     let (pdf, page1, layer1) = PdfDocument::new(winansi(&title), Mm(PAGE_W), Mm(PAGE_H), "text");
@@ -346,6 +358,7 @@ pub fn pdf_text_string(s: &str) -> Vec<u8> {
 fn header(pen: &Pen<'_>, doc: &KorjournalDoc, vehicles: &str) {
     let top = PAGE_H - MARGIN - 6.0;
     pen.bold("Körjournal", 18.0, MARGIN, top);
+    pen.right(doc.copy.label_sv(), 9.0, PAGE_W - MARGIN, top);
     pen.text("Förare:", 10.0, MARGIN, top - 10.0);
     pen.bold(&fit(&doc.driver, 40), 10.0, MARGIN + 18.0, top - 10.0);
     pen.text("Period:", 10.0, MARGIN + 110.0, top - 10.0);
@@ -377,7 +390,11 @@ fn table(pen: &Pen<'_>, rows: &[KorjournalRow]) -> f32 {
             time,
             odo(r.odometer_start),
             odo(r.odometer_end),
-            r.from.clone(),
+            if r.from_home {
+                format!("{} {FROM_HOME_MARK}", r.from)
+            } else {
+                r.from.clone()
+            },
             r.to.clone(),
             km_sv(r.km),
             source_sv(r.source).to_owned(),
@@ -417,6 +434,21 @@ fn closing(
         y,
     );
 
+    if sums.from_home > 0 {
+        y -= 5.0;
+        pen.text(
+            &format!(
+                "{FROM_HOME_MARK} Resa från bostaden: sträckan hem–arbete räknas av ({} resor, {} km). \
+                 Ersatta km: {}",
+                sums.from_home,
+                km_sv(sums.deducted_deci_km as f64 / 10.0),
+                km_sv((sums.deci_km - sums.deducted_deci_km) as f64 / 10.0),
+            ),
+            TEXT_PT,
+            MARGIN,
+            y,
+        );
+    }
     y -= 9.0;
     pen.bold("Milersättning", 10.0, MARGIN, y);
     let lines = [
@@ -472,6 +504,8 @@ mod tests {
             source: DistanceSource::Gps,
             purpose: "Hembesök".into(),
             visited: "K-017".into(),
+            from_home: false,
+            deduction_km: 0.0,
             driver: "anna".into(),
             vehicle: Vehicle::Own,
         }
@@ -526,6 +560,7 @@ mod tests {
             rates: Rates::default().into(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
+            copy: JournalCopy::Payroll,
         };
         let bytes = render(&doc).expect("render");
         assert!(bytes.starts_with(b"%PDF-"));
@@ -546,6 +581,7 @@ mod tests {
             rates: Rates::default().into(),
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
+            copy: JournalCopy::Payroll,
         };
         let bytes = render(&doc).expect("render");
         let pdf = Document::load_mem(&bytes).expect("the PDF parses");

@@ -88,7 +88,7 @@ pub fn flag(rows: &[AuditRow], teams_of: &HashMap<Uuid, HashSet<Uuid>>) -> Vec<F
     let mut by_actor: HashMap<Uuid, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         if r.client.is_some()
-            && matches!(r.action, AuditAction::Read | AuditAction::Export)
+            && (r.action == AuditAction::Read || r.action.is_export())
             && r.via != Via::Sync
         {
             by_actor.entry(r.actor_staff).or_default().push(i);

@@ -169,6 +169,16 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
         AuditAction::Update => tr(lang, "Ändrade", "Changed"),
         AuditAction::Delete => tr(lang, "Tog bort", "Deleted"),
         AuditAction::Export => tr(lang, "Tog ut en fil", "Exported a file"),
+        AuditAction::ExportPayrollCopy => tr(
+            lang,
+            "Tog ut körjournal för lönen (utan klientkoder)",
+            "Exported the payroll copy of a driving log (no client codes)",
+        ),
+        AuditAction::ExportTeamCopy => tr(
+            lang,
+            "Tog ut teamets körjournal (med klientkoder)",
+            "Exported the team's copy of a driving log (with client codes)",
+        ),
         AuditAction::Approve => tr(lang, "Attesterade resor", "Approved trips"),
         AuditAction::Fidelity => tr(lang, "Beräknade ACT-trohet", "Computed ACT fidelity"),
     }
@@ -220,6 +230,8 @@ mod tests {
             AuditAction::Update,
             AuditAction::Delete,
             AuditAction::Export,
+            AuditAction::ExportPayrollCopy,
+            AuditAction::ExportTeamCopy,
             AuditAction::Approve,
             AuditAction::Fidelity,
         ] {

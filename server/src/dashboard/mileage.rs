@@ -17,9 +17,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
-use uppsok_model::fidelity::{swedish_date, swedish_time};
-use uppsok_model::mileage::korjournal::{self, Period};
-use uppsok_model::mileage::{DrivenTrip, MonthlyTotal, RateSchedule, VehicleKind, monthly_totals};
+use uppsok_model::fidelity::{Lang, swedish_date, swedish_time};
+use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
+use uppsok_model::mileage::{
+    DrivenTrip, MonthlyTotal, RateSchedule, VehicleKind, business_km, monthly_totals,
+};
 use uppsok_model::{Entity, Trip};
 
 use super::export::{self, Csv};
@@ -130,6 +132,9 @@ pub struct MileageQuery {
     driver: Option<String>,
     #[serde(default)]
     format: Option<String>,
+    /// Which körjournal copy the links make: `payroll` (the default) or `team`.
+    #[serde(default)]
+    copy: Option<String>,
     #[serde(default)]
     notice: Option<String>,
 }
@@ -148,6 +153,13 @@ pub enum Standing<'a> {
     /// Approved, but the figures have changed since (a trip synced late, a distance corrected):
     /// payroll must not pay the new figures until a supervisor approves them again.
     Changed(&'a data::Approval),
+    /// Over (and not approved as it stands), but `count` trips have a suggested distance the
+    /// driver has not confirmed: a guess is not paid until the driver stands behind it.
+    /// `approval` is the earlier approval when there is one.
+    Unconfirmed {
+        count: usize,
+        approval: Option<&'a data::Approval>,
+    },
 }
 
 impl Standing<'_> {
@@ -162,17 +174,19 @@ impl Standing<'_> {
 }
 
 /// Whether a driver's month in `span` may be approved on `today` (the Swedish date), given its
-/// latest approval and its figures now. A month is over the day after its last day.
+/// latest approval, its figures now and how many of its trips have a suggested distance the
+/// driver has not confirmed. A month is over the day after its last day.
 pub fn standing<'a>(
     span: Span,
     today: NaiveDate,
     approval: Option<&'a data::Approval>,
     now: &ApprovedTotals,
+    unconfirmed: usize,
 ) -> Standing<'a> {
     if span.label().len() == 4 {
         return Standing::Year;
     }
-    match approval {
+    let st = match approval {
         Some(a) => {
             let same = a.trips == now.trips
                 && a.centi_km == now.centi_km
@@ -189,6 +203,42 @@ pub fn standing<'a>(
             from: span.last.succ_opt().unwrap_or(span.last),
         },
         None => Standing::Open,
+    };
+    match st {
+        Standing::Open | Standing::Changed(_) if unconfirmed > 0 => Standing::Unconfirmed {
+            count: unconfirmed,
+            approval,
+        },
+        st => st,
+    }
+}
+
+/// How many of `driver`'s trips have a suggested distance the driver has not confirmed.
+fn unconfirmed_of<'a>(trips: impl IntoIterator<Item = &'a Trip>, driver: &str) -> usize {
+    trips
+        .into_iter()
+        .filter(|t| t.driver.as_str() == driver && t.awaits_confirmation())
+        .count()
+}
+
+/// "1 resa" / "3 resor" with a suggested distance the driver has not confirmed.
+fn unconfirmed_sv(l: Lang, count: usize) -> String {
+    match (l, count) {
+        (Lang::Sv, 1) => "1 resa med föreslagen sträcka är inte bekräftad av föraren".into(),
+        (Lang::Sv, n) => {
+            format!("{n} resor med föreslagen sträcka är inte bekräftade av föraren")
+        }
+        (_, 1) => "1 trip with a suggested distance is not confirmed by the driver".into(),
+        (_, n) => format!("{n} trips with a suggested distance are not confirmed by the driver"),
+    }
+}
+
+fn copy_of(s: Option<&str>) -> DashResult<JournalCopy> {
+    match s.filter(|s| !s.trim().is_empty()) {
+        None => Ok(JournalCopy::default()),
+        Some(s) => s.parse().map_err(|_| {
+            DashError::BadRequest("Fältet exemplar ska vara payroll eller team.".into())
+        }),
     }
 }
 
@@ -242,9 +292,42 @@ async fn rates_of(state: &AppState, dash: &Dash) -> DashResult<RateSchedule> {
     Ok(state.store.rate_schedule(dash.actor.staff.org).await?)
 }
 
+/// Home–workplace distances of the viewer's organisation's drivers, tenths of a km.
+type HomeWork = HashMap<String, i64>;
+
+async fn home_work_of(state: &AppState, dash: &Dash) -> DashResult<HomeWork> {
+    Ok(state
+        .store
+        .home_work_distances(dash.actor.staff.org)
+        .await?)
+}
+
+/// The km of `t` that are paid: a trip from home less its driver's home–workplace distance.
+fn paid_km(t: &Trip, home_work: &HomeWork) -> f64 {
+    business_km(
+        t.km,
+        t.from_home,
+        home_work.get(t.driver.as_str()).copied().unwrap_or(0),
+    )
+}
+
+/// Tenths of a km `driver`'s trips from home had deducted as the commute.
+fn deducted_deci_km<'a>(
+    trips: impl IntoIterator<Item = &'a Trip>,
+    driver: &str,
+    home_work: &HomeWork,
+) -> i64 {
+    trips
+        .into_iter()
+        .filter(|t| t.driver.as_str() == driver && t.from_home)
+        .map(|t| ((t.km * 10.0).round() - (paid_km(t, home_work) * 10.0).round()) as i64)
+        .sum()
+}
+
 fn totals<'a>(
     trips: impl IntoIterator<Item = &'a Trip>,
     rates: &RateSchedule,
+    home_work: &HomeWork,
 ) -> DashResult<Vec<MonthlyTotal<String>>> {
     let driven: Vec<DrivenTrip<String>> = trips
         .into_iter()
@@ -252,7 +335,7 @@ fn totals<'a>(
             driver: t.driver.as_str().to_owned(),
             date: swedish_date(t.start),
             vehicle: VehicleKind::from(&t.vehicle),
-            km: t.km,
+            km: paid_km(t, home_work),
         })
         .collect();
     monthly_totals(&driven, rates).map_err(|e| DashError::Internal(e.to_string()))
@@ -288,8 +371,10 @@ pub async fn page(
     let span = span_of(q.month.as_deref())?;
     let trips = span_trips(&state, &dash, &team, span).await?;
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let home_work = home_work_of(&state, &dash).await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates, &home_work)?;
     let names = names(&state, &team).await?;
+    let copy = copy_of(q.copy.as_deref())?;
     let month = span.label();
     let approvals: HashMap<String, data::Approval> =
         data::approvals(&state.store, team.id, dash.actor.staff.org, &month)
@@ -309,11 +394,33 @@ pub async fn page(
         "<form class=\"filters\" method=\"get\" action=\"/mileage\">\
          <input type=\"hidden\" name=\"team\" value=\"{}\">\
          <label for=\"month\">{}<input id=\"month\" name=\"month\" type=\"month\" value=\"{}\"></label>\
+         <label for=\"copy\">{}<select id=\"copy\" name=\"copy\">{}</select></label>\
          <button type=\"submit\">{}</button></form>\
          <p>{} {} {} · {} {}</p>",
         team.id,
         tr(l, "Månad", "Month"),
         attr(&month),
+        tr(l, "Körjournalens exemplar", "Driving log copy"),
+        JournalCopy::ALL
+            .into_iter()
+            .map(|c| format!(
+                "<option value=\"{}\"{}>{}</option>",
+                c.as_str(),
+                if c == copy { " selected" } else { "" },
+                match c {
+                    JournalCopy::Payroll => tr(
+                        l,
+                        "För lönen – ”klientbesök” i stället för klientkoder",
+                        "For payroll – \"klientbesök\" instead of client codes"
+                    ),
+                    JournalCopy::Team => tr(
+                        l,
+                        "Teamets eget – med klientkoder",
+                        "The team's own – with client codes"
+                    ),
+                }
+            ))
+            .collect::<String>(),
         tr(l, "Visa", "Show"),
         tr(l, "Ersättning per km:", "Rate per km:"),
         money(l, rates.at(span.first).own_car_ore_per_km),
@@ -357,7 +464,8 @@ pub async fn page(
             .cloned()
             .unwrap_or_else(|| t.driver.clone());
         let now = approved_totals(&[t]);
-        let st = standing(span, today, approvals.get(&t.driver), &now);
+        let unconfirmed = unconfirmed_of(trips.iter().map(|t| &t.trip), &t.driver);
+        let st = standing(span, today, approvals.get(&t.driver), &now, unconfirmed);
         let by = |a: &data::Approval| {
             let who = names
                 .get(&a.approved_by)
@@ -424,12 +532,25 @@ pub async fn page(
                 by(a),
                 form(tr(l, "Attestera igen", "Approve again")),
             ),
+            Standing::Unconfirmed { count, approval } => format!(
+                "<span class=\"flag\">{}: {}</span>{}",
+                tr(l, "Kan inte attesteras", "Cannot be approved"),
+                esc(&unconfirmed_sv(l, count)),
+                approval
+                    .map(|a| format!(
+                        "<br>{} – {}",
+                        tr(l, "Ändrad efter attest", "Changed after approval"),
+                        by(a)
+                    ))
+                    .unwrap_or_default(),
+            ),
         };
         let q = format!(
-            "team={}&month={}&driver={}",
+            "team={}&month={}&driver={}&copy={}",
             team.id,
             url_enc(&month),
-            url_enc(&t.driver)
+            url_enc(&t.driver),
+            copy.as_str(),
         );
         let _ = write!(
             body,
@@ -439,7 +560,11 @@ pub async fn page(
              <a href=\"/mileage/korjournal?{q}&amp;format=pdf\" aria-label=\"{} PDF {}\">PDF</a></td></tr>",
             esc(&name),
             t.trips,
-            num(l, t.centi_km as f64 / 100.0, 1),
+            km_cell(
+                l,
+                t.centi_km,
+                deducted_deci_km(trips.iter().map(|t| &t.trip), &t.driver, &home_work)
+            ),
             money(l, t.amount_ore),
             money(l, t.tax_free_ore),
             money(l, t.taxable_ore),
@@ -457,6 +582,7 @@ pub async fn page(
         );
     }
     body.push_str("</tbody></table>");
+    body.push_str(&unconfirmed_table(l, &trips, &names));
     let _ = write!(
         body,
         "<p><a href=\"/mileage/payroll.csv?team={}&amp;month={}\">{}</a></p>\
@@ -480,6 +606,68 @@ pub async fn page(
         Some(&team),
         &body,
     ))
+}
+
+/// The paid km, and under it the km deducted for trips from home when there were any: the
+/// amount is for the paid km, so the page says why it is less than the körjournal's sum.
+fn km_cell(l: Lang, paid_centi_km: i64, deducted_deci_km: i64) -> String {
+    let paid = num(l, paid_centi_km as f64 / 100.0, 1);
+    if deducted_deci_km == 0 {
+        return paid;
+    }
+    format!(
+        "{paid}<br><span class=\"muted\">{} {} km</span>",
+        tr(
+            l,
+            "efter avdrag hem–arbete",
+            "after the home–work deduction of"
+        ),
+        num(l, deducted_deci_km as f64 / 10.0, 1),
+    )
+}
+
+/// The trips whose suggested distance the driver has not confirmed, so the supervisor sees
+/// which figures are still estimates and whom to ask. Places and km only: no client codes.
+fn unconfirmed_table(l: Lang, trips: &[SeenTrip], names: &HashMap<String, String>) -> String {
+    let open: Vec<&Trip> = trips
+        .iter()
+        .map(|t| &t.trip)
+        .filter(|t| t.awaits_confirmation())
+        .collect();
+    if open.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<table id=\"unconfirmed\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
+        tr(
+            l,
+            "Föreslagna sträckor som föraren inte har bekräftat",
+            "Suggested distances the driver has not confirmed"
+        ),
+        tr(l, "Förare", "Driver"),
+        tr(l, "Datum", "Date"),
+        tr(l, "Från", "From"),
+        tr(l, "Till", "To"),
+        tr(l, "Km (förslag)", "Km (suggested)"),
+    );
+    for t in open {
+        let name = names
+            .get(t.driver.as_str())
+            .map_or(t.driver.as_str(), String::as_str);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+            esc(name),
+            i18n::date(swedish_date(t.start)),
+            esc(t.from.as_str()),
+            esc(t.to.as_str()),
+            num(l, (t.km * 10.0).round() / 10.0, 1),
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
 }
 
 #[derive(Debug, Deserialize)]
@@ -523,15 +711,24 @@ pub async fn approve(
         .filter(|t| t.trip.driver.as_str() == driver)
         .collect();
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let home_work = home_work_of(&state, &dash).await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates, &home_work)?;
     let now = approved_totals(&sums.iter().collect::<Vec<_>>());
     let latest = data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
         .await?
         .into_iter()
         .find(|a| a.driver == driver);
-    let st = standing(span, swedish_date(Utc::now()), latest.as_ref(), &now);
+    let unconfirmed = unconfirmed_of(trips.iter().map(|t| &t.trip), &driver);
+    let st = standing(
+        span,
+        swedish_date(Utc::now()),
+        latest.as_ref(),
+        &now,
+        unconfirmed,
+    );
     let notice = match (st, st.next_version()) {
         (Standing::NotOver { .. } | Standing::Year, _) => Notice::MonthNotOver,
+        (Standing::Unconfirmed { .. }, _) => Notice::Unconfirmed,
         (Standing::Approved(_), _) => Notice::AlreadyApproved,
         _ if now.trips == 0 => Notice::NothingToApprove,
         (_, Some(version))
@@ -591,11 +788,22 @@ async fn attest(
     let Some(latest) = latest else {
         return Ok(None);
     };
-    let sums = totals(trips, rates)?;
+    let home_work = home_work_of(state, dash).await?;
+    let sums = totals(trips, rates, &home_work)?;
     let now = approved_totals(&sums.iter().collect::<Vec<_>>());
-    let changed_since = match standing(span, swedish_date(Utc::now()), Some(&latest), &now) {
+    let unconfirmed = unconfirmed_of(trips, driver);
+    let changed_since = match standing(
+        span,
+        swedish_date(Utc::now()),
+        Some(&latest),
+        &now,
+        unconfirmed,
+    ) {
         Standing::Approved(_) => false,
-        Standing::Changed(_) => true,
+        Standing::Changed(_)
+        | Standing::Unconfirmed {
+            approval: Some(_), ..
+        } => true,
         _ => return Ok(None),
     };
     Ok(Some(Attest {
@@ -645,7 +853,8 @@ pub async fn payroll_csv(
     let span = span_of(q.month.as_deref())?;
     let trips = span_trips(&state, &dash, &team, span).await?;
     let rates = rates_of(&state, &dash).await?;
-    let sums = totals(trips.iter().map(|t| &t.trip), &rates)?;
+    let home_work = home_work_of(&state, &dash).await?;
+    let sums = totals(trips.iter().map(|t| &t.trip), &rates, &home_work)?;
     let names = names(&state, &team).await?;
     let approvals: HashMap<String, data::Approval> =
         data::approvals(&state.store, team.id, dash.actor.staff.org, &span.label())
@@ -671,17 +880,31 @@ pub async fn payroll_csv(
         "Attesterat belopp kr",
         "Attesterad av",
         "Attesterad den",
+        "Avdrag hem–arbete km",
     ]);
     let today = swedish_date(Utc::now());
     for t in &sums {
         let now = approved_totals(&[t]);
-        let st = standing(span, today, approvals.get(&t.driver), &now);
+        let unconfirmed = unconfirmed_of(trips.iter().map(|t| &t.trip), &t.driver);
+        let st = standing(span, today, approvals.get(&t.driver), &now, unconfirmed);
         let (status, approved) = match st {
-            Standing::Approved(a) => ("attesterad", Some(a)),
-            Standing::Changed(a) => ("ändrad efter attest – ej attesterad", Some(a)),
-            Standing::Open => ("ej attesterad", None),
-            Standing::NotOver { .. } => ("ej attesterad (månaden pågår)", None),
-            Standing::Year => ("attesteras per månad", None),
+            Standing::Approved(a) => ("attesterad".to_owned(), Some(a)),
+            Standing::Changed(a) => ("ändrad efter attest – ej attesterad".to_owned(), Some(a)),
+            Standing::Open => ("ej attesterad".to_owned(), None),
+            Standing::NotOver { .. } => ("ej attesterad (månaden pågår)".to_owned(), None),
+            Standing::Year => ("attesteras per månad".to_owned(), None),
+            Standing::Unconfirmed { count, approval } => (
+                format!(
+                    "{}ej attesterad: {}",
+                    if approval.is_some() {
+                        "ändrad efter attest – "
+                    } else {
+                        ""
+                    },
+                    unconfirmed_sv(Lang::Sv, count)
+                ),
+                approval,
+            ),
         };
         let when = |a: &data::Approval| {
             chrono::DateTime::from_timestamp_millis(a.approved_ms)
@@ -697,7 +920,7 @@ pub async fn payroll_csv(
             export::kronor(t.amount_ore),
             export::kronor(t.tax_free_ore),
             export::kronor(t.taxable_ore),
-            status.to_string(),
+            status,
             approved
                 .map(|a| export::kronor(a.amount_ore))
                 .unwrap_or_default(),
@@ -710,6 +933,11 @@ pub async fn payroll_csv(
                 })
                 .unwrap_or_default(),
             approved.map(when).unwrap_or_default(),
+            export::decimal(
+                deducted_deci_km(trips.iter().map(|t| &t.trip), &t.driver, &home_work) as f64
+                    / 10.0,
+                1,
+            ),
         ]);
     }
     Ok(download(
@@ -722,7 +950,9 @@ pub async fn payroll_csv(
 /// One driver's körjournal for a month or a year, as CSV or PDF: the same rows, CSV and PDF
 /// as the field device's `export korjournal` (`uppsok_model::mileage::korjournal` and
 /// [`uppsok_report::korjournal_pdf`]), with times on the Swedish wall clock and the viewer's
-/// organisation's rates for the totals.
+/// organisation's rates for the totals. `copy=payroll` (the default) says "klientbesök" where
+/// `copy=team` has client codes; the access log names the copy and each client whose trips it
+/// holds.
 pub async fn korjournal(
     State(state): State<AppState>,
     dash: Dash,
@@ -742,6 +972,7 @@ pub async fn korjournal(
             ));
         }
     };
+    let copy = copy_of(q.copy.as_deref())?;
     let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
         .await?
         .into_iter()
@@ -754,11 +985,28 @@ pub async fn korjournal(
         Some(name) => format!("{name} ({driver})"),
         None => driver.clone(),
     };
-    state
-        .store
-        .append_audit(&[trip_audit(&dash, &team, AuditAction::Export)])
-        .await?;
-    let rows = korjournal::rows(&trips, &driver, span.period(), swedish_time);
+    let home_work = home_work_of(&state, &dash).await?;
+    let rows = korjournal::with_home_work(
+        korjournal::rows(&trips, &driver, span.period(), swedish_time),
+        home_work.get(&driver).copied().unwrap_or(0),
+    );
+    let action = match copy {
+        JournalCopy::Payroll => AuditAction::ExportPayrollCopy,
+        JournalCopy::Team => AuditAction::ExportTeamCopy,
+    };
+    let clients = clients_in(&state, &team, &rows).await?;
+    let entries: Vec<AuditEntry> = if clients.is_empty() {
+        vec![trip_audit(&dash, &team, action)]
+    } else {
+        clients
+            .into_iter()
+            .map(|client| AuditEntry {
+                client: Some(client),
+                ..trip_audit(&dash, &team, action)
+            })
+            .collect()
+    };
+    state.store.append_audit(&entries).await?;
     let base = format!(
         "korjournal-{}-{}",
         file_part(&driver),
@@ -773,6 +1021,7 @@ pub async fn korjournal(
             rates,
             created: swedish_date(Utc::now()),
             approval,
+            copy,
         })
         .map_err(|e| DashError::Internal(e.to_string()))?;
         return Ok(download("application/pdf", &format!("{base}.pdf"), pdf));
@@ -780,8 +1029,32 @@ pub async fn korjournal(
     Ok(download(
         "text/csv; charset=utf-8",
         &format!("{base}.csv"),
-        korjournal::to_csv(&rows).into_bytes(),
+        korjournal::to_csv(&copy.apply(rows)).into_bytes(),
     ))
+}
+
+/// The team's clients whose codes the rows name, each once, in code order: whom the export is
+/// about, for the access log (ids only; a code that is no client of the team, such as an
+/// organisation, names no one).
+async fn clients_in(
+    state: &AppState,
+    team: &TeamRow,
+    rows: &[korjournal::KorjournalRow],
+) -> DashResult<Vec<uppsok_model::ClientId>> {
+    let named: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.visited.as_str())
+        .filter(|v| korjournal::is_client_code(v))
+        .collect();
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(data::team_clients(&state.store, team.id)
+        .await?
+        .into_iter()
+        .filter(|c| named.contains(c.client.code.as_str()))
+        .map(|c| c.client.id)
+        .collect())
 }
 
 #[cfg(test)]
@@ -831,19 +1104,19 @@ mod tests {
         let now = figures(27_450);
         // On its last day it is not over; the day after it is.
         assert_eq!(
-            standing(nov, d(2026, 11, 30), None, &now),
+            standing(nov, d(2026, 11, 30), None, &now, 0),
             Standing::NotOver {
                 from: d(2026, 12, 1)
             }
         );
-        assert_eq!(standing(nov, d(2026, 12, 1), None, &now), Standing::Open);
+        assert_eq!(standing(nov, d(2026, 12, 1), None, &now, 0), Standing::Open);
         assert_eq!(Standing::Open.next_version(), Some(1));
         let a = approval(1, 27_450, true);
-        let st = standing(nov, d(2026, 12, 2), Some(&a), &now);
+        let st = standing(nov, d(2026, 12, 2), Some(&a), &now, 0);
         assert_eq!(st, Standing::Approved(&a));
         assert_eq!(st.next_version(), None);
         // A trip synced late changes the amount: approve again, as version 2.
-        let st = standing(nov, d(2026, 12, 2), Some(&a), &figures(30_000));
+        let st = standing(nov, d(2026, 12, 2), Some(&a), &figures(30_000), 0);
         assert_eq!(st, Standing::Changed(&a));
         assert_eq!(st.next_version(), Some(2));
         // A changed split alone is a change too, unless the old approval never stored it.
@@ -851,16 +1124,60 @@ mod tests {
         moved.tax_free_ore -= 100;
         moved.taxable_ore += 100;
         assert_eq!(
-            standing(nov, d(2026, 12, 2), Some(&a), &moved),
+            standing(nov, d(2026, 12, 2), Some(&a), &moved, 0),
             Standing::Changed(&a)
         );
         let old = approval(1, 27_450, false);
         assert_eq!(
-            standing(nov, d(2026, 12, 2), Some(&old), &moved),
+            standing(nov, d(2026, 12, 2), Some(&old), &moved, 0),
             Standing::Approved(&old)
         );
         // A whole year is never approved at once.
         let year = Span::parse("2026").unwrap();
-        assert_eq!(standing(year, d(2027, 2, 1), None, &now), Standing::Year);
+        assert_eq!(standing(year, d(2027, 2, 1), None, &now, 0), Standing::Year);
+    }
+
+    #[test]
+    fn unconfirmed_suggestions_hold_up_approval_and_say_how_many() {
+        let nov = Span::parse("2026-11").unwrap();
+        let now = figures(27_450);
+        let st = standing(nov, d(2026, 12, 1), None, &now, 2);
+        assert_eq!(
+            st,
+            Standing::Unconfirmed {
+                count: 2,
+                approval: None
+            }
+        );
+        assert_eq!(st.next_version(), None);
+        // While the month runs the driver still has time: it is simply not over.
+        assert!(matches!(
+            standing(nov, d(2026, 11, 30), None, &now, 2),
+            Standing::NotOver { .. }
+        ));
+        // A changed month is not approved again either until they are confirmed.
+        let a = approval(1, 27_450, true);
+        let st = standing(nov, d(2026, 12, 2), Some(&a), &figures(30_000), 1);
+        assert_eq!(
+            st,
+            Standing::Unconfirmed {
+                count: 1,
+                approval: Some(&a)
+            }
+        );
+        assert_eq!(st.next_version(), None);
+        // An approved month whose figures stand stays approved.
+        assert_eq!(
+            standing(nov, d(2026, 12, 2), Some(&a), &now, 1),
+            Standing::Approved(&a)
+        );
+        assert_eq!(
+            unconfirmed_sv(Lang::Sv, 1),
+            "1 resa med föreslagen sträcka är inte bekräftad av föraren"
+        );
+        assert_eq!(
+            unconfirmed_sv(Lang::Sv, 3),
+            "3 resor med föreslagen sträcka är inte bekräftade av föraren"
+        );
     }
 }

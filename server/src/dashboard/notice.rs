@@ -21,6 +21,8 @@ pub enum Notice {
     MonthNotOver,
     /// There were no trips to approve.
     NothingToApprove,
+    /// The driver has suggested distances they have not confirmed.
+    Unconfirmed,
     /// A phone was revoked.
     Revoked,
     /// A phone was told to wipe itself at its next contact.
@@ -33,12 +35,13 @@ pub enum Notice {
     NotConfirmed,
 }
 
-const ALL: [(Notice, &str); 10] = [
+const ALL: [(Notice, &str); 11] = [
     (Notice::Approved, "approved"),
     (Notice::FiguresChanged, "figures-changed"),
     (Notice::AlreadyApproved, "already-approved"),
     (Notice::MonthNotOver, "month-not-over"),
     (Notice::NothingToApprove, "nothing-to-approve"),
+    (Notice::Unconfirmed, "unconfirmed"),
     (Notice::Revoked, "revoked"),
     (Notice::WipeOrdered, "wipe-ordered"),
     (Notice::WipeWithdrawn, "wipe-withdrawn"),
@@ -65,6 +68,7 @@ impl Notice {
                 | Notice::AlreadyApproved
                 | Notice::MonthNotOver
                 | Notice::NothingToApprove
+                | Notice::Unconfirmed
                 | Notice::WipeAlreadyDone
                 | Notice::NotConfirmed
         )
@@ -92,6 +96,11 @@ impl Notice {
                 l,
                 "Inget attesterades: föraren har inga resor den månaden.",
                 "Nothing was approved: the driver has no trips that month.",
+            ),
+            Notice::Unconfirmed => tr(
+                l,
+                "Inget attesterades: föraren har resor med föreslagen sträcka som hen inte har bekräftat. Hur många står i tabellen; föraren bekräftar dem i appen.",
+                "Nothing was approved: the driver has trips with a suggested distance they have not confirmed. The table says how many; the driver confirms them in the app.",
             ),
             Notice::Revoked => tr(
                 l,

@@ -430,6 +430,33 @@ impl Store {
     }
 
     /// Deactivated staff cannot log in and their devices stop working; rows stay for the log.
+    /// A person's home–workplace distance, tenths of a km (validated by the caller with
+    /// `uppsok_model::mileage::parse_home_work_km`; 0 clears it).
+    pub async fn set_home_work(&self, staff: StaffId, deci_km: i64) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE staff SET home_work_deci_km = $1 WHERE id = $2")
+                .bind(deci_km)
+                .bind(staff.to_string())
+                .execute(p)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Home–workplace distances of `org`'s staff that have one: username → tenths of a km.
+    pub async fn home_work_distances(
+        &self,
+        org: uppsok_model::OrgId,
+    ) -> StoreResult<std::collections::HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT username, home_work_deci_km FROM staff WHERE org = $1 AND home_work_deci_km > 0")
+                .bind(org.to_string())
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn set_staff_active(&self, staff: StaffId, active: bool) -> StoreResult<()> {
         on_pool!(self, p => {
             sqlx::query("UPDATE staff SET active = $1 WHERE id = $2")

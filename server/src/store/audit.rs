@@ -64,6 +64,12 @@ pub enum AuditAction {
     Delete,
     /// Taken out of the system (CSV, PDF, an access-log extract).
     Export,
+    /// A körjournal taken out as payroll's copy ("klientbesök", no client codes); one entry per
+    /// client whose trips it holds.
+    ExportPayrollCopy,
+    /// A körjournal taken out as the team's internal copy, with client codes; one entry per
+    /// client whose code it holds.
+    ExportTeamCopy,
     /// Trips approved for payment.
     Approve,
     /// The fidelity page's figures, computed from the team's visits.
@@ -103,9 +109,21 @@ names!(AuditAction {
     Update => "update",
     Delete => "delete",
     Export => "export",
+    ExportPayrollCopy => "export_payroll_copy",
+    ExportTeamCopy => "export_team_copy",
     Approve => "approve",
     Fidelity => "fidelity",
 });
+
+impl AuditAction {
+    /// Data taken out of the system, in whichever form.
+    pub fn is_export(self) -> bool {
+        matches!(
+            self,
+            AuditAction::Export | AuditAction::ExportPayrollCopy | AuditAction::ExportTeamCopy
+        )
+    }
+}
 
 /// One entry to append. `at_ms` is set by the store. Serialised as is into the access-log
 /// journal (`audit_journal`), so the journal holds exactly what the table holds.

@@ -526,6 +526,8 @@ pub async fn seed_world(store: &Store) -> World {
                 odometer_start: None,
                 odometer_end: None,
                 gps: None,
+                distance_confirmed: false,
+                from_home: false,
             };
             store
                 .upsert_record(&RecordWrite {

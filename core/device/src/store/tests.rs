@@ -93,6 +93,8 @@ fn trip(address: &str) -> Trip {
         odometer_start: None,
         odometer_end: None,
         gps: None,
+        distance_confirmed: false,
+        from_home: false,
     }
 }
 

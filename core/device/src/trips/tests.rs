@@ -67,6 +67,7 @@ fn start(odometer: Option<u32>) -> TripStart {
         visited: Some("K-017".into()),
         visits: vec![],
         odometer_start: odometer,
+        from_home: false,
     }
 }
 
@@ -250,6 +251,7 @@ fn odometer_readings_override_gps_and_are_remembered() {
             km: None,
             odometer_start: None,
             odometer_end: Some(12_051),
+            from_home: false,
         },
     )
     .expect("add");
@@ -274,6 +276,7 @@ fn new_trip(from: &str, to: &str, km: Option<f64>) -> NewTrip {
         km,
         odometer_start: None,
         odometer_end: None,
+        from_home: false,
     }
 }
 
@@ -312,6 +315,36 @@ fn suggestions_use_the_teams_trips_then_the_straight_line() {
     );
     let err = add_trip(&s, &new_trip("Kalix", "Ingenstans", None)).unwrap_err();
     assert_eq!(err.kind(), "invalid");
+}
+
+#[test]
+fn a_suggested_distance_is_confirmed_by_the_driver_and_nothing_else_is() {
+    let (f, s) = fixture();
+    let suggested = add_trip(&s, &new_trip("Kalix", "Töre", None)).expect("add");
+    assert!(suggested.trip.awaits_confirmation());
+    let confirmed = confirm_trip(&s, suggested.trip.id).expect("confirm");
+    assert!(confirmed.distance_confirmed && !confirmed.awaits_confirmation());
+    // Confirming changes nothing else, and a second time changes nothing more.
+    assert_eq!(
+        confirmed,
+        Trip {
+            distance_confirmed: true,
+            ..suggested.trip.clone()
+        }
+    );
+    assert_eq!(
+        confirm_trip(&s, suggested.trip.id).expect("again"),
+        confirmed
+    );
+    drop(s);
+    let s = reopen(&f.path);
+    assert_eq!(s.trip(suggested.trip.id).expect("read"), confirmed);
+    // Typed km are the driver's own figure: there is nothing to confirm.
+    let typed = add_trip(&s, &new_trip("Kalix", "Töre", Some(25.3))).expect("add");
+    let err = confirm_trip(&s, typed.trip.id).unwrap_err();
+    assert_eq!(err.kind(), "invalid");
+    assert!(err.to_string().contains("distance_source"), "{err}");
+    assert!(!s.trip(typed.trip.id).expect("read").distance_confirmed);
 }
 
 #[test]

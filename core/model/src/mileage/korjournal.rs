@@ -13,9 +13,10 @@
 //! Pure: the caller says how a UTC time becomes a local one (the model carries no time-zone
 //! data), so the same code runs on the phone and the server.
 
-use super::reimbursement::{VehicleKind, reimburse};
+use super::reimbursement::{VehicleKind, business_km, reimburse};
 use super::{DistanceSource, MileageError, RateSchedule};
 use crate::ids::TripId;
+use crate::text::ClientCode;
 use crate::trip::{Trip, Vehicle};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,8 @@ impl FromStr for Period {
 pub enum KorjournalError {
     #[error("a period must be a month like 2026-11 or a year like 2026")]
     Period,
+    #[error("the copy must be payroll or team")]
+    Copy,
     #[error("the file does not start with the körjournal's header line")]
     Header,
     #[error("line {line}: column {column} {rule}")]
@@ -164,9 +167,21 @@ pub struct KorjournalRow {
     pub visited: String,
     pub driver: String,
     pub vehicle: Vehicle,
+    /// The trip started at the driver's home.
+    #[serde(default)]
+    pub from_home: bool,
+    /// The home–workplace km deducted from this trip (0.1 km; 0 unless from home): the part
+    /// that is the driver's commute, not business travel. Set by [`with_home_work`].
+    #[serde(default)]
+    pub deduction_km: f64,
 }
 
 impl KorjournalRow {
+    /// The km paid for: the km written less the home–workplace deduction.
+    pub fn paid_km(&self) -> f64 {
+        round_tenth(self.km - self.deduction_km).max(0.0)
+    }
+
     /// `local` turns a UTC time into the driver's wall-clock time.
     pub fn from_trip(t: &Trip, local: &impl Fn(DateTime<Utc>) -> NaiveDateTime) -> Self {
         let start = local(t.start);
@@ -189,8 +204,21 @@ impl KorjournalRow {
             visited: t.visited.clone().unwrap_or_default(),
             driver: t.driver.to_string(),
             vehicle: t.vehicle.clone(),
+            from_home: t.from_home,
+            deduction_km: 0.0,
         }
     }
+}
+
+/// The rows with the home–workplace deduction of the driver (`home_work_deci_km`, tenths of a
+/// km) on each trip from home, by the one rule in [`business_km`].
+pub fn with_home_work(rows: Vec<KorjournalRow>, home_work_deci_km: i64) -> Vec<KorjournalRow> {
+    rows.into_iter()
+        .map(|mut r| {
+            r.deduction_km = round_tenth(r.km - business_km(r.km, r.from_home, home_work_deci_km));
+            r
+        })
+        .collect()
 }
 
 fn round_tenth(km: f64) -> f64 {
@@ -215,6 +243,75 @@ pub fn rows(
     out
 }
 
+/// Which copy of a körjournal is made. Payroll needs the trips, not whom they were for: its
+/// copy says [`CLIENT_VISIT`] where the team's own copy has the client code, so a client code
+/// (a pseudonym that the team can resolve to a person) never leaves the team with a pay file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalCopy {
+    /// For payroll: no client codes. The default, so the copy that travels is the safe one.
+    #[default]
+    Payroll,
+    /// The team's internal copy, with client codes.
+    Team,
+}
+
+impl JournalCopy {
+    pub const ALL: [JournalCopy; 2] = [JournalCopy::Payroll, JournalCopy::Team];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalCopy::Payroll => "payroll",
+            JournalCopy::Team => "team",
+        }
+    }
+
+    /// What the copy is, as its PDF and the dashboard say it.
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            JournalCopy::Payroll => "Exemplar för lönen (utan klientkoder)",
+            JournalCopy::Team => "Teamets exemplar (med klientkoder, lämnas inte ut)",
+        }
+    }
+
+    /// The rows as this copy shows them.
+    pub fn apply(self, rows: Vec<KorjournalRow>) -> Vec<KorjournalRow> {
+        match self {
+            JournalCopy::Team => rows,
+            JournalCopy::Payroll => rows
+                .into_iter()
+                .map(|mut r| {
+                    if is_client_code(&r.visited) {
+                        r.visited = CLIENT_VISIT.to_owned();
+                    }
+                    r
+                })
+                .collect(),
+        }
+    }
+}
+
+impl FromStr for JournalCopy {
+    type Err = KorjournalError;
+    fn from_str(s: &str) -> Result<Self, KorjournalError> {
+        JournalCopy::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or(KorjournalError::Copy)
+    }
+}
+
+/// What the payroll copy writes in place of a client code.
+pub const CLIENT_VISIT: &str = "klientbesök";
+
+/// Whether a trip's "visited" text is, or could be, a client code: anything shaped like one
+/// (capital letters, digits and `-`, as every team's codes are) counts, so an organisation
+/// written in capitals ("BUP") is hidden too rather than a code slipping through. Organisations
+/// written as words ("Socialkontoret") stay.
+pub fn is_client_code(visited: &str) -> bool {
+    !visited.trim().is_empty() && ClientCode::parse(visited).is_ok()
+}
+
 /// Sum of the rows' km as written (so the total matches what a reader adds up).
 pub fn total_km(rows: &[KorjournalRow]) -> f64 {
     round_tenth(rows.iter().map(|r| r.km).sum())
@@ -224,8 +321,12 @@ pub fn total_km(rows: &[KorjournalRow]) -> f64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KorjournalTotals {
     pub trips: u32,
-    /// Tenths of a km.
+    /// Tenths of a km, as driven.
     pub deci_km: i64,
+    /// Tenths of a km deducted as the driver's commute (trips from home).
+    pub deducted_deci_km: i64,
+    /// Trips from home.
+    pub from_home: u32,
     pub amount_ore: i64,
     pub tax_free_ore: i64,
     pub taxable_ore: i64,
@@ -240,6 +341,8 @@ pub fn totals(
     let mut t = KorjournalTotals {
         trips: 0,
         deci_km: 0,
+        deducted_deci_km: 0,
+        from_home: 0,
         amount_ore: 0,
         tax_free_ore: 0,
         taxable_ore: 0,
@@ -249,10 +352,12 @@ pub fn totals(
             &rates.at(r.date),
             VehicleKind::from(&r.vehicle),
             r.date,
-            r.km,
+            r.paid_km(),
         )?;
         t.trips += 1;
         t.deci_km += (r.km * 10.0).round() as i64;
+        t.deducted_deci_km += (r.deduction_km * 10.0).round() as i64;
+        t.from_home += u32::from(r.from_home);
         t.amount_ore += pay.amount_ore;
         t.tax_free_ore += pay.tax_free_ore;
         t.taxable_ore += pay.taxable_ore;
@@ -260,8 +365,9 @@ pub fn totals(
     Ok(t)
 }
 
-/// The header line, Swedish, in column order.
-pub const HEADER: [&str; 15] = [
+/// The header line, Swedish, in column order. Files written before trips from home had the
+/// first 15 columns only; [`parse_csv`] reads those too.
+pub const HEADER: [&str; 17] = [
     "Datum",
     "Start",
     "Slut",
@@ -277,7 +383,13 @@ pub const HEADER: [&str; 15] = [
     "Fordon",
     "Registreringsnummer",
     "Id",
+    "Från bostaden",
+    "Avdrag hem–arbete km",
 ];
+
+/// Columns of a file written before trips from home.
+const OLD_COLUMNS: usize = 15;
+const FROM_HOME: &str = "ja";
 
 const TOTAL_LABEL: &str = "Summa";
 const OWN_CAR: &str = "Egen bil";
@@ -364,6 +476,12 @@ pub fn to_csv(rows: &[KorjournalRow]) -> String {
             kind.to_owned(),
             text_field(reg),
             r.id.to_string(),
+            if r.from_home { FROM_HOME } else { "" }.to_owned(),
+            if r.from_home {
+                km_sv(r.deduction_km)
+            } else {
+                String::new()
+            },
         ];
         out.push_str(&cols.join(";"));
         out.push_str("\r\n");
@@ -372,6 +490,11 @@ pub fn to_csv(rows: &[KorjournalRow]) -> String {
     total[0] = TOTAL_LABEL.to_owned();
     total[7] = km_sv(total_km(rows));
     total[8] = format!("{} resor", rows.len());
+    let deducted: f64 = rows.iter().map(|r| r.deduction_km).sum();
+    if rows.iter().any(|r| r.from_home) {
+        total[15] = format!("{} resor", rows.iter().filter(|r| r.from_home).count());
+        total[16] = km_sv(deducted);
+    }
     out.push_str(&total.join(";"));
     out.push_str("\r\n");
     out
@@ -443,21 +566,28 @@ fn parse_km(s: &str) -> Option<f64> {
 pub fn parse_csv(text: &str) -> Result<Vec<KorjournalRow>, KorjournalError> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
     let mut recs = records(text)?.into_iter();
-    match recs.next() {
-        Some((_, h)) if h.iter().map(String::as_str).eq(HEADER.iter().copied()) => {}
+    let columns = match recs.next() {
+        Some((_, h)) if h.iter().map(String::as_str).eq(HEADER.iter().copied()) => HEADER.len(),
+        Some((_, h))
+            if h.iter()
+                .map(String::as_str)
+                .eq(HEADER[..OLD_COLUMNS].iter().copied()) =>
+        {
+            OLD_COLUMNS
+        }
         _ => return Err(KorjournalError::Header),
-    }
+    };
     let mut rows = Vec::new();
     let mut total_seen = None;
     for (line, cols) in recs {
         if cols.iter().all(|c| c.is_empty()) {
             continue;
         }
-        if cols.len() != HEADER.len() {
+        if cols.len() != columns {
             return Err(KorjournalError::Field {
                 line,
                 column: "(all)",
-                rule: "the line must have 15 columns",
+                rule: "the line must have as many columns as the header",
             });
         }
         let bad = |column: &'static str, rule: &'static str| KorjournalError::Field {
@@ -519,6 +649,17 @@ pub fn parse_csv(text: &str) -> Result<Vec<KorjournalRow>, KorjournalError> {
             visited: unfield(&cols[10]),
             driver: unfield(&cols[11]),
             vehicle,
+            from_home: match cols.get(15).map(String::as_str) {
+                None | Some("") => false,
+                Some(FROM_HOME) => true,
+                Some(_) => return Err(bad("Från bostaden", "must be ja or empty")),
+            },
+            deduction_km: match cols.get(16).map(String::as_str) {
+                None | Some("") => 0.0,
+                Some(s) => {
+                    parse_km(s).ok_or(bad("Avdrag hem–arbete km", "must be a number like 12,0"))?
+                }
+            },
         });
     }
     match total_seen {
@@ -577,6 +718,8 @@ mod tests {
                 fixes_used: 100,
                 fixes_dropped: 1,
             }),
+            distance_confirmed: false,
+            from_home: false,
         }
     }
 
@@ -606,12 +749,12 @@ mod tests {
         assert_eq!(
             line,
             format!(
-                "2026-11-20;08:05;08:36;12000;12025;Kalix;Töre;25,0;mätare;\"Hembesök; \"\"akut\"\"\";K-017;anna;Tjänstebil;ABC123;{}",
+                "2026-11-20;08:05;08:36;12000;12025;Kalix;Töre;25,0;mätare;\"Hembesök; \"\"akut\"\"\";K-017;anna;Tjänstebil;ABC123;{};;",
                 t.id
             )
         );
         let total = csv.lines().nth(2).expect("the total line");
-        assert_eq!(total, "Summa;;;;;;;25,0;1 resor;;;;;;");
+        assert_eq!(total, "Summa;;;;;;;25,0;1 resor;;;;;;;;");
     }
 
     #[test]
@@ -727,11 +870,89 @@ mod tests {
             KorjournalTotals {
                 trips: 2,
                 deci_km: 800,
+                deducted_deci_km: 0,
+                from_home: 0,
                 amount_ore: 12_200,
                 tax_free_ore: 10_000,
                 taxable_ore: 2_200,
             }
         );
+    }
+
+    #[test]
+    fn trips_from_home_are_written_with_their_deduction_and_paid_beyond_it() {
+        let mut trips = vec![trip(3, 7, 45.26), trip(4, 7, 8.0), trip(5, 7, 40.0)];
+        trips[0].from_home = true;
+        trips[1].from_home = true;
+        let rows = with_home_work(rows(&trips, "anna", month(), cet), 120);
+        let deducted: Vec<f64> = rows.iter().map(|r| r.deduction_km).collect();
+        // 45.3 − 12.0; 8.0 is all commute (never below 0); from the workplace nothing.
+        assert_eq!(deducted, [12.0, 8.0, 0.0]);
+        assert_eq!(rows[0].paid_km(), 33.3);
+        let rates = crate::Rates {
+            own_car_ore_per_km: 305,
+            service_car_ore_per_km: 0,
+        };
+        let t = totals(&rows, &rates.into()).expect("totals");
+        // Paid: 33.3 + 0 + 40.0 = 73.3 km × 3.05 = 101.57 + 0 + 122.00 = 223.57 kr, each trip
+        // rounded on its own; tax-free 83.25 + 100.00 = 183.25 kr.
+        assert_eq!(
+            t,
+            KorjournalTotals {
+                trips: 3,
+                deci_km: 933,
+                deducted_deci_km: 200,
+                from_home: 2,
+                amount_ore: 22_357,
+                tax_free_ore: 18_325,
+                taxable_ore: 4_032,
+            }
+        );
+        let csv = to_csv(&rows);
+        let line = csv.lines().nth(1).expect("a trip line");
+        assert!(line.ends_with(";ja;12,0"), "{line}");
+        assert!(csv.lines().nth(3).expect("a line").ends_with(";;"));
+        assert!(
+            csv.lines()
+                .nth(4)
+                .expect("the total")
+                .ends_with(";2 resor;20,0"),
+            "{csv}"
+        );
+        assert_eq!(parse_csv(&csv).expect("parses"), rows);
+        // A file from before trips from home (15 columns) still reads.
+        let old: String = to_csv(&rows[2..])
+            .lines()
+            .map(|l| {
+                let cols: Vec<&str> = l.split(';').take(15).collect();
+                format!("{}\r\n", cols.join(";"))
+            })
+            .collect();
+        let back = parse_csv(&old).expect("an old file parses");
+        assert_eq!(back, rows[2..]);
+    }
+
+    #[test]
+    fn the_payroll_copy_says_klientbesok_instead_of_client_codes() {
+        let mut trips = vec![trip(3, 7, 25.0), trip(4, 7, 12.0), trip(5, 7, 8.0)];
+        trips[1].visited = Some("Socialkontoret".into());
+        trips[2].visited = None;
+        let team = rows(&trips, "anna", month(), cet);
+        assert_eq!(JournalCopy::default(), JournalCopy::Payroll);
+        let payroll = JournalCopy::Payroll.apply(team.clone());
+        let visited: Vec<&str> = payroll.iter().map(|r| r.visited.as_str()).collect();
+        assert_eq!(visited, ["klientbesök", "Socialkontoret", ""]);
+        let csv = to_csv(&payroll);
+        assert!(!csv.contains("K-017"), "{csv}");
+        assert!(csv.contains(";klientbesök;"));
+        // Everything else, the money included, is the same as in the team's copy.
+        assert_eq!(parse_csv(&csv).expect("parses").len(), 3);
+        assert_eq!(JournalCopy::Team.apply(team.clone()), team);
+        assert_eq!(team[0].visited, "K-017");
+        assert_eq!("team".parse::<JournalCopy>(), Ok(JournalCopy::Team));
+        assert_eq!("alla".parse::<JournalCopy>(), Err(KorjournalError::Copy));
+        assert!(is_client_code("X-2") && is_client_code("BUP"));
+        assert!(!is_client_code("Socialkontoret") && !is_client_code(" "));
     }
 
     proptest! {

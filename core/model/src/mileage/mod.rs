@@ -26,7 +26,8 @@ pub use recorder::{
     TripSummary,
 };
 pub use reimbursement::{
-    DrivenTrip, MonthlyTotal, Reimbursement, VehicleKind, monthly_totals, reimburse,
+    DrivenTrip, HOME_WORK_KM_MAX, MonthlyTotal, Reimbursement, VehicleKind, business_km,
+    monthly_totals, parse_home_work_km, reimburse,
 };
 pub use suggest::{
     DEFAULT_DETOUR_FACTOR, PastTrip, PlaceRef, Suggestion, SuggestionBasis, suggest,

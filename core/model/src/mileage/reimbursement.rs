@@ -142,6 +142,38 @@ pub fn reimburse(
     })
 }
 
+/// The longest home–workplace distance taken, km: beyond a day's drive it is a typing error.
+pub const HOME_WORK_KM_MAX: f64 = 300.0;
+
+/// The part of a trip that is business travel, at the körjournal's 0.1 km. A trip from home
+/// counts only beyond the driver's home–workplace distance (`home_work_deci_km`, tenths of a
+/// km): the agreement pays for the work, not the commute the driver makes anyway. Deducted per
+/// trip from home and never below 0. Any other trip counts whole. Both distances are taken at
+/// 0.1 km before the subtraction, so the deduction is exactly the one the körjournal shows and
+/// [`reimburse`] pays on the result without a second rounding.
+pub fn business_km(km: f64, from_home: bool, home_work_deci_km: i64) -> f64 {
+    if !from_home || !km.is_finite() {
+        // An invalid distance goes on to `reimburse`, which refuses it.
+        return km;
+    }
+    let driven = (km * 10.0).round() as i64;
+    (driven - home_work_deci_km.max(0)).max(0) as f64 / 10.0
+}
+
+/// A home–workplace distance as typed ("12,5" or "12.5" km), in tenths of a km.
+pub fn parse_home_work_km(s: &str) -> Result<i64, crate::ValidationError> {
+    let km: f64 = s.trim().replace(',', ".").parse().map_err(|_| {
+        crate::ValidationError::new("home_work_km", "must be a number of km like 12,5")
+    })?;
+    if !km.is_finite() || !(0.0..=HOME_WORK_KM_MAX).contains(&km) {
+        return Err(crate::ValidationError::new(
+            "home_work_km",
+            format!("must be between 0 and {HOME_WORK_KM_MAX} km"),
+        ));
+    }
+    Ok((km * 10.0).round() as i64)
+}
+
 /// A trip as reimbursement sees it. `K` is whatever identifies the driver (a staff id, a
 /// username).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +243,40 @@ mod tests {
         own_car_ore_per_km: 305,
         service_car_ore_per_km: 0,
     };
+
+    #[test]
+    fn a_trip_from_home_pays_only_beyond_the_commute() {
+        // 45.26 km from home, 12.0 km home–workplace: 45.3 − 12.0 = 33.3 km of business.
+        assert_eq!(business_km(45.26, true, 120), 33.3);
+        // × 3.05 kr = 101.565 kr → 101.57 kr; tax-free 33.3 × 2.50 = 83.25 kr.
+        let r = reimburse(
+            &RATES,
+            VehicleKind::OwnCar,
+            date(2026, 11, 3),
+            business_km(45.26, true, 120),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.centi_km, r.amount_ore, r.tax_free_ore, r.taxable_ore),
+            (3_330, 10_157, 8_325, 1_832)
+        );
+        // Shorter than the commute: nothing, never less.
+        assert_eq!(business_km(8.0, true, 120), 0.0);
+        assert_eq!(business_km(12.04, true, 120), 0.0);
+        // From the workplace, or no distance set: the whole trip.
+        assert_eq!(business_km(45.26, false, 120), 45.26);
+        assert_eq!(business_km(45.26, true, 0), 45.3);
+        assert!(business_km(f64::NAN, true, 120).is_nan());
+        assert_eq!(parse_home_work_km("12,5"), Ok(125));
+        assert_eq!(parse_home_work_km(" 7.04 "), Ok(70));
+        for bad in ["-1", "301", "tolv", "NaN"] {
+            assert_eq!(
+                parse_home_work_km(bad).unwrap_err().field,
+                "home_work_km",
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn tax_free_table_by_year() {
