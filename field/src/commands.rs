@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use uppsok_device::{DeviceError, KeyProvider, Profile, Store, StoreStatus, VisitFilter};
 use uppsok_model::{
-    Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, Note, PersonName, Phase,
-    PlaceName, Setting, Username, ValidationError, Visit, VisitId,
+    Client, ClientCode, ClientId, ClosureReason, Consent, ConsentScope, ConsentState, ContactKind,
+    Note, PersonName, Phase, PlaceName, Referral, Setting, Username, ValidationError, Visit,
+    VisitId,
 };
 
 /// Why a field command failed. Every message is one line for a person and holds no names,
@@ -148,47 +149,134 @@ fn local_midnight(field: &'static str, d: NaiveDate) -> Result<DateTime<Utc>> {
 
 // ----- clients -----
 
-/// Input of `client add` / `client edit`; `None` leaves a field as it is (or at its default).
+/// Input of `client add` / `client edit`; `None` leaves a field as it is (or at its default),
+/// and an empty text clears an optional one.
 #[derive(Debug, Clone, Default)]
 pub struct ClientInput {
     pub name: Option<String>,
     pub consent: Option<String>,
+    pub consent_scope: Option<String>,
+    pub consent_until: Option<String>,
     pub phase: Option<String>,
     pub next_contact: Option<String>,
     pub closed_reason: Option<String>,
+    pub closure: Option<String>,
+    pub closed_on: Option<String>,
+    pub admitted: Option<String>,
+    pub referral: Option<String>,
+    pub contact_person: Option<String>,
+    pub deputy: Option<String>,
+    pub protected: Option<bool>,
+}
+
+/// An optional value as typed: empty text clears it.
+fn optional<T>(
+    s: &Option<String>,
+    parse: impl FnOnce(&str) -> Result<T>,
+) -> Result<Option<Option<T>>> {
+    s.as_deref()
+        .map(|t| {
+            if t.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse(t).map(Some)
+            }
+        })
+        .transpose()
+}
+
+fn username(field: &'static str, s: &str) -> Result<Username> {
+    Username::parse(s.trim()).map_err(|e| ValidationError::new(field, e.rule).into())
+}
+
+/// `contacts` or `contacts_and_outcomes` (the wire names).
+fn consent_scope(s: &str) -> Result<ConsentScope> {
+    match s.trim() {
+        "contacts" => Ok(ConsentScope::Contacts),
+        "contacts_and_outcomes" => Ok(ConsentScope::ContactsAndOutcomes),
+        _ => Err(ValidationError::new(
+            "consent_scope",
+            "must be contacts or contacts_and_outcomes",
+        )
+        .into()),
+    }
 }
 
 fn apply_client_input(store: &Store, c: &mut Client, input: &ClientInput) -> Result<()> {
+    let today = Local::now().date_naive();
     if let Some(n) = &input.name {
         c.name = PersonName::parse(n)?;
     }
+    let mut closing = false;
     if let Some(p) = &input.phase {
-        c.phase = p.parse::<Phase>()?;
-        if c.phase != Phase::Closed {
+        let phase = p.parse::<Phase>()?;
+        if phase != Phase::Closed {
             c.closed_reason = None;
+            c.closure = None;
+            c.closed_on = None;
+        } else if c.phase != Phase::Closed {
+            // Closed today unless the day is given.
+            c.closed_on = Some(today);
+            closing = true;
         }
+        c.phase = phase;
     }
     if let Some(r) = &input.closed_reason {
-        c.closed_reason = Some(r.trim().to_owned());
+        c.closed_reason = Some(r.trim().to_owned()).filter(|r| !r.is_empty());
     }
-    if let Some(d) = &input.next_contact {
-        c.next_contact = if d.trim().is_empty() {
-            None
-        } else {
-            Some(parse_date("next_contact", d)?)
-        };
+    if let Some(v) = optional(&input.closure, |t| Ok(t.parse::<ClosureReason>()?))? {
+        c.closure = v;
     }
+    if let Some(v) = optional(&input.closed_on, |t| parse_date("closed_on", t))? {
+        c.closed_on = v;
+    }
+    // The model still reads a closure with text only (records from before reasons were coded);
+    // a client closed now gets a coded reason.
+    if closing && c.closure.is_none() {
+        return Err(ValidationError::new(
+            "closure",
+            "is required when the phase is closed (goal_reached, stepped_down, moved, declined, died, transferred or other)",
+        )
+        .into());
+    }
+    if let Some(v) = optional(&input.next_contact, |t| parse_date("next_contact", t))? {
+        c.next_contact = v;
+    }
+    if let Some(v) = optional(&input.admitted, |t| parse_date("admitted", t))? {
+        c.admitted = v;
+    }
+    if let Some(v) = optional(&input.referral, |t| Ok(t.parse::<Referral>()?))? {
+        c.referral = v;
+    }
+    if let Some(v) = optional(&input.contact_person, |t| username("contact_person", t))? {
+        c.contact_person = v;
+    }
+    if let Some(v) = optional(&input.deputy, |t| username("deputy", t))? {
+        c.deputy = v;
+    }
+    if let Some(p) = input.protected {
+        c.protected_identity = p;
+    }
+    let before = c.consent.clone();
     if let Some(s) = &input.consent {
         let state: ConsentState = s.parse()?;
         if state != c.consent.state {
             c.consent = Consent {
                 state,
-                date: (state != ConsentState::None).then(|| Local::now().date_naive()),
-                recorded_by: Some(store.profile()?.user),
-                scope: Default::default(),
-                until: None,
+                date: (state != ConsentState::None).then_some(today),
+                ..Consent::default()
             };
         }
+    }
+    if let Some(s) = &input.consent_scope {
+        c.consent.scope = consent_scope(s)?;
+    }
+    if let Some(v) = optional(&input.consent_until, |t| parse_date("consent.until", t))? {
+        c.consent.until = v;
+    }
+    if c.consent != before {
+        // Whoever changes the consent records it.
+        c.consent.recorded_by = Some(store.profile()?.user);
     }
     Ok(())
 }
@@ -209,7 +297,8 @@ pub fn client_add(store: &Store, code: &str, input: &ClientInput) -> Result<Clie
         closed_reason: None,
         next_contact: None,
         consent: Consent::default(),
-        admitted: None,
+        // A new client's care starts today unless `--admitted` says otherwise.
+        admitted: Some(Local::now().date_naive()),
         referral: None,
         contact_person: None,
         deputy: None,
@@ -244,8 +333,13 @@ pub fn client_edit(
     Ok(c)
 }
 
-pub fn client_list(store: &Store) -> Result<Vec<Client>> {
-    Ok(store.clients()?)
+/// Every client by code, or with `mine` only the user's own (contact person or deputy).
+pub fn client_list(store: &Store, mine: bool) -> Result<Vec<Client>> {
+    if mine {
+        Ok(store.my_clients(&store.profile()?.user)?)
+    } else {
+        Ok(store.clients()?)
+    }
 }
 
 // ----- visits -----
@@ -261,6 +355,9 @@ pub struct VisitInput {
     pub place: Option<String>,
     pub with: Option<Vec<String>>,
     pub network: Option<bool>,
+    /// Whether the client took part; `Some(false)` is a network-only contact.
+    pub client_present: Option<bool>,
+    pub group: Option<bool>,
     pub note: Option<String>,
 }
 
@@ -303,6 +400,12 @@ fn apply_visit_input(store: &Store, v: &mut Visit, input: &VisitInput) -> Result
     }
     if let Some(n) = input.network {
         v.network = n;
+    }
+    if let Some(p) = input.client_present {
+        v.client_present = p;
+    }
+    if let Some(g) = input.group {
+        v.group = g;
     }
     if let Some(n) = &input.note {
         v.note = if n.is_empty() {
@@ -448,9 +551,24 @@ pub fn render_clients(clients: &[Client]) -> String {
             .next_contact
             .map(|d| d.to_string())
             .unwrap_or_else(|| "-".into());
+        let who = |u: &Option<Username>| u.as_ref().map_or("-", |u| u.as_str()).to_owned();
         out.push_str(&format!(
-            "{:<10} {:<30} {:<8} consent:{:<9} next:{}\n",
-            c.code, c.name, c.phase, c.consent.state, next
+            "{:<10} {:<30} {:<8} consent:{:<9} next:{:<10} contact:{}/{}{}\n",
+            c.code,
+            // Protected identity: the name stays on the client page, never in a list.
+            if c.protected_identity {
+                "(skyddad)"
+            } else {
+                c.name.as_str()
+            },
+            c.phase,
+            c.consent.state,
+            next,
+            who(&c.contact_person),
+            who(&c.deputy),
+            c.closure
+                .map(|r| format!(" closure:{r}"))
+                .unwrap_or_default(),
         ));
     }
     if clients.is_empty() {
@@ -463,13 +581,18 @@ pub fn render_visits(rows: &[VisitRow]) -> String {
     let mut out = String::new();
     for r in rows {
         let v = &r.visit;
+        let kind = match (v.client_present, v.group) {
+            (false, _) => format!("{} (network only)", v.contact),
+            (true, true) => format!("{} (group)", v.contact),
+            (true, false) => v.contact.to_string(),
+        };
         out.push_str(&format!(
             "{}  {}  {:<8} {:>4} min  {:<12} {:<9} {:<16} {}\n",
             v.id,
             local(v.start),
             r.client_code.as_ref().map_or("?", |c| c.as_str()),
             v.minutes,
-            v.contact,
+            kind,
             v.setting.map_or("-".to_string(), |s| s.to_string()),
             v.place.as_ref().map_or("-", |p| p.as_str()),
             v.note

@@ -121,6 +121,9 @@ enum ClientCommand {
     },
     /// List clients by code.
     List {
+        /// Only my clients: those whose contact person or deputy I am.
+        #[arg(long)]
+        mine: bool,
         #[arg(long)]
         json: bool,
     },
@@ -131,15 +134,44 @@ struct ClientFields {
     /// Consent to share with the team's other organisation: given, withdrawn or none.
     #[arg(long)]
     consent: Option<String>,
+    /// What the consent covers: contacts or contacts_and_outcomes.
+    #[arg(long, value_name = "SCOPE")]
+    consent_scope: Option<String>,
+    /// The last day a given consent holds, YYYY-MM-DD (empty: until withdrawn).
+    #[arg(long, value_name = "DATE")]
+    consent_until: Option<String>,
     /// intake, active, stable or closed.
     #[arg(long)]
     phase: Option<String>,
-    /// Required when the phase is closed.
+    /// Why the care ended (required when closing): goal_reached, stepped_down, moved,
+    /// declined, died, transferred or other.
+    #[arg(long, value_name = "REASON")]
+    closure: Option<String>,
+    /// The last day in care, YYYY-MM-DD (closing sets today unless given).
+    #[arg(long, value_name = "DATE")]
+    closed_on: Option<String>,
+    /// Text about the closure; required with --closure other.
     #[arg(long)]
     closed_reason: Option<String>,
     /// Next planned contact, YYYY-MM-DD.
     #[arg(long, value_name = "DATE")]
     next_contact: Option<String>,
+    /// First day in the team's care, YYYY-MM-DD (`client add` sets today unless given).
+    #[arg(long, value_name = "DATE")]
+    admitted: Option<String>,
+    /// Who referred the client: psychiatry, social_services, addiction_care, primary_care,
+    /// probation, self_referral, relative or other.
+    #[arg(long)]
+    referral: Option<String>,
+    /// The contact person (kontaktperson): a username of the team (empty clears).
+    #[arg(long, value_name = "USERNAME")]
+    contact_person: Option<String>,
+    /// The deputy (ersättare): a username of the team, not the contact person (empty clears).
+    #[arg(long, value_name = "USERNAME")]
+    deputy: Option<String>,
+    /// Protected personal data (skyddade personuppgifter); `--protected false` clears it.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    protected: Option<bool>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -174,6 +206,12 @@ enum VisitCommand {
         /// Set (true) or clear (false) whether family or network took part.
         #[arg(long, value_name = "BOOL")]
         set_network: Option<bool>,
+        /// Set whether the client took part (false: a network-only contact).
+        #[arg(long, value_name = "BOOL")]
+        set_client_present: Option<bool>,
+        /// Set (true) or clear (false) whether it was a group contact.
+        #[arg(long, value_name = "BOOL")]
+        set_group: Option<bool>,
         #[command(flatten)]
         fields: VisitFields,
     },
@@ -209,6 +247,13 @@ struct VisitFields {
     /// Family or the client's network took part.
     #[arg(long)]
     network: bool,
+    /// A network-only contact (nätverkskontakt): with relatives, the landlord,
+    /// Försäkringskassan … while the client was absent. Implies --network; never an attempt.
+    #[arg(long)]
+    client_absent: bool,
+    /// A group contact (gruppkontakt) with several clients.
+    #[arg(long)]
+    group: bool,
     /// Short note (kept encrypted).
     #[arg(long)]
     note: Option<String>,
@@ -396,8 +441,8 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                     )?;
                     println!("{}", c.id);
                 }
-                ClientCommand::List { json } => {
-                    let clients = commands::client_list(&store)?;
+                ClientCommand::List { mine, json } => {
+                    let clients = commands::client_list(&store, mine)?;
                     if json {
                         print_json(&clients)?;
                     } else {
@@ -431,10 +476,14 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                     minutes,
                     contact,
                     set_network,
+                    set_client_present,
+                    set_group,
                     fields,
                 } => {
                     let mut input = visit_input(fields);
                     input.network = set_network.or(input.network);
+                    input.client_present = set_client_present.or(input.client_present);
+                    input.group = set_group.or(input.group);
                     input.client = client;
                     input.start = start;
                     input.minutes = minutes;
@@ -511,9 +560,18 @@ fn client_input(name: Option<String>, f: ClientFields) -> ClientInput {
     ClientInput {
         name,
         consent: f.consent,
+        consent_scope: f.consent_scope,
+        consent_until: f.consent_until,
         phase: f.phase,
         next_contact: f.next_contact,
         closed_reason: f.closed_reason,
+        closure: f.closure,
+        closed_on: f.closed_on,
+        admitted: f.admitted,
+        referral: f.referral,
+        contact_person: f.contact_person,
+        deputy: f.deputy,
+        protected: f.protected,
     }
 }
 
@@ -523,7 +581,10 @@ fn visit_input(f: VisitFields) -> VisitInput {
         place: f.place,
         with: (!f.with.is_empty()).then_some(f.with),
         // A plain `--network` flag can only switch it on; `visit edit --set-network false` clears.
-        network: f.network.then_some(true),
+        // A network-only contact is one with the network.
+        network: (f.network || f.client_absent).then_some(true),
+        client_present: f.client_absent.then_some(false),
+        group: f.group.then_some(true),
         note: f.note,
         ..Default::default()
     }

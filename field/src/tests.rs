@@ -37,6 +37,8 @@ fn visit_input(client: &str, start: &str) -> VisitInput {
         place: Some("Töre".into()),
         with: Some(vec!["bo".into()]),
         network: Some(true),
+        client_present: None,
+        group: None,
         note: Some("Mådde bättre".into()),
     }
 }
@@ -250,17 +252,189 @@ fn client_edit_and_render() {
         ..Default::default()
     };
     let e = client_edit(&s, "K-017", None, &input).unwrap_err();
-    assert!(e.to_string().contains("closed_reason"), "{e}");
+    assert!(e.to_string().contains("closure:"), "{e}");
     let input = ClientInput {
         phase: Some("closed".into()),
-        closed_reason: Some("Flyttat".into()),
+        closure: Some("other".into()),
+        ..Default::default()
+    };
+    let e = client_edit(&s, "K-017", None, &input).unwrap_err();
+    assert!(e.to_string().contains("closed_reason:"), "{e}");
+    let input = ClientInput {
+        phase: Some("closed".into()),
+        closure: Some("moved".into()),
         next_contact: Some("2026-12-01".into()),
         ..Default::default()
     };
     let c = client_edit(&s, "K-017", Some("K-020"), &input).unwrap();
     assert_eq!(c.code.as_str(), "K-020");
-    let text = render_clients(&client_list(&s).unwrap());
+    assert_eq!(c.closure, Some(uppsok_model::ClosureReason::Moved));
+    assert_eq!(c.closed_on, Some(Local::now().date_naive()), "closed today");
+    let text = render_clients(&client_list(&s, false).unwrap());
     assert!(text.contains("K-020") && text.contains("closed") && text.contains("2026-12-01"));
+    assert!(text.contains("closure:moved"), "{text}");
+    // Reopened: the closure goes with the phase.
+    let c = client_edit(
+        &s,
+        "K-020",
+        None,
+        &ClientInput {
+            phase: Some("active".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (c.closure, c.closed_on, c.closed_reason),
+        (None, None, None)
+    );
+}
+
+#[test]
+fn the_act_fields_of_a_client_and_my_clients() {
+    let (_d, s) = setup();
+    let day = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap();
+    let c = client_add(
+        &s,
+        "K-001",
+        &ClientInput {
+            name: Some("Aino Niemi".into()),
+            admitted: Some("2026-03-02".into()),
+            referral: Some("social_services".into()),
+            contact_person: Some("bo".into()),
+            deputy: Some("anna".into()),
+            protected: Some(true),
+            consent: Some("given".into()),
+            consent_scope: Some("contacts_and_outcomes".into()),
+            consent_until: Some("2027-03-01".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(c.admitted, Some(day("2026-03-02")));
+    assert_eq!(c.referral, Some(uppsok_model::Referral::SocialServices));
+    assert_eq!(c.contact_person.as_ref().map(|u| u.as_str()), Some("bo"));
+    assert_eq!(c.deputy.as_ref().map(|u| u.as_str()), Some("anna"));
+    assert!(c.protected_identity);
+    assert_eq!(
+        c.consent.scope,
+        uppsok_model::ConsentScope::ContactsAndOutcomes
+    );
+    assert_eq!(c.consent.until, Some(day("2027-03-01")));
+    let other = client_add(
+        &s,
+        "K-002",
+        &ClientInput {
+            name: Some("Bo Berg".into()),
+            contact_person: Some("cecilia".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(other.admitted, Some(Local::now().date_naive()), "today");
+    let mine: Vec<String> = client_list(&s, true)
+        .unwrap()
+        .iter()
+        .map(|c| c.code.to_string())
+        .collect();
+    assert_eq!(mine, ["K-001"]);
+    // A protected client's name stays out of the list.
+    let text = render_clients(&client_list(&s, false).unwrap());
+    assert!(
+        !text.contains("Aino") && text.contains("(skyddad)"),
+        "{text}"
+    );
+    assert!(text.contains("Bo Berg") && text.contains("contact:cecilia/-"));
+    // Clearing the contact person with a deputy left is refused, naming the deputy.
+    let e = client_edit(
+        &s,
+        "K-001",
+        None,
+        &ClientInput {
+            contact_person: Some(String::new()),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("deputy:"), "{e}");
+    for (input, field) in [
+        (
+            ClientInput {
+                referral: Some("doctor".into()),
+                ..Default::default()
+            },
+            "referral:",
+        ),
+        (
+            ClientInput {
+                consent_scope: Some("everything".into()),
+                ..Default::default()
+            },
+            "consent_scope:",
+        ),
+        (
+            ClientInput {
+                deputy: Some("Bo Berg".into()),
+                ..Default::default()
+            },
+            "deputy:",
+        ),
+        (
+            ClientInput {
+                admitted: Some("2 mars".into()),
+                ..Default::default()
+            },
+            "admitted:",
+        ),
+    ] {
+        let e = client_edit(&s, "K-001", None, &input).unwrap_err();
+        assert!(e.to_string().contains(field), "{field}: {e}");
+        assert!(!e.to_string().contains("Bo Berg"), "{e}");
+    }
+    assert_eq!(s.client(c.id).unwrap().contact_person, c.contact_person);
+}
+
+#[test]
+fn a_network_only_contact_and_a_group_contact() {
+    let (_d, s) = setup();
+    add_client(&s, "K-017");
+    let input = VisitInput {
+        contact: Some("phone".into()),
+        setting: None,
+        network: Some(true),
+        client_present: Some(false),
+        ..visit_input("K-017", &yesterday_at_ten())
+    };
+    let v = visit_add(&s, &input).unwrap();
+    assert!(!v.client_present && v.network && !v.reached_client());
+    let attempt = VisitInput {
+        contact: Some("attempted".into()),
+        ..input.clone()
+    };
+    let e = visit_add(&s, &attempt).unwrap_err();
+    assert!(e.to_string().contains("client_present:"), "{e}");
+    let e = visit_edit(
+        &s,
+        &v.id.to_string(),
+        &VisitInput {
+            network: Some(false),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("network:"), "{e}");
+    let g = visit_edit(
+        &s,
+        &v.id.to_string(),
+        &VisitInput {
+            client_present: Some(true),
+            group: Some(true),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(g.group && g.client_present && g.reached_client());
+    assert_eq!(s.status().unwrap().visits, 1);
 }
 
 #[test]

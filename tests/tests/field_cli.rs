@@ -369,3 +369,235 @@ fn a_server_address_without_a_scheme_is_refused_with_the_reason() {
     assert!(err.contains("must start with https://"), "{err}");
     assert!(!err.contains("connection"), "{err}");
 }
+
+/// Runs a command that must fail with exit 1 and returns its one line on stderr.
+fn refused(home: &Path, args: &[&str]) -> String {
+    let out = field(home, args);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains(NAME) && !err.contains("Bo Berg"), "{err}");
+    err
+}
+
+#[test]
+fn the_act_fields_of_clients_and_contacts_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("field");
+    ok(field(&home, &["init", "--user", "anna"]));
+    let add = |code: &str, name: &str, extra: &[&str]| {
+        let mut args = vec!["client", "add", "--code", code, "--name", name];
+        args.extend_from_slice(extra);
+        ok(field(&home, &args))
+    };
+    add(
+        "K-001",
+        NAME,
+        &[
+            "--admitted",
+            "2026-03-02",
+            "--referral",
+            "psychiatry",
+            "--contact-person",
+            "anna",
+            "--deputy",
+            "bo",
+            "--protected",
+            "--consent",
+            "given",
+            "--consent-scope",
+            "contacts_and_outcomes",
+            "--consent-until",
+            "2027-01-31",
+        ],
+    );
+    add(
+        "K-002",
+        "Bo Berg",
+        &["--contact-person", "bo", "--admitted", "2026-01-15"],
+    );
+    add(
+        "K-003",
+        "Cia Ek",
+        &["--contact-person", "bo", "--deputy", "anna"],
+    );
+
+    let mine: Value =
+        serde_json::from_str(&ok(field(&home, &["client", "list", "--mine", "--json"]))).unwrap();
+    let codes: Vec<&str> = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["K-001", "K-003"], "contact person or deputy");
+    let c = &mine[0];
+    assert_eq!(c["admitted"], "2026-03-02");
+    assert_eq!(c["referral"], "psychiatry");
+    assert_eq!(c["contact_person"], "anna");
+    assert_eq!(c["deputy"], "bo");
+    assert_eq!(c["protected_identity"], true);
+    assert_eq!(c["consent"]["scope"], "contacts_and_outcomes");
+    assert_eq!(c["consent"]["until"], "2027-01-31");
+    assert_eq!(c["consent"]["recorded_by"], "anna");
+    // The protected client's name is not in the text listing.
+    let text = ok(field(&home, &["client", "list"]));
+    assert!(!text.contains(NAME) && text.contains("(skyddad)"), "{text}");
+
+    // Closing needs a coded reason; "other" needs the words too.
+    let err = refused(&home, &["client", "edit", "K-002", "--phase", "closed"]);
+    assert!(err.contains("closure"), "{err}");
+    let err = refused(
+        &home,
+        &[
+            "client",
+            "edit",
+            "K-002",
+            "--phase",
+            "closed",
+            "--closure",
+            "other",
+        ],
+    );
+    assert!(err.contains("closed_reason"), "{err}");
+    let err = refused(
+        &home,
+        &[
+            "client",
+            "edit",
+            "K-002",
+            "--phase",
+            "closed",
+            "--closure",
+            "gone",
+        ],
+    );
+    assert!(err.contains("closure"), "{err}");
+    ok(field(
+        &home,
+        &[
+            "client",
+            "edit",
+            "K-002",
+            "--phase",
+            "closed",
+            "--closure",
+            "moved",
+            "--closed-on",
+            &yesterday_at("10:00")[..10],
+        ],
+    ));
+    // K-003 was admitted today (the default): it cannot have closed yesterday.
+    let err = refused(
+        &home,
+        &[
+            "client",
+            "edit",
+            "K-003",
+            "--phase",
+            "closed",
+            "--closure",
+            "moved",
+            "--closed-on",
+            &yesterday_at("10:00")[..10],
+        ],
+    );
+    assert!(err.contains("closed_on"), "{err}");
+    // The deputy must differ from the contact person; nothing changes when refused.
+    let err = refused(&home, &["client", "edit", "K-003", "--deputy", "bo"]);
+    assert!(err.contains("deputy"), "{err}");
+    ok(field(
+        &home,
+        &["client", "edit", "K-001", "--protected", "false"],
+    ));
+    let all: Value =
+        serde_json::from_str(&ok(field(&home, &["client", "list", "--json"]))).unwrap();
+    assert_eq!(all[0]["protected_identity"], false);
+    assert_eq!(
+        all[0]["contact_person"], "anna",
+        "kept by an edit of another field"
+    );
+    assert_eq!(all[1]["closure"], "moved");
+    assert_eq!(all[1]["closed_on"], &yesterday_at("10:00")[..10]);
+    assert_eq!(all[2]["deputy"], "anna");
+
+    // A call with the client's mother while the client was away, and a group activity.
+    let start = yesterday_at("09:00");
+    let absent = ok(field(
+        &home,
+        &[
+            "visit",
+            "add",
+            "--client",
+            "K-001",
+            "--start",
+            &start,
+            "--minutes",
+            "15",
+            "--contact",
+            "phone",
+            "--client-absent",
+        ],
+    ));
+    let err = refused(
+        &home,
+        &[
+            "visit",
+            "add",
+            "--client",
+            "K-001",
+            "--start",
+            &start,
+            "--minutes",
+            "15",
+            "--contact",
+            "attempted",
+            "--client-absent",
+        ],
+    );
+    assert!(err.contains("client_present"), "{err}");
+    ok(field(
+        &home,
+        &[
+            "visit",
+            "add",
+            "--client",
+            "K-003",
+            "--start",
+            &yesterday_at("13:00"),
+            "--minutes",
+            "90",
+            "--contact",
+            "face_to_face",
+            "--setting",
+            "community",
+            "--group",
+        ],
+    ));
+    let visits: Value =
+        serde_json::from_str(&ok(field(&home, &["visit", "list", "--json"]))).unwrap();
+    assert_eq!(visits[0]["id"], absent.trim());
+    assert_eq!(visits[0]["client_present"], false);
+    assert_eq!(visits[0]["network"], true, "a network-only contact");
+    assert_eq!(visits[0]["group"], false);
+    assert_eq!(visits[1]["client_present"], true);
+    assert_eq!(visits[1]["group"], true);
+    let text = ok(field(&home, &["visit", "list"]));
+    assert!(
+        text.contains("phone (network only)") && text.contains("face_to_face (group)"),
+        "{text}"
+    );
+    // Edited back: the client took part after all.
+    ok(field(
+        &home,
+        &[
+            "visit",
+            "edit",
+            absent.trim(),
+            "--set-client-present",
+            "true",
+        ],
+    ));
+    let visits: Value =
+        serde_json::from_str(&ok(field(&home, &["visit", "list", "--json"]))).unwrap();
+    assert_eq!(visits[0]["client_present"], true);
+}

@@ -44,4 +44,6 @@ pub use types::*;
 uniffi::setup_scaffolding!();
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod tests;

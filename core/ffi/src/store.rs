@@ -136,22 +136,32 @@ impl UppsokStore {
     }
 
     fn client_items(s: &Store) -> Result<Vec<ClientItem>> {
+        let user = s.profile()?.user;
+        let mut first_visit: HashMap<m::ClientId, DateTime<Utc>> = HashMap::new();
         let mut last_visit: HashMap<m::ClientId, DateTime<Utc>> = HashMap::new();
         let mut last_contact: HashMap<m::ClientId, DateTime<Utc>> = HashMap::new();
         for v in s.visits(&VisitFilter::default())? {
-            // Visits come ordered by start, so the last one seen is the newest.
+            // Visits come ordered by start: the first one seen is the oldest, the last the newest.
+            first_visit.entry(v.client).or_insert(v.start);
             last_visit.insert(v.client, v.start);
-            if v.contact.reached() {
+            if v.reached_client() {
                 last_contact.insert(v.client, v.start);
             }
         }
+        let revised = s.client_revisions()?;
         Ok(s.clients()?
             .iter()
             .map(|c| {
                 ClientItem::from_model(
                     c,
-                    last_visit.get(&c.id).copied(),
-                    last_contact.get(&c.id).copied(),
+                    &ClientContext {
+                        user: &user,
+                        first_visit: first_visit.get(&c.id).copied(),
+                        created: created(c.id),
+                        last_visit: last_visit.get(&c.id).copied(),
+                        last_contact: last_contact.get(&c.id).copied(),
+                        revised: revised.get(&c.id).copied(),
+                    },
                 )
             })
             .collect())
@@ -160,18 +170,18 @@ impl UppsokStore {
     fn save_client(&self, input: ClientInput, must_exist: bool) -> Result<ClientItem> {
         self.shared.with(|s| {
             let profile = s.profile()?;
-            let (team, org) = match &input.id {
+            let old = match &input.id {
                 Some(id) => match s.client(parse_id("id", id)?) {
-                    Ok(old) => (old.team, old.org),
+                    Ok(old) => Some(old),
                     Err(e) if must_exist => return Err(e.into()),
-                    Err(_) => (profile.team, profile.org),
+                    Err(_) => None,
                 },
                 None if must_exist => {
                     return Err(UppsokError::invalid("id", "is needed to edit a client"));
                 }
-                None => (profile.team, profile.org),
+                None => None,
             };
-            let client = input.to_model(team, org, &profile.user)?;
+            let client = input.to_model(old.as_ref(), &profile)?;
             s.save_client(&client)?;
             let items = Self::client_items(s)?;
             items
@@ -182,6 +192,13 @@ impl UppsokStore {
                 })
         })
     }
+}
+
+/// When a client record was first made, read from its id: ids are UUIDv7, whose first 48 bits
+/// are the creation time. `None` for an id of another kind.
+fn created(id: m::ClientId) -> Option<DateTime<Utc>> {
+    let (secs, nanos) = id.0.get_timestamp()?.to_unix();
+    DateTime::from_timestamp(i64::try_from(secs).ok()?, nanos)
 }
 
 #[uniffi::export]
@@ -250,18 +267,30 @@ impl UppsokStore {
         self.shared.with(Self::client_items)
     }
 
-    /// Clients the user visited most recently first (attempts count), then the rest by code;
-    /// closed clients last. For the first step of logging a visit.
+    /// Open clients for the first step of logging a visit: the user's own ("my clients": the
+    /// user is their contact person or deputy) first, each part by the most recent visit on the
+    /// phone (attempts count), then by code; closed clients last. At most `limit`.
     pub fn recent_clients(&self, limit: i32) -> Result<Vec<ClientItem>> {
         let mut items = self.clients()?;
         items.sort_by(|a, b| {
             (a.phase == Phase::Closed)
                 .cmp(&(b.phase == Phase::Closed))
+                .then(b.mine.cmp(&a.mine))
                 .then(b.last_visit_ms.cmp(&a.last_visit_ms))
                 .then(a.code.cmp(&b.code))
         });
         items.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(items)
+    }
+
+    /// The user's own clients (contact person or deputy), open ones, by code: the "Mina
+    /// klienter" list.
+    pub fn my_clients(&self) -> Result<Vec<ClientItem>> {
+        Ok(self
+            .clients()?
+            .into_iter()
+            .filter(|c| c.mine && c.phase != Phase::Closed)
+            .collect())
     }
 
     // ----- visits -----

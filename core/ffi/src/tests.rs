@@ -22,12 +22,35 @@ impl PlatformKeyProvider for Failing {
     }
 }
 
-fn key() -> Arc<dyn PlatformKeyProvider> {
+pub(crate) fn key() -> Arc<dyn PlatformKeyProvider> {
     Arc::new(Fixed(generate_device_key().unwrap()))
 }
 
-fn path(dir: &tempfile::TempDir) -> String {
+pub(crate) fn path(dir: &tempfile::TempDir) -> String {
     dir.path().join("s.db").to_string_lossy().into_owned()
+}
+
+/// A new active client with only its code and a name.
+pub(crate) fn new_client(code: &str) -> ClientInput {
+    ClientInput {
+        id: None,
+        code: code.into(),
+        name: "Aino Niemi".into(),
+        phase: Phase::Active,
+        closure: None,
+        closed_on: None,
+        closed_reason: None,
+        next_contact: None,
+        consent: ConsentState::NotRecorded,
+        consent_date: None,
+        consent_scope: ConsentScope::Contacts,
+        consent_until: None,
+        admitted: None,
+        referral: None,
+        contact_person: None,
+        deputy: None,
+        protected_identity: false,
+    }
 }
 
 #[test]
@@ -59,14 +82,8 @@ fn client_visit_trip_and_recording() {
     let store = UppsokStore::create(path(&dir), "anna".into(), key()).unwrap();
     let c = store
         .add_client(ClientInput {
-            id: None,
-            code: "K-017".into(),
-            name: "Aino Niemi".into(),
-            phase: Phase::Active,
-            closed_reason: None,
             next_contact: Some("2026-12-01".into()),
-            consent: ConsentState::NotRecorded,
-            consent_date: None,
+            ..new_client("K-017")
         })
         .unwrap();
     let now = chrono::Utc::now().timestamp_millis();
@@ -80,6 +97,8 @@ fn client_visit_trip_and_recording() {
             contact: ContactKind::FaceToFace,
             setting: Some(Setting::Home),
             network: false,
+            client_present: true,
+            group: false,
             place: Some("Töre".into()),
             note: None,
         })
@@ -99,6 +118,8 @@ fn client_visit_trip_and_recording() {
             contact: ContactKind::Phone,
             setting: None,
             network: false,
+            client_present: true,
+            group: false,
             place: None,
             note: None,
         }
@@ -247,18 +268,7 @@ fn damaged_records_are_counted_and_repaired() {
     let k = key();
     let store = UppsokStore::create(path(&dir), "anna".into(), Arc::clone(&k)).unwrap();
     for code in ["K-017", "K-018"] {
-        store
-            .add_client(ClientInput {
-                id: None,
-                code: code.into(),
-                name: "Aino Niemi".into(),
-                phase: Phase::Active,
-                closed_reason: None,
-                next_contact: None,
-                consent: ConsentState::NotRecorded,
-                consent_date: None,
-            })
-            .unwrap();
+        store.add_client(new_client(code)).unwrap();
     }
     drop(store);
     {

@@ -51,6 +51,38 @@ pub enum ConsentState {
     Withdrawn,
 }
 
+/// Why a client's care with the team ended (`Annat` needs the text in `closed_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ClosureReason {
+    GoalReached,
+    SteppedDown,
+    Moved,
+    Declined,
+    Died,
+    Transferred,
+    Other,
+}
+
+/// Who referred the client to the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum Referral {
+    Psychiatry,
+    SocialServices,
+    AddictionCare,
+    PrimaryCare,
+    Probation,
+    SelfReferral,
+    Relative,
+    Other,
+}
+
+/// What a given consent covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ConsentScope {
+    Contacts,
+    ContactsAndOutcomes,
+}
+
 /// Where a trip's km came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum DistanceSource {
@@ -99,6 +131,18 @@ mirror!(Phase <=> m::Phase {
 mirror!(ConsentState <=> m::ConsentState {
     NotRecorded <=> None, Given <=> Given, Withdrawn <=> Withdrawn,
 });
+mirror!(ClosureReason <=> m::ClosureReason {
+    GoalReached <=> GoalReached, SteppedDown <=> SteppedDown, Moved <=> Moved,
+    Declined <=> Declined, Died <=> Died, Transferred <=> Transferred, Other <=> Other,
+});
+mirror!(Referral <=> m::Referral {
+    Psychiatry <=> Psychiatry, SocialServices <=> SocialServices, AddictionCare <=> AddictionCare,
+    PrimaryCare <=> PrimaryCare, Probation <=> Probation, SelfReferral <=> SelfReferral,
+    Relative <=> Relative, Other <=> Other,
+});
+mirror!(ConsentScope <=> m::ConsentScope {
+    Contacts <=> Contacts, ContactsAndOutcomes <=> ContactsAndOutcomes,
+});
 mirror!(DistanceSource <=> m::DistanceSource {
     Gps <=> Gps, Odometer <=> Odometer, Manual <=> Manual, Suggested <=> Suggested,
 });
@@ -122,7 +166,10 @@ pub struct ProfileInfo {
     pub enrolled: bool,
 }
 
-/// A new client (`id` = null) or an edit of one.
+/// A new client (`id` = null) or an edit of one. The whole client, every field: an edit starts
+/// from [`client_edit_input`] (the client as the phone holds it) and changes what the user
+/// changed, so fields the form does not show (a contact person set on the dashboard) are saved
+/// as they were and the change names only the field groups that differ.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct ClientInput {
     pub id: Option<String>,
@@ -131,13 +178,32 @@ pub struct ClientInput {
     /// Sensitive: sealed on the phone.
     pub name: String,
     pub phase: Phase,
-    /// Required when the phase is closed, forbidden otherwise.
+    /// Why the care ended: required when the phase is closed, forbidden otherwise.
+    pub closure: Option<ClosureReason>,
+    /// The last day in care, `YYYY-MM-DD` (closed clients only).
+    pub closed_on: Option<String>,
+    /// Text about the closure: required with `ClosureReason.Other`, allowed with the others
+    /// when closed, forbidden otherwise.
     pub closed_reason: Option<String>,
     /// `YYYY-MM-DD`.
     pub next_contact: Option<String>,
     pub consent: ConsentState,
     /// `YYYY-MM-DD`; required unless consent is not recorded.
     pub consent_date: Option<String>,
+    /// What a given consent covers.
+    pub consent_scope: ConsentScope,
+    /// The last day a given consent holds, `YYYY-MM-DD`; null: until withdrawn.
+    pub consent_until: Option<String>,
+    /// First day in the team's care, `YYYY-MM-DD` (*inskrivningsdatum*); null when nobody has
+    /// given it (old records).
+    pub admitted: Option<String>,
+    pub referral: Option<Referral>,
+    /// Username of the contact person (*kontaktperson*), a colleague from `teamMembers`.
+    pub contact_person: Option<String>,
+    /// Username of the deputy (*ersättare*); needs a contact person, and someone else.
+    pub deputy: Option<String>,
+    /// Protected personal data (*skyddade personuppgifter*).
+    pub protected_identity: bool,
 }
 
 /// A client as the lists show it, with when the team last saw them.
@@ -151,9 +217,28 @@ pub struct ClientItem {
     pub next_contact: Option<String>,
     pub consent: ConsentState,
     pub consent_date: Option<String>,
+    pub consent_scope: ConsentScope,
+    pub consent_until: Option<String>,
+    pub closure: Option<ClosureReason>,
+    pub closed_on: Option<String>,
+    /// The admission date as recorded; null on records from before it was asked.
+    pub admitted: Option<String>,
+    /// The admission date to show: `admitted`, or when that is null the phone's estimate (the
+    /// day the record was first made, as far as the phone can tell: the earliest of the id's
+    /// creation time, the current revision and the first visit on the phone), `YYYY-MM-DD`.
+    pub admission: String,
+    /// `admission` is the estimate: the form flags it ("uppskattat") until a person saves it.
+    pub admission_estimated: bool,
+    pub referral: Option<Referral>,
+    pub contact_person: Option<String>,
+    pub deputy: Option<String>,
+    pub protected_identity: bool,
+    /// The phone's user is the contact person or the deputy ("Mina klienter").
+    pub mine: bool,
     /// Start of the newest visit logged on this phone, attempts included (unix ms).
     pub last_visit_ms: Option<i64>,
-    /// Start of the newest visit that reached the client (unix ms).
+    /// Start of the newest visit that reached the client (unix ms): not an attempt, and the
+    /// client took part (a network-only contact does not count).
     pub last_contact_ms: Option<i64>,
     /// Whole local days since `last_contact_ms` (0 = today).
     pub days_since_contact: Option<i64>,
@@ -174,6 +259,12 @@ pub struct VisitInput {
     pub setting: Option<Setting>,
     /// Family or the client's network took part.
     pub network: bool,
+    /// Whether the client took part. False: a network-only contact (*nätverkskontakt*: with a
+    /// relative, the landlord, Försäkringskassan … while the client is absent); needs `network`
+    /// and is never an attempt.
+    pub client_present: bool,
+    /// A group activity with several clients (*gruppkontakt*).
+    pub group: bool,
     /// Village level, never a street address.
     pub place: Option<String>,
     /// Short note (sensitive; stays inside the author's organisation).
@@ -193,6 +284,8 @@ pub struct VisitItem {
     pub contact: ContactKind,
     pub setting: Option<Setting>,
     pub network: bool,
+    pub client_present: bool,
+    pub group: bool,
     pub place: Option<String>,
     pub note: Option<String>,
 }
@@ -326,24 +419,42 @@ fn small_int<T: TryFrom<i32>>(field: &str, v: i32, rule: &str) -> Result<T> {
     T::try_from(v).map_err(|_| UppsokError::invalid(field, rule))
 }
 
+fn username(field: &'static str, s: &Option<String>) -> Result<Option<m::Username>> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| m::Username::parse(u).map_err(|e| UppsokError::invalid(field, e.rule)))
+        .transpose()
+}
+
 impl ClientInput {
-    /// The model client; `team`/`org` come from the existing record or the profile.
+    /// The model client. `old` is the client as stored (None for a new one): its team and org
+    /// are kept, and so is who recorded the consent when the consent did not change (else the
+    /// phone's user recorded it), so an unchanged consent is not an edit of its group.
     pub(crate) fn to_model(
         &self,
-        team: m::TeamId,
-        org: m::OrgId,
-        recorded_by: &m::Username,
+        old: Option<&m::Client>,
+        profile: &uppsok_device::Profile,
     ) -> Result<m::Client> {
-        let consent_date = date("consent.date", &self.consent_date)?;
+        let state: m::ConsentState = self.consent.into();
+        let given = date("consent.date", &self.consent_date)?;
+        let scope: m::ConsentScope = self.consent_scope.into();
+        let until = date("consent.until", &self.consent_until)?;
+        let recorded_by = match old.map(|o| &o.consent) {
+            Some(c) if (c.state, c.date, c.scope, c.until) == (state, given, scope, until) => {
+                c.recorded_by.clone()
+            }
+            _ => (state != m::ConsentState::None).then(|| profile.user.clone()),
+        };
         Ok(m::Client {
             id: match &self.id {
                 Some(id) => parse_id("id", id)?,
                 None => m::ClientId::new(),
             },
-            team,
+            team: old.map_or(profile.team, |o| o.team),
             code: m::ClientCode::parse(&self.code)?,
             name: m::PersonName::parse(&self.name)?,
-            org,
+            org: old.map_or(profile.org, |o| o.org),
             phase: self.phase.into(),
             closed_reason: self
                 .closed_reason
@@ -353,31 +464,54 @@ impl ClientInput {
                 .map(str::to_owned),
             next_contact: date("next_contact", &self.next_contact)?,
             consent: m::Consent {
-                state: self.consent.into(),
-                date: consent_date,
-                recorded_by: (self.consent != ConsentState::NotRecorded)
-                    .then(|| recorded_by.clone()),
-                scope: Default::default(),
-                until: None,
+                state,
+                date: given,
+                recorded_by,
+                scope,
+                until,
             },
-            admitted: None,
-            referral: None,
-            contact_person: None,
-            deputy: None,
-            closed_on: None,
-            closure: None,
-            protected_identity: false,
+            admitted: date("admitted", &self.admitted)?,
+            referral: self.referral.map(Into::into),
+            contact_person: username("contact_person", &self.contact_person)?,
+            deputy: username("deputy", &self.deputy)?,
+            closed_on: date("closed_on", &self.closed_on)?,
+            closure: self.closure.map(Into::into),
+            protected_identity: self.protected_identity,
         })
     }
 }
 
+/// What a client's listing adds to the record: the visits on the phone and who is asking.
+pub(crate) struct ClientContext<'a> {
+    pub user: &'a m::Username,
+    /// Start of the client's first visit on the phone.
+    pub first_visit: Option<DateTime<Utc>>,
+    /// When the record was first made, from its id (UUIDv7), when it is one.
+    pub created: Option<DateTime<Utc>>,
+    pub last_visit: Option<DateTime<Utc>>,
+    pub last_contact: Option<DateTime<Utc>>,
+    /// When the record's current revision was written.
+    pub revised: Option<DateTime<Utc>>,
+}
+
+/// The local day of an instant.
+fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&chrono::Local).date_naive()
+}
+
 impl ClientItem {
-    pub(crate) fn from_model(
-        c: &m::Client,
-        last_visit: Option<DateTime<Utc>>,
-        last_contact: Option<DateTime<Utc>>,
-    ) -> Self {
+    pub(crate) fn from_model(c: &m::Client, cx: &ClientContext<'_>) -> Self {
         let today = chrono::Local::now().date_naive();
+        // The phone does not hold the record's revisions; the earliest trace of the client it
+        // does hold (the id's creation time, the current revision, the first visit) is its
+        // estimate of the first one.
+        let first_seen = [cx.created, cx.revised, cx.first_visit]
+            .into_iter()
+            .flatten()
+            .map(local_day)
+            .min()
+            .unwrap_or(today);
+        let admission = c.admission(first_seen);
         ClientItem {
             id: c.id.to_string(),
             code: c.code.to_string(),
@@ -387,14 +521,49 @@ impl ClientItem {
             next_contact: date_text(c.next_contact),
             consent: c.consent.state.into(),
             consent_date: date_text(c.consent.date),
-            last_visit_ms: last_visit.map(|t| t.timestamp_millis()),
-            last_contact_ms: last_contact.map(|t| t.timestamp_millis()),
-            days_since_contact: last_contact.map(|t| {
-                (today - t.with_timezone(&chrono::Local).date_naive())
-                    .num_days()
-                    .max(0)
-            }),
+            consent_scope: c.consent.scope.into(),
+            consent_until: date_text(c.consent.until),
+            closure: c.closure.map(Into::into),
+            closed_on: date_text(c.closed_on),
+            admitted: date_text(c.admitted),
+            admission: admission.date.format("%Y-%m-%d").to_string(),
+            admission_estimated: admission.estimated,
+            referral: c.referral.map(Into::into),
+            contact_person: c.contact_person.as_ref().map(ToString::to_string),
+            deputy: c.deputy.as_ref().map(ToString::to_string),
+            protected_identity: c.protected_identity,
+            mine: uppsok_device::store::is_my_client(c, cx.user),
+            last_visit_ms: cx.last_visit.map(|t| t.timestamp_millis()),
+            last_contact_ms: cx.last_contact.map(|t| t.timestamp_millis()),
+            days_since_contact: cx
+                .last_contact
+                .map(|t| (today - local_day(t)).num_days().max(0)),
         }
+    }
+}
+
+/// The input that saves `client` exactly as it is: what an edit starts from, so that changing
+/// one field changes only that field (the estimated admission stays unrecorded).
+#[uniffi::export]
+pub fn client_edit_input(client: ClientItem) -> ClientInput {
+    ClientInput {
+        id: Some(client.id),
+        code: client.code,
+        name: client.name,
+        phase: client.phase,
+        closure: client.closure,
+        closed_on: client.closed_on,
+        closed_reason: client.closed_reason,
+        next_contact: client.next_contact,
+        consent: client.consent,
+        consent_date: client.consent_date,
+        consent_scope: client.consent_scope,
+        consent_until: client.consent_until,
+        admitted: client.admitted,
+        referral: client.referral,
+        contact_person: client.contact_person,
+        deputy: client.deputy,
+        protected_identity: client.protected_identity,
     }
 }
 
@@ -422,8 +591,8 @@ impl VisitInput {
             network: self.network,
             place: opt(&self.place, |t| m::PlaceName::parse(t))?,
             note: opt(&self.note, |t| m::Note::parse(t))?,
-            client_present: true,
-            group: false,
+            client_present: self.client_present,
+            group: self.group,
         })
     }
 }
@@ -441,6 +610,8 @@ impl VisitItem {
             contact: v.contact.into(),
             setting: v.setting.map(Into::into),
             network: v.network,
+            client_present: v.client_present,
+            group: v.group,
             place: v.place.as_ref().map(ToString::to_string),
             note: v.note.as_ref().map(ToString::to_string),
         }

@@ -185,8 +185,11 @@ final class AppModel: ObservableObject {
     }
 
     func addClient(code: String, name: String) async {
-        let input = ClientInput(id: nil, code: code, name: name, phase: .intake, closedReason: nil,
-                                nextContact: nil, consent: .notRecorded, consentDate: nil)
+        // Admitted today; the rest is set on the client's page.
+        var form = ClientForm.new(today: Reminders.isoDay(Format.nowMs()))
+        form.code = code
+        form.name = name
+        let input = form.toInput()
         _ = await run { try $0.addClient(input: input) }
         await refresh()
     }

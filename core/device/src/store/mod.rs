@@ -36,17 +36,22 @@ use rusqlite::{
     Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use uppsok_model::protocol::{client_groups_edited, record_body};
 use uppsok_model::{
     ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Place, PlaceId, Record, Trip,
-    TripId, ValidationError, Visit, VisitId,
+    TripId, Username, ValidationError, Visit, VisitId,
 };
 use uuid::Uuid;
 use zeroize::Zeroizing;
+
+/// Whether `user` is the client's contact person or deputy: the client is one of "my clients".
+pub fn is_my_client(c: &Client, user: &Username) -> bool {
+    c.contact_person.as_ref() == Some(user) || c.deputy.as_ref() == Some(user)
+}
 
 /// The keys of an open store: the data cipher and the blind index, both derived from the DEK.
 pub(crate) struct Keys {
@@ -481,6 +486,40 @@ impl Store {
         Ok(out)
     }
 
+    /// The user's own clients ("my clients"): those whose contact person or deputy the user
+    /// is, by code; closed ones included (the caller decides).
+    pub fn my_clients(&self, user: &Username) -> Result<Vec<Client>> {
+        Ok(self
+            .clients()?
+            .into_iter()
+            .filter(|c| is_my_client(c, user))
+            .collect())
+    }
+
+    /// When each client's current revision was written (its clock stamp's wall time), read
+    /// without opening the records: the phone's best trace of how long a client has been
+    /// known, for the admission estimate of records that have no admission date.
+    pub fn client_revisions(&self) -> Result<HashMap<ClientId, DateTime<Utc>>> {
+        self.read(|c, _| {
+            let mut stmt = c.prepare_cached("SELECT id, hlc FROM client")?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+            })?;
+            let mut out = HashMap::new();
+            for row in rows {
+                let (id, hlc) = row?;
+                // A row whose id or stamp does not parse is damage that the listings report;
+                // it simply has no revision time here.
+                if let (Ok(id), Ok(hlc)) = (Uuid::from_slice(&id), hlc.parse::<Hlc>())
+                    && let Some(t) = DateTime::from_timestamp_millis(hlc.wall_ms)
+                {
+                    out.insert(ClientId(id), t);
+                }
+            }
+            Ok(out)
+        })
+    }
+
     pub fn visit(&self, id: VisitId) -> Result<Visit> {
         match self.read(|c, k| records::get(c, k, Entity::Visit, id.0))? {
             Some(Record::Visit(v)) => Ok(v),
@@ -881,6 +920,22 @@ impl Writer<'_> {
             .any(|other| other.id != c.id)
         {
             return Err(ValidationError::new("code", "is already used by another client").into());
+        }
+        if let Some(roster) = meta::team_roster(self.tx, self.keys)? {
+            // As for the people present at a visit: a colleague of the team, or the name the
+            // client already had (a contact person who has left the team is still on record).
+            let before = match records::get(self.tx, self.keys, Entity::Client, c.id.0)? {
+                Some(Record::Client(old)) => vec![old.contact_person, old.deputy],
+                _ => Vec::new(),
+            };
+            for (field, who) in [("contact_person", &c.contact_person), ("deputy", &c.deputy)] {
+                if let Some(u) = who
+                    && !before.iter().flatten().any(|b| b == u)
+                    && !roster.members.iter().any(|m| m.username == u.as_str())
+                {
+                    return Err(ValidationError::new(field, "must be a member of the team").into());
+                }
+            }
         }
         self.put_local(&Record::Client(c.clone()))
     }

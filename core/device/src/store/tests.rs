@@ -1132,7 +1132,17 @@ fn a_client_change_says_which_groups_were_set_on_purpose() {
     assert_eq!(
         edited,
         vec![
-            g(&["team", "name", "phase", "next_contact", "consent"]),
+            // A new client sets every group.
+            g(&[
+                "team",
+                "name",
+                "phase",
+                "next_contact",
+                "consent",
+                "admission",
+                "contact_person",
+                "protected_identity"
+            ]),
             g(&["name"]),
             g(&["name", "next_contact"]),
             g(&[]),
@@ -1224,4 +1234,101 @@ fn a_refused_deletion_that_is_discarded_leaves_no_tombstone() {
     s.write(|w| w.discard_rejected(del)).unwrap();
     let queued = s.write(|w| w.requeue_for_restored_server()).unwrap();
     assert_eq!(queued, 1, "the client only: the deletion never happened");
+}
+
+fn roster(names: &[&str]) -> TeamRoster {
+    TeamRoster {
+        fetched_at: Utc::now(),
+        members: names
+            .iter()
+            .map(|n| uppsok_model::protocol::directory::TeamMember {
+                username: (*n).to_owned(),
+                name: format!("Person {n}"),
+                teams: vec![],
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn my_clients_are_those_the_user_is_contact_person_or_deputy_for() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let u = |n: &str| Some(Username::parse(n).unwrap());
+    let mut a = client(&p, "K-001", "Aino");
+    a.contact_person = u("anna");
+    let mut b = client(&p, "K-002", "Bo");
+    b.contact_person = u("bo");
+    b.deputy = u("anna");
+    let mut c = client(&p, "K-003", "Cia");
+    c.contact_person = u("bo");
+    let d = client(&p, "K-004", "Dan");
+    for x in [&a, &b, &c, &d] {
+        s.save_client(x).unwrap();
+    }
+    let codes = |user: &str| -> Vec<String> {
+        s.my_clients(&Username::parse(user).unwrap())
+            .unwrap()
+            .iter()
+            .map(|c| c.code.to_string())
+            .collect()
+    };
+    assert_eq!(codes("anna"), ["K-001", "K-002"]);
+    assert_eq!(codes("bo"), ["K-002", "K-003"]);
+    assert!(codes("cia").is_empty());
+}
+
+#[test]
+fn a_contact_person_must_be_a_colleague_once_the_phone_knows_the_team() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let mut c = client(&p, "K-001", "Aino");
+    // Before the first roster the phone checks no names (the server does).
+    c.contact_person = Some(Username::parse("cecilia").unwrap());
+    s.save_client(&c).unwrap();
+    s.set_team_roster(&roster(&["anna", "bo"])).unwrap();
+    let mut other = client(&p, "K-002", "Bo");
+    other.contact_person = Some(Username::parse("cecilia").unwrap());
+    let e = s.save_client(&other).unwrap_err();
+    assert!(
+        matches!(&e, DeviceError::Invalid(v) if v.field == "contact_person"),
+        "{e}"
+    );
+    other.contact_person = Some(Username::parse("bo").unwrap());
+    other.deputy = Some(Username::parse("dagny").unwrap());
+    let e = s.save_client(&other).unwrap_err();
+    assert!(
+        matches!(&e, DeviceError::Invalid(v) if v.field == "deputy"),
+        "{e}"
+    );
+    other.deputy = Some(Username::parse("anna").unwrap());
+    s.save_client(&other).unwrap();
+    // A name already on the client stays: Cecilia left the team but is still on record.
+    c.next_contact = chrono::NaiveDate::from_ymd_opt(2026, 12, 24);
+    s.save_client(&c).unwrap();
+    assert_eq!(s.status().unwrap().clients, 2);
+}
+
+#[test]
+fn client_revisions_are_read_from_the_clock_stamps() {
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let mine = client(&p, "K-001", "Aino");
+    s.save_client(&mine).unwrap();
+    let theirs = client(&p, "K-002", "Bo");
+    let when = Utc.with_ymd_and_hms(2025, 3, 4, 9, 0, 0).unwrap();
+    let hlc = Hlc {
+        wall_ms: when.timestamp_millis(),
+        counter: 0,
+        node: 9,
+    };
+    s.apply_remote(&Record::Client(theirs.clone()), hlc, false)
+        .unwrap();
+    let r = s.client_revisions().unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[&theirs.id], when);
+    assert!((Utc::now() - r[&mine.id]).num_seconds().abs() < 60);
 }

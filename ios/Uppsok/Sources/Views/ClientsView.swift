@@ -26,7 +26,7 @@ struct ClientsView: View {
                     ClientDetail(client: c)
                 } label: {
                     VStack(alignment: .leading) {
-                        Text("\(c.code) · \(c.name)")
+                        Text(Labels.client(c, model.lang))
                         Text("clients.last_contact \(Format.daysAgo(c.daysSinceContact, model.lang))").font(.caption)
                         if let next = c.nextContact {
                             Text("clients.next_contact \(next)").font(.caption)
@@ -44,53 +44,103 @@ struct ClientsView: View {
     }
 }
 
-/// One client: phase, consent, next planned contact (saved with editClient), and its visits.
+/// One client: phase and closure, admission and referral, contact person and deputy, protected
+/// identity, consent, next planned contact (ClientForm, saved with editClient), and its visits.
+/// The form starts from the whole client, so what it does not show is saved unchanged.
 struct ClientDetail: View {
     @EnvironmentObject var model: AppModel
     let client: ClientItem
-    @State private var phase: Phase = .active
-    @State private var consent: ConsentState = .notRecorded
+    @State private var form = ClientForm.new(today: "")
     @State private var planned = false
     @State private var next = Date()
     @State private var visits: [VisitItem] = []
 
-    private let phases: [Phase] = [.intake, .active, .stable]
+    private let phases: [Phase] = [.intake, .active, .stable, .closed]
     private let consents: [ConsentState] = [.notRecorded, .given, .withdrawn]
+    private let closures: [ClosureReason] = [.goalReached, .steppedDown, .moved, .declined, .died, .transferred, .other]
+    private let referrals: [Referral] = [.psychiatry, .socialServices, .addictionCare, .primaryCare, .probation, .selfReferral, .relative, .other]
+    private var today: String { Reminders.isoDay(Format.nowMs()) }
+
+    private struct Person {
+        let username: String
+        let name: String
+    }
+
+    /// The team list, plus names already on the client (a colleague who has left stays shown).
+    private var people: [Person] {
+        let team = model.team.map { Person(username: $0.username, name: $0.name) }
+        let kept = [form.contactPerson, form.deputy].compactMap { $0 }.filter { u in !team.contains { $0.username == u } }
+        return team + kept.map { Person(username: $0, name: $0) }
+    }
 
     var body: some View {
+        let problems = form.problems(model.lang, today: today)
         Form {
-            Picker("client.phase", selection: $phase) {
+            if client.protectedIdentity { Text("\(client.code) · \(client.name)").font(.headline) }
+            Picker("client.phase", selection: Binding(get: { form.phase }, set: { form = form.withPhase($0, today: today) })) {
                 ForEach(phases, id: \.self) { p in Text(Labels.phase(p, model.lang)).tag(p) }
             }
-            Picker("client.consent", selection: $consent) {
+            if form.phase == .closed {
+                Picker("client.closure", selection: Binding(get: { form.closure }, set: { r in if let r { form = form.withClosure(r) } })) {
+                    ForEach(closures, id: \.self) { r in Text(Labels.closure(r, model.lang)).tag(Optional(r)) }
+                }
+                TextField("client.closed_reason", text: Binding(get: { form.closedReason ?? "" }, set: { form.closedReason = $0 }))
+                TextField("client.closed_on", text: Binding(get: { form.closedOn ?? "" }, set: { form.closedOn = $0.isEmpty ? nil : $0 }))
+            }
+            Section {
+                TextField("client.admitted", text: Binding(get: { form.admitted ?? "" }, set: { form = form.withAdmitted($0) }))
+                if let flag = form.admissionFlag(model.lang) {
+                    HStack {
+                        Text(flag).font(.caption).foregroundStyle(.secondary)
+                        Spacer()
+                        Button("client.admitted_confirm") { form = form.confirmAdmission() }
+                    }
+                }
+                Picker("client.referral", selection: Binding(get: { form.referral }, set: { form.referral = $0 })) {
+                    Text("—").tag(Referral?.none)
+                    ForEach(referrals, id: \.self) { r in Text(Labels.referral(r, model.lang)).tag(Optional(r)) }
+                }
+            }
+            Section {
+                Picker("client.contact_person", selection: Binding(get: { form.contactPerson }, set: { form = form.withContactPerson($0) })) {
+                    Text("—").tag(String?.none)
+                    ForEach(people, id: \.username) { p in Text(p.name).tag(Optional(p.username)) }
+                }
+                Picker("client.deputy", selection: Binding(get: { form.deputy }, set: { form = form.withDeputy($0) })) {
+                    Text("—").tag(String?.none)
+                    ForEach(people.filter { $0.username != form.contactPerson }, id: \.username) { p in Text(p.name).tag(Optional(p.username)) }
+                }
+                Toggle("client.protected", isOn: Binding(get: { form.protectedIdentity }, set: { form.protectedIdentity = $0 }))
+                Text(ClientForm.protectedWarning(model.lang)).font(.caption)
+                    .foregroundStyle(form.protectedIdentity ? Color.red : Color.secondary)
+            }
+            Picker("client.consent", selection: Binding(get: { form.consent }, set: { form = form.withConsent($0, today: today) })) {
                 ForEach(consents, id: \.self) { c in Text(Labels.consent(c, model.lang)).tag(c) }
             }
             Toggle("client.next", isOn: $planned)
             if planned {
                 DatePicker("client.next", selection: $next, displayedComponents: .date)
             }
-            Button("save") { Task { await save() } }
+            ForEach(problems, id: \.field) { p in Text(p.text).font(.caption).foregroundStyle(.red) }
+            Button("save") { Task { await save() } }.disabled(!problems.isEmpty)
             Section("client.history") {
                 ForEach(visits, id: \.id) { v in
-                    Text("\(Reminders.isoDay(v.startMs)) \(Format.clock(v.startMs)) · \(Labels.contact(v.contact, model.lang)) · \(Format.minutes(v.minutes, model.lang))")
+                    let kind = !v.clientPresent ? " · \(Labels.clientAbsent(model.lang))" : (v.group ? " · \(Labels.groupContact(model.lang))" : "")
+                    Text("\(Reminders.isoDay(v.startMs)) \(Format.clock(v.startMs)) · \(Labels.contact(v.contact, model.lang))\(kind) · \(Format.minutes(v.minutes, model.lang))")
                 }
             }
         }
         .navigationTitle(Text(client.code))
         .task {
-            phase = client.phase
-            consent = client.consent
+            form = ClientForm.edit(client)
             planned = client.nextContact != nil
             visits = await model.visits(for: client.id)
         }
     }
 
     private func save() async {
-        let date: String? = planned ? Reminders.isoDay(Int64(next.timeIntervalSince1970 * 1000)) : nil
-        let consentDate: String? = consent == .notRecorded ? nil
-            : (consent == client.consent ? client.consentDate : Reminders.isoDay(Format.nowMs()))
-        let input = ClientInput(id: client.id, code: client.code, name: client.name, phase: phase,
-                                closedReason: client.closedReason, nextContact: date, consent: consent, consentDate: consentDate)
-        await model.saveClient(input)
+        var f = form
+        f.nextContact = planned ? Reminders.isoDay(Int64(next.timeIntervalSince1970 * 1000)) : nil
+        await model.saveClient(f.toInput())
     }
 }

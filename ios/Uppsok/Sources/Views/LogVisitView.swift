@@ -2,8 +2,9 @@ import SwiftUI
 import UppsokAppCore
 import UppsokCore
 
-/// Log a visit, or edit one (`editing`): any client of the caseload (searched with ClientPicker, none chosen until the
-/// user chooses), contact kind, setting, the time it began, minutes, colleagues from the team
+/// Log a visit, or edit one (`editing`): any client of the caseload (searched with ClientPicker, "Mina klienter"
+/// first, none chosen until the user chooses), contact kind, setting, whether the client took part (a network-only
+/// contact is never an attempt) and whether it was a group contact, the time it began, minutes, colleagues from the team
 /// list, place from the team's list or the gazetteer. @SceneStorage keeps the draft across
 /// dismissals of the scene and process death; @State across tab switches (the sheet stays).
 struct LogVisitView: View {
@@ -21,9 +22,10 @@ struct LogVisitView: View {
     @State private var placeQuery = ""
     @State private var staff: Set<String> = []
     @State private var network = false
+    @State private var clientPresent = true
+    @State private var group = false
     @SceneStorage("visit.note") private var note: String = ""
 
-    private let contacts: [ContactKind] = [.faceToFace, .phone, .video, .message, .attempted]
     private let settings: [Setting] = [.home, .community, .office, .inpatient]
     private let minuteChoices: [Int] = [15, 30, 45, 60, 90, 120]
 
@@ -32,23 +34,26 @@ struct LogVisitView: View {
             Form {
                 Section("visit.client") {
                     TextField("visit.search", text: $query)
-                    ForEach(ClientPicker.search(model.clients, query: query, recentIds: model.recentIds).prefix(12), id: \.id) { c in
-                        Button { clientId = c.id } label: {
-                            HStack {
-                                Text("\(c.code) · \(c.name)")
-                                if c.id == clientId { Spacer(); Image(systemName: "checkmark") }
+                    // "Mina klienter" (contact person or deputy) first, under their heading.
+                    ForEach(Array(ClientPicker.sections(model.clients, query: query, recentIds: model.recentIds, model.lang).enumerated()), id: \.offset) { _, section in
+                        if let title = section.title { Text(title).font(.caption).foregroundStyle(.secondary) }
+                        ForEach(section.clients.prefix(12), id: \.id) { c in
+                            Button { clientId = c.id } label: {
+                                HStack {
+                                    Text(Labels.client(c, model.lang))
+                                    if c.id == clientId { Spacer(); Image(systemName: "checkmark") }
+                                }
                             }
                         }
                     }
                 }
                 Section("visit.contact") {
-                    Picker("visit.contact", selection: $contact) {
-                        ForEach(contacts, id: \.self) { k in Text(Labels.contact(k, model.lang)).tag(k) }
+                    // No attempt for a network-only contact (VisitContact).
+                    Picker("visit.contact", selection: Binding(get: { contact }, set: { apply(current.withContact($0)) })) {
+                        ForEach(current.choices, id: \.self) { k in Text(Labels.contact(k, model.lang)).tag(k) }
                     }
-                    .onChange(of: contact) { k in
-                        if k == .phone || k == .video || k == .message { setting = nil }
-                        if k == .faceToFace && setting == nil { setting = .home }
-                    }
+                    Toggle(Labels.clientAbsent(model.lang), isOn: Binding(get: { !clientPresent }, set: { apply(current.withClientPresent(!$0)) }))
+                    Toggle(Labels.groupContact(model.lang), isOn: $group)
                     if contact == .faceToFace || contact == .attempted {
                         Picker("visit.setting", selection: $setting) {
                             ForEach(settings, id: \.self) { s in Text(Labels.setting(s, model.lang)).tag(Optional(s)) }
@@ -87,6 +92,7 @@ struct LogVisitView: View {
                 }
                 Section {
                     Toggle("visit.network", isOn: $network)
+                    ForEach(current.problems(model.lang), id: \.field) { p in Text(p.text).font(.caption).foregroundStyle(.red) }
                     TextField("visit.note", text: $note, axis: .vertical)
                 }
             }
@@ -101,6 +107,8 @@ struct LogVisitView: View {
                 place = v.place ?? ""
                 staff = Set(v.staff.filter { $0 != v.author })
                 network = v.network
+                clientPresent = v.clientPresent
+                group = v.group
                 note = v.note ?? ""
             }
             .toolbar {
@@ -112,11 +120,24 @@ struct LogVisitView: View {
         }
     }
 
+    /// The contact part of the form, whose rules live in UppsokAppCore.
+    private var current: VisitContact {
+        VisitContact(contact: contact, setting: setting, network: network, clientPresent: clientPresent, group: group)
+    }
+
+    private func apply(_ v: VisitContact) {
+        contact = v.contact
+        setting = v.setting
+        network = v.network
+        clientPresent = v.clientPresent
+    }
+
     private func save() async {
         guard !clientId.isEmpty else { return }
         let input = VisitInput(
             id: editing?.id, clientId: clientId, staff: staff.sorted(), startMs: Int64(start.timeIntervalSince1970 * 1000),
             minutes: Int32(minutes), contact: contact, setting: setting, network: network,
+            clientPresent: clientPresent, group: group,
             place: place.isEmpty ? nil : place, note: note.isEmpty ? nil : note
         )
         if await model.logVisit(input) {

@@ -37,4 +37,50 @@ public enum Labels {
         case .withdrawn: return lang == .sv ? "Samtycke återkallat" : "Consent withdrawn"
         }
     }
+
+    /// The model's words for the reasons (`ClosureReason::label`), the dashboard's too.
+    public static func closure(_ r: ClosureReason, _ lang: Lang) -> String {
+        switch r {
+        case .goalReached: return lang == .sv ? "Målen uppnådda" : "Goals reached"
+        case .steppedDown: return lang == .sv ? "Övergått till annat stöd" : "Stepped down to other support"
+        case .moved: return lang == .sv ? "Flyttat från området" : "Moved out of the area"
+        case .declined: return lang == .sv ? "Avböjt fortsatt kontakt" : "Declined further contact"
+        case .died: return lang == .sv ? "Avliden" : "Died"
+        case .transferred: return lang == .sv ? "Överförd till annan enhet" : "Transferred to another unit"
+        case .other: return lang == .sv ? "Annat" : "Other"
+        }
+    }
+
+    /// The model's words for who referred the client (`Referral::label`).
+    public static func referral(_ r: Referral, _ lang: Lang) -> String {
+        switch r {
+        case .psychiatry: return lang == .sv ? "Psykiatrin" : "Psychiatry"
+        case .socialServices: return lang == .sv ? "Socialtjänsten" : "Social services"
+        case .addictionCare: return lang == .sv ? "Beroendevården" : "Addiction care"
+        case .primaryCare: return lang == .sv ? "Vårdcentralen" : "Primary care"
+        case .probation: return lang == .sv ? "Kriminalvården" : "Prison and probation"
+        case .selfReferral: return lang == .sv ? "Egen ansökan" : "Self-referral"
+        case .relative: return lang == .sv ? "Anhörig" : "Relative"
+        case .other: return lang == .sv ? "Annan" : "Other"
+        }
+    }
+
+    public static func consentScope(_ s: ConsentScope, _ lang: Lang) -> String {
+        switch s {
+        case .contacts: return lang == .sv ? "Kontakter" : "Contacts"
+        case .contactsAndOutcomes: return lang == .sv ? "Kontakter och utfall" : "Contacts and outcomes"
+        }
+    }
+
+    /// The two switches of the visit form.
+    public static func clientAbsent(_ lang: Lang) -> String {
+        lang == .sv ? "Klienten var inte med (nätverkskontakt)" : "The client was not there (network contact)"
+    }
+
+    public static func groupContact(_ lang: Lang) -> String { lang == .sv ? "Gruppkontakt" : "Group contact" }
+
+    /// A client in a list: code and name, or the code alone for a protected identity.
+    public static func client(_ c: ClientItem, _ lang: Lang) -> String {
+        c.protectedIdentity ? "\(c.code) (\(lang == .sv ? "skyddad" : "protected"))" : "\(c.code) · \(c.name)"
+    }
 }

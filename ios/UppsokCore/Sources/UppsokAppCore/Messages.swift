@@ -19,6 +19,15 @@ public enum Messages {
         "vehicle": "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.",
         "gps": "För få GPS-positioner; ange sträckan för hand eller från mätarställningen.",
         "trip": "En resa spelas redan in; avsluta eller avbryt den först.",
+        "closed_reason": "Beskriv skälet när avslutsorsaken är Annat (och bara när klienten avslutas).",
+        "closure": "Välj avslutsorsak när klienten avslutas (och bara då).",
+        "closed_on": "Avslutsdatum får inte ligga i framtiden eller före inskrivningsdatum.",
+        "admitted": "Ange inskrivningsdatum, inte i framtiden och inte före år 2000.",
+        "deputy": "Ersättaren ska vara en annan än kontaktpersonen, och det behövs en kontaktperson.",
+        "contact_person": "Kontaktpersonen ska vara någon i teamet.",
+        "consent.until": "Slutdatum gäller bara lämnat samtycke och får inte ligga före samtyckets datum.",
+        "client_present": "Ett sökt-ej-anträffad gäller klienten; en kontakt med bara nätverket loggas som kontakt.",
+        "network": "En kontakt utan klienten är en nätverkskontakt: markera att nätverket deltog.",
     ]
 
     public static func invalid(field: String, rule: String, _ lang: Lang) -> String {

@@ -57,16 +57,19 @@ func newStore(_ user: String = "anna", keys: PlatformKeyProvider = TestKeys()) t
 func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 func clientInput(_ code: String, _ name: String? = nil, id: String? = nil, nextContact: String? = nil,
-                 consent: ConsentState = .notRecorded, consentDate: String? = nil) -> ClientInput {
-    ClientInput(id: id, code: code, name: name ?? "Testperson \(code)", phase: .active, closedReason: nil,
-                nextContact: nextContact, consent: consent, consentDate: consentDate)
+                 consent: ConsentState = .notRecorded, consentDate: String? = nil,
+                 contactPerson: String? = nil, deputy: String? = nil, admitted: String? = nil) -> ClientInput {
+    ClientInput(id: id, code: code, name: name ?? "Testperson \(code)", phase: .active, closure: nil, closedOn: nil,
+                closedReason: nil, nextContact: nextContact, consent: consent, consentDate: consentDate,
+                consentScope: .contacts, consentUntil: nil, admitted: admitted, referral: nil,
+                contactPerson: contactPerson, deputy: deputy, protectedIdentity: false)
 }
 
 func visitInput(_ clientId: String, startMs: Int64 = nowMs() - 3_600_000, id: String? = nil, minutes: Int32 = 45,
                 staff: [String] = [], contact: ContactKind = .faceToFace, setting: Setting? = .home,
                 place: String? = "Töre", note: String? = "Mådde bättre") -> VisitInput {
     VisitInput(id: id, clientId: clientId, staff: staff, startMs: startMs, minutes: minutes, contact: contact,
-               setting: setting, network: false, place: place, note: note)
+               setting: setting, network: false, clientPresent: true, group: false, place: place, note: note)
 }
 
 /// A drive north from Kalix at 20 m/s, one fix a second, with a few metres of deterministic

@@ -27,6 +27,10 @@ data class VisitForm(
     val place: String? = null,
     val staff: List<String> = emptyList(),
     val network: Boolean = false,
+    /** False: a network-only contact ("Klienten var inte med (nätverkskontakt)"). */
+    val clientPresent: Boolean = true,
+    /** A group contact ("Gruppkontakt"). */
+    val group: Boolean = false,
     val note: String = "",
     val startMs: Long = System.currentTimeMillis(),
     /** The visit being edited; null for a new one. */
@@ -37,6 +41,7 @@ data class VisitForm(
         fun edit(visit: VisitItem, client: ClientItem?): VisitForm = VisitForm(
             client = client, contact = visit.contact, setting = visit.setting, minutes = visit.minutes,
             place = visit.place, staff = visit.staff.filter { it != visit.author }, network = visit.network,
+            clientPresent = visit.clientPresent, group = visit.group,
             note = visit.note ?: "", startMs = visit.startMs, id = visit.id,
         )
 
@@ -47,7 +52,10 @@ data class VisitForm(
         const val FUTURE_SLACK_MS = 5 * 60_000L
     }
 
-    /** Choosing a contact kind fixes up the setting: phone, video and message have none. */
+    /**
+     * Choosing a contact kind fixes up the setting: phone, video and message have none. An
+     * attempt is an attempt to reach the client, so it is never a network-only contact.
+     */
     fun withContact(c: ContactKind): VisitForm = copy(
         contact = c,
         setting = when (c) {
@@ -55,7 +63,22 @@ data class VisitForm(
             ContactKind.ATTEMPTED -> setting
             else -> null
         },
+        clientPresent = clientPresent || c == ContactKind.ATTEMPTED,
     )
+
+    /**
+     * "Klienten var inte med (nätverkskontakt)": a contact with the network alone, so the
+     * network took part; an attempt becomes a phone call (the kind most network contacts are).
+     */
+    fun withClientPresent(present: Boolean): VisitForm = when {
+        present -> copy(clientPresent = true)
+        contact == ContactKind.ATTEMPTED -> withContact(ContactKind.PHONE).copy(clientPresent = false, network = true)
+        else -> copy(clientPresent = false, network = true)
+    }
+
+    /** The contact kinds the form offers: no attempt for a network-only contact. */
+    fun contactChoices(): List<ContactKind> =
+        ContactKind.entries.filter { clientPresent || it != ContactKind.ATTEMPTED }
 
     /**
      * The visit began at [hour]:[minute] on the day it is set for (today unless changed), in
@@ -91,6 +114,8 @@ data class VisitForm(
         if (place != null && place.any { it.isDigit() }) add("place")
         if (note.length > NOTE_MAX) add("note")
         if (staff.size > 9) add("staff")
+        if (!clientPresent && contact == ContactKind.ATTEMPTED) add("client_present")
+        if (!clientPresent && !network) add("network")
         return out
     }
 
@@ -98,7 +123,7 @@ data class VisitForm(
         val c = requireNotNull(client) { "choose a client first" }
         return VisitInput(
             id = id, clientId = c.id, staff = staff, startMs = startMs, minutes = minutes,
-            contact = contact, setting = setting, network = network,
+            contact = contact, setting = setting, network = network, clientPresent = clientPresent, group = group,
             place = place?.trim()?.ifEmpty { null }, note = note.trim().ifEmpty { null },
         )
     }

@@ -1,8 +1,12 @@
 // Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
 package se.uppsok.app.core
 
+import se.uppsok.core.ClientItem
+import se.uppsok.core.ClosureReason
+import se.uppsok.core.ConsentScope
 import se.uppsok.core.Phase
 import se.uppsok.core.ConsentState
+import se.uppsok.core.Referral
 import se.uppsok.core.ContactKind
 import se.uppsok.core.KeyProviderException
 import se.uppsok.core.UppsokException
@@ -32,6 +36,47 @@ object Labels {
         Phase.CLOSED -> if (lang == Lang.SV) "Avslutad" else "Closed"
     }
 
+    /** The model's words for the reasons (`ClosureReason::label`), the dashboard's too. */
+    fun closure(r: ClosureReason, lang: Lang): String = when (r) {
+        ClosureReason.GOAL_REACHED -> if (lang == Lang.SV) "Målen uppnådda" else "Goals reached"
+        ClosureReason.STEPPED_DOWN -> if (lang == Lang.SV) "Övergått till annat stöd" else "Stepped down to other support"
+        ClosureReason.MOVED -> if (lang == Lang.SV) "Flyttat från området" else "Moved out of the area"
+        ClosureReason.DECLINED -> if (lang == Lang.SV) "Avböjt fortsatt kontakt" else "Declined further contact"
+        ClosureReason.DIED -> if (lang == Lang.SV) "Avliden" else "Died"
+        ClosureReason.TRANSFERRED -> if (lang == Lang.SV) "Överförd till annan enhet" else "Transferred to another unit"
+        ClosureReason.OTHER -> if (lang == Lang.SV) "Annat" else "Other"
+    }
+
+    /** The model's words for who referred the client (`Referral::label`). */
+    fun referral(r: Referral, lang: Lang): String = when (r) {
+        Referral.PSYCHIATRY -> if (lang == Lang.SV) "Psykiatrin" else "Psychiatry"
+        Referral.SOCIAL_SERVICES -> if (lang == Lang.SV) "Socialtjänsten" else "Social services"
+        Referral.ADDICTION_CARE -> if (lang == Lang.SV) "Beroendevården" else "Addiction care"
+        Referral.PRIMARY_CARE -> if (lang == Lang.SV) "Vårdcentralen" else "Primary care"
+        Referral.PROBATION -> if (lang == Lang.SV) "Kriminalvården" else "Prison and probation"
+        Referral.SELF_REFERRAL -> if (lang == Lang.SV) "Egen ansökan" else "Self-referral"
+        Referral.RELATIVE -> if (lang == Lang.SV) "Anhörig" else "Relative"
+        Referral.OTHER -> if (lang == Lang.SV) "Annan" else "Other"
+    }
+
+    fun consentScope(s: ConsentScope, lang: Lang): String = when (s) {
+        ConsentScope.CONTACTS -> if (lang == Lang.SV) "Kontakter" else "Contacts"
+        ConsentScope.CONTACTS_AND_OUTCOMES -> if (lang == Lang.SV) "Kontakter och utfall" else "Contacts and outcomes"
+    }
+
+    /** The two switches of the visit form. */
+    fun clientAbsent(lang: Lang): String =
+        if (lang == Lang.SV) "Klienten var inte med (nätverkskontakt)" else "The client was not there (network contact)"
+
+    fun groupContact(lang: Lang): String = if (lang == Lang.SV) "Gruppkontakt" else "Group contact"
+
+    /**
+     * A client in a list: code and name, or the code alone for a protected identity (the name
+     * shows only on the client's own page).
+     */
+    fun client(c: ClientItem, lang: Lang): String =
+        if (c.protectedIdentity) "${c.code} (${if (lang == Lang.SV) "skyddad" else "protected"})" else "${c.code} · ${c.name}"
+
     fun consent(c: ConsentState, lang: Lang): String = when (c) {
         ConsentState.NOT_RECORDED -> if (lang == Lang.SV) "Inget samtycke registrerat" else "No consent recorded"
         ConsentState.GIVEN -> if (lang == Lang.SV) "Samtycke lämnat" else "Consent given"
@@ -48,6 +93,9 @@ object Labels {
             "km" to "Kilometer", "odometer_start" to "Mätarställning start", "odometer_end" to "Mätarställning slut",
             "purpose" to "Ärende", "vehicle" to "Bil", "visited" to "Besökt", "gps" to "GPS",
             "username" to "Användarnamn", "server_url" to "Serveradress", "trip" to "Resa", "address" to "Adress",
+            "admitted" to "Inskrivningsdatum", "referral" to "Remittent", "contact_person" to "Kontaktperson",
+            "deputy" to "Ersättare", "closure" to "Avslutsorsak", "closed_on" to "Avslutsdatum",
+            "consent.until" to "Samtycket gäller till", "client_present" to "Klienten var med", "network" to "Nätverket",
         )
         val en = mapOf(
             "minutes" to "Minutes", "start" to "Time", "end" to "End time", "setting" to "Setting",
@@ -57,6 +105,9 @@ object Labels {
             "km" to "Kilometres", "odometer_start" to "Odometer at start", "odometer_end" to "Odometer at end",
             "purpose" to "Errand", "vehicle" to "Car", "visited" to "Visited", "gps" to "GPS",
             "username" to "Username", "server_url" to "Server address", "trip" to "Trip", "address" to "Address",
+            "admitted" to "Admission date", "referral" to "Referred by", "contact_person" to "Contact person",
+            "deputy" to "Deputy", "closure" to "Reason for closing", "closed_on" to "Last day in care",
+            "consent.until" to "Consent holds until", "client_present" to "Client present", "network" to "Network",
         )
         return (if (lang == Lang.SV) sv else en)[field] ?: field
     }
@@ -78,7 +129,15 @@ object Messages {
         "start" to "Tiden får inte ligga mer än ett dygn fram eller före år 2000.",
         "km" to "Ange 0–2000 km.",
         "odometer_end" to "Mätarställningen vid slut får inte vara lägre än vid start.",
-        "closed_reason" to "Ange skäl när klienten avslutas (och bara då).",
+        "closed_reason" to "Beskriv skälet när avslutsorsaken är Annat (och bara när klienten avslutas).",
+        "closure" to "Välj avslutsorsak när klienten avslutas (och bara då).",
+        "closed_on" to "Avslutsdatum får inte ligga i framtiden eller före inskrivningsdatum.",
+        "admitted" to "Ange inskrivningsdatum, inte i framtiden och inte före år 2000.",
+        "deputy" to "Ersättaren ska vara en annan än kontaktpersonen, och det behövs en kontaktperson.",
+        "contact_person" to "Kontaktpersonen ska vara någon i teamet.",
+        "consent.until" to "Slutdatum gäller bara lämnat samtycke och får inte ligga före samtyckets datum.",
+        "client_present" to "Ett sökt-ej-anträffad gäller klienten; en kontakt med bara nätverket loggas som kontakt.",
+        "network" to "En kontakt utan klienten är en nätverkskontakt: markera att nätverket deltog.",
         "consent.date" to "Ange datum för samtycket.",
         "purpose" to "Ange ärende, till exempel Hembesök.",
         "vehicle" to "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.",

@@ -13,7 +13,9 @@ import androidx.compose.material3.Button
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.ListItem
 import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Switch
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
@@ -22,24 +24,31 @@ import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import se.uppsok.app.R
 import se.uppsok.app.UiState
+import se.uppsok.app.core.ClientForm
 import se.uppsok.app.core.ClientPicker
 import se.uppsok.app.core.Format
 import se.uppsok.app.core.Labels
 import se.uppsok.app.core.Lang
 import se.uppsok.core.ClientInput
 import se.uppsok.core.ClientItem
+import se.uppsok.core.ClosureReason
 import se.uppsok.core.ConsentState
 import se.uppsok.core.Phase
+import se.uppsok.core.Referral
+import se.uppsok.core.TeamMemberItem
 import se.uppsok.core.VisitItem
+import java.time.LocalDate
 
 /**
- * The caseload: every active client, searched by code or name (ClientPicker); a new client;
- * a chosen client's phase, consent and next planned contact, and its visits.
+ * The caseload: every active client, searched by code or name (ClientPicker); a new client
+ * (admitted today); a chosen client's phase and closure, admission and referral, contact person
+ * and deputy, protected identity, consent and next planned contact (ClientForm), and its visits.
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -57,19 +66,21 @@ fun ClientsScreen(state: UiState, lang: Lang, onSave: (ClientInput) -> Unit, loa
                 modifier = Modifier.weight(1f), singleLine = true)
         }
         Button(onClick = {
-            onSave(ClientInput(null, code, name, Phase.INTAKE, null, null, ConsentState.NOT_RECORDED, null))
+            // Admitted today; the rest is set on the client's page.
+            val new = ClientForm.new(LocalDate.now())
+            onSave(new.copy(input = new.input.copy(code = code, name = name)).toInput())
             code = ""
             name = ""
         }) { Text(stringResource(R.string.client_add)) }
         OutlinedTextField(query, { query = it }, label = { Text(stringResource(R.string.visit_search)) }, singleLine = true)
-        state.clients.firstOrNull { it.id == chosenId }?.let { c -> ClientEditor(c, lang, onSave, loadVisits) }
+        state.clients.firstOrNull { it.id == chosenId }?.let { c -> ClientEditor(c, state.team, lang, onSave, loadVisits) }
         val rows = state.clientRows.associateBy { it.id }
         LazyColumn {
             items(ClientPicker.search(state.clients, query, state.recentIds), key = { it.id }) { c ->
                 val row = rows[c.id]
                 ListItem(
                     modifier = Modifier.clickable { chosenId = if (chosenId == c.id) null else c.id },
-                    headlineContent = { Text("${c.code} · ${c.name}") },
+                    headlineContent = { Text(Labels.client(c, lang)) },
                     supportingContent = {
                         Column {
                             row?.let { Text(stringResource(R.string.clients_last_contact, it.lastContact)) }
@@ -85,40 +96,101 @@ fun ClientsScreen(state: UiState, lang: Lang, onSave: (ClientInput) -> Unit, loa
 
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-private fun ClientEditor(c: ClientItem, lang: Lang, onSave: (ClientInput) -> Unit, loadVisits: suspend (String) -> List<VisitItem>) {
-    var phase by rememberSaveable(c.id) { mutableStateOf(c.phase) }
-    var consent by rememberSaveable(c.id) { mutableStateOf(c.consent) }
-    var next by rememberSaveable(c.id) { mutableStateOf(c.nextContact ?: "") }
+private fun ClientEditor(
+    c: ClientItem,
+    team: List<TeamMemberItem>,
+    lang: Lang,
+    onSave: (ClientInput) -> Unit,
+    loadVisits: suspend (String) -> List<VisitItem>,
+) {
+    // The whole client, as the phone holds it: what the form does not show is saved unchanged.
+    var form by remember(c) { mutableStateOf(ClientForm.edit(c)) }
     var visits by remember(c.id) { mutableStateOf(emptyList<VisitItem>()) }
     LaunchedEffect(c.id) { visits = runCatching { loadVisits(c.id) }.getOrDefault(emptyList()) }
+    val today = LocalDate.now()
+    val input = form.input
+    val problems = form.problems(lang, today)
+    fun problem(field: String) = problems.firstOrNull { it.field == field }?.let { p ->
+        @Composable { Text(p.text, color = MaterialTheme.colorScheme.error) }
+    }
     Column(verticalArrangement = Arrangement.spacedBy(6.dp)) {
+        if (c.protectedIdentity) Text("${c.code} · ${c.name}", style = MaterialTheme.typography.titleMedium)
         Text(stringResource(R.string.client_phase), style = MaterialTheme.typography.titleSmall)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            Phase.entries.filter { it != Phase.CLOSED }.forEach { p ->
-                FilterChip(selected = phase == p, onClick = { phase = p }, label = { Text(Labels.phase(p, lang)) })
+            Phase.entries.forEach { p ->
+                FilterChip(selected = input.phase == p, onClick = { form = form.withPhase(p, today) }, label = { Text(Labels.phase(p, lang)) })
             }
         }
+        if (input.phase == Phase.CLOSED) {
+            Text(stringResource(R.string.client_closure), style = MaterialTheme.typography.titleSmall)
+            FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+                ClosureReason.entries.forEach { r ->
+                    FilterChip(selected = input.closure == r, onClick = { form = form.withClosure(r) }, label = { Text(Labels.closure(r, lang)) })
+                }
+            }
+            problem("closure")?.invoke()
+            OutlinedTextField(input.closedReason ?: "", { form = form.copy(input = input.copy(closedReason = it)) },
+                label = { Text(stringResource(R.string.client_closed_reason)) }, supportingText = problem("closed_reason"))
+            OutlinedTextField(input.closedOn ?: "", { form = form.copy(input = input.copy(closedOn = it.trim().ifEmpty { null })) },
+                label = { Text(stringResource(R.string.client_closed_on)) }, singleLine = true, supportingText = problem("closed_on"))
+        }
+        Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            OutlinedTextField(input.admitted ?: "", { form = form.withAdmitted(it) },
+                label = { Text(stringResource(R.string.client_admitted)) }, singleLine = true,
+                supportingText = problem("admitted") ?: form.admissionFlag(lang)?.let { flag -> @Composable { Text(flag) } },
+                modifier = Modifier.weight(1f))
+            if (form.admissionEstimated) OutlinedButton(onClick = { form = form.confirmAdmission() }) { Text(stringResource(R.string.client_admitted_confirm)) }
+        }
+        Text(stringResource(R.string.client_referral), style = MaterialTheme.typography.titleSmall)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+            Referral.entries.forEach { r ->
+                FilterChip(selected = input.referral == r, onClick = {
+                    form = form.copy(input = input.copy(referral = if (input.referral == r) null else r))
+                }, label = { Text(Labels.referral(r, lang)) })
+            }
+        }
+        // Colleagues from the team list (teamMembers); a name already on the client stays offered.
+        val people = (team.map { it.username to it.name } +
+            listOfNotNull(input.contactPerson, input.deputy).filter { u -> team.none { it.username == u } }.map { it to it })
+        Text(stringResource(R.string.client_contact_person), style = MaterialTheme.typography.titleSmall)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+            people.forEach { (username, name) ->
+                FilterChip(selected = input.contactPerson == username, onClick = {
+                    form = form.withContactPerson(if (input.contactPerson == username) null else username)
+                }, label = { Text(name) })
+            }
+        }
+        Text(stringResource(R.string.client_deputy), style = MaterialTheme.typography.titleSmall)
+        FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+            people.filter { it.first != input.contactPerson }.forEach { (username, name) ->
+                FilterChip(selected = input.deputy == username, onClick = {
+                    form = form.withDeputy(if (input.deputy == username) null else username)
+                }, label = { Text(name) })
+            }
+        }
+        problem("deputy")?.invoke()
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            Switch(checked = input.protectedIdentity, onCheckedChange = { form = form.copy(input = input.copy(protectedIdentity = it)) })
+            Text(stringResource(R.string.client_protected), Modifier.padding(start = 8.dp))
+        }
+        Text(ClientForm.protectedWarning(lang), style = MaterialTheme.typography.bodySmall,
+            color = if (input.protectedIdentity) MaterialTheme.colorScheme.error else MaterialTheme.colorScheme.onSurfaceVariant)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             ConsentState.entries.forEach { s ->
-                FilterChip(selected = consent == s, onClick = { consent = s }, label = { Text(Labels.consent(s, lang)) })
+                FilterChip(selected = input.consent == s, onClick = { form = form.withConsent(s, today) }, label = { Text(Labels.consent(s, lang)) })
             }
         }
-        OutlinedTextField(next, { next = it.trim() }, label = { Text(stringResource(R.string.client_next)) }, singleLine = true)
-        Button(onClick = {
-            onSave(
-                ClientInput(
-                    c.id, c.code, c.name, phase, c.closedReason, next.ifBlank { null }, consent,
-                    when {
-                        consent == ConsentState.NOT_RECORDED -> null
-                        consent == c.consent -> c.consentDate
-                        else -> java.time.LocalDate.now().toString()
-                    },
-                ),
-            )
-        }) { Text(stringResource(R.string.save)) }
+        OutlinedTextField(input.nextContact ?: "", { form = form.copy(input = input.copy(nextContact = it.trim().ifEmpty { null })) },
+            label = { Text(stringResource(R.string.client_next)) }, singleLine = true)
+        Button(onClick = { onSave(form.toInput()) }, enabled = problems.isEmpty()) { Text(stringResource(R.string.save)) }
         Text(stringResource(R.string.client_history), style = MaterialTheme.typography.titleSmall)
         visits.take(10).forEach { v ->
-            Text("${Format.shortDate(java.time.Instant.ofEpochMilli(v.startMs).atZone(java.time.ZoneId.systemDefault()).toLocalDate().toString(), lang)} ${Format.clock(v.startMs)} · ${Labels.contact(v.contact, lang)} · ${Format.minutes(v.minutes, lang)}")
+            val kind = Labels.contact(v.contact, lang) + when {
+                !v.clientPresent -> " · " + Labels.clientAbsent(lang)
+                v.group -> " · " + Labels.groupContact(lang)
+                else -> ""
+            }
+            Text("${Format.shortDate(java.time.Instant.ofEpochMilli(v.startMs).atZone(java.time.ZoneId.systemDefault()).toLocalDate().toString(), lang)} ${Format.clock(v.startMs)} · $kind · ${Format.minutes(v.minutes, lang)}")
         }
     }
 }

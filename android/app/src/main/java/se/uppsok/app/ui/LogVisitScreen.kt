@@ -39,8 +39,9 @@ import se.uppsok.core.searchGazetteer
 import java.time.ZoneId
 
 /**
- * Log a visit, or edit one ([editing]): any client of the caseload (searched with ClientPicker, none chosen until the
- * user chooses), contact kind, setting, the time it began (today's visits logged at lunch),
+ * Log a visit, or edit one ([editing]): any client of the caseload (searched with ClientPicker, "Mina klienter"
+ * first, none chosen until the user chooses), contact kind, setting, whether the client took part (a network-only
+ * contact is never an attempt) and whether it was a group contact, the time it began (today's visits logged at lunch),
  * minutes, colleagues from the team list, place from the team's list or the gazetteer. Every
  * field is in rememberSaveable state, so a draft survives rotation, tab switches (the tabs save
  * their state) and process death.
@@ -61,29 +62,44 @@ fun LogVisitScreen(state: UiState, lang: Lang, editing: VisitItem?, onSave: (Vis
     var placeQuery by rememberSaveable { mutableStateOf("") }
     var staff by rememberSaveable { mutableStateOf(initial.staff) }
     var network by rememberSaveable { mutableStateOf(initial.network) }
+    var clientPresent by rememberSaveable { mutableStateOf(initial.clientPresent) }
+    var group by rememberSaveable { mutableStateOf(initial.group) }
     var note by rememberSaveable { mutableStateOf(initial.note) }
     val zone = ZoneId.systemDefault()
     val client = state.clients.firstOrNull { it.id == clientId }
     val form = VisitForm(
         client = client, contact = contact, setting = setting, minutes = minutes, place = place,
-        staff = staff, network = network, note = note, startMs = startMs, id = editing?.id,
+        staff = staff, network = network, clientPresent = clientPresent, group = group, note = note, startMs = startMs,
+        id = editing?.id,
     )
+    fun apply(next: VisitForm) {
+        contact = next.contact
+        setting = next.setting
+        network = next.network
+        clientPresent = next.clientPresent
+    }
     Column(Modifier.padding(16.dp).verticalScroll(rememberScrollState()), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(stringResource(R.string.visit_client), style = MaterialTheme.typography.titleSmall)
         OutlinedTextField(query, { query = it }, label = { Text(stringResource(R.string.visit_search)) }, singleLine = true)
-        FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            ClientPicker.search(state.clients, query, state.recentIds).take(12).forEach { c ->
-                FilterChip(selected = c.id == clientId, onClick = { clientId = c.id }, label = { Text("${c.code} ${c.name}") })
+        // "Mina klienter" (contact person or deputy) first, under their heading.
+        var shown = 0
+        ClientPicker.sections(state.clients, query, state.recentIds, lang).forEach { section ->
+            val chips = section.clients.take(12 - shown)
+            shown += chips.size
+            if (chips.isNotEmpty()) {
+                section.title?.let { Text(it, style = MaterialTheme.typography.labelLarge) }
+                FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+                    chips.forEach { c ->
+                        FilterChip(selected = c.id == clientId, onClick = { clientId = c.id }, label = { Text(Labels.client(c, lang)) })
+                    }
+                }
             }
         }
         Text(stringResource(R.string.visit_contact), style = MaterialTheme.typography.titleSmall)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
-            ContactKind.entries.forEach { k ->
-                FilterChip(selected = contact == k, onClick = {
-                    val next = form.withContact(k)
-                    contact = next.contact
-                    setting = next.setting
-                }, label = { Text(Labels.contact(k, lang)) })
+            // No attempt for a network-only contact.
+            form.contactChoices().forEach { k ->
+                FilterChip(selected = contact == k, onClick = { apply(form.withContact(k)) }, label = { Text(Labels.contact(k, lang)) })
             }
         }
         if (contact == ContactKind.FACE_TO_FACE || contact == ContactKind.ATTEMPTED) {
@@ -127,6 +143,17 @@ fun LogVisitScreen(state: UiState, lang: Lang, editing: VisitItem?, onSave: (Vis
         Row {
             Switch(checked = network, onCheckedChange = { network = it })
             Text(stringResource(R.string.visit_network), Modifier.padding(start = 8.dp))
+        }
+        Row {
+            Switch(checked = !clientPresent, onCheckedChange = { apply(form.withClientPresent(!it)) })
+            Text(Labels.clientAbsent(lang), Modifier.padding(start = 8.dp))
+        }
+        Row {
+            Switch(checked = group, onCheckedChange = { group = it })
+            Text(Labels.groupContact(lang), Modifier.padding(start = 8.dp))
+        }
+        form.problems(lang).filter { it.field == "network" || it.field == "client_present" }.forEach {
+            Text(it.text, color = MaterialTheme.colorScheme.error)
         }
         OutlinedTextField(value = note, onValueChange = { note = it },
             label = { Text(stringResource(R.string.visit_note)) }, minLines = 2)

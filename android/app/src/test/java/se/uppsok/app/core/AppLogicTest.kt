@@ -5,7 +5,9 @@ import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
-import se.uppsok.core.ClientItem
+import se.uppsok.core.ClosureReason
+import se.uppsok.core.ConsentScope
+import se.uppsok.core.Referral
 import se.uppsok.core.Phase
 import se.uppsok.core.ConsentState
 import se.uppsok.core.ContactKind
@@ -114,10 +116,7 @@ class AppLogicTest {
         assertEquals(EnrolmentRequest("https://x.se", "ABCDEF12"), Enrolment.request("https://x.se/", "abcd-ef12", Lang.SV).getOrThrow())
     }
 
-    private fun client(code: String, days: Long?, next: String? = null, phase: Phase = Phase.ACTIVE) = ClientItem(
-        id = code, code = code, name = "N", phase = phase, closedReason = null, nextContact = next,
-        consent = ConsentState.NOT_RECORDED, consentDate = null, lastVisitMs = null, lastContactMs = null, daysSinceContact = days,
-    )
+    private fun client(code: String, days: Long?, next: String? = null, phase: Phase = Phase.ACTIVE) = clientItem(code, days, next, phase)
 
     @Test
     fun `visit form - a few taps, instant checks`() {
@@ -134,6 +133,76 @@ class AppLogicTest {
         assertEquals("Töre", input.place)
         assertNull(input.note)
         assertEquals("K-017", input.clientId)
+    }
+
+    @Test
+    fun `visit form - a network-only contact is never an attempt`() {
+        val f = VisitForm(client = client("K-017", 3), contact = ContactKind.ATTEMPTED)
+        assertTrue(ContactKind.ATTEMPTED in f.contactChoices())
+        val absent = f.withClientPresent(false)
+        assertEquals(ContactKind.PHONE, absent.contact)
+        assertNull(absent.setting)
+        assertTrue(absent.network, "a contact with the network alone is a network contact")
+        assertFalse(ContactKind.ATTEMPTED in absent.contactChoices())
+        assertTrue(absent.problems(Lang.SV).isEmpty())
+        // Choosing an attempt brings the client back; the flags reach the input.
+        assertTrue(absent.withContact(ContactKind.ATTEMPTED).clientPresent)
+        assertEquals(listOf("network"), absent.copy(network = false).problems(Lang.SV).map { it.field })
+        assertEquals(listOf("client_present"), absent.copy(contact = ContactKind.ATTEMPTED).problems(Lang.SV).map { it.field })
+        val input = absent.copy(group = true).toInput()
+        assertFalse(input.clientPresent)
+        assertTrue(input.group && input.network)
+        assertEquals("Klienten var inte med (nätverkskontakt)", Labels.clientAbsent(Lang.SV))
+        assertEquals("Gruppkontakt", Labels.groupContact(Lang.SV))
+    }
+
+    @Test
+    fun `client form - admission, closure, contact person and deputy`() {
+        val today = LocalDate.of(2026, 11, 22)
+        val f = ClientForm.new(today).copy(input = ClientForm.new(today).input.copy(code = "K-017", name = "Aino"))
+        assertEquals("2026-11-22", f.input.admitted, "a new client is admitted today")
+        assertNull(f.admissionFlag(Lang.SV))
+        assertTrue(f.problems(Lang.SV, today).isEmpty())
+        // Closing asks for the reason and takes today as the last day; "Annat" needs words.
+        val closing = f.withPhase(Phase.CLOSED, today)
+        assertEquals("2026-11-22", closing.input.closedOn)
+        assertEquals(listOf("closure"), closing.problems(Lang.SV, today).map { it.field })
+        val other = closing.withClosure(ClosureReason.OTHER)
+        assertEquals(listOf("closed_reason"), other.problems(Lang.SV, today).map { it.field })
+        assertTrue(other.copy(input = other.input.copy(closedReason = "Flyttade till vårdboende")).problems(Lang.SV, today).isEmpty())
+        assertEquals(listOf("closed_on"), closing.withClosure(ClosureReason.MOVED).withAdmitted("2026-11-23").problems(Lang.SV, today).map { it.field })
+        val reopened = other.withPhase(Phase.ACTIVE, today)
+        assertEquals(listOf(null, null, null), listOf(reopened.input.closure, reopened.input.closedOn, reopened.input.closedReason))
+        // The deputy needs a contact person, and someone else.
+        assertEquals(listOf("deputy"), f.withDeputy("bo").problems(Lang.SV, today).map { it.field })
+        val both = f.withContactPerson("anna").withDeputy("bo")
+        assertTrue(both.problems(Lang.SV, today).isEmpty())
+        assertNull(both.withContactPerson("bo").input.deputy, "the deputy became the contact person")
+        assertEquals("Annat", Labels.closure(ClosureReason.OTHER, Lang.SV))
+        assertEquals("Socialtjänsten", Labels.referral(Referral.SOCIAL_SERVICES, Lang.SV))
+        assertTrue(ClientForm.protectedWarning(Lang.SV).contains("aldrig i listor"))
+        // A consent given today starts with contacts only and no end.
+        val given = f.withConsent(ConsentState.GIVEN, today)
+        assertEquals("2026-11-22", given.input.consentDate)
+        assertEquals(ConsentScope.CONTACTS, given.input.consentScope)
+    }
+
+    @Test
+    fun `client picker - my clients first, under their heading`() {
+        val clients = listOf(
+            clientItem("K-001"), clientItem("K-002", mine = true), clientItem("K-003"),
+            clientItem("K-004", mine = true, name = "Aino Niemi", protectedIdentity = true),
+        )
+        assertEquals(listOf("K-002", "K-004", "K-003", "K-001"), ClientPicker.search(clients, "", listOf("K-003")).map { it.code })
+        val sections = ClientPicker.sections(clients, "", listOf("K-004"), Lang.SV)
+        assertEquals(listOf("Mina klienter", "Övriga klienter"), sections.map { it.title })
+        assertEquals(listOf("K-004", "K-002"), sections[0].clients.map { it.code })
+        // With a query, or without own clients: one list, no heading.
+        assertEquals(listOf(null), ClientPicker.sections(clients, "k3", emptyList(), Lang.SV).map { it.title })
+        assertEquals(listOf(null), ClientPicker.sections(clients.filter { !it.mine }, "", emptyList(), Lang.SV).map { it.title })
+        // A protected identity shows as its code in lists.
+        assertEquals("K-004 (skyddad)", Labels.client(clients[3], Lang.SV))
+        assertEquals("K-001 · N", Labels.client(clients[0], Lang.SV))
     }
 
     @Test
@@ -188,7 +257,7 @@ class AppLogicTest {
     @Test
     fun `today summary and sync status screen`() {
         fun v(contact: ContactKind, minutes: Int) = VisitItem(
-            "id", "c", "K-1", "anna", listOf("anna"), 0, minutes, contact, null, false, null, null,
+            "id", "c", "K-1", "anna", listOf("anna"), 0, minutes, contact, null, false, true, false, null, null,
         )
         val s = TodaySummary.of(listOf(v(ContactKind.FACE_TO_FACE, 45), v(ContactKind.ATTEMPTED, 30), v(ContactKind.PHONE, 15)))
         assertEquals("2 besök · 1 sökt · 1${nbsp}tim 30${nbsp}min", s.text(Lang.SV))

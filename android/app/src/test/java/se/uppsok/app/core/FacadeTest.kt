@@ -107,7 +107,7 @@ class FacadeTest {
             val closed = assertThrows(UppsokException.Invalid::class.java) {
                 store.editClient(clientInput("K-002").copy(id = b.id, phase = Phase.CLOSED))
             }
-            assertEquals("closed_reason", closed.field)
+            assertEquals("closure", closed.field)
         }
     }
 

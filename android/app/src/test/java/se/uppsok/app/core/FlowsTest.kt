@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
 import org.junit.jupiter.api.Test
@@ -227,10 +228,66 @@ class FlowsTest {
             }
             // Accents and case do not matter; a closed client is not offered.
             assertEquals(50, ClientPicker.search(all, "ostlund", recent).size)
-            val closed = it.editClient(clientInput("K-050", "Person50 Östlund").copy(id = added[49].id, phase = Phase.CLOSED, closedReason = "Flyttat"))
+            val closed = it.editClient(clientInput("K-050", "Person50 Östlund").copy(id = added[49].id, phase = Phase.CLOSED, closure = se.uppsok.core.ClosureReason.MOVED))
             assertTrue(ClientPicker.search(it.clients(), "K-050", recent).none { c -> c.id == closed.id })
             // The visit form starts with no client chosen.
             assertNull(VisitForm().client)
+        }
+    }
+
+    @Test
+    fun `my clients first, and an edit of the next contact keeps the contact person`() {
+        val (store, _) = newStore()
+        store.use {
+            val other = it.addClient(clientInput("K-001"))
+            val deputyOf = it.addClient(clientInput("K-002").copy(contactPerson = "bo", deputy = "anna"))
+            val own = it.addClient(clientInput("K-003").copy(contactPerson = "anna", admitted = "2026-02-03"))
+            it.logVisit(visitInput(other.id))
+            val recent = it.recentClients(20).map { c -> c.id }
+            assertEquals(listOf(deputyOf.id, own.id, other.id), recent)
+            val sections = ClientPicker.sections(it.clients(), "", recent, Lang.SV)
+            assertEquals(listOf("Mina klienter", "Övriga klienter"), sections.map { s -> s.title })
+            assertEquals(listOf("K-002", "K-003"), sections[0].clients.map { c -> c.code })
+            assertEquals(listOf("K-002", "K-003"), it.myClients().map { c -> c.code })
+
+            // The form changes the next contact only: contact person, deputy and admission stay.
+            val form = ClientForm.edit(it.client(deputyOf.id))
+            assertEquals("uppskattat", form.admissionFlag(Lang.SV), "no admission recorded yet")
+            val saved = it.editClient(form.toInput().copy(nextContact = "2026-12-24"))
+            assertEquals("bo", saved.contactPerson)
+            assertEquals("anna", saved.deputy)
+            assertEquals("2026-12-24", saved.nextContact)
+            assertNull(saved.admitted, "an estimate nobody confirmed is not saved")
+            assertTrue(saved.admissionEstimated)
+            val confirmed = it.editClient(ClientForm.edit(saved).confirmAdmission().toInput())
+            assertEquals(saved.admission, confirmed.admitted)
+            assertEquals("2026-02-03", ClientForm.edit(it.client(own.id)).input.admitted)
+            assertNull(ClientForm.edit(it.client(own.id)).admissionFlag(Lang.SV))
+        }
+    }
+
+    @Test
+    fun `a network-only contact is logged and does not count as reaching the client`() {
+        val (store, _) = newStore()
+        store.use {
+            val c = it.addClient(clientInput("K-017"))
+            val form = VisitForm(client = c, contact = ContactKind.ATTEMPTED, minutes = 15).withClientPresent(false)
+            assertEquals(ContactKind.PHONE, form.contact)
+            assertTrue(form.network && form.problems(Lang.SV).isEmpty())
+            val v = it.logVisit(form.toInput())
+            assertFalse(v.clientPresent)
+            assertNull(it.client(c.id).daysSinceContact, "the client was not reached")
+            val edit = VisitForm.edit(v, c)
+            assertFalse(edit.clientPresent)
+            assertEquals(
+                "client_present",
+                assertThrows(UppsokException.Invalid::class.java) {
+                    it.logVisit(edit.copy(contact = ContactKind.ATTEMPTED).toInput())
+                }.field,
+            )
+            val group = it.logVisit(VisitForm(client = c, group = true, minutes = 60).toInput())
+            assertTrue(group.group && group.clientPresent)
+            assertEquals(0L, it.client(c.id).daysSinceContact)
         }
     }
 

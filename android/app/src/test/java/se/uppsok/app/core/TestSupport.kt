@@ -1,7 +1,9 @@
 package se.uppsok.app.core
 
 import se.uppsok.core.ClientInput
+import se.uppsok.core.ClientItem
 import se.uppsok.core.Phase
+import se.uppsok.core.ConsentScope
 import se.uppsok.core.ConsentState
 import se.uppsok.core.ContactKind
 import se.uppsok.core.FixInput
@@ -44,13 +46,27 @@ fun newStore(user: String = "anna", keys: PlatformKeyProvider = TestKeys()): Pai
 }
 
 fun clientInput(code: String, name: String = "Testperson $code") = ClientInput(
-    id = null, code = code, name = name, phase = Phase.ACTIVE, closedReason = null,
-    nextContact = null, consent = ConsentState.NOT_RECORDED, consentDate = null,
+    id = null, code = code, name = name, phase = Phase.ACTIVE, closure = null, closedOn = null, closedReason = null,
+    nextContact = null, consent = ConsentState.NOT_RECORDED, consentDate = null, consentScope = ConsentScope.CONTACTS,
+    consentUntil = null, admitted = null, referral = null, contactPerson = null, deputy = null, protectedIdentity = false,
+)
+
+/** A client as the lists show it, for the plain layer's tests. */
+fun clientItem(
+    code: String, days: Long? = null, next: String? = null, phase: Phase = Phase.ACTIVE, mine: Boolean = false,
+    name: String = "N", protectedIdentity: Boolean = false,
+) = ClientItem(
+    id = code, code = code, name = name, phase = phase, closedReason = null, nextContact = next,
+    consent = ConsentState.NOT_RECORDED, consentDate = null, consentScope = ConsentScope.CONTACTS, consentUntil = null,
+    closure = null, closedOn = null, admitted = null, admission = "2026-01-01", admissionEstimated = true, referral = null,
+    contactPerson = if (mine) "anna" else null, deputy = null, protectedIdentity = protectedIdentity, mine = mine,
+    lastVisitMs = null, lastContactMs = null, daysSinceContact = days,
 )
 
 fun visitInput(clientId: String, startMs: Long = System.currentTimeMillis() - 3_600_000L) = VisitInput(
     id = null, clientId = clientId, staff = emptyList(), startMs = startMs, minutes = 45,
-    contact = ContactKind.FACE_TO_FACE, setting = Setting.HOME, network = false, place = "Töre", note = "Mådde bättre",
+    contact = ContactKind.FACE_TO_FACE, setting = Setting.HOME, network = false, clientPresent = true, group = false,
+    place = "Töre", note = "Mådde bättre",
 )
 
 /**
