@@ -739,7 +739,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                 .then(|| (author + 1 + rng.random_range(0..people.len() - 1)) % people.len());
             let setting = setting_for(&mut rng, kind);
             // Some calls are with the client's network while the client is not there.
-            let client_present = !(kind == ContactKind::Phone && rng.random_bool(0.2));
+            let client_present = !(kind == ContactKind::Phone && rng.random_bool(0.3));
             planned.push(Planned {
                 client: n0,
                 author,
@@ -754,6 +754,9 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         // out and back around each visit away from the office, nothing after the working day
         // or after now. So no one is in two places at once and no trip overlaps another.
         planned.shuffle(&mut rng);
+        // Calls with a client's network first thing in the morning, so a full day never
+        // pushes them out (K-013's mother's call must happen).
+        planned.sort_by_key(|p| p.client_present);
         let mut free_at: Vec<DateTime<Utc>> = (0..people.len())
             .map(|_| local_time(day, 8, 15))
             .collect::<anyhow::Result<_>>()?;

@@ -1792,7 +1792,7 @@ async fn the_demo_is_a_plausible_team() {
     assert!(reasons.len() >= 4, "{reasons:?}");
     // Contacts with the network alone, some of them.
     let network_only = visits.iter().filter(|v| !v.client_present).count();
-    assert!(network_only > 5, "{network_only} network-only contacts");
+    assert!(network_only >= 3, "{network_only} network-only contacts");
     assert!(
         visits
             .iter()
