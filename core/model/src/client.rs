@@ -485,6 +485,15 @@ impl Client {
         }
     }
 
+    /// Whether `user` is the client's contact person or deputy: one of that user's own clients
+    /// ("mina klienter").
+    pub fn is_cared_for_by(&self, user: &str) -> bool {
+        [&self.contact_person, &self.deputy]
+            .into_iter()
+            .flatten()
+            .any(|u| u.as_str() == user)
+    }
+
     /// Whether the other organisation of the team may see the client's contacts on `day`.
     pub fn shared_on(&self, day: NaiveDate) -> bool {
         self.consent.in_force(day)
@@ -651,6 +660,13 @@ pub(crate) mod tests {
                 estimated: true
             }
         );
+    }
+
+    #[test]
+    fn a_client_is_cared_for_by_the_contact_person_and_the_deputy() {
+        let c = client();
+        assert!(c.is_cared_for_by("anna") && c.is_cared_for_by("bo"));
+        assert!(!c.is_cared_for_by("cecilia"));
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl PersonFilter {
         };
         match self {
             PersonFilter::All => true,
-            PersonFilter::Mine => is(&c.contact_person, me) || is(&c.deputy, me),
+            PersonFilter::Mine => c.is_cared_for_by(me),
             PersonFilter::Unassigned => c.contact_person.is_none(),
             PersonFilter::ContactPerson(u) => is(&c.contact_person, u),
         }

@@ -50,7 +50,7 @@ use zeroize::Zeroizing;
 
 /// Whether `user` is the client's contact person or deputy: the client is one of "my clients".
 pub fn is_my_client(c: &Client, user: &Username) -> bool {
-    c.contact_person.as_ref() == Some(user) || c.deputy.as_ref() == Some(user)
+    c.is_cared_for_by(user.as_str())
 }
 
 /// The keys of an open store: the data cipher and the blind index, both derived from the DEK.
