@@ -6,7 +6,7 @@ use super::commands::{FieldError, Result};
 use serde::Serialize;
 use uppsok_device::Store;
 use uppsok_device::sync::{self, Enrolment, SyncClient, SyncConfig, SyncError, SyncReport};
-use uppsok_model::{ChangeId, ClientId, Entity, TripId, VisitId};
+use uppsok_model::{ChangeId, ClientId, Entity, OutcomeId, TripId, VisitId};
 use uuid::Uuid;
 
 /// How a person knows a record: a client by its code, a visit by its client and time, a trip
@@ -30,6 +30,10 @@ pub fn record_label(store: &Store, entity: Entity, id: Uuid) -> String {
             .trip(TripId(id))
             .map(|t| format!("trip on {}", local(t.start, "%Y-%m-%d %H:%M"))),
         Entity::Place => Ok("a saved place".to_owned()),
+        Entity::Outcome => store.outcome(OutcomeId(id)).and_then(|o| {
+            let code = store.client(o.client)?.code;
+            Ok(format!("{} of {code} on {}", o.event.kind(), o.day))
+        }),
     };
     label.unwrap_or_else(|_| format!("a {} no longer on this device", entity.as_str()))
 }

@@ -64,6 +64,8 @@ id_type!(/// A visit (a contact, or an attempt at one).
     VisitId);
 id_type!(/// A trip driven for work.
     TripId);
+id_type!(/// An outcome recorded about a client (a stay in care, housing …).
+    OutcomeId);
 id_type!(/// A place in the team's list.
     PlaceId);
 id_type!(/// An enrolled phone (or desktop device).

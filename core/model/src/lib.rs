@@ -13,6 +13,7 @@ pub mod gazetteer;
 pub mod ids;
 pub mod mileage;
 pub mod org;
+pub mod outcome;
 pub mod place;
 pub mod protocol;
 pub mod record;
@@ -25,8 +26,11 @@ pub use client::{
 };
 pub use clock::{Hlc, HlcClock};
 pub use error::ValidationError;
-pub use ids::{ChangeId, ClientId, DeviceId, OrgId, PlaceId, StaffId, TeamId, TripId, VisitId};
+pub use ids::{
+    ChangeId, ClientId, DeviceId, OrgId, OutcomeId, PlaceId, StaffId, TeamId, TripId, VisitId,
+};
 pub use org::{OrgKind, Organisation, Rates, Role, Staff, Team};
+pub use outcome::Outcome;
 pub use place::Place;
 pub use record::{Entity, Record};
 pub use text::{Address, ClientCode, CodePattern, Note, PersonName, PlaceName, Purpose, Username};

@@ -3,6 +3,7 @@
 
 use crate::client::Client;
 use crate::error::{ValidationError, invalid};
+use crate::outcome::Outcome;
 use crate::place::Place;
 use crate::text::CodePattern;
 use crate::trip::Trip;
@@ -21,10 +22,17 @@ pub enum Entity {
     Visit,
     Trip,
     Place,
+    Outcome,
 }
 
 impl Entity {
-    pub const ALL: [Entity; 4] = [Entity::Client, Entity::Visit, Entity::Trip, Entity::Place];
+    pub const ALL: [Entity; 5] = [
+        Entity::Client,
+        Entity::Visit,
+        Entity::Trip,
+        Entity::Place,
+        Entity::Outcome,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +40,7 @@ impl Entity {
             Entity::Visit => "visit",
             Entity::Trip => "trip",
             Entity::Place => "place",
+            Entity::Outcome => "outcome",
         }
     }
 }
@@ -49,7 +58,7 @@ impl FromStr for Entity {
             .into_iter()
             .find(|e| e.as_str() == s)
             .map_or_else(
-                || invalid("entity", "must be client, visit, trip or place"),
+                || invalid("entity", "must be client, visit, trip, place or outcome"),
                 Ok,
             )
     }
@@ -63,6 +72,7 @@ pub enum Record {
     Visit(Visit),
     Trip(Trip),
     Place(Place),
+    Outcome(Outcome),
 }
 
 impl Record {
@@ -72,6 +82,7 @@ impl Record {
             Record::Visit(_) => Entity::Visit,
             Record::Trip(_) => Entity::Trip,
             Record::Place(_) => Entity::Place,
+            Record::Outcome(_) => Entity::Outcome,
         }
     }
 
@@ -81,6 +92,7 @@ impl Record {
             Record::Visit(v) => v.id.0,
             Record::Trip(t) => t.id.0,
             Record::Place(p) => p.id.0,
+            Record::Outcome(o) => o.id.0,
         }
     }
 
@@ -95,6 +107,7 @@ impl Record {
             Record::Visit(v) => v.validate(now),
             Record::Trip(t) => t.validate(now),
             Record::Place(p) => p.validate(),
+            Record::Outcome(o) => o.validate(now),
         }
     }
 }

@@ -191,6 +191,7 @@ pub fn entity(lang: Lang, stored: &str) -> &'static str {
         Some(Entity::Visit) => tr(lang, "Kontakt", "Contact"),
         Some(Entity::Trip) => tr(lang, "Resa", "Trip"),
         Some(Entity::Place) => tr(lang, "Plats", "Place"),
+        Some(Entity::Outcome) => tr(lang, "Utfall", "Outcome"),
         None => tr(lang, "Annan", "Other"),
     }
 }

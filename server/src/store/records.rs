@@ -87,6 +87,7 @@ pub(crate) fn table(entity: Entity) -> &'static str {
         Entity::Visit => "visits",
         Entity::Trip => "trips",
         Entity::Place => "places",
+        Entity::Outcome => "outcomes",
     }
 }
 
@@ -137,11 +138,29 @@ fn body_of(record: &Record) -> StoreResult<String> {
         Record::Visit(v) => serde_json::to_string(v),
         Record::Trip(t) => serde_json::to_string(t),
         Record::Place(p) => serde_json::to_string(p),
+        Record::Outcome(o) => serde_json::to_string(o),
     };
     r.map_err(|e| StoreError::Invalid(format!("record does not serialise: {e}")))
 }
 
 impl Tx {
+    /// The team of a record about a client: the one given, else the client's.
+    async fn client_team(
+        &mut self,
+        given: Option<TeamId>,
+        client: ClientId,
+    ) -> StoreResult<TeamId> {
+        if let Some(t) = given {
+            return Ok(t);
+        }
+        self.record(Entity::Client, client.0)
+            .await?
+            .and_then(|c| c.team)
+            .ok_or_else(|| {
+                StoreError::Invalid("the record's client is not known to the server".into())
+            })
+    }
+
     /// Stores `w` as the current version and as a new revision; returns its sequence number.
     pub async fn upsert_record(&mut self, w: &RecordWrite) -> StoreResult<i64> {
         // First statement takes the write lock and the sequence number (see `next_seq`).
@@ -158,23 +177,25 @@ impl Tx {
         ) = match &w.record {
             Record::Client(c) => (Some(c.team), c.org, Some(c.id), None, c.consent.is_given()),
             Record::Visit(v) => {
-                let team = match w.team {
-                    Some(t) => Some(t),
-                    None => self
-                        .record(Entity::Client, v.client.0)
-                        .await?
-                        .and_then(|c| c.team),
-                };
-                if team.is_none() {
-                    return Err(StoreError::Invalid(
-                        "the visit's client is not known to the server".into(),
-                    ));
-                }
+                let team = self.client_team(w.team, v.client).await?;
                 (
-                    team,
+                    Some(team),
                     w.org,
                     Some(v.client),
                     Some(v.start.timestamp_millis()),
+                    false,
+                )
+            }
+            // An outcome is about a client like a contact; its day is kept as that day's first
+            // millisecond (UTC) so listings by time work the same.
+            Record::Outcome(o) => {
+                let team = self.client_team(w.team, o.client).await?;
+                let start = o.day.and_time(chrono::NaiveTime::MIN).and_utc();
+                (
+                    Some(team),
+                    w.org,
+                    Some(o.client),
+                    Some(start.timestamp_millis()),
                     false,
                 )
             }

@@ -35,7 +35,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use uppsok_model::protocol::{Change, ChangeResult, RejectCode, Rejection, record_body};
 use uppsok_model::{
-    ChangeId, ClientId, CodePattern, DeviceId, Entity, Hlc, OrgId, Record, StaffId, TeamId,
+    ChangeId, ClientId, CodePattern, DeviceId, Entity, Hlc, OrgId, Outcome, Record, StaffId,
+    TeamId, Visit,
 };
 use uuid::Uuid;
 
@@ -260,8 +261,10 @@ pub async fn apply_batch(
     for (ch, p) in changes.iter().zip(&prepared.checked) {
         let Ok(rec) = p else { continue };
         let mut want = vec![(ch.entity, ch.record_id)];
-        if let Some(Record::Visit(v)) = rec {
-            want.push((Entity::Client, v.client.0));
+        if let Some(Record::Visit(Visit { client, .. }) | Record::Outcome(Outcome { client, .. })) =
+            rec
+        {
+            want.push((Entity::Client, client.0));
         }
         for (entity, id) in want {
             if named.insert((entity, id)) {
@@ -554,7 +557,11 @@ fn precheck(sender: &Sender, ch: &Change, now: DateTime<Utc>) -> Result<Option<R
             RejectCode::Forbidden,
             "driver: a trip can only be logged by its driver (the driver must be you)",
         )),
-        Some(r @ (Record::Visit(_) | Record::Trip(_) | Record::Place(_))) => {
+        Some(Record::Outcome(o)) if o.author.as_str() != sender.username => Err(Rejection::new(
+            RejectCode::Forbidden,
+            "author: an outcome can only be recorded by its author (the author must be you)",
+        )),
+        Some(r @ (Record::Visit(_) | Record::Trip(_) | Record::Place(_) | Record::Outcome(_))) => {
             r.validate(now, &CodePattern::default())?;
             Ok(rec)
         }
@@ -592,7 +599,7 @@ fn decide(
     // Rights over an existing record.
     if let Some(cur) = cur {
         let allowed = match ch.entity {
-            Entity::Visit | Entity::Trip => cur.author == sender.staff,
+            Entity::Visit | Entity::Trip | Entity::Outcome => cur.author == sender.staff,
             Entity::Client => client_facts(cur).is_some_and(|f| {
                 cur.org == v.org && v.teams.contains(&f.team) && access::works_with_client_data(v)
             }),
@@ -610,6 +617,7 @@ fn decide(
                         "you may change clients only in your own team and organisation"
                     }
                     Entity::Place => "you may change places only in your own team and organisation",
+                    Entity::Outcome => "only the author of this outcome may change it",
                 },
             );
         }
@@ -837,6 +845,28 @@ fn decide(
                 facts.team,
                 Some(visit.client),
                 Some(visit.start.timestamp_millis()),
+                body,
+            )
+        }
+        Record::Outcome(outcome) => {
+            let Some(facts) = state
+                .get(&(Entity::Client, outcome.client.0))
+                .filter(|c| !c.deleted)
+                .and_then(client_facts)
+                .filter(|f| access::may_see_client(v, f))
+            else {
+                return reject(
+                    RejectCode::UnknownReference,
+                    "client: the outcome's client is not known to the server or not visible to you",
+                );
+            };
+            let day = outcome.day.and_time(chrono::NaiveTime::MIN).and_utc();
+            let body = record_body(&Record::Outcome(outcome.clone())).unwrap_or_default();
+            last_writer_wins(
+                Entity::Outcome,
+                facts.team,
+                Some(outcome.client),
+                Some(day.timestamp_millis()),
                 body,
             )
         }

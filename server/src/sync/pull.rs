@@ -81,7 +81,9 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
                 Verdict::Skip
             }
         }
-        Entity::Visit => {
+        // An outcome follows its client's contacts: its author's record space, across
+        // organisations while the client's consent to share is given.
+        Entity::Visit | Entity::Outcome => {
             let Some(team) = row.team else {
                 return Verdict::Skip;
             };

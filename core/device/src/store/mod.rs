@@ -42,8 +42,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use uppsok_model::protocol::{client_groups_edited, record_body};
 use uppsok_model::{
-    ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Place, PlaceId, Record, Trip,
-    TripId, Username, ValidationError, Visit, VisitId,
+    ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Outcome, OutcomeId, Place,
+    PlaceId, Record, Trip, TripId, Username, ValidationError, Visit, VisitId,
 };
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -435,6 +435,12 @@ impl Store {
     pub fn delete_place(&self, id: PlaceId) -> Result<ChangeId> {
         self.write(|w| w.delete(Entity::Place, id.0))
     }
+    pub fn save_outcome(&self, o: &Outcome) -> Result<ChangeId> {
+        self.write(|w| w.save_outcome(o))
+    }
+    pub fn delete_outcome(&self, id: OutcomeId) -> Result<ChangeId> {
+        self.write(|w| w.delete(Entity::Outcome, id.0))
+    }
 
     // ----- records: reads -----
 
@@ -553,6 +559,48 @@ impl Store {
             ),
         })?;
         self.note_damaged(Entity::Visit, damaged);
+        Ok(out)
+    }
+
+    pub fn outcome(&self, id: OutcomeId) -> Result<Outcome> {
+        match self.read(|c, k| records::get(c, k, Entity::Outcome, id.0))? {
+            Some(Record::Outcome(o)) => Ok(o),
+            _ => Err(DeviceError::NotFound { what: "outcome" }),
+        }
+    }
+
+    /// Every outcome on the device, oldest day first.
+    pub fn outcomes(&self) -> Result<Vec<Outcome>> {
+        let mut damaged = Vec::new();
+        let out = self.read(|c, k| {
+            records::query_as_readable::<Outcome>(
+                c,
+                k,
+                Entity::Outcome,
+                "SELECT id, body FROM outcome ORDER BY day, id",
+                [],
+                &mut damaged,
+            )
+        })?;
+        self.note_damaged(Entity::Outcome, damaged);
+        Ok(out)
+    }
+
+    /// A client's outcomes, newest day first (then the latest recorded first). Rows that do not
+    /// open are left out, as in [`Store::clients`].
+    pub fn outcomes_for_client(&self, client: ClientId) -> Result<Vec<Outcome>> {
+        let mut damaged = Vec::new();
+        let out = self.read(|c, k| {
+            records::query_as_readable::<Outcome>(
+                c,
+                k,
+                Entity::Outcome,
+                "SELECT id, body FROM outcome WHERE client = ?1 ORDER BY day DESC, id DESC",
+                params![records::client_id_bytes(client).as_slice()],
+                &mut damaged,
+            )
+        })?;
+        self.note_damaged(Entity::Outcome, damaged);
         Ok(out)
     }
 
@@ -981,6 +1029,15 @@ impl Writer<'_> {
         self.put_local(&Record::Place(p.clone()))
     }
 
+    /// An outcome is about a client on this device, like a contact.
+    pub fn save_outcome(&mut self, o: &Outcome) -> Result<ChangeId> {
+        o.validate(self.now)?;
+        if !records::exists(self.tx, Entity::Client, o.client.0)? {
+            return Err(ValidationError::new("client", "is not a client on this device").into());
+        }
+        self.put_local(&Record::Outcome(o.clone()))
+    }
+
     /// Delete a record; the outbox entry carries its last state, and a tombstone (id and
     /// clock only) stays after it is sent, for a server restored from a backup.
     pub fn delete(&mut self, entity: Entity, id: Uuid) -> Result<ChangeId> {
@@ -1040,7 +1097,7 @@ impl Writer<'_> {
     pub fn requeue_for_restored_server(&mut self) -> Result<u64> {
         let profile = meta::profile(self.tx)?;
         let mut queued = 0;
-        for entity in [Entity::Client, Entity::Visit, Entity::Trip] {
+        for entity in [Entity::Client, Entity::Visit, Entity::Trip, Entity::Outcome] {
             let sql = format!("SELECT id, hlc, body FROM {}", records::table(entity));
             let rows: Vec<(Vec<u8>, String, Vec<u8>)> = {
                 let mut stmt = self.tx.prepare(&sql)?;
@@ -1053,6 +1110,7 @@ impl Writer<'_> {
                     Record::Client(c) => c.org == profile.org,
                     Record::Visit(v) => v.author == profile.user,
                     Record::Trip(t) => t.driver == profile.user,
+                    Record::Outcome(o) => o.author == profile.user,
                     Record::Place(_) => false,
                 };
                 if !mine || outbox::pending_for(self.tx, record.id())? > 0 {

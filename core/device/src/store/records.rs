@@ -1,4 +1,4 @@
-//! Rows of the four record tables: how a model record becomes a row (plain index columns and one
+//! Rows of the record tables: how a model record becomes a row (plain index columns and one
 //! sealed `body` holding the record's JSON) and back. Write functions take the open transaction,
 //! so a caller composes several writes (and their outbox entries) into one atomic unit.
 
@@ -18,6 +18,7 @@ pub(crate) fn table(entity: Entity) -> &'static str {
         Entity::Visit => "visit",
         Entity::Trip => "trip",
         Entity::Place => "place",
+        Entity::Outcome => "outcome",
     }
 }
 
@@ -28,6 +29,7 @@ pub(crate) fn what(entity: Entity) -> &'static str {
         Entity::Visit => "visit record",
         Entity::Trip => "trip record",
         Entity::Place => "place record",
+        Entity::Outcome => "outcome record",
     }
 }
 
@@ -40,6 +42,7 @@ pub(crate) fn encode(record: &Record) -> Result<Zeroizing<Vec<u8>>> {
         Record::Visit(v) => serde_json::to_vec(v),
         Record::Trip(t) => serde_json::to_vec(t),
         Record::Place(p) => serde_json::to_vec(p),
+        Record::Outcome(o) => serde_json::to_vec(o),
     };
     // Model types serialise to plain JSON objects; failing here would be a model bug.
     json.map(Zeroizing::new)
@@ -53,6 +56,7 @@ pub(crate) fn decode(entity: Entity, json: &[u8]) -> Result<Record> {
         Entity::Visit => Record::Visit(serde_json::from_slice(json).map_err(undecodable)?),
         Entity::Trip => Record::Trip(serde_json::from_slice(json).map_err(undecodable)?),
         Entity::Place => Record::Place(serde_json::from_slice(json).map_err(undecodable)?),
+        Entity::Outcome => Record::Outcome(serde_json::from_slice(json).map_err(undecodable)?),
     })
 }
 
@@ -122,6 +126,20 @@ pub(crate) fn put(
                  ON CONFLICT (id) DO UPDATE SET hlc = excluded.hlc, body = excluded.body",
             )?
             .execute(params![idb, hlc, body])?;
+        }
+        Record::Outcome(o) => {
+            tx.prepare_cached(
+                "INSERT INTO outcome (id, client, day, hlc, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET client = excluded.client, day = excluded.day,
+                     hlc = excluded.hlc, body = excluded.body",
+            )?
+            .execute(params![
+                idb,
+                o.client.0.as_bytes().as_slice(),
+                o.day.to_string(),
+                hlc,
+                body
+            ])?;
         }
     }
     Ok(())

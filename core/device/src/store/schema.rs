@@ -101,8 +101,21 @@ CREATE TABLE tombstone (
 CREATE INDEX tombstone_change ON tombstone (change_id);
 "#;
 
+/// Version 5: outcomes (a stay in care, housing, a satisfaction answer …), shaped like visits:
+/// the client's id and the day in plaintext for a client's listing, the rest sealed.
+const V5: &str = r#"
+CREATE TABLE outcome (
+    id     BLOB PRIMARY KEY,
+    client BLOB NOT NULL,
+    day    TEXT NOT NULL,
+    hlc    TEXT NOT NULL,
+    body   BLOB NOT NULL
+);
+CREATE INDEX outcome_client_day ON outcome (client, day);
+"#;
+
 /// Every version's script, oldest first: `MIGRATIONS[n]` takes a store from version `n` to `n+1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -1332,3 +1332,105 @@ fn client_revisions_are_read_from_the_clock_stamps() {
     assert_eq!(r[&theirs.id], when);
     assert!((Utc::now() - r[&mine.id]).num_seconds().abs() < 60);
 }
+
+fn outcome(
+    client: ClientId,
+    day: chrono::NaiveDate,
+    event: uppsok_model::outcome::Event,
+) -> Outcome {
+    Outcome {
+        id: OutcomeId::new(),
+        client,
+        author: Username::parse("anna").unwrap(),
+        day,
+        source: uppsok_model::outcome::Source::InpatientCare,
+        event,
+    }
+}
+
+#[test]
+fn outcomes_are_kept_sealed_listed_per_client_and_sent_again_to_a_restored_server() {
+    use uppsok_model::outcome::{Care, Event, Housing};
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let c = client(&p, "K-031", "Greta Utfallsson");
+    let other = client(&p, "K-032", "Olle");
+    s.save_client(&c).unwrap();
+    s.save_client(&other).unwrap();
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+    let stay = outcome(
+        c.id,
+        day(3, 2),
+        Event::Inpatient {
+            care: Care::Addiction,
+            discharged: Some(day(3, 20)),
+            compulsory: true,
+        },
+    );
+    let moved = outcome(
+        c.id,
+        day(6, 1),
+        Event::Housing {
+            housing: Housing::Secondhand,
+        },
+    );
+    s.save_outcome(&stay).unwrap();
+    s.save_outcome(&moved).unwrap();
+    s.save_outcome(&outcome(other.id, day(1, 1), Event::Emergency))
+        .unwrap();
+
+    // Newest first, the other client's apart.
+    let listed = s.outcomes_for_client(c.id).unwrap();
+    assert_eq!(listed, vec![moved.clone(), stay.clone()]);
+    assert_eq!(s.outcomes().unwrap().len(), 3);
+
+    // A rule broken, or a client not on the phone: refused, nothing written.
+    let before = s.outbox_batch(100).unwrap().len();
+    let mut bad = stay.clone();
+    bad.event = Event::Inpatient {
+        care: Care::Addiction,
+        discharged: Some(day(3, 1)),
+        compulsory: false,
+    };
+    let e = s.save_outcome(&bad).unwrap_err();
+    assert!(e.to_string().contains("discharged"), "{e}");
+    let stranger = outcome(ClientId::new(), day(3, 1), Event::Emergency);
+    assert!(s.save_outcome(&stranger).is_err());
+    assert_eq!(s.outbox_batch(100).unwrap().len(), before);
+    assert_eq!(s.outcome(stay.id).unwrap(), stay);
+
+    // The housing and the day are sealed; only ids, the client's id and the day are plain.
+    drop(s);
+    for bytes in files_of(&f.path) {
+        assert!(!contains(&bytes, "secondhand"));
+        assert!(!contains(&bytes, "inpatient_care"));
+    }
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+
+    // Sent, acknowledged, then the server restored: own outcomes are queued again; a deleted
+    // one goes as a deletion.
+    let all: Vec<ChangeId> = s
+        .outbox_batch(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&all).unwrap();
+    s.delete_outcome(moved.id).unwrap();
+    assert!(s.outcome(moved.id).is_err());
+    let all: Vec<ChangeId> = s
+        .outbox_batch(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.change_id)
+        .collect();
+    s.ack(&all).unwrap();
+    s.write(|w| w.requeue_for_restored_server()).unwrap();
+    let batch = s.outbox_batch(100).unwrap();
+    let again = batch.iter().find(|e| e.record_id == stay.id.0).unwrap();
+    assert_eq!(again.record, Some(Record::Outcome(stay.clone())));
+    let gone = batch.iter().find(|e| e.record_id == moved.id.0).unwrap();
+    assert!(gone.deleted);
+    assert_eq!(gone.entity, Entity::Outcome);
+}

@@ -164,6 +164,10 @@ fn restamp(store: &Store, old: &Profile, new: &Profile) -> Result<usize, SyncErr
         swap_user(&mut t.driver);
         records.push(Record::Trip(t));
     }
+    for mut o in store.outcomes()? {
+        swap_user(&mut o.author);
+        records.push(Record::Outcome(o));
+    }
     let mut queued: Vec<_> = store
         .outbox_batch(usize::MAX)?
         .into_iter()
@@ -181,6 +185,7 @@ fn restamp(store: &Store, old: &Profile, new: &Profile) -> Result<usize, SyncErr
                 Record::Place(p) => w.save_place(p)?,
                 Record::Visit(v) => w.save_visit(v)?,
                 Record::Trip(t) => w.save_trip(t)?,
+                Record::Outcome(o) => w.save_outcome(o)?,
             };
         }
         Ok(())

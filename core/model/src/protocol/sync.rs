@@ -267,6 +267,7 @@ pub fn record_body(record: &Record) -> Result<serde_json::Value, serde_json::Err
         Record::Visit(r) => serde_json::to_value(r),
         Record::Trip(r) => serde_json::to_value(r),
         Record::Place(r) => serde_json::to_value(r),
+        Record::Outcome(r) => serde_json::to_value(r),
     }
 }
 
@@ -293,6 +294,7 @@ fn parse_record(
         Entity::Visit => Record::Visit(serde_json::from_value(body).map_err(bad)?),
         Entity::Trip => Record::Trip(serde_json::from_value(body).map_err(bad)?),
         Entity::Place => Record::Place(serde_json::from_value(body).map_err(bad)?),
+        Entity::Outcome => Record::Outcome(serde_json::from_value(body).map_err(bad)?),
     };
     if record.id() != record_id {
         return Err(Rejection::new(
