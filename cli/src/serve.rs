@@ -167,11 +167,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let culling = (cfg.retention_schedule && !args.no_retention_schedule)
         .then(|| uppsok_server::retention::spawn_daily(store.clone()));
     tracing::info!(daily = culling.is_some(), "retention culling schedule");
+    // Not optional: sharing must end when consent does.
+    let consent_sweep = uppsok_server::consent::spawn_hourly(store.clone());
     let router = app(AppState::new(store.clone(), cfg.settings));
     uppsok_server::serve::serve(listener, router, Limits::default(), shutdown_signal()).await;
     if let Some(task) = culling {
         task.abort();
     }
+    consent_sweep.abort();
     store.close().await;
     tracing::info!("uppsok serve stopped");
     Ok(())

@@ -15,6 +15,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod consent;
 pub mod dashboard;
 pub mod error;
 pub mod extract;

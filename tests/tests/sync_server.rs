@@ -16,12 +16,13 @@ use uppsok_model::protocol::{
     SyncRequest, SyncResponse,
 };
 use uppsok_model::{
-    ChangeId, Client, ClientCode, ClientId, Consent, ConsentState, ContactKind, DeviceId,
-    DistanceSource, Entity, Hlc, Note, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose,
-    Rates, Record, Role, Setting, TeamId, Trip, Username, Vehicle, Visit, VisitId,
+    ChangeId, Client, ClientCode, ClientId, Consent, ConsentScope, ConsentState, ContactKind,
+    DeviceId, DistanceSource, Entity, Hlc, Note, OrgId, OrgKind, PersonName, Phase, PlaceName,
+    Purpose, Rates, Record, Role, Setting, TeamId, Trip, Username, Vehicle, Visit, VisitId,
 };
 use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
+use uppsok_server::consent;
 use uppsok_server::state::{AppState, Settings};
 use uppsok_server::store::{AuditFilter, DeviceStatus, NewStaff, PoolSize, Store};
 use uppsok_tests::gzip::{gunzip, gzip};
@@ -1962,4 +1963,130 @@ async fn a_restored_database_tells_the_phone(env: &Env) {
     // A cursor the phone was handed and then lost the answer for is not a restore.
     let again = env.sync(&env.bo, &req(back.cursor, vec![])).await;
     assert!(!again.restored);
+}
+
+both!(consent_scope_and_end_date_govern_what_the_other_organisation_holds);
+async fn consent_scope_and_end_date_govern_what_the_other_organisation_holds(env: &Env) {
+    use uppsok_model::outcome::{Event, Outcome, Source};
+    let today = uppsok_server::consent::today();
+    let mut c = client(env, "K-008");
+    c.consent = Consent {
+        state: ConsentState::Given,
+        date: Some(today),
+        recorded_by: Some(Username::parse("anna").unwrap()),
+        scope: ConsentScope::Contacts,
+        until: Some(today),
+    };
+    let v = visit(&env.anna, c.id, NOTE_MARKER);
+    let o = Outcome {
+        id: uppsok_model::OutcomeId::new(),
+        client: c.id,
+        author: Username::parse("anna").unwrap(),
+        day: today,
+        source: Source::Client,
+        event: Event::Emergency,
+    };
+    let pushed = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 0, Record::Client(c.clone())),
+                    up(&env.anna, 1, Record::Visit(v.clone())),
+                    up(&env.anna, 2, Record::Outcome(o.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&pushed),
+        vec![OutcomeKind::Applied; 3],
+        "{:?}",
+        pushed.results
+    );
+
+    // Consent to share contacts: the region holds the client and the visit, and nothing of the
+    // outcome but (at most) that it may not.
+    let rut0 = env.sync(&env.rut, &req(0, vec![])).await;
+    let got = |r: &SyncResponse, id: uuid::Uuid| {
+        r.changes
+            .iter()
+            .find(|x| x.record_id == id)
+            .map(|x| x.record.is_some())
+    };
+    assert_eq!(got(&rut0, c.id.0), Some(true));
+    assert_eq!(got(&rut0, v.id.0), Some(true));
+    assert_ne!(
+        got(&rut0, o.id.0),
+        Some(true),
+        "an outcome outside the consent's scope"
+    );
+
+    // Widened to outcomes: the region's phone gets it at its next pull.
+    c.consent.scope = ConsentScope::ContactsAndOutcomes;
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                pushed.cursor,
+                vec![up(&env.anna, 10, Record::Client(c.clone()))],
+            ),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let rut1 = env.sync(&env.rut, &req(rut0.cursor, vec![])).await;
+    assert_eq!(got(&rut1, o.id.0), Some(true), "{:?}", rut1.changes);
+
+    // Today is the consent's last day: the sweep leaves it. Tomorrow it ends sharing, once.
+    assert!(
+        consent::expire(&env.store, Utc::now())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let tomorrow = Utc::now() + chrono::Duration::days(1);
+    assert_eq!(
+        consent::expire(&env.store, tomorrow).await.unwrap(),
+        vec![c.id]
+    );
+    assert!(
+        consent::expire(&env.store, tomorrow)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let rut2 = env.sync(&env.rut, &req(rut1.cursor, vec![])).await;
+    for id in [c.id.0, v.id.0, o.id.0] {
+        assert_eq!(
+            got(&rut2, id),
+            Some(false),
+            "a tombstone for each: {:?}",
+            rut2.changes
+        );
+    }
+    // The municipality's own phones keep all of it.
+    let bo = env.sync(&env.bo, &req(0, vec![])).await;
+    for id in [c.id.0, v.id.0, o.id.0] {
+        assert_eq!(got(&bo, id), Some(true));
+    }
+
+    // A consent already past its end when written is not shared at all.
+    let mut old = client(env, "K-009");
+    old.consent = Consent {
+        state: ConsentState::Given,
+        date: today.checked_sub_days(chrono::Days::new(30)),
+        recorded_by: Some(Username::parse("anna").unwrap()),
+        scope: ConsentScope::ContactsAndOutcomes,
+        until: today.pred_opt(),
+    };
+    let r = env
+        .sync(
+            &env.anna,
+            &req(0, vec![up(&env.anna, 20, Record::Client(old.clone()))]),
+        )
+        .await;
+    assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
+    let rut3 = env.sync(&env.rut, &req(rut2.cursor, vec![])).await;
+    assert_ne!(got(&rut3, old.id.0), Some(true));
 }

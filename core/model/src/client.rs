@@ -309,6 +309,12 @@ impl Consent {
     pub fn in_force(&self, day: NaiveDate) -> bool {
         self.is_given() && self.until.is_none_or(|u| day <= u)
     }
+
+    /// Whether the other organisation may see the client's outcomes on `day`: consent in
+    /// force whose scope covers them.
+    pub fn shares_outcomes(&self, day: NaiveDate) -> bool {
+        self.in_force(day) && self.scope == ConsentScope::ContactsAndOutcomes
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

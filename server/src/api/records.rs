@@ -8,7 +8,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uppsok_model::{Client, ClientId, CodePattern, Entity, Record, Role, StaffId, TeamId};
+use uppsok_model::{
+    Client, ClientId, CodePattern, ConsentScope, Entity, Record, Role, StaffId, TeamId,
+};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -218,8 +220,9 @@ pub async fn put_client(
     let new_facts = ClientFacts {
         team: client.team,
         org: client.org,
-        consent_given: client.consent.is_given(),
+        consent_given: client.consent.in_force(crate::consent::today()),
     };
+    let new_outcomes = client.consent.shares_outcomes(crate::consent::today());
     let old_facts = existing.as_ref().and_then(client_facts);
     if !access::may_write_client(&v, &new_facts, old_facts.as_ref()) {
         return Err(ApiError::Forbidden(
@@ -244,8 +247,16 @@ pub async fn put_client(
     } else {
         AuditAction::Create
     };
-    let consent_changed =
-        old_facts.as_ref().is_some_and(|o| o.consent_given) != new_facts.consent_given;
+    // Whether the other organisation sees the client's contacts, and its outcomes.
+    let old_outcomes = old_facts.as_ref().is_some_and(|o| o.consent_given)
+        && existing.as_ref().is_some_and(|r| {
+            serde_json::from_value::<Client>(r.body.clone())
+                .is_ok_and(|c| c.consent.scope == ConsentScope::ContactsAndOutcomes)
+        });
+    let consent_changed = (
+        old_facts.as_ref().is_some_and(|o| o.consent_given),
+        old_outcomes,
+    ) != (new_facts.consent_given, new_outcomes);
     let mut tx = state.store.begin().await?;
     let holder = tx.client_codes(&[team.id]).await?.remove(&(team.id, code));
     if holder.is_some_and(|other| other != id) {
@@ -270,7 +281,7 @@ pub async fn put_client(
         // Consent decides whether the other organisation's phones hold this client's visits:
         // new sequence numbers make every phone of the team pull them (or their tombstones)
         // on its next sync, exactly as when the change arrives through sync.
-        tx.resequence_client_visits(ClientId::from(id)).await?;
+        tx.resequence_client_records(ClientId::from(id)).await?;
     }
     let row = tx
         .record(Entity::Client, id)

@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use uppsok_model::{
-    Client, ClientId, ContactKind, OrgId, Setting, StaffId, TeamId, Trip, Username, Visit,
+    Client, ClientId, ConsentScope, ContactKind, OrgId, Setting, StaffId, TeamId, Trip, Username,
+    Visit,
 };
 
 use super::{Store, StoreError, StoreResult, now_ms, on_pool};
@@ -24,6 +25,18 @@ pub struct TeamClient {
     pub facts: ClientFacts,
     pub author: StaffId,
     pub updated_ms: i64,
+}
+
+impl TeamClient {
+    /// The facts as they govern the client's outcomes: shared across organisations only while
+    /// consent is in force and its scope covers outcomes.
+    pub fn outcome_facts(&self) -> ClientFacts {
+        ClientFacts {
+            consent_given: self.facts.consent_given
+                && self.client.consent.scope == ConsentScope::ContactsAndOutcomes,
+            ..self.facts
+        }
+    }
 }
 
 /// A visit the viewer may see, and whether its note may be shown.

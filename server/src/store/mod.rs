@@ -18,6 +18,7 @@ pub mod audit_journal;
 mod audit_writer;
 mod backup;
 mod checkpoint;
+mod consent;
 pub mod dashboard;
 mod devices;
 mod followup;

@@ -43,8 +43,9 @@ pub struct RecordRow {
     pub deleted: bool,
     pub updated_ms: i64,
     pub body: serde_json::Value,
-    /// The client's record space and consent (for a client: its own; for a visit: its client's;
-    /// `None` when the record is about no client or the client is unknown here).
+    /// The client's record space and consent (for a client: its own; for a visit or an outcome:
+    /// its client's, for an outcome only when the consent's scope covers outcomes; `None` when
+    /// the record is about no client or the client is unknown here).
     pub client_org: Option<OrgId>,
     pub client_consent: Option<bool>,
 }
@@ -106,7 +107,24 @@ type RowTuple = (
     Option<bool>,
 );
 
-const ROW_COLS: &str = "r.id, r.team, r.org, r.author, r.client, r.start_ms, r.seq, r.deleted, r.updated_ms, r.body, c.org, c.consent_given";
+/// The columns of a [`RecordRow`]; the last is the client's consent as it governs a record of
+/// `entity` ([`client_consent_sql`]).
+fn row_cols(entity: Entity) -> String {
+    format!(
+        "r.id, r.team, r.org, r.author, r.client, r.start_ms, r.seq, r.deleted, r.updated_ms, r.body, c.org, {}",
+        client_consent_sql(entity)
+    )
+}
+
+/// The client's consent as the access rules read it for a record of `entity` joined as `c`:
+/// consent in force (`consent_given`, kept so by writes and by `crate::consent`'s sweep), and
+/// for an outcome also a scope that covers outcomes (migration 0019).
+pub(crate) fn client_consent_sql(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Outcome => "(c.consent_given AND c.consent_outcomes)",
+        _ => "c.consent_given",
+    }
+}
 
 fn row_from(entity: Entity, t: RowTuple) -> StoreResult<RecordRow> {
     Ok(RecordRow {
@@ -175,7 +193,13 @@ impl Tx {
             Option<i64>,
             bool,
         ) = match &w.record {
-            Record::Client(c) => (Some(c.team), c.org, Some(c.id), None, c.consent.is_given()),
+            Record::Client(c) => (
+                Some(c.team),
+                c.org,
+                Some(c.id),
+                None,
+                c.consent.in_force(crate::consent::today()),
+            ),
             Record::Visit(v) => {
                 let team = self.client_team(w.team, v.client).await?;
                 (
@@ -253,7 +277,8 @@ impl Tx {
 
     pub async fn record(&mut self, entity: Entity, id: Uuid) -> StoreResult<Option<RecordRow>> {
         let sql = format!(
-            "SELECT {ROW_COLS} FROM {} WHERE r.id = $1",
+            "SELECT {} FROM {} WHERE r.id = $1",
+            row_cols(entity),
             from_clause(entity)
         );
         let row: Option<RowTuple> = on_tx!(self, c => {
@@ -274,7 +299,8 @@ impl Store {
 
     pub async fn record(&self, entity: Entity, id: Uuid) -> StoreResult<Option<RecordRow>> {
         let sql = format!(
-            "SELECT {ROW_COLS} FROM {} WHERE r.id = $1",
+            "SELECT {} FROM {} WHERE r.id = $1",
+            row_cols(entity),
             from_clause(entity)
         );
         let row: Option<RowTuple> = on_pool!(self, p => {
@@ -316,7 +342,8 @@ impl Store {
             "r.start_ms DESC, r.seq DESC"
         };
         let sql = format!(
-            "SELECT {ROW_COLS} FROM {}{} ORDER BY {order} LIMIT {}",
+            "SELECT {} FROM {}{} ORDER BY {order} LIMIT {}",
+            row_cols(f.entity),
             from_clause(f.entity),
             w.sql(),
             f.limit.clamp(1, 10_000)

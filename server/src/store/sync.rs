@@ -110,6 +110,8 @@ pub struct PullRow {
     pub sync_seq: Option<i64>,
     pub sync_device: Option<DeviceId>,
     pub client_org: Option<OrgId>,
+    /// The client's consent as it governs this record (for an outcome: only when its scope
+    /// covers outcomes; see `records::client_consent_sql`).
     pub client_consent: Option<bool>,
     pub client_team: Option<TeamId>,
     /// The client was shared across organisations at some time (see migration 0008): only
@@ -601,12 +603,24 @@ impl Tx {
         ids.iter().map(|s| parse_uuid(s)).collect()
     }
 
-    /// Moves every visit of `client` to a new sequence number. Call it in the transaction that
-    /// changes the client's consent (sync does; the JSON API should), so the other
-    /// organisation's phones pull those visits — or their tombstones — again.
-    pub async fn resequence_client_visits(&mut self, client: ClientId) -> StoreResult<()> {
+    /// Moves every visit and outcome of `client` to a new sequence number. Call it in the
+    /// transaction that changes whether the client's consent is in force (sync, the JSON API and
+    /// the consent sweep do), so the other organisation's phones pull those records — or their
+    /// tombstones — again.
+    pub async fn resequence_client_records(&mut self, client: ClientId) -> StoreResult<()> {
         let visits = self.visit_ids_of_client(client).await?;
-        self.move_to_new_seqs(Entity::Visit, &visits).await
+        self.move_to_new_seqs(Entity::Visit, &visits).await?;
+        let outcomes: Vec<String> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT id FROM outcomes WHERE client = $1 ORDER BY seq")
+                .bind(client.to_string())
+                .fetch_all(&mut *c)
+                .await?
+        });
+        let outcomes = outcomes
+            .iter()
+            .map(|s| parse_uuid(s))
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.move_to_new_seqs(Entity::Outcome, &outcomes).await
     }
 
     /// Rows of `entity` with `after < seq <= upto` in `teams` (plus team-less rows when
@@ -640,10 +654,11 @@ impl Tx {
         let one = |scope: &str| {
             format!(
                 "SELECT r.id, r.team, r.org, r.author, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, \
-                 r.sync_seq, r.sync_device, c.org AS client_org, c.consent_given AS client_consent, \
+                 r.sync_seq, r.sync_device, c.org AS client_org, {} AS client_consent, \
                  c.team AS client_team, c.shared_once AS client_shared_once \
                  FROM {} r LEFT JOIN clients c ON c.id = r.client \
                  WHERE {scope} AND r.seq > $1 AND r.seq <= $2 ORDER BY r.seq LIMIT {limit}",
+                super::records::client_consent_sql(entity),
                 table(entity)
             )
         };

@@ -35,8 +35,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 use uppsok_model::protocol::{Change, ChangeResult, RejectCode, Rejection, record_body};
 use uppsok_model::{
-    ChangeId, ClientId, CodePattern, DeviceId, Entity, Hlc, OrgId, Outcome, Record, StaffId,
-    TeamId, Visit,
+    ChangeId, Client, ClientId, CodePattern, ConsentScope, DeviceId, Entity, Hlc, OrgId, Outcome,
+    Record, StaffId, TeamId, Visit,
 };
 use uuid::Uuid;
 
@@ -73,8 +73,9 @@ pub struct Applied {
     /// What to write: the caller writes it with its access log and device update
     /// ([`Tx::write_sync`](crate::store::Tx::write_sync)).
     pub writes: SyncWrites,
-    /// Clients whose consent this batch changed: their visits move to new sequence numbers
-    /// once written ([`Tx::resequence_client_visits`](crate::store::Tx::resequence_client_visits)).
+    /// Clients whose consent this batch changed: their visits and outcomes move to new sequence
+    /// numbers once written
+    /// ([`Tx::resequence_client_records`](crate::store::Tx::resequence_client_records)).
     pub consent_changed: Vec<ClientId>,
     pub applied: i64,
     pub rejected: i64,
@@ -207,6 +208,15 @@ fn foreign_clock(row: &SyncRow) -> Hlc {
     }
 }
 
+/// What a client row shares with the other organisation: contacts (consent in force), and
+/// outcomes too (its scope covers them).
+fn sharing(row: &SyncRow) -> (bool, bool) {
+    let outcomes = row.consent_given
+        && serde_json::from_str::<Client>(&row.body)
+            .is_ok_and(|c| c.consent.scope == ConsentScope::ContactsAndOutcomes);
+    (row.consent_given, outcomes)
+}
+
 fn client_facts(row: &SyncRow) -> Option<ClientFacts> {
     Some(ClientFacts {
         team: row.team?,
@@ -323,10 +333,10 @@ pub async fn apply_batch(
         HashMap::new()
     };
 
-    let consent_before: HashMap<Uuid, bool> = state
+    let consent_before: HashMap<Uuid, (bool, bool)> = state
         .iter()
         .filter(|((e, _), _)| *e == Entity::Client)
-        .map(|((_, id), r)| (*id, r.consent_given))
+        .map(|((_, id), r)| (*id, sharing(r)))
         .collect();
 
     let mut results: Vec<Option<ChangeResult>> = vec![None; changes.len()];
@@ -489,17 +499,17 @@ pub async fn apply_batch(
         }
     }
 
-    // Consent given or withdrawn changes who sees the client's visits: the caller moves them
-    // to new sequence numbers (after writing) so the other organisation's devices pull them
-    // (or their tombstones).
+    // Consent given, withdrawn or widened to outcomes changes who sees the client's visits and
+    // outcomes: the caller moves them to new sequence numbers (after writing) so the other
+    // organisation's devices pull them (or their tombstones).
     for (entity, id) in &dirty {
         if *entity != Entity::Client {
             continue;
         }
-        let now_given = state
+        let now = state
             .get(&(Entity::Client, *id))
-            .is_some_and(|r| r.consent_given);
-        if consent_before.get(id).copied().unwrap_or(false) != now_given {
+            .map_or((false, false), sharing);
+        if consent_before.get(id).copied().unwrap_or((false, false)) != now {
             out.consent_changed.push(ClientId(*id));
         }
     }
@@ -719,7 +729,7 @@ fn decide(
             let facts = ClientFacts {
                 team: c.team,
                 org,
-                consent_given: c.consent.is_given(),
+                consent_given: c.consent.in_force(crate::consent::today()),
             };
             if !access::may_write_client(v, &facts, cur.and_then(client_facts).as_ref()) {
                 return reject(
@@ -798,7 +808,7 @@ fn decide(
                     author,
                     client: Some(m.id),
                     start_ms: None,
-                    consent_given: m.consent.is_given(),
+                    consent_given: m.consent.in_force(crate::consent::today()),
                     seq,
                     deleted: false,
                     updated_ms: now_ms,
