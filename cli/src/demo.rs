@@ -39,7 +39,7 @@ use uppsok_faultproxy::{FaultConfig, FaultProxy, ProxyOptions, ProxyStats};
 use uppsok_model::fidelity::swedish_date;
 use uppsok_model::mileage::straight_line_km;
 use uppsok_model::{
-    Client, ClientCode, ClientId, ClosureReason, Consent, ConsentState, ContactKind,
+    Client, ClientCode, ClientId, ClosureReason, Consent, ConsentScope, ConsentState, ContactKind,
     DistanceSource, Entity, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Referral,
     Role, Setting, StaffId, TeamId, Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
 };
@@ -357,6 +357,12 @@ const VILLAGES: [&str; 12] = [
 
 /// Clients whose consent to share is not given (the other organisation cannot see them).
 const NO_CONSENT: [usize; 4] = [4, 9, 15, 20];
+
+/// Clients whose consent covers outcomes too (the others' covers contacts only).
+const CONSENT_TO_OUTCOMES: [usize; 6] = [1, 2, 5, 8, 12, 16];
+
+/// A client with protected identity (*skyddade personuppgifter*): listed by code only.
+const PROTECTED_IDENTITY: usize = 11;
 /// A client not reached for 12 days despite attempts, and one nobody tried for 10 days.
 const OVERDUE_ATTEMPTS: usize = 7;
 const OVERDUE_UNTRIED: usize = 13;
@@ -573,7 +579,11 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
                 state: ConsentState::Given,
                 date: Some(first_day.max(admitted)),
                 recorded_by: Some(people[owner].username.clone()),
-                scope: Default::default(),
+                scope: if CONSENT_TO_OUTCOMES.contains(&n) {
+                    ConsentScope::ContactsAndOutcomes
+                } else {
+                    ConsentScope::Contacts
+                },
                 until: None,
             }
         };
@@ -609,7 +619,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             deputy,
             closed_on: closed.map(|(_, days_ago, _)| today - Duration::days(*days_ago)),
             closure: closed.map(|(_, _, reason)| *reason),
-            protected_identity: false,
+            protected_identity: n == PROTECTED_IDENTITY,
         };
         clients.push((c, owner, 1 + i % (places.len().max(2) - 1)));
     }

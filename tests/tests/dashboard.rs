@@ -1918,6 +1918,49 @@ async fn the_overview_shows_and_filters_by_contact_person() {
 }
 
 #[tokio::test]
+async fn a_client_with_protected_identity_is_listed_by_code_only() {
+    let w = world().await;
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let clients = uppsok_server::store::dashboard::team_clients(&w.state.store, team.id)
+        .await
+        .unwrap();
+    let protected: Vec<_> = clients
+        .iter()
+        .filter(|c| c.client.protected_identity)
+        .collect();
+    assert_eq!(protected.len(), 1, "the demo has one");
+    let c = &protected[0].client;
+    let mut listed = 0;
+    for who in ["chef.kalix", "chef.region"] {
+        let (session, _) = w.session(who).await;
+        for path in ["/overview", "/overview?sort=name"] {
+            let (_, _, page) = w.get(path, &session).await;
+            assert!(
+                !page.contains(c.name.as_str()),
+                "{who} {path}: the name is listed"
+            );
+            if let Some(at) = page.find(&format!("data-row=\"{}\"", c.code)) {
+                let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+                assert!(row.contains("(skyddad identitet)"), "{row}");
+                listed += 1;
+            }
+        }
+        // Its own page names the client (opening it is logged).
+        let (status, _, page) = w.get(&format!("/client/{}", c.id), &session).await;
+        if status == StatusCode::OK {
+            assert!(page.contains(c.name.as_str()));
+        }
+    }
+    assert!(listed > 0, "the client is on someone's overview");
+}
+
+#[tokio::test]
 async fn the_overview_is_a_working_list() {
     let w = world().await;
     let (kommun, _) = w.session("chef.kalix").await;

@@ -19,7 +19,7 @@ use uppsok_model::fidelity::{ClientOverview, WeekCounts};
 use uppsok_model::fidelity::{
     Lang, NotReached, OverviewOptions, client_overview, not_reached, swedish_date,
 };
-use uppsok_model::{ClientId, Phase};
+use uppsok_model::{Client, ClientId, Phase};
 
 use super::charts::{shared_scale, weekly_bars};
 use super::html::{Nav, attr, esc};
@@ -138,7 +138,9 @@ pub fn sort_rows(rows: &mut [Row<'_>], key: SortKey) {
         let (ca, cb) = (&a.client.client, &b.client.client);
         let by = match key {
             SortKey::Code => std::cmp::Ordering::Equal,
-            SortKey::Name => ca.name.as_str().cmp(cb.name.as_str()),
+            // By the name as listed: a protected client's place in the order would hint at
+            // the name.
+            SortKey::Name => listed_name(Lang::Sv, ca).cmp(&listed_name(Lang::Sv, cb)),
             SortKey::Phase => phase_rank(ca.phase).cmp(&phase_rank(cb.phase)),
             SortKey::DaysSince => {
                 // Never met sorts before any number of days.
@@ -158,6 +160,17 @@ pub fn sort_rows(rows: &mut [Row<'_>], key: SortKey) {
         };
         by.then_with(|| ca.code.as_str().cmp(cb.code.as_str()))
     });
+}
+
+/// A client's name as lists show it: a client with protected identity (*skyddade
+/// personuppgifter*) is listed by code only; the name is on the client's own page, where
+/// opening it is logged.
+pub fn listed_name(l: Lang, c: &Client) -> String {
+    if c.protected_identity {
+        tr(l, "(skyddad identitet)", "(protected identity)").to_owned()
+    } else {
+        c.name.as_str().to_owned()
+    }
 }
 
 fn phase_rank(p: Phase) -> u8 {
@@ -549,7 +562,7 @@ pub async fn page(
             attr(c.client.code.as_str()),
             c.client.id,
             esc(c.client.code.as_str()),
-            esc(c.client.name.as_str()),
+            esc(&listed_name(l, &c.client)),
             i18n::phase(l, c.client.phase),
             row.days_since_face_to_face
                 .map_or_else(|| tr(l, "aldrig", "never").to_string(), |d| d.to_string()),
@@ -668,7 +681,7 @@ fn not_reached_list(
             c.client.id,
             attr(c.client.code.as_str()),
             esc(c.client.code.as_str()),
-            esc(c.client.name.as_str()),
+            esc(&listed_name(l, &c.client)),
             tr(l, "kontaktperson", "contact person"),
             esc(&name_of(&c.client.contact_person)),
         );
