@@ -8,6 +8,7 @@
 //! passphrase, 64 for a usage error, 1 for anything else.
 
 pub mod commands;
+pub mod outcomes;
 pub mod sync;
 pub mod trips;
 
@@ -62,6 +63,10 @@ enum FieldCommand {
     /// Log, edit, delete and list visits.
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Outcomes: a stay in inpatient care, an emergency-room visit, housing, occupation, the
+    /// yearly satisfaction answer.
+    #[command(subcommand)]
+    Outcome(outcomes::OutcomeCommand),
     /// Work trips: add afterwards, import a GPX track, record by GPS, list.
     #[command(subcommand)]
     Trip(trips::TripCommand),
@@ -509,6 +514,10 @@ fn execute(args: FieldArgs) -> Result<(), FieldError> {
                     }
                 }
             }
+        }
+        FieldCommand::Outcome(cmd) => {
+            let store = open(&home)?;
+            print!("{}", outcomes::run_outcome(&store, cmd)?);
         }
         FieldCommand::Trip(cmd) => {
             let store = open(&home)?;

@@ -3,7 +3,8 @@
 //!
 //! - [`UppsokStore`] (`store`): create/open the encrypted store with a key from the app's
 //!   [`PlatformKeyProvider`] (`keys`), then clients, visits, trips, places, enrolment, sync
-//!   and its status, and wipe.
+//!   and its status, and wipe; outcomes (a stay in care, housing, satisfaction …) with their
+//!   labels and the satisfaction questions in `outcomes`.
 //! - [`TripRecording`] (`recording`): a trip recorded by GPS, fed fix by fix; `position`: the
 //!   plain C entry point [`uppsok_feed_position`] for Kotlin's once-a-second location callback.
 //! - plain records and enums (`types`, and the sync ones in `sync`), converted to and from
@@ -21,6 +22,7 @@
 mod bench;
 mod error;
 mod keys;
+mod outcomes;
 mod position;
 mod recording;
 mod store;
@@ -31,6 +33,7 @@ mod types;
 pub use bench::{FeedPath, bench_feed_fixes, bench_list_visits};
 pub use error::{KeyProviderError, UppsokError};
 pub use keys::{PlatformKeyProvider, generate_device_key};
+pub use outcomes::*;
 pub use position::{
     FEED_ACCEPTED, FEED_DROPPED, FEED_FAILED, FEED_PANICKED, FEED_UNKNOWN_SINK,
     uppsok_feed_position,
@@ -45,5 +48,7 @@ uniffi::setup_scaffolding!();
 
 #[cfg(test)]
 mod client_tests;
+#[cfg(test)]
+mod outcome_tests;
 #[cfg(test)]
 mod tests;

@@ -177,6 +177,24 @@ final class AppModel: ObservableObject {
         await run { try $0.visitsForClient(clientId: clientId) } ?? []
     }
 
+    func outcomes(for clientId: String) async -> [OutcomeItem] {
+        await run { try $0.outcomesForClient(clientId: clientId) } ?? []
+    }
+
+    /// Save an outcome from OutcomeForm (whose checks ran on the screen); the core checks again.
+    func saveOutcome(_ input: OutcomeInput) async -> Bool {
+        let ok = await run { try $0.saveOutcome(input: input) } != nil
+        BackgroundSync.scheduleSoon()
+        await refresh()
+        return ok
+    }
+
+    func deleteOutcome(_ id: String) async {
+        _ = await run { try $0.deleteOutcome(id: id) }
+        BackgroundSync.scheduleSoon()
+        await refresh()
+    }
+
     /// Rewrites or removes damaged records; the next sync brings the server's copies.
     func repairDamaged() async {
         _ = await run { try $0.repairDamaged() }

@@ -97,6 +97,17 @@ code_enum! {
     }
 }
 
+impl Care {
+    /// The law a compulsory stay is under: LPT (or LRV) in psychiatric care, LVM in addiction
+    /// care. The form's switch is labelled with it.
+    pub fn compulsory_law(self) -> &'static str {
+        match self {
+            Care::Psychiatric => "LPT",
+            Care::Addiction => "LVM",
+        }
+    }
+}
+
 code_enum! {
     /// Where the client lives.
     Housing, "housing" {
@@ -272,10 +283,7 @@ impl Outcome {
                 care,
                 compulsory: true,
                 ..
-            } => Some(match care {
-                Care::Psychiatric => "LPT",
-                Care::Addiction => "LVM",
-            }),
+            } => Some(care.compulsory_law()),
             _ => None,
         }
     }

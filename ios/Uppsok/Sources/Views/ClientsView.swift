@@ -47,6 +47,7 @@ struct ClientsView: View {
 /// One client: phase and closure, admission and referral, contact person and deputy, protected
 /// identity, consent, next planned contact (ClientForm, saved with editClient), and its visits.
 /// The form starts from the whole client, so what it does not show is saved unchanged.
+/// "Registrera utfall" opens the client's outcomes (OutcomesView).
 struct ClientDetail: View {
     @EnvironmentObject var model: AppModel
     let client: ClientItem
@@ -123,6 +124,8 @@ struct ClientDetail: View {
             }
             ForEach(problems, id: \.field) { p in Text(p.text).font(.caption).foregroundStyle(.red) }
             Button("save") { Task { await save() } }.disabled(!problems.isEmpty)
+            // Outcomes (a stay in care, housing, the yearly satisfaction answer) on their own page.
+            NavigationLink("outcome.add") { OutcomesView(client: client) }
             Section("client.history") {
                 ForEach(visits, id: \.id) { v in
                     let kind = !v.clientPresent ? " · \(Labels.clientAbsent(model.lang))" : (v.group ? " · \(Labels.groupContact(model.lang))" : "")

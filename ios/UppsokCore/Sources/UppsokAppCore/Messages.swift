@@ -28,6 +28,15 @@ public enum Messages {
         "consent.until": "Slutdatum gäller bara lämnat samtycke och får inte ligga före samtyckets datum.",
         "client_present": "Ett sökt-ej-anträffad gäller klienten; en kontakt med bara nätverket loggas som kontakt.",
         "network": "En kontakt utan klienten är en nätverkskontakt: markera att nätverket deltog.",
+        "kind": "Välj vad som hänt: slutenvård, akutbesök, boende, sysselsättning eller nöjdhet.",
+        "day": "Ange dagen som ÅÅÅÅ-MM-DD, inte i framtiden och inte före 1990.",
+        "care": "Välj psykiatrisk slutenvård eller beroendevård.",
+        "discharged": "Utskrivningsdagen får inte ligga före inskrivningen eller i framtiden; lämna tomt om klienten är kvar.",
+        "housing": "Välj hur klienten bor.",
+        "occupation": "Välj vad klienten gör om dagarna.",
+        "respondent": "Välj vem som svarade: klienten eller en närstående.",
+        "answers": "Svara på minst en fråga, 1–5; de andra kan hoppas över.",
+        "author": "Bara den som registrerade utfallet kan ändra eller ta bort det.",
     ]
 
     public static func invalid(field: String, rule: String, _ lang: Lang) -> String {

@@ -37,6 +37,8 @@ import se.uppsok.app.core.TripResume
 import se.uppsok.app.core.VisitForm
 import se.uppsok.core.ClientInput
 import se.uppsok.core.ClientItem
+import se.uppsok.core.OutcomeInput
+import se.uppsok.core.OutcomeItem
 import se.uppsok.core.PlaceItem
 import se.uppsok.core.ProfileInfo
 import se.uppsok.core.TeamMemberItem
@@ -201,6 +203,21 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
     }
 
     suspend fun visitsFor(clientId: String): List<VisitItem> = core.call { it.visitsForClient(clientId) }
+
+    suspend fun outcomesFor(clientId: String): List<OutcomeItem> = core.call { it.outcomesForClient(clientId) }
+
+    /** Save an outcome from OutcomeForm (whose checks ran on the screen); the core checks again. */
+    fun saveOutcome(input: OutcomeInput, onDone: () -> Unit) = launchCatching {
+        core.call { it.saveOutcome(input) }
+        afterSave()
+        onDone()
+    }
+
+    fun deleteOutcome(id: String, onDone: () -> Unit) = launchCatching {
+        core.call { it.deleteOutcome(id) }
+        afterSave()
+        onDone()
+    }
 
     fun logTrip(form: TripForm, onDone: () -> Unit) = launchCatching {
         val problems = form.problems(lang)

@@ -96,6 +96,9 @@ object Labels {
             "admitted" to "Inskrivningsdatum", "referral" to "Remittent", "contact_person" to "Kontaktperson",
             "deputy" to "Ersättare", "closure" to "Avslutsorsak", "closed_on" to "Avslutsdatum",
             "consent.until" to "Samtycket gäller till", "client_present" to "Klienten var med", "network" to "Nätverket",
+            "kind" to "Typ av utfall", "day" to "Dag", "source" to "Källa", "care" to "Vårdform",
+            "discharged" to "Utskriven", "compulsory" to "Tvångsvård", "housing" to "Boende",
+            "occupation" to "Sysselsättning", "respondent" to "Svarande", "answers" to "Svar", "author" to "Registrerad av",
         )
         val en = mapOf(
             "minutes" to "Minutes", "start" to "Time", "end" to "End time", "setting" to "Setting",
@@ -108,6 +111,9 @@ object Labels {
             "admitted" to "Admission date", "referral" to "Referred by", "contact_person" to "Contact person",
             "deputy" to "Deputy", "closure" to "Reason for closing", "closed_on" to "Last day in care",
             "consent.until" to "Consent holds until", "client_present" to "Client present", "network" to "Network",
+            "kind" to "Kind of outcome", "day" to "Day", "source" to "Source", "care" to "Kind of care",
+            "discharged" to "Discharged", "compulsory" to "Compulsory care", "housing" to "Housing",
+            "occupation" to "Occupation", "respondent" to "Respondent", "answers" to "Answers", "author" to "Recorded by",
         )
         return (if (lang == Lang.SV) sv else en)[field] ?: field
     }
@@ -144,6 +150,15 @@ object Messages {
         "gps" to "För få GPS-positioner; ange sträckan för hand eller från mätarställningen.",
         "trip" to "En resa spelas redan in; avsluta eller avbryt den först.",
         "org" to "Klienten tillhör den andra organisationen; bara dess personal kan ändra uppgifterna.",
+        "kind" to "Välj vad som hänt: slutenvård, akutbesök, boende, sysselsättning eller nöjdhet.",
+        "day" to "Ange dagen som ÅÅÅÅ-MM-DD, inte i framtiden och inte före 1990.",
+        "care" to "Välj psykiatrisk slutenvård eller beroendevård.",
+        "discharged" to "Utskrivningsdagen får inte ligga före inskrivningen eller i framtiden; lämna tomt om klienten är kvar.",
+        "housing" to "Välj hur klienten bor.",
+        "occupation" to "Välj vad klienten gör om dagarna.",
+        "respondent" to "Välj vem som svarade: klienten eller en närstående.",
+        "answers" to "Svara på minst en fråga, 1–5; de andra kan hoppas över.",
+        "author" to "Bara den som registrerade utfallet kan ändra eller ta bort det.",
     )
 
     fun invalid(field: String, rule: String, lang: Lang): String =

@@ -48,11 +48,18 @@ import java.time.LocalDate
 /**
  * The caseload: every active client, searched by code or name (ClientPicker); a new client
  * (admitted today); a chosen client's phase and closure, admission and referral, contact person
- * and deputy, protected identity, consent and next planned contact (ClientForm), and its visits.
+ * and deputy, protected identity, consent and next planned contact (ClientForm), and its visits;
+ * "Registrera utfall" opens the client's outcomes (OutcomeScreen).
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
-fun ClientsScreen(state: UiState, lang: Lang, onSave: (ClientInput) -> Unit, loadVisits: suspend (String) -> List<VisitItem>) {
+fun ClientsScreen(
+    state: UiState,
+    lang: Lang,
+    onSave: (ClientInput) -> Unit,
+    loadVisits: suspend (String) -> List<VisitItem>,
+    onOutcomes: (String) -> Unit,
+) {
     var code by rememberSaveable { mutableStateOf("") }
     var name by rememberSaveable { mutableStateOf("") }
     var query by rememberSaveable { mutableStateOf("") }
@@ -73,7 +80,7 @@ fun ClientsScreen(state: UiState, lang: Lang, onSave: (ClientInput) -> Unit, loa
             name = ""
         }) { Text(stringResource(R.string.client_add)) }
         OutlinedTextField(query, { query = it }, label = { Text(stringResource(R.string.visit_search)) }, singleLine = true)
-        state.clients.firstOrNull { it.id == chosenId }?.let { c -> ClientEditor(c, state.team, lang, onSave, loadVisits) }
+        state.clients.firstOrNull { it.id == chosenId }?.let { c -> ClientEditor(c, state.team, lang, onSave, loadVisits, onOutcomes) }
         val rows = state.clientRows.associateBy { it.id }
         LazyColumn {
             items(ClientPicker.search(state.clients, query, state.recentIds), key = { it.id }) { c ->
@@ -102,6 +109,7 @@ private fun ClientEditor(
     lang: Lang,
     onSave: (ClientInput) -> Unit,
     loadVisits: suspend (String) -> List<VisitItem>,
+    onOutcomes: (String) -> Unit,
 ) {
     // The whole client, as the phone holds it: what the form does not show is saved unchanged.
     var form by remember(c) { mutableStateOf(ClientForm.edit(c)) }
@@ -183,6 +191,8 @@ private fun ClientEditor(
         OutlinedTextField(input.nextContact ?: "", { form = form.copy(input = input.copy(nextContact = it.trim().ifEmpty { null })) },
             label = { Text(stringResource(R.string.client_next)) }, singleLine = true)
         Button(onClick = { onSave(form.toInput()) }, enabled = problems.isEmpty()) { Text(stringResource(R.string.save)) }
+        // Outcomes (a stay in care, housing, the yearly satisfaction answer) on their own screen.
+        OutlinedButton(onClick = { onOutcomes(c.id) }) { Text(stringResource(R.string.outcome_add)) }
         Text(stringResource(R.string.client_history), style = MaterialTheme.typography.titleSmall)
         visits.take(10).forEach { v ->
             val kind = Labels.contact(v.contact, lang) + when {

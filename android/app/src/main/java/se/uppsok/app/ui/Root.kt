@@ -135,7 +135,19 @@ private fun MainScreens(model: AppViewModel) {
                 )
             }
             composable("clients") {
-                ClientsScreen(state, lang = model.lang, onSave = model::saveClient, loadVisits = model::visitsFor)
+                ClientsScreen(
+                    state, lang = model.lang, onSave = model::saveClient, loadVisits = model::visitsFor,
+                    onOutcomes = { id -> nav.navigate("outcomes/$id") },
+                )
+            }
+            composable("outcomes/{client}", arguments = listOf(navArgument("client") { type = NavType.StringType })) { back ->
+                val client = state.clients.firstOrNull { it.id == back.arguments?.getString("client") }
+                if (client != null) {
+                    OutcomeScreen(
+                        client, username = state.profile?.username, lang = model.lang, load = model::outcomesFor,
+                        onSave = model::saveOutcome, onDelete = model::deleteOutcome, onBack = { nav.popBackStack() },
+                    )
+                }
             }
             composable("trips") {
                 TripsScreen(
