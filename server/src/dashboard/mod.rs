@@ -22,6 +22,7 @@ mod client;
 
 mod devices;
 pub mod export;
+mod cost;
 mod fidelity;
 mod followup;
 mod html;
@@ -71,6 +72,8 @@ pub fn router() -> Router<AppState> {
         .route("/password", get(password::form).post(password::submit))
         .route("/overview", get(overview::page))
         .route("/fidelity", get(fidelity::page))
+        .route("/cost", get(cost::page))
+        .route("/cost/report.pdf", get(cost::report_pdf))
         .route("/client/{id}", get(client::page))
         .route("/mileage", get(mileage::page))
         .route("/mileage/approve", post(mileage::approve))
