@@ -499,7 +499,14 @@ async fn dashboard_in_headless_chromium() {
     // the same figure per client and month as the page.
     d.goto(&format!("{base}/cost")).await;
     assert!(d.text("h1").await.contains("Kostnad och resultat"));
-    for id in ["summary", "months", "organisations", "shares", "staffing", "staff"] {
+    for id in [
+        "summary",
+        "months",
+        "organisations",
+        "shares",
+        "staffing",
+        "staff",
+    ] {
         assert_eq!(d.count(&format!("section#{id}")).await, 1, "{id}");
     }
     assert!(d.count("#months svg rect").await > 0, "the chart has bars");
@@ -529,7 +536,13 @@ async fn dashboard_in_headless_chromium() {
         "the PDF says the page's {per_client}: {text}"
     );
     assert!(flat(&text).contains(&flat(&per_post)), "{per_post}: {text}");
-    for heading in ["Klienter", "ACT-trohet", "Kontakter", "Kostnad", "Bemanning"] {
+    for heading in [
+        "Klienter",
+        "ACT-trohet",
+        "Kontakter",
+        "Kostnad",
+        "Bemanning",
+    ] {
         assert!(text.contains(heading), "{heading}");
     }
     d.goto(&format!("{base}/cost?lang=en")).await;

@@ -56,32 +56,90 @@ async fn staff_costs_through_the_admin_command(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let (url, data) = (db.url.as_str(), dir.path());
     ok(url, data, &["--create", "init"]);
-    ok(url, data, &["org", "add", "--name", "Kalix kommun", "--kind", "municipality"]);
-    ok(url, data, &["team", "add", "--name", "Kalix stödteam", "--org", "Kalix kommun"]);
-    let out = ok(
-        url,
-        data,
-        &["org", "staff-cost", "set", "Kalix kommun", "--from", "2026-01-01", "--per-hour", "480"],
-    );
-    assert_eq!(out.trim(), "staff cost of Kalix kommun from 2026-01-01: 480.00 kr per hour");
     ok(
         url,
         data,
-        &["org", "staff-cost", "set", "Kalix kommun", "--from", "2026-07-01", "--per-hour", "495,50"],
+        &[
+            "org",
+            "add",
+            "--name",
+            "Kalix kommun",
+            "--kind",
+            "municipality",
+        ],
+    );
+    ok(
+        url,
+        data,
+        &[
+            "team",
+            "add",
+            "--name",
+            "Kalix stödteam",
+            "--org",
+            "Kalix kommun",
+        ],
+    );
+    let out = ok(
+        url,
+        data,
+        &[
+            "org",
+            "staff-cost",
+            "set",
+            "Kalix kommun",
+            "--from",
+            "2026-01-01",
+            "--per-hour",
+            "480",
+        ],
+    );
+    assert_eq!(
+        out.trim(),
+        "staff cost of Kalix kommun from 2026-01-01: 480.00 kr per hour"
+    );
+    ok(
+        url,
+        data,
+        &[
+            "org",
+            "staff-cost",
+            "set",
+            "Kalix kommun",
+            "--from",
+            "2026-07-01",
+            "--per-hour",
+            "495,50",
+        ],
     );
     // The same day again replaces it, and the change keeps what it replaced.
     ok(
         url,
         data,
-        &["org", "staff-cost", "set", "Kalix kommun", "--from", "2026-07-01", "--per-hour", "500"],
+        &[
+            "org",
+            "staff-cost",
+            "set",
+            "Kalix kommun",
+            "--from",
+            "2026-07-01",
+            "--per-hour",
+            "500",
+        ],
     );
 
     // Bad input: an error naming the problem, and nothing changes.
     for (args, says) in [
         (vec!["--from", "2026-13-01", "--per-hour", "480"], "--from"),
-        (vec!["--from", "2026-08-01", "--per-hour", "fyrahundra"], "per_hour"),
+        (
+            vec!["--from", "2026-08-01", "--per-hour", "fyrahundra"],
+            "per_hour",
+        ),
         (vec!["--from", "2026-08-01", "--per-hour", "0"], "per_hour"),
-        (vec!["--from", "2026-08-01", "--per-hour", "9000"], "per_hour"),
+        (
+            vec!["--from", "2026-08-01", "--per-hour", "9000"],
+            "per_hour",
+        ),
     ] {
         let mut all = vec!["org", "staff-cost", "set", "Kalix kommun"];
         all.extend(args.iter().copied());
@@ -92,30 +150,69 @@ async fn staff_costs_through_the_admin_command(backend: Backend) {
     let (success, _, err) = admin(
         url,
         data,
-        &["org", "staff-cost", "set", "Luleå kommun", "--per-hour", "480"],
+        &[
+            "org",
+            "staff-cost",
+            "set",
+            "Luleå kommun",
+            "--per-hour",
+            "480",
+        ],
     );
     assert!(!success && err.contains("no organisation"), "{err}");
 
     let shown = ok(url, data, &["org", "staff-cost", "show", "Kalix kommun"]);
-    assert!(shown.contains("from 2026-01-01\t480.00 kr per hour"), "{shown}");
-    assert!(shown.contains("from 2026-07-01\t500.00 kr per hour"), "{shown}");
-    assert!(!shown.contains("from 2026-08-01"), "nothing of the refused: {shown}");
-    let changes: Vec<&str> = shown.lines().filter(|l| l.starts_with("  changed")).collect();
+    assert!(
+        shown.contains("from 2026-01-01\t480.00 kr per hour"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("from 2026-07-01\t500.00 kr per hour"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("from 2026-08-01"),
+        "nothing of the refused: {shown}"
+    );
+    let changes: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("  changed"))
+        .collect();
     assert_eq!(changes.len(), 3, "{shown}");
     assert!(changes[0].contains("by uppsok admin (ekonom)") && changes[0].ends_with("(new)"));
-    assert!(changes[2].contains("500.00 kr per hour (was 495.50 kr)"), "{}", changes[2]);
+    assert!(
+        changes[2].contains("500.00 kr per hour (was 495.50 kr)"),
+        "{}",
+        changes[2]
+    );
 
     // Staffing: posts per organisation in the team; out of range is refused.
     let out = ok(
         url,
         data,
-        &["team", "staffing", "Kalix stödteam", "--org", "Kalix kommun", "--posts", "2,5"],
+        &[
+            "team",
+            "staffing",
+            "Kalix stödteam",
+            "--org",
+            "Kalix kommun",
+            "--posts",
+            "2,5",
+        ],
     );
     assert!(out.contains("2.50 full-time posts"), "{out}");
     let (success, _, err) = admin(
         url,
         data,
-        &["team", "staffing", "Kalix stödteam", "--org", "Kalix kommun", "--posts", "250"],
+        &[
+            "team",
+            "staffing",
+            "Kalix stödteam",
+            "--org",
+            "Kalix kommun",
+            "--posts",
+            "250",
+        ],
     );
     assert!(!success && err.contains("--posts"), "{err}");
 
@@ -132,7 +229,7 @@ async fn staff_costs_through_the_admin_command(backend: Backend) {
     assert_eq!(store.staff_cost_changes(org.id).await.unwrap().len(), 4);
 }
 
-server_common::backend_tests!(staff_costs_through_the_admin_command);
+backend_tests!(staff_costs_through_the_admin_command);
 
 struct World {
     _dir: tempfile::TempDir,
@@ -233,7 +330,9 @@ fn rows(html: &str) -> Vec<Vec<String>> {
 /// "1 234,50 kr" as öre.
 fn ore(text: &str) -> i64 {
     let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-    digits.parse().unwrap_or_else(|_| panic!("not money: {text:?}"))
+    digits
+        .parse()
+        .unwrap_or_else(|_| panic!("not money: {text:?}"))
 }
 
 #[tokio::test]
@@ -245,7 +344,14 @@ async fn the_cost_page_shows_the_team_figures_to_its_supervisors_only() {
     let b = w.page("/cost", &region).await;
     assert!(a.starts_with("<!DOCTYPE html><html lang=\"sv\""));
     assert!(a.contains("aria-current=\"page\" href=\"/cost") || a.contains("href=\"/cost"));
-    for id in ["summary", "months", "organisations", "shares", "staffing", "staff"] {
+    for id in [
+        "summary",
+        "months",
+        "organisations",
+        "shares",
+        "staffing",
+        "staff",
+    ] {
         assert!(a.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(!a.contains("<script"));
@@ -273,7 +379,10 @@ async fn the_cost_page_shows_the_team_figures_to_its_supervisors_only() {
     assert_eq!(org_rows.len(), 2, "{orgs:?}");
     let team_total: i64 = org_rows.iter().map(|r| ore(&r[5])).sum();
     assert_eq!(team_total, ore(&year[5]), "kommun + region = team");
-    assert!(org_rows.iter().all(|r| ore(&r[3]) > 0), "both organisations drove: {orgs:?}");
+    assert!(
+        org_rows.iter().all(|r| ore(&r[3]) > 0),
+        "both organisations drove: {orgs:?}"
+    );
 
     // Road time, km and trip cost per member of staff only for the viewer's own organisation.
     let staff_of = |page: &str, name: &str| {
@@ -288,7 +397,10 @@ async fn the_cost_page_shows_the_team_figures_to_its_supervisors_only() {
     assert_ne!(anna_by_kommun[7], "–");
     let maria_by_region = staff_of(&b, "Maria Berg");
     assert_ne!(maria_by_region[7], "–");
-    assert_eq!(anna_by_region[5], anna_by_kommun[5], "contact time is the team's");
+    assert_eq!(
+        anna_by_region[5], anna_by_kommun[5],
+        "contact time is the team's"
+    );
 
     // English.
     let en = w.page("/cost?lang=en", &kommun).await;

@@ -9,8 +9,7 @@
 
 use chrono::NaiveDate;
 use printpdf::{
-    BuiltinFont, Color, IndirectFontRef, Line, Mm, PdfDocument, PdfLayerReference, Point, Rect,
-    Rgb,
+    BuiltinFont, Color, IndirectFontRef, Line, Mm, PdfDocument, PdfLayerReference, Point, Rect, Rgb,
 };
 
 use crate::korjournal_pdf::{PdfError, save, width_mm, winansi};
@@ -220,17 +219,14 @@ fn lay_block(l: &mut Layout, b: &Block) {
             for b in bars {
                 l.need(BAR_H + 1.5);
                 l.text(&b.label, TEXT_PT - 1.5, MARGIN, false);
-                let w = b.value.map_or(0.0, |v| (v / max).max(0.0) as f32 * bar_room);
+                let w = b
+                    .value
+                    .map_or(0.0, |v| (v / max).max(0.0) as f32 * bar_room);
                 if w > 0.0 {
                     let (x, y) = (MARGIN + label_w, l.y - 1.0);
                     l.put(Draw::Bar { x, y, w });
                 }
-                l.text(
-                    &b.shown,
-                    TEXT_PT - 1.5,
-                    MARGIN + label_w + w + 2.0,
-                    false,
-                );
+                l.text(&b.shown, TEXT_PT - 1.5, MARGIN + label_w + w + 2.0, false);
                 l.y -= BAR_H + 1.5;
             }
             l.y -= 3.0;
@@ -364,7 +360,10 @@ mod tests {
             Section {
                 heading: "Kostnad".into(),
                 blocks: vec![
-                    Block::Figures(vec![("Kronor per klient och månad".into(), "5 200 kr".into())]),
+                    Block::Figures(vec![(
+                        "Kronor per klient och månad".into(),
+                        "5 200 kr".into(),
+                    )]),
                     Block::Bars {
                         caption: "Per månad".into(),
                         bars: vec![

@@ -230,7 +230,13 @@ pub fn value_bars(title: &str, points: &[TrendPoint<'_>], fmt: &dyn Fn(f64) -> S
     let slot = (W - LEFT) / n;
     let described: Vec<String> = points
         .iter()
-        .map(|p| format!("{}: {}", p.label, p.value.map_or_else(|| "–".to_string(), fmt)))
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p.label,
+                p.value.map_or_else(|| "–".to_string(), fmt)
+            )
+        })
         .collect();
     let label = format!("{title}. {}", described.join("; "));
     let mut s = String::new();

@@ -390,7 +390,12 @@ fn summary_section(l: Lang, c: &TeamCost) -> PageSection {
     }
     PageSection {
         id: "summary",
-        title: tr(l, "Kostnad per klient och månad", "Cost per client and month").into(),
+        title: tr(
+            l,
+            "Kostnad per klient och månad",
+            "Cost per client and month",
+        )
+        .into(),
         html,
     }
 }
@@ -432,7 +437,9 @@ fn months_section(l: Lang, c: &TeamCost) -> PageSection {
             esc(&money(l, t.travel_cost_ore)),
             esc(&money(l, t.mileage_ore())),
             esc(&money(l, t.total_ore())),
-            esc(&opt(l, m.per_client_ore.map(|o| o as f64), |o| kronor(l, o as i64))),
+            esc(&opt(l, m.per_client_ore.map(|o| o as f64), |o| kronor(
+                l, o as i64
+            ))),
         );
     }
     let t = &c.report.team;
@@ -461,9 +468,11 @@ fn months_section(l: Lang, c: &TeamCost) -> PageSection {
         esc(&money(l, t.travel_cost_ore)),
         esc(&money(l, t.mileage_ore())),
         esc(&money(l, t.total_ore())),
-        esc(&opt(l, c.report.per_client_month_ore.map(|o| o as f64), |o| {
-            kronor(l, o as i64)
-        })),
+        esc(&opt(
+            l,
+            c.report.per_client_month_ore.map(|o| o as f64),
+            |o| { kronor(l, o as i64) }
+        )),
     );
     PageSection {
         id: "months",
@@ -490,8 +499,13 @@ fn org_section(l: Lang, c: &TeamCost) -> PageSection {
             esc(&money(l, t.tax_free_ore)),
             esc(&money(l, t.taxable_ore)),
             esc(&money(l, t.total_ore())),
-            esc(&opt(l, share_of(t.total_ore(), r.team.total_ore()), |s| percent(l, s))),
-            esc(&r.full_by_org.get(org).map_or_else(|| "–".to_owned(), |o| money(l, *o))),
+            esc(&opt(l, share_of(t.total_ore(), r.team.total_ore()), |s| {
+                percent(l, s)
+            })),
+            esc(&r
+                .full_by_org
+                .get(org)
+                .map_or_else(|| "–".to_owned(), |o| money(l, *o))),
         );
     }
     let html = format!(
@@ -520,7 +534,12 @@ fn org_section(l: Lang, c: &TeamCost) -> PageSection {
     );
     PageSection {
         id: "organisations",
-        title: tr(l, "Kommunens och regionens andel", "The municipality's and the region's share").into(),
+        title: tr(
+            l,
+            "Kommunens och regionens andel",
+            "The municipality's and the region's share",
+        )
+        .into(),
         html,
     }
 }
@@ -601,11 +620,23 @@ fn shares_section(l: Lang, c: &TeamCost) -> PageSection {
         "<table><caption>{}</caption><thead><tr><th scope=\"col\"></th><th scope=\"col\" class=\"num\">{}</th>\
          <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
          <th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>{rows}</tbody></table><p class=\"muted\">{}</p>",
-        tr(l, "Tid på försök och på väg", "Time on attempts and on the road"),
-        tr(l, "Andel tid på misslyckade försök", "Share of time on failed attempts"),
+        tr(
+            l,
+            "Tid på försök och på väg",
+            "Time on attempts and on the road"
+        ),
+        tr(
+            l,
+            "Andel tid på misslyckade försök",
+            "Share of time on failed attempts"
+        ),
         tr(l, "Andel tid på väg", "Share of time on the road"),
         tr(l, "Km per fysiskt möte", "Km per face-to-face contact"),
-        tr(l, "Minuter på väg per fysiskt möte", "Road minutes per face-to-face contact"),
+        tr(
+            l,
+            "Minuter på väg per fysiskt möte",
+            "Road minutes per face-to-face contact"
+        ),
         tr(l, "Fysiska möten", "Face-to-face contacts"),
         tr(
             l,
@@ -650,7 +681,11 @@ fn staffing_section(l: Lang, c: &TeamCost) -> PageSection {
         ),
         num(l, PITEA_CLIENTS_PER_POST, 0),
         num(l, 2.0, 0),
-        tr(l, "Boendestöd (1 personal per 45–50)", "Housing support (1 staff per 45–50)"),
+        tr(
+            l,
+            "Boendestöd (1 personal per 45–50)",
+            "Housing support (1 staff per 45–50)"
+        ),
         num(l, lo, 0),
         num(l, hi, 0),
         num(l, 10.0 / hi, 2),
@@ -659,19 +694,24 @@ fn staffing_section(l: Lang, c: &TeamCost) -> PageSection {
             tr(
                 l,
                 "Tjänsterna är teamets bemanning som administratören angett; klienterna är de i vård periodens sista dag.",
-                "Posts are the team's staffing as set by the admin; clients are those in care on the period's last day."
+                "Posts are the team's staffing as set by the admin; clients are those in care on the period's last day.",
             )
         } else {
             tr(
                 l,
                 "Ingen bemanning är angiven: varje aktiv case manager räknas som en heltid. Klienterna är de i vård periodens sista dag.",
-                "No staffing is set: each active case manager counts as one full-time post. Clients are those in care on the period's last day."
+                "No staffing is set: each active case manager counts as one full-time post. Clients are those in care on the period's last day.",
             )
         },
     );
     PageSection {
         id: "staffing",
-        title: tr(l, "Bemanning jämfört med Piteå och boendestöd", "Staffing beside Piteå and housing support").into(),
+        title: tr(
+            l,
+            "Bemanning jämfört med Piteå och boendestöd",
+            "Staffing beside Piteå and housing support",
+        )
+        .into(),
         html,
     }
 }
@@ -703,17 +743,15 @@ fn render_sections(sections: &[PageSection]) -> String {
 }
 
 /// Checks the viewer and the team and loads the year's figures.
-async fn load(
-    state: &AppState,
-    dash: &Dash,
-    q: &CostQuery,
-) -> DashResult<(TeamCost, NaiveDate)> {
+async fn load(state: &AppState, dash: &Dash, q: &CostQuery) -> DashResult<(TeamCost, NaiveDate)> {
     dash.require_supervisor()?;
     let today = swedish_date(Utc::now());
     let year = parse_year(q.year.as_deref(), today)?;
     let team = dash.team(state, q.team.as_deref()).await?;
     if !access::may_see_trip_totals(&dash.viewer(), team.id) {
-        return Err(DashError::Forbidden("the cost page is for the team's supervisors"));
+        return Err(DashError::Forbidden(
+            "the cost page is for the team's supervisors",
+        ));
     }
     Ok((team_cost(state, team, year, today).await?, today))
 }
@@ -782,20 +820,45 @@ pub fn report_sections(l: Lang, c: &TeamCost, f: &FidelityReport) -> Vec<Section
         heading: tr(l, "Klienter", "Clients").into(),
         blocks: vec![Block::Figures(vec![
             (
-                tr(l, "Klienter i vård under året", "Clients in care during the year").into(),
+                tr(
+                    l,
+                    "Klienter i vård under året",
+                    "Clients in care during the year",
+                )
+                .into(),
                 clients_shown(l, counts.clients_in_period),
             ),
             (
-                tr(l, "Klienter i vård vid periodens slut", "Clients in care at the period's end").into(),
+                tr(
+                    l,
+                    "Klienter i vård vid periodens slut",
+                    "Clients in care at the period's end",
+                )
+                .into(),
                 clients_shown(l, counts.clients_at_end),
             ),
             (
-                tr(l, "Inskrivna de senaste sex månaderna", "Admitted in the last six months").into(),
+                tr(
+                    l,
+                    "Inskrivna de senaste sex månaderna",
+                    "Admitted in the last six months",
+                )
+                .into(),
                 admitted.to_string(),
             ),
             (
-                tr(l, "Avslutade de senaste 12 månaderna", "Closed in the last 12 months").into(),
-                f.closures.by_reason.iter().map(|(_, n)| n).sum::<usize>().to_string(),
+                tr(
+                    l,
+                    "Avslutade de senaste 12 månaderna",
+                    "Closed in the last 12 months",
+                )
+                .into(),
+                f.closures
+                    .by_reason
+                    .iter()
+                    .map(|(_, n)| n)
+                    .sum::<usize>()
+                    .to_string(),
             ),
         ])],
     };
@@ -846,7 +909,12 @@ pub fn report_sections(l: Lang, c: &TeamCost, f: &FidelityReport) -> Vec<Section
                 counts.face_to_face.to_string(),
             ),
             (
-                tr(l, "Nätverkskontakter utan klienten", "Network contacts without the client").into(),
+                tr(
+                    l,
+                    "Nätverkskontakter utan klienten",
+                    "Network contacts without the client",
+                )
+                .into(),
                 counts.network_only.to_string(),
             ),
             (
@@ -872,34 +940,58 @@ pub fn report_sections(l: Lang, c: &TeamCost, f: &FidelityReport) -> Vec<Section
         })
         .collect();
     let mut figures = vec![(
-        tr(l, "Direkt kostnad per klient och månad", "Direct cost per client and month").into(),
+        tr(
+            l,
+            "Direkt kostnad per klient och månad",
+            "Direct cost per client and month",
+        )
+        .into(),
         r.per_client_month_ore.map_or_else(
-            || tr(l, "visas inte (färre än 3 klienter)", "not shown (fewer than 3 clients)").to_owned(),
+            || {
+                tr(
+                    l,
+                    "visas inte (färre än 3 klienter)",
+                    "not shown (fewer than 3 clients)",
+                )
+                .to_owned()
+            },
             |o| kronor(l, o),
         ),
     )];
     if let Some(full) = r.full_per_client_month_ore {
         figures.push((
-            tr(l, "Hela personalkostnaden per klient och månad", "Full staff cost per client and month").into(),
+            tr(
+                l,
+                "Hela personalkostnaden per klient och månad",
+                "Full staff cost per client and month",
+            )
+            .into(),
             kronor(l, full),
         ));
     }
     figures.push((
-        tr(l, "Direkt kostnad under perioden", "Direct cost in the period").into(),
+        tr(
+            l,
+            "Direkt kostnad under perioden",
+            "Direct cost in the period",
+        )
+        .into(),
         money(l, r.team.total_ore()),
     ));
     for (org, t) in &r.by_org {
-        figures.push((
-            format!("– {}", c.org_name(*org)),
-            money(l, t.total_ore()),
-        ));
+        figures.push((format!("– {}", c.org_name(*org)), money(l, t.total_ore())));
     }
     figures.push((
         tr(l, "Andel tid på väg", "Share of time on the road").into(),
         opt(l, r.team.road_share(), |s| percent(l, s)),
     ));
     figures.push((
-        tr(l, "Andel tid på misslyckade försök", "Share of time on failed attempts").into(),
+        tr(
+            l,
+            "Andel tid på misslyckade försök",
+            "Share of time on failed attempts",
+        )
+        .into(),
         opt(l, r.team.attempt_share(), |s| percent(l, s)),
     ));
     let cost = Section {
@@ -907,7 +999,12 @@ pub fn report_sections(l: Lang, c: &TeamCost, f: &FidelityReport) -> Vec<Section
         blocks: vec![
             Block::Figures(figures),
             Block::Bars {
-                caption: tr(l, "Direkt kostnad per klient och månad", "Direct cost per client and month").into(),
+                caption: tr(
+                    l,
+                    "Direkt kostnad per klient och månad",
+                    "Direct cost per client and month",
+                )
+                .into(),
                 bars,
             },
             Block::Text(includes(l).into()),
@@ -927,11 +1024,21 @@ pub fn report_sections(l: Lang, c: &TeamCost, f: &FidelityReport) -> Vec<Section
                     opt(l, s.clients_per_post(), |v| num(l, v, 1)),
                 ],
                 vec![
-                    tr(l, "Piteås antagande (2 per 10)", "Piteå's assumption (2 per 10)").into(),
+                    tr(
+                        l,
+                        "Piteås antagande (2 per 10)",
+                        "Piteå's assumption (2 per 10)",
+                    )
+                    .into(),
                     num(l, PITEA_CLIENTS_PER_POST, 0),
                 ],
                 vec![
-                    tr(l, "Boendestöd (1 per 45–50)", "Housing support (1 per 45–50)").into(),
+                    tr(
+                        l,
+                        "Boendestöd (1 per 45–50)",
+                        "Housing support (1 per 45–50)",
+                    )
+                    .into(),
                     format!(
                         "{}–{}",
                         num(l, HOUSING_SUPPORT_CLIENTS_PER_POST.0, 0),
@@ -998,7 +1105,10 @@ pub async fn report_pdf(
         .map_err(|e| DashError::Internal(format!("the follow-up PDF: {e}")))?;
     let mut r = pdf.into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Ok(v) = HeaderValue::from_str(&format!(
         "attachment; filename=\"verksamhetsuppfoljning-{}.pdf\"",

@@ -20,9 +20,9 @@ mod audit;
 mod charts;
 mod client;
 
+mod cost;
 mod devices;
 pub mod export;
-mod cost;
 mod fidelity;
 mod followup;
 mod html;

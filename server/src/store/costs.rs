@@ -229,7 +229,16 @@ impl Store {
 
     /// The kept changes about `org` (its costs, and staffing it puts into teams), oldest first.
     pub async fn staff_cost_changes(&self, org: OrgId) -> StoreResult<Vec<CostChangeRow>> {
-        type Row = (String, String, Option<String>, Option<String>, i64, Option<i64>, String, i64);
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            i64,
+            Option<i64>,
+            String,
+            i64,
+        );
         let rows: Vec<Row> = on_pool!(self, p => {
             sqlx::query_as(
                 "SELECT kind, org, team, effective_from, value, previous_value, set_by, set_ms \
@@ -240,18 +249,20 @@ impl Store {
             .await?
         });
         rows.into_iter()
-            .map(|(kind, org, team, from, value, previous_value, set_by, set_ms)| {
-                Ok(CostChangeRow {
-                    kind: CostChangeKind::parse(&kind)?,
-                    org: id(&org)?,
-                    team: team.as_deref().map(id).transpose()?,
-                    effective_from: from.as_deref().map(day).transpose()?,
-                    value,
-                    previous_value,
-                    set_by,
-                    set_ms,
-                })
-            })
+            .map(
+                |(kind, org, team, from, value, previous_value, set_by, set_ms)| {
+                    Ok(CostChangeRow {
+                        kind: CostChangeKind::parse(&kind)?,
+                        org: id(&org)?,
+                        team: team.as_deref().map(id).transpose()?,
+                        effective_from: from.as_deref().map(day).transpose()?,
+                        value,
+                        previous_value,
+                        set_by,
+                        set_ms,
+                    })
+                },
+            )
             .collect()
     }
 
