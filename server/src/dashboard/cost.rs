@@ -178,8 +178,8 @@ pub async fn team_cost(
         .team_trips_for_totals(team.id, from_ms, to_ms)
         .await?
     {
-        if !rates.contains_key(&org) {
-            rates.insert(org, state.store.rate_schedule(org).await?);
+        if let std::collections::hash_map::Entry::Vacant(e) = rates.entry(org) {
+            e.insert(state.store.rate_schedule(org).await?);
             home_work.insert(org, state.store.home_work_distances(org).await?);
         }
         // The clients visited: those of the trip's contacts, else the client code it names.
