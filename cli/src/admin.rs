@@ -148,6 +148,10 @@ pub enum OrgCommand {
     OidcOff {
         org: String,
     },
+    /// What an hour of the organisation's staff costs, dated (for the cost page and the yearly
+    /// report).
+    #[command(subcommand)]
+    StaffCost(crate::cost::StaffCostCommand),
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,6 +173,18 @@ pub enum TeamCommand {
         code_pattern: String,
     },
     List,
+    /// How many full-time posts an organisation puts into the team (for the full staff cost
+    /// per client on the cost page; 0 removes it).
+    Staffing {
+        /// The team (name or id).
+        team: String,
+        /// The organisation (name or id).
+        #[arg(long)]
+        org: String,
+        /// Full-time posts, e.g. 2,5.
+        #[arg(long)]
+        posts: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -358,14 +374,14 @@ fn ore_per_km(kr: Option<f64>, default: i64) -> anyhow::Result<i64> {
     }
 }
 
-async fn org(store: &Store, name_or_id: &str) -> anyhow::Result<OrgRow> {
+pub(crate) async fn org(store: &Store, name_or_id: &str) -> anyhow::Result<OrgRow> {
     store
         .find_org(name_or_id)
         .await?
         .ok_or_else(|| anyhow!("no organisation named or with id {name_or_id:?}"))
 }
 
-async fn team(store: &Store, name_or_id: &str) -> anyhow::Result<TeamRow> {
+pub(crate) async fn team(store: &Store, name_or_id: &str) -> anyhow::Result<TeamRow> {
     store
         .find_team(name_or_id)
         .await?
@@ -651,6 +667,12 @@ async fn dispatch(
                 .create_team(name.as_str(), o.id, &code_pattern)
                 .await?;
             writeln!(out, "{}\t{}\t{}", t.id, t.name, o.name)?;
+        }
+        AdminCommand::Org(OrgCommand::StaffCost(cmd)) => {
+            crate::cost::staff_cost(store, cmd, &mut out).await?
+        }
+        AdminCommand::Team(TeamCommand::Staffing { team, org, posts }) => {
+            crate::cost::staffing(store, &team, &org, &posts, &mut out).await?
         }
         AdminCommand::Team(TeamCommand::List) => {
             let orgs = store.list_orgs().await?;

@@ -449,6 +449,19 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
     let other_team = store
         .create_team("Haparanda stödteam", kommun.id, "H-###")
         .await?;
+    // Demo figures, not any real organisation's: about 480 kr an hour for the municipality's
+    // staff and 560 for the region's, salary with social fees (docs/cost.md); two full-time
+    // posts from each in the team.
+    let demo = "uppsok demo";
+    let from = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default();
+    store.set_staff_cost(kommun.id, from, 48_000, demo).await?;
+    store.set_staff_cost(region.id, from, 56_000, demo).await?;
+    store
+        .set_team_staffing(team.id, kommun.id, 200, demo)
+        .await?;
+    store
+        .set_team_staffing(team.id, region.id, 200, demo)
+        .await?;
     let cheap = PasswordCost::cheap();
     let mut people = Vec::new();
     for (u, n, kommun_org) in [

@@ -59,7 +59,7 @@ pub enum RetentionCommand {
 
 /// Who ran the command, as the gallring record and the settings keep it: the operating-system
 /// account (the admin command has no login of its own).
-fn operator() -> String {
+pub(crate) fn operator() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "okänd".into());

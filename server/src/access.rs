@@ -14,7 +14,9 @@
 //! * **Places** a team added (names with coordinates, often of a home) follow the same rule
 //!   as trips; the gazetteer's places (no team) are public.
 //! * **Trips** (mileage, addresses, whom visited) are the driver's employer's business: visible
-//!   to the driver's own organisation in the trip's team only, never across organisations.
+//!   to the driver's own organisation in the trip's team only, never across organisations. The
+//!   team's supervisors see the sums of both organisations' trips (km, road time, mileage paid
+//!   per organisation and for the team) on the cost page; no row, and no driver's own sums.
 //! * **Admins** manage accounts, teams and devices of their own organisation and see no client
 //!   data at all (data minimisation: running the system needs no client records). They may read
 //!   the access log of their organisation, which holds ids and times but no client content.
@@ -82,6 +84,13 @@ pub fn may_see_note(v: &Viewer, visit: &RecordFacts, client: Option<&ClientFacts
 
 pub fn may_see_trip(v: &Viewer, trip: &RecordFacts) -> bool {
     works_with_client_data(v) && v.teams.contains(&trip.team) && trip.org == v.org
+}
+
+/// The sums of a team's trips across both organisations (km, road time, mileage paid, as team
+/// and per-organisation totals on the cost page): the team's supervisors. A trip row, a
+/// driver's own sums and anything naming whom was visited stay with [`may_see_trip`].
+pub fn may_see_trip_totals(v: &Viewer, team: TeamId) -> bool {
+    v.role == Role::Supervisor && v.teams.contains(&team)
 }
 
 /// A team's place (a name with coordinates, often of someone's home) is in its author's record
@@ -251,6 +260,27 @@ mod tests {
             &viewer(w.region, Role::Supervisor, &[w.team]),
             &trip
         ));
+    }
+
+    #[test]
+    fn trip_totals_are_for_the_teams_supervisors_rows_for_the_own_organisation() {
+        let w = world();
+        let region_sup = viewer(w.region, Role::Supervisor, &[w.team]);
+        assert!(may_see_trip_totals(&region_sup, w.team));
+        assert!(!may_see_trip_totals(&region_sup, w.other_team));
+        assert!(!may_see_trip_totals(
+            &viewer(w.region, Role::CaseManager, &[w.team]),
+            w.team
+        ));
+        assert!(!may_see_trip_totals(
+            &viewer(w.region, Role::Admin, &[w.team]),
+            w.team
+        ));
+        let muni_trip = RecordFacts {
+            team: w.team,
+            org: w.muni,
+        };
+        assert!(!may_see_trip(&region_sup, &muni_trip), "no rows across");
     }
 
     #[test]

@@ -495,6 +495,60 @@ async fn dashboard_in_headless_chromium() {
     d.screenshot("04b-fidelity-en").await;
     d.goto(&format!("{base}/overview?lang=sv")).await;
 
+    // Cost and results: the year's figures, its chart, and the yearly follow-up PDF that says
+    // the same figure per client and month as the page.
+    d.goto(&format!("{base}/cost")).await;
+    assert!(d.text("h1").await.contains("Kostnad och resultat"));
+    for id in [
+        "summary",
+        "months",
+        "organisations",
+        "shares",
+        "staffing",
+        "staff",
+    ] {
+        assert_eq!(d.count(&format!("section#{id}")).await, 1, "{id}");
+    }
+    assert!(d.count("#months svg rect").await > 0, "the chart has bars");
+    let per_client = d.text("#per-client-month").await;
+    assert!(per_client.ends_with("kr"), "{per_client}");
+    let per_post = d.text("#team-clients-per-post").await;
+    d.screenshot("04c-cost").await;
+    let href = d.attr("#report-pdf", "href").await;
+    let cookies = d.cookie_header().await;
+    let pdf = http
+        .get(format!("{base}{href}"))
+        .header("cookie", &cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF-"));
+    std::fs::write(d.shots.join("04d-verksamhetsuppfoljning.pdf"), &pdf).unwrap();
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    let flat = |s: &str| s.replace(['\u{a0}', ' '], "");
+    assert!(text.contains("Verksamhetsuppföljning"), "{text}");
+    assert!(text.contains("Kalix stödteam"), "{text}");
+    assert!(
+        flat(&text).contains(&flat(&per_client)),
+        "the PDF says the page's {per_client}: {text}"
+    );
+    assert!(flat(&text).contains(&flat(&per_post)), "{per_post}: {text}");
+    for heading in [
+        "Klienter",
+        "ACT-trohet",
+        "Kontakter",
+        "Kostnad",
+        "Bemanning",
+    ] {
+        assert!(text.contains(heading), "{heading}");
+    }
+    d.goto(&format!("{base}/cost?lang=en")).await;
+    assert!(d.text("h1").await.contains("Cost and results"));
+    d.goto(&format!("{base}/overview?lang=sv")).await;
+
     // Mileage and a körjournal export with the browser's session.
     d.goto(&format!("{base}/mileage")).await;
     d.screenshot("05-mileage").await;
@@ -834,6 +888,7 @@ async fn every_page_in_swedish_on_a_phone_and_on_paper() {
         ("02-overview", "/overview".to_owned()),
         ("03-client", client),
         ("04-fidelity", "/fidelity".into()),
+        ("04c-cost", "/cost".into()),
         ("05-mileage", "/mileage".into()),
         ("06-devices", "/devices".into()),
         ("06a-devices-confirm-revoke", revoke),

@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod clock;
+pub mod cost;
 pub mod error;
 pub mod fidelity;
 pub mod gazetteer;

@@ -137,7 +137,7 @@ fn fit(s: &str, max: usize) -> String {
 }
 
 /// Approximate width of Helvetica text in mm (digits are 0.556 em; most letters near it).
-fn width_mm(s: &str, pt: f32) -> f32 {
+pub(crate) fn width_mm(s: &str, pt: f32) -> f32 {
     let em: f32 = s
         .chars()
         .map(|c| match c {
@@ -311,7 +311,7 @@ pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
     save(pdf, &title)
 }
 
-fn save(pdf: PdfDocumentReference, title: &str) -> Result<Vec<u8>, PdfError> {
+pub(crate) fn save(pdf: PdfDocumentReference, title: &str) -> Result<Vec<u8>, PdfError> {
     let bytes = pdf
         .save_to_bytes()
         .map_err(|e| PdfError::Render(e.to_string()))?;

@@ -1,5 +1,5 @@
-//! Charts as inline SVG: a small bar chart of contacts per week for the overview and a trend
-//! line with its target for the fidelity page. No JavaScript, no images to fetch; each chart
+//! Charts as inline SVG: a small bar chart of contacts per week for the overview, a trend
+//! line with its target for the fidelity page and bars of a value per month for the cost page. No JavaScript, no images to fetch; each chart
 //! has `role="img"`, a `<title>` and an `aria-label` that says in words what it shows, so a
 //! screen reader gets the numbers and the page prints as it looks.
 
@@ -207,6 +207,68 @@ pub fn trend_line(
             esc(first.label),
             BOTTOM + 14.0,
             esc(last.label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Vertical bars of one value per labelled point (the cost page's months); a point without a
+/// value gets no bar and "–" in the words. `fmt` formats values for the labels.
+pub fn value_bars(title: &str, points: &[TrendPoint<'_>], fmt: &dyn Fn(f64) -> String) -> String {
+    const W: f64 = 640.0;
+    const H: f64 = 220.0;
+    const LEFT: f64 = 8.0;
+    const BOTTOM: f64 = 190.0;
+    const TOP: f64 = 24.0;
+    let max = points
+        .iter()
+        .filter_map(|p| p.value)
+        .fold(0.0, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let n = points.len().max(1) as f64;
+    let slot = (W - LEFT) / n;
+    let described: Vec<String> = points
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {}",
+                p.label,
+                p.value.map_or_else(|| "–".to_string(), fmt)
+            )
+        })
+        .collect();
+    let label = format!("{title}. {}", described.join("; "));
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"bars\" role=\"img\" aria-label=\"{l}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\">\
+         <title>{l}</title>\
+         <line x1=\"{LEFT}\" y1=\"{BOTTOM}\" x2=\"{W}\" y2=\"{BOTTOM}\" stroke=\"#767676\"/>",
+        l = esc(&label),
+    );
+    for (i, p) in points.iter().enumerate() {
+        let x = LEFT + slot * i as f64;
+        if let Some(v) = p.value {
+            let h = (v / max) * (BOTTOM - TOP);
+            let _ = write!(
+                s,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"#0b4f9c\"/>\
+                 <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+                x + slot * 0.15,
+                BOTTOM - h,
+                slot * 0.7,
+                x + slot / 2.0,
+                BOTTOM - h - 4.0,
+                esc(&fmt(v)),
+            );
+        }
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x + slot / 2.0,
+            BOTTOM + 14.0,
+            esc(p.label),
         );
     }
     s.push_str("</svg>");

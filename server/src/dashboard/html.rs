@@ -55,6 +55,7 @@ pub fn url_enc(s: &str) -> String {
 pub enum Nav {
     Overview,
     Fidelity,
+    Cost,
     Mileage,
     Devices,
     Audit,
@@ -205,6 +206,11 @@ pub fn page(f: &Frame<'_>, body: &str) -> String {
                 Nav::Fidelity,
                 "/fidelity",
                 tr(l, "ACT-trohet", "ACT fidelity"),
+            ));
+            items.push((
+                Nav::Cost,
+                "/cost",
+                tr(l, "Kostnad och resultat", "Cost and results"),
             ));
             items.push((
                 Nav::Mileage,

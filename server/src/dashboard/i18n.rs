@@ -181,6 +181,11 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
         ),
         AuditAction::Approve => tr(lang, "Attesterade resor", "Approved trips"),
         AuditAction::Fidelity => tr(lang, "Beräknade ACT-trohet", "Computed ACT fidelity"),
+        AuditAction::Cost => tr(
+            lang,
+            "Beräknade teamets kostnad",
+            "Computed the team's cost",
+        ),
     }
 }
 
@@ -235,6 +240,7 @@ mod tests {
             AuditAction::ExportTeamCopy,
             AuditAction::Approve,
             AuditAction::Fidelity,
+            AuditAction::Cost,
         ] {
             let sv = audit_action(Lang::Sv, a);
             assert!(

@@ -20,6 +20,7 @@ mod audit;
 mod charts;
 mod client;
 
+mod cost;
 mod devices;
 pub mod export;
 mod fidelity;
@@ -71,6 +72,8 @@ pub fn router() -> Router<AppState> {
         .route("/password", get(password::form).post(password::submit))
         .route("/overview", get(overview::page))
         .route("/fidelity", get(fidelity::page))
+        .route("/cost", get(cost::page))
+        .route("/cost/report.pdf", get(cost::report_pdf))
         .route("/client/{id}", get(client::page))
         .route("/mileage", get(mileage::page))
         .route("/mileage/approve", post(mileage::approve))

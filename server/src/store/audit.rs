@@ -74,6 +74,8 @@ pub enum AuditAction {
     Approve,
     /// The fidelity page's figures, computed from the team's visits.
     Fidelity,
+    /// The cost page's figures, computed from the team's visits and trips.
+    Cost,
 }
 
 /// Names as stored and shown; `parse` is their inverse. One table per enum, so the two cannot
@@ -113,6 +115,7 @@ names!(AuditAction {
     ExportTeamCopy => "export_team_copy",
     Approve => "approve",
     Fidelity => "fidelity",
+    Cost => "cost",
 });
 
 impl AuditAction {

@@ -19,6 +19,7 @@ mod audit_writer;
 mod backup;
 mod checkpoint;
 mod consent;
+mod costs;
 pub mod dashboard;
 mod devices;
 mod followup;
@@ -38,6 +39,7 @@ pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, StampedEntry, Vi
 pub use audit_journal::{AuditJournal, ReplayReport};
 pub use audit_writer::AuditWriter;
 pub use backup::BackupReport;
+pub use costs::{CostChangeKind, CostChangeRow, FTE_HUNDREDTHS_MAX};
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
 pub use followup::{FollowUp, SampledEntry};
 pub(crate) use gate::begin_tx;
