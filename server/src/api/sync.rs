@@ -304,6 +304,7 @@ async fn run(
         viewer: device.viewer(),
         patterns,
         audit_base: device.audit(AuditAction::Read),
+        knows_outcomes: req.knows_outcomes,
     };
 
     let now = Utc::now();
@@ -348,7 +349,7 @@ async fn run(
                     _ => return Err(ApiError::DeviceRevoked { wipe: false }.into()),
                 }
                 for client in std::mem::take(&mut applied.consent_changed) {
-                    tx.resequence_client_visits(client).await?;
+                    tx.resequence_client_records(client).await?;
                 }
                 // The pull comes after the writes: it must carry what they moved for this
                 // device (see `apply`'s convergence rule).

@@ -63,6 +63,8 @@ pub struct Sender {
     pub patterns: HashMap<TeamId, CodePattern>,
     /// For access-log entries.
     pub audit_base: AuditEntry,
+    /// The app reads outcomes (`SyncRequest::knows_outcomes`); an older one is sent none.
+    pub knows_outcomes: bool,
 }
 
 /// What applying a batch produced.
@@ -73,8 +75,8 @@ pub struct Applied {
     /// What to write: the caller writes it with its access log and device update
     /// ([`Tx::write_sync`](crate::store::Tx::write_sync)).
     pub writes: SyncWrites,
-    /// Clients whose consent this batch changed: their visits move to new sequence numbers
-    /// once written ([`Tx::resequence_client_visits`](crate::store::Tx::resequence_client_visits)).
+    /// Clients whose consent this batch changed: their visits and outcomes move to new sequence numbers
+    /// once written ([`Tx::resequence_client_records`](crate::store::Tx::resequence_client_records)).
     pub consent_changed: Vec<ClientId>,
     pub applied: i64,
     pub rejected: i64,
