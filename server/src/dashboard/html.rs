@@ -55,6 +55,7 @@ pub fn url_enc(s: &str) -> String {
 pub enum Nav {
     Overview,
     Fidelity,
+    Outcomes,
     Mileage,
     Devices,
     Audit,
@@ -206,6 +207,7 @@ pub fn page(f: &Frame<'_>, body: &str) -> String {
                 "/fidelity",
                 tr(l, "ACT-trohet", "ACT fidelity"),
             ));
+            items.push((Nav::Outcomes, "/outcomes", tr(l, "Utfall", "Outcomes")));
             items.push((
                 Nav::Mileage,
                 "/mileage",

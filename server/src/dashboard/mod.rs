@@ -29,6 +29,7 @@ mod i18n;
 mod login;
 pub mod mileage;
 mod notice;
+pub mod outcomes;
 mod overview;
 mod password;
 
@@ -72,6 +73,8 @@ pub fn router() -> Router<AppState> {
         .route("/overview", get(overview::page))
         .route("/fidelity", get(fidelity::page))
         .route("/client/{id}", get(client::page))
+        .route("/client/{id}/outcomes", post(outcomes::record))
+        .route("/outcomes", get(outcomes::page))
         .route("/mileage", get(mileage::page))
         .route("/mileage/approve", post(mileage::approve))
         .route("/mileage/payroll.csv", get(mileage::payroll_csv))
