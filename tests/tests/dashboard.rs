@@ -2067,7 +2067,7 @@ async fn the_outcomes_page_shows_only_clients_the_viewer_may_see() {
         .await
         .unwrap();
     assert!(log.iter().any(|e| e.action.as_str() == "list"
-        && e.entity == Some(Entity::Outcome)
+        && e.entity.as_deref() == Some("outcome")
         && e.actor_username == "chef.kalix"));
     assert!(!log.iter().any(|e| e.actor_username == "chef.region"));
     // Admins and case managers get no outcome page.

@@ -1982,9 +1982,9 @@ fn stay(u: &User, client: ClientId) -> Outcome {
     }
 }
 
-/// An outcome follows the contacts' rule: its author's record space, the other organisation
-/// only while the client's consent is given (and told to drop it when consent goes), another
-/// team never; edited by its author only; an app that does not know outcomes is sent none.
+// An outcome follows the contacts' rule: its author's record space, the other organisation
+// only while the client's consent is given (and told to drop it when consent goes), another
+// team never; edited by its author only; an app that does not know outcomes is sent none.
 both!(outcomes_follow_the_contacts_rule);
 async fn outcomes_follow_the_contacts_rule(env: &Env) {
     let mut c = client(env, "K-031");
