@@ -38,10 +38,12 @@ use uppsok_device::{FixedKeyProvider, Kek, Profile, Store as DeviceStore};
 use uppsok_faultproxy::{FaultConfig, FaultProxy, ProxyOptions, ProxyStats};
 use uppsok_model::fidelity::swedish_date;
 use uppsok_model::mileage::straight_line_km;
+use uppsok_model::outcome::{Care, Event, Housing, Occupation, Outcome, Respondent, Source};
 use uppsok_model::{
     Client, ClientCode, ClientId, ClosureReason, Consent, ConsentScope, ConsentState, ContactKind,
-    DistanceSource, Entity, OrgId, OrgKind, PersonName, Phase, PlaceName, Purpose, Rates, Referral,
-    Role, Setting, StaffId, TeamId, Trip, TripId, Username, Vehicle, Visit, VisitId, gazetteer,
+    DistanceSource, Entity, OrgId, OrgKind, OutcomeId, PersonName, Phase, PlaceName, Purpose,
+    Rates, Referral, Role, Setting, StaffId, TeamId, Trip, TripId, Username, Vehicle, Visit,
+    VisitId, gazetteer,
 };
 
 use uppsok_server::app::app;
@@ -639,6 +641,30 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
     for (c, owner, _) in &clients {
         phones[*owner].save_client(c)?;
     }
+    // Outcomes on the contact person's phone, pushed with the clients. Their own generator, so
+    // adding them left the contacts the demo always had unchanged.
+    let mut outcome_rng = StdRng::seed_from_u64(seed ^ OUTCOME_SEED);
+    for (n0, (c, owner, _)) in clients.iter().enumerate() {
+        let n = n0 + 1;
+        let end = PHASE_CHANGES
+            .iter()
+            .find(|(k, _, _, reason)| *k == n && reason.is_some())
+            .map(|(_, days_ago, ..)| today - Duration::days(*days_ago))
+            .or(c.closed_on)
+            .unwrap_or(today)
+            .min(today);
+        let admitted = today - Duration::days(admitted_days_ago(n));
+        for o in demo_outcomes(
+            &mut outcome_rng,
+            n,
+            c.id,
+            &people[*owner].username,
+            admitted,
+            end,
+        ) {
+            phones[*owner].save_outcome(&o)?;
+        }
+    }
     // Twice round: the first pass pushes every phone's clients, the second pulls the others'.
     for _ in 0..2 {
         for phone in &phones {
@@ -964,6 +990,174 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
         supervisor,
         logins,
     })
+}
+
+/// Mixed into the demo's seed for the outcomes' own generator.
+const OUTCOME_SEED: u64 = 0x0ffc_0e5e;
+
+/// Clients whose stays in care did not change with the team (as many as the others had before).
+fn unchanged(n: usize) -> bool {
+    n % 6 == 0
+}
+
+/// The outcomes the team learned about client `n`, admitted on `admitted`, up to `end` (today or
+/// the day the client left): stays in care and emergency visits in the year before and fewer
+/// after (the same number for [`unchanged`] clients), housing and occupation at admission and
+/// the move most make later, and a yearly satisfaction answer from the client and, for some,
+/// a relative.
+fn demo_outcomes(
+    rng: &mut StdRng,
+    n: usize,
+    client: ClientId,
+    author: &Username,
+    admitted: NaiveDate,
+    end: NaiveDate,
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let mut add = |day: NaiveDate, source: Source, event: Event| {
+        out.push(Outcome {
+            id: OutcomeId::new(),
+            client,
+            author: author.clone(),
+            day,
+            source,
+            event,
+        });
+    };
+    let care = if n % 3 == 0 {
+        Care::Addiction
+    } else {
+        Care::Psychiatric
+    };
+    // A year's stays and emergency visits within `from..to`, each stay ending by `to`.
+    let year = |rng: &mut StdRng,
+                add: &mut dyn FnMut(NaiveDate, Source, Event),
+                from: NaiveDate,
+                to: NaiveDate,
+                stays: u32,
+                longest: i64,
+                er: u32| {
+        let span = (to - from).num_days();
+        if span < 40 {
+            return;
+        }
+        for _ in 0..stays {
+            let nights = rng.random_range(3..=longest);
+            let start = from + Duration::days(rng.random_range(0..span - nights - 1));
+            add(
+                start,
+                if rng.random_bool(0.7) {
+                    Source::InpatientCare
+                } else {
+                    Source::Records
+                },
+                Event::Inpatient {
+                    care,
+                    discharged: Some(start + Duration::days(nights)),
+                    compulsory: rng.random_bool(0.3),
+                },
+            );
+        }
+        for _ in 0..er {
+            add(
+                from + Duration::days(rng.random_range(0..span)),
+                if rng.random_bool(0.5) {
+                    Source::Client
+                } else {
+                    Source::Records
+                },
+                Event::Emergency,
+            );
+        }
+    };
+    let before = rng.random_range(2..=4);
+    let before_er = rng.random_range(2..=6);
+    let year_ago = admitted - Duration::days(365);
+    year(
+        &mut *rng, &mut add, year_ago, admitted, before, 30, before_er,
+    );
+    let mut from = admitted;
+    while from < end {
+        let to = (from + Duration::days(365)).min(end);
+        if unchanged(n) {
+            year(&mut *rng, &mut add, from, to, before, 30, before_er);
+        } else {
+            let stays = rng.random_range(0..=1);
+            let er = rng.random_range(0..=2);
+            year(&mut *rng, &mut add, from, to, stays, 12, er);
+        }
+        from = to;
+    }
+    let housing_then = [Housing::Homeless, Housing::Institution, Housing::Family][n % 3];
+    add(
+        admitted,
+        Source::Staff,
+        Event::Housing {
+            housing: housing_then,
+        },
+    );
+    add(
+        admitted,
+        Source::Client,
+        Event::Occupation {
+            occupation: Occupation::None,
+        },
+    );
+    let moved = admitted + Duration::days(rng.random_range(90..300));
+    if moved <= end && !unchanged(n) && n % 5 != 0 {
+        let housing = if n % 2 == 0 {
+            Housing::Own
+        } else {
+            Housing::Secondhand
+        };
+        add(moved, Source::Staff, Event::Housing { housing });
+    }
+    let started = admitted + Duration::days(rng.random_range(120..400));
+    if started <= end && n % 2 == 1 {
+        let occupation = [
+            Occupation::DailyActivity,
+            Occupation::WorkTraining,
+            Occupation::Work,
+        ][n % 3];
+        add(started, Source::Client, Event::Occupation { occupation });
+    }
+    // Yearly, some months into the team's care.
+    let mut asked = admitted + Duration::days(150);
+    while asked <= end {
+        let answer = |rng: &mut StdRng| Some(rng.random_range(3u8..=5));
+        let answers = [
+            answer(&mut *rng),
+            answer(&mut *rng),
+            answer(&mut *rng),
+            answer(&mut *rng),
+        ];
+        add(
+            asked,
+            Source::Client,
+            Event::Satisfaction {
+                respondent: Respondent::Client,
+                answers,
+            },
+        );
+        if n % 4 == 0 {
+            let answers = [
+                answer(&mut *rng),
+                None,
+                answer(&mut *rng),
+                answer(&mut *rng),
+            ];
+            add(
+                asked,
+                Source::Relative,
+                Event::Satisfaction {
+                    respondent: Respondent::Relative,
+                    answers,
+                },
+            );
+        }
+        asked += Duration::days(365);
+    }
+    out
 }
 
 /// A contact decided for the day, before it is given its time.

@@ -11,6 +11,9 @@
 //!   the client's consent to share is given; a record in the viewer's own record space stays
 //!   visible to the viewer's organisation whatever the consent. Notes never leave their
 //!   record space. Other teams see nothing.
+//! * **Outcomes** (stays in care, emergency visits, housing, occupation, satisfaction) follow
+//!   the contacts' rule: their author's record space, across organisations while the client's
+//!   consent is given.
 //! * **Places** a team added (names with coordinates, often of a home) follow the same rule
 //!   as trips; the gazetteer's places (no team) are public.
 //! * **Trips** (mileage, addresses, whom visited) are the driver's employer's business: visible
@@ -75,6 +78,15 @@ pub fn may_see_visit(v: &Viewer, visit: &RecordFacts, client: Option<&ClientFact
     works_with_client_data(v)
         && v.teams.contains(&visit.team)
         && (visit.org == v.org || client.is_some_and(|c| c.consent_given))
+}
+
+/// An outcome (a stay in care, housing, a satisfaction answer …) is about a client like a
+/// contact and follows the contact's rule: its author's record space, and across organisations
+/// while the client's consent is in force *and its scope covers outcomes*. Callers pass the
+/// client's facts as they govern outcomes (`TeamClient::outcome_facts`, or a row read with
+/// `records::client_consent_sql`), whose `consent_given` already means exactly that.
+pub fn may_see_outcome(v: &Viewer, outcome: &RecordFacts, client: Option<&ClientFacts>) -> bool {
+    may_see_visit(v, outcome, client)
 }
 
 /// Notes never cross organisations, consent or not.
@@ -181,6 +193,47 @@ mod tests {
             role,
             teams: teams.iter().copied().collect(),
         }
+    }
+
+    #[test]
+    fn an_outcome_crosses_organisations_only_with_consent_and_never_to_an_admin() {
+        let w = world();
+        let region_cm = viewer(w.region, Role::CaseManager, &[w.team]);
+        let muni_cm = viewer(w.muni, Role::CaseManager, &[w.team]);
+        let other_team_sup = viewer(w.muni, Role::Supervisor, &[w.other_team]);
+        let muni_admin = viewer(w.muni, Role::Admin, &[w.team]);
+        // Recorded by the municipality about its client.
+        let outcome = RecordFacts {
+            team: w.team,
+            org: w.muni,
+        };
+        for consent in [false, true] {
+            let c = ClientFacts {
+                team: w.team,
+                org: w.muni,
+                consent_given: consent,
+            };
+            assert!(may_see_outcome(&muni_cm, &outcome, Some(&c)));
+            assert_eq!(may_see_outcome(&region_cm, &outcome, Some(&c)), consent);
+            assert!(!may_see_outcome(&other_team_sup, &outcome, Some(&c)));
+            assert!(!may_see_outcome(&muni_admin, &outcome, Some(&c)));
+        }
+        // The region recorded it (a ward's discharge) about the municipality's client: the
+        // region keeps it whatever the consent; the municipality sees it only with consent.
+        let from_region = RecordFacts {
+            team: w.team,
+            org: w.region,
+        };
+        let closed = ClientFacts {
+            team: w.team,
+            org: w.muni,
+            consent_given: false,
+        };
+        assert!(may_see_outcome(&region_cm, &from_region, Some(&closed)));
+        assert!(!may_see_outcome(&muni_cm, &from_region, Some(&closed)));
+        // A client unknown to the server: the own record space only.
+        assert!(may_see_outcome(&region_cm, &from_region, None));
+        assert!(!may_see_outcome(&muni_cm, &from_region, None));
     }
 
     #[test]

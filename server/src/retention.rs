@@ -151,6 +151,8 @@ pub struct DueClient {
     pub last_entry_ms: i64,
     /// Its visits that go with it (live or deleted, not yet culled).
     pub visits: i64,
+    /// Its outcomes that go with it, counted the same way.
+    pub outcomes: i64,
 }
 
 /// What one class of one organisation loses on a run.
@@ -172,11 +174,13 @@ pub struct ClassPlan {
 }
 
 impl ClassPlan {
-    /// How many records the class loses: a client and its visits, trips and approval versions,
+    /// How many records the class loses: a client and its visits and outcomes, trips and approval versions,
     /// access-log rows. What the gallring record keeps as `removed`.
     pub fn removed(&self) -> i64 {
         match self.class {
-            RetentionClass::ClientRecords => self.clients.iter().map(|c| 1 + c.visits).sum(),
+            RetentionClass::ClientRecords => {
+                self.clients.iter().map(|c| 1 + c.visits + c.outcomes).sum()
+            }
             RetentionClass::Trips => self.trips + self.approvals,
             RetentionClass::AccessLog => self.log_rows,
         }
@@ -234,6 +238,7 @@ pub async fn plan(store: &Store, now: DateTime<Utc>) -> StoreResult<Vec<ClassPla
                             code: c.code.clone(),
                             last_entry_ms: c.last_entry_ms,
                             visits: c.visits,
+                            outcomes: c.outcomes,
                         };
                         if c.held {
                             p.held.push(due);

@@ -62,5 +62,6 @@ pub fn request(trip: &Trip, node: u32) -> SyncRequest {
         changes: vec![change],
         pull_limit: Some(1),
         app_version: None,
+        knows_outcomes: true,
     }
 }

@@ -2017,3 +2017,178 @@ async fn the_overview_is_a_working_list() {
     assert!(page.contains("Anna Lind"), "{page}");
     assert!(!page.contains("anna.lind"), "{page}");
 }
+
+/// The outcomes of client `code` as stored, whoever may see them (for checking what a page
+/// left out).
+async fn stored_outcomes(w: &World, code: &str) -> Vec<uppsok_model::Outcome> {
+    let id = w.client_id(code).await;
+    let mut f = uppsok_server::store::RecordFilter::new(Entity::Outcome);
+    f.client = Some(id);
+    w.state
+        .store
+        .list_records(&f)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::from_value(r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_demo_team_has_fewer_inpatient_days_after_admission_but_not_for_every_client() {
+    let w = world().await;
+    let team = w
+        .state
+        .store
+        .find_team("Kalix stödteam")
+        .await
+        .unwrap()
+        .unwrap();
+    let sup = w.staff("chef.kalix").await;
+    let v = uppsok_server::extract::viewer_of(&sup);
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let view = dashboard::outcomes::load_outcomes_view(&w.state.store, &v, team.id, today)
+        .await
+        .unwrap();
+    let year1 = view.years.first().expect("clients a year in the team");
+    assert_eq!(year1.year, 1);
+    assert!(year1.clients >= 3, "{year1:?}");
+    let (before, after) = (year1.before.unwrap(), year1.after.unwrap());
+    assert!(
+        after.inpatient_days < before.inpatient_days,
+        "{before:?} → {after:?}"
+    );
+    assert!(after.admissions < before.admissions);
+    // Not a story where everyone improves: some clients were admitted as often in their first
+    // year as in the year before.
+    let with_year = view.rows.iter().filter(|r| !r.comparison.after.is_empty());
+    let (same, fewer): (Vec<_>, Vec<_>) =
+        with_year.partition(|r| r.comparison.after[0].admissions >= r.comparison.before.admissions);
+    assert!(
+        !same.is_empty() && !fewer.is_empty(),
+        "{} {}",
+        same.len(),
+        fewer.len()
+    );
+    // The kommun's supervisor sees none of the region's clients without consent (K-004), and
+    // the team row is summed over exactly the rows shown.
+    assert!(view.rows.iter().all(|r| r.code != "K-004"));
+    let shown: u32 = view
+        .rows
+        .iter()
+        .filter(|r| !r.comparison.after.is_empty())
+        .map(|r| r.comparison.before.inpatient_days)
+        .sum();
+    assert_eq!(shown, before.inpatient_days);
+    assert!(view.housing.is_some() && !view.satisfaction.is_empty());
+}
+
+#[tokio::test]
+async fn the_outcomes_page_shows_only_clients_the_viewer_may_see() {
+    let w = world().await;
+    let (kommun, _) = w.session("chef.kalix").await;
+    let (region, _) = w.session("chef.region").await;
+    let (s, _, page) = w.get("/outcomes", &kommun).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert!(page.contains("<h2>Utfall</h2>") && page.contains("Vårddygn"));
+    assert!(page.contains("<svg class=\"bars\" role=\"img\" aria-label=\"Vårddygn"));
+    assert!(page.contains(">K-009<") && !page.contains(">K-004<"));
+    let (_, _, page) = w.get("/outcomes", &region).await;
+    assert!(!page.contains(">K-009<") && page.contains(">K-004<"));
+    let (_, _, en) = w.get("/outcomes?lang=en", &kommun).await;
+    assert!(en.contains("Inpatient days") && en.contains("Year 1"));
+    // Each client row shown is logged as a list of that client's outcomes.
+    let k9 = w.client_id("K-009").await;
+    let log = w
+        .state
+        .store
+        .list_audit(&AuditFilter {
+            client: Some(k9),
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .unwrap();
+    assert!(log.iter().any(|e| e.action.as_str() == "list"
+        && e.entity.as_deref() == Some("outcome")
+        && e.actor_username == "chef.kalix"));
+    assert!(!log.iter().any(|e| e.actor_username == "chef.region"));
+    // Admins and case managers get no outcome page.
+    for user in ["it.kalix", "anna.lind"] {
+        let (c, _) = w.session(user).await;
+        let (s, _, _) = w.get("/outcomes", &c).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{user}");
+    }
+}
+
+#[tokio::test]
+async fn a_supervisor_records_an_outcome_on_the_client_page() {
+    let w = world().await;
+    let (kommun, csrf) = w.session("chef.kalix").await;
+    let (region, region_csrf) = w.session("chef.region").await;
+    // K-009: the kommun's, no consent to share.
+    let k9 = w.client_id("K-009").await;
+    let before = stored_outcomes(&w, "K-009").await.len();
+    let (s, _, page) = w.get(&format!("/client/{k9}"), &kommun).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("id=\"utfall\"") && page.contains("Registrera utfall"));
+    assert!(
+        page.contains("Boende: Hemlös eller tillfälligt boende"),
+        "{page}"
+    );
+
+    let path = format!("/client/{k9}/outcomes");
+    let form = format!(
+        "csrf={csrf}&kind=inpatient&day=2026-01-10&source=inpatient_care&care=addiction&discharged=2026-01-24&compulsory=yes"
+    );
+    // No CSRF: refused, nothing stored.
+    let (s, _, _) = w
+        .post(
+            &path,
+            &kommun,
+            &form.replace(&format!("csrf={csrf}"), "csrf=wrong"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // A day after the discharge day: named in Swedish, nothing stored.
+    let (s, _, body) = w
+        .post(
+            &path,
+            &kommun,
+            &form.replace("discharged=2026-01-24", "discharged=2026-01-05"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Fältet utskriven"), "{body}");
+    let (s, _, body) = w
+        .post(&path, &kommun, &form.replace("kind=inpatient", "kind=stay"))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Fältet slag"), "{body}");
+    assert_eq!(stored_outcomes(&w, "K-009").await.len(), before);
+    // The region may not see K-009: the same answer as a client that does not exist.
+    let (s, _, _) = w
+        .post(&path, &region, &form.replace(&csrf, &region_csrf))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(stored_outcomes(&w, "K-009").await.len(), before);
+
+    let (s, h, _) = w.post(&path, &kommun, &form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(h[header::LOCATION], format!("/client/{k9}#utfall"));
+    let stored = stored_outcomes(&w, "K-009").await;
+    assert_eq!(stored.len(), before + 1);
+    let new = stored
+        .iter()
+        .find(|o| {
+            o.day == chrono::NaiveDate::from_ymd_opt(2026, 1, 10).unwrap()
+                && o.compulsory_law() == Some("LVM")
+        })
+        .expect("the stay as entered");
+    assert_eq!(new.author.as_str(), "chef.kalix");
+    let (_, _, page) = w.get(&format!("/client/{k9}"), &kommun).await;
+    assert!(
+        page.contains("Beroendevård (avgiftning, behandlingshem), LVM, utskriven 2026-01-24"),
+        "{page}"
+    );
+}

@@ -37,11 +37,12 @@ backend_tests!(
     query_bounds_are_refused_not_clamped,
 );
 
-const LIST_ROUTES: [&str; 8] = [
+const LIST_ROUTES: [&str; 9] = [
     "/v1/teams",
     "/v1/staff",
     "/v1/clients",
     "/v1/visits",
+    "/v1/outcomes",
     "/v1/trips",
     "/v1/audit",
     "/v1/devices",
@@ -53,7 +54,7 @@ fn expected(role: Role, route: &str) -> u16 {
     match (role, route) {
         (_, "/v1/me") => 200,
         (Role::CaseManager, _) => 403,
-        (Role::Admin, "/v1/clients" | "/v1/visits" | "/v1/trips") => 403,
+        (Role::Admin, "/v1/clients" | "/v1/visits" | "/v1/outcomes" | "/v1/trips") => 403,
         _ => 200,
     }
 }

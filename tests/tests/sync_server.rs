@@ -11,14 +11,17 @@ use std::time::Duration;
 use chrono::{NaiveDate, Utc};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
+use uppsok_model::Outcome;
+use uppsok_model::outcome::{Care, Event, Source};
 use uppsok_model::protocol::{
     Change, DEVICE_REVOKED_TYPE, MAX_PUSH, OUTDATED_CLIENT_TYPE, OutcomeKind, RejectCode,
     SyncRequest, SyncResponse,
 };
 use uppsok_model::{
     ChangeId, Client, ClientCode, ClientId, Consent, ConsentScope, ConsentState, ContactKind,
-    DeviceId, DistanceSource, Entity, Hlc, Note, OrgId, OrgKind, PersonName, Phase, PlaceName,
-    Purpose, Rates, Record, Role, Setting, TeamId, Trip, Username, Vehicle, Visit, VisitId,
+    DeviceId, DistanceSource, Entity, Hlc, Note, OrgId, OrgKind, OutcomeId, PersonName, Phase,
+    PlaceName, Purpose, Rates, Record, Role, Setting, TeamId, Trip, Username, Vehicle, Visit,
+    VisitId,
 };
 use uppsok_server::app::app;
 use uppsok_server::auth::{self, PasswordCost};
@@ -245,6 +248,7 @@ fn req(cursor: u64, changes: Vec<Change>) -> SyncRequest {
         changes,
         pull_limit: None,
         app_version: Some("1.0.0-test".into()),
+        knows_outcomes: true,
     }
 }
 
@@ -1967,7 +1971,6 @@ async fn a_restored_database_tells_the_phone(env: &Env) {
 
 both!(consent_scope_and_end_date_govern_what_the_other_organisation_holds);
 async fn consent_scope_and_end_date_govern_what_the_other_organisation_holds(env: &Env) {
-    use uppsok_model::outcome::{Event, Outcome, Source};
     let today = uppsok_server::consent::today();
     let mut c = client(env, "K-008");
     c.consent = Consent {
@@ -1979,7 +1982,7 @@ async fn consent_scope_and_end_date_govern_what_the_other_organisation_holds(env
     };
     let v = visit(&env.anna, c.id, NOTE_MARKER);
     let o = Outcome {
-        id: uppsok_model::OutcomeId::new(),
+        id: OutcomeId::new(),
         client: c.id,
         author: Username::parse("anna").unwrap(),
         day: today,
@@ -2089,4 +2092,175 @@ async fn consent_scope_and_end_date_govern_what_the_other_organisation_holds(env
     assert_eq!(outcomes(&r), vec![OutcomeKind::Applied]);
     let rut3 = env.sync(&env.rut, &req(rut2.cursor, vec![])).await;
     assert_ne!(got(&rut3, old.id.0), Some(true));
+}
+
+fn stay(u: &User, client: ClientId) -> Outcome {
+    Outcome {
+        id: OutcomeId::new(),
+        client,
+        author: Username::parse(&u.username).unwrap(),
+        day: NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+        source: Source::InpatientCare,
+        event: Event::Inpatient {
+            care: Care::Psychiatric,
+            discharged: NaiveDate::from_ymd_opt(2026, 2, 17),
+            compulsory: true,
+        },
+    }
+}
+
+// An outcome follows the contacts' rule: its author's record space, the other organisation
+// only while the client's consent is given (and told to drop it when consent goes), another
+// team never; edited by its author only; an app that does not know outcomes is sent none.
+both!(outcomes_follow_the_contacts_rule);
+async fn outcomes_follow_the_contacts_rule(env: &Env) {
+    let mut c = client(env, "K-031");
+    let o = stay(&env.anna, c.id);
+    let pushed = env
+        .sync(
+            &env.anna,
+            &req(
+                0,
+                vec![
+                    up(&env.anna, 0, Record::Client(c.clone())),
+                    up(&env.anna, 1, Record::Outcome(o.clone())),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(
+        outcomes(&pushed),
+        vec![OutcomeKind::Applied; 2],
+        "{:?}",
+        pushed.results
+    );
+    assert_eq!(env.store.count_records(Entity::Outcome).await.unwrap(), 1);
+
+    // Bo, same organisation: the outcome as Anna recorded it.
+    let bo = env.sync(&env.bo, &req(0, vec![])).await;
+    let got = bo
+        .changes
+        .iter()
+        .find(|x| x.record_id == o.id.0)
+        .expect("bo gets the outcome");
+    assert_eq!(got.entity, Entity::Outcome);
+    assert_eq!(got.record().unwrap(), Some(Record::Outcome(o.clone())));
+    // An app from before outcomes: none sent, so its response still parses.
+    let mut old = req(0, vec![]);
+    old.knows_outcomes = false;
+    let (s, text) = env.sync_text(&env.bo, &old).await;
+    assert_eq!(s, 200);
+    assert!(!text.contains(&o.id.to_string()) && !text.contains("\"outcome\""));
+    // The region without consent and another team: not even the id.
+    let (_, text) = env.sync_text(&env.rut, &req(0, vec![])).await;
+    assert!(!text.contains(&o.id.to_string()), "{text}");
+    let rut0: SyncResponse = serde_json::from_str(&text).unwrap();
+    let (_, text) = env.sync_text(&env.olle, &req(0, vec![])).await;
+    assert!(!text.contains(&o.id.to_string()) && !text.contains(&c.id.to_string()));
+    // Nor may the region record one about a client it may not see.
+    let r = env
+        .sync(
+            &env.rut,
+            &req(
+                rut0.cursor,
+                vec![up(&env.rut, 0, Record::Outcome(stay(&env.rut, c.id)))],
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.results[0].code,
+        Some(RejectCode::UnknownReference),
+        "{:?}",
+        r.results
+    );
+
+    // Author-only: Bo may neither change Anna's outcome nor record one in her name.
+    let mut changed = o.clone();
+    changed.author = Username::parse("bo").unwrap();
+    changed.source = Source::Client;
+    let mut as_anna = stay(&env.anna, c.id);
+    as_anna.day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let r = env
+        .sync(
+            &env.bo,
+            &req(
+                bo.cursor,
+                vec![
+                    up(&env.bo, 50, Record::Outcome(changed)),
+                    up(&env.bo, 51, Record::Outcome(as_anna)),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.results.iter().map(|x| x.code).collect::<Vec<_>>(),
+        vec![Some(RejectCode::Forbidden); 2],
+        "{:?}",
+        r.results
+    );
+    // Invalid: discharged before admitted, named by field.
+    let mut wrong = stay(&env.anna, c.id);
+    wrong.event = Event::Inpatient {
+        care: Care::Addiction,
+        discharged: NaiveDate::from_ymd_opt(2026, 1, 1),
+        compulsory: false,
+    };
+    let r = env
+        .sync(
+            &env.anna,
+            &req(
+                pushed.cursor,
+                vec![up(&env.anna, 60, Record::Outcome(wrong))],
+            ),
+        )
+        .await;
+    assert_eq!(r.results[0].code, Some(RejectCode::InvalidRecord));
+    assert!(
+        r.results[0]
+            .rejection()
+            .unwrap()
+            .reason
+            .starts_with("discharged"),
+        "{:?}",
+        r.results
+    );
+    assert_eq!(env.store.count_records(Entity::Outcome).await.unwrap(), 1);
+
+    // Consent given, its scope covering outcomes: the region's next pull carries the outcome,
+    // though its cursor had passed it.
+    c.consent = Consent {
+        state: ConsentState::Given,
+        date: NaiveDate::from_ymd_opt(2026, 11, 1),
+        recorded_by: Some(Username::parse("anna").unwrap()),
+        scope: ConsentScope::ContactsAndOutcomes,
+        until: None,
+    };
+    env.sync(
+        &env.anna,
+        &req(0, vec![up(&env.anna, 70, Record::Client(c.clone()))]),
+    )
+    .await;
+    let rut1 = env.sync(&env.rut, &req(rut0.cursor, vec![])).await;
+    let got = rut1
+        .changes
+        .iter()
+        .find(|x| x.record_id == o.id.0)
+        .expect("shared with consent");
+    assert_eq!(got.record().unwrap(), Some(Record::Outcome(o.clone())));
+    // Consent withdrawn: the region's phone is told to drop it.
+    c.consent.state = ConsentState::Withdrawn;
+    env.sync(
+        &env.anna,
+        &req(0, vec![up(&env.anna, 80, Record::Client(c.clone()))]),
+    )
+    .await;
+    let (_, text) = env.sync_text(&env.rut, &req(rut1.cursor, vec![])).await;
+    assert!(!text.contains("inpatient_care") && !text.contains("psychiatric"));
+    let rut2: SyncResponse = serde_json::from_str(&text).unwrap();
+    let x = rut2
+        .changes
+        .iter()
+        .find(|x| x.record_id == o.id.0)
+        .expect("tombstone");
+    assert!(x.deleted && x.record.is_none());
 }

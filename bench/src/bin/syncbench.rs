@@ -537,6 +537,7 @@ async fn post(
         changes: changes.to_vec(),
         pull_limit: Some(pull_limit),
         app_version: None,
+        knows_outcomes: true,
     })?;
     let mut enc = GzEncoder::new(
         Vec::with_capacity(json.len() / 4 + 64),

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
             get(records::get_client).put(records::put_client),
         )
         .route("/visits", get(records::list_visits))
+        .route("/outcomes", get(records::list_outcomes))
         .route("/trips", get(records::list_trips))
         .route("/audit", get(audit::list))
         .route("/sync", post(sync::sync))

@@ -43,6 +43,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::records::get_client,
         super::records::put_client,
         super::records::list_visits,
+        super::records::list_outcomes,
         super::records::list_trips,
         super::audit::list,
         super::sync::sync,

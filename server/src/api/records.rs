@@ -358,6 +358,36 @@ pub async fn list_visits(
     finish(&state, &actor, rows, limit).await
 }
 
+/// Outcomes (stays in care, emergency visits, housing, occupation, satisfaction answers) in the
+/// supervisor's teams, by the contacts' rule: own organisation's always, the other
+/// organisation's only while the client's consent is given. `from`/`to` compare with the
+/// outcome's day (its first moment, UTC).
+#[utoipa::path(get, path = "/v1/outcomes", params(VisitQuery), security(("bearer" = [])),
+    responses((status = 200, description = "the outcomes", body = RecordList),
+              (status = 403, description = "`forbidden`: only supervisors (of a record space that may use the client API); a team not theirs")))]
+pub async fn list_outcomes(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiQuery(q): ApiQuery<VisitQuery>,
+) -> ApiResult<Json<RecordList>> {
+    let v = client_api(&actor)?;
+    let limit = limit_of(q.limit, 500, 1000)?;
+    let f = filter_for(Entity::Outcome, &v, &q)?;
+    let rows: Vec<(RecordRow, bool)> = state
+        .store
+        .list_records(&f)
+        .await?
+        .into_iter()
+        .filter(|r| {
+            record_facts(r)
+                .is_some_and(|rf| access::may_see_outcome(&v, &rf, client_facts(r).as_ref()))
+        })
+        .take(limit as usize)
+        .map(|r| (r, false))
+        .collect();
+    finish(&state, &actor, rows, limit).await
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

@@ -304,6 +304,7 @@ async fn run(
         viewer: device.viewer(),
         patterns,
         audit_base: device.audit(AuditAction::Read),
+        knows_outcomes: req.knows_outcomes,
     };
 
     let now = Utc::now();

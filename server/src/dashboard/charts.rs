@@ -1,5 +1,5 @@
 //! Charts as inline SVG: a small bar chart of contacts per week for the overview, a trend
-//! line with its target for the fidelity page and bars of a value per month for the cost page. No JavaScript, no images to fetch; each chart
+//! line with its target for the fidelity page, bars of a value per month for the cost page, and pairs of before/after bars for outcomes. No JavaScript, no images to fetch; each chart
 //! has `role="img"`, a `<title>` and an `aria-label` that says in words what it shows, so a
 //! screen reader gets the numbers and the page prints as it looks.
 
@@ -77,6 +77,82 @@ pub fn weekly_bars(lang: Lang, weeks: &[WeekCounts], scale: u32) -> String {
                 "<rect x=\"{x}\" y=\"31\" width=\"{BAR}\" height=\"{h}\" fill=\"#b3261e\"/>"
             );
         }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// One pair of bars: a label ("År 1") with the value before and after; `None` is a withheld
+/// figure and draws no bar (the label says so).
+pub struct BarPair<'a> {
+    pub label: &'a str,
+    pub before: Option<u32>,
+    pub after: Option<u32>,
+}
+
+/// Pairs of bars, before (light) and after (dark), on one scale: the outcomes page's inpatient
+/// days in the 12 months before admission against each year in the team.
+pub fn before_after_bars(lang: Lang, title: &str, pairs: &[BarPair<'_>]) -> String {
+    const BAR: usize = 22;
+    const GROUP: usize = 2 * BAR + 28;
+    const LEFT: usize = 8;
+    const BOTTOM: f64 = 120.0;
+    const TOP: f64 = 14.0;
+    let width = LEFT + pairs.len().max(1) * GROUP;
+    let max = pairs
+        .iter()
+        .flat_map(|p| [p.before, p.after])
+        .flatten()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let withheld = tr(lang, "för få klienter", "too few clients");
+    let said = |v: Option<u32>| v.map_or_else(|| withheld.to_owned(), |n| n.to_string());
+    let described: Vec<String> = pairs
+        .iter()
+        .map(|p| {
+            format!(
+                "{}: {} {}, {} {}",
+                p.label,
+                tr(lang, "före", "before"),
+                said(p.before),
+                tr(lang, "efter", "after"),
+                said(p.after)
+            )
+        })
+        .collect();
+    let label = format!("{title}. {}", described.join("; "));
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"bars\" role=\"img\" aria-label=\"{l}\" width=\"{width}\" height=\"140\" viewBox=\"0 0 {width} 140\">\
+         <title>{l}</title><line x1=\"0\" y1=\"{BOTTOM}\" x2=\"{width}\" y2=\"{BOTTOM}\" stroke=\"#767676\"/>",
+        l = esc(&label)
+    );
+    for (i, p) in pairs.iter().enumerate() {
+        let x0 = LEFT + i * GROUP;
+        for (k, (v, fill)) in [(p.before, "#8fb3d9"), (p.after, "#0b4f9c")]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(v) = v else { continue };
+            let h = f64::from(v) / f64::from(max) * (BOTTOM - TOP);
+            let x = x0 + k * (BAR + 2);
+            let _ = write!(
+                s,
+                "<rect x=\"{x}\" y=\"{:.1}\" width=\"{BAR}\" height=\"{h:.1}\" fill=\"{fill}\"/>\
+                 <text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"middle\">{v}</text>",
+                BOTTOM - h,
+                x + BAR / 2,
+                BOTTOM - h - 2.0
+            );
+        }
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"134\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x0 + BAR,
+            esc(p.label)
+        );
     }
     s.push_str("</svg>");
     s
@@ -318,5 +394,31 @@ mod tests {
         let t = trend_line(Lang::En, "Contacts", &pts, 4.0, &|v| num(Lang::En, v, 1));
         assert!(t.contains("Target 4.0"));
         assert!(t.contains("<path d=\"M"));
+    }
+
+    #[test]
+    fn before_after_bars_share_one_scale_and_say_what_is_withheld() {
+        let pairs = [
+            BarPair {
+                label: "År 1",
+                before: Some(212),
+                after: Some(53),
+            },
+            BarPair {
+                label: "År 2",
+                before: None,
+                after: None,
+            },
+        ];
+        let s = before_after_bars(Lang::Sv, "Vårddygn", &pairs);
+        assert!(s.starts_with("<svg class=\"bars\" role=\"img\" aria-label=\"Vårddygn. År 1: före 212, efter 53; År 2: före för få klienter, efter för få klienter\""), "{s}");
+        // The tallest bar fills the 106 units between top and baseline; 53 of 212 is a quarter.
+        assert!(
+            s.contains("y=\"14.0\" width=\"22\" height=\"106.0\""),
+            "{s}"
+        );
+        assert!(s.contains("y=\"93.5\" width=\"22\" height=\"26.5\""), "{s}");
+        // Withheld figures draw no bar: two rectangles in all.
+        assert_eq!(s.matches("<rect").count(), 2);
     }
 }

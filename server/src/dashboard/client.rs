@@ -1,6 +1,6 @@
 //! One client: the timeline of contacts and trips of the last year (notes only where the
-//! viewer's organisation may read them), and the history of phase and consent from the stored
-//! revisions. A client the viewer may not see answers 404, the same as one that does not exist.
+//! viewer's organisation may read them), the history of phase and consent from the stored
+//! revisions, and the client's outcomes with a form to record one. A client the viewer may not see answers 404, the same as one that does not exist.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
@@ -100,6 +100,25 @@ pub async fn page(
         .collect();
     items.sort_by_key(|i| std::cmp::Reverse(i.0));
     let revisions = data::client_revisions(&state.store, cid).await?;
+    let outcomes = crate::store::outcomes::client_outcomes(
+        &state.store,
+        &v,
+        team,
+        std::slice::from_ref(&me),
+        cid,
+    )
+    .await?;
+    if !outcomes.is_empty() {
+        // The outcomes are records of their own; their read is logged as such.
+        state
+            .store
+            .append_audit(&[crate::store::AuditEntry {
+                entity: Some(Entity::Outcome),
+                record: None,
+                ..dash.audit_client(AuditAction::Read, cid, team, row.org)
+            }])
+            .await?;
+    }
 
     // People by name, as everywhere on the dashboard; a username only for someone who has left.
     let names: HashMap<String, String> = state
@@ -277,6 +296,12 @@ pub async fn page(
         );
     }
     body.push_str("</tbody></table>");
+    body.push_str(&super::outcomes::client_section(
+        l,
+        cid,
+        &outcomes,
+        dash.csrf(),
+    ));
     let title = format!("{} {}", tr(l, "Klient", "Client"), client.code.as_str());
     Ok(dash.render(&title, Nav::Overview, Some(&team_row), &body))
 }

@@ -56,6 +56,7 @@ pub enum Nav {
     Overview,
     Fidelity,
     Cost,
+    Outcomes,
     Mileage,
     Devices,
     Audit,
@@ -207,6 +208,7 @@ pub fn page(f: &Frame<'_>, body: &str) -> String {
                 "/fidelity",
                 tr(l, "ACT-trohet", "ACT fidelity"),
             ));
+            items.push((Nav::Outcomes, "/outcomes", tr(l, "Utfall", "Outcomes")));
             items.push((
                 Nav::Cost,
                 "/cost",

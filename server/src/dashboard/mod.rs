@@ -30,6 +30,7 @@ mod i18n;
 mod login;
 pub mod mileage;
 mod notice;
+pub mod outcomes;
 mod overview;
 mod password;
 
@@ -75,6 +76,8 @@ pub fn router() -> Router<AppState> {
         .route("/cost", get(cost::page))
         .route("/cost/report.pdf", get(cost::report_pdf))
         .route("/client/{id}", get(client::page))
+        .route("/client/{id}/outcomes", post(outcomes::record))
+        .route("/outcomes", get(outcomes::page))
         .route("/mileage", get(mileage::page))
         .route("/mileage/approve", post(mileage::approve))
         .route("/mileage/payroll.csv", get(mileage::payroll_csv))

@@ -26,6 +26,7 @@ mod followup;
 mod gate;
 mod membership;
 mod oidc;
+pub mod outcomes;
 mod records;
 mod retention;
 pub mod sync;

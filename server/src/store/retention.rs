@@ -36,6 +36,8 @@ pub struct RetentionCandidate {
     pub code: String,
     pub last_entry_ms: i64,
     pub visits: i64,
+    /// Its outcomes (stays in care, housing …), which go with it like its visits.
+    pub outcomes: i64,
     pub record_orgs: Vec<OrgId>,
     pub held: bool,
 }
@@ -194,7 +196,8 @@ impl Store {
 
     /// Every client not yet culled (live, or deleted by a person but still holding its content),
     /// with the last time anything was written about it: the client record's last write, its
-    /// visits' start and last write (deleted visits count: a deletion is an entry too).
+    /// visits' and outcomes' start and last write (deleted ones count: a deletion is an entry
+    /// too).
     pub async fn retention_clients(&self) -> StoreResult<Vec<RetentionCandidate>> {
         type Row = (
             String,
@@ -239,6 +242,7 @@ impl Store {
                         code: code.unwrap_or_else(|| "-".into()),
                         last_entry_ms: last,
                         visits: 0,
+                        outcomes: 0,
                         record_orgs: Vec::new(),
                         held,
                     });
@@ -252,6 +256,31 @@ impl Store {
             c.visits += n;
             if let Some(o) = v_org.filter(|o| !c.record_orgs.contains(o)) {
                 c.record_orgs.push(o);
+            }
+        }
+        // Outcomes are in their author's record space like visits: the same questions, asked
+        // of their own table (a second join would multiply the visit counts).
+        let rows: Vec<(String, String, Option<i64>, Option<i64>, i64)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT client, org, MAX(start_ms), MAX(updated_ms), COUNT(id) FROM outcomes \
+                 WHERE client IS NOT NULL AND start_ms IS NOT NULL GROUP BY client, org",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        for (client, org, o_start, o_updated, n) in rows {
+            let client: Uuid = parse_uuid(&client)?;
+            let Some(c) = out.iter_mut().find(|c| c.client == client) else {
+                continue;
+            };
+            let o_org: OrgId = parse_uuid(&org)?;
+            c.last_entry_ms = c
+                .last_entry_ms
+                .max(o_start.unwrap_or(0))
+                .max(o_updated.unwrap_or(0));
+            c.outcomes += n;
+            if !c.record_orgs.contains(&o_org) {
+                c.record_orgs.push(o_org);
             }
         }
         out.sort_by(|a, b| (&a.team_name, &a.code).cmp(&(&b.team_name, &b.code)));
@@ -400,7 +429,7 @@ impl Tx {
         Ok(())
     }
 
-    /// Culls a client and its visits if nothing about it was written after `last_entry_ms` (what
+    /// Culls a client with its visits and outcomes if nothing about it was written after `last_entry_ms` (what
     /// the plan saw) and no hold keeps it, both checked again here; returns how many records went.
     async fn cull_client(
         &mut self,
@@ -414,7 +443,9 @@ impl Tx {
                 "SELECT MAX(t), EXISTS (SELECT 1 FROM retention_holds WHERE client = $1) FROM ( \
                  SELECT updated_ms AS t FROM clients WHERE id = $1 \
                  UNION ALL SELECT start_ms FROM visits WHERE client = $1 \
-                 UNION ALL SELECT updated_ms FROM visits WHERE client = $1 AND start_ms IS NOT NULL) x",
+                 UNION ALL SELECT updated_ms FROM visits WHERE client = $1 AND start_ms IS NOT NULL \
+                 UNION ALL SELECT start_ms FROM outcomes WHERE client = $1 \
+                 UNION ALL SELECT updated_ms FROM outcomes WHERE client = $1 AND start_ms IS NOT NULL) x",
             )
             .bind(&id)
             .fetch_one(&mut *c)
@@ -432,8 +463,17 @@ impl Tx {
         for v in &visits {
             self.cull_row("visits", "visit", v, run_ms).await?;
         }
+        let outcomes: Vec<String> = on_tx!(self, c => {
+            sqlx::query_scalar("SELECT id FROM outcomes WHERE client = $1 AND start_ms IS NOT NULL ORDER BY id")
+                .bind(&id)
+                .fetch_all(&mut *c)
+                .await?
+        });
+        for o in &outcomes {
+            self.cull_row("outcomes", "outcome", o, run_ms).await?;
+        }
         self.cull_row("clients", "client", &id, run_ms).await?;
-        Ok(1 + visits.len() as i64)
+        Ok(1 + visits.len() as i64 + outcomes.len() as i64)
     }
 
     async fn cull_trips(&mut self, org: OrgId, cutoff_ms: i64, run_ms: i64) -> StoreResult<i64> {

@@ -603,23 +603,25 @@ impl Tx {
         ids.iter().map(|s| parse_uuid(s)).collect()
     }
 
-    /// Moves every visit and outcome of `client` to a new sequence number. Call it in the
-    /// transaction that changes whether the client's consent is in force (sync, the JSON API and
-    /// the consent sweep do), so the other organisation's phones pull those records — or their
-    /// tombstones — again.
-    pub async fn resequence_client_records(&mut self, client: ClientId) -> StoreResult<()> {
-        let visits = self.visit_ids_of_client(client).await?;
-        self.move_to_new_seqs(Entity::Visit, &visits).await?;
-        let outcomes: Vec<String> = on_tx!(self, c => {
+    /// Ids of the outcomes about `client`, oldest first.
+    pub async fn outcome_ids_of_client(&mut self, client: ClientId) -> StoreResult<Vec<Uuid>> {
+        let ids: Vec<String> = on_tx!(self, c => {
             sqlx::query_scalar("SELECT id FROM outcomes WHERE client = $1 ORDER BY seq")
                 .bind(client.to_string())
                 .fetch_all(&mut *c)
                 .await?
         });
-        let outcomes = outcomes
-            .iter()
-            .map(|s| parse_uuid(s))
-            .collect::<StoreResult<Vec<_>>>()?;
+        ids.iter().map(|s| parse_uuid(s)).collect()
+    }
+
+    /// Moves every visit and outcome of `client` to a new sequence number. Call it in the
+    /// transaction that changes whether the client's consent is in force or covers outcomes
+    /// (sync, the JSON API and the consent sweep do), so the other organisation's phones pull
+    /// those records — or their tombstones — again.
+    pub async fn resequence_client_records(&mut self, client: ClientId) -> StoreResult<()> {
+        let visits = self.visit_ids_of_client(client).await?;
+        self.move_to_new_seqs(Entity::Visit, &visits).await?;
+        let outcomes = self.outcome_ids_of_client(client).await?;
         self.move_to_new_seqs(Entity::Outcome, &outcomes).await
     }
 

@@ -63,6 +63,8 @@ pub struct Sender {
     pub patterns: HashMap<TeamId, CodePattern>,
     /// For access-log entries.
     pub audit_base: AuditEntry,
+    /// The app reads outcomes (`SyncRequest::knows_outcomes`); an older one is sent none.
+    pub knows_outcomes: bool,
 }
 
 /// What applying a batch produced.

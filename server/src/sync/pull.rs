@@ -96,7 +96,11 @@ fn judge(sender: &Sender, row: &PullRow) -> Verdict {
                 }),
                 _ => None,
             };
-            if access::may_see_visit(v, &rf, cf.as_ref()) {
+            let visible = match row.entity {
+                Entity::Outcome => access::may_see_outcome(v, &rf, cf.as_ref()),
+                _ => access::may_see_visit(v, &rf, cf.as_ref()),
+            };
+            if visible {
                 Verdict::Send {
                     strip_note: !access::may_see_note(v, &rf, cf.as_ref()),
                 }
@@ -199,6 +203,10 @@ async fn pull_from(
     // `true`: a record of a team the user left.
     let mut rows: Vec<(PullRow, bool)> = Vec::new();
     for entity in Entity::ALL {
+        // An app from before outcomes would fail on the whole response; it never gets one.
+        if entity == Entity::Outcome && !sender.knows_outcomes {
+            continue;
+        }
         let teamless = entity == Entity::Place;
         let scan = tx
             .pull_scan(entity, cursor, upto, &teams, teamless, limit as i64 + 1)

@@ -279,6 +279,7 @@ impl SyncClient {
                 changes,
                 pull_limit,
                 app_version,
+                knows_outcomes: true,
             };
             let resp = match self.send(&base, &token, &req, report).await? {
                 SyncReply::Response(r) => r,

@@ -536,6 +536,10 @@ pub struct SyncRequest {
         schema(max_length = 40, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")
     )]
     pub app_version: Option<String>,
+    /// The app reads the `outcome` entity. An app built before outcomes existed leaves this
+    /// out (`false`) and is sent none: its pull would fail on an entity it cannot name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub knows_outcomes: bool,
 }
 
 /// Whole numbers as JSON Schema counts them: `1502.0` is the integer 1502 there (and in the
