@@ -260,7 +260,9 @@ impl Store {
         }
         // Outcomes are in their author's record space like visits: the same questions, asked
         // of their own table (a second join would multiply the visit counts).
-        let rows: Vec<(String, String, Option<i64>, Option<i64>, i64)> = on_pool!(self, p => {
+        // client, record space, latest day, latest write, how many.
+        type OutcomeRow = (String, String, Option<i64>, Option<i64>, i64);
+        let rows: Vec<OutcomeRow> = on_pool!(self, p => {
             sqlx::query_as(
                 "SELECT client, org, MAX(start_ms), MAX(updated_ms), COUNT(id) FROM outcomes \
                  WHERE client IS NOT NULL AND start_ms IS NOT NULL GROUP BY client, org",
