@@ -997,7 +997,7 @@ const OUTCOME_SEED: u64 = 0x0ffc_0e5e;
 
 /// Clients whose stays in care did not change with the team (as many as the others had before).
 fn unchanged(n: usize) -> bool {
-    n % 6 == 0
+    n.is_multiple_of(6)
 }
 
 /// The outcomes the team learned about client `n`, admitted on `admitted`, up to `end` (today or
@@ -1024,7 +1024,7 @@ fn demo_outcomes(
             event,
         });
     };
-    let care = if n % 3 == 0 {
+    let care = if n.is_multiple_of(3) {
         Care::Addiction
     } else {
         Care::Psychiatric
@@ -1104,8 +1104,8 @@ fn demo_outcomes(
         },
     );
     let moved = admitted + Duration::days(rng.random_range(90..300));
-    if moved <= end && !unchanged(n) && n % 5 != 0 {
-        let housing = if n % 2 == 0 {
+    if moved <= end && !unchanged(n) && !n.is_multiple_of(5) {
+        let housing = if n.is_multiple_of(2) {
             Housing::Own
         } else {
             Housing::Secondhand
@@ -1139,7 +1139,7 @@ fn demo_outcomes(
                 answers,
             },
         );
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             let answers = [
                 answer(&mut *rng),
                 None,

@@ -70,10 +70,6 @@ fn class_of(s: &str) -> StoreResult<RetentionClass> {
         .map_err(|_| StoreError::Corrupt("retention class".into()))
 }
 
-
-/// A client's outcomes per record space: client, organisation, latest day, latest change, count.
-type OutcomeCounts = (String, String, Option<i64>, Option<i64>, i64);
-
 impl Store {
     /// Sets `class`'s period for `org` from `from` on (a later setting for the same day
     /// replaces it). `years` must be within the law's floor and 100 (`Invalid` names the rule).
@@ -264,7 +260,9 @@ impl Store {
         }
         // Outcomes are in their author's record space like visits: the same questions, asked
         // of their own table (a second join would multiply the visit counts).
-        let rows: Vec<OutcomeCounts> = on_pool!(self, p => {
+        // client, record space, latest day, latest write, how many.
+        type OutcomeRow = (String, String, Option<i64>, Option<i64>, i64);
+        let rows: Vec<OutcomeRow> = on_pool!(self, p => {
             sqlx::query_as(
                 "SELECT client, org, MAX(start_ms), MAX(updated_ms), COUNT(id) FROM outcomes \
                  WHERE client IS NOT NULL AND start_ms IS NOT NULL GROUP BY client, org",
