@@ -360,7 +360,7 @@ pub async fn list_visits(
 
 /// Outcomes (stays in care, emergency visits, housing, occupation, satisfaction answers) in the
 /// supervisor's teams, by the contacts' rule: own organisation's always, the other
-/// organisation's only while the client's consent is given. `from`/`to` compare with the
+/// organisation's only while the client's consent is in force and covers outcomes. `from`/`to` compare with the
 /// outcome's day (its first moment, UTC).
 #[utoipa::path(get, path = "/v1/outcomes", params(VisitQuery), security(("bearer" = [])),
     responses((status = 200, description = "the outcomes", body = RecordList),
