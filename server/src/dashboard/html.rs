@@ -152,6 +152,8 @@ form.filters{flex-direction:column;align-items:stretch}
 form.filters label{min-width:0}
 input,select,button{max-width:100%}
 form.filters select{width:100%}
+fieldset{min-width:0;margin:0 0 8px;padding:6px}
+form.outcome label{display:block}
 dl.def{grid-template-columns:1fr}
 dl.def dd{margin:0 0 6px}
 }
