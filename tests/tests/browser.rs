@@ -506,9 +506,14 @@ async fn dashboard_in_headless_chromium() {
         "shares",
         "staffing",
         "staff",
+        "utfall",
     ] {
         assert_eq!(d.count(&format!("section#{id}")).await, 1, "{id}");
     }
+    // The outcomes: the team's inpatient days before and in the first year, with their chart.
+    let days = d.text("#outcomes-days").await;
+    assert!(days.contains(" / "), "{days}");
+    assert!(d.count("#utfall svg").await > 0, "the outcomes chart");
     assert!(d.count("#months svg rect").await > 0, "the chart has bars");
     let per_client = d.text("#per-client-month").await;
     assert!(per_client.ends_with("kr"), "{per_client}");
@@ -536,12 +541,17 @@ async fn dashboard_in_headless_chromium() {
         "the PDF says the page's {per_client}: {text}"
     );
     assert!(flat(&text).contains(&flat(&per_post)), "{per_post}: {text}");
+    assert!(
+        flat(&text).contains(&flat(&days)),
+        "the PDF says the page's inpatient days {days}: {text}"
+    );
     for heading in [
         "Klienter",
         "ACT-trohet",
         "Kontakter",
         "Kostnad",
         "Bemanning",
+        "Utfall",
     ] {
         assert!(text.contains(heading), "{heading}");
     }

@@ -310,6 +310,16 @@ fn section<'a>(page: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
+/// The text between `start` and the next `end` after it.
+fn between(html: &str, start: &str, end: &str) -> String {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start} in {html}"))
+        + start.len();
+    let rest = &html[from..];
+    rest[..rest.find(end).unwrap_or(rest.len())].to_owned()
+}
+
 /// The text of each cell of each row of a piece of HTML (the text after a cell's last tag).
 fn rows(html: &str) -> Vec<Vec<String>> {
     html.split("<tr>")
@@ -351,9 +361,19 @@ async fn the_cost_page_shows_the_team_figures_to_its_supervisors_only() {
         "shares",
         "staffing",
         "staff",
+        "utfall",
     ] {
         assert!(a.contains(&format!("id=\"{id}\"")), "{id}");
     }
+    // The outcomes are the team's figures, as on the outcomes page, and name no client.
+    let outcomes = section(&a, "utfall");
+    let days = between(outcomes, "id=\"outcomes-days\">", "<");
+    let on_outcomes_page = w.page("/outcomes", &kommun).await;
+    assert!(
+        on_outcomes_page.contains(&format!("id=\"outcomes-days\">{days}<")),
+        "the cost page shows the outcomes page's {days}"
+    );
+    assert!(outcomes.contains("href=\"/outcomes?team="));
     assert!(!a.contains("<script"));
     // The team's figures are the same for both organisations' supervisors.
     for id in ["summary", "months", "organisations", "shares", "staffing"] {
@@ -446,6 +466,13 @@ async fn the_cost_page_shows_the_team_figures_to_its_supervisors_only() {
             .contains("verksamhetsuppfoljning-")
     );
     assert!(pdf.starts_with(b"%PDF-"));
+    let text = uppsok_tests::pdf::pdf_text(&pdf);
+    assert!(text.contains("Utfall"), "{text}");
+    assert!(
+        text.contains(&days),
+        "the PDF says the page's inpatient days {days}: {text}"
+    );
+    assert!(!text.contains("K-0"), "the PDF names no client");
     let log = w
         .state
         .store

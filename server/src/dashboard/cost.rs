@@ -11,8 +11,9 @@
 //! the viewer's own organisation's members only, and no page lists a trip or a client. Figures per
 //! client and month from fewer than three clients are withheld (`uppsok_model::cost`).
 //!
-//! The page and the PDF are lists of sections ([`PageSection`], [`followup_pdf::Section`]): the
-//! outcomes ("Utfall") are a section of their own, added beside these.
+//! The page and the PDF are lists of sections ([`PageSection`], [`followup_pdf::Section`]); the
+//! last is the outcomes ("Utfall", [`super::outcomes`]): the team's figures for the clients the
+//! viewer may see, as of the end of the year shown (a year in the team counts once it is over).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -33,6 +34,7 @@ use uppsok_report::followup_pdf::{self, Bar, Block, FollowUpDoc, Section};
 use super::charts::{TrendPoint, value_bars};
 use super::html::{Nav, esc};
 use super::i18n::{self, money, num, percent, tr};
+use super::outcomes;
 use super::{Dash, DashError, DashResult};
 use crate::access;
 use crate::state::AppState;
@@ -716,7 +718,7 @@ fn staffing_section(l: Lang, c: &TeamCost) -> PageSection {
     }
 }
 
-/// The page's sections, in order. The outcomes section is added beside them.
+/// The page's cost sections, in order; [`page`] adds the outcomes after them.
 pub fn cost_sections(l: Lang, c: &TeamCost, viewer_org: OrgId) -> Vec<PageSection> {
     vec![
         summary_section(l, c),
@@ -726,6 +728,25 @@ pub fn cost_sections(l: Lang, c: &TeamCost, viewer_org: OrgId) -> Vec<PageSectio
         staffing_section(l, c),
         staff_section(l, c, viewer_org),
     ]
+}
+
+/// The outcomes as a section of this page: the team's figures only (the page names no client),
+/// with the way to the per-client rows on the outcomes page, where each row shown is logged.
+fn outcomes_section(l: Lang, c: &TeamCost, view: &outcomes::OutcomesView) -> PageSection {
+    PageSection {
+        id: "utfall",
+        title: tr(l, "Utfall", "Outcomes").into(),
+        html: format!(
+            "{}<p><a href=\"/outcomes?team={}\">{}</a></p>",
+            outcomes::team_figures(view, l),
+            c.team.id,
+            tr(
+                l,
+                "Per klient och med klienternas utfall: sidan Utfall",
+                "Per client and each client's outcomes: the Outcomes page"
+            )
+        ),
+    }
 }
 
 fn render_sections(sections: &[PageSection]) -> String {
@@ -800,7 +821,15 @@ pub async fn page(
             Lang::En => "en",
         },
     );
-    let sections = cost_sections(l, &c, dash.viewer().org);
+    let mut sections = cost_sections(l, &c, dash.viewer().org);
+    let outcomes = outcomes::load_outcomes_view(
+        &state.store,
+        &dash.viewer(),
+        c.team.id,
+        outcomes::as_of(c.last, today),
+    )
+    .await?;
+    sections.push(outcomes_section(l, &c, &outcomes));
     body.push_str(&render_sections(&sections));
     Ok(dash.render(
         tr(l, "Kostnad och resultat", "Cost and results"),
@@ -810,8 +839,8 @@ pub async fn page(
     ))
 }
 
-/// The PDF's sections about caseload, fidelity, contacts, cost and staffing. The outcomes
-/// section is added beside them.
+/// The PDF's sections about caseload, fidelity, contacts, cost and staffing; [`report_pdf`]
+/// adds the outcomes after them.
 pub fn report_sections(l: Lang, c: &TeamCost, f: &FidelityReport) -> Vec<Section> {
     let r = &c.report;
     let counts = &f.counts;
@@ -1100,7 +1129,16 @@ pub async fn report_pdf(
             ..dash.audit(AuditAction::Export)
         }])
         .await?;
-    let doc = report_doc(l, &c, report_sections(l, &c, &fidelity), today);
+    let outcomes = outcomes::load_outcomes_view(
+        &state.store,
+        &dash.viewer(),
+        c.team.id,
+        outcomes::as_of(c.last, today),
+    )
+    .await?;
+    let mut sections = report_sections(l, &c, &fidelity);
+    sections.push(outcomes::report_section(&outcomes, l));
+    let doc = report_doc(l, &c, sections, today);
     let pdf = followup_pdf::render(&doc)
         .map_err(|e| DashError::Internal(format!("the follow-up PDF: {e}")))?;
     let mut r = pdf.into_response();

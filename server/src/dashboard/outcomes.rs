@@ -27,6 +27,8 @@ use uppsok_model::outcome::{
 use uppsok_model::{ClientId, Entity, OutcomeId, Record, TeamId, Username};
 use uuid::Uuid;
 
+use uppsok_report::followup_pdf::{Bar, Block, Section};
+
 use super::charts::{BarPair, before_after_bars};
 use super::html::{Nav, csrf_field, esc};
 use super::i18n::{self, num, tr};
@@ -174,15 +176,26 @@ fn shift_table<T: Ord + Copy>(
     s
 }
 
-/// The outcomes section: the team's before/after table with its chart, housing and occupation
-/// at admission and now, satisfaction means and a row per client the viewer may see.
+/// The outcomes section of the `/outcomes` page: the team's figures and a row per client the
+/// viewer may see.
 pub fn outcomes_section(view: &OutcomesView, lang: Lang) -> String {
+    format!(
+        "<section id=\"utfall\"><h2>{}</h2>{}{}</section>",
+        tr(lang, "Utfall", "Outcomes"),
+        team_figures(view, lang),
+        client_rows(view, lang)
+    )
+}
+
+/// The team's figures without any client: the before/after table with its chart, the headline
+/// figure of the first year, housing and occupation at admission and now, satisfaction means.
+/// The cost page mounts this part, so it names no client.
+pub fn team_figures(view: &OutcomesView, lang: Lang) -> String {
     let l = lang;
     let mut s = String::new();
     let _ = write!(
         s,
-        "<section id=\"utfall\"><h2>{}</h2><p>{}</p>",
-        tr(l, "Utfall", "Outcomes"),
+        "<p>{}</p>",
         tr(
             l,
             "Slutenvård och akutbesök de 12 månaderna före inskrivningen i teamet jämfört med varje helt år i teamet. \
@@ -191,6 +204,22 @@ pub fn outcomes_section(view: &OutcomesView, lang: Lang) -> String {
              in the team. Each row compares the same clients; rows with fewer than three clients are not shown."
         ),
     );
+    if let Some((days, admissions)) = first_year_headline(view) {
+        let _ = write!(
+            s,
+            "<p id=\"outcomes-first-year\">{} <strong id=\"outcomes-days\">{days}</strong>. {} <strong id=\"outcomes-admissions\">{admissions}</strong>.</p>",
+            tr(
+                l,
+                "Vårddygn 12 månader före inskrivningen / första året i teamet:",
+                "Inpatient days in the 12 months before admission / the first year in the team:"
+            ),
+            tr(
+                l,
+                "Inskrivningar i slutenvård:",
+                "Admissions to inpatient care:"
+            ),
+        );
+    }
     let _ = write!(
         s,
         "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\"></th>{}</tr></thead><tbody>",
@@ -308,6 +337,23 @@ pub fn outcomes_section(view: &OutcomesView, lang: Lang) -> String {
     }
     s.push_str("</tbody></table>");
 
+    s
+}
+
+/// "before / after" of the first year's inpatient days and admissions, when that row is shown.
+pub fn first_year_headline(view: &OutcomesView) -> Option<(String, String)> {
+    let y = view.years.first()?;
+    let (b, a) = (y.before?, y.after?);
+    Some((
+        format!("{} / {}", b.inpatient_days, a.inpatient_days),
+        format!("{} / {}", b.admissions, a.admissions),
+    ))
+}
+
+/// A row per client the viewer may see, by code: client data, logged by the page that shows it.
+fn client_rows(view: &OutcomesView, lang: Lang) -> String {
+    let l = lang;
+    let mut s = String::new();
     let _ = write!(
         s,
         "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
@@ -354,8 +400,231 @@ pub fn outcomes_section(view: &OutcomesView, lang: Lang) -> String {
             )
         );
     }
-    s.push_str("</tbody></table></section>");
+    s.push_str("</tbody></table>");
     s
+}
+
+/// The day the figures are computed as of for a report period ending `last`: a year counts once
+/// it is over, so a past year's report shows what was known at its end.
+pub fn as_of(last: NaiveDate, today: NaiveDate) -> NaiveDate {
+    last.min(today)
+}
+
+fn tally_row(label: String, clients: usize, t: Option<&Tally>) -> Vec<String> {
+    vec![
+        label,
+        clients.to_string(),
+        opt(t.map(|t| t.admissions)),
+        opt(t.map(|t| t.compulsory)),
+        opt(t.map(|t| t.inpatient_days)),
+        opt(t.map(|t| t.emergency_visits)),
+    ]
+}
+
+fn shift_block<T: Ord + Copy>(
+    l: Lang,
+    caption: &str,
+    shift: Option<&Shift<T>>,
+    all: &[T],
+    label: impl Fn(T) -> &'static str,
+) -> Block {
+    let Some(shift) = shift else {
+        return Block::Text(format!(
+            "{caption}: {}",
+            tr(
+                l,
+                "visas inte, färre än tre klienter.",
+                "not shown, fewer than three clients."
+            )
+        ));
+    };
+    let cell = |m: &std::collections::BTreeMap<T, Option<usize>>, k: T| match m.get(&k) {
+        None => "0".to_owned(),
+        Some(None) => tr(l, "färre än 3", "fewer than 3").to_owned(),
+        Some(Some(n)) => n.to_string(),
+    };
+    let mut rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|&k| {
+            vec![
+                label(k).to_owned(),
+                cell(&shift.at_admission, k),
+                cell(&shift.now, k),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        tr(l, "Inte känt", "Not known").to_owned(),
+        shift.unknown.0.to_string(),
+        shift.unknown.1.to_string(),
+    ]);
+    Block::Table {
+        head: vec![
+            format!(
+                "{caption} ({} {})",
+                shift.clients,
+                tr(l, "klienter", "clients")
+            ),
+            tr(l, "Vid inskrivning", "At admission").into(),
+            tr(l, "Nu", "Now").into(),
+        ],
+        rows,
+    }
+}
+
+/// The yearly follow-up's outcomes section: the team's figures only, no client.
+pub fn report_section(view: &OutcomesView, l: Lang) -> Section {
+    let mut blocks = vec![Block::Text(format!(
+        "{} {}",
+        tr(
+            l,
+            "Slutenvård och akutbesök de 12 månaderna före inskrivningen i teamet jämfört med varje helt år i teamet; \
+             varje rad jämför samma klienter.",
+            "Inpatient care and emergency visits in the 12 months before admission to the team against each full \
+             year in the team; each row compares the same clients."
+        ),
+        match l {
+            Lang::Sv => format!(
+                "Underlaget är {} klienter med inskrivningsdatum vars utfall får visas för dig (samtycke mellan kommun och region).",
+                view.clients
+            ),
+            Lang::En => format!(
+                "Based on {} clients with an admission day whose outcomes you may see (consent between municipality and region).",
+                view.clients
+            ),
+        }
+    ))];
+    if let Some((days, admissions)) = first_year_headline(view) {
+        blocks.push(Block::Figures(vec![
+            (
+                tr(
+                    l,
+                    "Vårddygn före / första året",
+                    "Inpatient days before / first year",
+                )
+                .into(),
+                days,
+            ),
+            (
+                tr(
+                    l,
+                    "Inskrivningar före / första året",
+                    "Admissions before / first year",
+                )
+                .into(),
+                admissions,
+            ),
+        ]));
+    }
+    if view.years.is_empty() {
+        blocks.push(Block::Text(
+            tr(
+                l,
+                "Ingen klient har varit ett helt år i teamet än.",
+                "No client has completed a year in the team yet.",
+            )
+            .into(),
+        ));
+    } else {
+        let mut rows = Vec::new();
+        let mut bars = Vec::new();
+        for y in &view.years {
+            let before = format!(
+                "{}, {}",
+                year_label(l, y.year),
+                tr(l, "12 mån före", "12 months before")
+            );
+            let after = format!(
+                "{}, {}",
+                year_label(l, y.year),
+                tr(l, "året i teamet", "the year in team")
+            );
+            for (label, t) in [(before, y.before), (after, y.after)] {
+                bars.push(Bar {
+                    label: label.clone(),
+                    value: t.map(|t| f64::from(t.inpatient_days)),
+                    shown: t.map_or_else(
+                        || tr(l, "färre än 3 klienter", "fewer than 3 clients").into(),
+                        |t| t.inpatient_days.to_string(),
+                    ),
+                });
+                rows.push(tally_row(label, y.clients, t.as_ref()));
+            }
+        }
+        blocks.push(Block::Table {
+            head: vec![
+                "".into(),
+                tr(l, "Klienter", "Clients").into(),
+                tr(l, "Inskrivningar", "Admissions").into(),
+                tr(l, "varav LPT/LVM", "of which LPT/LVM").into(),
+                tr(l, "Vårddygn", "Inpatient days").into(),
+                tr(l, "Akutbesök", "ER visits").into(),
+            ],
+            rows,
+        });
+        blocks.push(Block::Bars {
+            caption: tr(
+                l,
+                "Vårddygn före och efter inskrivning",
+                "Inpatient days before and after admission",
+            )
+            .into(),
+            bars,
+        });
+    }
+    blocks.push(shift_block(
+        l,
+        tr(l, "Boende", "Housing"),
+        view.housing.as_ref(),
+        Housing::ALL,
+        |h| h.label().get(l),
+    ));
+    blocks.push(shift_block(
+        l,
+        tr(l, "Sysselsättning", "Daily occupation"),
+        view.occupation.as_ref(),
+        Occupation::ALL,
+        |o| o.label().get(l),
+    ));
+    if !view.satisfaction.is_empty() {
+        let mut head = vec![
+            tr(l, "Nöjdhet (1–5)", "Satisfaction (1–5)").to_owned(),
+            tr(l, "Svar", "Answers").into(),
+        ];
+        head.extend(
+            (1..=SATISFACTION_QUESTIONS.len())
+                .map(|n| format!("{} {n}", tr(l, "Fråga", "Question"))),
+        );
+        let rows = view
+            .satisfaction
+            .iter()
+            .map(|row| {
+                let mut r = vec![
+                    format!("{} {}", row.year, row.respondent.label().get(l)),
+                    row.answered.to_string(),
+                ];
+                r.extend(
+                    row.means
+                        .iter()
+                        .map(|m| m.map_or_else(|| "–".into(), |m| num(l, m, 1))),
+                );
+                r
+            })
+            .collect();
+        blocks.push(Block::Table { head, rows });
+        blocks.push(Block::Text(
+            SATISFACTION_QUESTIONS
+                .iter()
+                .enumerate()
+                .map(|(i, q)| format!("{} {}: {}", tr(l, "Fråga", "Question"), i + 1, q.get(l)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ));
+    }
+    Section {
+        heading: tr(l, "Utfall", "Outcomes").into(),
+        blocks,
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -728,6 +997,100 @@ pub async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tally(admissions: u32, inpatient_days: u32) -> Tally {
+        Tally {
+            admissions,
+            compulsory: 0,
+            inpatient_days,
+            emergency_visits: 0,
+        }
+    }
+
+    fn view(years: Vec<TeamYear>) -> OutcomesView {
+        OutcomesView {
+            today: NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(),
+            clients: 5,
+            years,
+            housing: None,
+            occupation: None,
+            satisfaction: Vec::new(),
+            rows: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_headline_is_the_first_year_and_only_when_it_is_shown() {
+        let shown = view(vec![TeamYear {
+            year: 1,
+            clients: 4,
+            before: Some(tally(6, 120)),
+            after: Some(tally(2, 45)),
+        }]);
+        assert_eq!(
+            first_year_headline(&shown),
+            Some(("120 / 45".into(), "6 / 2".into()))
+        );
+        let withheld = view(vec![TeamYear {
+            year: 1,
+            clients: 2,
+            before: None,
+            after: None,
+        }]);
+        assert_eq!(first_year_headline(&withheld), None);
+        assert!(!team_figures(&withheld, Lang::Sv).contains("outcomes-days"));
+    }
+
+    #[test]
+    fn the_report_section_withholds_small_rows_and_names_no_client() {
+        let v = OutcomesView {
+            rows: vec![ClientRow {
+                client: ClientId::new(),
+                code: "K-042".into(),
+                comparison: ClientComparison {
+                    client: ClientId::new(),
+                    admitted: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
+                    before: tally(1, 10),
+                    after: vec![tally(0, 0)],
+                },
+            }],
+            ..view(vec![
+                TeamYear {
+                    year: 1,
+                    clients: 4,
+                    before: Some(tally(6, 120)),
+                    after: Some(tally(2, 45)),
+                },
+                TeamYear {
+                    year: 2,
+                    clients: 2,
+                    before: None,
+                    after: None,
+                },
+            ])
+        };
+        let section = report_section(&v, Lang::Sv);
+        assert_eq!(section.heading, "Utfall");
+        let all = format!("{section:?}");
+        assert!(!all.contains("K-042"), "no client in the report");
+        let bars = section
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::Bars { bars, .. } => Some(bars),
+                _ => None,
+            })
+            .expect("a chart");
+        let values: Vec<Option<f64>> = bars.iter().map(|b| b.value).collect();
+        assert_eq!(values, [Some(120.0), Some(45.0), None, None]);
+        assert_eq!(bars[2].shown, "färre än 3 klienter");
+        assert!(section.blocks.contains(&Block::Figures(vec![
+            ("Vårddygn före / första året".into(), "120 / 45".into()),
+            ("Inskrivningar före / första året".into(), "6 / 2".into()),
+        ])));
+        // Housing and occupation with too few clients: said, not shown.
+        assert!(all.contains("Boende: visas inte, färre än tre klienter."));
+    }
 
     fn form(kind: &str) -> OutcomeForm {
         OutcomeForm {
