@@ -68,7 +68,7 @@ struct TripsView: View {
             Section {
                 Toggle("trip.odometer", isOn: $byOdometer)
                 Toggle("trip.suggested", isOn: $bySuggestion)
-                    .onChange(of: bySuggestion) { _, on in
+                    .onChange(of: bySuggestion) { on in
                         suggestionOk = false
                         if on { Task { await model.suggestKm(from: from, to: to) } }
                     }
