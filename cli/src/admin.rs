@@ -73,6 +73,9 @@ pub enum AdminCommand {
     /// Enrolled phones.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// The organisation's own cars (pool cars and benefit cars), each with its körjournal.
+    #[command(subcommand)]
+    Vehicle(crate::vehicle::VehicleCommand),
     /// Retention (gallring): periods per organisation and class, legal holds, the culling job
     /// and its records.
     #[command(subcommand)]
@@ -671,6 +674,7 @@ async fn dispatch(
         AdminCommand::Org(OrgCommand::StaffCost(cmd)) => {
             crate::cost::staff_cost(store, cmd, &mut out).await?
         }
+        AdminCommand::Vehicle(cmd) => crate::vehicle::run(store, cmd, &mut out).await?,
         AdminCommand::Team(TeamCommand::Staffing { team, org, posts }) => {
             crate::cost::staffing(store, &team, &org, &posts, &mut out).await?
         }

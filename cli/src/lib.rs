@@ -9,3 +9,4 @@ pub mod demo;
 pub mod exit;
 pub mod retention;
 pub mod serve;
+pub mod vehicle;

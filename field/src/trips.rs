@@ -538,8 +538,17 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
         rates.own_car_ore_per_km = r;
         rates.validate()?;
     }
+    // The clients this device knows: payroll's copy hides their codes in the errand too.
+    let codes: Vec<String> = store
+        .clients()?
+        .iter()
+        .map(|c| c.code.to_string())
+        .collect();
     let bytes = match format {
-        ExportFormat::Csv => korjournal::to_csv(&copy.apply(rows.clone())).into_bytes(),
+        ExportFormat::Csv => {
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            korjournal::to_csv(&copy.apply(rows.clone(), &codes)).into_bytes()
+        }
         ExportFormat::Pdf => {
             uppsok_report::korjournal_pdf::render(&uppsok_report::korjournal_pdf::KorjournalDoc {
                 driver: driver.clone(),
@@ -549,6 +558,9 @@ pub fn run_export(store: &Store, cmd: ExportCommand) -> Result<String> {
                 created: Local::now().date_naive(),
                 approval: None,
                 copy,
+                client_codes: codes,
+                notes: Vec::new(),
+                per_car: false,
             })
             .map_err(|e| FieldError::Usage(e.to_string()))?
         }

@@ -59,6 +59,7 @@ pub fn bench_feed_fixes(
         visited: None,
         visit_ids: Vec::new(),
         odometer_start: None,
+        from_home: false,
     })?;
     // The chunks and the sink are made before the clock starts, as Kotlin's are.
     let size = usize::try_from(batch).unwrap_or(1).max(1);

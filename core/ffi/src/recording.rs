@@ -34,6 +34,10 @@ pub struct TripStart {
     pub visit_ids: Vec<String>,
     /// The odometer when leaving; with a reading at the end it overrides the GPS distance.
     pub odometer_start: Option<i32>,
+    /// Leaving from home rather than the workplace: only the part beyond the driver's
+    /// home–workplace distance is paid.
+    #[uniffi(default = false)]
+    pub from_home: bool,
 }
 
 /// One position from the platform's location API.
@@ -110,7 +114,7 @@ impl TripRecording {
                 .map(|v| parse_id("visits", v))
                 .collect::<Result<_>>()?,
             odometer_start: reading("odometer_start", start.odometer_start)?,
-            from_home: false,
+            from_home: start.from_home,
         };
         let mut slot = shared.recording();
         if slot.is_some() {
@@ -183,6 +187,7 @@ impl TripRecording {
                 odometer_start: s
                     .odometer_start
                     .map(|r| i32::try_from(r).unwrap_or(i32::MAX)),
+                from_home: s.from_home,
             })
         })
     }

@@ -347,9 +347,42 @@ impl UppsokStore {
     pub fn log_trip(&self, input: TripInput) -> Result<TripItem> {
         self.shared.with(|s| {
             let profile = s.profile()?;
-            let trip = input.to_model(&profile.user)?;
+            let suggested = match input.distance {
+                TripDistance::Suggested { .. } => {
+                    uppsok_device::trips::suggest_km(s, &input.from_place, &input.to_place)?
+                        .map(|g| g.km)
+                }
+                _ => None,
+            };
+            let trip = input.to_model(&profile.user, suggested)?;
             s.save_trip(&trip)?;
             Ok(TripItem::from_model(&trip))
+        })
+    }
+
+    /// The distance the phone would suggest between two places (the team's earlier trips
+    /// between them, else the straight line × 1.15), or `null` when it knows neither place.
+    pub fn suggest_km(
+        &self,
+        from_place: String,
+        to_place: String,
+    ) -> Result<Option<TripSuggestion>> {
+        self.shared.with(|s| {
+            Ok(uppsok_device::trips::suggest_km(s, &from_place, &to_place)?
+                .as_ref()
+                .map(TripSuggestion::from_model))
+        })
+    }
+
+    /// The driver confirms a trip's suggested distance (it matches the road they drove), so
+    /// the month can be approved. A wrong suggestion is corrected by saving the trip with
+    /// typed km instead. Refused for measured or typed km, naming `distance_source`.
+    pub fn confirm_trip(&self, id: String) -> Result<TripItem> {
+        let id: m::TripId = parse_id("id", &id)?;
+        self.shared.with(|s| {
+            Ok(TripItem::from_model(&uppsok_device::trips::confirm_trip(
+                s, id,
+            )?))
         })
     }
 

@@ -134,6 +134,7 @@ fn client_visit_trip_and_recording() {
             visited: Some("K-017".into()),
             visit_ids: vec![v.id.clone()],
             odometer_start: None,
+            from_home: false,
         })
         .unwrap();
     for i in 0..120 {
@@ -166,7 +167,67 @@ fn trip_start() -> TripStart {
         visited: None,
         visit_ids: vec![],
         odometer_start: None,
+        from_home: false,
     }
+}
+
+/// A trip from home with the suggested km: saved unconfirmed, confirmed by the driver; a typed
+/// trip cannot be "confirmed"; no suggestion for an unknown place names the field.
+#[test]
+fn a_suggested_trip_from_home_is_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = UppsokStore::create(path(&dir), "anna".into(), key()).unwrap();
+    let s = store
+        .suggest_km("Kalix".into(), "Töre".into())
+        .unwrap()
+        .expect("both places are in the gazetteer");
+    assert_eq!(s.earlier_trips, 0);
+    assert!(s.km > s.straight_km.unwrap());
+    let now = chrono::Utc::now().timestamp_millis();
+    let input = TripInput {
+        id: None,
+        service_car: None,
+        start_ms: now - 3_600_000,
+        end_ms: None,
+        from_place: "Kalix".into(),
+        to_place: "Töre".into(),
+        from_address: None,
+        to_address: None,
+        purpose: "Hembesök".into(),
+        visited: None,
+        visit_ids: vec![],
+        distance: TripDistance::Suggested { confirmed: false },
+        from_home: true,
+    };
+    let trip = store.log_trip(input.clone()).unwrap();
+    assert_eq!(trip.source, DistanceSource::Suggested);
+    assert!((trip.km - s.km).abs() < 1e-9);
+    assert!(trip.from_home && trip.awaits_confirmation && !trip.distance_confirmed);
+    let confirmed = store.confirm_trip(trip.id.clone()).unwrap();
+    assert!(confirmed.distance_confirmed && !confirmed.awaits_confirmation);
+    assert!(confirmed.from_home);
+    let typed = store
+        .log_trip(TripInput {
+            distance: TripDistance::Manual { km: 25.3 },
+            from_home: false,
+            ..input.clone()
+        })
+        .unwrap();
+    assert!(!typed.from_home && !typed.awaits_confirmation);
+    let refused = store.confirm_trip(typed.id);
+    assert!(
+        matches!(&refused, Err(UppsokError::Invalid { field, .. }) if field == "distance_source"),
+        "{refused:?}"
+    );
+    let unknown = store.log_trip(TripInput {
+        to_place: "Ingenstansby".into(),
+        ..input
+    });
+    assert!(
+        matches!(&unknown, Err(UppsokError::Invalid { field, .. }) if field == "distance"),
+        "{unknown:?}"
+    );
+    assert_eq!(store.trips_between(0, i64::MAX).unwrap().len(), 2);
 }
 
 /// The C entry point does what `feed_position` does, reports by code, keeps the typed error

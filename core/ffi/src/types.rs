@@ -297,6 +297,13 @@ pub enum TripDistance {
     Manual { km: f64 },
     /// Odometer readings at the start and end (km); the distance is their difference.
     Odometer { start: i32, end: i32 },
+    /// The distance the phone suggests for the two places
+    /// ([`UppsokStore::suggest_km`](super::UppsokStore::suggest_km): the team's earlier trips,
+    /// else the straight line × 1.15), worked out when the trip is saved. `confirmed`: the
+    /// driver has checked it against the road they drove; a month with an unconfirmed
+    /// suggestion cannot be approved for payment, so confirm now or later with
+    /// [`UppsokStore::confirm_trip`](super::UppsokStore::confirm_trip).
+    Suggested { confirmed: bool },
 }
 
 /// A trip logged by hand (manual km or odometer readings). GPS trips come from
@@ -319,6 +326,22 @@ pub struct TripInput {
     pub visited: Option<String>,
     pub visit_ids: Vec<String>,
     pub distance: TripDistance,
+    /// The trip starts at the driver's home rather than the workplace: only the part beyond
+    /// the driver's home–workplace distance is paid (the server knows that distance).
+    #[uniffi(default = false)]
+    pub from_home: bool,
+}
+
+/// A distance the phone can suggest for a trip between two places.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct TripSuggestion {
+    /// Rounded to 0.1 km.
+    pub km: f64,
+    /// The suggestion is the median of this many earlier trips between the places (either
+    /// direction); 0 when there were none and it is the straight line × the detour factor.
+    pub earlier_trips: i32,
+    /// The straight-line km, when that is what the suggestion comes from.
+    pub straight_km: Option<f64>,
 }
 
 /// What a GPS trip keeps of its track.
@@ -348,6 +371,16 @@ pub struct TripItem {
     pub odometer_start: Option<i32>,
     pub odometer_end: Option<i32>,
     pub gps: Option<GpsInfo>,
+    /// From the driver's home (the home–workplace distance is deducted from the paid km).
+    #[uniffi(default = false)]
+    pub from_home: bool,
+    /// A suggested distance the driver has confirmed.
+    #[uniffi(default = false)]
+    pub distance_confirmed: bool,
+    /// A suggested distance the driver has not confirmed yet: it holds up the month's
+    /// approval until they do ([`UppsokStore::confirm_trip`](super::UppsokStore::confirm_trip)).
+    #[uniffi(default = false)]
+    pub awaits_confirmation: bool,
 }
 
 /// A colleague of the user's teams, for the visit form's "present" picker.
@@ -637,9 +670,26 @@ pub(crate) fn vehicle_text(v: &m::Vehicle) -> Option<String> {
 }
 
 impl TripInput {
-    pub(crate) fn to_model(&self, driver: &m::Username) -> Result<m::Trip> {
+    /// The trip as the model has it; `suggested_km` is the store's suggestion, needed (and
+    /// used) only for [`TripDistance::Suggested`].
+    pub(crate) fn to_model(
+        &self,
+        driver: &m::Username,
+        suggested_km: Option<f64>,
+    ) -> Result<m::Trip> {
+        let mut confirmed = false;
         let (km, source, odometer_start, odometer_end) = match self.distance {
             TripDistance::Manual { km } => (km, m::DistanceSource::Manual, None, None),
+            TripDistance::Suggested { confirmed: c } => {
+                confirmed = c;
+                let km = suggested_km.ok_or_else(|| {
+                    UppsokError::invalid(
+                        "distance",
+                        "no distance can be suggested between these places; type the km",
+                    )
+                })?;
+                (km, m::DistanceSource::Suggested, None, None)
+            }
             TripDistance::Odometer { start, end } => {
                 let rule = "must be a reading between 0 and 2,147,483,647 km";
                 let a: u32 = small_int("odometer_start", start, rule)?;
@@ -678,8 +728,8 @@ impl TripInput {
             odometer_start,
             odometer_end,
             gps: None,
-            distance_confirmed: false,
-            from_home: false,
+            distance_confirmed: confirmed,
+            from_home: self.from_home,
         })
     }
 }
@@ -708,6 +758,25 @@ impl TripItem {
                 fixes_used: i64::from(g.fixes_used),
                 fixes_dropped: i64::from(g.fixes_dropped),
             }),
+            from_home: t.from_home,
+            distance_confirmed: t.distance_confirmed,
+            awaits_confirmation: t.awaits_confirmation(),
+        }
+    }
+}
+
+impl TripSuggestion {
+    pub(crate) fn from_model(s: &m::mileage::Suggestion) -> Self {
+        let (earlier_trips, straight_km) = match s.basis {
+            m::mileage::SuggestionBasis::TeamMedian { trips } => {
+                (i32::try_from(trips).unwrap_or(i32::MAX), None)
+            }
+            m::mileage::SuggestionBasis::StraightLine { straight_km, .. } => (0, Some(straight_km)),
+        };
+        TripSuggestion {
+            km: s.km,
+            earlier_trips,
+            straight_km,
         }
     }
 }

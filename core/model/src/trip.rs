@@ -52,22 +52,16 @@ impl FromStr for Vehicle {
                 "must be own or service:REGISTRATION (e.g. service:ABC123)",
             );
         };
-        let reg: String = reg
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect::<String>()
-            .to_uppercase();
-        if !(2..=7).contains(&reg.len())
-            || !reg
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        {
-            return invalid(
+        // One rule for registration numbers: the vehicle register's.
+        match crate::mileage::Registration::parse(reg) {
+            Ok(r) => Ok(Vehicle::Service {
+                registration: r.as_str().to_owned(),
+            }),
+            Err(_) => invalid(
                 "vehicle",
                 "the registration must be 2–7 letters and digits, like ABC123",
-            );
+            ),
         }
-        Ok(Vehicle::Service { registration: reg })
     }
 }
 

@@ -38,9 +38,18 @@ pub struct KorjournalDoc {
     pub created: NaiveDate,
     /// The supervisor's approval of the month, when it has one (the dashboard's copy).
     pub approval: Option<Attest>,
-    /// Which copy: the payroll copy's rows say "klientbesök" for client codes (applied here, so
-    /// no caller can label a copy without making it so), and every page names the copy.
+    /// Which copy: the payroll copy's rows say "klientbesök" for client codes and hide the
+    /// team's codes in the errand (applied here, so no caller can label a copy without making it
+    /// so), and every page names the copy.
     pub copy: JournalCopy,
+    /// The team's client codes, for the payroll copy to hide in the errand.
+    pub client_codes: Vec<String>,
+    /// Lines printed under the totals: a vehicle's körjournal says its odometer readings at the
+    /// start and end and any break in them (`VehicleJournal::notes_sv`); empty for a driver's.
+    pub notes: Vec<String>,
+    /// A car's körjournal (several drivers in one car): the last column names each trip's
+    /// driver instead of the car, and the header's "Förare" line says whose car it is.
+    pub per_car: bool,
 }
 
 /// A supervisor's approval (*attest*) of the month, printed under the signature lines.
@@ -84,6 +93,9 @@ const ROW_H: f32 = 6.0;
 const TEXT_PT: f32 = 8.5;
 /// Room the totals and the signature lines need on the last page.
 const CLOSING_H: f32 = 66.0;
+/// One line of [`KorjournalDoc::notes`], and how many of them the last page holds.
+const NOTE_H: f32 = 5.5;
+const NOTES_MAX: usize = 8;
 const TABLE_TOP: f32 = PAGE_H - 42.0;
 const TABLE_BOTTOM: f32 = 20.0;
 
@@ -199,17 +211,22 @@ impl Pen<'_> {
 
 /// How many rows fit on a page with or without the closing block.
 fn rows_per_page(closing: bool) -> usize {
-    let bottom = if closing {
-        TABLE_BOTTOM + CLOSING_H
-    } else {
-        TABLE_BOTTOM
-    };
+    rows_above(if closing { CLOSING_H } else { 0.0 })
+}
+
+/// How many rows fit on a page above a block `closing_h` mm high.
+fn rows_above(closing_h: f32) -> usize {
+    let bottom = TABLE_BOTTOM + closing_h;
     ((TABLE_TOP - ROW_H - bottom) / ROW_H).floor().max(1.0) as usize
 }
 
-/// Rows per page: full pages, then a last page with room for the totals and signature.
-fn paginate(n: usize) -> Vec<std::ops::Range<usize>> {
-    let (full, last) = (rows_per_page(false), rows_per_page(true));
+/// Rows per page: full pages, then a last page with room for the totals, the signature and
+/// `notes` lines under them.
+fn paginate(n: usize, notes: usize) -> Vec<std::ops::Range<usize>> {
+    let (full, last) = (
+        rows_per_page(false),
+        rows_above(CLOSING_H + NOTE_H * notes as f32),
+    );
     let mut pages = Vec::new();
     let mut start = 0;
     while n - start > last {
@@ -254,7 +271,13 @@ fn rate_line(doc: &KorjournalDoc) -> String {
 /// Render the körjournal; the bytes of a PDF file.
 pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
     let doc = &KorjournalDoc {
-        rows: doc.copy.apply(doc.rows.clone()),
+        rows: doc.copy.apply(
+            doc.rows.clone(),
+            &doc.client_codes
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        ),
         ..doc.clone()
     };
     let sums = totals(&doc.rows, &doc.rates)?;
@@ -275,7 +298,7 @@ pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
         vehicles.join(", ")
     };
 
-    let pages = paginate(doc.rows.len());
+    let pages = paginate(doc.rows.len(), doc.notes.len().min(NOTES_MAX));
     let n_pages = pages.len();
     for (i, range) in pages.into_iter().enumerate() {
         let layer = if i == 0 {
@@ -290,7 +313,7 @@ pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
             bold: &bold,
         };
         header(&pen, doc, &vehicles);
-        let mut y = table(&pen, &doc.rows[range]);
+        let mut y = table(&pen, &doc.rows[range], doc.per_car);
         if i + 1 == n_pages {
             y = closing(&pen, doc, &sums, y)?;
         }
@@ -368,9 +391,14 @@ fn header(pen: &Pen<'_>, doc: &KorjournalDoc, vehicles: &str) {
 }
 
 /// The table heading and rows; returns the y below the last row.
-fn table(pen: &Pen<'_>, rows: &[KorjournalRow]) -> f32 {
+fn table(pen: &Pen<'_>, rows: &[KorjournalRow], per_car: bool) -> f32 {
     let mut y = TABLE_TOP;
-    for Col(name, x, w, right) in &COLS {
+    for (i, Col(name, x, w, right)) in COLS.iter().enumerate() {
+        let name = if per_car && i + 1 == COLS.len() {
+            "Förare"
+        } else {
+            name
+        };
         if *right {
             pen.bold(name, TEXT_PT, MARGIN + x + w - width_mm(name, TEXT_PT), y);
         } else {
@@ -400,7 +428,11 @@ fn table(pen: &Pen<'_>, rows: &[KorjournalRow]) -> f32 {
             source_sv(r.source).to_owned(),
             r.purpose.clone(),
             r.visited.clone(),
-            vehicle_sv(&r.vehicle),
+            if per_car {
+                r.driver.clone()
+            } else {
+                vehicle_sv(&r.vehicle)
+            },
         ];
         for (Col(_, x, w, right), cell) in COLS.iter().zip(cells) {
             // About 2 characters per 3 mm at this size.
@@ -477,6 +509,20 @@ fn closing(
         y - 9.0,
     );
     let mut y = y - 9.0;
+    for (i, note) in doc.notes.iter().enumerate().take(NOTES_MAX) {
+        y -= NOTE_H;
+        let more = doc.notes.len().saturating_sub(NOTES_MAX);
+        if i + 1 == NOTES_MAX && more > 0 {
+            pen.text(
+                &format!("… och {} anmärkningar till (se CSV-filen)", more + 1),
+                9.0,
+                MARGIN,
+                y,
+            );
+        } else {
+            pen.text(&fit(note, 150), 9.0, MARGIN, y);
+        }
+    }
     if let Some(a) = &doc.approval {
         y -= 7.0;
         pen.bold(&a.line(), 9.0, MARGIN, y);
@@ -527,7 +573,7 @@ mod tests {
     #[test]
     fn pages_leave_room_for_the_totals() {
         for n in [0, 1, 5, 19, 20, 21, 26, 27, 28, 60, 200] {
-            let pages = paginate(n);
+            let pages = paginate(n, 0);
             assert_eq!(pages.iter().map(|r| r.len()).sum::<usize>(), n, "{n}");
             let last = pages.last().expect("a page");
             assert!(last.len() <= rows_per_page(true), "{n}: {pages:?}");
@@ -561,6 +607,9 @@ mod tests {
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
             copy: JournalCopy::Payroll,
+            client_codes: Vec::new(),
+            notes: Vec::new(),
+            per_car: false,
         };
         let bytes = render(&doc).expect("render");
         assert!(bytes.starts_with(b"%PDF-"));
@@ -582,6 +631,9 @@ mod tests {
             created: NaiveDate::from_ymd_opt(2026, 11, 30).expect("valid"),
             approval: None,
             copy: JournalCopy::Payroll,
+            client_codes: Vec::new(),
+            notes: Vec::new(),
+            per_car: false,
         };
         let bytes = render(&doc).expect("render");
         let pdf = Document::load_mem(&bytes).expect("the PDF parses");

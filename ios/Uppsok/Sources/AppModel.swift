@@ -21,6 +21,8 @@ final class AppModel: ObservableObject {
     @Published var tripFinish: FinishOutcome? = nil
     /// Why a trip is not recording.
     @Published var tripNotice: String? = nil
+    /// The suggested km for the trip form's two places (SuggestedKm.label), once asked for.
+    @Published var tripSuggestion: String? = nil
     @Published var sync: SyncStatus? = nil
     /// Records the lists left out because they could not be read (damaged storage).
     @Published var damaged: Int64 = 0
@@ -224,6 +226,25 @@ final class AppModel: ObservableObject {
         await refresh()
     }
 
+    /// The suggestion for the form's places, shown before the driver saves or confirms it.
+    func suggestKm(from: String, to: String) async {
+        let s = await run { try $0.suggestKm(fromPlace: from, toPlace: to) }
+        if let s = s ?? nil {
+            tripSuggestion = SuggestedKm.label(s, lang)
+        } else {
+            tripSuggestion = Messages.invalid(field: "distance", rule: "", lang)
+        }
+    }
+
+    /// The driver confirms a trip's suggested km (SuggestedKm.confirm).
+    func confirmTrip(_ trip: TripItem) async {
+        let lang = self.lang
+        let outcome = await run { SuggestedKm.confirm($0, trip, lang) }
+        if case let .failed(text)? = outcome { message = text }
+        BackgroundSync.scheduleSoon()
+        await refresh()
+    }
+
     func deleteTrip(_ id: String) async {
         _ = await run { try $0.deleteTrip(id: id) }
         BackgroundSync.scheduleSoon()
@@ -231,18 +252,18 @@ final class AppModel: ObservableObject {
     }
 
     /// Asks for location, then records only with precise location (TripFlow.decide).
-    func startTrip(from: String, purpose: String, serviceCar: String?, odometerStart: Int32?) {
+    func startTrip(from: String, purpose: String, serviceCar: String?, odometerStart: Int32?, fromHome: Bool) {
         TripLocation.shared.ask { [weak self] grant in
-            Task { @MainActor in await self?.startTrip(grant: grant, from: from, purpose: purpose, serviceCar: serviceCar, odometerStart: odometerStart) }
+            Task { @MainActor in await self?.startTrip(grant: grant, from: from, purpose: purpose, serviceCar: serviceCar, odometerStart: odometerStart, fromHome: fromHome) }
         }
     }
 
-    private func startTrip(grant: LocationGrant, from: String, purpose: String, serviceCar: String?, odometerStart: Int32?) async {
+    private func startTrip(grant: LocationGrant, from: String, purpose: String, serviceCar: String?, odometerStart: Int32?, fromHome: Bool) async {
         switch TripFlow.decide(grant, lang) {
         case let .explain(text, _):
             tripNotice = text
         case .start:
-            let start = TripStart(serviceCar: serviceCar, fromPlace: from, purpose: purpose, visited: nil, visitIds: [], odometerStart: odometerStart)
+            let start = TripStart(serviceCar: serviceCar, fromPlace: from, purpose: purpose, visited: nil, visitIds: [], odometerStart: odometerStart, fromHome: fromHome)
             if let rec = await run({ store -> TripRecordingBox in TripRecordingBox(try store.startTrip(start: start)) }) {
                 tripNotice = nil
                 TripLocation.shared.start(recording: rec.recording)

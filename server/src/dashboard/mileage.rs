@@ -2,7 +2,8 @@
 //! allowance and the taxable rest (computed by `uppsok-model::mileage` with the viewer's
 //! organisation's rates); approving a month once it is over (stored with the totals approved,
 //! and logged), and approving it again when it changed after approval; the payroll CSV; and the
-//! körjournal per driver as CSV or PDF. The page opens on the last whole month, the one payroll
+//! körjournal per driver as CSV or PDF, and per car of the organisation's register (pool and
+//! benefit cars: all the team's drivers, the odometer checked from trip to trip). The page opens on the last whole month, the one payroll
 //! pays. Whether a driver's month may be approved is [`standing`], a rule without I/O.
 //!
 //! Trips never cross organisations: a supervisor sees and approves the trips of their own
@@ -20,7 +21,8 @@ use serde::Deserialize;
 use uppsok_model::fidelity::{Lang, swedish_date, swedish_time};
 use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
 use uppsok_model::mileage::{
-    DrivenTrip, MonthlyTotal, RateSchedule, VehicleKind, business_km, monthly_totals,
+    DrivenTrip, MonthlyTotal, RateSchedule, Registration, VehicleJournal, VehicleKind, business_km,
+    monthly_totals, vehicle_journal,
 };
 use uppsok_model::{Entity, Trip};
 
@@ -32,7 +34,7 @@ use super::{Dash, DashError, DashResult};
 use crate::state::AppState;
 use crate::store::AuditAction;
 use crate::store::dashboard::{self as data, ApprovedTotals, SeenTrip};
-use crate::store::{AuditEntry, TeamRow};
+use crate::store::{AuditEntry, TeamRow, VehicleRow};
 use uppsok_report::korjournal_pdf::{self, Attest, KorjournalDoc};
 
 /// A month (`2026-11`) or a whole year (`2026`) of Swedish calendar days.
@@ -135,6 +137,9 @@ pub struct MileageQuery {
     /// Which körjournal copy the links make: `payroll` (the default) or `team`.
     #[serde(default)]
     copy: Option<String>,
+    /// The car whose körjournal `/mileage/vehicle` makes.
+    #[serde(default)]
+    registration: Option<String>,
     #[serde(default)]
     notice: Option<String>,
 }
@@ -583,6 +588,8 @@ pub async fn page(
     }
     body.push_str("</tbody></table>");
     body.push_str(&unconfirmed_table(l, &trips, &names));
+    let vehicles = state.store.vehicles(dash.actor.staff.org).await?;
+    body.push_str(&vehicles_table(l, &team, &month, copy, &trips, &vehicles));
     let _ = write!(
         body,
         "<p><a href=\"/mileage/payroll.csv?team={}&amp;month={}\">{}</a></p>\
@@ -990,23 +997,8 @@ pub async fn korjournal(
         korjournal::rows(&trips, &driver, span.period(), swedish_time),
         home_work.get(&driver).copied().unwrap_or(0),
     );
-    let action = match copy {
-        JournalCopy::Payroll => AuditAction::ExportPayrollCopy,
-        JournalCopy::Team => AuditAction::ExportTeamCopy,
-    };
-    let clients = clients_in(&state, &team, &rows).await?;
-    let entries: Vec<AuditEntry> = if clients.is_empty() {
-        vec![trip_audit(&dash, &team, action)]
-    } else {
-        clients
-            .into_iter()
-            .map(|client| AuditEntry {
-                client: Some(client),
-                ..trip_audit(&dash, &team, action)
-            })
-            .collect()
-    };
-    state.store.append_audit(&entries).await?;
+    let codes = team_codes(&state, &team).await?;
+    log_export(&state, &dash, &team, copy, &rows).await?;
     let base = format!(
         "korjournal-{}-{}",
         file_part(&driver),
@@ -1022,15 +1014,197 @@ pub async fn korjournal(
             created: swedish_date(Utc::now()),
             approval,
             copy,
+            client_codes: codes,
+            notes: Vec::new(),
+            per_car: false,
         })
         .map_err(|e| DashError::Internal(e.to_string()))?;
         return Ok(download("application/pdf", &format!("{base}.pdf"), pdf));
     }
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     Ok(download(
         "text/csv; charset=utf-8",
         &format!("{base}.csv"),
-        korjournal::to_csv(&copy.apply(rows)).into_bytes(),
+        korjournal::to_csv(&copy.apply(rows, &codes)).into_bytes(),
     ))
+}
+
+/// Logs a körjournal export (a driver's or a car's): one entry per client whose code its rows
+/// name, under the copy's own action; one for the team when they name none.
+async fn log_export(
+    state: &AppState,
+    dash: &Dash,
+    team: &TeamRow,
+    copy: JournalCopy,
+    rows: &[korjournal::KorjournalRow],
+) -> DashResult<()> {
+    let action = match copy {
+        JournalCopy::Payroll => AuditAction::ExportPayrollCopy,
+        JournalCopy::Team => AuditAction::ExportTeamCopy,
+    };
+    let clients = clients_in(state, team, rows).await?;
+    let entries: Vec<AuditEntry> = if clients.is_empty() {
+        vec![trip_audit(dash, team, action)]
+    } else {
+        clients
+            .into_iter()
+            .map(|client| AuditEntry {
+                client: Some(client),
+                ..trip_audit(dash, team, action)
+            })
+            .collect()
+    };
+    state.store.append_audit(&entries).await?;
+    Ok(())
+}
+
+/// The organisation's cars with their trips in the team this month and links to each car's
+/// körjournal for the month and for the year; nothing when the register is empty.
+fn vehicles_table(
+    l: Lang,
+    team: &TeamRow,
+    month: &str,
+    copy: JournalCopy,
+    trips: &[SeenTrip],
+    vehicles: &[VehicleRow],
+) -> String {
+    if vehicles.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
+         <th scope=\"col\">{}</th></tr></thead><tbody>",
+        tr(
+            l,
+            "Körjournal per bil (alla förare)",
+            "Driving log per car (all drivers)"
+        ),
+        tr(l, "Registreringsnummer", "Registration"),
+        tr(l, "Slag", "Kind"),
+        tr(l, "Resor", "Trips"),
+        tr(l, "Km", "Km"),
+        tr(l, "Körjournal", "Driving log"),
+    );
+    let year = month.get(..4).unwrap_or(month);
+    for v in vehicles {
+        let (n, km) = trips
+            .iter()
+            .filter(|t| v.registration.drove(&t.trip))
+            .fold((0, 0.0), |(n, km), t| (n + 1, km + t.trip.km));
+        let link = |period: &str, format: &str, label: &str| {
+            format!(
+                "<a href=\"/mileage/vehicle?team={}&amp;month={}&amp;registration={}&amp;copy={}&amp;format={format}\">{label}</a>",
+                team.id,
+                url_enc(period),
+                url_enc(v.registration.as_str()),
+                copy.as_str(),
+            )
+        };
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{}</td>\
+             <td>{} {} · {} · {} {} · {}</td></tr>",
+            esc(v.registration.as_str()),
+            esc(v.kind.label_sv()),
+            num(l, km, 1),
+            esc(month),
+            link(month, "csv", "CSV"),
+            link(month, "pdf", "PDF"),
+            esc(year),
+            link(year, "csv", "CSV"),
+            link(year, "pdf", "PDF"),
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// One car's körjournal for a month or a year, as CSV or PDF: every trip the team's drivers
+/// (of the viewer's organisation) drove in it, in order, with the odometer readings at the
+/// start and end of the period and every break in the odometer between two trips flagged
+/// (`uppsok_model::mileage::vehicle_journal`). Only for a car in the organisation's register;
+/// supervisors only; the copies and the access log as for a driver's körjournal.
+pub async fn vehicle_korjournal(
+    State(state): State<AppState>,
+    dash: Dash,
+    Query(q): Query<MileageQuery>,
+) -> DashResult<Response> {
+    dash.require_supervisor()?;
+    let team = dash.team(&state, q.team.as_deref()).await?;
+    let span = span_of(q.month.as_deref())?;
+    let registration = q
+        .registration
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| DashError::BadRequest("Fältet registreringsnummer saknas.".into()))?;
+    let registration = Registration::parse(registration).map_err(|_| {
+        DashError::BadRequest(
+            "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.".into(),
+        )
+    })?;
+    let vehicle = state
+        .store
+        .vehicle(dash.actor.staff.org, &registration)
+        .await?
+        .ok_or(DashError::NotFound("vehicle"))?;
+    let format = match q.format.as_deref().unwrap_or("csv") {
+        f @ ("csv" | "pdf") => f,
+        _ => {
+            return Err(DashError::BadRequest(
+                "Formatet ska vara csv eller pdf.".into(),
+            ));
+        }
+    };
+    let copy = copy_of(q.copy.as_deref())?;
+    let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
+        .await?
+        .into_iter()
+        .map(|t| t.trip)
+        .collect();
+    let journal = vehicle_journal(&trips, &registration, span.period(), swedish_time);
+    let codes = team_codes(&state, &team).await?;
+    log_export(&state, &dash, &team, copy, &journal.rows).await?;
+    let base = format!(
+        "korjournal-{}-{}",
+        file_part(registration.as_str()),
+        file_part(&span.label())
+    );
+    if format == "pdf" {
+        let pdf = korjournal_pdf::render(&KorjournalDoc {
+            driver: format!("{} {registration}, alla förare", vehicle.kind.title_sv()),
+            period: span.period(),
+            rows: journal.rows.clone(),
+            rates: rates_of(&state, &dash).await?,
+            created: swedish_date(Utc::now()),
+            approval: None,
+            copy,
+            client_codes: codes,
+            notes: journal.notes_sv(),
+            per_car: true,
+        })
+        .map_err(|e| DashError::Internal(e.to_string()))?;
+        return Ok(download("application/pdf", &format!("{base}.pdf"), pdf));
+    }
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let journal = VehicleJournal {
+        rows: copy.apply(journal.rows.clone(), &codes),
+        ..journal
+    };
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("{base}.csv"),
+        journal.to_csv().into_bytes(),
+    ))
+}
+
+/// The team's client codes: what payroll's copy hides wherever a driver typed one.
+async fn team_codes(state: &AppState, team: &TeamRow) -> DashResult<Vec<String>> {
+    Ok(data::team_clients(&state.store, team.id)
+        .await?
+        .into_iter()
+        .map(|c| c.client.code.to_string())
+        .collect())
 }
 
 /// The team's clients whose codes the rows name, each once, in code order: whom the export is

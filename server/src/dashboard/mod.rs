@@ -82,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .route("/mileage/approve", post(mileage::approve))
         .route("/mileage/payroll.csv", get(mileage::payroll_csv))
         .route("/mileage/korjournal", get(mileage::korjournal))
+        .route("/mileage/vehicle", get(mileage::vehicle_korjournal))
         .route("/devices", get(devices::page))
         .route(
             "/devices/{id}/revoke",

@@ -31,6 +31,7 @@ mod records;
 mod retention;
 pub mod sync;
 pub mod sync_writes;
+mod vehicles;
 
 pub use accounts::{
     AuthMethod, Credentials, NewStaff, OrgRow, SessionAuth, SessionKind, SessionRow, StaffRow,
@@ -48,6 +49,7 @@ pub use gate::{GateGuard, GroupWork, WriteGate};
 pub use oidc::{OidcConfig, OidcPending, SUBJECT_MAX, subject_ok as oidc_subject_ok};
 pub use records::{RecordFilter, RecordRow, RecordWrite};
 pub use retention::{ClassRow, HoldRow, RetentionCandidate, RunRow};
+pub use vehicles::VehicleRow;
 
 use std::str::FromStr;
 use std::time::Duration;

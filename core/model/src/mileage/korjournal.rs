@@ -274,8 +274,10 @@ impl JournalCopy {
         }
     }
 
-    /// The rows as this copy shows them.
-    pub fn apply(self, rows: Vec<KorjournalRow>) -> Vec<KorjournalRow> {
+    /// The rows as this copy shows them. `client_codes` are the team's codes: payroll's copy
+    /// also hides them where a driver typed one into the free-text errand
+    /// ([`mask_client_codes`]).
+    pub fn apply(self, rows: Vec<KorjournalRow>, client_codes: &[&str]) -> Vec<KorjournalRow> {
         match self {
             JournalCopy::Team => rows,
             JournalCopy::Payroll => rows
@@ -284,6 +286,7 @@ impl JournalCopy {
                     if is_client_code(&r.visited) {
                         r.visited = CLIENT_VISIT.to_owned();
                     }
+                    r.purpose = mask_client_codes(&r.purpose, client_codes);
                     r
                 })
                 .collect(),
@@ -310,6 +313,50 @@ pub const CLIENT_VISIT: &str = "klientbesök";
 /// written as words ("Socialkontoret") stay.
 pub fn is_client_code(visited: &str) -> bool {
     !visited.trim().is_empty() && ClientCode::parse(visited).is_ok()
+}
+
+/// What the payroll copy writes in a free-text errand where the team's copy has a client code.
+pub const CLIENT_IN_TEXT: &str = "[klient]";
+
+/// `text` with every one of `codes` it contains replaced by [`CLIENT_IN_TEXT`]: the errand is
+/// typed freely, so a driver may well write "Hembesök K-017". A code matches as a whole word
+/// only (not inside a longer word or code: "K-01" is not in "K-017"), whatever its case (a
+/// code typed as "k-017" is still the client), longest codes first.
+pub fn mask_client_codes(text: &str, codes: &[&str]) -> String {
+    let mut codes: Vec<&str> = codes
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    codes.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let before = text[..i].chars().next_back();
+        let hit = (!word(before))
+            .then(|| {
+                codes.iter().find(|code| {
+                    text.get(i..i + code.len())
+                        .is_some_and(|t| t.eq_ignore_ascii_case(code))
+                        && !word(text[i + code.len()..].chars().next())
+                })
+            })
+            .flatten();
+        match hit {
+            Some(code) => {
+                out.push_str(CLIENT_IN_TEXT);
+                i += code.len();
+            }
+            None => {
+                // `i` is always on a char boundary: it moves by whole chars or whole matches.
+                let c = text[i..].chars().next().unwrap_or_default();
+                out.push(c);
+                i += c.len_utf8().max(1);
+            }
+        }
+    }
+    out
 }
 
 /// Sum of the rows' km as written (so the total matches what a reader adds up).
@@ -933,13 +980,63 @@ mod tests {
     }
 
     #[test]
+    fn a_client_code_in_the_errand_is_masked_as_a_whole_word_in_any_case() {
+        let codes = ["K-017", "K-01", "AB12"];
+        let m = |t: &str| mask_client_codes(t, &codes);
+        assert_eq!(m("K-017 hembesök"), "[klient] hembesök", "at the start");
+        assert_eq!(
+            m("Hembesök hos K-017"),
+            "Hembesök hos [klient]",
+            "at the end"
+        );
+        assert_eq!(m("K-017"), "[klient]", "the whole text");
+        assert_eq!(
+            m("möte om k-017, och K-01."),
+            "möte om [klient], och [klient]."
+        );
+        assert_eq!(m("Ab12/K-017"), "[klient]/[klient]", "case and punctuation");
+        // Inside a longer word or code it is not the code.
+        assert_eq!(m("XK-017 och K-0175"), "XK-017 och K-0175");
+        assert_eq!(m("AB123 kurs"), "AB123 kurs");
+        assert_eq!(m("bilAB12"), "bilAB12");
+        // Non-ASCII around a code is kept intact.
+        assert_eq!(m("Över K-017 på väg"), "Över [klient] på väg");
+        assert_eq!(
+            m("ÅK-017"),
+            "ÅK-017",
+            "a letter before it makes it another word"
+        );
+        assert_eq!(m("Socialkontoret"), "Socialkontoret");
+        assert_eq!(mask_client_codes("K-017", &[]), "K-017");
+        assert_eq!(mask_client_codes("K-017", &[" "]), "K-017");
+    }
+
+    #[test]
+    fn the_payroll_copy_masks_codes_in_the_errand_and_the_team_copy_keeps_them() {
+        let mut trips = vec![trip(3, 7, 25.0)];
+        trips[0].purpose =
+            crate::text::Purpose::parse("Hembesök K-017 (k-017 bad om det)").unwrap();
+        let team = rows(&trips, "anna", month(), cet);
+        let payroll = JournalCopy::Payroll.apply(team.clone(), &["K-017"]);
+        assert_eq!(
+            payroll[0].purpose,
+            "Hembesök [klient] ([klient] bad om det)"
+        );
+        assert!(!to_csv(&payroll).to_uppercase().contains("K-017"));
+        assert_eq!(
+            JournalCopy::Team.apply(team.clone(), &["K-017"])[0].purpose,
+            team[0].purpose
+        );
+    }
+
+    #[test]
     fn the_payroll_copy_says_klientbesok_instead_of_client_codes() {
         let mut trips = vec![trip(3, 7, 25.0), trip(4, 7, 12.0), trip(5, 7, 8.0)];
         trips[1].visited = Some("Socialkontoret".into());
         trips[2].visited = None;
         let team = rows(&trips, "anna", month(), cet);
         assert_eq!(JournalCopy::default(), JournalCopy::Payroll);
-        let payroll = JournalCopy::Payroll.apply(team.clone());
+        let payroll = JournalCopy::Payroll.apply(team.clone(), &["K-017"]);
         let visited: Vec<&str> = payroll.iter().map(|r| r.visited.as_str()).collect();
         assert_eq!(visited, ["klientbesök", "Socialkontoret", ""]);
         let csv = to_csv(&payroll);
@@ -947,7 +1044,7 @@ mod tests {
         assert!(csv.contains(";klientbesök;"));
         // Everything else, the money included, is the same as in the team's copy.
         assert_eq!(parse_csv(&csv).expect("parses").len(), 3);
-        assert_eq!(JournalCopy::Team.apply(team.clone()), team);
+        assert_eq!(JournalCopy::Team.apply(team.clone(), &["K-017"]), team);
         assert_eq!(team[0].visited, "K-017");
         assert_eq!("team".parse::<JournalCopy>(), Ok(JournalCopy::Team));
         assert_eq!("alla".parse::<JournalCopy>(), Err(KorjournalError::Copy));

@@ -9,6 +9,8 @@
 //!   the taxable rest, per trip and per driver and month.
 //! - [`korjournal`]: the driving log Skatteverket expects, as rows and as a CSV for Swedish
 //!   Excel (and back).
+//! - [`vehicle`]: the organisation's pool and benefit cars and the körjournal per car (all its
+//!   drivers, the odometer checked from trip to trip).
 //!
 //! All pure functions and plain data, shared by the phone and the server (docs/design.md §6).
 
@@ -18,6 +20,7 @@ pub mod rates;
 pub mod recorder;
 pub mod reimbursement;
 pub mod suggest;
+pub mod vehicle;
 
 pub use geo::{LatLon, haversine_m, straight_line_km};
 pub use rates::RateSchedule;
@@ -32,6 +35,7 @@ pub use reimbursement::{
 pub use suggest::{
     DEFAULT_DETOUR_FACTOR, PastTrip, PlaceRef, Suggestion, SuggestionBasis, suggest,
 };
+pub use vehicle::{CarKind, OdometerGap, Registration, VehicleJournal, vehicle_journal};
 
 /// Where a trip's distance came from; defined with the trip (docs/design.md §3).
 pub use crate::trip::DistanceSource;

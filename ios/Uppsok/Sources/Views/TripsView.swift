@@ -12,6 +12,9 @@ struct TripsView: View {
     @State private var purpose = String(localized: "trip.purpose.default")
     @SceneStorage("trip.car") private var serviceCar = ""
     @State private var byOdometer = false
+    @State private var bySuggestion = false
+    @State private var suggestionOk = false
+    @SceneStorage("trip.from_home") private var fromHome = false
     @State private var km = ""
     @State private var odometerStart = ""
     @State private var odometerEnd = ""
@@ -23,6 +26,7 @@ struct TripsView: View {
                 TextField("trip.to", text: $to)
                 TextField("trip.purpose", text: $purpose)
                 TextField("trip.service_car", text: $serviceCar)
+                Toggle("trip.from_home", isOn: $fromHome)
             }
             if let notice = model.tripNotice {
                 Section {
@@ -57,13 +61,21 @@ struct TripsView: View {
                 } else {
                     Button("trip.start") {
                         model.startTrip(from: from, purpose: purpose, serviceCar: serviceCar.isEmpty ? nil : serviceCar,
-                                        odometerStart: Int32(odometerStart.filter(\.isNumber)))
+                                        odometerStart: Int32(odometerStart.filter(\.isNumber)), fromHome: fromHome)
                     }
                 }
             }
             Section {
                 Toggle("trip.odometer", isOn: $byOdometer)
-                if byOdometer {
+                Toggle("trip.suggested", isOn: $bySuggestion)
+                    .onChange(of: bySuggestion) { on in
+                        suggestionOk = false
+                        if on { Task { await model.suggestKm(from: from, to: to) } }
+                    }
+                if bySuggestion && !byOdometer {
+                    if let s = model.tripSuggestion { Text(s) }
+                    Toggle("trip.suggestion_ok", isOn: $suggestionOk)
+                } else if byOdometer {
                     TextField("trip.odometer_start", text: $odometerStart).keyboardType(.numberPad)
                     TextField("trip.odometer_end", text: $odometerEnd).keyboardType(.numberPad)
                 } else {
@@ -72,12 +84,19 @@ struct TripsView: View {
                 Button("save") { Task { await logManual() } }
             }
             Section {
+                if let banner = SuggestedKm.banner(model.trips, model.lang) {
+                    Text(banner).foregroundStyle(.red)
+                }
                 let month = MonthTotals.of(model.trips, nowMs: Format.nowMs())
                 Text("trips.month \(Format.km(month.km, model.lang)) \(month.trips)")
                 ForEach(model.trips, id: \.id) { t in
                     VStack(alignment: .leading) {
                         Text("\(t.fromPlace) → \(t.toPlace)")
-                        Text("\(Format.km(t.km, model.lang)) · \(t.purpose)").font(.caption)
+                        Text(([ "\(Format.km(t.km, model.lang)) · \(t.purpose)"] + SuggestedKm.marks(t, model.lang)).joined(separator: " · "))
+                            .font(.caption)
+                        if t.awaitsConfirmation {
+                            Button("trip.confirm") { Task { await model.confirmTrip(t) } }
+                        }
                     }
                     .swipeActions {
                         Button("delete", role: .destructive) { Task { await model.deleteTrip(t.id) } }
@@ -90,7 +109,9 @@ struct TripsView: View {
 
     private func logManual() async {
         let distance: TripDistance
-        if byOdometer {
+        if bySuggestion && !byOdometer {
+            distance = .suggested(confirmed: suggestionOk)
+        } else if byOdometer {
             guard let a = Int32(odometerStart.filter(\.isNumber)), let b = Int32(odometerEnd.filter(\.isNumber)) else { return }
             distance = .odometer(start: a, end: b)
         } else {
@@ -101,7 +122,7 @@ struct TripsView: View {
         let input = TripInput(
             id: nil, serviceCar: serviceCar.isEmpty ? nil : serviceCar, startMs: now, endMs: nil,
             fromPlace: from, toPlace: to, fromAddress: nil, toAddress: nil, purpose: purpose,
-            visited: nil, visitIds: [], distance: distance
+            visited: nil, visitIds: [], distance: distance, fromHome: fromHome
         )
         await model.logTrip(input)
     }

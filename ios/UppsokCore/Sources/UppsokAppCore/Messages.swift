@@ -18,6 +18,8 @@ public enum Messages {
         "purpose": "Ange ärende, till exempel Hembesök.",
         "vehicle": "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.",
         "gps": "För få GPS-positioner; ange sträckan för hand eller från mätarställningen.",
+        "distance": "Ingen sträcka kan föreslås mellan de här platserna; skriv in km.",
+        "distance_source": "Bara en föreslagen sträcka bekräftas; den här resans km är uppmätta eller inskrivna.",
         "trip": "En resa spelas redan in; avsluta eller avbryt den först.",
         "closed_reason": "Beskriv skälet när avslutsorsaken är Annat (och bara när klienten avslutas).",
         "closure": "Välj avslutsorsak när klienten avslutas (och bara då).",

@@ -117,11 +117,77 @@ public enum TripFlow {
                 id: nil, serviceCar: started.serviceCar, startMs: try recording.progress().startedMs, endMs: nowMs,
                 fromPlace: started.fromPlace, toPlace: place, fromAddress: nil, toAddress: nil,
                 purpose: started.purpose, visited: started.visited, visitIds: started.visitIds,
-                distance: .odometer(start: a, end: endReading)
+                distance: .odometer(start: a, end: endReading), fromHome: started.fromHome
             )
             let trip = try store.logTrip(input: input)
             try recording.cancel()
             return .saved(trip)
+        } catch {
+            return .failed(Messages.of(error, lang))
+        }
+    }
+}
+
+public enum ConfirmOutcome: @unchecked Sendable {
+    case confirmed(TripItem)
+    case failed(String)
+}
+
+/// Suggested distances, the same rules as `SuggestedKm` in TripFlow.kt on Android: the phone
+/// suggests km for two places, and the driver confirms a suggestion before the month can be
+/// approved for payment; a wrong one is replaced by typing the km.
+public enum SuggestedKm {
+    /// "Förslag: 25,3 km (mittvärdet av 4 tidigare resor)" or "(fågelvägen 22,0 km + 15 % för vägen)".
+    public static func label(_ s: TripSuggestion, _ lang: Lang) -> String {
+        let sv = lang == .sv
+        let km = Format.km(s.km, lang)
+        let why: String
+        if s.earlierTrips > 1 {
+            why = sv ? "mittvärdet av \(s.earlierTrips) tidigare resor" : "the median of \(s.earlierTrips) earlier trips"
+        } else if s.earlierTrips == 1 {
+            why = sv ? "som en tidigare resa" : "as one earlier trip"
+        } else if let straight = s.straightKm {
+            why = sv ? "fågelvägen \(Format.km(straight, lang)) + 15 % för vägen" : "straight line \(Format.km(straight, lang)) + 15 % for the road"
+        } else {
+            why = sv ? "uppskattad" : "estimated"
+        }
+        return sv ? "Förslag: \(km) (\(why))" : "Suggestion: \(km) (\(why))"
+    }
+
+    /// The trips whose suggested km the driver has not confirmed, oldest first.
+    public static func awaiting(_ trips: [TripItem]) -> [TripItem] {
+        trips.filter { $0.awaitsConfirmation }.sorted { $0.startMs < $1.startMs }
+    }
+
+    /// The reminder above the trip list, or nil when nothing waits.
+    public static func banner(_ trips: [TripItem], _ lang: Lang) -> String? {
+        let n = awaiting(trips).count
+        if n == 0 { return nil }
+        if lang == .sv {
+            let resor = n == 1 ? "1 resa har en föreslagen sträcka" : "\(n) resor har en föreslagen sträcka"
+            return "\(resor) som du inte har bekräftat. Månaden kan inte attesteras förrän du bekräftar eller skriver in rätt km."
+        }
+        let trips = n == 1 ? "1 trip has a suggested distance" : "\(n) trips have a suggested distance"
+        return "\(trips) you have not confirmed. The month cannot be approved until you confirm it or type the right km."
+    }
+
+    /// The marks a trip row carries: from home, a suggestion and whether it is confirmed.
+    public static func marks(_ trip: TripItem, _ lang: Lang) -> [String] {
+        let sv = lang == .sv
+        var out: [String] = []
+        if trip.fromHome { out.append(sv ? "från bostaden" : "from home") }
+        if trip.awaitsConfirmation {
+            out.append(sv ? "föreslagen sträcka – bekräfta" : "suggested distance – confirm")
+        } else if trip.distanceConfirmed {
+            out.append(sv ? "föreslagen sträcka, bekräftad" : "suggested distance, confirmed")
+        }
+        return out
+    }
+
+    /// The driver confirms `trip`'s suggested km. Blocks: call it off the main actor.
+    public static func confirm(_ store: UppsokStore, _ trip: TripItem, _ lang: Lang) -> ConfirmOutcome {
+        do {
+            return .confirmed(try store.confirmTrip(id: trip.id))
         } catch {
             return .failed(Messages.of(error, lang))
         }

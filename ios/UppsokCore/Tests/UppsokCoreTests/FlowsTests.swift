@@ -255,6 +255,34 @@ final class FlowsTests: XCTestCase {
         XCTAssertEqual(MonthTotals.of([trip], nowMs: nowMs() + 40 * 86_400_000).trips, 0)
     }
 
+    func testATripFromHomeWithASuggestedDistanceTheDriverConfirms() throws {
+        let (store, _) = try newStore()
+        let s = try XCTUnwrap(try store.suggestKm(fromPlace: "Kalix", toPlace: "Töre"))
+        XCTAssertEqual(s.earlierTrips, 0)
+        XCTAssertTrue(SuggestedKm.label(s, .sv).contains("fågelvägen"), SuggestedKm.label(s, .sv))
+        XCTAssertNil(try store.suggestKm(fromPlace: "Kalix", toPlace: "Ingenstansby"))
+
+        let trip = try store.logTrip(input: TripInput(id: nil, serviceCar: nil, startMs: nowMs() - 3_600_000, endMs: nil, fromPlace: "Kalix",
+                                                      toPlace: "Töre", fromAddress: nil, toAddress: nil, purpose: "Hembesök",
+                                                      visited: nil, visitIds: [], distance: .suggested(confirmed: false), fromHome: true))
+        XCTAssertEqual(trip.source, .suggested)
+        XCTAssertTrue(trip.fromHome && trip.awaitsConfirmation)
+        XCTAssertEqual(SuggestedKm.marks(trip, .sv), ["från bostaden", "föreslagen sträcka – bekräfta"])
+        XCTAssertEqual(SuggestedKm.awaiting(try store.tripsBetween(fromMs: 0, beforeMs: Int64.max)).map(\.id), [trip.id])
+        XCTAssertNotNil(SuggestedKm.banner(try store.tripsBetween(fromMs: 0, beforeMs: Int64.max), .sv))
+
+        guard case .confirmed(let done) = SuggestedKm.confirm(store, trip, .sv) else { return XCTFail("not confirmed") }
+        XCTAssertTrue(done.distanceConfirmed && !done.awaitsConfirmation && done.fromHome)
+        XCTAssertNil(SuggestedKm.banner(try store.tripsBetween(fromMs: 0, beforeMs: Int64.max), .sv))
+
+        let typed = try store.logTrip(input: TripInput(id: nil, serviceCar: nil, startMs: nowMs() - 1_800_000, endMs: nil, fromPlace: "Töre",
+                                                       toPlace: "Kalix", fromAddress: nil, toAddress: nil, purpose: "Hembesök",
+                                                       visited: nil, visitIds: [], distance: .manual(km: 25.3)))
+        XCTAssertFalse(typed.fromHome)
+        guard case .failed(let text) = SuggestedKm.confirm(store, typed, .sv) else { return XCTFail("typed km confirmed") }
+        XCTAssertTrue(text.contains("Bara en föreslagen sträcka bekräftas"), text)
+    }
+
     func testTheDiagnosticsExportCarriesNoPersonalData() throws {
         let (store, _) = try newStore()
         let c = try store.addClient(input: clientInput("K-017", "Aino Niemi"))

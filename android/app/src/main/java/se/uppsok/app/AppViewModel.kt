@@ -12,6 +12,7 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import se.uppsok.app.core.ClientList
+import se.uppsok.app.core.ConfirmOutcome
 import se.uppsok.app.core.ClientRow
 import se.uppsok.app.core.Diagnostics
 import se.uppsok.app.core.Enrolment
@@ -25,6 +26,7 @@ import se.uppsok.app.core.Lang
 import se.uppsok.app.core.LocationGrant
 import se.uppsok.app.core.Messages
 import se.uppsok.app.core.Reminders
+import se.uppsok.app.core.SuggestedKm
 import se.uppsok.app.core.SyncAction
 import se.uppsok.app.core.SyncPolicy
 import se.uppsok.app.core.SyncStatusView
@@ -66,6 +68,8 @@ data class UiState(
     val tripFinish: FinishOutcome? = null,
     /** Why a trip is not recording (location refused, approximate, or lost while recording). */
     val tripNotice: String? = null,
+    /** The suggested km for the trip form's two places (SuggestedKm.label), once asked for. */
+    val tripSuggestion: String? = null,
     val sync: SyncStatusView? = null,
     /** Change ids of the refused changes, in the order of `sync.rejected`. */
     val syncRejectedIds: List<String> = emptyList(),
@@ -230,6 +234,22 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
         onDone()
     }
 
+    /** The suggestion for the form's places, shown before the driver saves or confirms it. */
+    fun suggestKm(from: String, to: String) = launchCatching {
+        val s = core.call { it.suggestKm(from.trim(), to.trim()) }
+        val text = s?.let { SuggestedKm.label(it, lang) }
+            ?: Messages.invalid("distance", "", lang)
+        _state.update { it.copy(tripSuggestion = text) }
+    }
+
+    /** The driver confirms a trip's suggested km (SuggestedKm.confirm). */
+    fun confirmTrip(trip: TripItem) = launchCatching {
+        when (val r = core.call { SuggestedKm.confirm(it, trip, lang) }) {
+            is ConfirmOutcome.Confirmed -> afterSave()
+            is ConfirmOutcome.Failed -> _state.update { it.copy(message = r.text) }
+        }
+    }
+
     fun deleteTrip(id: String) = launchCatching {
         core.call { it.deleteTrip(id) }
         afterSave()
@@ -241,7 +261,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
             is TripDecision.Explain -> _state.update { it.copy(tripNotice = d.text) }
             TripDecision.Start -> {
                 val odometer = form.odometerStartText.filter { it.isDigit() }.toIntOrNull()
-                core.startTrip(TripStart(form.serviceCar?.ifBlank { null }, form.fromPlace, form.purpose, null, emptyList(), odometer))
+                core.startTrip(TripStart(form.serviceCar?.ifBlank { null }, form.fromPlace, form.purpose, null, emptyList(), odometer, form.fromHome))
                 _state.update { it.copy(tripNotice = null) }
                 TripRecordingService.start(getApplication())
                 refresh()

@@ -129,10 +129,14 @@ data class VisitForm(
     }
 }
 
-/** How the trip form takes its distance. */
-enum class TripEntry { MANUAL, ODOMETER }
+/** How the trip form takes its distance: typed, odometer readings, or the phone's suggestion. */
+enum class TripEntry { MANUAL, ODOMETER, SUGGESTED }
 
-/** The form for a trip logged by hand: typed km or two odometer readings. */
+/**
+ * The form for a trip logged by hand: typed km, two odometer readings, or the suggested km
+ * ([suggestionConfirmed]: the driver has checked the suggestion against the road). [fromHome]:
+ * the trip starts at home, so the home–workplace part is not paid.
+ */
 data class TripForm(
     val entry: TripEntry = TripEntry.MANUAL,
     val kmText: String = "",
@@ -145,6 +149,8 @@ data class TripForm(
     val serviceCar: String? = null,
     val startMs: Long = System.currentTimeMillis(),
     val endMs: Long? = null,
+    val fromHome: Boolean = false,
+    val suggestionConfirmed: Boolean = false,
 ) {
     private fun reading(t: String): Int? = t.filter { it.isDigit() }.takeIf { it.isNotEmpty() && it.length <= 9 }?.toInt()
 
@@ -156,6 +162,7 @@ data class TripForm(
             val b = reading(odometerEndText)
             if (a != null && b != null && b >= a) TripDistance.Odometer(a, b) else null
         }
+        TripEntry.SUGGESTED -> TripDistance.Suggested(suggestionConfirmed)
     }
 
     fun problems(lang: Lang): List<FieldProblem> {
@@ -167,6 +174,8 @@ data class TripForm(
         when (entry) {
             TripEntry.MANUAL -> if (distance() == null) add("km")
             TripEntry.ODOMETER -> if (distance() == null) add("odometer_end")
+            // The core works the suggestion out on saving and says so when it has none.
+            TripEntry.SUGGESTED -> Unit
         }
         return out
     }
@@ -176,5 +185,6 @@ data class TripForm(
         fromPlace = fromPlace.trim(), toPlace = toPlace.trim(), fromAddress = null, toAddress = null,
         purpose = purpose.trim(), visited = visited?.trim()?.ifEmpty { null }, visitIds = emptyList(),
         distance = requireNotNull(distance()) { "the distance is incomplete" },
+        fromHome = fromHome,
     )
 }

@@ -148,6 +148,8 @@ object Messages {
         "purpose" to "Ange ärende, till exempel Hembesök.",
         "vehicle" to "Registreringsnumret ska vara 2–7 bokstäver och siffror, som ABC123.",
         "gps" to "För få GPS-positioner; ange sträckan för hand eller från mätarställningen.",
+        "distance" to "Ingen sträcka kan föreslås mellan de här platserna; skriv in km.",
+        "distance_source" to "Bara en föreslagen sträcka bekräftas; den här resans km är uppmätta eller inskrivna.",
         "trip" to "En resa spelas redan in; avsluta eller avbryt den först.",
         "org" to "Klienten tillhör den andra organisationen; bara dess personal kan ändra uppgifterna.",
         "kind" to "Välj vad som hänt: slutenvård, akutbesök, boende, sysselsättning eller nöjdhet.",

@@ -5,6 +5,7 @@ import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
 import se.uppsok.core.TripItem
 import se.uppsok.core.TripRecording
+import se.uppsok.core.TripSuggestion
 import se.uppsok.core.UppsokException
 import se.uppsok.core.UppsokStore
 
@@ -145,7 +146,7 @@ object TripFlow {
                         id = null, serviceCar = started.serviceCar, startMs = recording.progress().startedMs, endMs = nowMs,
                         fromPlace = started.fromPlace, toPlace = to.trim(), fromAddress = null, toAddress = null,
                         purpose = started.purpose, visited = started.visited, visitIds = started.visitIds,
-                        distance = TripDistance.Odometer(a, endReading),
+                        distance = TripDistance.Odometer(a, endReading), fromHome = started.fromHome,
                     ),
                 )
                 recording.cancel()
@@ -163,4 +164,67 @@ sealed interface TripResume {
     data object Restart : TripResume
     /** Location is missing: show [text] with the finish and cancel buttons. */
     data class Paused(val text: String) : TripResume
+}
+
+/** How confirming a suggested distance went. */
+sealed interface ConfirmOutcome {
+    data class Confirmed(val trip: TripItem) : ConfirmOutcome
+    data class Failed(val text: String) : ConfirmOutcome
+}
+
+/**
+ * Suggested distances on both phones (UppsokAppCore `SuggestedKm` on iOS): the phone suggests
+ * km for two places, and a suggestion must be confirmed by the driver before the month can be
+ * approved for payment; a wrong one is replaced by typing the km.
+ */
+object SuggestedKm {
+    /**
+     * What the form shows beside the suggestion: "Förslag: 25,3 km (mittvärdet av 4 tidigare
+     * resor)" or "Förslag: 25,3 km (fågelvägen 22,0 km + 15 % för vägen)".
+     */
+    fun label(s: TripSuggestion, lang: Lang): String {
+        val sv = lang == Lang.SV
+        val km = Format.km(s.km, lang)
+        val straight = s.straightKm
+        val why = when {
+            s.earlierTrips > 1 -> if (sv) "mittvärdet av ${s.earlierTrips} tidigare resor" else "the median of ${s.earlierTrips} earlier trips"
+            s.earlierTrips == 1 -> if (sv) "som en tidigare resa" else "as one earlier trip"
+            straight != null -> if (sv) "fågelvägen ${Format.km(straight, lang)} + 15 % för vägen" else "straight line ${Format.km(straight, lang)} + 15 % for the road"
+            else -> if (sv) "uppskattad" else "estimated"
+        }
+        return if (sv) "Förslag: $km ($why)" else "Suggestion: $km ($why)"
+    }
+
+    /** The trips whose suggested km the driver has not confirmed, oldest first. */
+    fun awaiting(trips: List<TripItem>): List<TripItem> = trips.filter { it.awaitsConfirmation }.sortedBy { it.startMs }
+
+    /** The reminder above the trip list, or null when nothing waits. */
+    fun banner(trips: List<TripItem>, lang: Lang): String? {
+        val n = awaiting(trips).size
+        if (n == 0) return null
+        return if (lang == Lang.SV) {
+            val resor = if (n == 1) "1 resa har en föreslagen sträcka" else "$n resor har en föreslagen sträcka"
+            "$resor som du inte har bekräftat. Månaden kan inte attesteras förrän du bekräftar eller skriver in rätt km."
+        } else {
+            val trips = if (n == 1) "1 trip has a suggested distance" else "$n trips have a suggested distance"
+            "$trips you have not confirmed. The month cannot be approved until you confirm it or type the right km."
+        }
+    }
+
+    /** The marks a trip row carries: from home, a suggestion and whether it is confirmed. */
+    fun marks(trip: TripItem, lang: Lang): List<String> {
+        val sv = lang == Lang.SV
+        val out = mutableListOf<String>()
+        if (trip.fromHome) out += if (sv) "från bostaden" else "from home"
+        if (trip.awaitsConfirmation) out += if (sv) "föreslagen sträcka – bekräfta" else "suggested distance – confirm"
+        else if (trip.distanceConfirmed) out += if (sv) "föreslagen sträcka, bekräftad" else "suggested distance, confirmed"
+        return out
+    }
+
+    /** The driver confirms [trip]'s suggested km. Blocks (call it off the main thread). */
+    fun confirm(store: UppsokStore, trip: TripItem, lang: Lang): ConfirmOutcome = try {
+        ConfirmOutcome.Confirmed(store.confirmTrip(trip.id))
+    } catch (e: UppsokException) {
+        ConfirmOutcome.Failed(Messages.of(e, lang))
+    }
 }

@@ -154,6 +154,7 @@ private fun MainScreens(model: AppViewModel) {
                     state, lang = model.lang, onStart = model::startTrip, onFinish = model::finishTrip,
                     onFinishOdometer = model::finishTripWithOdometer, onCancelTrip = model::cancelTrip,
                     onLog = { form -> model.logTrip(form) {} }, onDelete = model::deleteTrip,
+                    onSuggest = model::suggestKm, onConfirm = model::confirmTrip,
                 )
             }
             composable("sync") {

@@ -14,6 +14,7 @@ import androidx.compose.foundation.layout.padding
 import androidx.compose.foundation.lazy.LazyColumn
 import androidx.compose.foundation.lazy.items
 import androidx.compose.material3.Button
+import androidx.compose.material3.Checkbox
 import androidx.compose.material3.FilterChip
 import androidx.compose.material3.HorizontalDivider
 import androidx.compose.material3.ListItem
@@ -27,6 +28,7 @@ import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
@@ -39,8 +41,10 @@ import se.uppsok.app.core.Format
 import se.uppsok.app.core.Lang
 import se.uppsok.app.core.LocationGrant
 import se.uppsok.app.core.MonthTotals
+import se.uppsok.app.core.SuggestedKm
 import se.uppsok.app.core.TripEntry
 import se.uppsok.app.core.TripForm
+import se.uppsok.core.TripItem
 import java.time.YearMonth
 import java.time.ZoneId
 
@@ -60,6 +64,8 @@ fun TripsScreen(
     onCancelTrip: () -> Unit,
     onLog: (TripForm) -> Unit,
     onDelete: (String) -> Unit,
+    onSuggest: (from: String, to: String) -> Unit,
+    onConfirm: (TripItem) -> Unit,
 ) {
     val context = LocalContext.current
     var entry by rememberSaveable { mutableStateOf(TripEntry.MANUAL) }
@@ -70,9 +76,12 @@ fun TripsScreen(
     var to by rememberSaveable { mutableStateOf("") }
     var purpose by rememberSaveable { mutableStateOf("Hembesök") }
     var car by rememberSaveable { mutableStateOf("") }
+    var fromHome by rememberSaveable { mutableStateOf(false) }
+    var suggestionOk by rememberSaveable { mutableStateOf(false) }
     val form = TripForm(
         entry = entry, kmText = kmText, odometerStartText = odoStart, odometerEndText = odoEnd,
         fromPlace = from, toPlace = to, purpose = purpose, serviceCar = car,
+        fromHome = fromHome, suggestionConfirmed = suggestionOk,
     )
     // Fine and coarse together (Android 12+ ignores a fine-only request); notifications optional.
     val permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
@@ -100,6 +109,10 @@ fun TripsScreen(
         OutlinedTextField(to, { to = it }, label = { Text(stringResource(R.string.trip_to)) }, singleLine = true)
         OutlinedTextField(purpose, { purpose = it }, label = { Text(stringResource(R.string.trip_purpose)) }, singleLine = true)
         OutlinedTextField(car, { car = it }, label = { Text(stringResource(R.string.trip_service_car)) }, singleLine = true)
+        Row(verticalAlignment = Alignment.CenterVertically) {
+            Checkbox(fromHome, { fromHome = it })
+            Text(stringResource(R.string.trip_from_home))
+        }
         state.tripNotice?.let { notice ->
             Text(notice, color = MaterialTheme.colorScheme.error)
             Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -138,22 +151,39 @@ fun TripsScreen(
         Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             FilterChip(entry == TripEntry.MANUAL, { entry = TripEntry.MANUAL }, label = { Text(stringResource(R.string.trip_manual)) })
             FilterChip(entry == TripEntry.ODOMETER, { entry = TripEntry.ODOMETER }, label = { Text(stringResource(R.string.trip_odometer)) })
+            FilterChip(entry == TripEntry.SUGGESTED, { entry = TripEntry.SUGGESTED; suggestionOk = false; onSuggest(from, to) }, label = { Text(stringResource(R.string.trip_suggested)) })
         }
-        if (entry == TripEntry.MANUAL) {
-            OutlinedTextField(kmText, { kmText = it }, label = { Text(stringResource(R.string.trip_km)) }, singleLine = true)
-        } else {
-            OutlinedTextField(odoStart, { odoStart = it }, label = { Text(stringResource(R.string.trip_odometer_start)) }, singleLine = true)
-            OutlinedTextField(odoEnd, { odoEnd = it }, label = { Text(stringResource(R.string.trip_odometer_end)) }, singleLine = true)
+        when (entry) {
+            TripEntry.MANUAL -> OutlinedTextField(kmText, { kmText = it }, label = { Text(stringResource(R.string.trip_km)) }, singleLine = true)
+            TripEntry.ODOMETER -> {
+                OutlinedTextField(odoStart, { odoStart = it }, label = { Text(stringResource(R.string.trip_odometer_start)) }, singleLine = true)
+                OutlinedTextField(odoEnd, { odoEnd = it }, label = { Text(stringResource(R.string.trip_odometer_end)) }, singleLine = true)
+            }
+            TripEntry.SUGGESTED -> {
+                state.tripSuggestion?.let { Text(it) }
+                Row(verticalAlignment = Alignment.CenterVertically) {
+                    Checkbox(suggestionOk, { suggestionOk = it })
+                    Text(stringResource(R.string.trip_suggestion_ok))
+                }
+            }
         }
         Button(onClick = { onLog(form.copy(startMs = System.currentTimeMillis())) }) { Text(stringResource(R.string.save)) }
         val month = MonthTotals.of(state.trips, YearMonth.now(), ZoneId.systemDefault())
         Text(stringResource(R.string.trips_month, Format.km(month.km, lang), month.trips), style = MaterialTheme.typography.titleSmall)
+        SuggestedKm.banner(state.trips, lang)?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         LazyColumn {
             items(state.trips, key = { it.id }) { t ->
                 ListItem(
                     headlineContent = { Text("${t.fromPlace} → ${t.toPlace}") },
-                    supportingContent = { Text("${Format.km(t.km, lang)} · ${t.purpose}") },
-                    trailingContent = { TextButton(onClick = { onDelete(t.id) }) { Text(stringResource(R.string.delete)) } },
+                    supportingContent = {
+                        Text((listOf("${Format.km(t.km, lang)} · ${t.purpose}") + SuggestedKm.marks(t, lang)).joinToString(" · "))
+                    },
+                    trailingContent = {
+                        Row {
+                            if (t.awaitsConfirmation) TextButton(onClick = { onConfirm(t) }) { Text(stringResource(R.string.trip_confirm)) }
+                            TextButton(onClick = { onDelete(t.id) }) { Text(stringResource(R.string.delete)) }
+                        }
+                    },
                 )
             }
         }

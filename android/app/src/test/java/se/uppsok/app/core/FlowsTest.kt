@@ -200,6 +200,63 @@ class FlowsTest {
         }
     }
 
+    @Test
+    fun `a trip from home with a suggested distance the driver confirms`() {
+        val (store, _) = newStore()
+        store.use {
+            // The suggestion for two places the phone knows (the gazetteer): a straight line.
+            val s = it.suggestKm("Kalix", "Töre")!!
+            assertEquals(0, s.earlierTrips)
+            assertTrue(s.km > s.straightKm!!, "the road is longer than the straight line")
+            assertTrue(SuggestedKm.label(s, Lang.SV).startsWith("Förslag: "), SuggestedKm.label(s, Lang.SV))
+            assertTrue(SuggestedKm.label(s, Lang.SV).contains("fågelvägen"))
+            assertNull(it.suggestKm("Kalix", "Ingenstansby"))
+
+            // Saved from the form as a suggestion from home, not yet confirmed.
+            val form = TripForm(entry = TripEntry.SUGGESTED, fromPlace = "Kalix", toPlace = "Töre", fromHome = true, startMs = System.currentTimeMillis() - 3_600_000)
+            assertTrue(form.problems(Lang.SV).isEmpty())
+            val trip = it.logTrip(form.toInput())
+            assertEquals(DistanceSource.SUGGESTED, trip.source)
+            assertEquals(s.km, trip.km, 1e-9)
+            assertTrue(trip.fromHome)
+            assertTrue(trip.awaitsConfirmation)
+            val typed = it.logTrip(TripForm(fromPlace = "Töre", toPlace = "Kalix", kmText = "25,3", startMs = System.currentTimeMillis() - 1_800_000).toInput())
+            assertFalse(typed.fromHome, "from the workplace unless marked")
+            val trips = it.tripsBetween(0, Long.MAX_VALUE)
+            assertEquals(listOf(trip.id), SuggestedKm.awaiting(trips).map { t -> t.id })
+            assertEquals(
+                "1 resa har en föreslagen sträcka som du inte har bekräftat. Månaden kan inte attesteras förrän du bekräftar eller skriver in rätt km.",
+                SuggestedKm.banner(trips, Lang.SV),
+            )
+            assertEquals(listOf("från bostaden", "föreslagen sträcka – bekräfta"), SuggestedKm.marks(trip, Lang.SV))
+
+            // The driver confirms it; the banner goes; typed km cannot be "confirmed".
+            val confirmed = SuggestedKm.confirm(it, trip, Lang.SV) as ConfirmOutcome.Confirmed
+            assertTrue(confirmed.trip.distanceConfirmed)
+            assertFalse(confirmed.trip.awaitsConfirmation)
+            assertTrue(confirmed.trip.fromHome, "confirming keeps the rest of the trip")
+            assertNull(SuggestedKm.banner(it.tripsBetween(0, Long.MAX_VALUE), Lang.SV))
+            val refused = SuggestedKm.confirm(it, typed, Lang.SV) as ConfirmOutcome.Failed
+            assertTrue(refused.text.contains("Bara en föreslagen sträcka bekräftas"), refused.text)
+
+            // Confirmed straight from the form: saved confirmed.
+            val direct = it.logTrip(form.copy(suggestionConfirmed = true, fromHome = false).toInput())
+            assertTrue(direct.distanceConfirmed && !direct.awaitsConfirmation && !direct.fromHome)
+
+            // No place the phone knows: the core says so in Swedish, nothing saved.
+            val unknown = assertThrows(UppsokException.Invalid::class.java) {
+                it.logTrip(form.copy(toPlace = "Ingenstansby").toInput())
+            }
+            assertEquals("Ingen sträcka kan föreslås mellan de här platserna; skriv in km.", Messages.of(unknown, Lang.SV))
+            assertEquals(3, it.tripsBetween(0, Long.MAX_VALUE).size)
+
+            // A recording from home keeps the mark through started().
+            val rec = it.startTrip(TripStart(null, "Kalix", "Hembesök", null, emptyList(), null, fromHome = true))
+            assertTrue(rec.started().fromHome)
+            rec.cancel()
+        }
+    }
+
     /** One key for this class's stores, so a test can open its store again. */
     private val storeKey = se.uppsok.core.generateDeviceKey()
 
