@@ -31,6 +31,6 @@ apt_install() {
     export UPPSOK_APT_UPDATED=1
   fi
   log "apt-get install $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 \
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends "$@" >&2 \
     || die "apt-get install $* failed"
 }
