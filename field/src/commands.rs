@@ -622,6 +622,12 @@ pub fn render_status(s: &StatusReport) -> String {
         s.counts.outbox_pending,
         s.counts.outbox_rejected
     );
+    if s.counts.access_pending > 0 {
+        out.push_str(&format!(
+            "access events waiting: {} (sent to the server's access log at the next sync)\n",
+            s.counts.access_pending
+        ));
+    }
     if s.damaged > 0 {
         out.push_str(&format!(
             "damaged records: {} (they cannot be read; `uppsok field repair` removes them and fetches the server's copies at the next sync)\n",
