@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use uppsok_device::{DeviceError, KeyProvider, Profile, Store, StoreStatus, VisitFilter};
 use uppsok_model::{
-    Client, ClientCode, ClientId, ClosureReason, Consent, ConsentScope, ConsentState, ContactKind,
-    Note, PersonName, Phase, PlaceName, Referral, Setting, Username, ValidationError, Visit,
-    VisitId,
+    AccessKind, Client, ClientCode, ClientId, ClosureReason, Consent, ConsentScope, ConsentState,
+    ContactKind, Note, PersonName, Phase, PlaceName, Referral, Setting, Username, ValidationError,
+    Visit, VisitId,
 };
 
 /// Why a field command failed. Every message is one line for a person and holds no names,
@@ -483,7 +483,10 @@ pub struct VisitRow {
 pub fn visit_list(store: &Store, input: &VisitListInput) -> Result<Vec<VisitRow>> {
     let mut f = VisitFilter::default();
     if let Some(code) = &input.client {
-        f.client = Some(find_client(store, code)?.id);
+        let id = find_client(store, code)?.id;
+        // A client's visits are its history: logged as the phone's core logs it.
+        store.log_access(id, AccessKind::OpenHistory)?;
+        f.client = Some(id);
     }
     if let Some(d) = &input.from {
         f.from = Some(local_midnight("from", parse_date("from", d)?)?);
@@ -619,6 +622,12 @@ pub fn render_status(s: &StatusReport) -> String {
         s.counts.outbox_pending,
         s.counts.outbox_rejected
     );
+    if s.counts.access_pending > 0 {
+        out.push_str(&format!(
+            "access events waiting: {} (sent to the server's access log at the next sync)\n",
+            s.counts.access_pending
+        ));
+    }
     if s.damaged > 0 {
         out.push_str(&format!(
             "damaged records: {} (they cannot be read; `uppsok field repair` removes them and fetches the server's copies at the next sync)\n",

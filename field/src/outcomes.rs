@@ -13,7 +13,7 @@ use uppsok_device::Store;
 use uppsok_model::outcome::{
     Care, Event, Housing, Kind, Occupation, Respondent, SATISFACTION_QUESTIONS, Source,
 };
-use uppsok_model::{ClientCode, Outcome, OutcomeId, ValidationError};
+use uppsok_model::{AccessKind, ClientCode, Outcome, OutcomeId, ValidationError};
 
 #[derive(Subcommand, Debug)]
 pub enum OutcomeCommand {
@@ -197,6 +197,7 @@ pub fn outcome_delete(store: &Store, id: &str) -> Result<OutcomeId> {
 
 pub fn outcome_list(store: &Store, client: &str) -> Result<Vec<Outcome>> {
     let c = find_client(store, client)?;
+    store.log_access(c.id, AccessKind::OpenHistory)?;
     Ok(store.outcomes_for_client(c.id)?)
 }
 

@@ -453,3 +453,24 @@ fn local_time_parsing() {
     );
     assert!(parse_local_time("start", "tomorrow").is_err());
 }
+
+#[test]
+fn listing_a_clients_visits_is_logged_as_an_opening_of_its_history() {
+    let (_dir, store) = setup();
+    add_client(&store, "K-017");
+    visit_list(&store, &VisitListInput::default()).unwrap();
+    assert!(
+        store.pending_access(10).unwrap().is_empty(),
+        "a listing of all visits opens no client"
+    );
+    let input = VisitListInput {
+        client: Some("K-017".into()),
+        ..Default::default()
+    };
+    visit_list(&store, &input).unwrap();
+    let events = store.pending_access(10).unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].what, uppsok_model::AccessKind::OpenHistory);
+    let status = status(&store).unwrap();
+    assert!(render_status(&status).contains("access events waiting: 1"));
+}

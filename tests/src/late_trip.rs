@@ -63,5 +63,6 @@ pub fn request(trip: &Trip, node: u32) -> SyncRequest {
         pull_limit: Some(1),
         app_version: None,
         knows_outcomes: true,
+        access_events: Vec::new(),
     }
 }

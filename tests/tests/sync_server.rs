@@ -249,6 +249,7 @@ fn req(cursor: u64, changes: Vec<Change>) -> SyncRequest {
         pull_limit: None,
         app_version: Some("1.0.0-test".into()),
         knows_outcomes: true,
+        access_events: Vec::new(),
     }
 }
 

@@ -538,6 +538,7 @@ async fn post(
         pull_limit: Some(pull_limit),
         app_version: None,
         knows_outcomes: true,
+        access_events: Vec::new(),
     })?;
     let mut enc = GzEncoder::new(
         Vec::with_capacity(json.len() / 4 + 64),

@@ -405,3 +405,35 @@ fn a_network_only_contact_does_not_reach_the_client() {
     assert!(g.group);
     assert!(store.client(c.id).unwrap().last_contact_ms.is_some());
 }
+
+/// The phone's access log is kept by the core where it serves a client's data: opening the
+/// client and its history (visits, outcomes) each log once per minute, listing clients and
+/// saving do not, and an id the phone does not hold logs nothing.
+#[test]
+fn opening_a_client_and_its_history_is_logged_by_the_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir);
+    let c = s.add_client(new_client("K-001")).unwrap();
+    s.clients().unwrap();
+    s.my_clients().unwrap();
+    let pending = |s: &UppsokStore| s.shared.with(|st| Ok(st.pending_access(100)?)).unwrap();
+    assert!(
+        pending(&s).is_empty(),
+        "saving and listing are not openings"
+    );
+    s.client(c.id.clone()).unwrap();
+    s.client(c.id.clone()).unwrap();
+    s.visits_for_client(c.id.clone()).unwrap();
+    s.outcomes_for_client(c.id.clone()).unwrap();
+    let events = pending(&s);
+    assert_eq!(
+        events.iter().map(|e| e.what).collect::<Vec<_>>(),
+        vec![m::AccessKind::OpenClient, m::AccessKind::OpenHistory],
+        "one opening of the page and one of its history within a minute"
+    );
+    assert!(events.iter().all(|e| e.client.to_string() == c.id));
+    let stranger = m::ClientId::new().to_string();
+    assert!(s.visits_for_client(stranger.clone()).unwrap().is_empty());
+    assert!(s.outcomes_for_client(stranger).unwrap().is_empty());
+    assert_eq!(pending(&s).len(), 2);
+}

@@ -389,10 +389,12 @@ impl UppsokStore {
         })
     }
 
-    /// A client's outcomes, newest day first (then the latest recorded first).
+    /// A client's outcomes, newest day first (then the latest recorded first): part of the
+    /// client's history, logged in the phone's access log like its visits.
     pub fn outcomes_for_client(&self, client_id: String) -> Result<Vec<OutcomeItem>> {
         let client: m::ClientId = parse_id("client", &client_id)?;
         self.shared.with(|s| {
+            super::store::log_history(s, client)?;
             let code = s.client(client).ok().map(|c| c.code.to_string());
             Ok(s.outcomes_for_client(client)?
                 .iter()

@@ -194,6 +194,15 @@ impl UppsokStore {
     }
 }
 
+/// Logs that a client's history (visits, outcomes) is shown; nothing for an id the phone does
+/// not hold (the listing is empty then).
+pub(crate) fn log_history(s: &Store, client: m::ClientId) -> Result<()> {
+    if s.client(client).is_ok() {
+        s.log_access(client, m::AccessKind::OpenHistory)?;
+    }
+    Ok(())
+}
+
 /// When a client record was first made, read from its id: ids are UUIDv7, whose first 48 bits
 /// are the creation time. `None` for an id of another kind.
 fn created(id: m::ClientId) -> Option<DateTime<Utc>> {
@@ -249,10 +258,14 @@ impl UppsokStore {
         self.save_client(input, true)
     }
 
+    /// One client, as its page shows it. Logged in the phone's access log as an opening of
+    /// the client (a repeat within a minute is not logged again).
     pub fn client(&self, id: String) -> Result<ClientItem> {
         let id: m::ClientId = parse_id("id", &id)?;
         self.shared.with(|s| {
             s.client(id)?;
+            // Before the data is handed out, as the server logs its reads.
+            s.log_access(id, m::AccessKind::OpenClient)?;
             Self::client_items(s)?
                 .into_iter()
                 .find(|c| c.id == id.to_string())
@@ -311,9 +324,11 @@ impl UppsokStore {
         self.shared.with(|s| Ok(s.delete_visit(id).map(|_| ())?))
     }
 
-    /// A client's visits, oldest first.
+    /// A client's visits, oldest first: the client's history, logged in the phone's access
+    /// log (a repeat within a minute is not logged again).
     pub fn visits_for_client(&self, client_id: String) -> Result<Vec<VisitItem>> {
         let client = parse_id("client", &client_id)?;
+        self.shared.with(|s| log_history(s, client))?;
         self.visits_where(VisitFilter {
             client: Some(client),
             ..VisitFilter::default()

@@ -5,6 +5,7 @@
 //! Pure by design: no I/O, no crypto, no async, so it compiles for every phone target and its
 //! tests are fast.
 
+pub mod access;
 pub mod client;
 pub mod clock;
 pub mod cost;
@@ -22,6 +23,7 @@ pub mod text;
 pub mod trip;
 pub mod visit;
 
+pub use access::{AccessEvent, AccessKind};
 pub use client::{
     Admission, Client, ClosureReason, Consent, ConsentScope, ConsentState, Phase, Referral,
 };

@@ -28,10 +28,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
 use uppsok_model::protocol::{
-    DeviceStatus, MAX_PULL, MAX_PUSH, MIN_PROTOCOL_VERSION, OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER,
-    PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    DeviceStatus, MAX_ACCESS_EVENTS, MAX_PULL, MAX_PUSH, MIN_PROTOCOL_VERSION,
+    OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-use uppsok_model::{CodePattern, TeamId};
+use uppsok_model::{ClientId, CodePattern, Entity, TeamId};
 
 use crate::error::{ApiError, PROBLEM_BASE, Problem};
 use crate::extract::DeviceAuth;
@@ -39,6 +39,7 @@ use crate::state::AppState;
 use crate::store::sync_writes::DeviceTouch;
 
 use crate::store::{AuditAction, StampedEntry, now_ms};
+use crate::sync::access_events;
 use crate::sync::apply::{self, Sender};
 use crate::sync::pull;
 
@@ -65,6 +66,10 @@ pub enum SyncError {
         "a sync request may push at most {MAX_PUSH} changes (this one has {0}); send the rest in the next request"
     )]
     TooManyChanges(usize),
+    #[error(
+        "a sync request may carry at most {MAX_ACCESS_EVENTS} access events (this one has {0}); send the rest in the next request"
+    )]
+    TooManyAccessEvents(usize),
     #[error("the sync request body is larger than {BODY_LIMIT} bytes once decompressed")]
     BodyTooLarge,
     #[error(
@@ -112,13 +117,14 @@ impl IntoResponse for SyncError {
                 OUTDATED_CLIENT_TYPE.to_owned(),
                 "App update required",
             ),
-            SyncError::TooManyChanges(_) | SyncError::BodyTooLarge | SyncError::TooManyValues => {
-                self.problem(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("{PROBLEM_BASE}payload-too-large"),
-                    "Payload too large",
-                )
-            }
+            SyncError::TooManyChanges(_)
+            | SyncError::TooManyAccessEvents(_)
+            | SyncError::BodyTooLarge
+            | SyncError::TooManyValues => self.problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("{PROBLEM_BASE}payload-too-large"),
+                "Payload too large",
+            ),
             SyncError::UnreadableBody => self.problem(
                 StatusCode::BAD_REQUEST,
                 format!("{PROBLEM_BASE}malformed-body"),
@@ -268,6 +274,9 @@ async fn run(
     if req.changes.len() > MAX_PUSH {
         return Err(SyncError::TooManyChanges(req.changes.len()));
     }
+    if req.access_events.len() > MAX_ACCESS_EVENTS {
+        return Err(SyncError::TooManyAccessEvents(req.access_events.len()));
+    }
     if let Some(v) = &req.app_version
         && (v.chars().count() > APP_VERSION_MAX || v.chars().any(char::is_control))
     {
@@ -311,6 +320,7 @@ async fn run(
     let prepared = apply::prepare(&sender, &req.changes, now);
     let app_version = req.app_version;
     let pushed = req.changes;
+    let access = req.access_events;
     // Where the pull runs. On SQLite inside the group commit, under the gate: each statement
     // is an in-process call, and its access-log rows ride in the batch's one commit (a separate
     // audit transaction would need the one write lock and a second fsync). On PostgreSQL after
@@ -320,7 +330,7 @@ async fn run(
     // writes and everything committed before them.
     let pull_in_group = state.store.backend() == "sqlite";
     let group_sender = sender.clone();
-    let (applied, pulled) = state
+    let (mut applied, pulled) = state
         .store
         .sync_group::<_, SyncError>(Box::new(move |tx| {
             Box::pin(async move {
@@ -351,6 +361,34 @@ async fn run(
                 for client in std::mem::take(&mut applied.consent_changed) {
                     tx.resequence_client_records(client).await?;
                 }
+                // The phone's access log, after the writes so a client created in this same
+                // request is known; each event id once (see `access_events`).
+                let logged = if access.is_empty() {
+                    Vec::new()
+                } else {
+                    let mut ids: Vec<uuid::Uuid> = access.iter().map(|e| e.client.0).collect();
+                    ids.sort();
+                    ids.dedup();
+                    let clients = tx
+                        .sync_rows(Entity::Client, &ids)
+                        .await?
+                        .iter()
+                        .filter_map(|row| {
+                            Some((
+                                ClientId(row.id),
+                                crate::access::ClientFacts {
+                                    team: row.team?,
+                                    org: row.org,
+                                    consent_given: row.consent_given,
+                                },
+                            ))
+                        })
+                        .collect();
+                    let stamped = access_events::entries(&sender, &access, &clients, now_ms());
+                    tx.append_stamped(&stamped, true).await?;
+                    stamped
+                };
+                applied.access_logged = logged;
                 // The pull comes after the writes: it must carry what they moved for this
                 // device (see `apply`'s convergence rule).
                 let pulled = if pull_in_group {
@@ -368,6 +406,13 @@ async fn run(
                 Ok((applied, pulled))
             })
         }))
+        .await?;
+    // Journalled like the pull's entries (a replayed event id is skipped on restore, as it is
+    // in the table).
+    let access_logged: Vec<uuid::Uuid> = applied.access_logged.iter().map(|s| s.id).collect();
+    state
+        .store
+        .journal_committed_audit(std::mem::take(&mut applied.access_logged))
         .await?;
     let pulled = match pulled {
         Some((p, stamped)) => {
@@ -394,6 +439,7 @@ async fn run(
         // Milliseconds are all a phone's clock check needs (and six bytes fewer per reply).
         server_time: now.trunc_subsecs(3),
         restored: pulled.restored,
+        access_logged,
     };
     let body = serde_json::to_vec(&resp)
         .map_err(|e| ApiError::Internal(format!("sync response does not serialise: {e}")))?;

@@ -157,6 +157,7 @@ pub fn via(lang: Lang, v: Via) -> &'static str {
         Via::Api => tr(lang, "Programgränssnitt", "Programming interface"),
         Via::Sync => tr(lang, "Telefonens synkning", "Phone sync"),
         Via::Dashboard => tr(lang, "Webbpanelen", "Dashboard"),
+        Via::Phone => tr(lang, "Via telefon", "Via phone"),
     }
 }
 
@@ -226,7 +227,7 @@ mod tests {
 
     #[test]
     fn access_log_codes_have_swedish_labels() {
-        for v in [Via::Api, Via::Sync, Via::Dashboard] {
+        for v in [Via::Api, Via::Sync, Via::Dashboard, Via::Phone] {
             assert_ne!(via(Lang::Sv, v), v.as_str());
         }
         for a in [

@@ -37,6 +37,10 @@ pub enum Via {
     Sync,
     /// The supervisors' dashboard.
     Dashboard,
+    /// Shown on a phone: a client or a client's history opened, or data exported there,
+    /// recorded by the phone (offline too) and sent up with a sync
+    /// ([`crate::sync::access_events`]). The entry's time is the phone's.
+    Phone,
 }
 
 /// What was done with the data.
@@ -103,7 +107,7 @@ macro_rules! names {
     };
 }
 
-names!(Via { Api => "api", Sync => "sync", Dashboard => "dashboard" });
+names!(Via { Api => "api", Sync => "sync", Dashboard => "dashboard", Phone => "phone" });
 names!(AuditAction {
     Read => "read",
     List => "list",

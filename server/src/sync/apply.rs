@@ -81,6 +81,9 @@ pub struct Applied {
     pub consent_changed: Vec<ClientId>,
     pub applied: i64,
     pub rejected: i64,
+    /// The phone's access events as logged (the caller fills it in, see
+    /// [`super::access_events`]).
+    pub access_logged: Vec<crate::store::StampedEntry>,
 }
 
 /// Pushed changes are logged once per action, entity, client, team and record space.

@@ -11,6 +11,7 @@
 //! on disk (fsynced) and survives the app being killed or the battery dying. `temp_store =
 //! MEMORY` keeps SQLite's temporary tables and sort files off the disk.
 
+mod access;
 mod meta;
 mod outbox;
 mod records;
@@ -42,8 +43,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use uppsok_model::protocol::{client_groups_edited, record_body};
 use uppsok_model::{
-    ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock, Outcome, OutcomeId, Place,
-    PlaceId, Record, Trip, TripId, Username, ValidationError, Visit, VisitId,
+    AccessEvent, AccessKind, ChangeId, Client, ClientCode, ClientId, Entity, Hlc, HlcClock,
+    Outcome, OutcomeId, Place, PlaceId, Record, Trip, TripId, Username, ValidationError, Visit,
+    VisitId,
 };
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -75,7 +77,15 @@ pub struct Store {
     /// Rows that listings found unreadable since the store was opened (see
     /// [`Store::damaged_records`]).
     damaged: Mutex<BTreeSet<(Entity, Uuid)>>,
+    /// When each (client, kind) of access was last logged, in this run of the app only (see
+    /// [`Store::log_access`]); never on disk.
+    recent_access: Mutex<HashMap<(ClientId, AccessKind), i64>>,
 }
+
+/// An access to the same client of the same kind within this many milliseconds of the last
+/// logged one is not logged again: a screen reads a client several times while it is open
+/// (a redraw, the visits and the outcomes of one history page).
+pub const ACCESS_REPEAT_MS: i64 = 60_000;
 
 /// Which visits to list. `from` is inclusive, `before` exclusive; both optional.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -103,6 +113,8 @@ pub struct StoreStatus {
     pub outbox_pending: u64,
     /// Changes the server refused, kept with their reason.
     pub outbox_rejected: u64,
+    /// Access events waiting for the server to log them.
+    pub access_pending: u64,
     pub schema_version: u32,
 }
 
@@ -231,6 +243,7 @@ impl Store {
             }),
             clock_offset_ms: AtomicI64::new(0),
             damaged: Mutex::default(),
+            recent_access: Mutex::default(),
         })
     }
 
@@ -273,6 +286,7 @@ impl Store {
             state: Mutex::new(State { conn, clock }),
             clock_offset_ms: AtomicI64::new(0),
             damaged: Mutex::default(),
+            recent_access: Mutex::default(),
         })
     }
 
@@ -772,9 +786,46 @@ impl Store {
                 places: records::count(c, Entity::Place)?,
                 outbox_pending: pending,
                 outbox_rejected: rejected,
+                access_pending: access::count(c)?,
                 schema_version: schema::user_version(c)?,
             })
         })
+    }
+
+    // ----- the phone's access log -----
+
+    /// Records that the user opened `client`'s page or history, or took its data off the
+    /// phone, at the device's time: sealed, append-only, kept until a sync reply says the
+    /// server logged it. The core calls this itself where it serves such a read (the FFI's
+    /// client, visits and outcomes of a client), so no screen can forget it. A repeat of the
+    /// same access within [`ACCESS_REPEAT_MS`] is not logged again (`Ok(None)`).
+    pub fn log_access(&self, client: ClientId, what: AccessKind) -> Result<Option<AccessEvent>> {
+        let now = self.now();
+        let now_ms = now.timestamp_millis();
+        {
+            let recent = self
+                .recent_access
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if recent
+                .get(&(client, what))
+                .is_some_and(|last| (now_ms - last).abs() < ACCESS_REPEAT_MS)
+            {
+                return Ok(None);
+            }
+        }
+        let event = AccessEvent::now(now, client, what)?;
+        self.write(|w| access::append(w.tx, w.keys, &event))?;
+        self.recent_access
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((client, what), now_ms);
+        Ok(Some(event))
+    }
+
+    /// The oldest `limit` access events not yet logged by the server, oldest first.
+    pub fn pending_access(&self, limit: usize) -> Result<Vec<AccessEvent>> {
+        self.read(|c, k| access::pending(c, k, limit))
     }
 
     // ----- outbox, for sync -----
@@ -1164,6 +1215,11 @@ impl Writer<'_> {
         self.persist_clock = true;
         tombstones::acked(self.tx, ids, self.now.timestamp_millis())?;
         outbox::ack(self.tx, ids)
+    }
+
+    /// Forget access events the server has logged (its `access_logged`); how many were found.
+    pub fn ack_access(&mut self, ids: &[Uuid]) -> Result<usize> {
+        access::acked(self.tx, ids)
     }
 
     pub fn mark_rejected(&mut self, id: ChangeId, code: &str, reason: &str) -> Result<()> {

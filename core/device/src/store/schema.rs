@@ -114,8 +114,22 @@ CREATE TABLE outcome (
 CREATE INDEX outcome_client_day ON outcome (client, day);
 "#;
 
+/// Version 6: the phone's access log (`store::access`): each opening of a client, of a
+/// client's history and each export, sealed whole (the client's id too) until the server has
+/// acknowledged it. Only the event's random id and the insertion order are plaintext. Rows are
+/// inserted and deleted (once acknowledged, or by a wipe), never changed.
+const V6: &str = r#"
+CREATE TABLE access_event (
+    seq  INTEGER PRIMARY KEY,
+    id   BLOB NOT NULL UNIQUE,
+    body BLOB NOT NULL
+);
+CREATE TRIGGER access_event_append_only BEFORE UPDATE ON access_event
+BEGIN SELECT RAISE(ABORT, 'access_event is append-only'); END;
+"#;
+
 /// Every version's script, oldest first: `MIGRATIONS[n]` takes a store from version `n` to `n+1`.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;

@@ -1434,3 +1434,88 @@ fn outcomes_are_kept_sealed_listed_per_client_and_sent_again_to_a_restored_serve
     assert!(gone.deleted);
     assert_eq!(gone.entity, Entity::Outcome);
 }
+
+// ----- the phone's access log (schema V6) -----
+
+#[test]
+fn access_events_are_sealed_on_disk() {
+    let f = fixture();
+    let s = new_store(&f);
+    // A client id that is nowhere else in the files (no client row, no visit).
+    let c = ClientId::new();
+    let e = s
+        .log_access(c, AccessKind::OpenClient)
+        .unwrap()
+        .expect("logged");
+    assert_eq!((e.client, e.what), (c, AccessKind::OpenClient));
+    let text = c.to_string();
+    let simple = c.0.simple().to_string();
+    for bytes in files_of(&f.path) {
+        assert!(!contains(&bytes, &text), "client id in plaintext on disk");
+        assert!(!contains(&bytes, &simple), "client id (hex) on disk");
+        assert!(
+            !bytes.windows(16).any(|w| w == c.0.as_bytes()),
+            "client id (raw bytes) on disk"
+        );
+        assert!(
+            !contains(&bytes, "open_client"),
+            "the kind of access on disk"
+        );
+    }
+    drop(s);
+    for bytes in files_of(&f.path) {
+        assert!(!bytes.windows(16).any(|w| w == c.0.as_bytes()));
+    }
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert_eq!(s.pending_access(10).unwrap(), vec![e]);
+    assert_eq!(s.status().unwrap().access_pending, 1);
+}
+
+#[test]
+fn access_events_are_append_only_and_leave_when_acknowledged() {
+    let f = fixture();
+    let s = new_store(&f);
+    let (a, b) = (ClientId::new(), ClientId::new());
+    let first = s.log_access(a, AccessKind::OpenClient).unwrap().unwrap();
+    let second = s.log_access(a, AccessKind::OpenHistory).unwrap().unwrap();
+    let third = s.log_access(b, AccessKind::Export).unwrap().unwrap();
+    // The same access again within a minute is one event.
+    assert_eq!(s.log_access(a, AccessKind::OpenClient).unwrap(), None);
+    assert_eq!(
+        s.pending_access(10).unwrap(),
+        vec![first, second, third],
+        "oldest first"
+    );
+    assert_eq!(s.pending_access(2).unwrap(), vec![first, second]);
+    // No row can be changed, not even from inside the store's own transaction.
+    let changed = s.write(|w| {
+        Ok(w.transaction()
+            .execute("UPDATE access_event SET body = x'00'", [])?)
+    });
+    assert!(changed.is_err(), "an access event was changed");
+    // Acknowledged ones leave, the others stay; acknowledging twice finds nothing.
+    assert_eq!(s.write(|w| w.ack_access(&[second.id])).unwrap(), 1);
+    assert_eq!(s.write(|w| w.ack_access(&[second.id])).unwrap(), 0);
+    assert_eq!(s.pending_access(10).unwrap(), vec![first, third]);
+    // A minute later the same access is logged again.
+    s.set_clock_offset(Duration::seconds(61));
+    let again = s.log_access(a, AccessKind::OpenClient).unwrap().unwrap();
+    assert_ne!(again.id, first.id);
+    assert_eq!(s.status().unwrap().access_pending, 3);
+    // A wipe takes them with everything else.
+    s.wipe().unwrap();
+    assert!(!f.path.exists());
+}
+
+#[test]
+fn an_upgraded_store_logs_access() {
+    let f = fixture();
+    let (c, _) = fixture_at_version(&f.path, SCHEMA_VERSION - 1);
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    assert_eq!(s.status().unwrap().schema_version, SCHEMA_VERSION);
+    let e = s
+        .log_access(c.id, AccessKind::OpenHistory)
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.pending_access(10).unwrap(), vec![e]);
+}

@@ -17,6 +17,10 @@
 //!   batch's transaction. So acknowledging before applying pulled records, and holding the
 //!   cursor before a record kept local, are all this side needs, lost replies included.
 //! - **The cursor moves in the same transaction** as the pulled records it covers.
+//! - **The phone's access log goes up too.** Each request carries the oldest waiting access
+//!   events (as many as changes, at most [`MAX_ACCESS_EVENTS`]); an event is deleted from the
+//!   phone only when the reply names it in `access_logged`. A lost reply sends it again, and
+//!   the server, which logs each event id once, answers it as logged.
 //! - **Backoff with jitter** between failed attempts inside a run ([`Backoff::WITHIN_RUN`]) and
 //!   between runs ([`Backoff::BETWEEN_RUNS`], persisted as `next_attempt` for the apps).
 //! - **Revoked** stops syncing and keeps the data; **wipe** (status or a 401 problem with
@@ -48,8 +52,11 @@ use crate::error::DeviceError;
 use crate::store::{OutboxEntry, RemoteOutcome, Store};
 use http::SyncReply;
 use serde::Serialize;
-use uppsok_model::protocol::{Change, DeviceStatus, MAX_PULL, MAX_PUSH, SyncRequest, SyncResponse};
+use uppsok_model::protocol::{
+    Change, DeviceStatus, MAX_ACCESS_EVENTS, MAX_PULL, MAX_PUSH, SyncRequest, SyncResponse,
+};
 use uppsok_model::{ChangeId, Record};
+use uuid::Uuid;
 
 /// Tunables of a sync run. The defaults suit a phone on a weak link.
 #[derive(Debug, Clone)]
@@ -116,6 +123,8 @@ pub struct SyncReport {
     pub duplicates: u64,
     /// Changes refused in this run, with reasons.
     pub rejected: Vec<RejectedChange>,
+    /// Access events the server has logged (deleted from the phone).
+    pub access_logged: u64,
     /// Pulled changes applied to the local store.
     pub received: u64,
     /// Pulled changes left alone because a local change of the record still waits.
@@ -269,6 +278,7 @@ impl SyncClient {
         while report.rounds < self.config.max_rounds {
             report.rounds += 1;
             let (changes, ids) = self.batch(store, push_limit)?;
+            let access_events = store.pending_access(push_limit.min(MAX_ACCESS_EVENTS))?;
             let cursor = store.pull_cursor()?.unwrap_or(0);
             // The version is sent until the server has seen it once: an idle sync stays small.
             let app_version = self.config.app_version.clone().filter(|v| {
@@ -280,12 +290,13 @@ impl SyncClient {
                 pull_limit,
                 app_version,
                 knows_outcomes: true,
+                access_events,
             };
             let resp = match self.send(&base, &token, &req, report).await? {
                 SyncReply::Response(r) => r,
                 SyncReply::WipeOrdered => return wipe(store),
-                SyncReply::TooLarge if req.changes.len() > 1 => {
-                    push_limit = req.changes.len() / 2;
+                SyncReply::TooLarge if req.changes.len().max(req.access_events.len()) > 1 => {
+                    push_limit = req.changes.len().max(req.access_events.len()) / 2;
                     continue;
                 }
                 SyncReply::TooLarge => {
@@ -304,11 +315,13 @@ impl SyncClient {
             if let Some(v) = &req.app_version {
                 store.write(|w| w.set_meta_value(state::APP_VERSION, Some(v)))?;
             }
-            let progress = self.apply(store, cursor, &ids, &resp, report)?;
+            let access_ids: Vec<Uuid> = req.access_events.iter().map(|e| e.id).collect();
+            let progress = self.apply(store, cursor, (&ids[..], &access_ids[..]), &resp, report)?;
             if resp.status == DeviceStatus::Revoked {
                 return Err(SyncError::Revoked);
             }
-            let waiting = store.status()?.outbox_pending;
+            let counts = store.status()?;
+            let waiting = counts.outbox_pending + counts.access_pending;
             if waiting == 0 && !resp.has_more && !progress.held {
                 report.complete = true;
                 return Ok(());
@@ -402,12 +415,24 @@ impl SyncClient {
         &self,
         store: &Store,
         cursor: u64,
-        sent: &[ChangeId],
+        (sent, sent_access): (&[ChangeId], &[Uuid]),
         resp: &SyncResponse,
         report: &mut SyncReport,
     ) -> Result<Progress, SyncError> {
         let mut progress = Progress::default();
         store.write(|w| {
+            // Only what this request carried leaves the phone's access log.
+            let logged: Vec<Uuid> = resp
+                .access_logged
+                .iter()
+                .filter(|id| sent_access.contains(id))
+                .copied()
+                .collect();
+            let forgotten = w.ack_access(&logged)?;
+            if forgotten > 0 {
+                progress.moved = true;
+            }
+            report.access_logged += forgotten as u64;
             let mut acked = Vec::new();
             for r in &resp.results {
                 // A result for a change this request did not carry is ignored: the outbox only

@@ -80,6 +80,7 @@
 //! comes back as `{"outcome": "duplicate", "original": "applied"}` (or the original rejection's
 //! code and reason), so the phone can act exactly as if it had seen the first reply.
 
+use crate::access::AccessEvent;
 use crate::clock::Hlc;
 use crate::error::ValidationError;
 use crate::ids::ChangeId;
@@ -102,6 +103,8 @@ pub const DEVICE_REVOKED_TYPE: &str = "https://uppsok.se/problems/device-revoked
 pub const MAX_PUSH: usize = 500;
 /// The most changes one response pulls.
 pub const MAX_PULL: usize = 1000;
+/// The most access events one request may carry (more is 413, nothing applied).
+pub const MAX_ACCESS_EVENTS: usize = 500;
 
 /// One local change leaving a device's outbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -540,6 +543,15 @@ pub struct SyncRequest {
     /// out (`false`) and is sent none: its pull would fail on an entity it cannot name.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub knows_outcomes: bool,
+    /// What the phone recorded of its own use — openings of a client or a client's history,
+    /// exports — oldest first, at most [`MAX_ACCESS_EVENTS`] (else 413). The server writes each
+    /// into its access log once, by the event's id, and names them in
+    /// [`SyncResponse::access_logged`]. Append-only facts, never pulled back nor merged, so a
+    /// list of their own rather than an [`Entity`]. Absent (empty) from older apps and idle
+    /// syncs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
+    pub access_events: Vec<AccessEvent>,
 }
 
 /// Whole numbers as JSON Schema counts them: `1502.0` is the integer 1502 there (and in the
@@ -586,6 +598,12 @@ pub struct SyncResponse {
     /// (see the module docs). Absent (false) otherwise, so an ordinary reply is no larger.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restored: bool,
+    /// The ids of the request's access events that the access log holds (written now, or by
+    /// an earlier request whose reply was lost): the phone deletes exactly these. Absent when
+    /// the request carried none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<uuid::Uuid>))]
+    pub access_logged: Vec<Uuid>,
 }
 
 #[cfg(test)]
