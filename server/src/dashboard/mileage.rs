@@ -247,6 +247,17 @@ fn copy_of(s: Option<&str>) -> DashResult<JournalCopy> {
     }
 }
 
+/// A körjournal's file format: `csv` (the default) or `pdf`.
+fn format_of(s: Option<&str>) -> DashResult<&'static str> {
+    match s.unwrap_or("csv") {
+        "csv" => Ok("csv"),
+        "pdf" => Ok("pdf"),
+        _ => Err(DashError::BadRequest(
+            "Formatet ska vara csv eller pdf.".into(),
+        )),
+    }
+}
+
 /// One driver's figures for the span, summed over the months it covers.
 fn approved_totals(sums: &[&MonthlyTotal<String>]) -> ApprovedTotals {
     sums.iter().fold(
@@ -971,14 +982,7 @@ pub async fn korjournal(
     let driver = q
         .driver
         .ok_or_else(|| DashError::BadRequest("Fältet förare saknas.".into()))?;
-    let format = match q.format.as_deref().unwrap_or("csv") {
-        f @ ("csv" | "pdf") => f,
-        _ => {
-            return Err(DashError::BadRequest(
-                "Formatet ska vara csv eller pdf.".into(),
-            ));
-        }
-    };
+    let format = format_of(q.format.as_deref())?;
     let copy = copy_of(q.copy.as_deref())?;
     let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
         .await?
@@ -1148,14 +1152,7 @@ pub async fn vehicle_korjournal(
         .vehicle(dash.actor.staff.org, &registration)
         .await?
         .ok_or(DashError::NotFound("vehicle"))?;
-    let format = match q.format.as_deref().unwrap_or("csv") {
-        f @ ("csv" | "pdf") => f,
-        _ => {
-            return Err(DashError::BadRequest(
-                "Formatet ska vara csv eller pdf.".into(),
-            ));
-        }
-    };
+    let format = format_of(q.format.as_deref())?;
     let copy = copy_of(q.copy.as_deref())?;
     let trips: Vec<Trip> = span_trips(&state, &dash, &team, span)
         .await?
