@@ -22,6 +22,7 @@ pub const EARLIEST_MS: i64 = 1_577_836_800_000;
 /// `OpenClient` is a read of the client, `OpenHistory` a listing of the client's contacts and
 /// outcomes, `Export` data taken off the phone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AccessKind {
     /// The client's page was opened.
@@ -62,7 +63,6 @@ pub struct AccessEvent {
     pub at_ms: i64,
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub client: ClientId,
-    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "open_client"))]
     pub what: AccessKind,
 }
 
