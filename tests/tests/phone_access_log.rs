@@ -1,4 +1,4 @@
-//! The phone's access log reaches the server's exactly once (issue 18, item 2), over real HTTP
+//! The phone's access log reaches the server's exactly once, over real HTTP
 //! on SQLite and PostgreSQL, with a real phone's store and sync client behind the fault proxy:
 //! a case manager opens a client with the phone offline (the phone's clock two hours behind the
 //! server's), the next sync's reply is lost after the server has logged the opening, the phone

@@ -1,4 +1,4 @@
-//! Access a phone recorded (issue 18; docs/sync-server.md, "Åtkomst på telefonen"): the
+//! Access a phone recorded (docs/sync-server.md, "Access on the phone"): the
 //! openings of a client, of a client's history and the exports a phone made, offline or not,
 //! sent up with its syncs ([`SyncRequest::access_events`](uppsok_model::protocol::SyncRequest))
 //! and written into the access log exactly once.
