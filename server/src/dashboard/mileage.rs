@@ -1001,8 +1001,10 @@ pub async fn korjournal(
         korjournal::rows(&trips, &driver, span.period(), swedish_time),
         home_work.get(&driver).copied().unwrap_or(0),
     );
-    let codes = team_codes(&state, &team).await?;
-    log_export(&state, &dash, &team, copy, &rows).await?;
+    // Read once: payroll's copy hides these codes, and the access log names these clients.
+    let clients = data::team_clients(&state.store, team.id).await?;
+    let codes = codes_of(&clients);
+    log_export(&state, &dash, &team, copy, &rows, &clients).await?;
     let base = format!(
         "korjournal-{}-{}",
         file_part(&driver),
@@ -1041,12 +1043,13 @@ async fn log_export(
     team: &TeamRow,
     copy: JournalCopy,
     rows: &[korjournal::KorjournalRow],
+    team_clients: &[data::TeamClient],
 ) -> DashResult<()> {
     let action = match copy {
         JournalCopy::Payroll => AuditAction::ExportPayrollCopy,
         JournalCopy::Team => AuditAction::ExportTeamCopy,
     };
-    let clients = clients_in(state, team, rows).await?;
+    let clients = clients_in(team_clients, rows);
     let entries: Vec<AuditEntry> = if clients.is_empty() {
         vec![trip_audit(dash, team, action)]
     } else {
@@ -1160,8 +1163,10 @@ pub async fn vehicle_korjournal(
         .map(|t| t.trip)
         .collect();
     let journal = vehicle_journal(&trips, &registration, span.period(), swedish_time);
-    let codes = team_codes(&state, &team).await?;
-    log_export(&state, &dash, &team, copy, &journal.rows).await?;
+    // Read once: payroll's copy hides these codes, and the access log names these clients.
+    let clients = data::team_clients(&state.store, team.id).await?;
+    let codes = codes_of(&clients);
+    log_export(&state, &dash, &team, copy, &journal.rows, &clients).await?;
     let base = format!(
         "korjournal-{}-{}",
         file_part(registration.as_str()),
@@ -1196,36 +1201,27 @@ pub async fn vehicle_korjournal(
 }
 
 /// The team's client codes: what payroll's copy hides wherever a driver typed one.
-async fn team_codes(state: &AppState, team: &TeamRow) -> DashResult<Vec<String>> {
-    Ok(data::team_clients(&state.store, team.id)
-        .await?
-        .into_iter()
-        .map(|c| c.client.code.to_string())
-        .collect())
+fn codes_of(clients: &[data::TeamClient]) -> Vec<String> {
+    clients.iter().map(|c| c.client.code.to_string()).collect()
 }
 
 /// The team's clients whose codes the rows name, each once, in code order: whom the export is
 /// about, for the access log (ids only; a code that is no client of the team, such as an
 /// organisation, names no one).
-async fn clients_in(
-    state: &AppState,
-    team: &TeamRow,
+fn clients_in(
+    clients: &[data::TeamClient],
     rows: &[korjournal::KorjournalRow],
-) -> DashResult<Vec<uppsok_model::ClientId>> {
+) -> Vec<uppsok_model::ClientId> {
     let named: std::collections::BTreeSet<&str> = rows
         .iter()
         .map(|r| r.visited.as_str())
         .filter(|v| korjournal::is_client_code(v))
         .collect();
-    if named.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(data::team_clients(&state.store, team.id)
-        .await?
-        .into_iter()
+    clients
+        .iter()
         .filter(|c| named.contains(c.client.code.as_str()))
         .map(|c| c.client.id)
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
