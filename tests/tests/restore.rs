@@ -15,14 +15,14 @@ mod server_common;
 
 use phone_support::{case_managers, phone, sync_until_done};
 use server_common::{
-    Backend, ServeProcess, TestDb, http_client, postgres_admin_url, seed_world, session_in,
-    uppsok_bin,
+    Backend, ServeProcess, TestDb, client_record, http_client, postgres_admin_url, seed_world,
+    session_in, uppsok_bin,
 };
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_device::{Store, VisitFilter};
 use uppsok_model::{
-    Client, ClientCode, ClientId, Consent, ContactKind, Entity, Note, OrgId, OrgKind, PersonName,
-    Phase, PlaceName, Rates, Setting, TeamId, Username, Visit, VisitId,
+    AccessKind, Client, ClientCode, ClientId, Consent, ContactKind, Entity, Note, OrgId, OrgKind,
+    PersonName, Phase, PlaceName, Rates, Setting, TeamId, Username, Visit, VisitId,
 };
 use uppsok_server::store::{AuditFilter, PoolSize, Store as ServerStore};
 
@@ -607,7 +607,7 @@ async fn access_log_survives_a_restore(backend: Backend) {
         }
     };
     let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
-    let (token, own, code) = {
+    let (token, own, code, team_a, org_a) = {
         let store = ServerStore::connect(&url, PoolSize { max: 2 })
             .await
             .expect("migrate");
@@ -625,7 +625,13 @@ async fn access_log_survives_a_restore(backend: Backend) {
         let token = session_in(&store, sup.id, 3600 * 1000).await;
         let codes = case_managers(&store, world.orgs[0], &[("anna", world.teams[0])]).await;
         store.close().await;
-        (token, own, codes[0].1.clone())
+        (
+            token,
+            own,
+            codes[0].1.clone(),
+            world.teams[0],
+            world.orgs[0],
+        )
     };
     let server = ServeProcess::start_with(&url, "127.0.0.1:0", &extra).await;
     let http = http_client();
@@ -680,22 +686,69 @@ async fn access_log_survives_a_restore(backend: Backend) {
     for id in [own[0], own[1], own[1], own[0]] {
         read(server.base.clone(), id).await;
     }
-    // And the phone's first sync pulls the team's records: logged as reads too (on SQLite
-    // inside the sync's group commit, on PostgreSQL through the group-commit writer).
-    tokio::task::spawn_blocking(move || {
+    // Anna's first sync pulls the team's records, logged as reads (on SQLite inside the sync's
+    // group commit, on PostgreSQL through the group-commit writer). Then she logs a visit and
+    // opens a client's history on a phone whose clock is two hours behind, so the event's time
+    // is older than the backup's newest entry; her next sync's push logs the visit's write in
+    // the sync's own transaction, and the event.
+    let visit = visit("anna", ClientId(own[0]), "efter säkerhetskopian");
+    let visit_id = visit.id.0;
+    let opened = ClientId(own[1]);
+    let (sync, anna) = tokio::task::spawn_blocking(move || {
         sync_until_done(&sync, &anna);
+        anna.save_visit(&visit).expect("visit");
+        anna.set_clock_offset(chrono::Duration::hours(-2));
+        anna.log_access(opened, AccessKind::OpenHistory)
+            .expect("log")
+            .expect("a first opening is logged");
+        anna.set_clock_offset(chrono::Duration::zero());
+        sync_until_done(&sync, &anna);
+        (sync, anna)
     })
     .await
     .expect("sync");
+    // And the supervisor adds a client through the API: its entry commits with the client.
+    let added = ClientId::new();
+    let res = http
+        .put(format!("{}/v1/clients/{}", server.base, added.0))
+        .bearer_auth(&token)
+        .json(&client_record(
+            added,
+            team_a,
+            org_a,
+            "K-901",
+            "Ny Klient",
+            true,
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status().as_u16(), 201, "the supervisor adds a client");
+
     let before = access_log(&url).await;
-    let pulled = before.iter().filter(|e| e.1 == "anna").count();
+    let by = |log: &[LogEntry], who: &str, action: &str| {
+        log.iter().filter(|e| e.1 == who && e.2 == action).count()
+    };
+    let pulled = by(&before, "anna", "read");
     assert!(pulled >= 3, "the pull logs what the phone read: {pulled}");
-    assert_eq!(before.len(), at_backup.len() + 4 + pulled);
-    let reads = |log: &[LogEntry]| {
+    let visit_written = |log: &[LogEntry]| {
         log.iter()
-            .filter(|e| e.1 == "sup-m-a" && e.2 == "read")
+            .filter(|e| e.1 == "anna" && e.2 == "create" && e.4 == Some(visit_id))
             .count()
     };
+    assert_eq!(visit_written(&before), 1, "the push logs the visit");
+    assert_eq!(
+        by(&before, "anna", "list"),
+        1,
+        "the phone's event is logged"
+    );
+    assert_eq!(
+        by(&before, "sup-m-a", "create"),
+        1,
+        "the API write is logged"
+    );
+    assert_eq!(before.len(), at_backup.len() + 4 + pulled + 3);
+    let reads = |log: &[LogEntry]| by(log, "sup-m-a", "read");
     assert_eq!(reads(&before), 5);
 
     // The disaster: the server dies at once (nothing flushed on the way out), and the
@@ -735,7 +788,7 @@ async fn access_log_survives_a_restore(backend: Backend) {
             let out = admin(&url, &extra, &["restore-journal"]);
             let want = format!(
                 "access-log journal replayed: {} entries put back, 1 already",
-                4 + pulled
+                4 + pulled + 3
             );
             assert!(out.starts_with(&want), "{out}");
             ServeProcess::start_with(&url, &bind, &extra).await
@@ -762,6 +815,28 @@ async fn access_log_survives_a_restore(backend: Backend) {
     let after = access_log(&url).await;
     assert_eq!(after.len(), before.len() + 1);
     assert_eq!(reads(&after), 6);
+
+    // Anna's phone learns of the restore and sends her visit again, with its original stamp:
+    // the visit is back, and its write is not logged a second time (its entry, put back from
+    // the journal, has the id the re-sent write would have). Her new pull is logged as new
+    // reads.
+    let anna = tokio::task::spawn_blocking(move || {
+        let report = sync_until_done(&sync, &anna);
+        assert!(report.requeued > 0, "the phone heard of the restore");
+        anna
+    })
+    .await
+    .expect("sync");
+    drop(anna);
+    let last = access_log(&url).await;
+    assert_eq!(
+        visit_written(&last),
+        1,
+        "the re-sent write is not logged again"
+    );
+    assert_eq!(by(&last, "anna", "list"), 1);
+    assert_eq!(by(&last, "sup-m-a", "create"), 1);
+    assert!(by(&last, "anna", "read") > pulled, "the new pull is logged");
     drop(restored);
 }
 

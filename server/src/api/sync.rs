@@ -38,7 +38,7 @@ use crate::extract::DeviceAuth;
 use crate::state::AppState;
 use crate::store::sync_writes::DeviceTouch;
 
-use crate::store::{AuditAction, StampedEntry, now_ms};
+use crate::store::{AuditAction, now_ms};
 use crate::sync::access_events;
 use crate::sync::apply::{self, Sender};
 use crate::sync::pull;
@@ -330,7 +330,7 @@ async fn run(
     // writes and everything committed before them.
     let pull_in_group = state.store.backend() == "sqlite";
     let group_sender = sender.clone();
-    let (mut applied, pulled) = state
+    let (applied, pulled) = state
         .store
         .sync_group::<_, SyncError>(Box::new(move |tx| {
             Box::pin(async move {
@@ -385,21 +385,17 @@ async fn run(
                         })
                         .collect();
                     let stamped = access_events::entries(&sender, &access, &clients, now_ms());
-                    tx.append_stamped(&stamped, true).await?;
+                    tx.append_journalled(&stamped, true).await?;
                     stamped
                 };
                 applied.access_logged = logged;
                 // The pull comes after the writes: it must carry what they moved for this
                 // device (see `apply`'s convergence rule).
                 let pulled = if pull_in_group {
-                    let mut p = pull::pull(tx, &sender, cursor, limit, last_cursor).await?;
-                    // Stamped here so that the rows and the journal lines written after the
-                    // commit carry the same ids (a replay after a restore skips what is there).
-                    let stamped = StampedEntry::stamp(std::mem::take(&mut p.audit), now_ms());
-                    if !stamped.is_empty() {
-                        tx.append_stamped(&stamped, false).await?;
-                    }
-                    Some((p, stamped))
+                    let p = pull::pull(tx, &sender, cursor, limit, last_cursor).await?;
+                    // Journalled once the group commits, before this request is answered.
+                    tx.append_audit(&p.audit).await?;
+                    Some(p)
                 } else {
                     None
                 };
@@ -407,19 +403,12 @@ async fn run(
             })
         }))
         .await?;
-    // Journalled like the pull's entries (a replayed event id is skipped on restore, as it is
-    // in the table).
+    // Committed with the sync and, like its other access-log entries, on disk in the journal
+    // before anything is answered (a replayed event id is skipped on restore, as it is in the
+    // table).
     let access_logged: Vec<uuid::Uuid> = applied.access_logged.iter().map(|s| s.id).collect();
-    state
-        .store
-        .journal_committed_audit(std::mem::take(&mut applied.access_logged))
-        .await?;
     let pulled = match pulled {
-        Some((p, stamped)) => {
-            // Committed with the sync; on disk in the journal too before anything is answered.
-            state.store.journal_committed_audit(stamped).await?;
-            p
-        }
+        Some(p) => p,
         None => {
             let mut tx = state.store.begin_read().await?;
             let pulled = pull::pull(&mut tx, &sender, cursor, limit, last_cursor).await?;

@@ -266,12 +266,38 @@ impl StampedEntry {
 
 impl Tx {
     /// Appends `entries` inside this transaction, so the log entry and the write it describes
-    /// commit together or not at all.
+    /// commit together or not at all; they reach the journal once it has committed.
     pub async fn append_audit(&mut self, entries: &[AuditEntry]) -> StoreResult<()> {
-        let now = now_ms();
-        let rows: Vec<(i64, Option<Uuid>, &AuditEntry)> =
-            entries.iter().map(|e| (now, None, e)).collect();
-        self.insert_audit(&rows, false).await.map(drop)
+        let stamped = StampedEntry::stamp(entries.to_vec(), now_ms());
+        self.append_journalled(&stamped, false).await.map(drop)
+    }
+
+    /// [`Tx::append_stamped`], and the entries go to the journal once this transaction has
+    /// committed (see `AfterCommit`). Returns the number of rows inserted.
+    pub async fn append_journalled(
+        &mut self,
+        entries: &[StampedEntry],
+        skip_present: bool,
+    ) -> StoreResult<u64> {
+        let inserted = self.append_stamped(entries, skip_present).await?;
+        self.journal_after_commit(entries);
+        Ok(inserted)
+    }
+
+    /// Queues entries this transaction has already written for the journal.
+    pub(crate) fn journal_after_commit(&mut self, entries: &[StampedEntry]) {
+        self.after_commit().push(entries);
+    }
+
+    /// How many entries are queued for the journal; with [`Tx::journal_rollback`], a savepoint
+    /// for them.
+    pub(crate) fn journal_mark(&mut self) -> usize {
+        self.after_commit().len()
+    }
+
+    /// Forgets the entries queued since `mark` (their rows were rolled back).
+    pub(crate) fn journal_rollback(&mut self, mark: usize) {
+        self.after_commit().truncate(mark);
     }
 
     /// Appends entries stamped beforehand (the group-commit writer, a sync's pull, a journal
@@ -343,13 +369,6 @@ impl Store {
     /// writer: returns once the transaction holding these entries has committed.
     pub async fn append_audit(&self, entries: &[AuditEntry]) -> StoreResult<()> {
         self.audit.append(entries.to_vec()).await
-    }
-
-    /// Journals entries that a transaction of the caller's has already committed (a sync's pull
-    /// on SQLite, whose entries ride in the sync's group commit), and returns once they are on
-    /// disk; nothing to do without a journal. The caller answers only after this returns.
-    pub async fn journal_committed_audit(&self, entries: Vec<StampedEntry>) -> StoreResult<()> {
-        self.audit.journal_only(entries).await
     }
 
     pub async fn list_audit(&self, f: &AuditFilter) -> StoreResult<Vec<AuditRow>> {

@@ -8,16 +8,17 @@
 //! batch here and `fsync`s it before any request in the batch is answered; an acknowledged read
 //! therefore has its entry in the journal even when the database it was committed to is lost.
 //!
-//! Format: one JSON object per line (`access-YYYY-MM.jsonl`, one file per UTC month of the
-//! entries' time, so old months can be archived), the entry as the table holds it — ids, names of
-//! staff accounts, times, never client content — plus `"mac"`: HMAC-SHA256 of the line's bytes
+//! Format: one JSON object per line (`access-YYYY-MM.jsonl`, one file per UTC month in which
+//! the lines were written, so old months can be archived), the entry as the table holds it — ids,
+//! names of staff accounts, times, never client content — plus `"journalled_ms"` (when the line
+//! was written) and `"mac"`: HMAC-SHA256 of the line's bytes
 //! before that field, under a key derived from the server key (`secrets`). A line torn by a crash
 //! or changed by hand fails the MAC and is skipped (counted, never fatal), and a replay cannot be
 //! used to slip forged entries into the log. When a file is opened for appending and its last
 //! line is incomplete, a newline ends that fragment first, so it stays one bad line instead of
 //! spoiling the next good one.
 //!
-//! Replay ([`Store::replay_audit_journal`]) re-inserts only entries from
+//! Replay ([`Store::replay_audit_journal`]) re-inserts only entries journalled from
 //! [`REPLAY_OVERLAP_MS`] before the database's newest entry onwards, and only those whose id the
 //! table does not hold yet: running it twice adds nothing, and entries older than what the
 //! database holds — ones a retention job may have deleted on purpose — are never brought back.
@@ -123,13 +124,14 @@ impl AuditJournal {
         self.dir.join(format!("{PREFIX}{month}{SUFFIX}"))
     }
 
-    /// One line, newline included.
-    fn encode(&self, e: &StampedEntry) -> StoreResult<String> {
+    /// One line, newline included: the entry, when it was journalled, and the MAC.
+    fn encode(&self, e: &StampedEntry, journalled_ms: i64) -> StoreResult<String> {
         let mut line = serde_json::to_string(e)
             .map_err(|e| StoreError::Journal(format!("cannot encode an entry: {e}")))?;
         // The object's closing brace comes off, the MAC goes in before it: the MAC covers the
         // bytes up to the field, which a reader finds again without re-encoding anything.
         line.pop();
+        line.push_str(&format!(",\"journalled_ms\":{journalled_ms}"));
         let tag = hmac::sign(&self.mac, line.as_bytes());
         line.push_str(MAC_OPEN);
         line.push_str(&hex::encode(tag.as_ref()));
@@ -137,8 +139,9 @@ impl AuditJournal {
         Ok(line)
     }
 
-    /// The entry of one complete line (without its newline), if its MAC verifies.
-    fn decode(&self, line: &[u8]) -> Option<StampedEntry> {
+    /// The entry of one complete line (without its newline) and when it was journalled (a line
+    /// from before that was written down: the entry's own time), if its MAC verifies.
+    fn decode(&self, line: &[u8]) -> Option<(StampedEntry, i64)> {
         if line.len() <= MAC_TAIL || !line.ends_with(b"\"}") {
             return None;
         }
@@ -148,7 +151,9 @@ impl AuditJournal {
         hmac::verify(&self.mac, body, &tag).ok()?;
         let mut object = body.to_vec();
         object.push(b'}');
-        serde_json::from_slice(&object).ok()
+        let line: Line = serde_json::from_slice(&object).ok()?;
+        let journalled = line.journalled_ms.unwrap_or(line.entry.at_ms);
+        Some((line.entry, journalled))
     }
 
     /// A writer that appends to this journal; the group-commit writer owns one.
@@ -205,9 +210,9 @@ impl AuditJournal {
                 }
                 match self.decode(line) {
                     None => report.skipped += 1,
-                    Some(e) => {
+                    Some((e, journalled)) => {
                         report.verified += 1;
-                        if from_ms.is_some_and(|from| e.at_ms < from) {
+                        if from_ms.is_some_and(|from| journalled < from) {
                             report.older += 1;
                         } else {
                             found.push(e);
@@ -220,6 +225,16 @@ impl AuditJournal {
     }
 }
 
+/// A journal line as read back.
+#[derive(serde::Deserialize)]
+struct Line {
+    #[serde(flatten)]
+    entry: StampedEntry,
+    /// Absent in lines written before the journal recorded it.
+    #[serde(default)]
+    journalled_ms: Option<i64>,
+}
+
 /// Appends to the journal's current month file, kept open between batches.
 #[derive(Debug)]
 pub(crate) struct JournalWriter {
@@ -228,30 +243,33 @@ pub(crate) struct JournalWriter {
 }
 
 impl JournalWriter {
-    /// Appends `entries` (one write per month file) and flushes them to disk; returns only once
-    /// they are durable.
+    /// Appends `entries` to the current month's file and flushes them to disk; returns only
+    /// once they are durable.
     pub(crate) fn append<'a>(
         &mut self,
         entries: impl IntoIterator<Item = &'a StampedEntry>,
     ) -> StoreResult<()> {
-        let mut pending: Option<(PathBuf, String)> = None;
+        self.append_at(entries, super::now_ms())
+    }
+
+    /// [`JournalWriter::append`] as journalled at `journalled_ms`. The lines go to that
+    /// month's file and a replay judges them by that time, not the entry's own: a phone's
+    /// access event keeps the (earlier) time it happened, but reached the server — and the
+    /// journal — only at its sync, perhaps after a backup whose newest entry is later.
+    pub(crate) fn append_at<'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = &'a StampedEntry>,
+        journalled_ms: i64,
+    ) -> StoreResult<()> {
+        let mut text = String::new();
         for e in entries {
-            let path = self.journal.file_for(e.at_ms);
-            let line = self.journal.encode(e)?;
-            match &mut pending {
-                Some((p, buf)) if *p == path => buf.push_str(&line),
-                _ => {
-                    if let Some((p, buf)) = pending.take() {
-                        self.write(&p, &buf)?;
-                    }
-                    pending = Some((path, line));
-                }
-            }
+            text.push_str(&self.journal.encode(e, journalled_ms)?);
         }
-        if let Some((p, buf)) = pending {
-            self.write(&p, &buf)?;
+        if text.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        let path = self.journal.file_for(journalled_ms);
+        self.write(&path, &text)
     }
 
     fn write(&mut self, path: &Path, text: &str) -> StoreResult<()> {
@@ -403,8 +421,9 @@ mod tests {
         let j = AuditJournal::open(&dir, &key(tmp.path(), "server.key")).unwrap();
         let entries = vec![stamped(DEC, 1), stamped(DEC + 5, 2), stamped(JAN, 3)];
         let mut w = j.writer();
-        w.append(&entries[..2]).unwrap();
-        w.append(&entries[2..]).unwrap();
+        for e in &entries {
+            w.append_at([e], e.at_ms).unwrap();
+        }
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -445,10 +464,10 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let j = AuditJournal::open(tmp.path(), &key(tmp.path(), "server.key")).unwrap();
         let a = stamped(DEC, 1);
-        j.writer().append([&a]).unwrap();
+        j.writer().append_at([&a], DEC).unwrap();
         // A crash in the middle of the next write: half a line, no newline.
         let path = tmp.path().join("access-2026-12.jsonl");
-        let torn = j.encode(&stamped(DEC + 1, 2)).unwrap();
+        let torn = j.encode(&stamped(DEC + 1, 2), DEC + 1).unwrap();
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(&torn.as_bytes()[..torn.len() / 2]).unwrap();
         drop(f);
@@ -458,7 +477,7 @@ mod tests {
 
         // The restarted writer ends the fragment before appending.
         let b = stamped(DEC + 2, 3);
-        j.writer().append([&b]).unwrap();
+        j.writer().append_at([&b], DEC + 2).unwrap();
         let (found, report) = j.read_since(None).unwrap();
         assert_eq!(found, [a, b]);
         assert_eq!((report.verified, report.skipped), (2, 1));
@@ -469,7 +488,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let j = AuditJournal::open(tmp.path(), &key(tmp.path(), "server.key")).unwrap();
         let entries = vec![stamped(DEC, 1), stamped(DEC + 1, 2), stamped(DEC + 2, 3)];
-        j.writer().append(&entries).unwrap();
+        j.writer().append_at(&entries, DEC + 2).unwrap();
         let path = tmp.path().join("access-2026-12.jsonl");
         let text = std::fs::read_to_string(&path).unwrap();
         // Someone makes the second entry about another user.
@@ -496,14 +515,18 @@ mod tests {
             .unwrap();
         let now = crate::store::now_ms();
         // In the journal only: one long before the database's newest entry (as if a retention
-        // job had deleted it), one inside the overlap, two after it.
+        // job had deleted it), one inside the overlap, two after it, and a phone's access event
+        // that happened long before but reached the journal after the newest entry.
         let old = stamped(now - 3 * REPLAY_OVERLAP_MS, 1);
         let overlap = stamped(now - REPLAY_OVERLAP_MS / 2, 2);
         let newer = [stamped(now + 10, 3), stamped(now + 20, 4)];
         let in_db = stamped(now, 5);
+        let late_event = stamped(now - 3 * REPLAY_OVERLAP_MS, 6);
         let mut w = j.writer();
-        w.append([&old, &overlap, &in_db, &newer[0], &newer[1]])
-            .unwrap();
+        for e in [&old, &overlap, &in_db, &newer[0], &newer[1]] {
+            w.append_at([e], e.at_ms).unwrap();
+        }
+        w.append_at([&late_event], now + 30).unwrap();
         // The database holds `in_db` only (its newest entry).
         let mut tx = store.begin().await.unwrap();
         tx.append_stamped(std::slice::from_ref(&in_db), false)
@@ -514,7 +537,7 @@ mod tests {
         let r = store.replay_audit_journal().await.unwrap();
         assert_eq!(
             (r.verified, r.older, r.present, r.inserted),
-            (5, 1, 1, 3),
+            (6, 1, 1, 4),
             "{r:?}"
         );
         let users = |rows: Vec<crate::store::AuditRow>| {
@@ -528,16 +551,16 @@ mod tests {
         };
         assert_eq!(
             users(store.list_audit(&all).await.unwrap()),
-            ["user2", "user3", "user4", "user5"]
+            ["user2", "user3", "user4", "user5", "user6"]
         );
-        // Now the newest is `newer[1]`: the overlap still reaches `overlap`, all four are there.
+        // Now the newest is `newer[1]`: the overlap still reaches `overlap`, all five are there.
         let again = store.replay_audit_journal().await.unwrap();
         assert_eq!(
             (again.older, again.present, again.inserted),
-            (1, 4, 0),
+            (1, 5, 0),
             "{again:?}"
         );
-        assert_eq!(store.count_audit().await.unwrap(), 4);
+        assert_eq!(store.count_audit().await.unwrap(), 5);
         store.close().await;
     }
 

@@ -92,13 +92,13 @@ impl AuditWriter {
         done.await.unwrap_or_else(|_| Err(gone()))
     }
 
-    /// Appends entries that are already committed to the journal only, and waits until they
-    /// are on disk.
-    pub async fn journal_only(&self, entries: Vec<StampedEntry>) -> StoreResult<()> {
-        if entries.is_empty() {
-            return Ok(());
+    /// What a new transaction journals once it commits: nothing yet, into this writer's
+    /// journal.
+    pub(crate) fn after_commit(&self) -> AfterCommit {
+        AfterCommit {
+            journal: self.journal.clone(),
+            entries: Vec::new(),
         }
-        journal_all(self.journal.as_ref(), &Arc::new(vec![entries])).await
     }
 
     /// Stops taking new entries, commits everything already queued, and returns once done.
@@ -111,9 +111,49 @@ impl AuditWriter {
     }
 }
 
+/// The access-log entries a transaction wrote beside its record writes (a phone's push, a
+/// supervisor's edit, a sync's pull), kept until the transaction commits and then appended to
+/// the journal, so that a restore from a backup gets them back as it gets back the reads. Not
+/// before the commit: a rolled-back write must not leave an entry a replay would put back.
+#[derive(Debug, Default)]
+pub struct AfterCommit {
+    journal: Option<Journal>,
+    entries: Vec<StampedEntry>,
+}
+
+impl AfterCommit {
+    pub(crate) fn push(&mut self, entries: &[StampedEntry]) {
+        if self.journal.is_some() {
+            self.entries.extend_from_slice(entries);
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.entries.truncate(len);
+    }
+
+    /// Appends the entries to the journal and returns once they are on disk (at once without
+    /// a journal or entries).
+    pub(crate) async fn journal(self) -> StoreResult<()> {
+        if self.entries.is_empty() {
+            return Ok(());
+        }
+        journal_all(self.journal.as_ref(), &Arc::new(vec![self.entries])).await
+    }
+}
+
 async fn write_all(pool: &Pool, gate: &WriteGate, groups: &[&[StampedEntry]]) -> StoreResult<()> {
-    // As `Store::begin`: through the write gate on SQLite, side by side on PostgreSQL.
-    let mut tx = begin_tx(pool, gate, false).await?;
+    // As `Store::begin`: through the write gate on SQLite, side by side on PostgreSQL. The
+    // entries are journalled by the writer itself, beside this transaction.
+    let mut tx = begin_tx(pool, gate, false, AfterCommit::default()).await?;
     for g in groups {
         tx.append_stamped(g, false).await?;
     }
@@ -229,7 +269,7 @@ mod tests {
 
     use uuid::Uuid;
 
-    use crate::store::{AuditAction, AuditEntry, AuditFilter, PoolSize, Store, Via};
+    use crate::store::{AuditAction, AuditEntry, AuditFilter, PoolSize, Store, StoreError, Via};
 
     fn entry(staff: Uuid, org: Uuid, k: usize) -> AuditEntry {
         AuditEntry {
@@ -344,6 +384,101 @@ mod tests {
             assert_eq!(journaled, stored, "the journal holds what the table holds");
         }
         store.close().await;
+    }
+
+    /// Entries written beside a record write reach the journal once their transaction commits:
+    /// a committed one and a sync group's member that succeeded are journalled, a transaction
+    /// dropped without commit and a member rolled back to its savepoint are not — in the table
+    /// as in the journal.
+    async fn entries_written_with_a_transaction_are_journalled_after_it(url: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let key = crate::secrets::ServerKey::load_or_create(&dir.path().join("k")).unwrap();
+        let journal = crate::store::AuditJournal::open(&dir.path().join("j"), &key).unwrap();
+        let store = Store::connect_with_journal(url, PoolSize { max: 4 }, Some(journal.clone()))
+            .await
+            .unwrap();
+        let org = Uuid::new_v4();
+        let write = |k: usize| entry(Uuid::new_v4(), org, k);
+
+        let mut tx = store.begin().await.unwrap();
+        tx.append_audit(&[write(1)]).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        tx.append_audit(&[write(2)]).await.unwrap();
+        drop(tx);
+
+        let ok: Result<(), StoreError> = store
+            .sync_group(Box::new(move |tx| {
+                Box::pin(async move { tx.append_audit(&[entry(Uuid::new_v4(), org, 3)]).await })
+            }))
+            .await;
+        ok.unwrap();
+        let failed: Result<(), StoreError> = store
+            .sync_group(Box::new(move |tx| {
+                Box::pin(async move {
+                    tx.append_audit(&[entry(Uuid::new_v4(), org, 4)]).await?;
+                    Err(StoreError::Journal(
+                        "the request fails after logging".into(),
+                    ))
+                })
+            }))
+            .await;
+        assert!(failed.is_err());
+
+        let users = |mut u: Vec<String>| {
+            u.sort();
+            u
+        };
+        let (lines, _) = journal.read_since(None).unwrap();
+        let journalled = users(lines.into_iter().map(|l| l.entry.actor_username).collect());
+        let stored = users(
+            store
+                .list_audit(&AuditFilter {
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.actor_username)
+                .collect(),
+        );
+        assert_eq!(stored, ["u1", "u3"]);
+        assert_eq!(
+            journalled, stored,
+            "the journal holds what was committed, only that"
+        );
+        store.close().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn transaction_entries_journalled_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("a.db").display());
+        entries_written_with_a_transaction_are_journalled_after_it(&url).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn transaction_entries_journalled_postgres() {
+        use sqlx::Connection;
+        let base = std::env::var("UPPSOK_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let name = format!("uppsok_test_{}", Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let (server, _) = base.rsplit_once('/').unwrap();
+        entries_written_with_a_transaction_are_journalled_after_it(&format!("{server}/{name}"))
+            .await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

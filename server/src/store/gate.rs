@@ -34,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use super::{Pool, Store, StoreError, StoreResult, Tx, on_tx};
+use super::{AfterCommit, Pool, Store, StoreError, StoreResult, Tx, on_tx};
 
 /// How long a writer waits for the gate (as long as SQLite's busy timeout): a writer that waits
 /// longer gets the "busy" answer it would have got from SQLite, never a hang.
@@ -97,17 +97,32 @@ impl GateState {
         let Some(b) = self.open.take() else {
             return;
         };
-        let ok = match b.tx.commit().await {
-            Ok(()) => true,
+        let after = match b.tx.commit_only().await {
+            Ok(after) => after,
             Err(e) => {
                 tracing::warn!(error = %e, requests = b.members.len(), "sync group commit failed; nothing of the batch was kept");
-                false
+                answer(b.members, false);
+                return;
             }
         };
-        for m in b.members {
-            // A member that stopped listening (its task panicked) changes nothing.
-            let _ = m.send(ok);
+        if after.is_empty() {
+            answer(b.members, true);
+            return;
         }
+        // The batch's access-log entries go to the journal after the gate is free again (the
+        // next batch need not wait for this file's flush); its members are answered only once
+        // they are on disk.
+        tokio::spawn(async move {
+            let members = b.members.len();
+            let ok = match after.journal().await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error = %e, requests = members, "access-log journal not written after a sync group commit; its requests fail");
+                    false
+                }
+            };
+            answer(b.members, ok);
+        });
     }
 }
 
@@ -131,10 +146,10 @@ async fn savepoint(tx: &mut Tx, sql: &'static str) -> StoreResult<()> {
 }
 
 /// A transaction without the gate (the caller holds it).
-async fn begin_ungated(pool: &Pool) -> StoreResult<Tx> {
+async fn begin_ungated(pool: &Pool, after: AfterCommit) -> StoreResult<Tx> {
     Ok(match pool {
-        Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, None),
-        Pool::Postgres(p) => Tx::Postgres(p.begin().await?, None),
+        Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, None, after),
+        Pool::Postgres(p) => Tx::Postgres(p.begin().await?, None, after),
     })
 }
 
@@ -160,7 +175,7 @@ impl Store {
     {
         let mut g = self.gate.acquire().await?;
         if g.open.is_none() {
-            let tx = begin_ungated(&self.pool).await?;
+            let tx = begin_ungated(&self.pool, self.audit.after_commit()).await?;
             let id = g.next_id;
             g.next_id += 1;
             g.open = Some(Batch {
@@ -178,10 +193,13 @@ impl Store {
             fail_batch(&mut g);
             return Err(e.into());
         }
+        let journalled = batch.tx.journal_mark();
         let result = work(&mut batch.tx).await;
         let undo = if result.is_ok() {
             savepoint(&mut batch.tx, "RELEASE SAVEPOINT sync_request").await
         } else {
+            // What the request logged is rolled back with it: it must not reach the journal.
+            batch.tx.journal_rollback(journalled);
             match savepoint(&mut batch.tx, "ROLLBACK TO SAVEPOINT sync_request").await {
                 Ok(()) => savepoint(&mut batch.tx, "RELEASE SAVEPOINT sync_request").await,
                 Err(e) => Err(e),
@@ -227,6 +245,13 @@ impl Store {
     }
 }
 
+fn answer(members: Vec<oneshot::Sender<bool>>, ok: bool) {
+    for m in members {
+        // A member that stopped listening (its task panicked) changes nothing.
+        let _ = m.send(ok);
+    }
+}
+
 /// Drops the open batch (rolling it back) and fails every member waiting for it.
 fn fail_batch(g: &mut GateState) {
     if let Some(b) = g.open.take() {
@@ -246,6 +271,7 @@ pub(crate) async fn begin_tx(
     pool: &Pool,
     gate: &WriteGate,
     gate_postgres: bool,
+    after: AfterCommit,
 ) -> StoreResult<Tx> {
     let take = |gate: &WriteGate| {
         let gate = gate.clone();
@@ -260,7 +286,7 @@ pub(crate) async fn begin_tx(
             let guard = take(gate).await?;
             // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
             // and writes later can fail with SQLITE_BUSY without waiting for the busy timeout.
-            Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(guard))
+            Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(guard), after)
         }
         Pool::Postgres(p) => {
             let guard = if gate_postgres {
@@ -268,7 +294,7 @@ pub(crate) async fn begin_tx(
             } else {
                 None
             };
-            Tx::Postgres(p.begin().await?, guard)
+            Tx::Postgres(p.begin().await?, guard, after)
         }
     })
 }

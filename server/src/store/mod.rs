@@ -39,7 +39,7 @@ pub use accounts::{
 };
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditRow, StampedEntry, Via};
 pub use audit_journal::{AuditJournal, ReplayReport};
-pub use audit_writer::AuditWriter;
+pub use audit_writer::{AfterCommit, AuditWriter};
 pub use backup::BackupReport;
 pub use costs::{CostChangeKind, CostChangeRow, FTE_HUNDREDTHS_MAX};
 pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
@@ -115,10 +115,19 @@ pub struct Store {
 }
 
 /// An open transaction on either backend. Dropping it without [`Tx::commit`] rolls back. The
-/// second field is the write gate, when the transaction holds it.
+/// second field is the write gate, when the transaction holds it; the third, the access-log
+/// entries it wrote, which go to the journal once it has committed.
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>, GateGuard),
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>, GateGuard),
+    Sqlite(
+        sqlx::Transaction<'static, sqlx::Sqlite>,
+        GateGuard,
+        AfterCommit,
+    ),
+    Postgres(
+        sqlx::Transaction<'static, sqlx::Postgres>,
+        GateGuard,
+        AfterCommit,
+    ),
 }
 
 /// Runs `$body` with `$p` bound to the backend's pool (an `Executor`); the body is compiled once
@@ -139,11 +148,11 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::store::Tx::Sqlite(t, _) => {
+            $crate::store::Tx::Sqlite(t, ..) => {
                 let $c = &mut **t;
                 $body
             }
-            $crate::store::Tx::Postgres(t, _) => {
+            $crate::store::Tx::Postgres(t, ..) => {
                 let $c = &mut **t;
                 $body
             }
@@ -415,7 +424,7 @@ impl Store {
     /// A writing transaction. On SQLite it first queues on the process's write gate (see
     /// `gate`); PostgreSQL writers lock only the rows they touch and run side by side.
     pub async fn begin(&self) -> StoreResult<Tx> {
-        begin_tx(&self.pool, &self.gate, false).await
+        begin_tx(&self.pool, &self.gate, false, self.audit.after_commit()).await
     }
 
     /// A transaction outside the write gate: one consistent snapshot on SQLite (a deferred
@@ -424,8 +433,8 @@ impl Store {
     /// out on the device).
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?, None),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, None),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?, None, self.audit.after_commit()),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?, None, self.audit.after_commit()),
         })
     }
 
@@ -456,13 +465,33 @@ impl Store {
 }
 
 impl Tx {
+    /// Commits, then journals the access-log entries the transaction wrote (see
+    /// [`AfterCommit`]); returns once both are durable.
     pub async fn commit(self) -> StoreResult<()> {
+        self.commit_only().await?.journal().await
+    }
+
+    /// Commits and hands back what is still to be journalled, for a caller that journals
+    /// outside the write gate (sync's group commit).
+    pub(crate) async fn commit_only(self) -> StoreResult<AfterCommit> {
+        Ok(match self {
+            // The gate is released when its guard drops, after the commit and before the
+            // journal's own flush.
+            Tx::Sqlite(t, _gate, after) => {
+                t.commit().await?;
+                after
+            }
+            Tx::Postgres(t, _gate, after) => {
+                t.commit().await?;
+                after
+            }
+        })
+    }
+
+    fn after_commit(&mut self) -> &mut AfterCommit {
         match self {
-            // The gate is released when its guard drops, after the commit.
-            Tx::Sqlite(t, _gate) => t.commit().await?,
-            Tx::Postgres(t, _gate) => t.commit().await?,
+            Tx::Sqlite(_, _, a) | Tx::Postgres(_, _, a) => a,
         }
-        Ok(())
     }
 
     /// Takes the next server sequence number. The counter row stays locked until this

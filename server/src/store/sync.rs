@@ -263,7 +263,7 @@ impl Tx {
         change_ids: &[ChangeId],
         load: &BTreeMap<Entity, Vec<Uuid>>,
     ) -> StoreResult<SyncReads> {
-        let Tx::Postgres(t, _) = self else {
+        let Tx::Postgres(t, ..) = self else {
             let first_seq = if seqs > 0 {
                 self.take_seqs(seqs).await?
             } else {

@@ -14,7 +14,7 @@ use uppsok_model::{DeviceId, Entity};
 
 use super::records::table;
 use super::sync::{RevisionRow, SyncChangeRow, SyncRow, outcome_columns};
-use super::{AuditEntry, StoreResult, Tx, now_ms};
+use super::{AuditEntry, StampedEntry, StoreResult, Tx, now_ms};
 
 /// The rows a judged sync request writes (current versions: each record at most once).
 #[derive(Debug, Default)]
@@ -39,10 +39,13 @@ impl Tx {
     pub async fn write_sync(
         &mut self,
         w: &SyncWrites,
-        audit: &[AuditEntry],
+        audit: &[StampedEntry],
         touch: DeviceTouch<'_>,
     ) -> StoreResult<Option<String>> {
-        if let Tx::Postgres(t, _) = self {
+        // Entries already there (a write sent again after a restore) are skipped, and all go
+        // to the journal once the sync's transaction commits.
+        self.journal_after_commit(audit);
+        if let Tx::Postgres(t, ..) = self {
             return write_pg(t, w, audit, touch).await;
         }
         self.insert_sync_changes(&w.changes).await?;
@@ -59,7 +62,7 @@ impl Tx {
             }
         }
         if !audit.is_empty() {
-            self.append_audit(audit).await?;
+            self.append_stamped(audit, true).await?;
         }
         self.touch_device_after_sync(
             touch.device,
@@ -82,8 +85,9 @@ fn pg_statement() -> &'static str {
              SELECT u.*, $1 FROM UNNEST($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) u), \
              rv AS (INSERT INTO revisions (entity, record_id, seq, author, org, device, deleted, body, clock, change_id, at_ms) \
              SELECT u.*, $1 FROM UNNEST($11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::bool[], $18::text[], $19::text[], $20::text[]) u), \
-             al AS (INSERT INTO audit_log (actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org, at_ms) \
-             SELECT u.*, $1 FROM UNNEST($21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[]) u)",
+             al AS (INSERT INTO audit_log (actor_staff, actor_username, actor_org, device, via, action, entity, client, record, team, record_org, entry_id, at_ms) \
+             SELECT * FROM UNNEST($21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $AUDIT_ID::text[], $AUDIT_AT::bigint[]) \
+             ON CONFLICT (entry_id) DO NOTHING)",
         );
         // $32..$35: the device; the record tables from $36, 15 arrays each.
         for (k, entity) in Entity::ALL.iter().enumerate() {
@@ -115,6 +119,11 @@ fn pg_statement() -> &'static str {
                 t = table(*entity),
             ));
         }
+        // The access-log entries' ids and times come last, after the record tables.
+        let after = 36 + Entity::ALL.len() * 15;
+        sql = sql
+            .replace("$AUDIT_ID", &format!("${after}"))
+            .replace("$AUDIT_AT", &format!("${}", after + 1));
         sql.push_str(
             " UPDATE devices SET last_sync_ms = $1, app_version = COALESCE($33, app_version), \
              applied_changes = applied_changes + $34, rejected_changes = rejected_changes + $35, \
@@ -136,10 +145,13 @@ fn s<T: ToString>(v: &T) -> String {
 async fn write_pg(
     c: &mut PgConnection,
     w: &SyncWrites,
-    audit: &[AuditEntry],
+    audit: &[StampedEntry],
     touch: DeviceTouch<'_>,
 ) -> StoreResult<Option<String>> {
     let ch = &w.changes;
+    let audit_ids = col(audit, |e| s(&e.id));
+    let audit_at = col(audit, |e| e.at_ms);
+    let audit: Vec<&AuditEntry> = audit.iter().map(|e| &e.entry).collect();
     let rv = &w.revisions;
     let mut q = sqlx::query_scalar::<_, String>(pg_statement())
         .bind(now_ms())
@@ -164,17 +176,17 @@ async fn write_pg(
         .bind(col(rv, |r| r.body.clone()))
         .bind(col(rv, |r| r.clock.clone()))
         .bind(col(rv, |r| s(&r.change_id)))
-        .bind(col(audit, |e| s(&e.actor_staff)))
-        .bind(col(audit, |e| e.actor_username.clone()))
-        .bind(col(audit, |e| s(&e.actor_org)))
-        .bind(col(audit, |e| e.device.map(|d| d.to_string())))
-        .bind(col(audit, |e| e.via.as_str().to_owned()))
-        .bind(col(audit, |e| e.action.as_str().to_owned()))
-        .bind(col(audit, |e| e.entity.map(|x| x.as_str().to_owned())))
-        .bind(col(audit, |e| e.client.map(|x| x.to_string())))
-        .bind(col(audit, |e| e.record.map(|x| x.to_string())))
-        .bind(col(audit, |e| e.team.map(|x| x.to_string())))
-        .bind(col(audit, |e| e.record_org.map(|x| x.to_string())))
+        .bind(col(&audit, |e| s(&e.actor_staff)))
+        .bind(col(&audit, |e| e.actor_username.clone()))
+        .bind(col(&audit, |e| s(&e.actor_org)))
+        .bind(col(&audit, |e| e.device.map(|d| d.to_string())))
+        .bind(col(&audit, |e| e.via.as_str().to_owned()))
+        .bind(col(&audit, |e| e.action.as_str().to_owned()))
+        .bind(col(&audit, |e| e.entity.map(|x| x.as_str().to_owned())))
+        .bind(col(&audit, |e| e.client.map(|x| x.to_string())))
+        .bind(col(&audit, |e| e.record.map(|x| x.to_string())))
+        .bind(col(&audit, |e| e.team.map(|x| x.to_string())))
+        .bind(col(&audit, |e| e.record_org.map(|x| x.to_string())))
         .bind(s(&touch.device))
         .bind(touch.app_version)
         .bind(touch.applied)
@@ -198,5 +210,6 @@ async fn write_pg(
             .bind(col(&rows, |r| r.sync_seq))
             .bind(col(&rows, |r| r.sync_device.map(|x| x.to_string())));
     }
+    q = q.bind(audit_ids).bind(audit_at);
     Ok(q.fetch_optional(&mut *c).await?)
 }

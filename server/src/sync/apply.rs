@@ -45,7 +45,7 @@ use crate::access::{self, ClientFacts, RecordFacts, Viewer};
 use crate::store::AuditAction;
 use crate::store::sync::{RevisionRow, StoredOutcome, SyncChangeRow, SyncRow};
 use crate::store::sync_writes::SyncWrites;
-use crate::store::{AuditEntry, StoreResult, Tx, now_ms};
+use crate::store::{AuditEntry, StampedEntry, StoreResult, Tx, now_ms};
 
 /// How far ahead of the server's clock a change's stamp may be. Phones are often a day off
 /// (docs/design.md §10); a stamp years ahead would win every conflict for ever.
@@ -71,7 +71,8 @@ pub struct Sender {
 #[derive(Debug, Default)]
 pub struct Applied {
     pub results: Vec<ChangeResult>,
-    pub audit: Vec<AuditEntry>,
+    /// One access-log entry per applied change (places aside), see [`write_entry`].
+    pub audit: Vec<StampedEntry>,
     /// What to write: the caller writes it with its access log and device update
     /// ([`Tx::write_sync`](crate::store::Tx::write_sync)).
     pub writes: SyncWrites,
@@ -86,8 +87,38 @@ pub struct Applied {
     pub access_logged: Vec<crate::store::StampedEntry>,
 }
 
-/// Pushed changes are logged once per action, entity, client, team and record space.
-type WriteKey = (AuditAction, Entity, Option<ClientId>, Option<TeamId>, OrgId);
+/// The access-log entry of one applied change. Its id is derived from the record and the
+/// change's clock stamp, which identify the write wherever it is sent from: a phone that sends
+/// the same write again after the server was restored from a backup (see `docs/server.md`)
+/// meets the entry the journal put back and logs nothing twice.
+fn write_entry(sender: &Sender, ch: &Change, at_ms: i64, what: WriteFacts) -> StampedEntry {
+    let key = format!("{}/{}/{}", ch.entity.as_str(), ch.record_id, ch.clock);
+    StampedEntry {
+        id: Uuid::new_v5(&WRITE_ENTRY_NAMESPACE, key.as_bytes()),
+        at_ms,
+        entry: AuditEntry {
+            entity: Some(ch.entity),
+            client: what.client,
+            record: Some(ch.record_id),
+            team: what.team,
+            record_org: Some(what.record_org),
+            action: what.action,
+            ..sender.audit_base.clone()
+        },
+    }
+}
+
+/// The namespace of [`write_entry`]'s ids (a fixed random UUID: never change it, or a re-sent
+/// write is logged twice).
+const WRITE_ENTRY_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2a4e_93d7_4b58_a0e2_5c8b_7d31_f4a9);
+
+/// What a write's entry says besides the record.
+struct WriteFacts {
+    action: AuditAction,
+    client: Option<ClientId>,
+    team: Option<TeamId>,
+    record_org: OrgId,
+}
 
 /// What one change does, once judged.
 enum Decision {
@@ -351,7 +382,7 @@ pub async fn apply_batch(
     // Per record: the last change of this batch that applied, its sequence, and whether it
     // wrote the current row.
     let mut last: HashMap<(Entity, Uuid), (usize, i64, bool)> = HashMap::new();
-    let mut audit: BTreeMap<WriteKey, Vec<Uuid>> = BTreeMap::new();
+    let at_ms = now_ms();
 
     for (i, ch) in changes.iter().enumerate() {
         let Some(p) = parsed[i].take() else {
@@ -466,10 +497,17 @@ pub async fn apply_batch(
                     state.insert(key, row);
                 }
                 if ch.entity != Entity::Place {
-                    audit
-                        .entry((action, ch.entity, client, team, record_org))
-                        .or_default()
-                        .push(ch.record_id);
+                    out.audit.push(write_entry(
+                        sender,
+                        ch,
+                        at_ms,
+                        WriteFacts {
+                            action,
+                            client,
+                            team,
+                            record_org,
+                        },
+                    ));
                 }
                 results[i] = Some(ChangeResult::applied(ch.change_id));
             }
@@ -524,20 +562,6 @@ pub async fn apply_batch(
         rows: dirty.iter().filter_map(|k| state.remove(k)).collect(),
     };
 
-    out.audit = audit
-        .into_iter()
-        .map(
-            |((action, entity, client, team, record_org), ids)| AuditEntry {
-                entity: Some(entity),
-                client,
-                record: (ids.len() == 1).then(|| ids[0]),
-                team,
-                record_org: Some(record_org),
-                action,
-                ..sender.audit_base.clone()
-            },
-        )
-        .collect();
     out.results = results
         .into_iter()
         .zip(changes)
