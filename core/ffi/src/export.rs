@@ -90,7 +90,9 @@ pub(crate) fn summary(
             out.push_str(&format!("\n  {}", n.as_str()));
         }
     }
-    out.push('\n');
+    if !visits.is_empty() {
+        out.push('\n');
+    }
     out
 }
 
