@@ -1,4 +1,5 @@
-//! `uppsok admin retention …`: the periods each organisation keeps its data (dated), legal holds,
+//! `uppsok admin retention …`: the periods each organisation keeps its data (dated), the window
+//! of history its phones keep (dated too), legal holds,
 //! the culling job's plan and run, and the gallring records (docs/retention.md). Straight against
 //! the database like the rest of `admin`. What it prints about clients is their codes, never a
 //! name or a place.
@@ -7,6 +8,7 @@ use std::io::Write;
 
 use anyhow::{anyhow, bail};
 use clap::Subcommand;
+use uppsok_model::protocol::history::window_days;
 use uppsok_server::retention::{self, ClassPlan, RetentionClass};
 use uppsok_server::store::{Store, TeamRow};
 
@@ -26,7 +28,20 @@ pub enum RetentionCommand {
         #[arg(long)]
         from: Option<String>,
     },
-    /// The periods in force today for each organisation, and every one set before.
+    /// Set how many months of contacts, outcomes and trips an organisation's phones keep, from
+    /// a day on (default today); 1–36, default 6. Older records leave the phones at their next
+    /// sync (nothing leaves the server) and are fetched on demand while online.
+    Window {
+        /// The organisation (name or id).
+        org: String,
+        #[arg(long)]
+        months: i64,
+        /// The first day the window applies, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// The periods and the phones' window in force today for each organisation, and every one
+    /// set before.
     Show,
     /// What a run today would cull and why: per organisation and class the period, the
     /// cut-off and the counts; the codes of the clients that would go and of those a hold keeps.
@@ -64,6 +79,15 @@ pub(crate) fn operator() -> String {
         .or_else(|_| std::env::var("LOGNAME"))
         .unwrap_or_else(|_| "okänd".into());
     format!("uppsok admin ({user})")
+}
+
+/// `--from`: the day given, or today in Sweden.
+fn from_day(from: Option<&str>) -> anyhow::Result<chrono::NaiveDate> {
+    match from {
+        None => Ok(uppsok_model::fidelity::swedish_date(chrono::Utc::now())),
+        Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+            .map_err(|_| anyhow!("--from is a date written YYYY-MM-DD")),
+    }
 }
 
 fn day(ms: i64) -> String {
@@ -153,15 +177,27 @@ pub async fn dispatch(
                 .await?
                 .ok_or_else(|| anyhow!("no organisation named or with id {org:?}"))?;
             let class: RetentionClass = class.parse()?;
-            let from = match from.as_deref() {
-                None => uppsok_model::fidelity::swedish_date(chrono::Utc::now()),
-                Some(s) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                    .map_err(|_| anyhow!("--from is a date written YYYY-MM-DD"))?,
-            };
+            let from = from_day(from.as_deref())?;
             store
                 .set_retention_class(o.id, class, years, from, &operator())
                 .await?;
             writeln!(out, "{}: {class} kept {years} years from {from}", o.name)?;
+        }
+        RetentionCommand::Window { org, months, from } => {
+            let o = store
+                .find_org(&org)
+                .await?
+                .ok_or_else(|| anyhow!("no organisation named or with id {org:?}"))?;
+            let from = from_day(from.as_deref())?;
+            store
+                .set_phone_window(o.id, months, from, &operator())
+                .await?;
+            writeln!(
+                out,
+                "{}: phones keep {months} months ({} days) of contacts, outcomes and trips from {from}",
+                o.name,
+                window_days(months as u32)
+            )?;
         }
         RetentionCommand::Show => {
             let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
@@ -180,6 +216,15 @@ pub async fn dispatch(
                     writeln!(out, "{}\t{class}\t{years} years\t{source}", o.name)?;
                 }
             }
+            for o in store.list_orgs().await? {
+                let months = store.phone_window_months(o.id, today).await?;
+                writeln!(
+                    out,
+                    "{}\tphone_window\t{months} months ({} days)",
+                    o.name,
+                    window_days(months)
+                )?;
+            }
             for r in &rows {
                 let name = store
                     .org(r.org)
@@ -190,6 +235,20 @@ pub async fn dispatch(
                     "history\t{name}\t{}\t{} years from {}\tset by {} at {}",
                     r.class,
                     r.years,
+                    r.effective_from,
+                    r.set_by,
+                    time(r.set_ms)
+                )?;
+            }
+            for r in store.phone_windows().await? {
+                let name = store
+                    .org(r.org)
+                    .await?
+                    .map_or_else(|| r.org.to_string(), |o| o.name);
+                writeln!(
+                    out,
+                    "history\t{name}\tphone_window\t{} months from {}\tset by {} at {}",
+                    r.months,
                     r.effective_from,
                     r.set_by,
                     time(r.set_ms)

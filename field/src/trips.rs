@@ -462,13 +462,25 @@ fn local_naive(t: DateTime<Utc>) -> NaiveDateTime {
     t.with_timezone(&Local).naive_local()
 }
 
-/// Trips whose local start date lies in `period` (all without one), by start.
+/// Trips whose local start date lies in `period` (all without one), by start. A period that
+/// begins before the first month the device still keeps (the history window, whole months) is
+/// refused: a list or körjournal of it would show a part as if it were the whole.
 pub fn trips_in(store: &Store, period: Option<Period>) -> Result<Vec<Trip>> {
     let mut f = TripFilter::default();
     if let Some(p) = period {
         let (a, b) = p
             .bounds()
             .ok_or_else(|| invalid("month", "is out of range"))?;
+        if let Some((days, cut)) = store.history_window()? {
+            let first = uppsok_model::fidelity::swedish_date(cut.trips_from);
+            if a < first {
+                return Err(FieldError::Usage(format!(
+                    "trips before {} are no longer on this device (it keeps {days} days of history); \
+                     the server's körjournal has them",
+                    first.format("%Y-%m")
+                )));
+            }
+        }
         f.from = Some(local_start_of(a)?);
         f.before = Some(local_start_of(b)?);
     }

@@ -437,3 +437,72 @@ fn opening_a_client_and_its_history_is_logged_by_the_core() {
     assert!(s.outcomes_for_client(stranger).unwrap().is_empty());
     assert_eq!(pending(&s).len(), 2);
 }
+
+/// The journal summary is an export: it holds the code and the contacts with their notes, never
+/// the client's name, and is logged as an export. Before a server named a window the phone
+/// keeps everything, and older history cannot be fetched without a server.
+#[test]
+fn a_journal_summary_is_logged_as_an_export_and_names_no_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(&dir);
+    let c = s.add_client(new_client("K-001")).unwrap();
+    let start = Local::now() - Duration::days(2);
+    let v = s
+        .log_visit(VisitInput {
+            id: None,
+            client_id: c.id.clone(),
+            staff: vec![],
+            start_ms: start.timestamp_millis(),
+            minutes: 30,
+            contact: ContactKind::Phone,
+            setting: None,
+            network: false,
+            client_present: true,
+            group: false,
+            place: None,
+            note: Some("Pratade om boendet".into()),
+        })
+        .unwrap();
+    let pending = |s: &UppsokStore| s.shared.with(|st| Ok(st.pending_access(100)?)).unwrap();
+    let from = (start - Duration::days(30)).date_naive().to_string();
+    let to = Local::now().date_naive().to_string();
+    let text = s
+        .client_summary(c.id.clone(), from.clone(), to.clone())
+        .unwrap();
+    assert!(text.starts_with("Klient K-001: kontakter"), "{text}");
+    assert!(
+        text.contains("30 min, telefon") && text.contains("Pratade om boendet"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Aino") && !text.contains("Niemi"),
+        "no name: {text}"
+    );
+    assert!(!text.contains("bara på servern"), "no window named: {text}");
+    assert_eq!(v.client_code.as_deref(), Some("K-001"));
+    let events = pending(&s);
+    assert_eq!(
+        events.iter().map(|e| e.what).collect::<Vec<_>>(),
+        vec![m::AccessKind::Export]
+    );
+    // A backwards or too long period names its field; an unknown client is not found.
+    let e = s
+        .client_summary(c.id.clone(), to.clone(), from)
+        .unwrap_err();
+    assert!(
+        matches!(e, UppsokError::Invalid { ref field, .. } if field == "to"),
+        "{e}"
+    );
+    let stranger = m::ClientId::new().to_string();
+    assert!(matches!(
+        s.client_summary(stranger, to.clone(), to),
+        Err(UppsokError::NotFound { .. })
+    ));
+    assert_eq!(pending(&s).len(), 1, "nothing more was logged");
+    // No server: no window, and no older history to fetch.
+    assert_eq!(s.history_window().unwrap(), None);
+    assert_eq!(
+        s.older_history(c.id.clone(), None).unwrap_err(),
+        UppsokError::NotEnrolled
+    );
+}

@@ -4,7 +4,9 @@
 //! - [`UppsokStore`] (`store`): create/open the encrypted store with a key from the app's
 //!   [`PlatformKeyProvider`] (`keys`), then clients, visits, trips, places, enrolment, sync
 //!   and its status, and wipe; outcomes (a stay in care, housing, satisfaction …) with their
-//!   labels and the satisfaction questions in `outcomes`.
+//!   labels and the satisfaction questions in `outcomes`; the window of history the phone keeps
+//!   and older history fetched on demand in `history`; a client's contacts as text for the
+//!   journal system (an export, logged) in `export`.
 //! - [`TripRecording`] (`recording`): a trip recorded by GPS, fed fix by fix; `position`: the
 //!   plain C entry point [`uppsok_feed_position`] for Kotlin's once-a-second location callback.
 //! - plain records and enums (`types`, and the sync ones in `sync`), converted to and from
@@ -21,6 +23,8 @@
 #[cfg(feature = "bench")]
 mod bench;
 mod error;
+mod export;
+mod history;
 mod keys;
 mod outcomes;
 mod position;
@@ -32,6 +36,7 @@ mod types;
 #[cfg(feature = "bench")]
 pub use bench::{FeedPath, bench_feed_fixes, bench_list_visits};
 pub use error::{KeyProviderError, UppsokError};
+pub use history::{HistoryWindow, OlderHistory};
 pub use keys::{PlatformKeyProvider, generate_device_key};
 pub use outcomes::*;
 pub use position::{

@@ -24,7 +24,7 @@ use uppsok_model as m;
 pub(crate) struct Shared {
     store: RwLock<Option<Store>>,
     pub(crate) recording: Mutex<Option<RecordingState>>,
-    sync: SyncHandle,
+    pub(crate) sync: SyncHandle,
     path: PathBuf,
 }
 

@@ -100,6 +100,9 @@ impl From<SyncError> for UppsokError {
             }
             SyncError::WrongUser(rule) => UppsokError::invalid("username", rule),
             SyncError::BadServerAddress(rule) => UppsokError::invalid("server", rule),
+            SyncError::NotVisible => UppsokError::NotFound {
+                what: "client".into(),
+            },
             SyncError::Store(e) => e.into(),
         }
     }
@@ -169,6 +172,16 @@ impl SyncHandle {
             complete: r.complete,
             device_state: DeviceState::Active,
         })
+    }
+
+    /// A client's history from before the phone's window, from the server, in memory only.
+    pub(crate) fn fetch_history(
+        &self,
+        s: &Store,
+        client: uppsok_model::ClientId,
+        before: Option<chrono::NaiveDate>,
+    ) -> Result<uppsok_device::sync::OlderHistory> {
+        self.with(|c| Ok(c.fetch_history_blocking(s, client, before)?))
     }
 
     /// Whether the backoff allows an automatic sync now (background schedulers ask first).

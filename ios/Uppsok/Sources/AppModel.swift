@@ -175,8 +175,21 @@ final class AppModel: ObservableObject {
         await refresh()
     }
 
-    func visits(for clientId: String) async -> [VisitItem] {
-        await run { try $0.visitsForClient(clientId: clientId) } ?? []
+    /// The client page, read through the core (logged as an opening of the client).
+    func clientPage(_ clientId: String) async -> ClientPageState? {
+        await run { try ClientPage.load($0, clientId: clientId) }
+    }
+
+    /// "Kopiera till journalen": the last 30 days' contacts as text (logged as an export).
+    func journalText(_ clientId: String) async -> String? {
+        let today = Reminders.isoDay(Format.nowMs())
+        return await run { try ClientPage.journalText($0, clientId: clientId, today: today) }
+    }
+
+    /// "Visa äldre": the next part of the client's history from the server, kept in memory.
+    func olderHistory(_ page: ClientPageState) async -> ClientPageState {
+        let lang = self.lang
+        return await run { ClientPage.older($0, page, lang) } ?? page
     }
 
     func outcomes(for clientId: String) async -> [OutcomeItem] {

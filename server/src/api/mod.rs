@@ -2,13 +2,15 @@
 //! `POST /v1/auth/login`, `POST /v1/auth/logout`, `POST /v1/auth/password`, `GET /v1/me`,
 //! `POST /v1/devices/enroll`, `GET /v1/devices/me`, `GET /v1/devices`,
 //! `POST /v1/devices/{id}/revoke`, `GET /v1/teams`, `GET /v1/staff`, `GET /v1/clients`,
-//! `GET|PUT /v1/clients/{id}`, `GET /v1/visits`, `GET /v1/trips`, `GET /v1/audit` and
+//! `GET|PUT /v1/clients/{id}`, `GET /v1/clients/{id}/history` (phones, [`history`]),
+//! `GET /v1/visits`, `GET /v1/trips`, `GET /v1/audit` and
 //! `POST /v1/sync` (the handler in [`sync`]; the rules it applies are in [`crate::sync`]).
 
 mod audit;
 mod auth;
 mod devices;
 mod directory;
+mod history;
 mod openapi;
 mod records;
 pub mod sync;
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
             "/clients/{id}",
             get(records::get_client).put(records::put_client),
         )
+        .route("/clients/{id}/history", get(history::history))
         .route("/visits", get(records::list_visits))
         .route("/outcomes", get(records::list_outcomes))
         .route("/trips", get(records::list_trips))

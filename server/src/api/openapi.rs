@@ -42,6 +42,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         super::records::list_clients,
         super::records::get_client,
         super::records::put_client,
+        super::history::history,
         super::records::list_visits,
         super::records::list_outcomes,
         super::records::list_trips,

@@ -27,6 +27,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
+use uppsok_model::protocol::history::window_days;
 use uppsok_model::protocol::{
     DeviceStatus, MAX_ACCESS_EVENTS, MAX_PULL, MAX_PUSH, MIN_PROTOCOL_VERSION,
     OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION, SyncRequest, SyncResponse,
@@ -419,6 +420,12 @@ async fn run(
         }
     };
     let changes = pull::render(pulled.rows);
+    // The window of the device's organisation, read on every reply: a phone learns a change at
+    // its next sync, and an idle sync still carries it (a few bytes).
+    let window_months = state
+        .store
+        .phone_window_months(sender.org, uppsok_model::fidelity::swedish_date(now))
+        .await?;
     let resp = SyncResponse {
         results: applied.results,
         changes,
@@ -429,6 +436,7 @@ async fn run(
         server_time: now.trunc_subsecs(3),
         restored: pulled.restored,
         access_logged,
+        history_window_days: Some(window_days(window_months)),
     };
     let body = serde_json::to_vec(&resp)
         .map_err(|e| ApiError::Internal(format!("sync response does not serialise: {e}")))?;

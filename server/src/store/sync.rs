@@ -235,6 +235,28 @@ type PullTuple = (
     Option<bool>,
 );
 
+fn pull_row(entity: Entity, t: PullTuple) -> StoreResult<PullRow> {
+    Ok(PullRow {
+        entity,
+        id: parse_uuid(&t.0)?,
+        team: opt_uuid(t.1)?,
+        org: parse_uuid(&t.2)?,
+        author: parse_uuid(&t.3)?,
+        client: opt_uuid(t.4)?,
+        seq: t.5,
+        deleted: t.6,
+        updated_ms: t.7,
+        body: t.8,
+        clock: t.9,
+        sync_seq: t.10,
+        sync_device: opt_uuid(t.11)?,
+        client_org: opt_uuid(t.12)?,
+        client_consent: t.13,
+        client_team: opt_uuid(t.14)?,
+        client_shared_once: t.15,
+    })
+}
+
 impl Tx {
     /// Takes the sequence counter's row lock without moving it. Called first by a writing sync
     /// so that concurrent syncs serialise before they read the records they will merge into
@@ -679,29 +701,56 @@ impl Tx {
         let rows: Vec<PullTuple> = on_tx!(self, c => {
             bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
         });
-        rows.into_iter()
-            .map(|t| {
-                Ok(PullRow {
-                    entity,
-                    id: parse_uuid(&t.0)?,
-                    team: opt_uuid(t.1)?,
-                    org: parse_uuid(&t.2)?,
-                    author: parse_uuid(&t.3)?,
-                    client: opt_uuid(t.4)?,
-                    seq: t.5,
-                    deleted: t.6,
-                    updated_ms: t.7,
-                    body: t.8,
-                    clock: t.9,
-                    sync_seq: t.10,
-                    sync_device: opt_uuid(t.11)?,
-                    client_org: opt_uuid(t.12)?,
-                    client_consent: t.13,
-                    client_team: opt_uuid(t.14)?,
-                    client_shared_once: t.15,
-                })
-            })
-            .collect()
+        rows.into_iter().map(|t| pull_row(entity, t)).collect()
+    }
+
+    /// One client's live contacts or outcomes (`entity`) of `teams` that start before
+    /// `before_ms`, newest first, at most `limit`: the rows a phone asks for when it shows
+    /// history older than its window (`GET /v1/clients/{id}/history`). The same columns as
+    /// [`Tx::pull_scan`], so the pull's own judgement decides what the phone may see; the
+    /// `(client, start_ms)` index serves it. The SQL leaves out rows of the other organisation
+    /// without consent so that a page is not filled with rows the judgement drops; the
+    /// judgement stays the authority.
+    pub async fn history_scan(
+        &mut self,
+        entity: Entity,
+        client: ClientId,
+        before_ms: i64,
+        teams: &[TeamId],
+        viewer_org: OrgId,
+        limit: i64,
+    ) -> StoreResult<Vec<PullRow>> {
+        if teams.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut params = vec![
+            Param::Text(Some(client.to_string())),
+            Param::Int(Some(before_ms)),
+            Param::Text(Some(viewer_org.to_string())),
+        ];
+        let mut scopes = Vec::new();
+        for t in teams {
+            params.push(Param::Text(Some(t.to_string())));
+            scopes.push(format!("${}", params.len()));
+        }
+        let sql = format!(
+            "SELECT r.id, r.team, r.org, r.author, r.client, r.seq, r.deleted, r.updated_ms, r.body, r.clock, \
+             r.sync_seq, r.sync_device, c.org AS client_org, {} AS client_consent, \
+             c.team AS client_team, c.shared_once AS client_shared_once \
+             FROM {} r LEFT JOIN clients c ON c.id = r.client \
+             WHERE r.client = $1 AND r.start_ms < $2 AND r.deleted = FALSE AND r.team IN ({}) \
+             AND (r.org = $3 OR COALESCE({}, FALSE)) \
+             ORDER BY r.start_ms DESC, r.id DESC LIMIT {}",
+            super::records::client_consent_sql(entity),
+            table(entity),
+            scopes.join(", "),
+            super::records::client_consent_sql(entity),
+            limit.max(1)
+        );
+        let rows: Vec<PullTuple> = on_tx!(self, c => {
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &params).fetch_all(&mut *c).await?
+        });
+        rows.into_iter().map(|t| pull_row(entity, t)).collect()
     }
 
     /// Records the pull cursor handed to `device` (see `DeviceRow::last_cursor`): never lower

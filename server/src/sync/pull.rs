@@ -31,7 +31,7 @@ use uppsok_model::protocol::RemoteChange;
 use uppsok_model::{ClientId, Entity, Hlc, OrgId, TeamId};
 
 use super::apply::Sender;
-use crate::access::{self, ClientFacts, RecordFacts};
+use crate::access::{self, ClientFacts, RecordFacts, Viewer};
 use crate::store::AuditAction;
 use crate::store::sync::PullRow;
 use crate::store::{AuditEntry, StoreResult, Tx};
@@ -58,8 +58,9 @@ pub enum Verdict {
     Skip,
 }
 
-fn judge(sender: &Sender, row: &PullRow) -> Verdict {
-    let v = &sender.viewer;
+/// What `v`'s phone gets of `row`: the one place the pull's visibility is decided (the history
+/// route for older contacts asks it too).
+pub(crate) fn judge(v: &Viewer, row: &PullRow) -> Verdict {
     let in_team = row.team.is_some_and(|t| v.teams.contains(&t));
     let hidden_by_consent = in_team && access::works_with_client_data(v) && row.org != v.org;
     // A client or visit of the other organisation is dropped from a phone only if the phone
@@ -237,7 +238,7 @@ async fn pull_from(
         let verdict = if in_left_team {
             judge_left(sender, &row)
         } else {
-            judge(sender, &row)
+            judge(&sender.viewer, &row)
         };
         match verdict {
             Verdict::Skip => continue,

@@ -17,6 +17,7 @@ mod outbox;
 mod records;
 mod schema;
 mod tombstones;
+mod window;
 
 #[cfg(test)]
 mod tests;
@@ -29,6 +30,7 @@ pub use outbox::{OutboxEntry, Rejection};
 pub use schema::MIGRATIONS as SCHEMA_SCRIPTS;
 pub use schema::SCHEMA_VERSION;
 pub use tombstones::KEEP_DAYS as TOMBSTONE_KEEP_DAYS;
+pub use window::{Cutoffs, Evicted, client_goes};
 
 use crate::crypto::{self, BlindIndex, Cipher, KeyProvider, KeySlot};
 use crate::error::{DeviceError, Result};
@@ -142,6 +144,10 @@ fn open_connection(path: &Path, create: bool) -> Result<Connection> {
     }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // A deleted row's bytes are overwritten with zeros, not left in a free page: records that
+    // leave the phone (the history window, a deletion) leave no sealed copy behind once the
+    // WAL is checkpointed.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -362,6 +368,21 @@ impl Store {
     /// The server's sequence number up to which this device has pulled.
     pub fn pull_cursor(&self) -> Result<Option<u64>> {
         self.read(|c, _| Ok(meta::get(c, meta::PULL_CURSOR)?.and_then(|s| s.parse().ok())))
+    }
+
+    /// The window of history the server last named (`SyncResponse::history_window_days`) and
+    /// the cut-offs it gives today; `None` before a server has named one (the phone then keeps
+    /// everything, as before the window existed).
+    pub fn history_window(&self) -> Result<Option<(u32, Cutoffs)>> {
+        let days = self.read(|c, _| {
+            Ok(meta::get(c, window::WINDOW_DAYS)?.and_then(|s| s.parse::<u32>().ok()))
+        })?;
+        Ok(days.map(|d| (d, Cutoffs::of(self.now().date_naive(), d))))
+    }
+
+    /// Deletes what lies outside the history window (see [`Writer::evict_outside_window`]).
+    pub fn evict_outside_window(&self, clients: bool) -> Result<Evicted> {
+        self.write(|w| w.evict_outside_window(clients))
     }
 
     /// Store `bytes` sealed under `name` (e.g. the trip recorder's state).
@@ -1300,6 +1321,29 @@ impl Writer<'_> {
             self.set_pull_cursor(0)?;
         }
         Ok(())
+    }
+
+    /// Remembers the window of history the server named (days; see `store::window`).
+    pub fn set_history_window(&mut self, days: u32) -> Result<()> {
+        meta::set(self.tx, window::WINDOW_DAYS, &days.to_string())
+    }
+
+    /// Deletes the contacts, outcomes and trips outside the window the server last named, and
+    /// with `clients` the closed clients with nothing left, never a record with a change
+    /// waiting or refused (docs/device-store.md, "What the phone keeps"). Nothing is queued and
+    /// the pull cursor is not touched: the server keeps them, the phone does not pull them
+    /// again. Without a window named, nothing goes.
+    pub fn evict_outside_window(&mut self, clients: bool) -> Result<Evicted> {
+        let days = meta::get(self.tx, window::WINDOW_DAYS)?.and_then(|s| s.parse::<u32>().ok());
+        match days {
+            Some(d) => window::evict(
+                self.tx,
+                self.keys,
+                &Cutoffs::of(self.now.date_naive(), d),
+                clients,
+            ),
+            None => Ok(Evicted::default()),
+        }
     }
 
     pub fn set_pull_cursor(&mut self, cursor: u64) -> Result<()> {

@@ -1519,3 +1519,218 @@ fn an_upgraded_store_logs_access() {
         .unwrap();
     assert_eq!(s.pending_access(10).unwrap(), vec![e]);
 }
+
+// ----- the history window (store::window) -----
+
+fn synced(s: &Store, r: Record, at: DateTime<Utc>) {
+    let hlc = Hlc {
+        wall_ms: at.timestamp_millis(),
+        counter: 0,
+        node: 9,
+    };
+    assert_eq!(
+        s.apply_remote(&r, hlc, false).unwrap(),
+        RemoteOutcome::Applied
+    );
+}
+
+fn closed(p: &Profile, code: &str, on: chrono::NaiveDate) -> Client {
+    let mut c = client(p, code, "Stängd Klientsson");
+    c.phase = Phase::Closed;
+    c.closed_on = Some(on);
+    c.closure = Some(uppsok_model::ClosureReason::GoalReached);
+    c
+}
+
+fn trip_at(start: DateTime<Utc>) -> Trip {
+    let mut t = trip("Storgatan 1");
+    t.start = start;
+    t.end = Some(start + Duration::minutes(40));
+    t
+}
+
+fn row_count(s: &Store, entity: Entity, id: Uuid) -> i64 {
+    s.read(|c, _| {
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE id = ?1",
+            records::table(entity)
+        );
+        Ok(c.query_row(&sql, [id.as_bytes().as_slice()], |r| r.get(0))?)
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_window_keeps_pending_changes_active_clients_and_plans_and_drops_old_synced_records() {
+    use uppsok_model::outcome::Event;
+    let f = fixture();
+    let s = new_store(&f);
+    let p = s.profile().unwrap();
+    let now = s.now();
+    let ago = |days: i64| now - Duration::days(days);
+    let day_ago = |days: i64| ago(days).date_naive();
+
+    // An active client with a planned contact, synced long ago.
+    let mut active = client(&p, "K-001", "Aktiv Klientsson");
+    active.phase = Phase::Active;
+    active.next_contact = Some(day_ago(-3));
+    synced(&s, Record::Client(active.clone()), ago(400));
+    let old_synced = visit(active.id, ago(200), "Töre", "gammal anteckning");
+    synced(&s, Record::Visit(old_synced.clone()), ago(200));
+    let recent = visit(active.id, ago(10), "Töre", "ny anteckning");
+    synced(&s, Record::Visit(recent.clone()), ago(10));
+    let tomorrow = visit(
+        active.id,
+        now + Duration::hours(20),
+        "Töre",
+        "planerat besök",
+    );
+    s.save_visit(&tomorrow).unwrap();
+    let old_pending = visit(active.id, ago(190), "Töre", "väntar på att skickas");
+    s.save_visit(&old_pending).unwrap();
+    let old_refused = visit(active.id, ago(195), "Töre", "nekad ändring");
+    let refused_change = s.save_visit(&old_refused).unwrap();
+    s.mark_rejected(refused_change, "forbidden", "not yours")
+        .unwrap();
+    let old_outcome = outcome(active.id, day_ago(250), Event::Emergency);
+    synced(&s, Record::Outcome(old_outcome.clone()), ago(250));
+    let new_outcome = outcome(active.id, day_ago(20), Event::Emergency);
+    synced(&s, Record::Outcome(new_outcome.clone()), ago(20));
+    let pending_outcome = outcome(active.id, day_ago(300), Event::Emergency);
+    s.save_outcome(&pending_outcome).unwrap();
+
+    // Closed long ago with only old synced records: goes. Closed long ago with a change
+    // waiting: stays. Closed within the window: stays.
+    let gone = closed(&p, "K-002", day_ago(300));
+    synced(&s, Record::Client(gone.clone()), ago(300));
+    let gone_visit = visit(gone.id, ago(320), "Kalix", "hemligt gammalt");
+    synced(&s, Record::Visit(gone_visit.clone()), ago(320));
+    let waiting = closed(&p, "K-003", day_ago(300));
+    synced(&s, Record::Client(waiting.clone()), ago(300));
+    let waiting_visit = visit(waiting.id, ago(310), "Kalix", "sent inskrivet");
+    s.save_visit(&waiting_visit).unwrap();
+    let lately = closed(&p, "K-004", day_ago(30));
+    synced(&s, Record::Client(lately.clone()), ago(30));
+
+    let old_trip = trip_at(ago(250));
+    synced(&s, Record::Trip(old_trip.clone()), ago(250));
+    let new_trip = trip_at(ago(2));
+    synced(&s, Record::Trip(new_trip.clone()), ago(2));
+
+    s.write(|w| w.set_pull_cursor(4711)).unwrap();
+    // No window named yet: nothing goes (a server that predates the window).
+    assert_eq!(s.evict_outside_window(true).unwrap(), Evicted::default());
+    let gone_body: Vec<u8> = s
+        .read(|c, _| {
+            Ok(c.query_row(
+                "SELECT body FROM visit WHERE id = ?1",
+                [gone_visit.id.0.as_bytes().as_slice()],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+
+    s.write(|w| w.set_history_window(183)).unwrap();
+    let evicted = s.evict_outside_window(true).unwrap();
+    assert_eq!(
+        evicted,
+        Evicted {
+            visits: 2,
+            outcomes: 1,
+            trips: 1,
+            clients: 1
+        }
+    );
+    for (entity, id) in [
+        (Entity::Visit, old_synced.id.0),
+        (Entity::Visit, gone_visit.id.0),
+        (Entity::Outcome, old_outcome.id.0),
+        (Entity::Trip, old_trip.id.0),
+        (Entity::Client, gone.id.0),
+    ] {
+        assert_eq!(row_count(&s, entity, id), 0, "{entity} should have left");
+    }
+    let check = |s: &Store| {
+        assert_eq!(
+            s.client(active.id).unwrap(),
+            active,
+            "the plan is untouched"
+        );
+        let kept: Vec<VisitId> = s
+            .visits(&VisitFilter {
+                client: Some(active.id),
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|v| v.id)
+            .collect();
+        assert_eq!(
+            kept,
+            vec![old_refused.id, old_pending.id, recent.id, tomorrow.id]
+        );
+        let outcomes: Vec<OutcomeId> = s
+            .outcomes_for_client(active.id)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        assert_eq!(outcomes, vec![new_outcome.id, pending_outcome.id]);
+        assert!(s.client(waiting.id).is_ok() && s.client(lately.id).is_ok());
+        assert!(matches!(
+            s.client(gone.id),
+            Err(DeviceError::NotFound { .. })
+        ));
+        assert_eq!(s.trip(new_trip.id).unwrap(), new_trip);
+        // Not pulled again, not queued: the cursor and the outbox are as they were.
+        assert_eq!(s.pull_cursor().unwrap(), Some(4711));
+        assert_eq!(s.status().unwrap().outbox_pending, 4);
+        assert_eq!(s.status().unwrap().outbox_rejected, 1);
+        let (days, cut) = s.history_window().unwrap().unwrap();
+        assert_eq!((days, cut.contacts_from), (183, day_ago(183)));
+    };
+    check(&s);
+    // A second run finds nothing more.
+    assert_eq!(s.evict_outside_window(true).unwrap().total(), 0);
+
+    // Reopened: the same, and the evicted sealed body is not in the files any more.
+    drop(s);
+    {
+        let conn = raw(&f.path);
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+    }
+    let needle = &gone_body[gone_body.len() - 32..];
+    for file in files_of(&f.path) {
+        assert!(
+            !file.windows(needle.len()).any(|w| w == needle),
+            "an evicted record's sealed body is still on disk"
+        );
+    }
+    let s = Store::open(&f.path, &pass("hemligt lösen")).unwrap();
+    check(&s);
+}
+
+#[test]
+fn trips_leave_in_whole_months_and_the_previous_month_stays() {
+    use chrono::Datelike;
+    let f = fixture();
+    let s = new_store(&f);
+    let now = s.now();
+    // The shortest window, 31 days: the previous month's trips stay all the same.
+    let cut = Cutoffs::of(now.date_naive(), 31);
+    let first_kept = trip_at(cut.trips_from + Duration::minutes(1));
+    let last_gone = trip_at(cut.trips_from - Duration::minutes(1));
+    for t in [&first_kept, &last_gone] {
+        synced(&s, Record::Trip(t.clone()), now);
+    }
+    s.write(|w| w.set_history_window(31)).unwrap();
+    let evicted = s.evict_outside_window(false).unwrap();
+    assert_eq!(evicted.trips, 1);
+    assert!(s.trip(first_kept.id).is_ok());
+    assert!(s.trip(last_gone.id).is_err());
+    // Every trip of the month the first kept one is in is on the phone: its total is whole.
+    let month = uppsok_model::fidelity::swedish_date(first_kept.start);
+    assert_eq!(month.day(), 1);
+    assert!(cut.trips_from <= now - Duration::days(28));
+}

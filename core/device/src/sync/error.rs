@@ -63,6 +63,11 @@ pub enum SyncError {
     #[error("the server's answer could not be used: {0}")]
     Protocol(String),
 
+    /// The server does not show this user the client asked about (another team's, consent
+    /// withdrawn, or no longer there).
+    #[error("the server does not show this client to this phone's user")]
+    NotVisible,
+
     /// The local store failed.
     #[error(transparent)]
     Store(#[from] DeviceError),
@@ -90,6 +95,7 @@ impl SyncError {
             SyncError::BadServerAddress(_) => "bad_server_address",
             SyncError::WrongUser(_) => "wrong_user",
             SyncError::Protocol(_) => "protocol",
+            SyncError::NotVisible => "not_visible",
             SyncError::Store(_) => "store",
         }
     }

@@ -12,6 +12,7 @@ use std::io::Write;
 use std::time::Duration;
 use uppsok_model::protocol::directory::DeviceSelf;
 use uppsok_model::protocol::enrol::{EnrolRequest, EnrolResponse};
+use uppsok_model::protocol::history::HistoryResponse;
 use uppsok_model::protocol::problem::Problem;
 use uppsok_model::protocol::{
     DEVICE_REVOKED_TYPE, OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION, SyncRequest,
@@ -238,6 +239,49 @@ pub(crate) async fn device_self(
     let bytes = read_capped(resp, ANSWER_LIMIT).await?;
     serde_json::from_slice(&bytes)
         .map_err(|_| SyncError::Protocol("the device answer is not in the expected form".into()))
+}
+
+/// `GET /v1/clients/{id}/history?before=DAY`: a client's contacts and outcomes older than the
+/// phone's window. A `404` is the server saying the user may not see the client (or it is
+/// gone), answered as [`SyncError::NotVisible`].
+pub(crate) async fn history(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    client_id: uuid::Uuid,
+    before: chrono::NaiveDate,
+) -> Result<HistoryResponse, SyncError> {
+    let mut auth =
+        HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| SyncError::Unauthorized)?;
+    auth.set_sensitive(true);
+    let resp = client
+        .get(endpoint(
+            base,
+            &format!("/v1/clients/{client_id}/history?before={before}"),
+        ))
+        .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+        .header(AUTHORIZATION, auth)
+        .send()
+        .await
+        .map_err(|e| network(&e))?;
+    match resp.status() {
+        s if s.is_success() => {
+            let bytes = read_capped(resp, ANSWER_LIMIT).await?;
+            serde_json::from_slice(&bytes).map_err(|_| {
+                SyncError::Protocol("the history answer is not in the expected form".into())
+            })
+        }
+        StatusCode::NOT_FOUND => Err(SyncError::NotVisible),
+        StatusCode::UNAUTHORIZED => {
+            let p = problem(resp).await;
+            Err(if p.kind == DEVICE_REVOKED_TYPE {
+                SyncError::Revoked
+            } else {
+                SyncError::Unauthorized
+            })
+        }
+        _ => Err(failure(resp).await),
+    }
 }
 
 /// `POST /v1/devices/enroll`.

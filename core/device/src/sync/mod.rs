@@ -21,6 +21,10 @@
 //!   events (as many as changes, at most [`MAX_ACCESS_EVENTS`]); an event is deleted from the
 //!   phone only when the reply names it in `access_logged`. A lost reply sends it again, and
 //!   the server, which logs each event id once, answers it as logged.
+//! - **Only a window of history stays.** The reply names how many days of contacts, outcomes
+//!   and trips the organisation keeps on its phones; each round deletes, in its transaction,
+//!   what is older and has no change waiting, and a run that pulled everything also drops
+//!   closed clients with nothing left ([`crate::store::Cutoffs`]). The cursor is not touched.
 //! - **Backoff with jitter** between failed attempts inside a run ([`Backoff::WITHIN_RUN`]) and
 //!   between runs ([`Backoff::BETWEEN_RUNS`], persisted as `next_attempt` for the apps).
 //! - **Revoked** stops syncing and keeps the data; **wipe** (status or a 401 problem with
@@ -52,6 +56,7 @@ use crate::error::DeviceError;
 use crate::store::{OutboxEntry, RemoteOutcome, Store};
 use http::SyncReply;
 use serde::Serialize;
+use uppsok_model::protocol::history::{MIN_WINDOW_MONTHS, window_days};
 use uppsok_model::protocol::{
     Change, DeviceStatus, MAX_ACCESS_EVENTS, MAX_PULL, MAX_PUSH, SyncRequest, SyncResponse,
 };
@@ -131,6 +136,9 @@ pub struct SyncReport {
     pub kept_local: u64,
     /// Pulled records this app version could not read (skipped, not fatal).
     pub unreadable: u64,
+    /// Records that left the phone because they are older than the window of history the
+    /// server names (`store::window`): the server keeps them.
+    pub evicted: u64,
     /// Records queued again because the server said its database was restored from a backup
     /// (`SyncResponse::restored`): what it acknowledged since the backup is sent again.
     pub requeued: u64,
@@ -324,6 +332,9 @@ impl SyncClient {
             let waiting = counts.outbox_pending + counts.access_pending;
             if waiting == 0 && !resp.has_more && !progress.held {
                 report.complete = true;
+                // Everything is pulled: only now can a closed client be seen to have nothing
+                // left (a contact of it may come in a later round).
+                report.evicted += store.evict_outside_window(true)?.total();
                 return Ok(());
             }
             if !progress.moved {
@@ -333,6 +344,41 @@ impl SyncClient {
             }
         }
         Ok(())
+    }
+
+    /// A client's contacts and outcomes from before `before` (by default the first day the
+    /// phone keeps, [`Store::history_window`]), fetched from the server while online and
+    /// returned without being stored: the phone keeps only its window. The server logs the
+    /// opening of the history in its access log, so nothing is logged on the phone.
+    pub async fn fetch_history(
+        &self,
+        store: &Store,
+        client: uppsok_model::ClientId,
+        before: Option<chrono::NaiveDate>,
+    ) -> Result<OlderHistory, SyncError> {
+        let base = store.profile()?.server_url.ok_or(SyncError::NotEnrolled)?;
+        let token = match store.device_token() {
+            Ok(token) => token.ok_or(SyncError::NotEnrolled)?,
+            Err(DeviceError::Tampered { .. }) => return Err(SyncError::TokenDamaged),
+            Err(e) => return Err(e.into()),
+        };
+        let before = match before {
+            Some(d) => d,
+            None => first_kept_day(store)?,
+        };
+        let h = http::history(&self.http, &base, &token, client.0, before).await?;
+        Ok(OlderHistory::from_wire(h))
+    }
+
+    /// [`SyncClient::fetch_history`] on the client's own runtime, for a plain background thread.
+    pub fn fetch_history_blocking(
+        &self,
+        store: &Store,
+        client: uppsok_model::ClientId,
+        before: Option<chrono::NaiveDate>,
+    ) -> Result<OlderHistory, SyncError> {
+        self.runtime
+            .block_on(self.fetch_history(store, client, before))
     }
 
     /// Fetches the team roster (`GET /v1/devices/me`) when the phone has none or it is older
@@ -494,6 +540,12 @@ impl SyncClient {
                 progress.moved = true;
             }
             w.set_pull_cursor(next)?;
+            // The window goes with the records it applies to: what this reply pulled from
+            // before it leaves again in the same transaction.
+            if let Some(days) = resp.history_window_days {
+                w.set_history_window(days.max(window_days(MIN_WINDOW_MONTHS)))?;
+            }
+            report.evicted += w.evict_outside_window(false)?.total();
             report.received += received;
             report.kept_local += kept;
             report.unreadable += unreadable;
@@ -528,6 +580,56 @@ impl SyncClient {
         }
         Ok(progress)
     }
+}
+
+/// The first day whose contacts the phone holds: the window's, or (before a server named one)
+/// tomorrow, so that everything the server has is older.
+fn first_kept_day(store: &Store) -> Result<chrono::NaiveDate, SyncError> {
+    Ok(match store.history_window()? {
+        Some((_, cut)) => cut.contacts_from,
+        None => store.now().date_naive() + chrono::Days::new(1),
+    })
+}
+
+/// A client's history from before the phone's window, in memory only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OlderHistory {
+    /// Newest first.
+    pub visits: Vec<uppsok_model::Visit>,
+    /// Newest day first.
+    pub outcomes: Vec<uppsok_model::Outcome>,
+    /// Ask again with this day for more (see `HistoryResponse::next_before`).
+    pub next_before: Option<chrono::NaiveDate>,
+    /// Records this app version could not read (left out, as a pull does).
+    pub unreadable: u64,
+}
+
+impl OlderHistory {
+    fn from_wire(h: uppsok_model::protocol::history::HistoryResponse) -> Self {
+        let mut unreadable = 0;
+        let visits = parse_all(h.visits, &mut unreadable);
+        let outcomes = parse_all(h.outcomes, &mut unreadable);
+        OlderHistory {
+            visits,
+            outcomes,
+            next_before: h.next_before,
+            unreadable,
+        }
+    }
+}
+
+fn parse_all<T: serde::de::DeserializeOwned>(
+    values: Vec<serde_json::Value>,
+    unreadable: &mut u64,
+) -> Vec<T> {
+    values
+        .into_iter()
+        .filter_map(|v| {
+            let parsed = serde_json::from_value(v).ok();
+            *unreadable += u64::from(parsed.is_none());
+            parsed
+        })
+        .collect()
 }
 
 #[derive(Default)]

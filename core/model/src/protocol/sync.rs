@@ -604,6 +604,13 @@ pub struct SyncResponse {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<uuid::Uuid>))]
     pub access_logged: Vec<Uuid>,
+    /// How many days of contacts, outcomes and trips this device's organisation keeps on its
+    /// phones ([`crate::protocol::history`]): after applying the reply the phone deletes older
+    /// ones that have nothing waiting to be sent. Absent from an older server; an older app
+    /// ignores it (and keeps everything, as before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1, maximum = 1098))]
+    pub history_window_days: Option<u32>,
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 import SwiftUI
+import UIKit
 import UppsokAppCore
 import UppsokCore
 
@@ -46,15 +47,18 @@ struct ClientsView: View {
 
 /// One client: phase and closure, admission and referral, contact person and deputy, protected
 /// identity, consent, next planned contact (ClientForm, saved with editClient), and its visits.
-/// The form starts from the whole client, so what it does not show is saved unchanged.
-/// "Registrera utfall" opens the client's outcomes (OutcomesView).
+/// The form starts from the whole client, read through the core (ClientPage: logged as an
+/// opening of the client), so what it does not show is saved unchanged. "Visa äldre" fetches
+/// contacts and outcomes from before the phone's window; "Registrera utfall" opens the
+/// client's outcomes (OutcomesView).
 struct ClientDetail: View {
     @EnvironmentObject var model: AppModel
     let client: ClientItem
     @State private var form = ClientForm.new(today: "")
     @State private var planned = false
     @State private var next = Date()
-    @State private var visits: [VisitItem] = []
+    /// The page as the core serves it (ClientPage.load: logged as an opening of the client).
+    @State private var page: ClientPageState?
 
     private let phases: [Phase] = [.intake, .active, .stable, .closed]
     private let consents: [ConsentState] = [.notRecorded, .given, .withdrawn]
@@ -77,7 +81,8 @@ struct ClientDetail: View {
     var body: some View {
         let problems = form.problems(model.lang, today: today)
         Form {
-            if client.protectedIdentity { Text("\(client.code) · \(client.name)").font(.headline) }
+            let shown = page?.client ?? client
+            if shown.protectedIdentity { Text("\(shown.code) · \(shown.name)").font(.headline) }
             Picker("client.phase", selection: Binding(get: { form.phase }, set: { form = form.withPhase($0, today: today) })) {
                 ForEach(phases, id: \.self) { p in Text(Labels.phase(p, model.lang)).tag(p) }
             }
@@ -126,19 +131,38 @@ struct ClientDetail: View {
             Button("save") { Task { await save() } }.disabled(!problems.isEmpty)
             // Outcomes (a stay in care, housing, the yearly satisfaction answer) on their own page.
             NavigationLink("outcome.add") { OutcomesView(client: client) }
+            // The last 30 days' contacts as text for the journal system (the core logs the export).
+            Button(model.lang == .sv ? "Kopiera till journalen" : "Copy for the journal") {
+                Task { if let text = await model.journalText(client.id) { UIPasteboard.general.string = text } }
+            }
             Section("client.history") {
-                ForEach(visits, id: \.id) { v in
-                    let kind = !v.clientPresent ? " · \(Labels.clientAbsent(model.lang))" : (v.group ? " · \(Labels.groupContact(model.lang))" : "")
-                    Text("\(Reminders.isoDay(v.startMs)) \(Format.clock(v.startMs)) · \(Labels.contact(v.contact, model.lang))\(kind) · \(Format.minutes(v.minutes, model.lang))")
+                ForEach((page?.visits ?? []) + (page?.older.visits ?? []), id: \.id) { v in
+                    Text(visitLine(v))
+                }
+                // "Visa äldre": contacts and outcomes from before the phone's window, from the server.
+                ForEach(page?.older.outcomes ?? [], id: \.id) { o in
+                    Text("\(o.day) · \(OutcomeLabels.kind(o.kind, model.lang))")
+                }
+                if let error = page?.older.error { Text(error).font(.caption).foregroundStyle(.red) }
+                if let p = page, p.canShowOlder, let window = p.window {
+                    Button(ClientPage.olderLabel(window, model.lang)) {
+                        Task { page = await model.olderHistory(p) }
+                    }
                 }
             }
         }
         .navigationTitle(Text(client.code))
         .task {
-            form = ClientForm.edit(client)
-            planned = client.nextContact != nil
-            visits = await model.visits(for: client.id)
+            page = await model.clientPage(client.id)
+            let shown = page?.client ?? client
+            form = ClientForm.edit(shown)
+            planned = shown.nextContact != nil
         }
+    }
+
+    private func visitLine(_ v: VisitItem) -> String {
+        let kind = !v.clientPresent ? " · \(Labels.clientAbsent(model.lang))" : (v.group ? " · \(Labels.groupContact(model.lang))" : "")
+        return "\(Reminders.isoDay(v.startMs)) \(Format.clock(v.startMs)) · \(Labels.contact(v.contact, model.lang))\(kind) · \(Format.minutes(v.minutes, model.lang))"
     }
 
     private func save() async {

@@ -12,6 +12,8 @@ import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import se.uppsok.app.core.ClientList
+import se.uppsok.app.core.ClientPage
+import se.uppsok.app.core.ClientPageState
 import se.uppsok.app.core.ConfirmOutcome
 import se.uppsok.app.core.ClientRow
 import se.uppsok.app.core.Diagnostics
@@ -206,7 +208,14 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
         afterSave()
     }
 
-    suspend fun visitsFor(clientId: String): List<VisitItem> = core.call { it.visitsForClient(clientId) }
+    /** The client page, read through the core (logged as an opening of the client). */
+    suspend fun clientPage(clientId: String): ClientPageState = core.call { ClientPage.load(it, clientId) }
+
+    /** "Kopiera till journalen": the last 30 days' contacts as text (logged as an export). */
+    suspend fun journalText(clientId: String): String = core.call { ClientPage.journalText(it, clientId, LocalDate.now()) }
+
+    /** "Visa äldre": the next part of the client's history from the server, kept in memory. */
+    suspend fun olderHistory(page: ClientPageState): ClientPageState = core.call { ClientPage.older(it, page, lang) }
 
     suspend fun outcomesFor(clientId: String): List<OutcomeItem> = core.call { it.outcomesForClient(clientId) }
 

@@ -22,19 +22,26 @@ import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.saveable.rememberSaveable
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalClipboardManager
+import androidx.compose.ui.text.AnnotatedString
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
 import se.uppsok.app.R
 import se.uppsok.app.UiState
+import kotlinx.coroutines.launch
 import se.uppsok.app.core.ClientForm
+import se.uppsok.app.core.ClientPage
+import se.uppsok.app.core.ClientPageState
 import se.uppsok.app.core.ClientPicker
 import se.uppsok.app.core.Format
 import se.uppsok.app.core.Labels
 import se.uppsok.app.core.Lang
+import se.uppsok.app.core.OutcomeLabels
 import se.uppsok.core.ClientInput
 import se.uppsok.core.ClientItem
 import se.uppsok.core.ClosureReason
@@ -49,7 +56,8 @@ import java.time.LocalDate
  * The caseload: every active client, searched by code or name (ClientPicker); a new client
  * (admitted today); a chosen client's phase and closure, admission and referral, contact person
  * and deputy, protected identity, consent and next planned contact (ClientForm), and its visits;
- * "Registrera utfall" opens the client's outcomes (OutcomeScreen).
+ * "Visa äldre" fetches those from before the phone's window (ClientPage); "Registrera utfall"
+ * opens the client's outcomes (OutcomeScreen).
  */
 @OptIn(ExperimentalLayoutApi::class)
 @Composable
@@ -57,7 +65,9 @@ fun ClientsScreen(
     state: UiState,
     lang: Lang,
     onSave: (ClientInput) -> Unit,
-    loadVisits: suspend (String) -> List<VisitItem>,
+    loadPage: suspend (String) -> ClientPageState,
+    loadOlder: suspend (ClientPageState) -> ClientPageState,
+    journalText: suspend (String) -> String,
     onOutcomes: (String) -> Unit,
 ) {
     var code by rememberSaveable { mutableStateOf("") }
@@ -80,7 +90,7 @@ fun ClientsScreen(
             name = ""
         }) { Text(stringResource(R.string.client_add)) }
         OutlinedTextField(query, { query = it }, label = { Text(stringResource(R.string.visit_search)) }, singleLine = true)
-        state.clients.firstOrNull { it.id == chosenId }?.let { c -> ClientEditor(c, state.team, lang, onSave, loadVisits, onOutcomes) }
+        state.clients.firstOrNull { it.id == chosenId }?.let { c -> ClientEditor(c, state.team, lang, onSave, loadPage, loadOlder, journalText, onOutcomes) }
         val rows = state.clientRows.associateBy { it.id }
         LazyColumn {
             items(ClientPicker.search(state.clients, query, state.recentIds), key = { it.id }) { c ->
@@ -108,13 +118,20 @@ private fun ClientEditor(
     team: List<TeamMemberItem>,
     lang: Lang,
     onSave: (ClientInput) -> Unit,
-    loadVisits: suspend (String) -> List<VisitItem>,
+    loadPage: suspend (String) -> ClientPageState,
+    loadOlder: suspend (ClientPageState) -> ClientPageState,
+    journalText: suspend (String) -> String,
     onOutcomes: (String) -> Unit,
 ) {
+    // The page reads the client through the core (ClientPage.load: logged as an opening of the
+    // client); the list's item is shown until it is there, and a save (a new item) reloads it.
+    var page by remember(c) { mutableStateOf<ClientPageState?>(null) }
+    LaunchedEffect(c) { page = runCatching { loadPage(c.id) }.getOrNull() }
+    val shown = page?.client ?: c
     // The whole client, as the phone holds it: what the form does not show is saved unchanged.
-    var form by remember(c) { mutableStateOf(ClientForm.edit(c)) }
-    var visits by remember(c.id) { mutableStateOf(emptyList<VisitItem>()) }
-    LaunchedEffect(c.id) { visits = runCatching { loadVisits(c.id) }.getOrDefault(emptyList()) }
+    var form by remember(shown) { mutableStateOf(ClientForm.edit(shown)) }
+    val visits = page?.visits.orEmpty()
+    val scope = rememberCoroutineScope()
     val today = LocalDate.now()
     val input = form.input
     val problems = form.problems(lang, today)
@@ -122,7 +139,7 @@ private fun ClientEditor(
         @Composable { Text(p.text, color = MaterialTheme.colorScheme.error) }
     }
     Column(verticalArrangement = Arrangement.spacedBy(6.dp)) {
-        if (c.protectedIdentity) Text("${c.code} · ${c.name}", style = MaterialTheme.typography.titleMedium)
+        if (shown.protectedIdentity) Text("${shown.code} · ${shown.name}", style = MaterialTheme.typography.titleMedium)
         Text(stringResource(R.string.client_phase), style = MaterialTheme.typography.titleSmall)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             Phase.entries.forEach { p ->
@@ -193,14 +210,34 @@ private fun ClientEditor(
         Button(onClick = { onSave(form.toInput()) }, enabled = problems.isEmpty()) { Text(stringResource(R.string.save)) }
         // Outcomes (a stay in care, housing, the yearly satisfaction answer) on their own screen.
         OutlinedButton(onClick = { onOutcomes(c.id) }) { Text(stringResource(R.string.outcome_add)) }
+        // The last 30 days' contacts as text for the journal system (the core logs the export).
+        val clipboard = LocalClipboardManager.current
+        OutlinedButton(onClick = {
+            scope.launch { runCatching { journalText(c.id) }.onSuccess { clipboard.setText(AnnotatedString(it)) } }
+        }) { Text(if (lang == Lang.SV) "Kopiera till journalen" else "Copy for the journal") }
         Text(stringResource(R.string.client_history), style = MaterialTheme.typography.titleSmall)
-        visits.take(10).forEach { v ->
-            val kind = Labels.contact(v.contact, lang) + when {
-                !v.clientPresent -> " · " + Labels.clientAbsent(lang)
-                v.group -> " · " + Labels.groupContact(lang)
-                else -> ""
+        visits.take(10).forEach { v -> Text(visitLine(v, lang)) }
+        // "Visa äldre": contacts and outcomes from before the phone's window, from the server.
+        page?.let { p ->
+            p.older.visits.forEach { v -> Text(visitLine(v, lang)) }
+            p.older.outcomes.forEach { o ->
+                Text("${Format.shortDate(o.day, lang) ?: o.day} · ${OutcomeLabels.kind(o.kind, lang)}")
             }
-            Text("${Format.shortDate(java.time.Instant.ofEpochMilli(v.startMs).atZone(java.time.ZoneId.systemDefault()).toLocalDate().toString(), lang)} ${Format.clock(v.startMs)} · $kind · ${Format.minutes(v.minutes, lang)}")
+            p.older.error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+            val window = p.window
+            if (p.canShowOlder && window != null) {
+                OutlinedButton(onClick = { scope.launch { page = loadOlder(p) } }) { Text(ClientPage.olderLabel(window, lang)) }
+            }
         }
     }
+}
+
+private fun visitLine(v: VisitItem, lang: Lang): String {
+    val kind = Labels.contact(v.contact, lang) + when {
+        !v.clientPresent -> " · " + Labels.clientAbsent(lang)
+        v.group -> " · " + Labels.groupContact(lang)
+        else -> ""
+    }
+    val day = java.time.Instant.ofEpochMilli(v.startMs).atZone(java.time.ZoneId.systemDefault()).toLocalDate().toString()
+    return "${Format.shortDate(day, lang)} ${Format.clock(v.startMs)} · $kind · ${Format.minutes(v.minutes, lang)}"
 }

@@ -136,7 +136,8 @@ private fun MainScreens(model: AppViewModel) {
             }
             composable("clients") {
                 ClientsScreen(
-                    state, lang = model.lang, onSave = model::saveClient, loadVisits = model::visitsFor,
+                    state, lang = model.lang, onSave = model::saveClient, loadPage = model::clientPage, loadOlder = model::olderHistory,
+                    journalText = model::journalText,
                     onOutcomes = { id -> nav.navigate("outcomes/$id") },
                 )
             }
