@@ -9,7 +9,8 @@
 //! the cost per fix.
 //!
 //! Seed sets: `--tuning` (the sets the recorder was tuned on, the default is the first of
-//! them), `--held-out` (never used for tuning), `--seed-offset N` (one set). `--quiet` leaves
+//! them), `--held-out` (never used for tuning), `--seed-offset N` (one set), `--seed-offsets
+//! N,M,…` (fresh sets, to check a change on drives nobody has looked at). `--quiet` leaves
 //! out the per-case lines; `--explore` compares alternative tunings (on the sets chosen).
 
 use std::time::Instant;
@@ -140,17 +141,23 @@ fn table(results: &[(&Case, Outcome)]) -> bool {
     all_pass
 }
 
-fn arg_value(args: &[String], name: &str) -> Option<u64> {
+fn arg_text<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
+        .map(String::as_str)
+}
+
+fn arg_value(args: &[String], name: &str) -> Option<u64> {
+    arg_text(args, name).and_then(|v| v.parse().ok())
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let has = |name: &str| args.iter().any(|a| a == name);
-    let offsets: Vec<u64> = if let Some(o) = arg_value(&args, "--seed-offset") {
+    let offsets: Vec<u64> = if let Some(list) = arg_text(&args, "--seed-offsets") {
+        list.split(',').filter_map(|o| o.trim().parse().ok()).collect()
+    } else if let Some(o) = arg_value(&args, "--seed-offset") {
         vec![o]
     } else if has("--held-out") {
         HELD_OUT_OFFSETS.to_vec()

@@ -13,7 +13,7 @@
 //! Pure: the caller says how a UTC time becomes a local one (the model carries no time-zone
 //! data), so the same code runs on the phone and the server.
 
-use super::reimbursement::{VehicleKind, business_km, reimburse};
+use super::reimbursement::{business_km, reimburse};
 use super::{DistanceSource, MileageError, RateSchedule};
 use crate::ids::TripId;
 use crate::text::ClientCode;
@@ -397,7 +397,7 @@ pub fn totals(
     for r in rows {
         let pay = reimburse(
             &rates.at(r.date),
-            VehicleKind::from(&r.vehicle),
+            rates.kind_of(&r.vehicle),
             r.date,
             r.paid_km(),
         )?;
@@ -909,6 +909,8 @@ mod tests {
         let rates = crate::Rates {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         let t = totals(&rows, &rates.into()).expect("totals");
         // Own car 40 km × 3.05 = 122.00 kr, of which 40 × 2.50 = 100.00 kr tax-free.
@@ -939,6 +941,8 @@ mod tests {
         let rates = crate::Rates {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         let t = totals(&rows, &rates.into()).expect("totals");
         // Paid: 33.3 + 0 + 40.0 = 73.3 km × 3.05 = 101.57 + 0 + 122.00 = 223.57 kr, each trip
