@@ -172,13 +172,13 @@ fn main() {
 
     if !has("--quiet") {
         println!(
-            "{:<5} {:<44} {:>7} {:>8} {:>8} {:>8} {:>6} {:>5} {:>7}",
-            "set", "case", "true km", "error %", "floor %", "beyond", "est %", "grade", "target"
+            "{:<5} {:<44} {:>7} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5} {:>7}",
+            "set", "case", "true km", "error %", "floor %", "beyond", "est %", "hide %", "grade", "target"
         );
         for (set, chunk) in sets.iter().zip(results.chunks(sets[0].cases.len())) {
             for (c, o) in chunk {
                 println!(
-                    "{:<5} {:<44} {:>7.2} {:>+8.2} {:>+8.2} {:>+8.2} {:>6.1} {:>5} {:>7}",
+                    "{:<5} {:<44} {:>7.2} {:>+8.2} {:>+8.2} {:>+8.2} {:>6.1} {:>6.1} {:>5} {:>7}",
                     set.offset,
                     c.name,
                     c.true_km,
@@ -186,6 +186,7 @@ fn main() {
                     o.floor_pct,
                     o.beyond_pct,
                     o.summary.share_estimated * 100.0,
+                    o.summary.hidden_km / o.summary.distance_km.max(1e-9) * 100.0,
                     grade(o.summary.quality),
                     if o.meets_target() {
                         "ok"
@@ -230,8 +231,85 @@ fn main() {
         sink
     );
 
+    dead_zone_rules(&sets, config);
+
     if has("--explore") {
         explore(&sets);
+    }
+}
+
+/// The dead-zone grading rules side by side on the chosen sets: none (the grade from the share
+/// estimated and the sampling alone), any single dead zone of 60 s or more, and more than 5 %
+/// of the trip that the dead zones could hide. For each: the misses still graded good, and
+/// the cost — cases within their target that were good without the rule and are not with it.
+fn dead_zone_rules(sets: &[Set], default: RecorderConfig) {
+    let off = RecorderConfig {
+        long_dead_zone_s: 0.0,
+        hidden_share_max: 0.0,
+        ..default
+    };
+    let rules = [
+        ("none", off),
+        (
+            "single dead zone >= 60 s",
+            RecorderConfig {
+                long_dead_zone_s: 60.0,
+                ..off
+            },
+        ),
+        (
+            "could hide > 5 %",
+            RecorderConfig {
+                hidden_share_max: 0.05,
+                ..off
+            },
+        ),
+        ("default", default),
+    ];
+    let base = evaluate(off, sets);
+    println!();
+    println!(
+        "dead-zone rules ({} cases, {} with dead zones): {:<26} {:>10} {:>11} {:>13} {:>13}",
+        base.len(),
+        base.iter().filter(|(c, _)| c.spec.gaps > 0).count(),
+        "rule",
+        "dz misses",
+        "unflagged",
+        "good (dz)",
+        "cost (dz/all)"
+    );
+    for (name, config) in rules {
+        let results = evaluate(config, sets);
+        let dz = |c: &Case| c.spec.gaps > 0;
+        let misses = results
+            .iter()
+            .filter(|(c, o)| dz(c) && !o.meets_target())
+            .count();
+        let unflagged = results.iter().filter(|(_, o)| o.unflagged_miss()).count();
+        let good_dz = results
+            .iter()
+            .filter(|(c, o)| dz(c) && o.summary.quality == QualityGrade::Good)
+            .count();
+        let cost = |only_dz: bool| {
+            results
+                .iter()
+                .zip(&base)
+                .filter(|((c, o), (_, b))| {
+                    (!only_dz || dz(c))
+                        && o.meets_target()
+                        && b.summary.quality == QualityGrade::Good
+                        && o.summary.quality != QualityGrade::Good
+                })
+                .count()
+        };
+        println!(
+            "{:>70} {:>10} {:>11} {:>13} {:>13}",
+            name,
+            misses,
+            unflagged,
+            good_dz,
+            format!("{}/{}", cost(true), cost(false)),
+        );
     }
 }
 

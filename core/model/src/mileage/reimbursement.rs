@@ -229,6 +229,12 @@ pub struct MonthlyTotal<K> {
     pub amount_ore: i64,
     pub tax_free_ore: i64,
     pub taxable_ore: i64,
+    /// Of the amount: the fuel allowance for trips in a benefit car whose driver pays the fuel,
+    /// and its tax-free part, for payroll to see apart from own-car mileage.
+    #[serde(default)]
+    pub fuel_allowance_ore: i64,
+    #[serde(default)]
+    pub fuel_allowance_tax_free_ore: i64,
 }
 
 /// Totals per driver and calendar month, sorted by driver, then month, each trip priced with the
@@ -254,7 +260,13 @@ pub fn monthly_totals<K: Ord + Clone>(
                 amount_ore: 0,
                 tax_free_ore: 0,
                 taxable_ore: 0,
+                fuel_allowance_ore: 0,
+                fuel_allowance_tax_free_ore: 0,
             });
+        if matches!(trip.vehicle, VehicleKind::BenefitCarDriverFuel(_)) {
+            total.fuel_allowance_ore += r.amount_ore;
+            total.fuel_allowance_tax_free_ore += r.tax_free_ore;
+        }
         total.trips += 1;
         total.centi_km += r.centi_km;
         total.amount_ore += r.amount_ore;
@@ -518,6 +530,11 @@ mod tests {
         assert_eq!(
             (after[1].month, after[1].amount_ore, after[1].tax_free_ore, after[1].taxable_ore),
             (7, 3_500, 3_000, 500)
+        );
+        // All of it is the fuel allowance, which payroll sees apart.
+        assert_eq!(
+            (after[1].fuel_allowance_ore, after[1].fuel_allowance_tax_free_ore),
+            (3_500, 3_000)
         );
     }
 
