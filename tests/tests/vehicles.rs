@@ -311,8 +311,15 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
         url,
         data,
         &[
-            "vehicle", "add", "--org", "Kalix kommun", "--registration", "POOL1", "--kind",
-            "pool_car", "--driver-pays-fuel",
+            "vehicle",
+            "add",
+            "--org",
+            "Kalix kommun",
+            "--registration",
+            "POOL1",
+            "--kind",
+            "pool_car",
+            "--driver-pays-fuel",
         ],
     );
     assert!(!ok && err.contains("only a benefit car"), "{err}");
@@ -320,8 +327,17 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
         url,
         data,
         &[
-            "vehicle", "add", "--org", "Region Norrbotten", "--registration", "NRB123",
-            "--kind", "benefit_car", "--fuel", "diesel", "--driver-pays-fuel",
+            "vehicle",
+            "add",
+            "--org",
+            "Region Norrbotten",
+            "--registration",
+            "NRB123",
+            "--kind",
+            "benefit_car",
+            "--fuel",
+            "diesel",
+            "--driver-pays-fuel",
         ],
     );
     assert!(ok, "{err}");
@@ -335,12 +351,20 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
         url,
         data,
         &[
-            "org", "rates", "Region Norrbotten", "--benefit-fossil-rate", "1.50", "--from",
+            "org",
+            "rates",
+            "Region Norrbotten",
+            "--benefit-fossil-rate",
+            "1.50",
+            "--from",
             "2000-01-01",
         ],
     );
     assert!(ok, "{err}");
-    assert!(out.contains("1.50 kr/km fossil, 0.95 kr/km electric"), "{out}");
+    assert!(
+        out.contains("1.50 kr/km fossil, 0.95 kr/km electric"),
+        "{out}"
+    );
 
     let state = AppState::new(
         store.clone(),
@@ -402,7 +426,10 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
     let payroll = payroll_by_driver(&pay);
     for (driver, (amount, free)) in &fossil {
         let row = &payroll[driver];
-        assert_eq!(field(row, "Varav bilersättning förmånsbil kr"), kronor(*amount));
+        assert_eq!(
+            field(row, "Varav bilersättning förmånsbil kr"),
+            kronor(*amount)
+        );
         assert_eq!(
             field(row, "Varav bilersättning förmånsbil skattefritt kr"),
             kronor(*free)
@@ -442,7 +469,11 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
         text.contains("bilersättning för förmånsbil, föraren betalar drivmedlet"),
         "{text}"
     );
-    assert!(text.contains(&pdf_kr(*amount)), "{} in {text}", pdf_kr(*amount));
+    assert!(
+        text.contains(&pdf_kr(*amount)),
+        "{} in {text}",
+        pdf_kr(*amount)
+    );
 
     // The car runs on electricity from now on: the same trips (no month approved) are priced
     // with the region's electric rate, Skatteverket's 0.95 kr/km, all of it tax-free.
@@ -450,8 +481,16 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
         url,
         data,
         &[
-            "vehicle", "set", "--org", "Region Norrbotten", "--registration", "nrb123",
-            "--fuel", "electric", "--driver-pays-fuel", "yes",
+            "vehicle",
+            "set",
+            "--org",
+            "Region Norrbotten",
+            "--registration",
+            "nrb123",
+            "--fuel",
+            "electric",
+            "--driver-pays-fuel",
+            "yes",
         ],
     );
     assert!(ok, "{err}");
@@ -462,7 +501,10 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
     for (driver, (amount, free)) in &electric {
         assert_eq!(amount, free);
         let row = &payroll[driver];
-        assert_eq!(field(row, "Varav bilersättning förmånsbil kr"), kronor(*amount));
+        assert_eq!(
+            field(row, "Varav bilersättning förmånsbil kr"),
+            kronor(*amount)
+        );
         assert_eq!(field(row, "Skattepliktigt kr"), "0,00");
     }
     // And with the employer paying the fuel, it earns nothing.
@@ -470,8 +512,16 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
         url,
         data,
         &[
-            "vehicle", "set", "--org", "Region Norrbotten", "--registration", "NRB123",
-            "--fuel", "electric", "--driver-pays-fuel", "no",
+            "vehicle",
+            "set",
+            "--org",
+            "Region Norrbotten",
+            "--registration",
+            "NRB123",
+            "--fuel",
+            "electric",
+            "--driver-pays-fuel",
+            "no",
         ],
     );
     assert!(ok, "{err}");

@@ -62,7 +62,10 @@ impl Rates {
             ("own_car_ore_per_km", self.own_car_ore_per_km),
             ("service_car_ore_per_km", self.service_car_ore_per_km),
             ("benefit_fossil_ore_per_km", self.benefit_fossil_ore_per_km),
-            ("benefit_electric_ore_per_km", self.benefit_electric_ore_per_km),
+            (
+                "benefit_electric_ore_per_km",
+                self.benefit_electric_ore_per_km,
+            ),
         ] {
             if !(0..=10_000).contains(&v) {
                 return invalid(field, "must be between 0 and 100 kr per km, given in öre");

@@ -508,10 +508,7 @@ fn closing(
     ];
     let fuel = (sums.fuel_allowance_ore > 0).then(|| {
         [
-            (
-                fuel_line(doc),
-                kr(sums.fuel_allowance_ore),
-            ),
+            (fuel_line(doc), kr(sums.fuel_allowance_ore)),
             (
                 "   varav skattefri / skattepliktig".to_owned(),
                 format!(

@@ -978,8 +978,8 @@ mod tests {
             benefit_fossil_ore_per_km: 150,
             ..crate::Rates::default()
         };
-        let t = totals(&rows, &RateSchedule::from(rates).with_driver_fuelled(cars))
-            .expect("totals");
+        let t =
+            totals(&rows, &RateSchedule::from(rates).with_driver_fuelled(cars)).expect("totals");
         // 43.3 km × 1.50 = 64.95 kr (51.96 kr tax-free) + own car 40 km × 3.05 = 122.00 kr
         // (100.00 kr tax-free).
         assert_eq!(

@@ -491,9 +491,7 @@ mod tests {
         // An own car's table is untouched by it.
         assert_eq!(tax_free_ore_per_km(2022, VehicleKind::OwnCar), Ok(185));
         assert!(crate::mileage::vehicle::check_driver_pays_fuel(CarKind::PoolCar, true).is_err());
-        assert!(
-            crate::mileage::vehicle::check_driver_pays_fuel(CarKind::BenefitCar, true).is_ok()
-        );
+        assert!(crate::mileage::vehicle::check_driver_pays_fuel(CarKind::BenefitCar, true).is_ok());
     }
 
     #[test]
@@ -523,17 +521,29 @@ mod tests {
         // tax-free.
         assert_eq!(before[0], after[0]);
         assert_eq!(
-            (after[0].amount_ore, after[0].tax_free_ore, after[0].taxable_ore),
+            (
+                after[0].amount_ore,
+                after[0].tax_free_ore,
+                after[0].taxable_ore
+            ),
             (3_000, 3_000, 0)
         );
         // July: 25 km × 1.40 = 35.00 kr; Skatteverket's 1.20 kr/km tax-free, 5.00 kr taxable.
         assert_eq!(
-            (after[1].month, after[1].amount_ore, after[1].tax_free_ore, after[1].taxable_ore),
+            (
+                after[1].month,
+                after[1].amount_ore,
+                after[1].tax_free_ore,
+                after[1].taxable_ore
+            ),
             (7, 3_500, 3_000, 500)
         );
         // All of it is the fuel allowance, which payroll sees apart.
         assert_eq!(
-            (after[1].fuel_allowance_ore, after[1].fuel_allowance_tax_free_ore),
+            (
+                after[1].fuel_allowance_ore,
+                after[1].fuel_allowance_tax_free_ore
+            ),
             (3_500, 3_000)
         );
     }

@@ -176,7 +176,10 @@ impl FromStr for Fuel {
         match s.trim().to_lowercase().as_str() {
             "fossil" | "petrol" | "diesel" | "bensin" | "hybrid" | "gas" => Ok(Fuel::Fossil),
             "electric" | "el" => Ok(Fuel::Electric),
-            _ => invalid("fuel", "must be fossil (petrol, diesel, hybrid) or electric"),
+            _ => invalid(
+                "fuel",
+                "must be fossil (petrol, diesel, hybrid) or electric",
+            ),
         }
     }
 }
@@ -184,7 +187,10 @@ impl FromStr for Fuel {
 /// Whether a car of the register earns the fuel allowance: only a benefit car whose driver
 /// pays the fuel does. A pool car's fuel is the employer's, so it never does; the register
 /// refuses to say otherwise.
-pub fn check_driver_pays_fuel(kind: CarKind, driver_pays_fuel: bool) -> Result<(), ValidationError> {
+pub fn check_driver_pays_fuel(
+    kind: CarKind,
+    driver_pays_fuel: bool,
+) -> Result<(), ValidationError> {
     if driver_pays_fuel && kind != CarKind::BenefitCar {
         return invalid(
             "driver_pays_fuel",
