@@ -104,7 +104,7 @@ async fn a_pool_cars_korjournal(backend: Backend) {
         ],
     );
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), "NRB123\tpoolbil\tRegion Norrbotten");
+    assert_eq!(out.trim(), "NRB123\tpoolbil\tbensin/diesel\tarbetsgivaren betalar drivmedlet\tRegion Norrbotten");
     let (ok, _, err) = admin(
         url,
         data,
@@ -152,7 +152,7 @@ async fn a_pool_cars_korjournal(backend: Backend) {
     assert!(!ok && err.contains("--kind"), "{err}");
     let (ok, list, _) = admin(url, data, &["vehicle", "list"]);
     assert!(ok);
-    assert_eq!(list.trim(), "NRB123\tpoolbil\tRegion Norrbotten");
+    assert_eq!(list.trim(), "NRB123\tpoolbil\tbensin/diesel\tarbetsgivaren betalar drivmedlet\tRegion Norrbotten");
 
     let state = AppState::new(
         store.clone(),
@@ -466,7 +466,7 @@ async fn a_benefit_cars_fuel_allowance(backend: Backend) {
     assert_eq!(s, StatusCode::OK);
     let text = uppsok_tests::pdf::pdf_text(&pdf).replace('\u{a0}', " ");
     assert!(
-        text.contains("bilersättning för förmånsbil, föraren betalar drivmedlet"),
+        text.contains("bilersättning för förmånsbil (1,50 kr/km bensin/diesel"),
         "{text}"
     );
     assert!(

@@ -268,14 +268,13 @@ fn rate_line(doc: &KorjournalDoc) -> String {
     line
 }
 
-/// "därav bilersättning för förmånsbil, föraren betalar drivmedlet (1,20 kr/km bensin/diesel,
-/// 0,95 kr/km el)": the rates in force on the period's first day (each trip is still priced
-/// with the rate of its own day).
+/// "därav bilersättning för förmånsbil (1,20 kr/km bensin/diesel, 0,95 kr/km el)": the rates
+/// in force on the period's first day (each trip is still priced with the rate of its own day).
 fn fuel_line(doc: &KorjournalDoc) -> String {
     let first = doc.period.bounds().map_or(doc.created, |(f, _)| f);
     let r = doc.rates.at(first);
     format!(
-        "därav bilersättning för förmånsbil, föraren betalar drivmedlet ({}/km bensin/diesel, {}/km el)",
+        "därav bilersättning för förmånsbil ({}/km bensin/diesel, {}/km el)",
         kr(r.benefit_fossil_ore_per_km),
         kr(r.benefit_electric_ore_per_km)
     )
@@ -510,7 +509,7 @@ fn closing(
         [
             (fuel_line(doc), kr(sums.fuel_allowance_ore)),
             (
-                "   varav skattefri / skattepliktig".to_owned(),
+                "   föraren betalar drivmedlet; skattefri / skattepliktig del".to_owned(),
                 format!(
                     "{} / {}",
                     kr(sums.fuel_allowance_tax_free_ore),
