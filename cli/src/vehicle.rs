@@ -10,7 +10,7 @@ use clap::Subcommand;
 use uppsok_model::mileage::{CarKind, Fuel, Registration};
 use uppsok_server::store::{Store, VehicleRow};
 
-/// "ABC123	förmånsbil	el	föraren betalar drivmedlet	Kalix kommun".
+/// "ABC123, förmånsbil, el, föraren betalar drivmedlet, Kalix kommun", tab-separated.
 fn line(v: &VehicleRow, org: &str) -> String {
     format!(
         "{}\t{}\t{}\t{}\t{org}",
