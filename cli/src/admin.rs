@@ -118,6 +118,13 @@ pub enum OrgCommand {
         own_car_rate: Option<f64>,
         #[arg(long)]
         service_car_rate: Option<f64>,
+        /// Fuel allowance for a benefit car whose driver pays the fuel, fossil fuel, kr per km
+        /// (Skatteverket's tax-free amount 1.20).
+        #[arg(long)]
+        benefit_fossil_rate: Option<f64>,
+        /// The same for a benefit car that runs on electricity alone, kr per km (tax-free 0.95).
+        #[arg(long)]
+        benefit_electric_rate: Option<f64>,
         /// The first day the new rates apply, YYYY-MM-DD (default: today).
         #[arg(long)]
         from: Option<String>,
@@ -540,6 +547,7 @@ async fn dispatch(
             let rates = Rates {
                 own_car_ore_per_km: ore_per_km(own_car_rate, d.own_car_ore_per_km)?,
                 service_car_ore_per_km: ore_per_km(service_car_rate, d.service_car_ore_per_km)?,
+                ..d
             };
             let o = store.create_org(name.as_str(), kind, rates).await?;
             writeln!(out, "{}\t{}\t{}", o.id, o.name, o.kind)?;
@@ -561,6 +569,8 @@ async fn dispatch(
             org: o,
             own_car_rate,
             service_car_rate,
+            benefit_fossil_rate,
+            benefit_electric_rate,
             from,
         }) => {
             let o = org(store, &o).await?;
@@ -575,14 +585,25 @@ async fn dispatch(
                     service_car_rate,
                     o.rates.service_car_ore_per_km,
                 )?,
+                benefit_fossil_ore_per_km: ore_per_km(
+                    benefit_fossil_rate,
+                    o.rates.benefit_fossil_ore_per_km,
+                )?,
+                benefit_electric_ore_per_km: ore_per_km(
+                    benefit_electric_rate,
+                    o.rates.benefit_electric_ore_per_km,
+                )?,
             };
             store.set_org_rates(o.id, rates, from).await?;
             writeln!(
                 out,
-                "rates of {} from {from}: {:.2} kr/km own car, {:.2} kr/km service car",
+                "rates of {} from {from}: {:.2} kr/km own car, {:.2} kr/km service car, \
+                 benefit car with the driver's fuel {:.2} kr/km fossil, {:.2} kr/km electric",
                 o.name,
                 rates.own_car_ore_per_km as f64 / 100.0,
-                rates.service_car_ore_per_km as f64 / 100.0
+                rates.service_car_ore_per_km as f64 / 100.0,
+                rates.benefit_fossil_ore_per_km as f64 / 100.0,
+                rates.benefit_electric_ore_per_km as f64 / 100.0
             )?;
         }
         AdminCommand::Org(OrgCommand::Oidc {

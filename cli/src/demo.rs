@@ -441,7 +441,7 @@ pub async fn seed(store: &Store, dir: &Path, days: u32, seed: u64) -> anyhow::Re
             OrgKind::Region,
             Rates {
                 own_car_ore_per_km: 290,
-                service_car_ore_per_km: 0,
+                ..Rates::default()
             },
         )
         .await?;

@@ -910,6 +910,7 @@ async fn mileage_approval_re_approval_and_exports_agree() {
     let new_rates = uppsok_model::Rates {
         own_car_ore_per_km: rate + 20,
         service_car_ore_per_km: 0,
+        ..uppsok_model::Rates::default()
     };
     let refused = w
         .state

@@ -9,7 +9,8 @@
 //! the cost per fix.
 //!
 //! Seed sets: `--tuning` (the sets the recorder was tuned on, the default is the first of
-//! them), `--held-out` (never used for tuning), `--seed-offset N` (one set). `--quiet` leaves
+//! them), `--held-out` (never used for tuning), `--seed-offset N` (one set), `--seed-offsets
+//! N,M,…` (fresh sets, to check a change on drives nobody has looked at). `--quiet` leaves
 //! out the per-case lines; `--explore` compares alternative tunings (on the sets chosen).
 
 use std::time::Instant;
@@ -140,17 +141,25 @@ fn table(results: &[(&Case, Outcome)]) -> bool {
     all_pass
 }
 
-fn arg_value(args: &[String], name: &str) -> Option<u64> {
+fn arg_text<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
+        .map(String::as_str)
+}
+
+fn arg_value(args: &[String], name: &str) -> Option<u64> {
+    arg_text(args, name).and_then(|v| v.parse().ok())
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let has = |name: &str| args.iter().any(|a| a == name);
-    let offsets: Vec<u64> = if let Some(o) = arg_value(&args, "--seed-offset") {
+    let offsets: Vec<u64> = if let Some(list) = arg_text(&args, "--seed-offsets") {
+        list.split(',')
+            .filter_map(|o| o.trim().parse().ok())
+            .collect()
+    } else if let Some(o) = arg_value(&args, "--seed-offset") {
         vec![o]
     } else if has("--held-out") {
         HELD_OUT_OFFSETS.to_vec()
@@ -165,13 +174,22 @@ fn main() {
 
     if !has("--quiet") {
         println!(
-            "{:<5} {:<44} {:>7} {:>8} {:>8} {:>8} {:>6} {:>5} {:>7}",
-            "set", "case", "true km", "error %", "floor %", "beyond", "est %", "grade", "target"
+            "{:<5} {:<44} {:>7} {:>8} {:>8} {:>8} {:>6} {:>6} {:>5} {:>7}",
+            "set",
+            "case",
+            "true km",
+            "error %",
+            "floor %",
+            "beyond",
+            "est %",
+            "hide %",
+            "grade",
+            "target"
         );
         for (set, chunk) in sets.iter().zip(results.chunks(sets[0].cases.len())) {
             for (c, o) in chunk {
                 println!(
-                    "{:<5} {:<44} {:>7.2} {:>+8.2} {:>+8.2} {:>+8.2} {:>6.1} {:>5} {:>7}",
+                    "{:<5} {:<44} {:>7.2} {:>+8.2} {:>+8.2} {:>+8.2} {:>6.1} {:>6.1} {:>5} {:>7}",
                     set.offset,
                     c.name,
                     c.true_km,
@@ -179,6 +197,7 @@ fn main() {
                     o.floor_pct,
                     o.beyond_pct,
                     o.summary.share_estimated * 100.0,
+                    o.summary.hidden_km / o.summary.distance_km.max(1e-9) * 100.0,
                     grade(o.summary.quality),
                     if o.meets_target() {
                         "ok"
@@ -223,8 +242,93 @@ fn main() {
         sink
     );
 
+    dead_zone_rules(&sets, config);
+
     if has("--explore") {
         explore(&sets);
+    }
+}
+
+/// The dead-zone grading rules side by side on the chosen sets: none (the grade from the share
+/// estimated and the sampling alone), any single dead zone of 60 s or more, and more than 5 %
+/// or 3 % of the trip that the dead zones could hide. For each: the misses still graded good, and
+/// the cost — cases within their target that were good without the rule and are not with it.
+fn dead_zone_rules(sets: &[Set], default: RecorderConfig) {
+    let off = RecorderConfig {
+        long_dead_zone_s: 0.0,
+        hidden_share_max: 0.0,
+        ..default
+    };
+    let rules = [
+        ("none", off),
+        (
+            "single dead zone >= 60 s",
+            RecorderConfig {
+                long_dead_zone_s: 60.0,
+                ..off
+            },
+        ),
+        (
+            "could hide > 5 %",
+            RecorderConfig {
+                hidden_share_max: 0.05,
+                ..off
+            },
+        ),
+        // The 5 % target less the 2 points the measured part may add at 5 s (its own target).
+        (
+            "could hide > 3 %",
+            RecorderConfig {
+                hidden_share_max: 0.03,
+                ..off
+            },
+        ),
+        ("default", default),
+    ];
+    let base = evaluate(off, sets);
+    println!();
+    println!(
+        "dead-zone rules ({} cases, {} with dead zones): {:<26} {:>10} {:>11} {:>13} {:>13}",
+        base.len(),
+        base.iter().filter(|(c, _)| c.spec.gaps > 0).count(),
+        "rule",
+        "dz misses",
+        "unflagged",
+        "good (dz)",
+        "cost (dz/all)"
+    );
+    for (name, config) in rules {
+        let results = evaluate(config, sets);
+        let dz = |c: &Case| c.spec.gaps > 0;
+        let misses = results
+            .iter()
+            .filter(|(c, o)| dz(c) && !o.meets_target())
+            .count();
+        let unflagged = results.iter().filter(|(_, o)| o.unflagged_miss()).count();
+        let good_dz = results
+            .iter()
+            .filter(|(c, o)| dz(c) && o.summary.quality == QualityGrade::Good)
+            .count();
+        let cost = |only_dz: bool| {
+            results
+                .iter()
+                .zip(&base)
+                .filter(|((c, o), (_, b))| {
+                    (!only_dz || dz(c))
+                        && o.meets_target()
+                        && b.summary.quality == QualityGrade::Good
+                        && o.summary.quality != QualityGrade::Good
+                })
+                .count()
+        };
+        println!(
+            "{:>70} {:>10} {:>11} {:>13} {:>13}",
+            name,
+            misses,
+            unflagged,
+            good_dz,
+            format!("{}/{}", cost(true), cost(false)),
+        );
     }
 }
 

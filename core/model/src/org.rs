@@ -27,6 +27,22 @@ pub struct Rates {
     pub own_car_ore_per_km: i64,
     /// Service car (tjänstebil), per km: usually nothing to the driver.
     pub service_car_ore_per_km: i64,
+    /// Fuel allowance (*bilersättning för förmånsbil*) for a benefit car whose driver pays its
+    /// fuel, fossil fuel (petrol, diesel, gas, a plug-in hybrid), per km. By default
+    /// Skatteverket's tax-free amount (12 kr/mil), so all of it is tax-free.
+    #[serde(default = "default_benefit_fossil")]
+    pub benefit_fossil_ore_per_km: i64,
+    /// The same for a benefit car that runs on electricity alone, per km (9.50 kr/mil).
+    #[serde(default = "default_benefit_electric")]
+    pub benefit_electric_ore_per_km: i64,
+}
+
+fn default_benefit_fossil() -> i64 {
+    120
+}
+
+fn default_benefit_electric() -> i64 {
+    95
 }
 
 impl Default for Rates {
@@ -34,6 +50,8 @@ impl Default for Rates {
         Self {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: default_benefit_fossil(),
+            benefit_electric_ore_per_km: default_benefit_electric(),
         }
     }
 }
@@ -43,6 +61,11 @@ impl Rates {
         for (field, v) in [
             ("own_car_ore_per_km", self.own_car_ore_per_km),
             ("service_car_ore_per_km", self.service_car_ore_per_km),
+            ("benefit_fossil_ore_per_km", self.benefit_fossil_ore_per_km),
+            (
+                "benefit_electric_ore_per_km",
+                self.benefit_electric_ore_per_km,
+            ),
         ] {
             if !(0..=10_000).contains(&v) {
                 return invalid(field, "must be between 0 and 100 kr per km, given in öre");

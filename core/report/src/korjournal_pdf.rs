@@ -268,6 +268,18 @@ fn rate_line(doc: &KorjournalDoc) -> String {
     line
 }
 
+/// "därav bilersättning för förmånsbil (1,20 kr/km bensin/diesel, 0,95 kr/km el)": the rates
+/// in force on the period's first day (each trip is still priced with the rate of its own day).
+fn fuel_line(doc: &KorjournalDoc) -> String {
+    let first = doc.period.bounds().map_or(doc.created, |(f, _)| f);
+    let r = doc.rates.at(first);
+    format!(
+        "därav bilersättning för förmånsbil ({}/km bensin/diesel, {}/km el)",
+        kr(r.benefit_fossil_ore_per_km),
+        kr(r.benefit_electric_ore_per_km)
+    )
+}
+
 /// Render the körjournal; the bytes of a PDF file.
 pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
     let doc = &KorjournalDoc {
@@ -298,7 +310,9 @@ pub fn render(doc: &KorjournalDoc) -> Result<Vec<u8>, PdfError> {
         vehicles.join(", ")
     };
 
-    let pages = paginate(doc.rows.len(), doc.notes.len().min(NOTES_MAX));
+    // The fuel allowance's two lines take the room of two notes.
+    let fuel_lines = if sums.fuel_allowance_ore > 0 { 2 } else { 0 };
+    let pages = paginate(doc.rows.len(), doc.notes.len().min(NOTES_MAX) + fuel_lines);
     let n_pages = pages.len();
     for (i, range) in pages.into_iter().enumerate() {
         let layer = if i == 0 {
@@ -491,7 +505,20 @@ fn closing(
         ),
         ("varav skattepliktig del".to_owned(), kr(sums.taxable_ore)),
     ];
-    for (label, amount) in lines {
+    let fuel = (sums.fuel_allowance_ore > 0).then(|| {
+        [
+            (fuel_line(doc), kr(sums.fuel_allowance_ore)),
+            (
+                "   föraren betalar drivmedlet; skattefri / skattepliktig del".to_owned(),
+                format!(
+                    "{} / {}",
+                    kr(sums.fuel_allowance_tax_free_ore),
+                    kr(sums.fuel_allowance_ore - sums.fuel_allowance_tax_free_ore)
+                ),
+            ),
+        ]
+    });
+    for (label, amount) in lines.into_iter().chain(fuel.into_iter().flatten()) {
         y -= 5.5;
         pen.text(&label, 9.0, MARGIN, y);
         pen.right(&amount, 9.0, MARGIN + 150.0, y);

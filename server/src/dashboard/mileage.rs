@@ -21,7 +21,7 @@ use serde::Deserialize;
 use uppsok_model::fidelity::{Lang, swedish_date, swedish_time};
 use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
 use uppsok_model::mileage::{
-    DrivenTrip, MonthlyTotal, RateSchedule, Registration, VehicleJournal, VehicleKind, business_km,
+    DrivenTrip, MonthlyTotal, RateSchedule, Registration, VehicleJournal, business_km,
     monthly_totals, vehicle_journal,
 };
 use uppsok_model::{Entity, Trip};
@@ -350,7 +350,7 @@ fn totals<'a>(
         .map(|t| DrivenTrip {
             driver: t.driver.as_str().to_owned(),
             date: swedish_date(t.start),
-            vehicle: VehicleKind::from(&t.vehicle),
+            vehicle: rates.kind_of(&t.vehicle),
             km: paid_km(t, home_work),
         })
         .collect();
@@ -444,6 +444,9 @@ pub async fn page(
         money(l, rates.at(span.first).service_car_ore_per_km),
         tr(l, "tjänstebil", "service car"),
     );
+    if rates.has_driver_fuelled() {
+        body.push_str(&fuel_rates(l, &rates.at(span.first), None));
+    }
     for (from, r) in rates.changes_within(span.first, span.last) {
         let _ = write!(
             body,
@@ -455,6 +458,9 @@ pub async fn page(
             money(l, r.service_car_ore_per_km),
             tr(l, "tjänstebil", "service car"),
         );
+        if rates.has_driver_fuelled() {
+            body.push_str(&fuel_rates(l, &r, Some(from)));
+        }
     }
     let _ = write!(
         body,
@@ -581,7 +587,7 @@ pub async fn page(
                 t.centi_km,
                 deducted_deci_km(trips.iter().map(|t| &t.trip), &t.driver, &home_work)
             ),
-            money(l, t.amount_ore),
+            amount_cell(l, t),
             money(l, t.tax_free_ore),
             money(l, t.taxable_ore),
             tr(l, "Körjournal", "Driving log"),
@@ -614,8 +620,8 @@ pub async fn page(
         ),
         tr(
             l,
-            "Skattefri milersättning för egen bil: 25 kr/mil (2,50 kr/km) från 2023; tjänstebil ger ingen skattefri del.",
-            "Tax-free allowance for an own car: SEK 25 per 10 km (2.50/km) from 2023; a service car has no tax-free part."
+            "Skattefri milersättning för egen bil: 25 kr/mil (2,50 kr/km) från 2023. Förmånsbil där föraren betalar drivmedlet: skattefritt 12 kr/mil bensin/diesel, 9,50 kr/mil el (2023–2026). Poolbil och förmånsbil med arbetsgivarens drivmedel ger ingen skattefri del.",
+            "Tax-free allowance for an own car: SEK 25 per 10 km (2.50/km) from 2023. A benefit car whose driver pays the fuel: tax-free SEK 12 per 10 km fossil fuel, 9.50 electric (2023–2026). A pool car or a benefit car with the employer's fuel has no tax-free part."
         ),
     );
     Ok(dash.render(
@@ -624,6 +630,45 @@ pub async fn page(
         Some(&team),
         &body,
     ))
+}
+
+/// "Förmånsbil, föraren betalar drivmedlet: 1,20 kr/km bensin/diesel · 0,95 kr/km el", with
+/// the day a new rate took effect when `from` is given.
+fn fuel_rates(l: Lang, r: &uppsok_model::Rates, from: Option<NaiveDate>) -> String {
+    format!(
+        "<p>{}{}: {} {} · {} {}</p>",
+        tr(
+            l,
+            "Förmånsbil, föraren betalar drivmedlet",
+            "Benefit car, the driver pays the fuel"
+        ),
+        from.map(|d| format!(" {} {}", tr(l, "från", "from"), i18n::date(d)))
+            .unwrap_or_default(),
+        money(l, r.benefit_fossil_ore_per_km),
+        tr(l, "bensin/diesel", "petrol/diesel"),
+        money(l, r.benefit_electric_ore_per_km),
+        tr(l, "el", "electric"),
+    )
+}
+
+/// The amount, and under it the part that is a benefit car's fuel allowance when there is one:
+/// payroll reports it as car allowance, not as own-car mileage.
+fn amount_cell(l: Lang, t: &MonthlyTotal<String>) -> String {
+    let amount = money(l, t.amount_ore);
+    if t.fuel_allowance_ore == 0 {
+        return amount;
+    }
+    format!(
+        "{amount}<br><span class=\"muted\">{} {} ({} {})</span>",
+        tr(
+            l,
+            "varav bilersättning förmånsbil",
+            "of which benefit car fuel allowance"
+        ),
+        money(l, t.fuel_allowance_ore),
+        money(l, t.fuel_allowance_tax_free_ore),
+        tr(l, "skattefritt", "tax-free"),
+    )
 }
 
 /// The paid km, and under it the km deducted for trips from home when there were any: the
@@ -899,6 +944,9 @@ pub async fn payroll_csv(
         "Attesterad av",
         "Attesterad den",
         "Avdrag hem–arbete km",
+        "Varav bilersättning förmånsbil kr",
+        "Varav bilersättning förmånsbil skattefritt kr",
+        "Varav bilersättning förmånsbil skattepliktigt kr",
     ]);
     let today = swedish_date(Utc::now());
     for t in &sums {
@@ -956,6 +1004,9 @@ pub async fn payroll_csv(
                     / 10.0,
                 1,
             ),
+            export::kronor(t.fuel_allowance_ore),
+            export::kronor(t.fuel_allowance_tax_free_ore),
+            export::kronor(t.fuel_allowance_ore - t.fuel_allowance_tax_free_ore),
         ]);
     }
     Ok(download(
@@ -1080,6 +1131,7 @@ fn vehicles_table(
     }
     let mut out = format!(
         "<table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th>\
          <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\" class=\"num\">{}</th>\
          <th scope=\"col\">{}</th></tr></thead><tbody>",
         tr(
@@ -1089,6 +1141,7 @@ fn vehicles_table(
         ),
         tr(l, "Registreringsnummer", "Registration"),
         tr(l, "Slag", "Kind"),
+        tr(l, "Drivmedel", "Fuel"),
         tr(l, "Resor", "Trips"),
         tr(l, "Km", "Km"),
         tr(l, "Körjournal", "Driving log"),
@@ -1110,10 +1163,19 @@ fn vehicles_table(
         };
         let _ = write!(
             out,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{}</td>\
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td class=\"num\">{n}</td><td class=\"num\">{}</td>\
              <td>{} {} · {} · {} {} · {}</td></tr>",
             esc(v.registration.as_str()),
             esc(v.kind.label_sv()),
+            esc(&format!(
+                "{}, {}",
+                v.fuel.label_sv(),
+                if v.driver_pays_fuel {
+                    tr(l, "föraren betalar", "the driver pays")
+                } else {
+                    tr(l, "arbetsgivaren betalar", "the employer pays")
+                }
+            )),
             num(l, km, 1),
             esc(month),
             link(month, "csv", "CSV"),
@@ -1162,7 +1224,19 @@ pub async fn vehicle_korjournal(
         .into_iter()
         .map(|t| t.trip)
         .collect();
-    let journal = vehicle_journal(&trips, &registration, span.period(), swedish_time);
+    let mut journal = vehicle_journal(&trips, &registration, span.period(), swedish_time);
+    // Each driver's trips from home less their own commute, so the car's money is the money the
+    // drivers' körjournals and payroll show.
+    let home_work = home_work_of(&state, &dash).await?;
+    journal.rows = journal
+        .rows
+        .into_iter()
+        .flat_map(|r| {
+            let hw = home_work.get(r.driver.as_str()).copied().unwrap_or(0);
+            korjournal::with_home_work(vec![r], hw)
+        })
+        .collect();
+    let rates = rates_of(&state, &dash).await?;
     // Read once: payroll's copy hides these codes, and the access log names these clients.
     let clients = data::team_clients(&state.store, team.id).await?;
     let codes = codes_of(&clients);
@@ -1177,7 +1251,7 @@ pub async fn vehicle_korjournal(
             driver: format!("{} {registration}, alla förare", vehicle.kind.title_sv()),
             period: span.period(),
             rows: journal.rows.clone(),
-            rates: rates_of(&state, &dash).await?,
+            rates,
             created: swedish_date(Utc::now()),
             approval: None,
             copy,
@@ -1189,14 +1263,21 @@ pub async fn vehicle_korjournal(
         return Ok(download("application/pdf", &format!("{base}.pdf"), pdf));
     }
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let sums = korjournal::totals(&journal.rows, &rates)
+        .map_err(|e| DashError::Internal(e.to_string()))?;
     let journal = VehicleJournal {
         rows: copy.apply(journal.rows.clone(), &codes),
         ..journal
     };
+    let mut csv = journal.to_csv();
+    if let Some(line) = sums.fuel_allowance_sv() {
+        csv.push_str(&line.replace(';', ","));
+        csv.push_str("\r\n");
+    }
     Ok(download(
         "text/csv; charset=utf-8",
         &format!("{base}.csv"),
-        journal.to_csv().into_bytes(),
+        csv.into_bytes(),
     ))
 }
 

@@ -144,7 +144,7 @@ pub struct SessionRow {
     pub revoked: bool,
 }
 
-type OrgTuple = (String, String, String, i64, i64);
+type OrgTuple = (String, String, String, i64, i64, i64, i64);
 type TeamTuple = (String, String, String, String);
 pub(crate) type StaffTuple = (String, String, String, String, String, bool);
 type StaffTeamsTuple = (String, String, String, String, String, bool, Option<String>);
@@ -161,6 +161,8 @@ fn org_from(t: OrgTuple) -> StoreResult<OrgRow> {
         rates: Rates {
             own_car_ore_per_km: t.3,
             service_car_ore_per_km: t.4,
+            benefit_fossil_ore_per_km: t.5,
+            benefit_electric_ore_per_km: t.6,
         },
     })
 }
@@ -196,16 +198,27 @@ const RATES_FROM_START: &str = "2000-01-01";
 fn org_cols() -> String {
     // A date this function formats itself, never input, so it may sit in the SQL text.
     let today = swedish_date(chrono::Utc::now()).format("%Y-%m-%d");
-    let rate = |col: &str| {
+    // The fallback: the organisation's own column, or (the benefit car's fuel allowance, which
+    // only `org_rates` has) the default's figure.
+    let rate = |col: &str, fallback: String| {
         format!(
             "COALESCE((SELECT r.{col} FROM org_rates r WHERE r.org = o.id AND r.effective_from <= '{today}' \
-             ORDER BY r.effective_from DESC LIMIT 1), o.{col})"
+             ORDER BY r.effective_from DESC LIMIT 1), {fallback})"
         )
     };
+    let d = Rates::default();
     format!(
-        "o.id, o.name, o.kind, {}, {}",
-        rate("own_car_ore_per_km"),
-        rate("service_car_ore_per_km")
+        "o.id, o.name, o.kind, {}, {}, {}, {}",
+        rate("own_car_ore_per_km", "o.own_car_ore_per_km".into()),
+        rate("service_car_ore_per_km", "o.service_car_ore_per_km".into()),
+        rate(
+            "benefit_fossil_ore_per_km",
+            d.benefit_fossil_ore_per_km.to_string()
+        ),
+        rate(
+            "benefit_electric_ore_per_km",
+            d.benefit_electric_ore_per_km.to_string()
+        ),
     )
 }
 const TEAM_COLS: &str = "id, name, org, client_code_pattern";
@@ -268,13 +281,18 @@ impl Store {
 
     async fn put_rates(&self, org: OrgId, from: &str, rates: Rates) -> StoreResult<()> {
         on_pool!(self, p => {
-            sqlx::query("INSERT INTO org_rates (org, effective_from, own_car_ore_per_km, service_car_ore_per_km, set_ms) VALUES ($1, $2, $3, $4, $5) \
+            sqlx::query("INSERT INTO org_rates (org, effective_from, own_car_ore_per_km, service_car_ore_per_km, \
+                         benefit_fossil_ore_per_km, benefit_electric_ore_per_km, set_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                          ON CONFLICT (org, effective_from) DO UPDATE SET own_car_ore_per_km = excluded.own_car_ore_per_km, \
-                         service_car_ore_per_km = excluded.service_car_ore_per_km, set_ms = excluded.set_ms")
+                         service_car_ore_per_km = excluded.service_car_ore_per_km, \
+                         benefit_fossil_ore_per_km = excluded.benefit_fossil_ore_per_km, \
+                         benefit_electric_ore_per_km = excluded.benefit_electric_ore_per_km, set_ms = excluded.set_ms")
                 .bind(org.to_string())
                 .bind(from)
                 .bind(rates.own_car_ore_per_km)
                 .bind(rates.service_car_ore_per_km)
+                .bind(rates.benefit_fossil_ore_per_km)
+                .bind(rates.benefit_electric_ore_per_km)
                 .bind(now_ms())
                 .execute(p)
                 .await?;
@@ -315,16 +333,23 @@ impl Store {
             .await
     }
 
-    /// The organisation's rates over time, oldest first.
+    /// The organisation's rates over time, oldest first, with its register's benefit cars whose
+    /// driver pays the fuel (their trips earn the fuel allowance).
     pub async fn rate_schedule(&self, org: OrgId) -> StoreResult<RateSchedule> {
-        let rows: Vec<(String, i64, i64)> = on_pool!(self, p => {
-            sqlx::query_as("SELECT effective_from, own_car_ore_per_km, service_car_ore_per_km FROM org_rates WHERE org = $1")
+        let cars = self.driver_fuelled_cars(org).await?;
+        Ok(self.rates_over_time(org).await?.with_driver_fuelled(cars))
+    }
+
+    async fn rates_over_time(&self, org: OrgId) -> StoreResult<RateSchedule> {
+        let rows: Vec<(String, i64, i64, i64, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT effective_from, own_car_ore_per_km, service_car_ore_per_km, \
+                            benefit_fossil_ore_per_km, benefit_electric_ore_per_km FROM org_rates WHERE org = $1")
                 .bind(org.to_string())
                 .fetch_all(p)
                 .await?
         });
         let mut entries = Vec::with_capacity(rows.len());
-        for (from, own, service) in rows {
+        for (from, own, service, fossil, electric) in rows {
             let day = NaiveDate::parse_from_str(&from, "%Y-%m-%d")
                 .map_err(|_| StoreError::Corrupt("a rate's date".into()))?;
             entries.push((
@@ -332,6 +357,8 @@ impl Store {
                 Rates {
                     own_car_ore_per_km: own,
                     service_car_ore_per_km: service,
+                    benefit_fossil_ore_per_km: fossil,
+                    benefit_electric_ore_per_km: electric,
                 },
             ));
         }

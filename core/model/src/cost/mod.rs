@@ -37,7 +37,7 @@ use serde::Serialize;
 
 use crate::fidelity::swedish_date;
 use crate::ids::{ClientId, OrgId};
-use crate::mileage::{MileageError, RateSchedule, VehicleKind, business_km, reimburse};
+use crate::mileage::{MileageError, RateSchedule, business_km, reimburse};
 use crate::text::Username;
 use crate::trip::Trip;
 use crate::visit::{ContactKind, Visit};
@@ -92,7 +92,8 @@ impl TripCost {
     ) -> Result<TripCost, MileageError> {
         let day = swedish_date(trip.start);
         let km = business_km(trip.km, trip.from_home, home_work_deci_km);
-        let r = reimburse(&rates.at(day), VehicleKind::from(&trip.vehicle), day, km)?;
+        let kind = rates.kind_of(&trip.vehicle);
+        let r = reimburse(&rates.at(day), kind, day, km)?;
         clients.sort();
         clients.dedup();
         Ok(TripCost {
@@ -103,13 +104,7 @@ impl TripCost {
                 .map_or(0, |end| (end - trip.start).num_minutes().max(0)),
             has_end: trip.end.is_some(),
             // The km driven (not only the business part) is the road time's distance.
-            centi_km: reimburse(
-                &rates.at(day),
-                VehicleKind::from(&trip.vehicle),
-                day,
-                trip.km,
-            )?
-            .centi_km,
+            centi_km: reimburse(&rates.at(day), kind, day, trip.km)?.centi_km,
             tax_free_ore: r.tax_free_ore,
             taxable_ore: r.taxable_ore,
             clients,

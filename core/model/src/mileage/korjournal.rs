@@ -377,6 +377,34 @@ pub struct KorjournalTotals {
     pub amount_ore: i64,
     pub tax_free_ore: i64,
     pub taxable_ore: i64,
+    /// Of the amount: the fuel allowance for trips in a benefit car whose driver pays the fuel,
+    /// and its tax-free part (the rest of it is in `taxable_ore`).
+    #[serde(default)]
+    pub fuel_allowance_ore: i64,
+    #[serde(default)]
+    pub fuel_allowance_tax_free_ore: i64,
+}
+
+impl KorjournalTotals {
+    /// "Bilersättning för förmånsbil (föraren betalar drivmedlet): 64,95 kr, varav skattefritt
+    /// 51,96 kr, skattepliktigt 12,99 kr", when any trip earned it.
+    pub fn fuel_allowance_sv(&self) -> Option<String> {
+        (self.fuel_allowance_ore > 0).then(|| {
+            format!(
+                "Bilersättning för förmånsbil (föraren betalar drivmedlet): {} kr, varav skattefritt {} kr, skattepliktigt {} kr",
+                kronor_sv(self.fuel_allowance_ore),
+                kronor_sv(self.fuel_allowance_tax_free_ore),
+                kronor_sv(self.fuel_allowance_ore - self.fuel_allowance_tax_free_ore),
+            )
+        })
+    }
+}
+
+/// `1234,50`: öre as kronor with a decimal comma.
+pub fn kronor_sv(ore: i64) -> String {
+    let sign = if ore < 0 { "-" } else { "" };
+    let ore = ore.unsigned_abs();
+    format!("{sign}{},{:02}", ore / 100, ore % 100)
 }
 
 /// Reimbursement for the rows under the organisation's `rates`, each trip rounded on its own
@@ -393,14 +421,16 @@ pub fn totals(
         amount_ore: 0,
         tax_free_ore: 0,
         taxable_ore: 0,
+        fuel_allowance_ore: 0,
+        fuel_allowance_tax_free_ore: 0,
     };
     for r in rows {
-        let pay = reimburse(
-            &rates.at(r.date),
-            VehicleKind::from(&r.vehicle),
-            r.date,
-            r.paid_km(),
-        )?;
+        let kind = rates.kind_of(&r.vehicle);
+        let pay = reimburse(&rates.at(r.date), kind, r.date, r.paid_km())?;
+        if matches!(kind, VehicleKind::BenefitCarDriverFuel(_)) {
+            t.fuel_allowance_ore += pay.amount_ore;
+            t.fuel_allowance_tax_free_ore += pay.tax_free_ore;
+        }
         t.trips += 1;
         t.deci_km += (r.km * 10.0).round() as i64;
         t.deducted_deci_km += (r.deduction_km * 10.0).round() as i64;
@@ -909,6 +939,8 @@ mod tests {
         let rates = crate::Rates {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         let t = totals(&rows, &rates.into()).expect("totals");
         // Own car 40 km × 3.05 = 122.00 kr, of which 40 × 2.50 = 100.00 kr tax-free.
@@ -922,8 +954,52 @@ mod tests {
                 amount_ore: 12_200,
                 tax_free_ore: 10_000,
                 taxable_ore: 2_200,
+                fuel_allowance_ore: 0,
+                fuel_allowance_tax_free_ore: 0,
             }
         );
+    }
+
+    #[test]
+    fn a_benefit_cars_fuel_allowance_is_in_the_totals_and_said_apart() {
+        let mut trips = vec![trip(3, 7, 43.26), trip(4, 7, 40.0)];
+        trips[0].vehicle = crate::trip::Vehicle::Service {
+            registration: "ABC123".into(),
+        };
+        let rows = rows(&trips, "anna", month(), cet);
+        let reg = crate::mileage::Registration::parse("ABC123").expect("valid");
+        let cars = crate::mileage::DriverFuelledCars::from_register([(
+            &reg,
+            crate::mileage::CarKind::BenefitCar,
+            crate::mileage::Fuel::Fossil,
+            true,
+        )]);
+        let rates = crate::Rates {
+            benefit_fossil_ore_per_km: 150,
+            ..crate::Rates::default()
+        };
+        let t =
+            totals(&rows, &RateSchedule::from(rates).with_driver_fuelled(cars)).expect("totals");
+        // 43.3 km × 1.50 = 64.95 kr (51.96 kr tax-free) + own car 40 km × 3.05 = 122.00 kr
+        // (100.00 kr tax-free).
+        assert_eq!(
+            (t.amount_ore, t.tax_free_ore, t.taxable_ore),
+            (18_695, 15_196, 3_499)
+        );
+        assert_eq!(
+            (t.fuel_allowance_ore, t.fuel_allowance_tax_free_ore),
+            (6_495, 5_196)
+        );
+        assert_eq!(
+            t.fuel_allowance_sv().as_deref(),
+            Some(
+                "Bilersättning för förmånsbil (föraren betalar drivmedlet): 64,95 kr, varav skattefritt 51,96 kr, skattepliktigt 12,99 kr"
+            )
+        );
+        // Without the register the same car pays the service-car rate: nothing.
+        let t = totals(&rows, &rates.into()).expect("totals");
+        assert_eq!((t.amount_ore, t.fuel_allowance_ore), (12_200, 0));
+        assert_eq!(t.fuel_allowance_sv(), None);
     }
 
     #[test]
@@ -939,6 +1015,8 @@ mod tests {
         let rates = crate::Rates {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         let t = totals(&rows, &rates.into()).expect("totals");
         // Paid: 33.3 + 0 + 40.0 = 73.3 km × 3.05 = 101.57 + 0 + 122.00 = 223.57 kr, each trip
@@ -953,6 +1031,8 @@ mod tests {
                 amount_ore: 22_357,
                 tax_free_ore: 18_325,
                 taxable_ore: 4_032,
+                fuel_allowance_ore: 0,
+                fuel_allowance_tax_free_ore: 0,
             }
         );
         let csv = to_csv(&rows);

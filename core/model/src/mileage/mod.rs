@@ -30,12 +30,14 @@ pub use recorder::{
 };
 pub use reimbursement::{
     DrivenTrip, HOME_WORK_KM_MAX, MonthlyTotal, Reimbursement, VehicleKind, business_km,
-    monthly_totals, parse_home_work_km, reimburse,
+    monthly_totals, parse_home_work_km, reimburse, tax_free_benefit_car_ore_per_km,
 };
 pub use suggest::{
     DEFAULT_DETOUR_FACTOR, PastTrip, PlaceRef, Suggestion, SuggestionBasis, suggest,
 };
-pub use vehicle::{CarKind, OdometerGap, Registration, VehicleJournal, vehicle_journal};
+pub use vehicle::{
+    CarKind, DriverFuelledCars, Fuel, OdometerGap, Registration, VehicleJournal, vehicle_journal,
+};
 
 /// Where a trip's distance came from; defined with the trip (docs/design.md §3).
 pub use crate::trip::DistanceSource;
@@ -54,4 +56,8 @@ pub enum MileageError {
     InvalidRate,
     #[error("no tax-free mileage allowance is known for {year}; the table starts in {first_known}")]
     UnknownYear { year: i32, first_known: i32 },
+    #[error(
+        "no tax-free fuel allowance for a benefit car is known for {year}; the table starts in {first_known}"
+    )]
+    UnknownBenefitYear { year: i32, first_known: i32 },
 }

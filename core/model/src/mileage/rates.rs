@@ -1,19 +1,32 @@
 //! An organisation's reimbursement rates over time. A new rate (a new collective agreement, a
 //! decision by the municipality) applies from its date on; every trip is priced with the rate
 //! in force on the day it was driven, so changing a rate never re-prices a month already paid.
-//! Skatteverket's tax-free allowance is dated by year on its own
-//! ([`super::reimbursement::tax_free_own_car_ore_per_km`]).
+//! Skatteverket's tax-free allowances are dated by year on their own
+//! ([`super::reimbursement::tax_free_own_car_ore_per_km`],
+//! [`super::reimbursement::tax_free_benefit_car_ore_per_km`]).
+//!
+//! The schedule also carries which of the organisation's cars are benefit cars whose driver
+//! pays the fuel ([`DriverFuelledCars`]): the rates say what such a trip pays, the register
+//! which trips those are, and with both in one value every document that prices trips with the
+//! organisation's rates (the mileage page, the payroll file, the körjournals, the cost) prices
+//! them alike.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::reimbursement::VehicleKind;
+use super::vehicle::DriverFuelledCars;
 use crate::org::Rates;
+use crate::trip::Vehicle;
 
 /// Rates with the day each took effect, oldest first. The first entry also covers any day
 /// before it: an organisation has had its first rates for as long as it has had trips.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RateSchedule {
     entries: Vec<(NaiveDate, Rates)>,
+    /// The benefit cars whose trips earn the fuel allowance; none unless given.
+    #[serde(default)]
+    driver_fuelled: DriverFuelledCars,
 }
 
 impl RateSchedule {
@@ -32,7 +45,27 @@ impl RateSchedule {
                 _ => out.push((d, r)),
             }
         }
-        Some(RateSchedule { entries: out })
+        Some(RateSchedule {
+            entries: out,
+            driver_fuelled: DriverFuelledCars::default(),
+        })
+    }
+
+    /// The same rates, with the register's benefit cars whose driver pays the fuel.
+    pub fn with_driver_fuelled(mut self, cars: DriverFuelledCars) -> Self {
+        self.driver_fuelled = cars;
+        self
+    }
+
+    /// How a trip in `vehicle` is priced: own car, service car, or a benefit car whose driver
+    /// pays the fuel (with its fuel).
+    pub fn kind_of(&self, vehicle: &Vehicle) -> VehicleKind {
+        self.driver_fuelled.kind_of(vehicle)
+    }
+
+    /// Whether any car earns the fuel allowance (documents then show its rate).
+    pub fn has_driver_fuelled(&self) -> bool {
+        !self.driver_fuelled.is_empty()
     }
 
     /// The rates in force on `day`.
@@ -63,6 +96,7 @@ impl From<Rates> for RateSchedule {
     fn from(r: Rates) -> Self {
         RateSchedule {
             entries: vec![(NaiveDate::MIN, r)],
+            driver_fuelled: DriverFuelledCars::default(),
         }
     }
 }
@@ -78,7 +112,7 @@ mod tests {
     fn own(ore: i64) -> Rates {
         Rates {
             own_car_ore_per_km: ore,
-            service_car_ore_per_km: 0,
+            ..Rates::default()
         }
     }
 

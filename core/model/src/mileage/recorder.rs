@@ -246,6 +246,14 @@ pub struct RecorderConfig {
     /// the speed integrated over the time between them (checked against the chord), which
     /// follows the road through curves that sparse fixes cut.
     pub use_speed: bool,
+    /// A single dead zone at least this long, seconds, grades the trip at most fair, however
+    /// little of it was estimated; 0: no such rule (docs/mileage.md, "Dead zones").
+    pub long_dead_zone_s: f64,
+    /// When the dead zones could hide more than this share of the trip, the trip is graded at
+    /// most fair: what a dead zone may hide is the distance the car covers in it at the
+    /// faster of its speeds before and after, less what the bridge counted (a car that wound
+    /// through town streets drove more than the line across). 0: no such rule.
+    pub hidden_share_max: f64,
 }
 
 impl Default for RecorderConfig {
@@ -270,6 +278,12 @@ impl Default for RecorderConfig {
             reanchor_after: 5,
             glitch_jump_s: 300.0,
             use_speed: true,
+            // Checked on fresh seed sets, see docs/mileage.md "Dead zones": the single-length
+            // rule downgraded four times as many good trips for no more misses caught.
+            long_dead_zone_s: 0.0,
+            // The 5 % target less the 2 points the measured part may itself add (its target
+            // at 5 s): a dead zone that could hide more than that cannot promise 5 %.
+            hidden_share_max: 0.03,
         }
     }
 }
@@ -312,6 +326,7 @@ impl RecorderConfig {
             ("spike_sigmas", self.spike_sigmas),
             ("step_sigmas", self.step_sigmas),
             ("min_step_m", self.min_step_m),
+            ("long_dead_zone_s", self.long_dead_zone_s),
         ];
         for (name, v) in non_negative {
             if !(v.is_finite() && v >= 0.0) {
@@ -320,6 +335,12 @@ impl RecorderConfig {
                     rule: "must be zero or a positive number",
                 });
             }
+        }
+        if !(self.hidden_share_max.is_finite() && (0.0..=1.0).contains(&self.hidden_share_max)) {
+            return Err(MileageError::InvalidConfig {
+                field: "hidden_share_max",
+                rule: "must be between 0 and 1",
+            });
         }
         if !(self.gap_max_factor.is_finite() && (0.0..=3.0).contains(&self.gap_max_factor)) {
             return Err(MileageError::InvalidConfig {
@@ -365,6 +386,13 @@ pub struct TripSummary {
     pub estimated_km: f64,
     /// `estimated_km / distance_km`, 0 for an empty trip.
     pub share_estimated: f64,
+    /// The longest dead zone, seconds (0: none).
+    #[serde(default)]
+    pub longest_dead_zone_s: f64,
+    /// What the dead zones could hide beyond their estimate: the car driven through each at
+    /// the faster of its speeds on either side, less what was counted, km.
+    #[serde(default)]
+    pub hidden_km: f64,
     pub fixes_used: u64,
     pub fixes_dropped: DropCounts,
     pub quality: QualityGrade,
@@ -600,6 +628,11 @@ pub struct TripRecorder {
     first_time_ms: Option<i64>,
     measured_m: f64,
     estimated_m: f64,
+    /// See [`TripSummary::hidden_km`]; absent from states saved by older versions.
+    #[serde(default)]
+    hidden_m: f64,
+    #[serde(default)]
+    longest_dead_zone_s: f64,
     fixes_used: u64,
     dropped: DropCounts,
 }
@@ -638,6 +671,8 @@ impl TripRecorder {
             first_time_ms: None,
             measured_m: 0.0,
             estimated_m: 0.0,
+            hidden_m: 0.0,
+            longest_dead_zone_s: 0.0,
             fixes_used: 0,
             dropped: DropCounts::default(),
         }
@@ -879,20 +914,20 @@ impl TripRecorder {
             self.flush();
             let straight = haversine_m(from, here.at);
             let low = straight * self.config.gap_detour_factor;
-            let high = straight * self.config.gap_max_factor;
             self.close_bridge();
             self.estimated_m += low;
-            if high > low {
-                self.bridge = Some(OpenBridge {
-                    straight_m: straight,
-                    dt,
-                    speed_before: last
-                        .speed_mps
-                        .unwrap_or_else(|| self.track.map_or(0.0, |t| t.vx.hypot(t.vy))),
-                    counted_m: low,
-                    fixes_after: 0,
-                });
-            }
+            self.longest_dead_zone_s = self.longest_dead_zone_s.max(dt);
+            // Open even when there is no room above the line (a car back where it lost the
+            // signal): what the dead zone may hide is settled with the speed after it.
+            self.bridge = Some(OpenBridge {
+                straight_m: straight,
+                dt,
+                speed_before: last
+                    .speed_mps
+                    .unwrap_or_else(|| self.track.map_or(0.0, |t| t.vx.hypot(t.vy))),
+                counted_m: low,
+                fixes_after: 0,
+            });
             // The average velocity across the dead zone is the best guess of the current one.
             let (dx, dy) = LocalFrame::new(from).to_xy(here.at);
             self.start_track(here, dx / dt, dy / dt);
@@ -1054,10 +1089,15 @@ impl TripRecorder {
             .and_then(|l| l.speed_mps)
             .unwrap_or_else(|| self.track.map_or(0.0, |t| t.vx.hypot(t.vy)));
         let high = b.straight_m * self.config.gap_max_factor;
+        let mut estimate = b.counted_m;
         if high > b.counted_m {
-            let estimate = ((b.speed_before + after) / 2.0 * b.dt).clamp(b.counted_m, high);
+            estimate = ((b.speed_before + after) / 2.0 * b.dt).clamp(b.counted_m, high);
             self.estimated_m += estimate - b.counted_m;
         }
+        // The most the car can have driven in the dead zone, short of speeding up beyond both
+        // speeds it was seen at: what the estimate may have missed.
+        let reach = b.speed_before.max(after) * b.dt;
+        self.hidden_m += (reach - estimate).max(0.0);
     }
 
     /// Count what is still in the smoothing window: the track is about to be cut.
@@ -1141,6 +1181,23 @@ impl TripRecorder {
         settled.summary_now()
     }
 
+    /// The grade the dead zones allow whatever share of the distance was estimated: a short
+    /// estimate can still be far off when the car wound through streets the line cuts across
+    /// (the rules of [`RecorderConfig::long_dead_zone_s`] and
+    /// [`RecorderConfig::hidden_share_max`]).
+    fn by_dead_zones(&self, total_m: f64) -> QualityGrade {
+        let c = &self.config;
+        let long = c.long_dead_zone_s > 0.0 && self.longest_dead_zone_s >= c.long_dead_zone_s;
+        let hides = c.hidden_share_max > 0.0
+            && total_m > 0.0
+            && self.hidden_m > c.hidden_share_max * total_m;
+        if long || hides {
+            QualityGrade::Fair
+        } else {
+            QualityGrade::Good
+        }
+    }
+
     fn summary_now(&self) -> TripSummary {
         let (tail_m, _, _) = count_steps(
             &self.config,
@@ -1180,13 +1237,17 @@ impl TripRecorder {
         let quality = if self.fixes_used < 2 {
             QualityGrade::NoData
         } else {
-            by_estimate.max(by_sampling)
+            by_estimate
+                .max(by_sampling)
+                .max(self.by_dead_zones(total_m))
         };
         TripSummary {
             distance_km: total_m / 1000.0,
             duration_s,
             estimated_km: self.estimated_m / 1000.0,
             share_estimated,
+            longest_dead_zone_s: self.longest_dead_zone_s,
+            hidden_km: self.hidden_m / 1000.0,
             fixes_used: self.fixes_used,
             fixes_dropped: self.dropped,
             quality,
@@ -1622,6 +1683,56 @@ mod tests {
         assert!((s.distance_km - (5.0 + expected_est)).abs() < 0.05, "{s:?}");
         assert!(s.share_estimated > 0.3);
         assert_eq!(s.quality, QualityGrade::Poor);
+    }
+
+    /// `side` seconds east at 10 m/s, a 90 s dead zone out of which the car comes `across_m`
+    /// further east (whatever it drove inside), then `side` seconds east again; clean fixes
+    /// with speed.
+    fn through_a_dead_zone(across_m: f64, side: usize) -> Vec<Fix> {
+        let at = |east_m: f64, t: f64| Fix {
+            speed_mps: Some(10.0),
+            ..fix_at(destination(START, 90.0, east_m), t)
+        };
+        let gone = 10.0 * side as f64;
+        let before = (0..=side).map(|i| at(10.0 * i as f64, i as f64));
+        let after =
+            (0..=side).map(|i| at(gone + across_m + 10.0 * i as f64, (side + 90 + i) as f64));
+        before.chain(after).collect()
+    }
+
+    #[test]
+    fn a_dead_zone_that_could_hide_much_grades_fair_though_little_was_estimated() {
+        // Winding through town for 900 m while the line across is 100 m: the bridge counts
+        // 150 m (1.5 × the line), 3 % of the trip, and the trip is 12 % short. The car could
+        // have driven 900 m in the 90 s, so the dead zone could hide 750 m, 15 % of the trip.
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &through_a_dead_zone(100.0, 250));
+        let s = rec.summary();
+        assert!(s.share_estimated < 0.05, "{s:?}");
+        assert_eq!(s.longest_dead_zone_s, 90.0);
+        assert!((s.hidden_km - 0.75).abs() < 0.03, "{s:?}");
+        assert_eq!(s.quality, QualityGrade::Fair, "{s:?}");
+        // Without the rule it was graded good: the unflagged miss the rule is for.
+        let off = RecorderConfig {
+            long_dead_zone_s: 0.0,
+            hidden_share_max: 0.0,
+            ..RecorderConfig::default()
+        };
+        let mut rec = TripRecorder::with_config(off).unwrap();
+        feed(&mut rec, &through_a_dead_zone(100.0, 250));
+        assert_eq!(rec.summary().quality, QualityGrade::Good);
+    }
+
+    #[test]
+    fn a_dead_zone_on_a_straight_road_hides_nothing_and_stays_good() {
+        // Straight on at 10 m/s for 10 km each side: 900 m across, bridged as 945 m (4.5 % of
+        // the trip); nothing more fits in 90 s at 10 m/s.
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &through_a_dead_zone(900.0, 1_000));
+        let s = rec.summary();
+        assert!(s.hidden_km < 0.01, "{s:?}");
+        assert!(s.share_estimated < 0.05, "{s:?}");
+        assert_eq!(s.quality, QualityGrade::Good, "{s:?}");
     }
 
     #[test]

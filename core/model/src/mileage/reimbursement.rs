@@ -3,10 +3,12 @@
 //!
 //! Skatteverket's tax-free allowance for driving one's own car at work is 18.50 kr/mil
 //! (1.85 kr/km) for 2007–2022 and 25 kr/mil (2.50 kr/km) from 2023; no change is known for
-//! 2026, so the latest rate carries on until the table is updated. A service car
-//! (*tjänstebil*) gives the driver no tax-free mileage allowance here: the separate tax-free
-//! fuel allowance for a benefit car (*förmånsbil*, per kr/mil for fuel the driver paid) is
-//! not part of what the team pays and is left out on purpose.
+//! 2026, so the latest rate carries on until the table is updated. A pool car or a benefit car
+//! whose fuel the employer pays gives the driver no tax-free allowance. A benefit car
+//! (*förmånsbil*) whose driver pays the fuel earns the fuel allowance (*bilersättning för
+//! förmånsbil*): the organisation's rate per km for the car's fuel, tax-free up to
+//! Skatteverket's amount for that fuel and year (12 kr/mil fossil, 9.50 kr/mil electric,
+//! 2023–2026; where each figure comes from is in docs/mileage.md).
 //!
 //! Money is counted in öre (`i64`) so sums over a year never drift. **One rounding rule,
 //! everywhere money is shown** (the dashboard, the payroll file, the körjournal as CSV and PDF,
@@ -14,6 +16,7 @@
 //! its amount is computed from that rounded distance and rounded to whole öre on its own, so a
 //! monthly statement is exactly the sum of its lines and every document says the same.
 
+use super::vehicle::Fuel;
 use super::{MileageError, RateSchedule};
 use crate::org::Rates;
 use chrono::{Datelike, NaiveDate};
@@ -26,8 +29,13 @@ use std::collections::BTreeMap;
 pub enum VehicleKind {
     /// The driver's own car (*egen bil*).
     OwnCar,
-    /// A car the employer provides (*tjänstebil*).
+    /// A car the employer provides (*tjänstebil*): a pool car, or a benefit car whose fuel the
+    /// employer pays.
     ServiceCar,
+    /// A benefit car (*förmånsbil*) whose driver pays the fuel, running on `Fuel`: its trips
+    /// earn the fuel allowance. Which registrations these are is the register's
+    /// ([`super::vehicle::DriverFuelledCars`], carried by the [`RateSchedule`]).
+    BenefitCarDriverFuel(Fuel),
 }
 
 impl From<&crate::trip::Vehicle> for VehicleKind {
@@ -43,6 +51,10 @@ impl From<&crate::trip::Vehicle> for VehicleKind {
 /// First year of the table; earlier years had other rates that we have no need for.
 const FIRST_KNOWN_YEAR: i32 = 2007;
 
+/// First year of the benefit car's fuel allowance table: the amounts before 2023 (6.50 kr/mil
+/// diesel, 9.50 kr/mil other fuels, changed in the middle of 2022) are not kept.
+const FIRST_KNOWN_BENEFIT_YEAR: i32 = 2023;
+
 /// Skatteverket's tax-free allowance for an own car, öre per km, for `year`.
 pub fn tax_free_own_car_ore_per_km(year: i32) -> Result<i64, MileageError> {
     match year {
@@ -57,6 +69,24 @@ pub fn tax_free_own_car_ore_per_km(year: i32) -> Result<i64, MileageError> {
     }
 }
 
+/// Skatteverket's tax-free fuel allowance for a benefit car whose driver pays the fuel, öre per
+/// km, for `year` and the car's `fuel`. The sources of each figure, and which could not be
+/// confirmed, are in docs/mileage.md; the latest year carries on until the table is updated.
+pub fn tax_free_benefit_car_ore_per_km(year: i32, fuel: Fuel) -> Result<i64, MileageError> {
+    if year < FIRST_KNOWN_BENEFIT_YEAR {
+        return Err(MileageError::UnknownBenefitYear {
+            year,
+            first_known: FIRST_KNOWN_BENEFIT_YEAR,
+        });
+    }
+    Ok(match fuel {
+        // 12 kr/mil for petrol, diesel, gas and plug-in hybrids, 2023–2026.
+        Fuel::Fossil => 120,
+        // 9.50 kr/mil for a car that runs on electricity alone, 2023–2026.
+        Fuel::Electric => 95,
+    })
+}
+
 /// Tax-free allowance per km for a trip in `vehicle` during `year`, öre.
 pub fn tax_free_ore_per_km(year: i32, vehicle: VehicleKind) -> Result<i64, MileageError> {
     match vehicle {
@@ -66,6 +96,7 @@ pub fn tax_free_ore_per_km(year: i32, vehicle: VehicleKind) -> Result<i64, Milea
             tax_free_own_car_ore_per_km(year)?;
             Ok(0)
         }
+        VehicleKind::BenefitCarDriverFuel(fuel) => tax_free_benefit_car_ore_per_km(year, fuel),
     }
 }
 
@@ -96,6 +127,8 @@ fn rate_for(rates: &Rates, vehicle: VehicleKind) -> Result<i64, MileageError> {
     let rate = match vehicle {
         VehicleKind::OwnCar => rates.own_car_ore_per_km,
         VehicleKind::ServiceCar => rates.service_car_ore_per_km,
+        VehicleKind::BenefitCarDriverFuel(Fuel::Fossil) => rates.benefit_fossil_ore_per_km,
+        VehicleKind::BenefitCarDriverFuel(Fuel::Electric) => rates.benefit_electric_ore_per_km,
     };
     if (0..=10_000).contains(&rate) {
         Ok(rate)
@@ -196,11 +229,18 @@ pub struct MonthlyTotal<K> {
     pub amount_ore: i64,
     pub tax_free_ore: i64,
     pub taxable_ore: i64,
+    /// Of the amount: the fuel allowance for trips in a benefit car whose driver pays the fuel,
+    /// and its tax-free part, for payroll to see apart from own-car mileage.
+    #[serde(default)]
+    pub fuel_allowance_ore: i64,
+    #[serde(default)]
+    pub fuel_allowance_tax_free_ore: i64,
 }
 
 /// Totals per driver and calendar month, sorted by driver, then month, each trip priced with the
-/// rates in force on its day. The first invalid trip stops the calculation: a statement with a
-/// silently missing trip would be worse.
+/// rates in force on its day (`trip.vehicle` already says whether the trip earns the benefit
+/// car's fuel allowance: [`RateSchedule::kind_of`]). The first invalid trip stops the
+/// calculation: a statement with a silently missing trip would be worse.
 pub fn monthly_totals<K: Ord + Clone>(
     trips: &[DrivenTrip<K>],
     rates: &RateSchedule,
@@ -220,7 +260,13 @@ pub fn monthly_totals<K: Ord + Clone>(
                 amount_ore: 0,
                 tax_free_ore: 0,
                 taxable_ore: 0,
+                fuel_allowance_ore: 0,
+                fuel_allowance_tax_free_ore: 0,
             });
+        if matches!(trip.vehicle, VehicleKind::BenefitCarDriverFuel(_)) {
+            total.fuel_allowance_ore += r.amount_ore;
+            total.fuel_allowance_tax_free_ore += r.tax_free_ore;
+        }
         total.trips += 1;
         total.centi_km += r.centi_km;
         total.amount_ore += r.amount_ore;
@@ -233,6 +279,8 @@ pub fn monthly_totals<K: Ord + Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mileage::vehicle::{CarKind, DriverFuelledCars, Registration};
+    use crate::trip::Vehicle;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -242,6 +290,8 @@ mod tests {
     const RATES: Rates = Rates {
         own_car_ore_per_km: 305,
         service_car_ore_per_km: 0,
+        benefit_fossil_ore_per_km: 120,
+        benefit_electric_ore_per_km: 95,
     };
 
     #[test]
@@ -341,6 +391,8 @@ mod tests {
                 Rates {
                     own_car_ore_per_km: 320,
                     service_car_ore_per_km: 0,
+                    benefit_fossil_ore_per_km: 120,
+                    benefit_electric_ore_per_km: 95,
                 },
             ),
         ])
@@ -357,6 +409,152 @@ mod tests {
         // The tax-free part is Skatteverket's, whatever the agreement: 10 km × 2.50 kr.
         assert_eq!((t[0].tax_free_ore, t[1].tax_free_ore), (2_500, 2_500));
     }
+
+    /// The register of the tests below: ABC123 a petrol benefit car, ELB123 an electric one
+    /// (both fuelled by their drivers), POOL1 a pool car, FRI123 a benefit car with the
+    /// employer's fuel.
+    fn register() -> DriverFuelledCars {
+        let reg = |s: &str| Registration::parse(s).unwrap();
+        let cars = [
+            (reg("ABC123"), CarKind::BenefitCar, Fuel::Fossil, true),
+            (reg("ELB123"), CarKind::BenefitCar, Fuel::Electric, true),
+            (reg("POOL1"), CarKind::PoolCar, Fuel::Fossil, false),
+            (reg("FRI123"), CarKind::BenefitCar, Fuel::Fossil, false),
+        ];
+        DriverFuelledCars::from_register(cars.iter().map(|(r, k, f, p)| (r, *k, *f, *p)))
+    }
+
+    fn in_car(registration: &str) -> Vehicle {
+        Vehicle::Service {
+            registration: registration.into(),
+        }
+    }
+
+    /// An agreement that pays 15 kr/mil for a fossil-fuelled benefit car and 9.50 kr/mil for
+    /// an electric one.
+    const BENEFIT: Rates = Rates {
+        own_car_ore_per_km: 305,
+        service_car_ore_per_km: 0,
+        benefit_fossil_ore_per_km: 150,
+        benefit_electric_ore_per_km: 95,
+    };
+
+    #[test]
+    fn a_benefit_car_whose_driver_pays_the_fuel_earns_the_fuel_allowance() {
+        let cars = register();
+        let schedule = RateSchedule::from(BENEFIT).with_driver_fuelled(cars.clone());
+        let petrol = schedule.kind_of(&in_car("abc-123"));
+        assert_eq!(petrol, VehicleKind::BenefitCarDriverFuel(Fuel::Fossil));
+        // 43.26 km → 43.3 km × 1.50 kr = 64.95 kr; tax-free 43.3 × 1.20 = 51.96 kr; 12.99 kr
+        // taxable.
+        let r = reimburse(&BENEFIT, petrol, date(2025, 3, 14), 43.26).unwrap();
+        assert_eq!(
+            (r.centi_km, r.rate_ore_per_km, r.tax_free_rate_ore_per_km),
+            (4_330, 150, 120)
+        );
+        assert_eq!(
+            (r.amount_ore, r.tax_free_ore, r.taxable_ore),
+            (6_495, 5_196, 1_299)
+        );
+        // Electric: 43.3 km × 0.95 kr = 41.135 → 41.14 kr, all of it tax-free.
+        let electric = schedule.kind_of(&in_car("ELB123"));
+        assert_eq!(electric, VehicleKind::BenefitCarDriverFuel(Fuel::Electric));
+        let r = reimburse(&BENEFIT, electric, date(2025, 3, 14), 43.26).unwrap();
+        assert_eq!(
+            (r.amount_ore, r.tax_free_ore, r.taxable_ore),
+            (4_114, 4_114, 0)
+        );
+        // A pool car, a benefit car with the employer's fuel, a car not in the register and
+        // an own car are priced as before.
+        for v in [in_car("POOL1"), in_car("FRI123"), in_car("QQQ999")] {
+            assert_eq!(schedule.kind_of(&v), VehicleKind::ServiceCar, "{v:?}");
+        }
+        assert_eq!(schedule.kind_of(&Vehicle::Own), VehicleKind::OwnCar);
+        // Without the register (the field device) the car is a service car: nothing.
+        assert_eq!(
+            RateSchedule::from(BENEFIT).kind_of(&in_car("ABC123")),
+            VehicleKind::ServiceCar
+        );
+    }
+
+    #[test]
+    fn the_fuel_allowance_table_by_year_and_fuel() {
+        for y in 2023..=2026 {
+            assert_eq!(tax_free_benefit_car_ore_per_km(y, Fuel::Fossil), Ok(120));
+            assert_eq!(tax_free_benefit_car_ore_per_km(y, Fuel::Electric), Ok(95));
+        }
+        let err = tax_free_benefit_car_ore_per_km(2022, Fuel::Fossil).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no tax-free fuel allowance for a benefit car is known for 2022; the table starts in 2023"
+        );
+        // An own car's table is untouched by it.
+        assert_eq!(tax_free_ore_per_km(2022, VehicleKind::OwnCar), Ok(185));
+        assert!(crate::mileage::vehicle::check_driver_pays_fuel(CarKind::PoolCar, true).is_err());
+        assert!(crate::mileage::vehicle::check_driver_pays_fuel(CarKind::BenefitCar, true).is_ok());
+    }
+
+    #[test]
+    fn a_fuel_allowance_change_mid_year_leaves_the_approved_month_as_it_was() {
+        // The agreement pays Skatteverket's 12 kr/mil until June; from 1 July 14 kr/mil.
+        let until_june = RateSchedule::new(vec![(date(2026, 1, 1), BENEFIT_AT_SKV)]).unwrap();
+        let with_july = RateSchedule::new(vec![
+            (date(2026, 1, 1), BENEFIT_AT_SKV),
+            (
+                date(2026, 7, 1),
+                Rates {
+                    benefit_fossil_ore_per_km: 140,
+                    ..BENEFIT_AT_SKV
+                },
+            ),
+        ])
+        .unwrap();
+        let trips = [date(2026, 6, 30), date(2026, 7, 1)].map(|d| DrivenTrip {
+            driver: "anna",
+            date: d,
+            vehicle: VehicleKind::BenefitCarDriverFuel(Fuel::Fossil),
+            km: 25.0,
+        });
+        let before = monthly_totals(&trips[..1], &until_june).unwrap();
+        let after = monthly_totals(&trips, &with_july).unwrap();
+        // June, approved before the change, keeps its figures: 25 km × 1.20 = 30.00 kr, all
+        // tax-free.
+        assert_eq!(before[0], after[0]);
+        assert_eq!(
+            (
+                after[0].amount_ore,
+                after[0].tax_free_ore,
+                after[0].taxable_ore
+            ),
+            (3_000, 3_000, 0)
+        );
+        // July: 25 km × 1.40 = 35.00 kr; Skatteverket's 1.20 kr/km tax-free, 5.00 kr taxable.
+        assert_eq!(
+            (
+                after[1].month,
+                after[1].amount_ore,
+                after[1].tax_free_ore,
+                after[1].taxable_ore
+            ),
+            (7, 3_500, 3_000, 500)
+        );
+        // All of it is the fuel allowance, which payroll sees apart.
+        assert_eq!(
+            (
+                after[1].fuel_allowance_ore,
+                after[1].fuel_allowance_tax_free_ore
+            ),
+            (3_500, 3_000)
+        );
+    }
+
+    /// The default agreement: Skatteverket's amounts, all tax-free.
+    const BENEFIT_AT_SKV: Rates = Rates {
+        own_car_ore_per_km: 305,
+        service_car_ore_per_km: 0,
+        benefit_fossil_ore_per_km: 120,
+        benefit_electric_ore_per_km: 95,
+    };
 
     #[test]
     fn the_money_is_the_money_of_the_written_distance() {
@@ -379,6 +577,8 @@ mod tests {
         let low = Rates {
             own_car_ore_per_km: 200,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         // 50 km × 2.00 = 100.00 kr, all of it under the 2.50 kr allowance.
         let r = reimburse(&low, VehicleKind::OwnCar, date(2025, 1, 2), 50.0).unwrap();
@@ -390,7 +590,6 @@ mod tests {
 
     #[test]
     fn vehicle_kind_follows_the_trip_vehicle() {
-        use crate::trip::Vehicle;
         assert_eq!(VehicleKind::from(&Vehicle::Own), VehicleKind::OwnCar);
         let service = Vehicle::Service {
             registration: "ABC123".into(),
@@ -403,6 +602,8 @@ mod tests {
         let rates = Rates {
             own_car_ore_per_km: 305,
             service_car_ore_per_km: 50,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         // 40 km × 0.50 kr = 20.00 kr, nothing tax-free.
         let r = reimburse(&rates, VehicleKind::ServiceCar, date(2025, 1, 2), 40.0).unwrap();
@@ -424,6 +625,8 @@ mod tests {
         let bad = Rates {
             own_car_ore_per_km: -1,
             service_car_ore_per_km: 0,
+            benefit_fossil_ore_per_km: 120,
+            benefit_electric_ore_per_km: 95,
         };
         assert_eq!(
             reimburse(&bad, VehicleKind::OwnCar, d, 1.0),

@@ -6,6 +6,7 @@
 //! register of vehicles (migration 0021, `uppsok admin vehicle add`) says what kind of car that
 //! registration is. Pure: the server and the field device build the same journal.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -13,6 +14,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::korjournal::{KorjournalRow, Period, km_sv, to_csv};
+use super::reimbursement::VehicleKind;
 use crate::error::{ValidationError, invalid};
 use crate::ids::TripId;
 use crate::trip::{Trip, Vehicle};
@@ -129,6 +131,110 @@ impl FromStr for CarKind {
             "benefit_car" | "benefit" => Ok(CarKind::BenefitCar),
             _ => invalid("kind", "must be pool_car or benefit_car"),
         }
+    }
+}
+
+/// What a car runs on, as Skatteverket's fuel allowance for a benefit car tells them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fuel {
+    /// Petrol, diesel, ethanol, gas, and plug-in hybrids (they are not electric alone).
+    Fossil,
+    /// Electricity alone.
+    Electric,
+}
+
+impl Fuel {
+    pub const ALL: [Fuel; 2] = [Fuel::Fossil, Fuel::Electric];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fuel::Fossil => "fossil",
+            Fuel::Electric => "electric",
+        }
+    }
+
+    /// As a document names it: "bensin/diesel", "el".
+    pub fn label_sv(self) -> &'static str {
+        match self {
+            Fuel::Fossil => "bensin/diesel",
+            Fuel::Electric => "el",
+        }
+    }
+}
+
+impl fmt::Display for Fuel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Fuel {
+    type Err = ValidationError;
+    /// `fossil` (also `petrol`, `diesel`, `bensin`, `hybrid`) or `electric` (`el`).
+    fn from_str(s: &str) -> Result<Self, ValidationError> {
+        match s.trim().to_lowercase().as_str() {
+            "fossil" | "petrol" | "diesel" | "bensin" | "hybrid" | "gas" => Ok(Fuel::Fossil),
+            "electric" | "el" => Ok(Fuel::Electric),
+            _ => invalid(
+                "fuel",
+                "must be fossil (petrol, diesel, hybrid) or electric",
+            ),
+        }
+    }
+}
+
+/// Whether a car of the register earns the fuel allowance: only a benefit car whose driver
+/// pays the fuel does. A pool car's fuel is the employer's, so it never does; the register
+/// refuses to say otherwise.
+pub fn check_driver_pays_fuel(
+    kind: CarKind,
+    driver_pays_fuel: bool,
+) -> Result<(), ValidationError> {
+    if driver_pays_fuel && kind != CarKind::BenefitCar {
+        return invalid(
+            "driver_pays_fuel",
+            "only a benefit car's driver pays its fuel; a pool car's fuel is the employer's",
+        );
+    }
+    Ok(())
+}
+
+/// The cars of an organisation's register whose trips earn the fuel allowance: benefit cars
+/// whose driver pays the fuel, with what they run on. Every other car a trip names (a pool car,
+/// a benefit car with the employer's fuel, a car not in the register) is priced as a service
+/// car. [`super::RateSchedule`] carries it, so every place that prices a trip with the
+/// organisation's rates prices such a trip alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriverFuelledCars(BTreeMap<Registration, Fuel>);
+
+impl DriverFuelledCars {
+    /// From the register's `(registration, kind, fuel, driver pays the fuel)`; the cars that
+    /// do not earn the allowance are left out.
+    pub fn from_register<'a>(
+        cars: impl IntoIterator<Item = (&'a Registration, CarKind, Fuel, bool)>,
+    ) -> Self {
+        DriverFuelledCars(
+            cars.into_iter()
+                .filter(|(_, kind, _, pays)| *pays && *kind == CarKind::BenefitCar)
+                .map(|(reg, _, fuel, _)| (reg.clone(), fuel))
+                .collect(),
+        )
+    }
+
+    /// How a trip in `vehicle` is priced.
+    pub fn kind_of(&self, vehicle: &Vehicle) -> VehicleKind {
+        match vehicle {
+            Vehicle::Own => VehicleKind::OwnCar,
+            Vehicle::Service { registration } => Registration::parse(registration)
+                .ok()
+                .and_then(|r| self.0.get(&r).copied())
+                .map_or(VehicleKind::ServiceCar, VehicleKind::BenefitCarDriverFuel),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
