@@ -42,7 +42,7 @@ pub fn suggested_username(preferred: Option<&str>) -> Option<Username> {
 pub fn generated_username() -> Username {
     let tail = auth::random_lower(8);
     // Invariant: 12 characters of [a-z0-9-] always parse as a user name.
-    Username::parse(&format!("sso-{tail}")).expect("a generated user name parses")
+    Username::parse(format!("sso-{tail}")).expect("a generated user name parses")
 }
 
 /// The person's name from the provider, or [`UNNAMED`].
