@@ -153,6 +153,14 @@ pub enum OrgCommand {
         /// Whether the organisation's staff may still log in with a password.
         #[arg(long, value_enum, default_value = "allow")]
         passwords: Passwords,
+        /// Whether case managers and supervisors may enrol their phones by logging in at the
+        /// provider from the app (GET /enrol/oidc), instead of a code from an admin.
+        #[arg(long, value_enum, default_value = "refuse")]
+        phone_enrolment: Passwords,
+        /// Whether someone the provider vouches for and no account has gets one at their first
+        /// login: inactive, without a role or team until an admin sets them (`user role`).
+        #[arg(long, value_enum, default_value = "refuse")]
+        provision: Passwords,
     },
     /// Turn the organisation's OIDC login off (passwords work again).
     OidcOff {
@@ -272,6 +280,13 @@ pub enum UserCommand {
         /// beyond it.
         #[arg(long, value_name = "KM")]
         home_work_km: String,
+    },
+    /// Give the account its role (case_manager, supervisor or admin); an account created at
+    /// its first login through the identity provider then stops awaiting an admin (activate it
+    /// after adding its teams).
+    Role {
+        username: String,
+        role: String,
     },
     /// Stop the account from logging in or syncing (its records and log entries stay).
     Deactivate {
@@ -614,6 +629,8 @@ async fn dispatch(
             subject_claim,
             acr,
             passwords,
+            phone_enrolment,
+            provision,
         }) => {
             let o = org(store, &o).await?;
             let issuer = issuer.trim().to_owned();
@@ -651,18 +668,30 @@ async fn dispatch(
                     subject_claim: subject_claim.clone(),
                     acr_values: acr.clone(),
                     passwords_allowed: allowed,
+                    phone_enrolment: phone_enrolment == Passwords::Allow,
+                    provision: provision == Passwords::Allow,
                 })
                 .await?;
             writeln!(
                 out,
-                "{} logs in with {issuer} (client {client_id}, account claim {subject_claim}, acr {}); passwords {}",
+                "{} logs in with {issuer} (client {client_id}, account claim {subject_claim}, acr {}); passwords {}; phone enrolment {}; accounts at first login {}",
                 o.name,
                 if acr.is_empty() {
                     "any".to_owned()
                 } else {
                     acr.join(" or ")
                 },
-                if allowed { "still allowed" } else { "refused" }
+                if allowed { "still allowed" } else { "refused" },
+                if phone_enrolment == Passwords::Allow {
+                    "allowed"
+                } else {
+                    "off"
+                },
+                if provision == Passwords::Allow {
+                    "created, awaiting an admin"
+                } else {
+                    "refused"
+                }
             )?;
             writeln!(
                 out,
@@ -802,6 +831,7 @@ async fn dispatch(
                 None => None,
             };
             let teams = store.list_teams().await?;
+            let awaiting = store.staff_awaiting_role(org_id).await?;
             for s in store.list_staff(org_id, None).await? {
                 let names: Vec<&str> = s
                     .teams
@@ -813,8 +843,18 @@ async fn dispatch(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     s.id,
                     s.username,
-                    s.role,
-                    if s.active { "active" } else { "inactive" },
+                    if awaiting.contains(&s.id) {
+                        "-".to_owned()
+                    } else {
+                        s.role.to_string()
+                    },
+                    if awaiting.contains(&s.id) {
+                        "awaiting-admin"
+                    } else if s.active {
+                        "active"
+                    } else {
+                        "inactive"
+                    },
                     s.name,
                     names.join(",")
                 )?;
@@ -912,8 +952,23 @@ async fn dispatch(
                 s.username
             )?;
         }
+        AdminCommand::User(UserCommand::Role { username, role }) => {
+            let s = user(store, &username).await?;
+            let role: Role = role.parse()?;
+            store.set_staff_role(s.id, role).await?;
+            // A changed role takes effect at the next login.
+            store.revoke_sessions_of(s.id).await?;
+            writeln!(out, "{} is now {role}", s.username)?;
+        }
         AdminCommand::User(UserCommand::Activate { username }) => {
             let s = user(store, &username).await?;
+            if store.awaiting_role(s.id).await? {
+                bail!(
+                    "{} was created at its first login and has no role yet: set it first with `uppsok admin user role {} ROLE`",
+                    s.username,
+                    s.username
+                );
+            }
             store.set_staff_active(s.id, true).await?;
             writeln!(out, "{} activated", s.username)?;
         }

@@ -1,6 +1,6 @@
 //! Logging in with the organisation's own identity provider (OpenID Connect: SITHS through
 //! Inera's IdP, Freja eID+, Entra ID …): the authorization code flow with PKCE, `state` and
-//! `nonce`, for the dashboard.
+//! `nonce`, for the dashboard and for a phone's enrolment.
 //!
 //! [`begin`] makes the provider's authorization URL and keeps the login's `nonce` and PKCE
 //! verifier server-side under the hash of its `state` (single use, [`PENDING_TTL`]); the
@@ -11,6 +11,12 @@
 //! check is written here. It then checks the `acr` against the organisation's accepted values
 //! and maps the configured claim to an account. The session itself is opened by
 //! `auth::login::open_session`, the same path as a password login's.
+//!
+//! The same login serves a phone: [`begin`] with [`OidcPurpose::Phone`] (where the
+//! organisation turned phone enrolment on) keeps the purpose with the pending login, and the
+//! one callback hands the app an enrolment code instead of opening a session
+//! (`dashboard::phone_enrol`). A subject no account has is refused, or, where the organisation
+//! turned provisioning on, comes back as [`Account::New`] for the caller to create.
 //!
 //! The provider's discovery document (with its keys) is cached per organisation for an hour;
 //! a token signed with a key the cache does not know makes one fresh fetch of the JWKS before it
@@ -35,7 +41,7 @@ use uppsok_model::OrgId;
 use zeroize::Zeroizing;
 
 use crate::auth;
-use crate::store::{OidcConfig, OidcPending, StaffRow, Store, StoreError, now_ms};
+use crate::store::{OidcConfig, OidcPending, OidcPurpose, StaffRow, Store, StoreError, now_ms};
 
 /// How long a login may take at the provider before its `state` is worthless.
 pub const PENDING_TTL: Duration = Duration::from_secs(10 * 60);
@@ -74,6 +80,10 @@ pub enum OidcError {
     UnknownSubject,
     #[error("the account is not active")]
     Inactive,
+    #[error("the account was created at a first login and awaits an admin")]
+    AwaitingAdmin,
+    #[error("the organisation has not turned on phone enrolment through its identity provider")]
+    PhoneEnrolmentOff,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -214,11 +224,37 @@ pub struct Begun {
     pub state: String,
 }
 
-/// A login the provider vouched for, mapped to an account.
+/// A login the provider vouched for: what it was for, and its account.
 #[derive(Debug)]
 pub struct Verified {
-    pub staff: StaffRow,
+    pub org: OrgId,
+    pub purpose: OidcPurpose,
+    pub account: Account,
     pub acr: Option<String>,
+}
+
+/// Whom the login is for.
+#[derive(Debug)]
+pub enum Account {
+    /// An active account of the organisation.
+    Known(StaffRow),
+    /// A subject no account has, at an organisation that provisions accounts at first login.
+    New(NewSubject),
+}
+
+/// What the ID token said of someone Uppsök does not know yet. `Debug` leaves the subject out.
+pub struct NewSubject {
+    pub subject: String,
+    /// The `name` claim, when the provider sent one.
+    pub name: Option<String>,
+    /// The `preferred_username` claim, when the provider sent one.
+    pub preferred_username: Option<String>,
+}
+
+impl std::fmt::Debug for NewSubject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSubject").finish_non_exhaustive()
+    }
 }
 
 impl Providers {
@@ -329,11 +365,15 @@ pub async fn begin(
     providers: &Providers,
     org: OrgId,
     redirect: &str,
+    purpose: OidcPurpose,
 ) -> Result<Begun, OidcError> {
     let cfg = store
         .oidc_config(org)
         .await?
         .ok_or(OidcError::NotConfigured)?;
+    if purpose == OidcPurpose::Phone && !cfg.phone_enrolment {
+        return Err(OidcError::PhoneEnrolmentOff);
+    }
     let metadata = providers.metadata(&cfg, false).await?;
     let client = client_for(&cfg, metadata, redirect)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -356,6 +396,7 @@ pub async fn begin(
             &auth::hash_secret(state.secret()),
             &OidcPending {
                 org,
+                purpose,
                 nonce: Zeroizing::new(nonce.secret().clone()),
                 pkce_verifier: Zeroizing::new(verifier.secret().clone()),
                 expires_ms: now_ms().saturating_add(PENDING_TTL.as_millis() as i64),
@@ -408,6 +449,10 @@ pub async fn finish(
         .oidc_config(pending.org)
         .await?
         .ok_or(OidcError::NotConfigured)?;
+    // Turned off while the login was at the provider: no code is handed out.
+    if pending.purpose == OidcPurpose::Phone && !cfg.phone_enrolment {
+        return Err(OidcError::PhoneEnrolmentOff);
+    }
     if cb.iss.as_deref().is_some_and(|iss| iss != cfg.issuer) {
         return Err(OidcError::Token(TokenProblem::Issuer));
     }
@@ -469,14 +514,42 @@ pub async fn finish(
     }
     .filter(|s| crate::store::oidc_subject_ok(s))
     .ok_or(OidcError::NoSubject)?;
-    let staff = store
-        .staff_by_oidc_subject(cfg.org, &subject)
-        .await?
-        .ok_or(OidcError::UnknownSubject)?;
-    if !staff.active {
-        return Err(OidcError::Inactive);
-    }
-    Ok(Verified { staff, acr })
+    let account = match store.staff_by_oidc_subject(cfg.org, &subject).await? {
+        Some(staff) if staff.active => Account::Known(staff),
+        Some(staff) if store.awaiting_role(staff.id).await? => {
+            return Err(OidcError::AwaitingAdmin);
+        }
+        Some(_) => return Err(OidcError::Inactive),
+        None if cfg.provision => {
+            let text = |claim: &str| {
+                claims
+                    .additional_claims()
+                    .claims
+                    .get(claim)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            };
+            Account::New(NewSubject {
+                subject,
+                name: claims
+                    .name()
+                    .and_then(|n| n.get(None))
+                    .map(|n| n.as_str().to_owned())
+                    .or_else(|| text("name")),
+                preferred_username: claims
+                    .preferred_username()
+                    .map(|u| u.as_str().to_owned())
+                    .or_else(|| text("preferred_username")),
+            })
+        }
+        None => return Err(OidcError::UnknownSubject),
+    };
+    Ok(Verified {
+        org: cfg.org,
+        purpose: pending.purpose,
+        account,
+        acr,
+    })
 }
 
 fn problem(e: &ClaimsVerificationError) -> TokenProblem {

@@ -10,8 +10,13 @@
 //            own key after setting a wrong audience or an expiry in the past — a token the
 //            provider really signed, with one claim Uppsök must refuse
 //
+// With INTERACTIVE=1 (the browser test, tests/tests/browser.rs) the provider asks as a real one
+// does instead: a login page with a form (the account's name typed in) and a consent page
+// with a button, both plain HTML forms a browser fills in and posts.
+//
 // Environment: PORT (0 picks one), CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, KID (the signing
-// key's id; a restart with another KID is a key rotation). Prints "listening on ISSUER".
+// key's id; a restart with another KID is a key rotation), INTERACTIVE. Prints "listening on
+// ISSUER".
 import http from 'node:http';
 import { URL } from 'node:url';
 
@@ -32,6 +37,7 @@ const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true }
 const jwk = { ...(await jose.exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 
 const next = { account: 'nobody', acr: 'loa3', tamper: null };
+const interactive = process.env.INTERACTIVE === '1';
 
 const server = http.createServer();
 await new Promise((resolve) => server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', resolve));
@@ -49,15 +55,20 @@ const provider = new Provider(issuer, {
   }],
   jwks: { keys: [jwk] },
   acrValues: ['low', 'loa3', 'loa4'],
-  claims: { openid: ['sub', 'hsa_id'] },
+  claims: { openid: ['sub', 'hsa_id', 'name'] },
   // The ID token carries the claims of its scopes (here `hsa_id`), as SITHS federations do.
   conformIdTokenClaims: false,
   findAccount: async (_ctx, id) => ({
     accountId: id,
-    claims: async () => ({ sub: id, hsa_id: `SE2321000230-${id}` }),
+    claims: async () => ({ sub: id, hsa_id: `SE2321000230-${id}`, name: `Testperson ${id}` }),
   }),
-  // The test's logins are first-party: no consent screen.
+  // The test's logins are first-party: no consent screen (but the browser test's, which
+  // asks for consent as a real provider would).
   loadExistingGrant: async (ctx) => {
+    if (interactive) {
+      const id = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+      return id ? ctx.oidc.provider.Grant.find(id) : undefined;
+    }
     const grant = new ctx.oidc.provider.Grant({
       clientId: ctx.oidc.client.clientId,
       accountId: ctx.oidc.session.accountId,
@@ -103,6 +114,10 @@ server.on('request', async (req, res) => {
       res.writeHead(204).end();
       return;
     }
+    if (interactive && url.pathname.startsWith('/interaction/')) {
+      await interact(req, res, url);
+      return;
+    }
     if (url.pathname.startsWith('/interaction/')) {
       // The login prompt, answered as the test said (a person at a SITHS card would do this).
       const details = await provider.interactionDetails(req, res);
@@ -120,5 +135,47 @@ server.on('request', async (req, res) => {
     res.writeHead(500).end(String(e?.message ?? e));
   }
 });
+
+// The browser test's pages: the login form, then the consent form, as plain HTML.
+async function interact(req, res, url) {
+  const details = await provider.interactionDetails(req, res);
+  const page = (title, body) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(`<!DOCTYPE html><html lang="sv"><head><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`);
+  };
+  if (req.method === 'GET' && details.prompt.name === 'login') {
+    page('Testleverantörens inloggning',
+      `<form method="post" action="/interaction/${details.uid}/login">
+         <label>Konto <input id="account" name="account" required></label>
+         <button id="sign-in" type="submit">Logga in</button></form>`);
+    return;
+  }
+  if (req.method === 'GET' && details.prompt.name === 'consent') {
+    page('Godkänn',
+      `<p>Uppsök vill veta vem du är.</p>
+       <form method="post" action="/interaction/${details.uid}/confirm">
+         <button id="consent" type="submit">Godkänn</button></form>`);
+    return;
+  }
+  const form = new URLSearchParams(await new Promise((resolve) => {
+    let b = '';
+    req.on('data', (c) => { b += c; });
+    req.on('end', () => resolve(b));
+  }));
+  if (url.pathname.endsWith('/login')) {
+    await provider.interactionFinished(req, res, {
+      login: { accountId: form.get('account'), acr: next.acr },
+    }, { mergeWithLastSubmission: false });
+    return;
+  }
+  if (url.pathname.endsWith('/confirm')) {
+    const grant = new provider.Grant({ clientId: details.params.client_id, accountId: details.session.accountId });
+    grant.addOIDCScope('openid');
+    const grantId = await grant.save();
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return;
+  }
+  res.writeHead(400).end('unexpected interaction');
+}
 
 console.log(`listening on ${issuer}`);

@@ -3,8 +3,12 @@
 //! commands. Against a real `uppsok serve` process on a database the demo seeded.
 //!
 //! Ignored in `cargo test`; `tests/browser/run` runs it (after making sure Debian's chromium and
-//! chromium-driver are installed) with `--ignored`, and fails if Chromium cannot be driven.
-//! Screenshots of each page go to `tests/artifacts/screenshots/`.
+//! chromium-driver are installed, and the test OpenID provider) with `--ignored`, and fails if
+//! Chromium cannot be driven. Screenshots of each page go to `tests/artifacts/screenshots/`.
+//!
+//! `oidc_redirect_flow_in_chromium` logs in through a real OpenID provider (the npm package
+//! `oidc-provider` under Node, `tests/oidc-provider`, in its interactive mode): the login page's
+//! button, the provider's own login and consent forms, back in the dashboard.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -978,4 +982,149 @@ async fn check_page(d: &Driver, name: &str, url: &str, problems: &mut Vec<String
             problems.push(format!("{name} printed shows \"{hidden}\""));
         }
     }
+}
+
+/// A child's first line "listening on URL", read within 60 s; the URL.
+fn listening(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the child prints its address");
+    line.trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned()
+}
+
+/// `uppsok admin ARGS…` on the rig's database (its key is the default one beside it).
+fn admin(db: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut c = Command::new(uppsok_bin());
+    c.arg("admin").args(["--database", db]).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("uppsok admin runs");
+    assert!(
+        out.status.success(),
+        "uppsok admin {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium and Node; run by tests/browser/run"]
+async fn oidc_redirect_flow_in_chromium() {
+    const CLIENT_ID: &str = "uppsok-browser";
+    const CLIENT_SECRET: &str = "browser-client-secret";
+    const SUBJECT: &str = "chef-kalix-at-the-provider";
+    let script = std::env::var_os("UPPSOK_OIDC_PROVIDER").map_or_else(
+        || repo().join("tests/oidc-provider/provider.mjs"),
+        PathBuf::from,
+    );
+    assert!(
+        script
+            .parent()
+            .expect("the script's directory")
+            .join("node_modules/oidc-provider")
+            .exists(),
+        "the test OpenID provider is not installed: run tests/tools/ensure-oidc-provider"
+    );
+    let rig = start().await;
+    let (d, base) = (&rig.d, rig.base.as_str());
+    let db = rig.login["database"]
+        .as_str()
+        .expect("the database")
+        .to_owned();
+    let user = rig.login["supervisor"]["username"]
+        .as_str()
+        .expect("the supervisor")
+        .to_owned();
+    let org_name = rig.login["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .find(|u| u["username"] == user.as_str())
+        .and_then(|u| u["org"].as_str())
+        .expect("the supervisor's organisation")
+        .to_owned();
+
+    // The organisation's provider, asking for the account and consent in its own pages.
+    let mut provider = Command::new("node")
+        .arg(&script)
+        .env("PORT", "0")
+        .env("KID", "browser-key")
+        .env("CLIENT_ID", CLIENT_ID)
+        .env("CLIENT_SECRET", CLIENT_SECRET)
+        .env("REDIRECT_URI", format!("{base}/login/oidc/callback"))
+        .env("INTERACTIVE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("node runs the provider");
+    let issuer = listening(&mut provider);
+    let _provider = Kill(provider);
+    let out = admin(
+        &db,
+        &[
+            "org",
+            "oidc",
+            &org_name,
+            "--issuer",
+            &issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--acr",
+            "loa3",
+        ],
+        &[("UPPSOK_OIDC_CLIENT_SECRET", CLIENT_SECRET)],
+    );
+    assert!(out.contains("logs in with"), "{out}");
+    admin(&db, &["user", "oidc-subject", &user, SUBJECT], &[]);
+    let org_id = admin(&db, &["org", "list"], &[])
+        .lines()
+        .find(|l| l.contains(&org_name))
+        .and_then(|l| l.split('\t').next())
+        .expect("the organisation's id")
+        .to_owned();
+
+    // The login page's button → the provider's login form.
+    d.goto(&format!("{base}/login")).await;
+    let button = format!("a[href=\"/login/oidc?org={org_id}\"]");
+    assert_eq!(d.count(&button).await, 1, "{}", d.source().await);
+    d.click(&button).await;
+    assert!(d.url().await.starts_with(&issuer), "{}", d.url().await);
+    assert!(d.source().await.contains("Testleverantörens inloggning"));
+    d.screenshot("oidc-1-provider-login").await;
+    d.type_into("#account", SUBJECT).await;
+    d.click("#sign-in").await;
+
+    // The provider's consent page → back at Uppsök, logged in.
+    assert!(d.url().await.starts_with(&issuer), "{}", d.url().await);
+    assert!(
+        d.source().await.contains("Uppsök vill veta vem du är"),
+        "{}",
+        d.source().await
+    );
+    d.screenshot("oidc-2-provider-consent").await;
+    d.click("#consent").await;
+    let url = d.url().await;
+    assert!(url.starts_with(base) && url.ends_with("/overview"), "{url}");
+    let html = d.source().await;
+    assert!(html.contains("action=\"/logout\""), "logged in: {html}");
+    d.screenshot("oidc-3-dashboard").await;
+    let cookies = d.cookie_header().await;
+    assert!(cookies.contains("uppsok_session="), "{cookies}");
+    assert!(
+        !cookies.contains("uppsok_oidc_state="),
+        "the state cookie is spent: {cookies}"
+    );
+
+    // Logging out offers the provider's logout too.
+    d.click("form[action=\"/logout\"] button").await;
+    assert!(
+        d.source()
+            .await
+            .contains("Logga ut även från organisationens inloggning")
+    );
 }

@@ -8,7 +8,12 @@
 //!
 //! Every refusal is checked for its status and its Swedish words, and that it opened no
 //! session; the server's log is checked for the client secret and the subjects.
+//!
+//! The same flow enrols a phone (`GET /enrol/oidc`, ending in an `uppsok://enrol` link whose
+//! code a real phone store enrols with and syncs), and creates the account of someone unknown
+//! at their first login where the organisation allows it, which an admin then completes.
 
+mod phone_support;
 mod server_common;
 
 use std::collections::HashMap;
@@ -22,12 +27,15 @@ use uppsok_server::store::{AuditAction, AuditFilter, AuthMethod, PoolSize, Store
 
 backend_tests!(
     oidc_login_logout_and_replays,
-    oidc_refusals_and_key_rotation
+    oidc_refusals_and_key_rotation,
+    oidc_phone_enrolment,
+    oidc_provisioning_at_first_login
 );
 
 const CLIENT_ID: &str = "uppsok-test";
 const CLIENT_SECRET: &str = "client-secret-MARKER-4711";
 const SARA_SUBJECT: &str = "sara-SUBJECTMARKER";
+const KIM_SUBJECT: &str = "kim-SUBJECTMARKER";
 
 /// The provider script, installed by `tests/tools/ensure-oidc-provider` (tests/run does it).
 fn provider_script() -> PathBuf {
@@ -386,6 +394,48 @@ impl World {
         }
     }
 
+    /// `uppsok admin org oidc` again with the scenario's provider and `extra` flags.
+    fn reconfigure(&self, extra: &[&str]) -> String {
+        let mut args = vec![
+            "org",
+            "oidc",
+            "Region Norrbotten",
+            "--issuer",
+            &self.provider.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--acr",
+            "loa3",
+            "--acr",
+            "loa4",
+            "--passwords",
+            "refuse",
+        ];
+        args.extend_from_slice(extra);
+        admin(&self.db.url, &self.key, &args, &[])
+    }
+
+    /// A phone's enrolment through the provider as `account`: from `GET /enrol/oidc` (no
+    /// organisation: the server picks the only one that allows it) through the provider to the
+    /// callback's answer, which is returned.
+    async fn phone_login(&self, b: &mut Browser, account: &str) -> Answer {
+        self.provider.next(account, "loa3", None).await;
+        let start = format!("{}/enrol/oidc", self.server.base);
+        let a = b.get(&start).await;
+        if a.status != 303 {
+            return a;
+        }
+        let to_org = a.location.expect("to the organisation's start");
+        assert_eq!(to_org, format!("/enrol/oidc?org={}", self.org));
+        let a = b.get(&format!("{}{to_org}", self.server.base)).await;
+        assert_eq!(a.status, 303, "{}", a.body);
+        assert!(b.jar.contains_key("uppsok_oidc_phone"));
+        let authorize = a.location.expect("to the provider");
+        assert!(authorize.starts_with(&self.provider.issuer), "{authorize}");
+        let callback = self.at_provider(b, &authorize).await;
+        b.get(&callback).await
+    }
+
     /// `GET /login/oidc?org=…` → the provider's authorization URL (the state cookie is set).
     async fn start_login(&self, b: &mut Browser) -> String {
         let a = b
@@ -729,5 +779,254 @@ async fn oidc_refusals_and_key_rotation(backend: Backend) {
     for secret in [CLIENT_SECRET, SARA_SUBJECT] {
         assert!(!log.contains(secret), "the log holds a secret: {log}");
     }
+    w.stop().await;
+}
+
+/// A refusal on the phone's page: the status, the Swedish words, no password form, no session.
+fn assert_phone_refused(a: &Answer, b: &Browser, status: u16, words: &str) {
+    assert_refused(a, b, status, words);
+    assert!(
+        a.body.contains("gå tillbaka till appen Uppsök"),
+        "the phone's page: {}",
+        a.body
+    );
+    assert!(!a.body.contains("name=\"password\""), "no password form");
+    assert!(!a.body.contains("uppsok://"), "no enrolment link");
+}
+
+async fn oidc_phone_enrolment(backend: Backend) {
+    let w = World::new(backend).await;
+    let base = w.server.base.clone();
+    admin(
+        &w.db.url,
+        &w.key,
+        &[
+            "user",
+            "add",
+            "--username",
+            "kim",
+            "--name",
+            "Kim Berg",
+            "--role",
+            "case_manager",
+            "--org",
+            &w.org,
+            "--team",
+            "Team Kalix",
+            "--oidc-subject",
+            KIM_SUBJECT,
+        ],
+        &[],
+    );
+
+    // Not turned on: the start refuses, on the phone's page, before the provider is asked.
+    let mut b = Browser::new();
+    let a = b.get(&format!("{base}/enrol/oidc?org={}", w.org)).await;
+    assert_phone_refused(&a, &b, 404, "har inte slagit på registrering av telefoner");
+    let a = w.phone_login(&mut b, KIM_SUBJECT).await;
+    assert_phone_refused(&a, &b, 404, "har inte slagit på registrering av telefoner");
+
+    let out = w.reconfigure(&["--phone-enrolment", "allow"]);
+    assert!(out.contains("phone enrolment allowed"), "{out}");
+
+    // Kim logs in at the provider from the app: the answer is the app's enrolment link.
+    let mut b = Browser::new();
+    let a = w.phone_login(&mut b, KIM_SUBJECT).await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let link = a.location.clone().expect("the enrolment link");
+    assert!(link.starts_with("uppsok://enrol?"), "{link}");
+    assert!(
+        !b.jar.contains_key("uppsok_session"),
+        "no dashboard session"
+    );
+    assert!(
+        !b.jar.contains_key("uppsok_oidc_state"),
+        "the state is spent"
+    );
+    let url = reqwest::Url::parse(&link).expect("a URL");
+    let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
+    assert_eq!(q.get("server"), Some(&base), "{link}");
+    let code = q.get("code").expect("a code").clone();
+    assert_eq!(code.len(), 14, "a code like an admin's: {code}");
+
+    // A real phone enrols with the link's code and syncs.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let phone_dir = dir.path().to_owned();
+    let (server, c) = (base.clone(), code.clone());
+    let (enrolled_staff, report) = tokio::task::spawn_blocking(move || {
+        let store = phone_support::phone(&phone_dir, "kim");
+        let client =
+            uppsok_device::sync::SyncClient::new(uppsok_device::sync::SyncConfig::default())
+                .expect("sync client");
+        let e = client
+            .enrol_blocking(&store, &server, &c, Some("Kims telefon"))
+            .expect("the phone enrols with the code from the link");
+        let report = phone_support::sync_until_done(&client, &store);
+        (e.profile.user.to_string(), report)
+    })
+    .await
+    .expect("the phone's thread");
+    assert_eq!(enrolled_staff, "kim");
+    assert!(report.complete, "{report:?}");
+
+    // The code is one-time: a second phone cannot use it.
+    let r = http_client()
+        .post(format!("{base}/v1/devices/enroll"))
+        .json(&serde_json::json!({"code": code}))
+        .send()
+        .await
+        .expect("enrol");
+    assert_eq!(r.status().as_u16(), 400);
+
+    // The access log says who fetched a code, how and at which level.
+    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
+        .await
+        .expect("store");
+    let entries = store
+        .list_audit(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let fetched: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == AuditAction::EnrolCode)
+        .collect();
+    assert_eq!(fetched.len(), 1, "{entries:?}");
+    assert_eq!(fetched[0].actor_username, "kim");
+    assert_eq!(fetched[0].auth_method, Some(AuthMethod::Oidc));
+    assert_eq!(fetched[0].acr.as_deref(), Some("loa3"));
+    store.close().await;
+
+    // Someone the provider knows and Uppsök does not: no code, told whom to ask.
+    let mut b = Browser::new();
+    let a = w.phone_login(&mut b, "stranger").await;
+    assert_phone_refused(&a, &b, 403, "inget konto i Uppsök är kopplat till dig");
+
+    // A deactivated account gets no code either.
+    admin(&w.db.url, &w.key, &["user", "deactivate", "kim"], &[]);
+    let mut b = Browser::new();
+    let a = w.phone_login(&mut b, KIM_SUBJECT).await;
+    assert_phone_refused(&a, &b, 403, "avstängt");
+
+    let log = w.log();
+    assert!(log.contains("enrolment code fetched"), "{log}");
+    for secret in [CLIENT_SECRET, KIM_SUBJECT, code.as_str()] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
+    w.stop().await;
+}
+
+async fn oidc_provisioning_at_first_login(backend: Backend) {
+    let w = World::new(backend).await;
+    let base = w.server.base.clone();
+    const NEW: &str = "new-person";
+
+    // Not allowed: refused as before, and no account appears.
+    let mut b = Browser::new();
+    let a = w.login(&mut b, NEW, "loa3").await;
+    assert_refused(&a, &b, 403, "inget konto i Uppsök är kopplat till dig");
+    let list = admin(&w.db.url, &w.key, &["user", "list"], &[]);
+    assert!(!list.contains(&format!("Testperson {NEW}")), "{list}");
+
+    let out = w.reconfigure(&["--provision", "allow"]);
+    assert!(
+        out.contains("accounts at first login created, awaiting an admin"),
+        "{out}"
+    );
+
+    // Allowed: the account is created, and the page says it waits for an admin.
+    let mut b = Browser::new();
+    let a = w.login(&mut b, NEW, "loa3").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(
+        a.body.contains("Ditt konto i Uppsök är skapat") && a.body.contains("role=\"status\""),
+        "{}",
+        a.body
+    );
+    assert!(!b.jar.contains_key("uppsok_session"), "no session yet");
+
+    // The admin sees it, without a role, awaiting them.
+    let list = admin(&w.db.url, &w.key, &["user", "list"], &[]);
+    let line = list
+        .lines()
+        .find(|l| l.contains(&format!("Testperson {NEW}")))
+        .unwrap_or_else(|| panic!("the new account is listed: {list}"));
+    let cols: Vec<&str> = line.split('\t').collect();
+    let username = cols[1].to_owned();
+    assert!(username.starts_with("sso-"), "{line}");
+    assert_eq!(cols[2], "-", "no role: {line}");
+    assert_eq!(cols[3], "awaiting-admin", "{line}");
+    assert_eq!(cols[5], "", "no team: {line}");
+
+    // The access log records the provisioning, with the method and level.
+    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
+        .await
+        .expect("store");
+    let entries = store
+        .list_audit(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let made: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == AuditAction::Provision)
+        .collect();
+    assert_eq!(made.len(), 1, "{entries:?}");
+    assert_eq!(made[0].actor_username, username);
+    assert_eq!(made[0].auth_method, Some(AuthMethod::Oidc));
+    assert_eq!(made[0].acr.as_deref(), Some("loa3"));
+    assert_eq!(made[0].client, None);
+    store.close().await;
+
+    // Until an admin acts, a new login only hears that it waits; no second account is made.
+    let mut b = Browser::new();
+    let a = w.login(&mut b, NEW, "loa3").await;
+    assert_refused(&a, &b, 403, "väntar på att en administratör");
+    let list = admin(&w.db.url, &w.key, &["user", "list"], &[]);
+    assert_eq!(
+        list.matches(&format!("Testperson {NEW}")).count(),
+        1,
+        "{list}"
+    );
+    // … and it cannot be activated before it has a role.
+    let out = admin_output(&w.db.url, &w.key, &["user", "activate", &username], &[]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has no role yet"), "{err}");
+
+    // The admin gives it a role and a team and activates it: the person logs in.
+    let out = admin(
+        &w.db.url,
+        &w.key,
+        &["user", "role", &username, "supervisor"],
+        &[],
+    );
+    assert!(out.contains("is now supervisor"), "{out}");
+    admin(
+        &w.db.url,
+        &w.key,
+        &["user", "add-team", &username, "Team Kalix"],
+        &[],
+    );
+    admin(&w.db.url, &w.key, &["user", "activate", &username], &[]);
+    let list = admin(&w.db.url, &w.key, &["user", "list"], &[]);
+    assert!(
+        list.lines().any(|l| l.contains(&username)
+            && l.contains("\tsupervisor\tactive\t")
+            && l.ends_with("Team Kalix")),
+        "{list}"
+    );
+    let mut b = Browser::new();
+    assert_logged_in(&w.login(&mut b, NEW, "loa3").await, &b);
+    let page = b.get(&format!("{base}/fidelity")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+
+    let log = w.log();
+    assert!(log.contains("account created at its first login"), "{log}");
+    assert!(!log.contains(NEW), "the log holds the subject: {log}");
     w.stop().await;
 }

@@ -4,6 +4,7 @@
 //! them; who is asking on each request is [`crate::extract`].
 
 pub mod login;
+pub mod provision;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -199,6 +200,11 @@ pub fn random_password() -> String {
         b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789",
         20,
     )
+}
+
+/// `n` random lower-case letters and digits (generated user names).
+pub fn random_lower(n: usize) -> String {
+    random_from(b"abcdefghijklmnopqrstuvwxyz0123456789", n)
 }
 
 fn random_from(alphabet: &[u8], n: usize) -> String {

@@ -187,6 +187,16 @@ pub fn audit_action(lang: Lang, a: AuditAction) -> &'static str {
             "Beräknade teamets kostnad",
             "Computed the team's cost",
         ),
+        AuditAction::Provision => tr(
+            lang,
+            "Kontot skapades vid första inloggningen",
+            "Account created at its first login",
+        ),
+        AuditAction::EnrolCode => tr(
+            lang,
+            "Hämtade en registreringskod till telefonen",
+            "Fetched a phone's enrolment code",
+        ),
     }
 }
 
@@ -242,6 +252,8 @@ mod tests {
             AuditAction::Approve,
             AuditAction::Fidelity,
             AuditAction::Cost,
+            AuditAction::Provision,
+            AuditAction::EnrolCode,
         ] {
             let sv = audit_action(Lang::Sv, a);
             assert!(

@@ -3,7 +3,10 @@
 //! CSRF token; this module only draws the form and says why it is shown again. The form also
 //! offers "Logga in med organisationens inloggning" for each organisation with an OpenID
 //! provider; that flow is [`crate::oidc`], and its handlers are here too, so both ways in end
-//! in [`login::open_session`] and in the same cookie.
+//! in [`login::open_session`] and in the same cookie. The one callback also finishes a phone's
+//! enrolment through the provider ([`super::phone_enrol`]) and creates the account of someone
+//! the provider vouches for at their first login, where the organisation allows it
+//! ([`crate::auth::provision`]).
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -20,9 +23,9 @@ use super::{
 use crate::auth;
 use crate::auth::login::{self, Attempt, Door, LoginError};
 use crate::extract::ClientIp;
-use crate::oidc::{self, OidcError, TokenProblem};
+use crate::oidc::{self, Account, OidcError, TokenProblem};
 use crate::state::AppState;
-use crate::store::{AuthMethod, SessionAuth};
+use crate::store::{AuditAction, AuditEntry, AuthMethod, OidcPurpose, SessionAuth, StaffRow, Via};
 use axum::http::StatusCode;
 use uppsok_model::OrgId;
 use uppsok_model::fidelity::Lang;
@@ -40,9 +43,14 @@ pub struct LoginQuery {
 /// The cookie that ties a provider's callback to the browser that started the login.
 pub const OIDC_STATE_COOKIE: &str = "uppsok_oidc_state";
 
-/// Why a login through the organisation's provider was refused, as the page words it.
+/// The cookie that marks a login through the provider as a phone's (which page a refusal is
+/// shown on; what the login is for is kept server-side with its `state`).
+pub const OIDC_PHONE_COOKIE: &str = "uppsok_oidc_phone";
+
+/// Why a login through the organisation's provider was refused (or, for
+/// [`OidcNotice::Provisioned`], what became of it), as the page words it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OidcNotice {
+pub(super) enum OidcNotice {
     NotConfigured,
     Unavailable,
     State,
@@ -54,10 +62,16 @@ enum OidcNotice {
     NoSubject,
     UnknownSubject,
     Inactive,
+    AwaitingAdmin,
+    PhoneEnrolmentOff,
+    /// A phone's enrolment for an account whose role has no phone (an admin's).
+    NoPhone,
+    /// The account was created just now and awaits an admin.
+    Provisioned,
 }
 
 impl OidcNotice {
-    fn of(e: &OidcError) -> Option<OidcNotice> {
+    pub(super) fn of(e: &OidcError) -> Option<OidcNotice> {
         Some(match e {
             OidcError::NotConfigured => OidcNotice::NotConfigured,
             OidcError::Provider(_) => OidcNotice::Unavailable,
@@ -70,13 +84,16 @@ impl OidcNotice {
             OidcError::NoSubject => OidcNotice::NoSubject,
             OidcError::UnknownSubject => OidcNotice::UnknownSubject,
             OidcError::Inactive => OidcNotice::Inactive,
+            OidcError::AwaitingAdmin => OidcNotice::AwaitingAdmin,
+            OidcError::PhoneEnrolmentOff => OidcNotice::PhoneEnrolmentOff,
             OidcError::Store(_) => return None,
         })
     }
 
-    fn status(self) -> StatusCode {
+    pub(super) fn status(self) -> StatusCode {
         match self {
-            OidcNotice::NotConfigured => StatusCode::NOT_FOUND,
+            OidcNotice::Provisioned => StatusCode::OK,
+            OidcNotice::NotConfigured | OidcNotice::PhoneEnrolmentOff => StatusCode::NOT_FOUND,
             OidcNotice::Unavailable => StatusCode::BAD_GATEWAY,
             OidcNotice::State | OidcNotice::Expired => StatusCode::BAD_REQUEST,
             OidcNotice::Denied | OidcNotice::CodeRefused | OidcNotice::Token(_) => {
@@ -85,13 +102,40 @@ impl OidcNotice {
             OidcNotice::Acr
             | OidcNotice::NoSubject
             | OidcNotice::UnknownSubject
-            | OidcNotice::Inactive => StatusCode::FORBIDDEN,
+            | OidcNotice::Inactive
+            | OidcNotice::AwaitingAdmin
+            | OidcNotice::NoPhone => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// The notice's class: every one is a refusal but the account's creation.
+    pub(super) fn class(self) -> &'static str {
+        if self == OidcNotice::Provisioned {
+            "ok"
+        } else {
+            "alert"
         }
     }
 
     /// (Swedish, English).
-    fn words(self) -> (&'static str, &'static str) {
+    pub(super) fn words(self) -> (&'static str, &'static str) {
         match self {
+            OidcNotice::Provisioned => (
+                "Ditt konto i Uppsök är skapat. En administratör för Uppsök i din organisation behöver ge det roll och team innan du kan använda det. Logga in igen när det är gjort.",
+                "Your Uppsök account has been created. An Uppsök administrator in your organisation needs to give it a role and a team before you can use it. Log in again once that is done.",
+            ),
+            OidcNotice::AwaitingAdmin => (
+                "Ditt konto i Uppsök är skapat men väntar på att en administratör för Uppsök i din organisation ger det roll och team.",
+                "Your Uppsök account has been created but is waiting for an Uppsök administrator in your organisation to give it a role and a team.",
+            ),
+            OidcNotice::PhoneEnrolmentOff => (
+                "Din organisation har inte slagit på registrering av telefoner via organisationens inloggning. Be en administratör för Uppsök om en registreringskod.",
+                "Your organisation has not turned on enrolling phones through the organisation's login. Ask an Uppsök administrator for an enrolment code.",
+            ),
+            OidcNotice::NoPhone => (
+                "Ditt konto i Uppsök har ingen telefon: appen är för case managers och arbetsledare. Använd översikten i webbläsaren.",
+                "Your Uppsök account has no phone: the app is for case managers and supervisors. Use the dashboard in the browser.",
+            ),
             OidcNotice::NotConfigured => (
                 "Organisationen har ingen inloggning via egen identitetsleverantör.",
                 "The organisation has no login through its own identity provider.",
@@ -247,7 +291,7 @@ impl Notice {
             Notice::Locked { .. } | Notice::Limited { .. } => return None,
             Notice::Oidc(n) => {
                 let (sv, en) = n.words();
-                ("alert", sv, en)
+                (n.class(), sv, en)
             }
             Notice::PasswordsOff => (
                 "alert",
@@ -477,7 +521,12 @@ fn logged_in(req: &Req, done: &login::LoggedIn) -> Response {
 /// This server's callback address as the browser reaches it: the provider must send the
 /// browser back to the host it came from (and only accepts addresses registered with it, so a
 /// forged `Host` leads nowhere).
-fn callback_url(req: &Req, headers: &axum::http::HeaderMap) -> Option<String> {
+pub(super) fn callback_url(req: &Req, headers: &axum::http::HeaderMap) -> Option<String> {
+    Some(format!("{}{}", origin(req, headers)?, oidc::CALLBACK_PATH))
+}
+
+/// This server as the browser reaches it (`https://host`), from the `Host` header.
+pub(super) fn origin(req: &Req, headers: &axum::http::HeaderMap) -> Option<String> {
     let host = headers.get(header::HOST)?.to_str().ok()?;
     if host.is_empty()
         || host
@@ -487,13 +536,42 @@ fn callback_url(req: &Req, headers: &axum::http::HeaderMap) -> Option<String> {
         return None;
     }
     let scheme = if req.tls { "https" } else { "http" };
-    Some(format!("{scheme}://{host}{}", oidc::CALLBACK_PATH))
+    Some(format!("{scheme}://{host}"))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct OidcStart {
     #[serde(default)]
     org: Option<String>,
+}
+
+impl OidcStart {
+    pub(super) fn is_empty(&self) -> bool {
+        self.org.is_none()
+    }
+
+    pub(super) fn org(&self) -> DashResult<OrgId> {
+        self.org
+            .as_deref()
+            .and_then(|o| o.parse::<uuid::Uuid>().ok())
+            .map(OrgId::from)
+            .ok_or_else(|| DashError::BadRequest("org: must be the id of an organisation".into()))
+    }
+}
+
+/// Off to the provider, with the cookie that ties its answer to this browser.
+pub(super) fn to_provider(req: &Req, begun: &oidc::Begun) -> Response {
+    let mut r = Redirect::to(&begun.url).into_response();
+    r.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(
+            OIDC_STATE_COOKIE,
+            &begun.state,
+            oidc::PENDING_TTL.as_secs() as i64,
+            req.tls,
+        ),
+    );
+    r
 }
 
 /// `GET /login/oidc?org=ID`: off to the organisation's provider.
@@ -503,29 +581,24 @@ pub async fn oidc_start(
     headers: axum::http::HeaderMap,
     Query(q): Query<OidcStart>,
 ) -> DashResult<Response> {
-    let Some(org) = q
-        .org
-        .as_deref()
-        .and_then(|o| o.parse::<uuid::Uuid>().ok())
-        .map(OrgId::from)
-    else {
-        return Err(DashError::BadRequest(
-            "org: must be the id of an organisation".into(),
-        ));
-    };
+    let org = q.org()?;
     let callback = callback_url(&req, &headers)
         .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
-    match oidc::begin(&state.store, &state.oidc, org, &callback).await {
+    match oidc::begin(
+        &state.store,
+        &state.oidc,
+        org,
+        &callback,
+        OidcPurpose::Dashboard,
+    )
+    .await
+    {
         Ok(begun) => {
-            let mut r = Redirect::to(&begun.url).into_response();
+            let mut r = to_provider(&req, &begun);
+            // A phone's login started earlier in this browser no longer decides the pages.
             r.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(
-                    OIDC_STATE_COOKIE,
-                    &begun.state,
-                    oidc::PENDING_TTL.as_secs() as i64,
-                    req.tls,
-                ),
+                set_cookie(OIDC_PHONE_COOKIE, "", 0, req.tls),
             );
             Ok(r)
         }
@@ -555,16 +628,52 @@ pub async fn oidc_callback(
     let callback = callback_url(&req, &headers)
         .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
     let cookie_state = cookie(&headers, OIDC_STATE_COOKIE);
+    let phone = cookie(&headers, OIDC_PHONE_COOKIE).is_some();
     let verified = match oidc::finish(&state.store, &state.oidc, &cb, cookie_state, &callback).await
     {
         Ok(v) => v,
+        Err(e) if phone => return super::phone_enrol::refused(&req, e),
         Err(e) => return oidc_refused(&state, &req, e).await,
     };
     let how = SessionAuth {
         method: AuthMethod::Oidc,
         acr: verified.acr,
     };
-    match login::open_session(&state, verified.staff, false, Door::Dashboard, how).await {
+    let staff = match verified.account {
+        Account::Known(staff) => staff,
+        Account::New(who) => {
+            let staff = crate::auth::provision::provision(&state, verified.org, &who)
+                .await
+                .map_err(|e| DashError::Internal(e.to_string()))?;
+            state
+                .store
+                .append_audit(&[oidc_audit(&staff, AuditAction::Provision, how)])
+                .await?;
+            tracing::info!(staff = %staff.id, "account created at its first login through the identity provider");
+            state.limiter.forgive(ip);
+            return match verified.purpose {
+                OidcPurpose::Phone => Ok(super::phone_enrol::notice_page(
+                    &req,
+                    OidcNotice::Provisioned,
+                )),
+                OidcPurpose::Dashboard => {
+                    let offers = Offers::load(&state).await?;
+                    Ok(form_page(
+                        &req,
+                        Notice::Oidc(OidcNotice::Provisioned),
+                        &new_login_csrf(),
+                        &offers,
+                    ))
+                }
+            };
+        }
+    };
+    if verified.purpose == OidcPurpose::Phone {
+        let r = super::phone_enrol::hand_out(&state, &req, &headers, &staff, how).await?;
+        state.limiter.forgive(ip);
+        return Ok(r);
+    }
+    match login::open_session(&state, staff, false, Door::Dashboard, how).await {
         Ok(done) => {
             state.limiter.forgive(ip);
             Ok(logged_in(&req, &done))
@@ -580,6 +689,25 @@ pub async fn oidc_callback(
         }
         Err(LoginError::Store(e)) => Err(e.into()),
         Err(e) => Err(DashError::Internal(e.to_string())),
+    }
+}
+
+/// An access-log entry for an account's doing through the provider, outside any session: the
+/// method and `acr` as a session's entries carry them.
+pub(super) fn oidc_audit(staff: &StaffRow, action: AuditAction, how: SessionAuth) -> AuditEntry {
+    AuditEntry {
+        actor_staff: staff.id,
+        actor_username: staff.username.clone(),
+        actor_org: staff.org,
+        device: None,
+        via: Via::Dashboard,
+        action,
+        entity: None,
+        client: None,
+        record: None,
+        team: None,
+        record_org: None,
+        auth: Some(how),
     }
 }
 

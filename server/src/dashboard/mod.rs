@@ -33,6 +33,7 @@ mod notice;
 pub mod outcomes;
 mod overview;
 mod password;
+mod phone_enrol;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/login/oidc", get(login::oidc_start))
         .route(crate::oidc::CALLBACK_PATH, get(login::oidc_callback))
+        .route("/enrol/oidc", get(phone_enrol::start))
         .route("/logout", post(login::logout))
         .route("/password", get(password::form).post(password::submit))
         .route("/overview", get(overview::page))

@@ -80,6 +80,12 @@ pub enum AuditAction {
     Fidelity,
     /// The cost page's figures, computed from the team's visits and trips.
     Cost,
+    /// An account created at its first login through the organisation's identity provider
+    /// (the actor is the new account; no client data).
+    Provision,
+    /// A phone's one-time enrolment code fetched by logging in at the organisation's identity
+    /// provider from the app (no client data).
+    EnrolCode,
 }
 
 /// Names as stored and shown; `parse` is their inverse. One table per enum, so the two cannot
@@ -120,6 +126,8 @@ names!(AuditAction {
     Approve => "approve",
     Fidelity => "fidelity",
     Cost => "cost",
+    Provision => "provision",
+    EnrolCode => "enrol_code",
 });
 
 impl AuditAction {

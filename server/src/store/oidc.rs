@@ -3,7 +3,7 @@
 //! each account, and the logins sent to a provider that have not come back yet (single use,
 //! short-lived). The protocol itself is `crate::oidc`.
 
-use uppsok_model::{OrgId, StaffId};
+use uppsok_model::{OrgId, Role, StaffId};
 use zeroize::Zeroizing;
 
 use super::{Param, Store, StoreError, StoreResult, Where, now_ms, on_pool, on_tx};
@@ -27,6 +27,12 @@ pub struct OidcConfig {
     pub acr_values: Vec<String>,
     /// Whether the organisation's staff may still log in with a password.
     pub passwords_allowed: bool,
+    /// Whether a case manager (or supervisor) may fetch a phone's enrolment code by logging in
+    /// at the provider from the app.
+    pub phone_enrolment: bool,
+    /// Whether a subject no account has gets one at its first login (inactive, awaiting an
+    /// admin who gives it a role).
+    pub provision: bool,
 }
 
 impl std::fmt::Debug for OidcConfig {
@@ -38,7 +44,35 @@ impl std::fmt::Debug for OidcConfig {
             .field("subject_claim", &self.subject_claim)
             .field("acr_values", &self.acr_values)
             .field("passwords_allowed", &self.passwords_allowed)
+            .field("phone_enrolment", &self.phone_enrolment)
+            .field("provision", &self.provision)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a login sent to the provider is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OidcPurpose {
+    /// A dashboard session.
+    Dashboard,
+    /// A one-time enrolment code handed back to the phone's app.
+    Phone,
+}
+
+impl OidcPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OidcPurpose::Dashboard => "dashboard",
+            OidcPurpose::Phone => "phone",
+        }
+    }
+
+    fn parse(s: &str) -> StoreResult<Self> {
+        match s {
+            "dashboard" => Ok(OidcPurpose::Dashboard),
+            "phone" => Ok(OidcPurpose::Phone),
+            _ => Err(StoreError::Corrupt("oidc_pending purpose".into())),
+        }
     }
 }
 
@@ -46,6 +80,7 @@ impl std::fmt::Debug for OidcConfig {
 #[derive(Clone)]
 pub struct OidcPending {
     pub org: OrgId,
+    pub purpose: OidcPurpose,
     pub nonce: Zeroizing<String>,
     pub pkce_verifier: Zeroizing<String>,
     pub expires_ms: i64,
@@ -65,7 +100,7 @@ pub fn subject_ok(s: &str) -> bool {
         && !s.chars().any(char::is_control)
 }
 
-type ConfigTuple = (String, String, String, String, String, bool);
+type ConfigTuple = (String, String, String, String, String, bool, bool, bool);
 
 impl Store {
     /// Sets (or replaces) the organisation's provider. Needs the server key: the client secret
@@ -77,10 +112,11 @@ impl Store {
             .ok_or(crate::secrets::SecretError::NoKey)?;
         let sealed = key.seal(&secret_context(c.org), &c.client_secret)?;
         on_pool!(self, p => {
-            sqlx::query("INSERT INTO org_oidc (org, issuer, client_id, client_secret, subject_claim, acr_values, passwords_allowed, updated_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (org) DO UPDATE SET issuer = excluded.issuer, \
+            sqlx::query("INSERT INTO org_oidc (org, issuer, client_id, client_secret, subject_claim, acr_values, passwords_allowed, updated_ms, phone_enrolment, provision) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (org) DO UPDATE SET issuer = excluded.issuer, \
                          client_id = excluded.client_id, client_secret = excluded.client_secret, subject_claim = excluded.subject_claim, \
-                         acr_values = excluded.acr_values, passwords_allowed = excluded.passwords_allowed, updated_ms = excluded.updated_ms")
+                         acr_values = excluded.acr_values, passwords_allowed = excluded.passwords_allowed, updated_ms = excluded.updated_ms, \
+                         phone_enrolment = excluded.phone_enrolment, provision = excluded.provision")
                 .bind(c.org.to_string())
                 .bind(&c.issuer)
                 .bind(&c.client_id)
@@ -89,6 +125,8 @@ impl Store {
                 .bind(c.acr_values.join(" "))
                 .bind(c.passwords_allowed)
                 .bind(now_ms())
+                .bind(c.phone_enrolment)
+                .bind(c.provision)
                 .execute(p)
                 .await?;
         });
@@ -110,12 +148,22 @@ impl Store {
     /// The organisation's provider, with its client secret opened.
     pub async fn oidc_config(&self, org: OrgId) -> StoreResult<Option<OidcConfig>> {
         let row: Option<ConfigTuple> = on_pool!(self, p => {
-            sqlx::query_as("SELECT issuer, client_id, client_secret, subject_claim, acr_values, passwords_allowed FROM org_oidc WHERE org = $1")
+            sqlx::query_as("SELECT issuer, client_id, client_secret, subject_claim, acr_values, passwords_allowed, phone_enrolment, provision FROM org_oidc WHERE org = $1")
                 .bind(org.to_string())
                 .fetch_optional(p)
                 .await?
         });
-        let Some((issuer, client_id, sealed, subject_claim, acr, passwords_allowed)) = row else {
+        let Some((
+            issuer,
+            client_id,
+            sealed,
+            subject_claim,
+            acr,
+            passwords_allowed,
+            phone_enrolment,
+            provision,
+        )) = row
+        else {
             return Ok(None);
         };
         let key = self
@@ -131,6 +179,8 @@ impl Store {
             subject_claim,
             acr_values: acr.split_whitespace().map(str::to_owned).collect(),
             passwords_allowed,
+            phone_enrolment,
+            provision,
         }))
     }
 
@@ -138,6 +188,18 @@ impl Store {
     pub async fn oidc_orgs(&self) -> StoreResult<Vec<(OrgId, String)>> {
         let rows: Vec<(String, String)> = on_pool!(self, p => {
             sqlx::query_as("SELECT o.id, o.name FROM org_oidc c JOIN organisations o ON o.id = c.org ORDER BY o.name")
+                .fetch_all(p)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, name)| Ok((super::parse_uuid(&id)?, name)))
+            .collect()
+    }
+
+    /// The organisations that enrol phones through their provider, by name.
+    pub async fn oidc_phone_orgs(&self) -> StoreResult<Vec<(OrgId, String)>> {
+        let rows: Vec<(String, String)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT o.id, o.name FROM org_oidc c JOIN organisations o ON o.id = c.org WHERE c.phone_enrolment ORDER BY o.name")
                 .fetch_all(p)
                 .await?
         });
@@ -239,12 +301,13 @@ impl Store {
                 .bind(now)
                 .execute(&mut *c)
                 .await?;
-            sqlx::query("INSERT INTO oidc_pending (state_hash, org, nonce, pkce_verifier, expires_ms) VALUES ($1, $2, $3, $4, $5)")
+            sqlx::query("INSERT INTO oidc_pending (state_hash, org, nonce, pkce_verifier, expires_ms, purpose) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(state_hash)
                 .bind(p.org.to_string())
                 .bind(p.nonce.as_str())
                 .bind(p.pkce_verifier.as_str())
                 .bind(p.expires_ms)
+                .bind(p.purpose.as_str())
                 .execute(&mut *c)
                 .await?;
         });
@@ -254,21 +317,85 @@ impl Store {
     /// Takes the login with this `state` out, in one statement: of two callbacks carrying the
     /// same `state`, one gets it. Expired ones come back too; the caller refuses them.
     pub async fn take_oidc_pending(&self, state_hash: &str) -> StoreResult<Option<OidcPending>> {
-        let row: Option<(String, String, String, i64)> = on_pool!(self, p => {
-            sqlx::query_as("DELETE FROM oidc_pending WHERE state_hash = $1 RETURNING org, nonce, pkce_verifier, expires_ms")
+        let row: Option<(String, String, String, i64, String)> = on_pool!(self, p => {
+            sqlx::query_as("DELETE FROM oidc_pending WHERE state_hash = $1 RETURNING org, nonce, pkce_verifier, expires_ms, purpose")
                 .bind(state_hash)
                 .fetch_optional(p)
                 .await?
         });
-        row.map(|(org, nonce, verifier, expires_ms)| {
+        row.map(|(org, nonce, verifier, expires_ms, purpose)| {
             Ok(OidcPending {
                 org: super::parse_uuid(&org)?,
+                purpose: OidcPurpose::parse(&purpose)?,
                 nonce: Zeroizing::new(nonce),
                 pkce_verifier: Zeroizing::new(verifier),
                 expires_ms,
             })
         })
         .transpose()
+    }
+}
+
+impl Store {
+    /// Creates an account at its first login through the provider: with the subject, inactive
+    /// and awaiting an admin (no team; the role stored is the least, but the account can do
+    /// nothing until an admin sets the role and activates it), in one transaction.
+    pub async fn provision_staff(&self, s: &NewStaff, subject: &str) -> StoreResult<StaffRow> {
+        if !subject_ok(subject) {
+            return Err(bad_subject());
+        }
+        let mut tx = self.begin().await?;
+        let mut row = tx.create_staff(s).await?;
+        on_tx!(&mut tx, c => {
+            sqlx::query("UPDATE staff SET oidc_subject = $1, active = FALSE, awaiting_role = TRUE WHERE id = $2")
+                .bind(subject)
+                .bind(row.id.to_string())
+                .execute(&mut *c)
+                .await
+                .map_err(|e| conflict(e, SUBJECT_TAKEN))?;
+        });
+        tx.commit().await?;
+        row.active = false;
+        Ok(row)
+    }
+
+    /// Whether the account was created at a first login and no admin has given it a role yet.
+    pub async fn awaiting_role(&self, staff: StaffId) -> StoreResult<bool> {
+        let v: Option<bool> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT awaiting_role FROM staff WHERE id = $1")
+                .bind(staff.to_string())
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(v.unwrap_or(false))
+    }
+
+    /// The accounts awaiting an admin (of `org`, or of every organisation).
+    pub async fn staff_awaiting_role(&self, org: Option<OrgId>) -> StoreResult<Vec<StaffId>> {
+        let ids: Vec<String> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT id FROM staff WHERE awaiting_role AND ($1 IS NULL OR org = $1) ORDER BY username")
+                .bind(org.map(|o| o.to_string()))
+                .fetch_all(p)
+                .await?
+        });
+        ids.iter().map(|i| super::parse_uuid(i)).collect()
+    }
+
+    /// An admin gives the account its role; an account awaiting one stops waiting (it stays
+    /// inactive until activated).
+    pub async fn set_staff_role(&self, staff: StaffId, role: Role) -> StoreResult<()> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE staff SET role = $1, awaiting_role = FALSE WHERE id = $2")
+                .bind(role.as_str())
+                .bind(staff.to_string())
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("staff"));
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,233 @@
+//! Enrolling a phone through the organisation's identity provider: the app opens the system
+//! browser at `GET /enrol/oidc?org=ID` (without `org`: a choice of the organisations that allow
+//! it), the person logs in at the provider exactly as for the dashboard ([`crate::oidc`], with
+//! [`OidcPurpose::Phone`] kept with the login's `state`), and the one callback hands an active
+//! case manager or supervisor a fresh one-time enrolment code, the kind an admin hands out but
+//! valid for [`CODE_TTL`] only, by redirecting to `uppsok://enrol?server=…&code=…`: the link
+//! the apps already read. The app fills in its form from it and enrols with the code as always.
+//!
+//! The pages here are the provider login's, worded for someone holding a phone: no password
+//! form (a case manager has no dashboard). The access log records the code's fetching with
+//! the method (`oidc`) and `acr`, as a session's entries carry them.
+
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use uppsok_model::Role;
+
+use super::html::{self, attr, esc};
+use super::i18n::tr;
+use super::login::{
+    OIDC_PHONE_COOKIE, OIDC_STATE_COOKIE, OidcNotice, OidcStart, callback_url, oidc_audit, origin,
+    to_provider,
+};
+use super::{DashError, DashResult, Req, set_cookie};
+use crate::auth;
+use crate::oidc::{self, OidcError};
+use crate::state::AppState;
+use crate::store::{AuditAction, OidcPurpose, SessionAuth, StaffRow};
+
+/// How long a code fetched through the provider works: the person is holding the phone.
+pub const CODE_TTL: Duration = Duration::from_secs(10 * 60);
+
+/// Whether an account of this role has the app (admins have the dashboard only).
+pub fn has_phone(role: Role) -> bool {
+    matches!(role, Role::CaseManager | Role::Supervisor)
+}
+
+/// The enrolment link the apps read: this server and the code, both query-escaped.
+pub fn enrolment_link(server: &str, code: &str) -> String {
+    let q = |s: &str| {
+        openidconnect::url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>()
+    };
+    format!("uppsok://enrol?server={}&code={}", q(server), q(code))
+}
+
+/// `GET /enrol/oidc?org=ID`: off to the organisation's provider for a phone's enrolment.
+pub async fn start(
+    State(state): State<AppState>,
+    req: Req,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<OidcStart>,
+) -> DashResult<Response> {
+    if q.is_empty() {
+        return choose(&state, &req).await;
+    }
+    let org = q.org()?;
+    let callback = callback_url(&req, &headers)
+        .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
+    match oidc::begin(
+        &state.store,
+        &state.oidc,
+        org,
+        &callback,
+        OidcPurpose::Phone,
+    )
+    .await
+    {
+        Ok(begun) => {
+            let mut r = to_provider(&req, &begun);
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    OIDC_PHONE_COOKIE,
+                    "1",
+                    oidc::PENDING_TTL.as_secs() as i64,
+                    req.tls,
+                ),
+            );
+            Ok(r)
+        }
+        Err(e) => refused(&req, e),
+    }
+}
+
+/// Without `org`: the organisations that enrol phones through their provider (straight on
+/// when there is one).
+async fn choose(state: &AppState, req: &Req) -> DashResult<Response> {
+    let orgs = state.store.oidc_phone_orgs().await?;
+    if let [(org, _)] = orgs.as_slice() {
+        return Ok(Redirect::to(&format!("/enrol/oidc?org={org}")).into_response());
+    }
+    if orgs.is_empty() {
+        return Ok(notice_page(req, OidcNotice::PhoneEnrolmentOff));
+    }
+    let l = req.lang;
+    let mut body = format!(
+        "<p>{}</p>",
+        tr(
+            l,
+            "Välj din organisation för att registrera telefonen.",
+            "Choose your organisation to enrol the phone."
+        )
+    );
+    for (org, name) in &orgs {
+        body.push_str(&format!(
+            "<p><a class=\"button\" href=\"/enrol/oidc?org={org}\">{}</a></p>",
+            esc(name)
+        ));
+    }
+    Ok(req.finish(html::respond(html::page(&frame(req), &body))))
+}
+
+/// After the provider vouched for `staff`: a fresh one-time code, logged, handed to the app.
+pub(super) async fn hand_out(
+    state: &AppState,
+    req: &Req,
+    headers: &axum::http::HeaderMap,
+    staff: &StaffRow,
+    how: SessionAuth,
+) -> DashResult<Response> {
+    if !has_phone(staff.role) {
+        return Ok(notice_page(req, OidcNotice::NoPhone));
+    }
+    let server = origin(req, headers)
+        .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
+    let (code, hash) = auth::new_enrolment_code();
+    state
+        .store
+        .create_enrolment_code(staff.id, &hash, CODE_TTL.as_millis() as i64)
+        .await?;
+    state
+        .store
+        .append_audit(&[oidc_audit(staff, AuditAction::EnrolCode, how)])
+        .await?;
+    tracing::info!(staff = %staff.id, "enrolment code fetched through the identity provider");
+    let link = enrolment_link(&server, &code);
+    // The body is for a browser that does not hand the link to the app by itself.
+    let l = req.lang;
+    let body = format!(
+        "<p><a class=\"button\" href=\"{}\">{}</a></p>",
+        attr(&link),
+        tr(l, "Öppna Uppsök-appen", "Open the Uppsök app")
+    );
+    let mut r = html::respond(html::page(&frame(req), &body));
+    *r.status_mut() = StatusCode::SEE_OTHER;
+    let h = r.headers_mut();
+    h.insert(
+        header::LOCATION,
+        HeaderValue::from_str(&link)
+            .map_err(|_| DashError::Internal("the enrolment link is not a header value".into()))?,
+    );
+    spend_cookies(req, &mut r);
+    Ok(r)
+}
+
+/// The page saying why the phone's login through the provider was refused.
+pub(super) fn refused(req: &Req, e: OidcError) -> DashResult<Response> {
+    let Some(notice) = OidcNotice::of(&e) else {
+        return Err(match e {
+            OidcError::Store(s) => s.into(),
+            other => DashError::Internal(other.to_string()),
+        });
+    };
+    tracing::warn!(reason = %e, "phone enrolment through the organisation's identity provider refused");
+    Ok(notice_page(req, notice))
+}
+
+/// A notice for someone holding a phone: what happened, and back to the app.
+pub(super) fn notice_page(req: &Req, notice: OidcNotice) -> Response {
+    let l = req.lang;
+    let (sv, en) = notice.words();
+    let class = notice.class();
+    let role = if class == "alert" { "alert" } else { "status" };
+    let body = format!(
+        "<p class=\"{class}\" role=\"{role}\">{}</p><p>{}</p>",
+        esc(tr(l, sv, en)),
+        tr(
+            l,
+            "Stäng fönstret och gå tillbaka till appen Uppsök.",
+            "Close this window and go back to the Uppsök app."
+        )
+    );
+    let mut r = html::respond(html::page(&frame(req), &body));
+    *r.status_mut() = notice.status();
+    spend_cookies(req, &mut r);
+    req.finish(r)
+}
+
+fn spend_cookies(req: &Req, r: &mut Response) {
+    for name in [OIDC_STATE_COOKIE, OIDC_PHONE_COOKIE] {
+        r.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(name, "", 0, req.tls));
+    }
+}
+
+fn frame(req: &Req) -> html::Frame<'_> {
+    html::Frame {
+        lang: req.lang,
+        title: tr(req.lang, "Registrera telefonen", "Enrol the phone"),
+        nav: html::Nav::None,
+        user: None,
+        csrf: None,
+        here: &req.here,
+        team_query: "",
+        supervisor: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_link_escapes_the_server_and_carries_the_code() {
+        assert_eq!(
+            enrolment_link("https://uppsok.kalix.se", "ABCD-EFGH-JKLM"),
+            "uppsok://enrol?server=https%3A%2F%2Fuppsok.kalix.se&code=ABCD-EFGH-JKLM"
+        );
+        assert_eq!(
+            enrolment_link("http://127.0.0.1:8080", "A&B"),
+            "uppsok://enrol?server=http%3A%2F%2F127.0.0.1%3A8080&code=A%26B"
+        );
+    }
+
+    #[test]
+    fn only_roles_with_the_app_get_a_code() {
+        assert!(has_phone(Role::CaseManager));
+        assert!(has_phone(Role::Supervisor));
+        assert!(!has_phone(Role::Admin));
+    }
+}
