@@ -54,6 +54,21 @@ public enum Enrolment {
         return EnrolmentLink(server: nil, code: code)
     }
 
+    /// Where the system browser starts an enrolment through the organisation's own login
+    /// (OpenID Connect at the server, `GET /enrol/oidc`): after the login the server redirects
+    /// to an `uppsok://enrol` link that `parseLink` reads. `org` (an organisation's id) skips the
+    /// server's choice of organisation. Nil while the server address is not usable.
+    public static func oidcStartURL(server: String, org: String? = nil) -> URL? {
+        guard serverProblem(server, .sv) == nil else { return nil }
+        var base = server.trimmingCharacters(in: .whitespaces)
+        while base.hasSuffix("/") { base.removeLast() }
+        guard var c = URLComponents(string: base + "/enrol/oidc") else { return nil }
+        if let o = org?.trimmingCharacters(in: .whitespaces), !o.isEmpty {
+            c.queryItems = [URLQueryItem(name: "org", value: o)]
+        }
+        return c.url
+    }
+
     /// A scanned QR code: an enrolment link or the bare code.
     public static func parseScan(_ text: String) -> EnrolmentLink? {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)

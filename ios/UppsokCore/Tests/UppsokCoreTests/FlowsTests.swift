@@ -114,6 +114,21 @@ final class FlowsTests: XCTestCase {
         XCTAssertEqual(Enrolment.parseScan("abcd-1234"), EnrolmentLink(server: nil, code: "ABCD1234"))
     }
 
+    func testTheOrganisationsLoginStartsAtTheServerAndEndsInALinkTheFormReads() {
+        XCTAssertEqual(Enrolment.oidcStartURL(server: " https://uppsok.kalix.se/ ")?.absoluteString,
+                       "https://uppsok.kalix.se/enrol/oidc")
+        XCTAssertEqual(Enrolment.oidcStartURL(server: "https://uppsok.kalix.se", org: "4f0c-1")?.absoluteString,
+                       "https://uppsok.kalix.se/enrol/oidc?org=4f0c-1")
+        XCTAssertEqual(Enrolment.oidcStartURL(server: "http://127.0.0.1:8080", org: " ")?.absoluteString,
+                       "http://127.0.0.1:8080/enrol/oidc")
+        // No usable server yet (the form's "https://"), or one without https: no button.
+        XCTAssertNil(Enrolment.oidcStartURL(server: "https://"))
+        XCTAssertNil(Enrolment.oidcStartURL(server: "http://uppsok.kalix.se"))
+        // What the server redirects to after the login (server/src/dashboard/phone_enrol.rs).
+        XCTAssertEqual(Enrolment.parseLink("uppsok://enrol?server=https%3A%2F%2Fuppsok.kalix.se&code=ABCD-EFGH-JKLM"),
+                       EnrolmentLink(server: "https://uppsok.kalix.se", code: "ABCDEFGHJKLM"))
+    }
+
     func testDeniedAndApproximateLocationNeverStartATripAndSayWhy() {
         XCTAssertEqual(LocationGrant.of(authorised: true, fullAccuracy: true, canAskAgain: false), .precise)
         XCTAssertEqual(LocationGrant.of(authorised: true, fullAccuracy: false, canAskAgain: false), .approximate)

@@ -3,6 +3,7 @@ package se.uppsok.app.core
 
 import java.net.URI
 import java.net.URLDecoder
+import java.net.URLEncoder
 
 /** What the enrolment screen sends to the core. */
 data class EnrolmentRequest(val serverUrl: String, val code: String)
@@ -36,6 +37,20 @@ object Enrolment {
         val server = params["server"]?.trim()?.takeIf { it.isNotEmpty() }
         if (server != null && serverProblem(server, Lang.SV) != null) return null
         return EnrolmentLink(server?.trimEnd('/'), code)
+    }
+
+    /**
+     * Where the system browser starts an enrolment through the organisation's own login
+     * (OpenID Connect at the server, `GET /enrol/oidc`): the server answers, after the login,
+     * with an `uppsok://enrol` link that [parseLink] reads. [org] (an organisation's id) skips
+     * the server's choice of organisation; without it the server asks, or goes straight on when
+     * one organisation allows it. Null while the server address is not usable.
+     */
+    fun oidcStartUrl(serverUrl: String, org: String? = null): String? {
+        if (serverProblem(serverUrl, Lang.SV) != null) return null
+        val base = serverUrl.trim().trimEnd('/') + "/enrol/oidc"
+        val o = org?.trim()?.takeIf { it.isNotEmpty() } ?: return base
+        return base + "?org=" + URLEncoder.encode(o, "UTF-8")
     }
 
     /** A scanned QR code: an enrolment link, or the bare code; null if it is neither. */

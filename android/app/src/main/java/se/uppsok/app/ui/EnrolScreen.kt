@@ -18,6 +18,8 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
+import android.content.Intent
+import android.net.Uri
 import com.google.mlkit.vision.barcode.common.Barcode
 import com.google.mlkit.vision.codescanner.GmsBarcodeScannerOptions
 import com.google.mlkit.vision.codescanner.GmsBarcodeScanning
@@ -28,7 +30,9 @@ import se.uppsok.app.core.EnrolmentLink
 /**
  * First run, a retry after a failed enrolment, or a re-enrolment after a sign-out: the server
  * address and the one-time code, typed, scanned from the QR code, or filled in by an
- * `uppsok://enrol` link ([prefill]); [notice] says why enrolment shows again.
+ * `uppsok://enrol` link ([prefill]); [notice] says why enrolment shows again. "Logga in med
+ * organisationens inloggning" opens the system browser at the server's `/enrol/oidc`; its
+ * answer is an `uppsok://enrol` link, which comes back through MainActivity as [prefill].
  */
 @Composable
 fun EnrolScreen(prefill: EnrolmentLink?, notice: String?, onEnrol: (username: String, server: String, code: String) -> Unit) {
@@ -57,6 +61,10 @@ fun EnrolScreen(prefill: EnrolmentLink?, notice: String?, onEnrol: (username: St
                 }
             }
         }) { Text(stringResource(R.string.enrol_scan)) }
+        val oidcStart = Enrolment.oidcStartUrl(server)
+        OutlinedButton(onClick = {
+            oidcStart?.let { context.startActivity(Intent(Intent.ACTION_VIEW, Uri.parse(it))) }
+        }, enabled = oidcStart != null) { Text(stringResource(R.string.enrol_oidc)) }
         Button(onClick = { onEnrol(username, server, code) }, enabled = username.length >= 2 && code.isNotBlank()) {
             Text(stringResource(R.string.enrol_button))
         }

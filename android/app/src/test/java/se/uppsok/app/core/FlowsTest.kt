@@ -136,6 +136,20 @@ class FlowsTest {
     }
 
     @Test
+    fun `the organisation's login starts at the server and ends in a link the form reads`() {
+        assertEquals("https://uppsok.kalix.se/enrol/oidc", Enrolment.oidcStartUrl(" https://uppsok.kalix.se/ "))
+        assertEquals("https://uppsok.kalix.se/enrol/oidc?org=4f0c%2F1",
+            Enrolment.oidcStartUrl("https://uppsok.kalix.se", "4f0c/1"))
+        assertEquals("http://10.0.2.2:8080/enrol/oidc", Enrolment.oidcStartUrl("http://10.0.2.2:8080", " "))
+        // No usable server yet (the form's "https://"), or one without https: no button.
+        assertNull(Enrolment.oidcStartUrl("https://"))
+        assertNull(Enrolment.oidcStartUrl("http://uppsok.kalix.se"))
+        // What the server redirects to after the login (server/src/dashboard/phone_enrol.rs).
+        assertEquals(EnrolmentLink("https://uppsok.kalix.se", "ABCDEFGHJKLM"),
+            Enrolment.parseLink("uppsok://enrol?server=https%3A%2F%2Fuppsok.kalix.se&code=ABCD-EFGH-JKLM"))
+    }
+
+    @Test
     fun `denied and approximate location never start a trip and say why`() {
         assertEquals(LocationGrant.PRECISE, LocationGrant.of(fine = true, coarse = true, canAskAgain = true))
         assertEquals(LocationGrant.APPROXIMATE, LocationGrant.of(fine = false, coarse = true, canAskAgain = true))
