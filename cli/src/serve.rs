@@ -162,6 +162,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", cfg.bind))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = store.backend(), "uppsok serve listening");
+    // Before the line below: a script may stop the server as soon as it reads it.
+    let shutdown = shutdown_signal();
     // Scripts and tests read the port from this line.
     println!("listening on http://{addr}");
     let culling = (cfg.retention_schedule && !args.no_retention_schedule)
@@ -170,7 +172,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Not optional: sharing must end when consent does.
     let consent_sweep = uppsok_server::consent::spawn_hourly(store.clone());
     let router = app(AppState::new(store.clone(), cfg.settings));
-    uppsok_server::serve::serve(listener, router, Limits::default(), shutdown_signal()).await;
+    uppsok_server::serve::serve(listener, router, Limits::default(), shutdown).await;
     if let Some(task) = culling {
         task.abort();
     }
@@ -180,27 +182,40 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, docker stop).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, docker stop). The handlers are installed
+/// when this is called, not when the future is first polled: the server loop polls it only
+/// between connections, and a SIGTERM that came before that would end the process at once
+/// (the default action) instead of draining the requests in flight.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    let (interrupt, terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        tokio::select! {
+            () = received(interrupt) => {}
+            () = received(terminate) => {}
+        }
+        #[cfg(not(unix))]
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Resolves when `signal` arrives; never, when its handler could not be installed.
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }
