@@ -1352,6 +1352,11 @@ async fn pull_pages_by_cursor(env: &Env) {
         .await;
     assert_eq!(s, 200);
     assert!(text.len() < 500, "{}", text.len());
+    // The pages named the phones' window; an idle reply to a phone that has it does not.
+    assert!(
+        !text.contains("history_window_days"),
+        "an idle reply stays small: {text}"
+    );
 }
 
 both!(protocol_auth_and_bounds);

@@ -298,6 +298,7 @@ async fn run(
         .map_or(MAX_PULL, |l| (l as usize).clamp(1, MAX_PULL));
 
     let last_cursor = device.device.last_cursor;
+    let last_sync_ms = device.device.last_sync_ms;
     let team_ids: Vec<TeamId> = device.staff.teams.clone();
     let patterns = state
         .store
@@ -420,12 +421,17 @@ async fn run(
         }
     };
     let changes = pull::render(pulled.rows);
-    // The window of the device's organisation, read on every reply: a phone learns a change at
-    // its next sync, and an idle sync still carries it (a few bytes).
-    let window_months = state
+    // The window of the device's organisation goes in every reply that carries records, and in
+    // any reply to a phone that may not know it yet (a first or restored pull, or a setting
+    // made or come into force since its last sync): an idle sync stays as small as it was.
+    let (window_months, window_since) = state
         .store
-        .phone_window_months(sender.org, uppsok_model::fidelity::swedish_date(now))
+        .phone_window_in_force(sender.org, uppsok_model::fidelity::swedish_date(now))
         .await?;
+    let tell_window = cursor == 0
+        || pulled.restored
+        || !changes.is_empty()
+        || last_sync_ms.is_none_or(|last| window_since >= last);
     let resp = SyncResponse {
         results: applied.results,
         changes,
@@ -436,7 +442,7 @@ async fn run(
         server_time: now.trunc_subsecs(3),
         restored: pulled.restored,
         access_logged,
-        history_window_days: Some(window_days(window_months)),
+        history_window_days: tell_window.then(|| window_days(window_months)),
     };
     let body = serde_json::to_vec(&resp)
         .map_err(|e| ApiError::Internal(format!("sync response does not serialise: {e}")))?;

@@ -87,9 +87,20 @@ impl Store {
     /// The months `org`'s phones keep on `day`: the setting with the latest day on or before
     /// it, else the default. One indexed read (the primary key), made once per sync request.
     pub async fn phone_window_months(&self, org: OrgId, day: NaiveDate) -> StoreResult<u32> {
-        let months: Option<i64> = on_pool!(self, p => {
-            sqlx::query_scalar(
-                "SELECT months FROM phone_windows WHERE org = $1 AND effective_from <= $2 \
+        Ok(self.phone_window_in_force(org, day).await?.0)
+    }
+
+    /// The window in force on `day` (months) and since when a phone could have missed it: the
+    /// later of when the setting was made and the start of its first day (UTC), 0 for the
+    /// default. Sync names the window in a reply only to a phone that may not know it yet.
+    pub async fn phone_window_in_force(
+        &self,
+        org: OrgId,
+        day: NaiveDate,
+    ) -> StoreResult<(u32, i64)> {
+        let row: Option<(i64, String, i64)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT months, effective_from, set_ms FROM phone_windows WHERE org = $1 AND effective_from <= $2 \
                  ORDER BY effective_from DESC LIMIT 1",
             )
             .bind(org.to_string())
@@ -97,9 +108,18 @@ impl Store {
             .fetch_optional(p)
             .await?
         });
-        Ok(months
-            .filter(|m| valid_window_months(*m))
-            .and_then(|m| u32::try_from(m).ok())
-            .unwrap_or(DEFAULT_WINDOW_MONTHS))
+        Ok(match row {
+            Some((m, from, set_ms)) if valid_window_months(m) => {
+                let from_ms = NaiveDate::parse_from_str(&from, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map_or(0, |t| t.and_utc().timestamp_millis());
+                (
+                    u32::try_from(m).unwrap_or(DEFAULT_WINDOW_MONTHS),
+                    set_ms.max(from_ms),
+                )
+            }
+            _ => (DEFAULT_WINDOW_MONTHS, 0),
+        })
     }
 }
