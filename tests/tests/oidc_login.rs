@@ -11,7 +11,9 @@
 //!
 //! The same flow enrols a phone (`GET /enrol/oidc`, ending in an `uppsok://enrol` link whose
 //! code a real phone store enrols with and syncs), and creates the account of someone unknown
-//! at their first login where the organisation allows it, which an admin then completes.
+//! at their first login where the organisation allows it, which an admin then completes; and
+//! it gives a program a JSON API session (`GET /login/oidc/api`, a one-time code on the page,
+//! exchanged at `POST /v1/auth/oidc/token`).
 
 mod phone_support;
 mod server_common;
@@ -23,13 +25,15 @@ use std::time::Duration;
 
 use server_common::*;
 use tokio::io::AsyncBufReadExt;
+use uppsok_model::{ClientId, OrgId, TeamId};
 use uppsok_server::store::{AuditAction, AuditFilter, AuthMethod, PoolSize, Store, Via};
 
 backend_tests!(
     oidc_login_logout_and_replays,
     oidc_refusals_and_key_rotation,
     oidc_phone_enrolment,
-    oidc_provisioning_at_first_login
+    oidc_provisioning_at_first_login,
+    oidc_api_login
 );
 
 const CLIENT_ID: &str = "uppsok-test";
@@ -1028,5 +1032,171 @@ async fn oidc_provisioning_at_first_login(backend: Backend) {
     let log = w.log();
     assert!(log.contains("account created at its first login"), "{log}");
     assert!(!log.contains(NEW), "the log holds the subject: {log}");
+    w.stop().await;
+}
+
+/// A program's login through the provider as `account`: from `GET /login/oidc/api` (no
+/// organisation: the server picks the only one with a provider) to the callback's page.
+async fn api_login_page(w: &World, b: &mut Browser, account: &str, acr: &str) -> Answer {
+    w.provider.next(account, acr, None).await;
+    let a = b.get(&format!("{}/login/oidc/api", w.server.base)).await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    let to_org = a.location.expect("to the organisation's start");
+    assert_eq!(to_org, format!("/login/oidc/api?org={}", w.org));
+    let a = b.get(&format!("{}{to_org}", w.server.base)).await;
+    assert_eq!(a.status, 303, "{}", a.body);
+    assert!(b.jar.contains_key("uppsok_oidc_api"));
+    let authorize = a.location.expect("to the provider");
+    assert!(authorize.starts_with(&w.provider.issuer), "{authorize}");
+    let callback = w.at_provider(b, &authorize).await;
+    b.get(&callback).await
+}
+
+/// The code on the page the provider's login ended on.
+fn shown_code(a: &Answer) -> String {
+    assert_eq!(a.status, 200, "{}", a.body);
+    let code = a
+        .body
+        .split("<code id=\"api-code\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_else(|| panic!("a code on the page: {}", a.body))
+        .to_owned();
+    assert_eq!(code.len(), 14, "{code}");
+    code
+}
+
+async fn exchange(base: &str, code: &str) -> (u16, serde_json::Value) {
+    let r = http_client()
+        .post(format!("{base}/v1/auth/oidc/token"))
+        .json(&serde_json::json!({ "code": code }))
+        .send()
+        .await
+        .expect("exchange");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or_default())
+}
+
+async fn oidc_api_login(backend: Backend) {
+    let w = World::new(backend).await;
+    let base = w.server.base.clone();
+
+    // Sara logs in at the provider for a program: the page shows a code, opens no session.
+    let mut b = Browser::new();
+    let a = api_login_page(&w, &mut b, SARA_SUBJECT, "loa4").await;
+    let code = shown_code(&a);
+    assert!(a.body.contains("programmet"), "{}", a.body);
+    assert!(
+        !b.jar.contains_key("uppsok_session"),
+        "no dashboard session"
+    );
+    for spent in ["uppsok_oidc_state", "uppsok_oidc_api"] {
+        assert!(!b.jar.contains_key(spent), "{spent} is spent");
+    }
+
+    // The program exchanges it (typed in lower case with spaces: it still works) for a token.
+    let typed = code.to_lowercase().replace('-', " ");
+    let (status, body) = exchange(&base, &typed).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["staff"]["username"], "sara");
+    let token = body["token"].as_str().expect("a token").to_owned();
+    let http = http_client();
+    let me = http
+        .get(format!("{base}/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status().as_u16(), 200);
+
+    // Once only: the same code again, and a code never shown, are refused alike.
+    for tried in [code.as_str(), "ABCD-EFGH-JKMN"] {
+        let (status, body) = exchange(&base, tried).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(
+            body["type"]
+                .as_str()
+                .map(|t| t.ends_with("invalid-credentials")),
+            Some(true),
+            "{body}"
+        );
+    }
+
+    // What the session does is logged with the method and the provider's level.
+    let teams: serde_json::Value = http
+        .get(format!("{base}/v1/teams"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("teams")
+        .json()
+        .await
+        .expect("json");
+    let team: uuid::Uuid = teams["items"][0]["id"]
+        .as_str()
+        .expect("Sara's team")
+        .parse()
+        .expect("a team id");
+    let org: uuid::Uuid = w.org.parse().expect("org id");
+    let added = ClientId::new();
+    let r = http
+        .put(format!("{base}/v1/clients/{}", added.0))
+        .bearer_auth(&token)
+        .json(&client_record(
+            added,
+            TeamId::from(team),
+            OrgId::from(org),
+            "K-501",
+            "Lisa Ek",
+            true,
+        ))
+        .send()
+        .await
+        .expect("put client");
+    assert_eq!(r.status().as_u16(), 201);
+    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
+        .await
+        .expect("store");
+    let entries = store
+        .list_audit(&AuditFilter {
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit");
+    let created: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == AuditAction::Create && e.via == Via::Api)
+        .collect();
+    assert_eq!(created.len(), 1, "{entries:?}");
+    assert_eq!(created[0].actor_username, "sara");
+    assert_eq!(created[0].auth_method, Some(AuthMethod::Oidc));
+    assert_eq!(created[0].acr.as_deref(), Some("loa4"));
+    store.close().await;
+
+    // A code whose account was deactivated in between is worth nothing.
+    let mut b = Browser::new();
+    let code = shown_code(&api_login_page(&w, &mut b, SARA_SUBJECT, "loa3").await);
+    admin(&w.db.url, &w.key, &["user", "deactivate", "sara"], &[]);
+    let (status, body) = exchange(&base, &code).await;
+    assert_eq!(status, 401, "{body}");
+
+    // Refusals at the provider's end come on the program's page, not the dashboard's form.
+    let mut b = Browser::new();
+    let a = api_login_page(&w, &mut b, "stranger", "loa3").await;
+    assert_refused(&a, &b, 403, "inget konto i Uppsök är kopplat till dig");
+    assert!(a.body.contains("gå tillbaka till programmet"), "{}", a.body);
+    assert!(!a.body.contains("name=\"password\""), "no password form");
+    assert!(!a.body.contains("api-code"), "no code");
+    let mut b = Browser::new();
+    let a = api_login_page(&w, &mut b, SARA_SUBJECT, "low").await;
+    assert_refused(&a, &b, 403, "inte räcker för Uppsök");
+
+    let log = w.log();
+    assert!(log.contains("JSON API login code handed out"), "{log}");
+    for secret in [CLIENT_SECRET, SARA_SUBJECT, code.as_str(), token.as_str()] {
+        assert!(!log.contains(secret), "the log holds a secret: {log}");
+    }
     w.stop().await;
 }

@@ -1,5 +1,6 @@
 //! The JSON API's account routes: log in (through [`login`], the one login path, with a bearer
-//! token in return), log out, change one's password, and who am I.
+//! token in return; or with the one-time code of a login through the organisation's identity
+//! provider, `dashboard::api_login`), log out, change one's password, and who am I.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,10 +10,12 @@ use utoipa::ToSchema;
 
 use super::directory::StaffView;
 use super::rfc3339;
+use crate::auth;
 use crate::auth::login::{self, Attempt, Door, FIELD_MAX, LoginError};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ClientIp, PendingActor};
 use crate::state::AppState;
+use crate::store::{AuthMethod, SessionAuth, now_ms};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,7 +49,7 @@ impl From<LoginError> for ApiError {
             )),
             LoginError::Invalid | LoginError::WrongDoor => ApiError::InvalidCredentials,
             LoginError::PasswordsOff => ApiError::Forbidden(
-                "your organisation logs in through its identity provider; password login is turned off",
+                "your organisation logs in through its identity provider; password login is turned off (a program logs in at /login/oidc/api in a browser and exchanges the code at /v1/auth/oidc/token)",
             ),
             LoginError::Locked { until_ms } => ApiError::AccountLocked { until_ms },
             LoginError::TotpRequired => ApiError::TotpRequired,
@@ -83,6 +86,65 @@ pub async fn login(
         expires_at: rfc3339(done.session.expires_ms),
         staff: StaffView::from(&done.staff),
         must_change_password: done.must_change_password,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OidcTokenRequest {
+    /// The one-time code shown at the end of a login through the organisation's identity
+    /// provider started at `GET /login/oidc/api` (case, spaces and dashes do not matter).
+    #[schema(max_length = 1024)]
+    pub code: String,
+}
+
+/// Exchanges the one-time code of a login through the organisation's identity provider for a
+/// session token. The code works once and for five minutes; the session's access-log entries
+/// carry the method (`oidc`) and the provider's `acr`. Wrong codes count towards the
+/// per-address limit like failed logins.
+#[utoipa::path(post, path = "/v1/auth/oidc/token", request_body = OidcTokenRequest,
+    responses((status = 200, description = "logged in", body = LoginResponse),
+              (status = 401, description = "`invalid-credentials`: the code is unknown, used already or expired, or its account is no longer active"),
+              (status = 429, description = "`rate-limited`: too many attempts from this address")))]
+pub async fn oidc_token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<OidcTokenRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    state
+        .limiter
+        .attempt(ip)
+        .map_err(|retry_after_s| ApiError::RateLimited { retry_after_s })?;
+    if req.code.chars().count() > FIELD_MAX {
+        return Err(ApiError::InvalidBody(format!(
+            "code may be at most {FIELD_MAX} characters"
+        )));
+    }
+    let taken = state
+        .store
+        .take_api_login_code(&auth::hash_enrolment_code(&req.code))
+        .await?
+        .filter(|c| c.expires_ms > now_ms())
+        .ok_or(ApiError::InvalidCredentials)?;
+    // Deactivated since the provider's login: the code is spent and worth nothing.
+    let staff = state
+        .store
+        .staff_by_id(taken.staff)
+        .await?
+        .filter(|s| s.active)
+        .ok_or(ApiError::InvalidCredentials)?;
+    let how = SessionAuth {
+        method: AuthMethod::Oidc,
+        acr: taken.acr,
+    };
+    let done = login::open_session(&state, staff, false, Door::Api, how).await?;
+    state.limiter.forgive(ip);
+    Ok(Json(LoginResponse {
+        token: done.token,
+        token_type: "Bearer".into(),
+        expires_at: rfc3339(done.session.expires_ms),
+        staff: StaffView::from(&done.staff),
+        must_change_password: false,
     }))
 }
 

@@ -1,5 +1,5 @@
 //! The JSON API under `/v1`, described by `/v1/openapi.json`: [`router`] mounts
-//! `POST /v1/auth/login`, `POST /v1/auth/logout`, `POST /v1/auth/password`, `GET /v1/me`,
+//! `POST /v1/auth/login`, `POST /v1/auth/oidc/token`, `POST /v1/auth/logout`, `POST /v1/auth/password`, `GET /v1/me`,
 //! `POST /v1/devices/enroll`, `GET /v1/devices/me`, `GET /v1/devices`,
 //! `POST /v1/devices/{id}/revoke`, `GET /v1/teams`, `GET /v1/staff`, `GET /v1/clients`,
 //! `GET|PUT /v1/clients/{id}`, `GET /v1/clients/{id}/history` (phones, [`history`]),
@@ -26,6 +26,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/oidc/token", post(auth::oidc_token))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/password", post(auth::change_password))
         .route("/me", get(auth::me))

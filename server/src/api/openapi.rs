@@ -30,6 +30,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
         crate::app::healthz,
         document,
         super::auth::login,
+        super::auth::oidc_token,
         super::auth::logout,
         super::auth::change_password,
         super::auth::me,
@@ -65,7 +66,9 @@ impl Modify for Security {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("a session token from /v1/auth/login"))
+                    .description(Some(
+                        "a session token from /v1/auth/login or /v1/auth/oidc/token",
+                    ))
                     .build(),
             ),
         );

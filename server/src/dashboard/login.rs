@@ -4,7 +4,8 @@
 //! offers "Logga in med organisationens inloggning" for each organisation with an OpenID
 //! provider; that flow is [`crate::oidc`], and its handlers are here too, so both ways in end
 //! in [`login::open_session`] and in the same cookie. The one callback also finishes a phone's
-//! enrolment through the provider ([`super::phone_enrol`]) and creates the account of someone
+//! enrolment through the provider ([`super::phone_enrol`]) or a program's JSON API login
+//! ([`super::api_login`]) and creates the account of someone
 //! the provider vouches for at their first login, where the organisation allows it
 //! ([`crate::auth::provision`]).
 
@@ -14,6 +15,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::away::{self, Away};
 use super::html::{self, attr, esc};
 use super::i18n::{self, tr};
 use super::{
@@ -46,6 +48,9 @@ pub const OIDC_STATE_COOKIE: &str = "uppsok_oidc_state";
 /// The cookie that marks a login through the provider as a phone's (which page a refusal is
 /// shown on; what the login is for is kept server-side with its `state`).
 pub const OIDC_PHONE_COOKIE: &str = "uppsok_oidc_phone";
+
+/// The cookie that marks a login through the provider as a program's (JSON API), likewise.
+pub const OIDC_API_COOKIE: &str = "uppsok_oidc_api";
 
 /// Why a login through the organisation's provider was refused (or, for
 /// [`OidcNotice::Provisioned`], what became of it), as the page words it.
@@ -595,11 +600,12 @@ pub async fn oidc_start(
     {
         Ok(begun) => {
             let mut r = to_provider(&req, &begun);
-            // A phone's login started earlier in this browser no longer decides the pages.
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(OIDC_PHONE_COOKIE, "", 0, req.tls),
-            );
+            // A phone's or a program's login started earlier in this browser no longer
+            // decides the pages.
+            for away in [OIDC_PHONE_COOKIE, OIDC_API_COOKIE] {
+                r.headers_mut()
+                    .append(header::SET_COOKIE, set_cookie(away, "", 0, req.tls));
+            }
             Ok(r)
         }
         Err(e) => oidc_refused(&state, &req, e).await,
@@ -628,12 +634,22 @@ pub async fn oidc_callback(
     let callback = callback_url(&req, &headers)
         .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
     let cookie_state = cookie(&headers, OIDC_STATE_COOKIE);
-    let phone = cookie(&headers, OIDC_PHONE_COOKIE).is_some();
+    let away = if cookie(&headers, OIDC_PHONE_COOKIE).is_some() {
+        Some(Away::Phone)
+    } else if cookie(&headers, OIDC_API_COOKIE).is_some() {
+        Some(Away::Program)
+    } else {
+        None
+    };
     let verified = match oidc::finish(&state.store, &state.oidc, &cb, cookie_state, &callback).await
     {
         Ok(v) => v,
-        Err(e) if phone => return super::phone_enrol::refused(&req, e),
-        Err(e) => return oidc_refused(&state, &req, e).await,
+        Err(e) => {
+            return match away {
+                Some(away) => away::refused(&req, e, away),
+                None => oidc_refused(&state, &req, e).await,
+            };
+        }
     };
     let how = SessionAuth {
         method: AuthMethod::Oidc,
@@ -652,9 +668,15 @@ pub async fn oidc_callback(
             tracing::info!(staff = %staff.id, "account created at its first login through the identity provider");
             state.limiter.forgive(ip);
             return match verified.purpose {
-                OidcPurpose::Phone => Ok(super::phone_enrol::notice_page(
+                OidcPurpose::Phone => Ok(away::notice_page(
                     &req,
                     OidcNotice::Provisioned,
+                    Away::Phone,
+                )),
+                OidcPurpose::Api => Ok(away::notice_page(
+                    &req,
+                    OidcNotice::Provisioned,
+                    Away::Program,
                 )),
                 OidcPurpose::Dashboard => {
                     let offers = Offers::load(&state).await?;
@@ -668,10 +690,18 @@ pub async fn oidc_callback(
             };
         }
     };
-    if verified.purpose == OidcPurpose::Phone {
-        let r = super::phone_enrol::hand_out(&state, &req, &headers, &staff, how).await?;
-        state.limiter.forgive(ip);
-        return Ok(r);
+    match verified.purpose {
+        OidcPurpose::Phone => {
+            let r = super::phone_enrol::hand_out(&state, &req, &headers, &staff, how).await?;
+            state.limiter.forgive(ip);
+            return Ok(r);
+        }
+        OidcPurpose::Api => {
+            let r = super::api_login::hand_out(&state, &req, &staff, how).await?;
+            state.limiter.forgive(ip);
+            return Ok(r);
+        }
+        OidcPurpose::Dashboard => {}
     }
     match login::open_session(&state, staff, false, Door::Dashboard, how).await {
         Ok(done) => {

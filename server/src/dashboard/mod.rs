@@ -16,7 +16,9 @@
 //! (loading a team's records through the access rules), [`export`] (CSV and PDF), and one
 //! module per page.
 
+mod api_login;
 mod audit;
+mod away;
 mod charts;
 mod client;
 
@@ -70,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/login/oidc", get(login::oidc_start))
         .route(crate::oidc::CALLBACK_PATH, get(login::oidc_callback))
+        .route("/login/oidc/api", get(api_login::start))
         .route("/enrol/oidc", get(phone_enrol::start))
         .route("/logout", post(login::logout))
         .route("/password", get(password::form).post(password::submit))

@@ -17,15 +17,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use uppsok_model::Role;
 
+use super::away::{self, Away};
 use super::html::{self, attr, esc};
 use super::i18n::tr;
 use super::login::{
-    OIDC_PHONE_COOKIE, OIDC_STATE_COOKIE, OidcNotice, OidcStart, callback_url, oidc_audit, origin,
-    to_provider,
+    OIDC_API_COOKIE, OidcNotice, OidcStart, callback_url, oidc_audit, origin, to_provider,
 };
 use super::{DashError, DashResult, Req, set_cookie};
 use crate::auth;
-use crate::oidc::{self, OidcError};
+use crate::oidc;
 use crate::state::AppState;
 use crate::store::{AuditAction, OidcPurpose, SessionAuth, StaffRow};
 
@@ -72,15 +72,20 @@ pub async fn start(
             r.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(
-                    OIDC_PHONE_COOKIE,
+                    Away::Phone.cookie(),
                     "1",
                     oidc::PENDING_TTL.as_secs() as i64,
                     req.tls,
                 ),
             );
+            // A program's login started earlier in this browser no longer decides the pages.
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(OIDC_API_COOKIE, "", 0, req.tls),
+            );
             Ok(r)
         }
-        Err(e) => refused(&req, e),
+        Err(e) => away::refused(&req, e, Away::Phone),
     }
 }
 
@@ -92,7 +97,11 @@ async fn choose(state: &AppState, req: &Req) -> DashResult<Response> {
         return Ok(Redirect::to(&format!("/enrol/oidc?org={org}")).into_response());
     }
     if orgs.is_empty() {
-        return Ok(notice_page(req, OidcNotice::PhoneEnrolmentOff));
+        return Ok(away::notice_page(
+            req,
+            OidcNotice::PhoneEnrolmentOff,
+            Away::Phone,
+        ));
     }
     let l = req.lang;
     let mut body = format!(
@@ -109,7 +118,10 @@ async fn choose(state: &AppState, req: &Req) -> DashResult<Response> {
             esc(name)
         ));
     }
-    Ok(req.finish(html::respond(html::page(&frame(req), &body))))
+    Ok(req.finish(html::respond(html::page(
+        &away::frame(req, Away::Phone),
+        &body,
+    ))))
 }
 
 /// After the provider vouched for `staff`: a fresh one-time code, logged, handed to the app.
@@ -121,7 +133,7 @@ pub(super) async fn hand_out(
     how: SessionAuth,
 ) -> DashResult<Response> {
     if !has_phone(staff.role) {
-        return Ok(notice_page(req, OidcNotice::NoPhone));
+        return Ok(away::notice_page(req, OidcNotice::NoPhone, Away::Phone));
     }
     let server = origin(req, headers)
         .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
@@ -143,7 +155,7 @@ pub(super) async fn hand_out(
         attr(&link),
         tr(l, "Öppna Uppsök-appen", "Open the Uppsök app")
     );
-    let mut r = html::respond(html::page(&frame(req), &body));
+    let mut r = html::respond(html::page(&away::frame(req, Away::Phone), &body));
     *r.status_mut() = StatusCode::SEE_OTHER;
     let h = r.headers_mut();
     h.insert(
@@ -151,61 +163,8 @@ pub(super) async fn hand_out(
         HeaderValue::from_str(&link)
             .map_err(|_| DashError::Internal("the enrolment link is not a header value".into()))?,
     );
-    spend_cookies(req, &mut r);
+    away::spend_cookies(req, &mut r);
     Ok(r)
-}
-
-/// The page saying why the phone's login through the provider was refused.
-pub(super) fn refused(req: &Req, e: OidcError) -> DashResult<Response> {
-    let Some(notice) = OidcNotice::of(&e) else {
-        return Err(match e {
-            OidcError::Store(s) => s.into(),
-            other => DashError::Internal(other.to_string()),
-        });
-    };
-    tracing::warn!(reason = %e, "phone enrolment through the organisation's identity provider refused");
-    Ok(notice_page(req, notice))
-}
-
-/// A notice for someone holding a phone: what happened, and back to the app.
-pub(super) fn notice_page(req: &Req, notice: OidcNotice) -> Response {
-    let l = req.lang;
-    let (sv, en) = notice.words();
-    let class = notice.class();
-    let role = if class == "alert" { "alert" } else { "status" };
-    let body = format!(
-        "<p class=\"{class}\" role=\"{role}\">{}</p><p>{}</p>",
-        esc(tr(l, sv, en)),
-        tr(
-            l,
-            "Stäng fönstret och gå tillbaka till appen Uppsök.",
-            "Close this window and go back to the Uppsök app."
-        )
-    );
-    let mut r = html::respond(html::page(&frame(req), &body));
-    *r.status_mut() = notice.status();
-    spend_cookies(req, &mut r);
-    req.finish(r)
-}
-
-fn spend_cookies(req: &Req, r: &mut Response) {
-    for name in [OIDC_STATE_COOKIE, OIDC_PHONE_COOKIE] {
-        r.headers_mut()
-            .append(header::SET_COOKIE, set_cookie(name, "", 0, req.tls));
-    }
-}
-
-fn frame(req: &Req) -> html::Frame<'_> {
-    html::Frame {
-        lang: req.lang,
-        title: tr(req.lang, "Registrera telefonen", "Enrol the phone"),
-        nav: html::Nav::None,
-        user: None,
-        csrf: None,
-        here: &req.here,
-        team_query: "",
-        supervisor: false,
-    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,9 @@ pub use devices::{DeviceRow, DeviceStatus, EnrolmentOutcome};
 pub use followup::{FollowUp, SampledEntry};
 pub(crate) use gate::begin_tx;
 pub use gate::{GateGuard, GroupWork, WriteGate};
-pub use oidc::{OidcConfig, OidcPending, OidcPurpose, SUBJECT_MAX, subject_ok as oidc_subject_ok};
+pub use oidc::{
+    ApiLoginCode, OidcConfig, OidcPending, OidcPurpose, SUBJECT_MAX, subject_ok as oidc_subject_ok,
+};
 pub use phone_window::WindowRow;
 pub use records::{RecordFilter, RecordRow, RecordWrite};
 pub use retention::{ClassRow, HoldRow, RetentionCandidate, RunRow};

@@ -57,6 +57,9 @@ pub enum OidcPurpose {
     Dashboard,
     /// A one-time enrolment code handed back to the phone's app.
     Phone,
+    /// A one-time code the person takes to a program of theirs, exchanged for a JSON API
+    /// session (`POST /v1/auth/oidc/token`).
+    Api,
 }
 
 impl OidcPurpose {
@@ -64,6 +67,7 @@ impl OidcPurpose {
         match self {
             OidcPurpose::Dashboard => "dashboard",
             OidcPurpose::Phone => "phone",
+            OidcPurpose::Api => "api",
         }
     }
 
@@ -71,6 +75,7 @@ impl OidcPurpose {
         match s {
             "dashboard" => Ok(OidcPurpose::Dashboard),
             "phone" => Ok(OidcPurpose::Phone),
+            "api" => Ok(OidcPurpose::Api),
             _ => Err(StoreError::Corrupt("oidc_pending purpose".into())),
         }
     }
@@ -329,6 +334,56 @@ impl Store {
                 purpose: OidcPurpose::parse(&purpose)?,
                 nonce: Zeroizing::new(nonce),
                 pkce_verifier: Zeroizing::new(verifier),
+                expires_ms,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// A JSON API login the provider vouched for, waiting for its one-time code to be exchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiLoginCode {
+    pub staff: StaffId,
+    pub acr: Option<String>,
+    pub expires_ms: i64,
+}
+
+impl Store {
+    /// Remembers the one-time code (its hash) of a JSON API login through the provider, and
+    /// forgets those whose time has passed.
+    pub async fn put_api_login_code(&self, code_hash: &str, c: &ApiLoginCode) -> StoreResult<()> {
+        let now = now_ms();
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("DELETE FROM api_login_codes WHERE expires_ms <= $1")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("INSERT INTO api_login_codes (code_hash, staff, acr, expires_ms) VALUES ($1, $2, $3, $4)")
+                .bind(code_hash)
+                .bind(c.staff.to_string())
+                .bind(c.acr.as_deref())
+                .bind(c.expires_ms)
+                .execute(&mut *conn)
+                .await?;
+        });
+        tx.commit().await
+    }
+
+    /// Takes the code out in one statement, so of two exchanges of the same code one gets it.
+    /// Expired ones come back too; the caller refuses them.
+    pub async fn take_api_login_code(&self, code_hash: &str) -> StoreResult<Option<ApiLoginCode>> {
+        let row: Option<(String, Option<String>, i64)> = on_pool!(self, p => {
+            sqlx::query_as("DELETE FROM api_login_codes WHERE code_hash = $1 RETURNING staff, acr, expires_ms")
+                .bind(code_hash)
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(|(staff, acr, expires_ms)| {
+            Ok(ApiLoginCode {
+                staff: super::parse_uuid(&staff)?,
+                acr,
                 expires_ms,
             })
         })
