@@ -13,7 +13,7 @@ use super::recording::{RecordingState, TripRecording, TripStart};
 use super::sync::{self, EnrolResult, SyncHandle, SyncReport, SyncStatus};
 use super::types::*;
 use chrono::{DateTime, Local, NaiveTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use uppsok_device::Profile;
@@ -194,6 +194,22 @@ impl UppsokStore {
     }
 }
 
+/// A client code as people type it in a trip's "visited": case, dashes and spaces and the
+/// leading zeros of a number do not matter ("k17" and "K-017" are one code, "K-170" another).
+fn code_key(text: &str) -> String {
+    let mut key = String::new();
+    let mut in_number = false;
+    for ch in text.chars().filter(|c| c.is_alphanumeric()) {
+        let digit = ch.is_ascii_digit();
+        if digit && !in_number && ch == '0' {
+            continue;
+        }
+        in_number = digit;
+        key.extend(ch.to_uppercase());
+    }
+    key
+}
+
 /// Logs that a client's history (visits, outcomes) is shown; nothing for an id the phone does
 /// not hold (the listing is empty then).
 pub(crate) fn log_history(s: &Store, client: m::ClientId) -> Result<()> {
@@ -369,9 +385,45 @@ impl UppsokStore {
                 }
                 _ => None,
             };
-            let trip = input.to_model(&profile.user, suggested)?;
+            let saved = match (&input.distance, &input.id) {
+                (TripDistance::AsSaved, Some(id)) => Some(s.trip(parse_id("id", id)?)?),
+                _ => None,
+            };
+            let trip = input.to_model(&profile.user, suggested, saved.as_ref())?;
             s.save_trip(&trip)?;
             Ok(TripItem::from_model(&trip))
+        })
+    }
+
+    /// A client's trips, oldest first: those linked to one of the client's contacts on the
+    /// phone, or whose "visited" is the client's code. Part of the client's history, so logged
+    /// as its opening, like [`Self::visits_for_client`] (a repeat within a minute is not
+    /// logged again); empty for an id the phone does not hold.
+    pub fn trips_for_client(&self, client_id: String) -> Result<Vec<TripItem>> {
+        let client: m::ClientId = parse_id("client", &client_id)?;
+        self.shared.with(|s| {
+            let Ok(c) = s.client(client) else {
+                return Ok(Vec::new());
+            };
+            s.log_access(client, m::AccessKind::OpenHistory)?;
+            let contacts: HashSet<m::VisitId> = s
+                .visits(&VisitFilter {
+                    client: Some(client),
+                    ..VisitFilter::default()
+                })?
+                .iter()
+                .map(|v| v.id)
+                .collect();
+            let code = code_key(c.code.as_str());
+            let to_client = |t: &m::Trip| {
+                t.visits.iter().any(|v| contacts.contains(v))
+                    || t.visited.as_deref().is_some_and(|v| code_key(v) == code)
+            };
+            Ok(s.trips(&TripFilter::default())?
+                .iter()
+                .filter(|t| to_client(t))
+                .map(TripItem::from_model)
+                .collect())
         })
     }
 

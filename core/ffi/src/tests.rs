@@ -3,6 +3,7 @@
 
 use super::*;
 use std::sync::Arc;
+use uppsok_model as m;
 
 struct Fixed(Vec<u8>);
 
@@ -360,5 +361,161 @@ fn damaged_records_are_counted_and_repaired() {
         store.clients().unwrap().len(),
         2,
         "rewritten from its waiting change"
+    );
+}
+
+fn contact(client: &ClientItem, start_ms: i64) -> VisitInput {
+    VisitInput {
+        id: None,
+        client_id: client.id.clone(),
+        staff: vec![],
+        start_ms,
+        minutes: 30,
+        contact: ContactKind::FaceToFace,
+        setting: Some(Setting::Home),
+        network: false,
+        client_present: true,
+        group: false,
+        place: Some("Töre".into()),
+        note: None,
+    }
+}
+
+/// Editing a recorded trip's errand, destination or whom was visited keeps what the GPS
+/// measured (km, source, the track's figures); keeping "the distance as saved" needs a saved
+/// trip; an edit may still replace the distance with typed km.
+#[test]
+fn editing_a_gps_trip_keeps_its_measured_distance() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = UppsokStore::create(path(&dir), "anna".into(), key()).unwrap();
+    let rec = store.start_trip(trip_start()).unwrap();
+    let now = chrono::Utc::now().timestamp_millis() - 200_000;
+    for i in 0..120 {
+        rec.feed_fix(FixInput {
+            lat: 65.85 + f64::from(i) * 0.0002,
+            lon: 23.15,
+            accuracy_m: 5.0,
+            time_ms: now + i64::from(i) * 1000,
+            speed_mps: None,
+        })
+        .unwrap();
+    }
+    let measured = rec.finish("Töre".into(), None, None).unwrap();
+    assert_eq!(measured.source, DistanceSource::Gps);
+    let gps = measured.gps.clone().expect("the track's figures");
+
+    let edit = TripInput {
+        id: Some(measured.id.clone()),
+        service_car: measured.service_car.clone(),
+        start_ms: measured.start_ms,
+        end_ms: measured.end_ms,
+        from_place: measured.from_place.clone(),
+        to_place: "Sangis".into(),
+        from_address: None,
+        to_address: None,
+        purpose: "Läkarbesök med klient".into(),
+        visited: Some("K-017".into()),
+        visit_ids: vec![],
+        distance: TripDistance::AsSaved,
+        from_home: false,
+    };
+    let edited = store.log_trip(edit.clone()).unwrap();
+    assert_eq!(edited.id, measured.id);
+    assert_eq!(edited.to_place, "Sangis");
+    assert_eq!(edited.purpose, "Läkarbesök med klient");
+    assert_eq!(edited.source, DistanceSource::Gps);
+    assert_eq!(edited.km, measured.km);
+    assert_eq!(edited.gps, Some(gps));
+    assert_eq!(store.trips_between(0, i64::MAX).unwrap(), vec![edited]);
+
+    let new = store.log_trip(TripInput {
+        id: None,
+        ..edit.clone()
+    });
+    assert!(
+        matches!(&new, Err(UppsokError::Invalid { field, .. }) if field == "distance"),
+        "{new:?}"
+    );
+    let unknown = store.log_trip(TripInput {
+        id: Some(m::TripId::new().to_string()),
+        ..edit.clone()
+    });
+    assert!(
+        matches!(&unknown, Err(UppsokError::NotFound { .. })),
+        "{unknown:?}"
+    );
+    let typed = store
+        .log_trip(TripInput {
+            distance: TripDistance::Manual { km: 31.0 },
+            ..edit
+        })
+        .unwrap();
+    assert_eq!(typed.source, DistanceSource::Manual);
+    assert_eq!(typed.km, 31.0);
+    assert!(typed.gps.is_none());
+    assert_eq!(store.trips_between(0, i64::MAX).unwrap().len(), 1);
+}
+
+/// A client's trips are those linked to its contacts or naming its code, however typed; not
+/// another client's; reading them is logged as an opening of the client's history.
+#[test]
+fn a_clients_trips_are_found_by_its_contacts_and_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = UppsokStore::create(path(&dir), "anna".into(), key()).unwrap();
+    let k17 = store.add_client(new_client("K-017")).unwrap();
+    let k18 = store.add_client(new_client("K-018")).unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let hour = 3_600_000;
+    let v17 = store.log_visit(contact(&k17, now - 5 * hour)).unwrap();
+    let v18 = store.log_visit(contact(&k18, now - 4 * hour)).unwrap();
+    let trip = |start_ms: i64, visited: Option<&str>, visit_ids: Vec<String>| TripInput {
+        id: None,
+        service_car: None,
+        start_ms,
+        end_ms: None,
+        from_place: "Kalix".into(),
+        to_place: "Töre".into(),
+        from_address: None,
+        to_address: None,
+        purpose: "Hembesök".into(),
+        visited: visited.map(str::to_owned),
+        visit_ids,
+        distance: TripDistance::Manual { km: 20.0 },
+        from_home: false,
+    };
+    let by_contact = store
+        .log_trip(trip(now - 6 * hour, None, vec![v17.id.clone()]))
+        .unwrap();
+    let by_code = store
+        .log_trip(trip(now - 3 * hour, Some("k17"), vec![]))
+        .unwrap();
+    store
+        .log_trip(trip(now - 2 * hour, Some("K-018"), vec![v18.id.clone()]))
+        .unwrap();
+    store
+        .log_trip(trip(now - hour, Some("Försäkringskassan"), vec![]))
+        .unwrap();
+    store
+        .log_trip(trip(now - hour / 2, Some("K-170"), vec![]))
+        .unwrap();
+
+    let pending = |s: &UppsokStore| s.shared.with(|st| Ok(st.pending_access(100)?)).unwrap();
+    assert!(pending(&store).is_empty());
+    let found = store.trips_for_client(k17.id.clone()).unwrap();
+    assert_eq!(
+        found.iter().map(|t| t.id.clone()).collect::<Vec<_>>(),
+        vec![by_contact.id, by_code.id],
+        "oldest first"
+    );
+    let events = pending(&store);
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].what, m::AccessKind::OpenHistory);
+    assert_eq!(events[0].client.to_string(), k17.id);
+    assert_eq!(store.trips_for_client(k18.id.clone()).unwrap().len(), 1);
+    assert!(
+        store
+            .trips_for_client(m::ClientId::new().to_string())
+            .unwrap()
+            .is_empty()
     );
 }

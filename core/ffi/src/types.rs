@@ -304,6 +304,10 @@ pub enum TripDistance {
     /// suggestion cannot be approved for payment, so confirm now or later with
     /// [`UppsokStore::confirm_trip`](super::UppsokStore::confirm_trip).
     Suggested { confirmed: bool },
+    /// The distance as the saved trip has it — measured by GPS (with its track's figures),
+    /// from the odometer, typed or suggested (and whether confirmed): an edit of the places,
+    /// the errand or whom was visited keeps it. Only with `id` naming a trip on the phone.
+    AsSaved,
 }
 
 /// A trip logged by hand (manual km or odometer readings). GPS trips come from
@@ -671,14 +675,25 @@ pub(crate) fn vehicle_text(v: &m::Vehicle) -> Option<String> {
 
 impl TripInput {
     /// The trip as the model has it; `suggested_km` is the store's suggestion, needed (and
-    /// used) only for [`TripDistance::Suggested`].
+    /// used) only for [`TripDistance::Suggested`], and `saved` the trip as stored, only for
+    /// [`TripDistance::AsSaved`].
     pub(crate) fn to_model(
         &self,
         driver: &m::Username,
         suggested_km: Option<f64>,
+        saved: Option<&m::Trip>,
     ) -> Result<m::Trip> {
         let mut confirmed = false;
+        let mut gps = None;
         let (km, source, odometer_start, odometer_end) = match self.distance {
+            TripDistance::AsSaved => {
+                let t = saved.ok_or_else(|| {
+                    UppsokError::invalid("distance", "can be kept only when editing a saved trip")
+                })?;
+                confirmed = t.distance_confirmed;
+                gps = t.gps;
+                (t.km, t.distance_source, t.odometer_start, t.odometer_end)
+            }
             TripDistance::Manual { km } => (km, m::DistanceSource::Manual, None, None),
             TripDistance::Suggested { confirmed: c } => {
                 confirmed = c;
@@ -727,7 +742,7 @@ impl TripInput {
             distance_source: source,
             odometer_start,
             odometer_end,
-            gps: None,
+            gps,
             distance_confirmed: confirmed,
             from_home: self.from_home,
         })

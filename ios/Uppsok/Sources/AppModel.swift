@@ -233,10 +233,14 @@ final class AppModel: ObservableObject {
         await refresh()
     }
 
-    func logTrip(_ input: TripInput) async {
-        _ = await run { try $0.logTrip(input: input) }
+    /// Saves a trip (new, or an edit with its id); true when the core took it, else the reason
+    /// is in `message`.
+    @discardableResult
+    func logTrip(_ input: TripInput) async -> Bool {
+        let saved = await run { try $0.logTrip(input: input) }
         BackgroundSync.scheduleSoon()
         await refresh()
+        return saved != nil
     }
 
     /// The suggestion for the form's places, shown before the driver saves or confirms it.

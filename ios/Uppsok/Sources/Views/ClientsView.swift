@@ -83,6 +83,8 @@ struct ClientDetail: View {
         Form {
             let shown = page?.client ?? client
             if shown.protectedIdentity { Text("\(shown.code) · \(shown.name)").font(.headline) }
+            TextField("client.code", text: Binding(get: { form.code }, set: { form.code = $0.uppercased() }))
+            TextField("client.name", text: Binding(get: { form.name }, set: { form.name = $0 }))
             Picker("client.phase", selection: Binding(get: { form.phase }, set: { form = form.withPhase($0, today: today) })) {
                 ForEach(phases, id: \.self) { p in Text(Labels.phase(p, model.lang)).tag(p) }
             }
@@ -147,6 +149,14 @@ struct ClientDetail: View {
                 if let p = page, p.canShowOlder, let window = p.window {
                     Button(ClientPage.olderLabel(window, model.lang)) {
                         Task { page = await model.olderHistory(p) }
+                    }
+                }
+            }
+            // The driver's trips to the client (linked to its contacts or naming its code), newest first.
+            if let trips = page?.trips, !trips.isEmpty {
+                Section("client.trips") {
+                    ForEach(trips.suffix(10).reversed(), id: \.id) { t in
+                        Text(ClientPage.tripLine(t, model.lang))
                     }
                 }
             }

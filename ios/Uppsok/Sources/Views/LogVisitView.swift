@@ -6,7 +6,8 @@ import UppsokCore
 /// first, none chosen until the user chooses), contact kind, setting, whether the client took part (a network-only
 /// contact is never an attempt) and whether it was a group contact, the time it began, minutes, colleagues from the team
 /// list, place from the team's list or the gazetteer. @SceneStorage keeps the draft across
-/// dismissals of the scene and process death; @State across tab switches (the sheet stays).
+/// dismissals of the scene and process death — the client, minutes, place and note each, the
+/// rest as one VisitDraft string — and @State across tab switches (the sheet stays).
 struct LogVisitView: View {
     @EnvironmentObject var model: AppModel
     @Environment(\.dismiss) private var dismiss
@@ -25,6 +26,8 @@ struct LogVisitView: View {
     @State private var clientPresent = true
     @State private var group = false
     @SceneStorage("visit.note") private var note: String = ""
+    /// Contact, setting, start, colleagues (VisitDraft.encoded), written on every change.
+    @SceneStorage("visit.draft") private var draft: String = ""
 
     private let settings: [Setting] = [.home, .community, .office, .inpatient]
     private let minuteChoices: [Int] = [15, 30, 45, 60, 90, 120]
@@ -97,7 +100,17 @@ struct LogVisitView: View {
                 }
             }
             .navigationTitle(Text("visit.log"))
+            .onChange(of: currentDraft.encoded()) { text in draft = text }
             .onAppear {
+                // A draft of this same form (new, or an edit of the same visit) left when the
+                // app was killed comes back whole; an edit otherwise starts from the visit.
+                if let d = VisitDraft.decode(draft, nowMs: Format.nowMs()), d.editingId == editing?.id {
+                    apply(d.contact)
+                    group = d.contact.group
+                    start = Date(timeIntervalSince1970: Double(d.startMs) / 1000)
+                    staff = Set(d.staff)
+                    return
+                }
                 guard let v = editing else { return }
                 clientId = v.clientId
                 contact = v.contact
@@ -112,7 +125,8 @@ struct LogVisitView: View {
                 note = v.note ?? ""
             }
             .toolbar {
-                ToolbarItem(placement: .cancellationAction) { Button("cancel") { dismiss() } }
+                // Cancel throws the draft's time and contact away (the start is "now" next time).
+                ToolbarItem(placement: .cancellationAction) { Button("cancel") { draft = ""; dismiss() } }
                 ToolbarItem(placement: .confirmationAction) {
                     Button("save") { Task { await save() } }.disabled(clientId.isEmpty)
                 }
@@ -123,6 +137,11 @@ struct LogVisitView: View {
     /// The contact part of the form, whose rules live in UppsokAppCore.
     private var current: VisitContact {
         VisitContact(contact: contact, setting: setting, network: network, clientPresent: clientPresent, group: group)
+    }
+
+    /// What @SceneStorage keeps of the form beyond its four single fields.
+    private var currentDraft: VisitDraft {
+        VisitDraft(contact: current, startMs: Int64(start.timeIntervalSince1970 * 1000), staff: staff.sorted(), editingId: editing?.id)
     }
 
     private func apply(_ v: VisitContact) {
@@ -144,6 +163,7 @@ struct LogVisitView: View {
             clientId = ""
             note = ""
             place = ""
+            draft = ""
             dismiss()
         }
     }

@@ -3,8 +3,9 @@ import UppsokAppCore
 import UppsokCore
 
 /// Start, finish or cancel a GPS trip (TripFlow: precise location or a reason; a finish GPS
-/// cannot make asks for the odometer, with cancel always there); log one by km or odometer;
-/// this month's trips (swipe to delete).
+/// cannot make asks for the odometer, with cancel always there); log one by km or odometer
+/// (TripForm); this month's trips (swipe to edit or delete: an edit keeps the distance as
+/// saved unless another way is chosen).
 struct TripsView: View {
     @EnvironmentObject var model: AppModel
     @SceneStorage("trip.from") private var from = ""
@@ -18,6 +19,9 @@ struct TripsView: View {
     @State private var km = ""
     @State private var odometerStart = ""
     @State private var odometerEnd = ""
+    /// The saved trip being edited (TripForm.edit keeps its id, times, links and distance).
+    @State private var editing: TripItem?
+    @State private var keepSaved = false
 
     var body: some View {
         Form {
@@ -66,6 +70,15 @@ struct TripsView: View {
                 }
             }
             Section {
+                if let t = editing {
+                    HStack {
+                        Text("\(String(localized: "edit")): \(t.fromPlace) → \(t.toPlace)").font(.headline)
+                        Spacer()
+                        Button("trip.new") { fill(TripForm(), editing: nil) }
+                    }
+                    Toggle("trip.as_saved", isOn: $keepSaved)
+                    if keepSaved, let saved = TripForm.edit(t, model.lang).savedDistance { Text(saved) }
+                }
                 Toggle("trip.odometer", isOn: $byOdometer)
                 Toggle("trip.suggested", isOn: $bySuggestion)
                     .onChange(of: bySuggestion) { on in
@@ -100,6 +113,7 @@ struct TripsView: View {
                     }
                     .swipeActions {
                         Button("delete", role: .destructive) { Task { await model.deleteTrip(t.id) } }
+                        Button("edit") { fill(TripForm.edit(t, model.lang), editing: t) }
                     }
                 }
             }
@@ -107,23 +121,46 @@ struct TripsView: View {
         .navigationTitle(Text("nav.trips"))
     }
 
-    private func logManual() async {
-        let distance: TripDistance
-        if bySuggestion && !byOdometer {
-            distance = .suggested(confirmed: suggestionOk)
-        } else if byOdometer {
-            guard let a = Int32(odometerStart.filter(\.isNumber)), let b = Int32(odometerEnd.filter(\.isNumber)) else { return }
-            distance = .odometer(start: a, end: b)
-        } else {
-            guard let value = Format.parseDecimal(km) else { return }
-            distance = .manual(km: value)
+    /// The form as the fields show it, on top of the trip being edited (if any).
+    private var form: TripForm {
+        var f = editing.map { TripForm.edit($0, model.lang) } ?? TripForm()
+        f.entry = keepSaved && editing != nil ? .asSaved : (bySuggestion && !byOdometer ? .suggested : (byOdometer ? .odometer : .manual))
+        f.kmText = km
+        f.odometerStartText = odometerStart
+        f.odometerEndText = odometerEnd
+        f.fromPlace = from
+        f.toPlace = to
+        f.purpose = purpose
+        f.serviceCar = serviceCar
+        f.fromHome = fromHome
+        f.suggestionConfirmed = suggestionOk
+        return f
+    }
+
+    /// Puts `f` in the fields: a saved trip to edit, or an empty form for a new one.
+    private func fill(_ f: TripForm, editing trip: TripItem?) {
+        editing = trip
+        keepSaved = f.entry == .asSaved
+        byOdometer = f.entry == .odometer
+        bySuggestion = f.entry == .suggested
+        km = f.kmText
+        odometerStart = f.odometerStartText
+        odometerEnd = f.odometerEndText
+        from = f.fromPlace
+        to = f.toPlace
+        purpose = f.purpose
+        serviceCar = f.serviceCar ?? ""
+        fromHome = f.fromHome
+        suggestionOk = f.suggestionConfirmed
+    }
+
+    @MainActor private func logManual() async {
+        let f = form.forSave(nowMs: Format.nowMs())
+        if let problem = f.problems(model.lang).first {
+            model.message = problem.text
+            return
         }
-        let now = Format.nowMs()
-        let input = TripInput(
-            id: nil, serviceCar: serviceCar.isEmpty ? nil : serviceCar, startMs: now, endMs: nil,
-            fromPlace: from, toPlace: to, fromAddress: nil, toAddress: nil, purpose: purpose,
-            visited: nil, visitIds: [], distance: distance, fromHome: fromHome
-        )
-        await model.logTrip(input)
+        guard let input = f.toInput() else { return }
+        if await model.logTrip(input), editing != nil { fill(TripForm(), editing: nil) }
     }
 }

@@ -18,10 +18,13 @@ public struct OlderHistoryPart: Sendable {
     public init() {}
 }
 
-/// The client page as it is shown: the client, its contacts on the phone and older history.
+/// The client page as it is shown: the client, its contacts and trips on the phone and older
+/// history.
 public struct ClientPageState: Sendable {
     public let client: ClientItem
     public let visits: [VisitItem]
+    /// The driver's trips to the client: linked to its contacts, or naming its code.
+    public var trips: [TripItem] = []
     /// The phone's window of history; nil before a server named one (the phone keeps all).
     public let window: HistoryWindow?
     public var older = OlderHistoryPart()
@@ -31,8 +34,9 @@ public struct ClientPageState: Sendable {
 }
 
 /// The client page reads everything through the core: `load` opens the client (`client`: an
-/// opening of the client in the phone's access log) and its contacts (`visitsForClient`: an
-/// opening of its history) — not the client from the list, which the log would not see. `older`
+/// opening of the client in the phone's access log), its contacts and its trips
+/// (`visitsForClient`, `tripsForClient`: an opening of its history, logged once) — not the
+/// client from the list, which the log would not see. `older`
 /// is "Visa äldre": the next part of the history from before the phone's window, from the server
 /// while online (the server logs that opening).
 public enum ClientPage {
@@ -40,8 +44,19 @@ public enum ClientPage {
         ClientPageState(
             client: try store.client(id: clientId),
             visits: try store.visitsForClient(clientId: clientId),
+            trips: try store.tripsForClient(clientId: clientId),
             window: try store.historyWindow()
         )
+    }
+
+    /// A row of the client's trips: "12 nov. · Kalix → Töre · 25,3 km (GPS)".
+    public static func tripLine(_ trip: TripItem, _ lang: Lang, zone: TimeZone = .current) -> String {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = zone
+        let d = cal.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(trip.startMs) / 1000))
+        let iso = String(format: "%04d-%02d-%02d", d.year ?? 0, d.month ?? 0, d.day ?? 0)
+        let day = Format.shortDate(iso, lang) ?? iso
+        return "\(day) · \(trip.fromPlace) → \(trip.toPlace) · \(Format.km(trip.km, lang)) (\(Format.distanceSource(trip.source, lang)))"
     }
 
     public static func older(_ store: UppsokStore, _ page: ClientPageState, _ lang: Lang) -> ClientPageState {

@@ -100,6 +100,33 @@ public enum Format {
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 
+    /// "25,3" / "25.3" for a form's km field: one decimal, no unit.
+    public static func kmField(_ km: Double, _ lang: Lang) -> String {
+        let tenths = Int64((km * 10).rounded())
+        return "\(tenths / 10)\(lang == .sv ? "," : ".")\(abs(tenths % 10))"
+    }
+
+    /// How a trip's distance is known, as the trip list and the edit form name it.
+    public static func distanceSource(_ source: DistanceSource, _ lang: Lang) -> String {
+        let sv = lang == .sv
+        switch source {
+        case .gps: return "GPS"
+        case .odometer: return sv ? "mätarställning" : "odometer"
+        case .manual: return sv ? "inskrivet" : "typed"
+        case .suggested: return sv ? "förslag" : "suggested"
+        }
+    }
+
+    /// "12 nov." / "12 Nov" from `ÅÅÅÅ-MM-DD`; nil when it is not such a date.
+    public static func shortDate(_ isoDate: String, _ lang: Lang) -> String? {
+        let parts = isoDate.split(separator: "-")
+        guard parts.count == 3, let month = Int(parts[1]), (1...12).contains(month), let day = Int(parts[2]),
+              (1...31).contains(day), Int(parts[0]) != nil else { return nil }
+        let sv = ["jan.", "feb.", "mars", "apr.", "maj", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "dec."]
+        let en = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(day) \((lang == .sv ? sv : en)[month - 1])"
+    }
+
     /// Parses "25,3" or "25.3".
     public static func parseDecimal(_ text: String) -> Double? {
         Double(text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "")

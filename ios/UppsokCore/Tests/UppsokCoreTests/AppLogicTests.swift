@@ -8,6 +8,26 @@ import XCTest
 final class AppLogicTests: XCTestCase {
     let nbsp = "\u{00A0}"
 
+    func testAVisitDraftSurvivesAsOneStringAndGoesStale() {
+        let at: Int64 = 1_764_000_000_000
+        let contact = VisitContact().withContact(.attempted).withClientPresent(true)
+        var draft = VisitDraft(contact: contact, startMs: at - 2 * 3_600_000, staff: ["bo", "cilla"])
+        draft.contact.group = true
+        let text = draft.encoded()
+        XCTAssertFalse(text.isEmpty)
+        XCTAssertEqual(VisitDraft.decode(text, nowMs: at), draft)
+        XCTAssertFalse(text.contains("attempted(") || text.contains("UppsokCore"), text)
+        // An edit's draft says which visit it belongs to.
+        let edit = VisitDraft(contact: VisitContact().withContact(.phone), startMs: at, editingId: "v-1")
+        XCTAssertEqual(VisitDraft.decode(edit.encoded(), nowMs: at)?.editingId, "v-1")
+        XCTAssertNil(VisitDraft.decode(edit.encoded(), nowMs: at)?.contact.setting, "a phone call has no setting")
+        // Yesterday's half-filled form does not come back; nor does nothing, or text that does not read.
+        XCTAssertNil(VisitDraft.decode(text, nowMs: at + 11 * 3_600_000))
+        XCTAssertNil(VisitDraft.decode("", nowMs: at))
+        XCTAssertNil(VisitDraft.decode("{\"contact\":\"teleport\"}", nowMs: at))
+        XCTAssertNil(VisitDraft.decode("not json", nowMs: at))
+    }
+
     func testHowLongAgoInSwedishAndEnglish() {
         XCTAssertEqual(Format.daysAgo(3, .sv), "för 3 dagar sedan")
         XCTAssertEqual(Format.daysAgo(1, .sv), "i går")

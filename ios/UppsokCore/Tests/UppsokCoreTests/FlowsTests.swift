@@ -270,6 +270,79 @@ final class FlowsTests: XCTestCase {
         XCTAssertEqual(MonthTotals.of([trip], nowMs: nowMs() + 40 * 86_400_000).trips, 0)
     }
 
+    func testASavedTripIsEditedWithoutLosingItsDistanceAndShowsOnItsClientsPage() throws {
+        let (store, _) = try newStore()
+        let k17 = try store.addClient(input: clientInput("K-017", "Aino Niemi"))
+        let k18 = try store.addClient(input: clientInput("K-018", "Bo Berg"))
+        let contact = try store.logVisit(input: visitInput(k17.id))
+        let hour: Int64 = 3_600_000
+        // Logged by odometer, linked to the contact.
+        var first = TripForm()
+        first.entry = .odometer
+        first.fromPlace = "Kalix"
+        first.toPlace = "Töre"
+        first.odometerStartText = "12 000"
+        first.odometerEndText = "12 041"
+        first.startMs = nowMs() - 2 * hour
+        first.visitIds = [contact.id]
+        let saved = try store.logTrip(input: XCTUnwrap(first.toInput()))
+        XCTAssertEqual(saved.km, 41.0, accuracy: 1e-9)
+
+        // The edit starts from the trip: its id, times, links and distance as saved.
+        let form = TripForm.edit(saved, .sv)
+        XCTAssertEqual(form.id, saved.id)
+        XCTAssertEqual(form.entry, .asSaved)
+        XCTAssertEqual(form.savedDistance, "41,0\u{00A0}km (mätarställning)")
+        XCTAssertEqual(form.kmText, "41,0")
+        XCTAssertEqual(form.forSave(nowMs: nowMs()), form, "an edit keeps its start")
+        var changed = form
+        changed.toPlace = "Sangis"
+        changed.purpose = "Läkarbesök med klient"
+        XCTAssertTrue(changed.problems(.sv).isEmpty)
+        let edited = try store.logTrip(input: XCTUnwrap(changed.forSave(nowMs: nowMs()).toInput()))
+        XCTAssertEqual(edited.id, saved.id)
+        XCTAssertEqual(edited.toPlace, "Sangis")
+        XCTAssertEqual(edited.source, .odometer)
+        XCTAssertEqual(edited.km, 41.0, accuracy: 1e-9)
+        XCTAssertEqual(edited.odometerEnd, 12_041)
+        XCTAssertEqual(edited.startMs, saved.startMs)
+        XCTAssertEqual(edited.visitIds, [contact.id])
+        XCTAssertEqual(try store.tripsBetween(fromMs: 0, beforeMs: Int64.max).count, 1, "edited, not added")
+        // Typed km instead: the distance is replaced.
+        var retyped = TripForm.edit(edited, .sv)
+        retyped.entry = .manual
+        retyped.kmText = "43,5"
+        let typed = try store.logTrip(input: XCTUnwrap(retyped.toInput()))
+        XCTAssertEqual(typed.source, .manual)
+        XCTAssertEqual(typed.km, 43.5, accuracy: 1e-9)
+        // A new trip cannot keep a distance it never had.
+        var fresh = TripForm()
+        fresh.entry = .asSaved
+        fresh.fromPlace = "Kalix"
+        fresh.toPlace = "Töre"
+        XCTAssertNil(fresh.distance())
+        XCTAssertEqual(fresh.problems(.sv).map(\.field), ["distance"])
+        XCTAssertEqual(TripForm().forSave(nowMs: 1234).startMs, 1234, "a new trip starts when saved")
+
+        // The client's page lists the trips to it: by its contact, or by its code as typed.
+        var toK17 = TripForm()
+        toK17.fromPlace = "Töre"
+        toK17.toPlace = "Kalix"
+        toK17.kmText = "25,3"
+        toK17.visited = "k17"
+        toK17.startMs = nowMs() - hour
+        let byCode = try store.logTrip(input: XCTUnwrap(toK17.toInput()))
+        var toK18 = toK17
+        toK18.visited = "K-018"
+        toK18.startMs = nowMs() - hour / 2
+        _ = try store.logTrip(input: XCTUnwrap(toK18.toInput()))
+        let page = try ClientPage.load(store, clientId: k17.id)
+        XCTAssertEqual(page.trips.map(\.id), [saved.id, byCode.id])
+        XCTAssertEqual(try ClientPage.load(store, clientId: k18.id).trips.count, 1)
+        let line = ClientPage.tripLine(page.trips[0], .sv)
+        XCTAssertTrue(line.hasSuffix(" · Kalix → Sangis · 43,5\u{00A0}km (inskrivet)"), line)
+    }
+
     func testATripFromHomeWithASuggestedDistanceTheDriverConfirms() throws {
         let (store, _) = try newStore()
         let s = try XCTUnwrap(try store.suggestKm(fromPlace: "Kalix", toPlace: "Töre"))

@@ -4,6 +4,7 @@ package se.uppsok.app.core
 import se.uppsok.core.ClientItem
 import se.uppsok.core.HistoryWindow
 import se.uppsok.core.OutcomeItem
+import se.uppsok.core.TripItem
 import se.uppsok.core.UppsokException
 import se.uppsok.core.UppsokStore
 import se.uppsok.core.VisitItem
@@ -22,10 +23,15 @@ data class OlderHistoryPart(
     val error: String? = null,
 )
 
-/** The client page as it is shown: the client, its contacts on the phone and older history. */
+/**
+ * The client page as it is shown: the client, its contacts and trips on the phone and older
+ * history.
+ */
 data class ClientPageState(
     val client: ClientItem,
     val visits: List<VisitItem>,
+    /** The driver's trips to the client: linked to its contacts, or naming its code. */
+    val trips: List<TripItem> = emptyList(),
     /** The phone's window of history; null before a server named one (the phone keeps all). */
     val window: HistoryWindow?,
     val older: OlderHistoryPart = OlderHistoryPart(),
@@ -36,14 +42,25 @@ data class ClientPageState(
 
 /**
  * The client page reads everything through the core, so the access log sees what the page
- * shows: [load] opens the client (`client`: an opening of the client) and its contacts
- * (`visitsForClient`: an opening of its history) — not the client from the list, which the log
- * would not see. [older] is "Visa äldre": the next part of the history from before the phone's
+ * shows: [load] opens the client (`client`: an opening of the client), its contacts and its
+ * trips (`visitsForClient`, `tripsForClient`: an opening of its history, logged once) — not the
+ * client from the list, which the log would not see. [older] is "Visa äldre": the next part of the history from before the phone's
  * window, from the server while online (the server logs that opening).
  */
 object ClientPage {
-    fun load(store: UppsokStore, clientId: String): ClientPageState =
-        ClientPageState(store.client(clientId), store.visitsForClient(clientId), store.historyWindow())
+    fun load(store: UppsokStore, clientId: String): ClientPageState = ClientPageState(
+        client = store.client(clientId),
+        visits = store.visitsForClient(clientId),
+        trips = store.tripsForClient(clientId),
+        window = store.historyWindow(),
+    )
+
+    /** A row of the client's trips: "12 nov · Kalix → Töre · 25,3 km (GPS)". */
+    fun tripLine(trip: TripItem, lang: Lang, zone: java.time.ZoneId): String {
+        val day = java.time.Instant.ofEpochMilli(trip.startMs).atZone(zone).toLocalDate()
+        val date = Format.shortDate(day.toString(), lang) ?: day.toString()
+        return "$date · ${trip.fromPlace} → ${trip.toPlace} · ${Format.km(trip.km, lang)} (${Format.distanceSource(trip.source, lang)})"
+    }
 
     fun older(store: UppsokStore, page: ClientPageState, lang: Lang): ClientPageState {
         val before = if (page.older.fetched) page.older.nextBefore ?: return page else null

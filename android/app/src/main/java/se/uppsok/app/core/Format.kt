@@ -1,6 +1,7 @@
 // Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
 package se.uppsok.app.core
 
+import se.uppsok.core.DistanceSource
 import java.time.Instant
 import java.time.LocalDate
 import java.time.ZoneId
@@ -130,6 +131,23 @@ object Format {
         val h = m.groupValues[1].toInt()
         val min = m.groupValues[2].toInt()
         return if (h in 0..23 && min in 0..59) h to min else null
+    }
+
+    /** How a trip's distance is known, as the trip list and the edit form name it. */
+    fun distanceSource(source: DistanceSource, lang: Lang): String {
+        val sv = lang == Lang.SV
+        return when (source) {
+            DistanceSource.GPS -> "GPS"
+            DistanceSource.ODOMETER -> if (sv) "mätarställning" else "odometer"
+            DistanceSource.MANUAL -> if (sv) "inskrivet" else "typed"
+            DistanceSource.SUGGESTED -> if (sv) "förslag" else "suggested"
+        }
+    }
+
+    /** "25,3" / "25.3" for a form's km field: one decimal, no unit, no grouping. */
+    fun kmField(km: Double, lang: Lang): String {
+        val tenths = (km * 10.0).roundToLong()
+        return "${tenths / 10}${if (lang == Lang.SV) "," else "."}${abs(tenths % 10)}"
     }
 
     /** Parses "25,3" or "25.3" (what people type on either keyboard); null if not a number. */

@@ -5,6 +5,7 @@ import se.uppsok.core.ClientItem
 import se.uppsok.core.ContactKind
 import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
+import se.uppsok.core.TripItem
 import se.uppsok.core.VisitInput
 import se.uppsok.core.VisitItem
 import se.uppsok.core.Setting
@@ -129,15 +130,21 @@ data class VisitForm(
     }
 }
 
-/** How the trip form takes its distance: typed, odometer readings, or the phone's suggestion. */
-enum class TripEntry { MANUAL, ODOMETER, SUGGESTED }
+/**
+ * How the trip form takes its distance: typed, odometer readings, the phone's suggestion, or
+ * (editing a saved trip) the distance as it was saved — measured by GPS, read or typed.
+ */
+enum class TripEntry { MANUAL, ODOMETER, SUGGESTED, AS_SAVED }
 
 /**
  * The form for a trip logged by hand: typed km, two odometer readings, or the suggested km
  * ([suggestionConfirmed]: the driver has checked the suggestion against the road). [fromHome]:
- * the trip starts at home, so the home–workplace part is not paid.
+ * the trip starts at home, so the home–workplace part is not paid. [edit] fills it from a saved
+ * trip: its id, times and links to contacts are kept, and its distance stays as saved
+ * ([TripEntry.AS_SAVED]: a GPS trip keeps what it measured) until the driver picks another way.
  */
 data class TripForm(
+    val id: String? = null,
     val entry: TripEntry = TripEntry.MANUAL,
     val kmText: String = "",
     val odometerStartText: String = "",
@@ -151,7 +158,35 @@ data class TripForm(
     val endMs: Long? = null,
     val fromHome: Boolean = false,
     val suggestionConfirmed: Boolean = false,
+    val visitIds: List<String> = emptyList(),
+    /** The saved distance, shown while [entry] keeps it: "12,3 km (GPS)". */
+    val savedDistance: String? = null,
 ) {
+    companion object {
+        /** Editing [trip]: every field as saved, the distance kept until another is chosen. */
+        fun edit(trip: TripItem, lang: Lang): TripForm = TripForm(
+            id = trip.id,
+            entry = TripEntry.AS_SAVED,
+            kmText = Format.kmField(trip.km, lang),
+            odometerStartText = trip.odometerStart?.toString() ?: "",
+            odometerEndText = trip.odometerEnd?.toString() ?: "",
+            fromPlace = trip.fromPlace,
+            toPlace = trip.toPlace,
+            purpose = trip.purpose,
+            visited = trip.visited,
+            serviceCar = trip.serviceCar,
+            startMs = trip.startMs,
+            endMs = trip.endMs,
+            fromHome = trip.fromHome,
+            suggestionConfirmed = trip.distanceConfirmed,
+            visitIds = trip.visitIds,
+            savedDistance = "${Format.km(trip.km, lang)} (${Format.distanceSource(trip.source, lang)})",
+        )
+    }
+
+    /** The form as saved at [nowMs]: a new trip starts then, an edited one keeps its times. */
+    fun forSave(nowMs: Long): TripForm = if (id == null) copy(startMs = nowMs) else this
+
     private fun reading(t: String): Int? = t.filter { it.isDigit() }.takeIf { it.isNotEmpty() && it.length <= 9 }?.toInt()
 
     /** The distance the form would save, or null while it is incomplete. */
@@ -163,6 +198,7 @@ data class TripForm(
             if (a != null && b != null && b >= a) TripDistance.Odometer(a, b) else null
         }
         TripEntry.SUGGESTED -> TripDistance.Suggested(suggestionConfirmed)
+        TripEntry.AS_SAVED -> if (id != null) TripDistance.AsSaved else null
     }
 
     fun problems(lang: Lang): List<FieldProblem> {
@@ -176,14 +212,15 @@ data class TripForm(
             TripEntry.ODOMETER -> if (distance() == null) add("odometer_end")
             // The core works the suggestion out on saving and says so when it has none.
             TripEntry.SUGGESTED -> Unit
+            TripEntry.AS_SAVED -> if (distance() == null) add("distance")
         }
         return out
     }
 
     fun toInput(): TripInput = TripInput(
-        id = null, serviceCar = serviceCar?.trim()?.ifEmpty { null }, startMs = startMs, endMs = endMs,
+        id = id, serviceCar = serviceCar?.trim()?.ifEmpty { null }, startMs = startMs, endMs = endMs,
         fromPlace = fromPlace.trim(), toPlace = toPlace.trim(), fromAddress = null, toAddress = null,
-        purpose = purpose.trim(), visited = visited?.trim()?.ifEmpty { null }, visitIds = emptyList(),
+        purpose = purpose.trim(), visited = visited?.trim()?.ifEmpty { null }, visitIds = visitIds,
         distance = requireNotNull(distance()) { "the distance is incomplete" },
         fromHome = fromHome,
     )

@@ -140,6 +140,10 @@ private fun ClientEditor(
     }
     Column(verticalArrangement = Arrangement.spacedBy(6.dp)) {
         if (shown.protectedIdentity) Text("${shown.code} · ${shown.name}", style = MaterialTheme.typography.titleMedium)
+        OutlinedTextField(input.code, { form = form.copy(input = input.copy(code = it.uppercase())) },
+            label = { Text(stringResource(R.string.client_code)) }, singleLine = true, supportingText = problem("code"))
+        OutlinedTextField(input.name, { form = form.copy(input = input.copy(name = it)) },
+            label = { Text(stringResource(R.string.client_name)) }, singleLine = true, supportingText = problem("name"))
         Text(stringResource(R.string.client_phase), style = MaterialTheme.typography.titleSmall)
         FlowRow(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
             Phase.entries.forEach { p ->
@@ -217,6 +221,12 @@ private fun ClientEditor(
         }) { Text(if (lang == Lang.SV) "Kopiera till journalen" else "Copy for the journal") }
         Text(stringResource(R.string.client_history), style = MaterialTheme.typography.titleSmall)
         visits.take(10).forEach { v -> Text(visitLine(v, lang)) }
+        // The driver's trips to the client (linked to its contacts or naming its code), newest first.
+        val trips = page?.trips.orEmpty()
+        if (trips.isNotEmpty()) {
+            Text(stringResource(R.string.client_trips), style = MaterialTheme.typography.titleSmall)
+            trips.takeLast(10).asReversed().forEach { t -> Text(ClientPage.tripLine(t, lang, java.time.ZoneId.systemDefault())) }
+        }
         // "Visa äldre": contacts and outcomes from before the phone's window, from the server.
         page?.let { p ->
             p.older.visits.forEach { v -> Text(visitLine(v, lang)) }

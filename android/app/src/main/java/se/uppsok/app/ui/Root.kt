@@ -154,7 +154,7 @@ private fun MainScreens(model: AppViewModel) {
                 TripsScreen(
                     state, lang = model.lang, onStart = model::startTrip, onFinish = model::finishTrip,
                     onFinishOdometer = model::finishTripWithOdometer, onCancelTrip = model::cancelTrip,
-                    onLog = { form -> model.logTrip(form) {} }, onDelete = model::deleteTrip,
+                    onLog = { form, onSaved -> model.logTrip(form, onSaved) }, onDelete = model::deleteTrip,
                     onSuggest = model::suggestKm, onConfirm = model::confirmTrip,
                 )
             }

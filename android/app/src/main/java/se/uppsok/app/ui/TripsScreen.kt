@@ -50,7 +50,8 @@ import java.time.ZoneId
 
 /**
  * Start, finish or cancel a GPS trip; log one by typed km or odometer readings; this month's
- * trips. Thin glue: the permission answer goes to TripFlow (through the model), which starts
+ * trips, each with edit (places, errand and car; the distance kept as saved unless another is
+ * chosen) and delete. Thin glue: the permission answer goes to TripFlow (through the model), which starts
  * only with precise location and otherwise says why; a finish that GPS cannot make asks for the
  * odometer readings, with cancel always there. The form is rememberSaveable.
  */
@@ -62,7 +63,7 @@ fun TripsScreen(
     onFinish: (to: String) -> Unit,
     onFinishOdometer: (to: String, start: Int?, end: Int) -> Unit,
     onCancelTrip: () -> Unit,
-    onLog: (TripForm) -> Unit,
+    onLog: (TripForm, onSaved: () -> Unit) -> Unit,
     onDelete: (String) -> Unit,
     onSuggest: (from: String, to: String) -> Unit,
     onConfirm: (TripItem) -> Unit,
@@ -78,11 +79,21 @@ fun TripsScreen(
     var car by rememberSaveable { mutableStateOf("") }
     var fromHome by rememberSaveable { mutableStateOf(false) }
     var suggestionOk by rememberSaveable { mutableStateOf(false) }
-    val form = TripForm(
+    // Editing a saved trip: the form starts from it (TripForm.edit keeps its id, times, links
+    // and its distance as saved); the fields above hold what the driver changes.
+    var editingId by rememberSaveable { mutableStateOf<String?>(null) }
+    val editing = state.trips.firstOrNull { it.id == editingId }
+    val form = (editing?.let { TripForm.edit(it, lang) } ?: TripForm()).copy(
         entry = entry, kmText = kmText, odometerStartText = odoStart, odometerEndText = odoEnd,
         fromPlace = from, toPlace = to, purpose = purpose, serviceCar = car,
         fromHome = fromHome, suggestionConfirmed = suggestionOk,
     )
+    fun fill(f: TripForm, id: String?) {
+        editingId = id
+        entry = f.entry; kmText = f.kmText; odoStart = f.odometerStartText; odoEnd = f.odometerEndText
+        from = f.fromPlace; to = f.toPlace; purpose = f.purpose; car = f.serviceCar ?: ""
+        fromHome = f.fromHome; suggestionOk = f.suggestionConfirmed
+    }
     // Fine and coarse together (Android 12+ ignores a fine-only request); notifications optional.
     val permission = rememberLauncherForActivityResult(ActivityResultContracts.RequestMultiplePermissions()) { granted ->
         val activity = context as? Activity
@@ -148,7 +159,16 @@ fun TripsScreen(
             }
         }
         HorizontalDivider()
+        if (editing != null) {
+            Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text("${stringResource(R.string.edit)}: ${editing.fromPlace} → ${editing.toPlace}", style = MaterialTheme.typography.titleSmall)
+                TextButton(onClick = { fill(TripForm(), null) }) { Text(stringResource(R.string.trip_new)) }
+            }
+        }
         Row(horizontalArrangement = Arrangement.spacedBy(6.dp)) {
+            if (editing != null) {
+                FilterChip(entry == TripEntry.AS_SAVED, { entry = TripEntry.AS_SAVED }, label = { Text(stringResource(R.string.trip_as_saved)) })
+            }
             FilterChip(entry == TripEntry.MANUAL, { entry = TripEntry.MANUAL }, label = { Text(stringResource(R.string.trip_manual)) })
             FilterChip(entry == TripEntry.ODOMETER, { entry = TripEntry.ODOMETER }, label = { Text(stringResource(R.string.trip_odometer)) })
             FilterChip(entry == TripEntry.SUGGESTED, { entry = TripEntry.SUGGESTED; suggestionOk = false; onSuggest(from, to) }, label = { Text(stringResource(R.string.trip_suggested)) })
@@ -166,8 +186,12 @@ fun TripsScreen(
                     Text(stringResource(R.string.trip_suggestion_ok))
                 }
             }
+            TripEntry.AS_SAVED -> form.savedDistance?.let { Text(it) }
         }
-        Button(onClick = { onLog(form.copy(startMs = System.currentTimeMillis())) }) { Text(stringResource(R.string.save)) }
+        Button(onClick = {
+            // An edit ends once saved; a refused one stays on the form with the message.
+            onLog(form.forSave(System.currentTimeMillis())) { if (editingId != null) fill(TripForm(), null) }
+        }) { Text(stringResource(R.string.save)) }
         val month = MonthTotals.of(state.trips, YearMonth.now(), ZoneId.systemDefault())
         Text(stringResource(R.string.trips_month, Format.km(month.km, lang), month.trips), style = MaterialTheme.typography.titleSmall)
         SuggestedKm.banner(state.trips, lang)?.let { Text(it, color = MaterialTheme.colorScheme.error) }
@@ -181,6 +205,7 @@ fun TripsScreen(
                     trailingContent = {
                         Row {
                             if (t.awaitsConfirmation) TextButton(onClick = { onConfirm(t) }) { Text(stringResource(R.string.trip_confirm)) }
+                            TextButton(onClick = { fill(TripForm.edit(t, lang), t.id) }) { Text(stringResource(R.string.edit)) }
                             TextButton(onClick = { onDelete(t.id) }) { Text(stringResource(R.string.delete)) }
                         }
                     },

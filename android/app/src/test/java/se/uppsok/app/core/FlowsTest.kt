@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertSame
 import org.junit.jupiter.api.Assertions.assertThrows
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeAll
@@ -211,6 +212,63 @@ class FlowsTest {
             }
         } finally {
             store.close()
+        }
+    }
+
+    @Test
+    fun `a saved trip is edited without losing its distance, and shows on its client's page`() {
+        val (store, _) = newStore()
+        store.use {
+            val k17 = it.addClient(clientInput("K-017", "Aino Niemi"))
+            val k18 = it.addClient(clientInput("K-018", "Bo Berg"))
+            val contact = it.logVisit(visitInput(k17.id))
+            val hour = 3_600_000L
+            // Logged by odometer, linked to the contact.
+            val saved = it.logTrip(
+                TripForm(entry = TripEntry.ODOMETER, fromPlace = "Kalix", toPlace = "Töre", odometerStartText = "12 000",
+                    odometerEndText = "12 041", startMs = System.currentTimeMillis() - 2 * hour,
+                    visitIds = listOf(contact.id)).toInput(),
+            )
+            assertEquals(41.0, saved.km, 1e-9)
+
+            // The edit starts from the trip: its id, times, links and distance as saved.
+            val form = TripForm.edit(saved, Lang.SV)
+            assertEquals(saved.id, form.id)
+            assertEquals(TripEntry.AS_SAVED, form.entry)
+            assertEquals("41,0\u00A0km (mätarställning)", form.savedDistance)
+            assertEquals("41,0", form.kmText)
+            assertSame(form, form.forSave(System.currentTimeMillis()), "an edit keeps its start")
+            val changed = form.copy(toPlace = "Sangis", purpose = "Läkarbesök med klient")
+            assertTrue(changed.problems(Lang.SV).isEmpty())
+            val edited = it.logTrip(changed.forSave(System.currentTimeMillis()).toInput())
+            assertEquals(saved.id, edited.id)
+            assertEquals("Sangis", edited.toPlace)
+            assertEquals(DistanceSource.ODOMETER, edited.source)
+            assertEquals(41.0, edited.km, 1e-9)
+            assertEquals(12_041, edited.odometerEnd)
+            assertEquals(saved.startMs, edited.startMs)
+            assertEquals(listOf(contact.id), edited.visitIds)
+            assertEquals(1, it.tripsBetween(0, Long.MAX_VALUE).size, "edited, not added")
+            // Typed km instead: the distance is replaced.
+            val typed = it.logTrip(TripForm.edit(edited, Lang.SV).copy(entry = TripEntry.MANUAL, kmText = "43,5").toInput())
+            assertEquals(DistanceSource.MANUAL, typed.source)
+            assertEquals(43.5, typed.km, 1e-9)
+            // A new trip cannot keep a distance it never had.
+            assertNull(TripForm(entry = TripEntry.AS_SAVED).distance())
+            assertEquals(listOf("distance"), TripForm(entry = TripEntry.AS_SAVED, fromPlace = "Kalix", toPlace = "Töre").problems(Lang.SV).map { p -> p.field })
+            val fresh = TripForm(fromPlace = "Kalix", toPlace = "Töre", kmText = "5", startMs = 0)
+            assertEquals(1234L, fresh.forSave(1234).startMs, "a new trip starts when saved")
+
+            // The client's page lists the trips to it: by its contact, or by its code as typed.
+            val byCode = it.logTrip(TripForm(fromPlace = "Töre", toPlace = "Kalix", kmText = "25,3", visited = "k17",
+                startMs = System.currentTimeMillis() - hour).toInput())
+            it.logTrip(TripForm(fromPlace = "Kalix", toPlace = "Sangis", kmText = "30", visited = "K-018",
+                startMs = System.currentTimeMillis() - hour / 2).toInput())
+            val page = ClientPage.load(it, k17.id)
+            assertEquals(listOf(saved.id, byCode.id), page.trips.map { t -> t.id })
+            assertEquals(1, ClientPage.load(it, k18.id).trips.size)
+            val line = ClientPage.tripLine(page.trips[0], Lang.SV, ZoneId.systemDefault())
+            assertTrue(line.endsWith(" · Kalix → Sangis · 43,5\u00A0km (inskrivet)"), line)
         }
     }
 
