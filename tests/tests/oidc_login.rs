@@ -40,6 +40,7 @@ const CLIENT_ID: &str = "uppsok-test";
 const CLIENT_SECRET: &str = "client-secret-MARKER-4711";
 const SARA_SUBJECT: &str = "sara-SUBJECTMARKER";
 const KIM_SUBJECT: &str = "kim-SUBJECTMARKER";
+const ADA_SUBJECT: &str = "ada-SUBJECTMARKER";
 
 /// The provider script, installed by `tests/tools/ensure-oidc-provider` (tests/run does it).
 fn provider_script() -> PathBuf {
@@ -1002,6 +1003,52 @@ async fn oidc_provisioning_at_first_login(backend: Backend) {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("has no role yet"), "{err}");
 
+    // The organisation's admin sees it waiting on the dashboard, with what to run; a
+    // supervisor does not.
+    admin(
+        &w.db.url,
+        &w.key,
+        &[
+            "user",
+            "add",
+            "--username",
+            "ada",
+            "--name",
+            "Ada Admin",
+            "--role",
+            "admin",
+            "--org",
+            &w.org,
+            "--oidc-subject",
+            ADA_SUBJECT,
+        ],
+        &[],
+    );
+    let mut ada = Browser::new();
+    assert_logged_in(&w.login(&mut ada, ADA_SUBJECT, "loa3").await, &ada);
+    let devices = ada.get(&format!("{base}/devices")).await;
+    assert_eq!(devices.status, 200, "{}", devices.body);
+    assert!(
+        devices.body.contains("Konton som väntar på dig"),
+        "{}",
+        devices.body
+    );
+    assert!(
+        devices
+            .body
+            .contains(&format!("data-awaiting=\"{username}\""))
+            && devices
+                .body
+                .contains(&format!("uppsok admin user role {username} case_manager")),
+        "{}",
+        devices.body
+    );
+    let mut sara = Browser::new();
+    assert_logged_in(&w.login(&mut sara, SARA_SUBJECT, "loa3").await, &sara);
+    let theirs = sara.get(&format!("{base}/devices")).await;
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert!(!theirs.body.contains("data-awaiting"), "{}", theirs.body);
+
     // The admin gives it a role and a team and activates it: the person logs in.
     let out = admin(
         &w.db.url,
@@ -1028,6 +1075,10 @@ async fn oidc_provisioning_at_first_login(backend: Backend) {
     assert_logged_in(&w.login(&mut b, NEW, "loa3").await, &b);
     let page = b.get(&format!("{base}/fidelity")).await;
     assert_eq!(page.status, 200, "{}", page.body);
+    // No longer waiting: gone from the admin's list.
+    let devices = ada.get(&format!("{base}/devices")).await;
+    assert_eq!(devices.status, 200, "{}", devices.body);
+    assert!(!devices.body.contains("data-awaiting"), "{}", devices.body);
 
     let log = w.log();
     assert!(log.contains("account created at its first login"), "{log}");

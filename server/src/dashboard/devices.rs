@@ -13,6 +13,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use uppsok_model::fidelity::Lang;
 use uppsok_model::{DeviceId, Role, StaffId};
 
 use super::html::{Nav, attr, csrf_field, esc};
@@ -57,6 +58,16 @@ pub async fn page(
     let devices = state.store.list_devices(Some(&ids)).await?;
     let rejected = crate::store::dashboard::rejected_counts(&state.store).await?;
     let mut body = Notice::banner_for(q.notice.as_deref(), l);
+    if dash.viewer().role == Role::Admin {
+        let waiting = state
+            .store
+            .staff_awaiting_role(Some(dash.viewer().org))
+            .await?;
+        body.push_str(&awaiting_section(
+            waiting.iter().filter_map(|id| by_id.get(id).copied()),
+            l,
+        ));
+    }
     let _ = write!(
         body,
         "<p>{}</p><table><caption>{}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
@@ -156,6 +167,49 @@ pub async fn page(
     }
     body.push_str("</tbody></table>");
     Ok(dash.render(tr(l, "Telefoner", "Devices"), Nav::Devices, None, &body))
+}
+
+/// For an admin: the accounts created at their first login through the organisation's
+/// provider that wait for a role, a team and activation, with the commands that give them
+/// (accounts are managed with `uppsok admin`). Empty when none waits.
+fn awaiting_section<'a>(waiting: impl Iterator<Item = &'a StaffRow>, l: Lang) -> String {
+    let rows: String = waiting
+        .map(|s| {
+            format!(
+                "<tr data-awaiting=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td><code>uppsok admin user role {} case_manager</code></td></tr>",
+                attr(&s.username),
+                esc(&s.username),
+                esc(&s.name),
+                esc(&s.username),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section aria-labelledby=\"awaiting\"><h2 id=\"awaiting\">{}</h2><p role=\"status\">{}</p>\
+         <table><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\
+         <tbody>{rows}</tbody></table><p>{}</p></section>",
+        tr(l, "Konton som väntar på dig", "Accounts waiting for you"),
+        tr(
+            l,
+            "De här kontona skapades när någon loggade in första gången via organisationens inloggning. De kan inget förrän du ger dem roll och team och aktiverar dem.",
+            "These accounts were created when someone first logged in through the organisation's login. They can do nothing until you give them a role and a team and activate them."
+        ),
+        tr(l, "Användare", "User"),
+        tr(l, "Namn", "Name"),
+        tr(
+            l,
+            "Ge roll (case_manager, supervisor eller admin)",
+            "Give a role (case_manager, supervisor or admin)"
+        ),
+        tr(
+            l,
+            "Sedan: <code>uppsok admin user add-team ANVÄNDARE TEAM</code> och <code>uppsok admin user activate ANVÄNDARE</code>.",
+            "Then: <code>uppsok admin user add-team USER TEAM</code> and <code>uppsok admin user activate USER</code>."
+        ),
+    )
 }
 
 #[derive(Debug, Deserialize)]
