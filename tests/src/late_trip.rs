@@ -64,5 +64,6 @@ pub fn request(trip: &Trip, node: u32) -> SyncRequest {
         app_version: None,
         knows_outcomes: true,
         access_events: Vec::new(),
+        mileage_terms: None,
     }
 }

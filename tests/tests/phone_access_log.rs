@@ -192,6 +192,7 @@ fn scenario(backend: Backend) {
         app_version: None,
         knows_outcomes: true,
         access_events: vec![opened],
+        mileage_terms: None,
     };
     let resp: uppsok_model::protocol::SyncResponse = rt.block_on(async {
         app.http

@@ -250,6 +250,7 @@ fn req(cursor: u64, changes: Vec<Change>) -> SyncRequest {
         app_version: Some("1.0.0-test".into()),
         knows_outcomes: true,
         access_events: Vec::new(),
+        mileage_terms: None,
     }
 }
 
@@ -1321,11 +1322,19 @@ async fn pull_pages_by_cursor(env: &Env) {
     let mut cursor = 0;
     let mut seen = std::collections::HashSet::new();
     let mut pages = 0;
+    let mut terms: Option<String> = None;
     loop {
         let mut r = req(cursor, vec![]);
         r.pull_limit = Some(10);
+        r.mileage_terms = terms.clone();
         let res = env.sync(&env.bo, &r).await;
         pages += 1;
+        // The mileage terms come once, then not again while the phone names them.
+        match (&terms, &res.mileage_terms) {
+            (None, Some(t)) => terms = Some(t.tag.clone()),
+            (Some(_), None) => {}
+            other => panic!("the terms came again or never: {other:?}"),
+        }
         assert!(res.changes.len() <= 10);
         assert!(res.changes.windows(2).all(|w| w[0].seq < w[1].seq));
         for ch in &res.changes {
@@ -1346,17 +1355,41 @@ async fn pull_pages_by_cursor(env: &Env) {
         .post_raw(
             Some(&env.bo.token),
             Some("1"),
-            serde_json::to_vec(&json!({"cursor": cursor})).unwrap(),
+            serde_json::to_vec(&json!({"cursor": cursor, "mileage_terms": terms})).unwrap(),
             false,
         )
         .await;
     assert_eq!(s, 200);
     assert!(text.len() < 500, "{}", text.len());
-    // The pages named the phones' window; an idle reply to a phone that has it does not.
+    // The pages named the phones' window and the terms; an idle reply to a phone that has
+    // them does not.
     assert!(
-        !text.contains("history_window_days"),
+        !text.contains("history_window_days") && !text.contains("mileage_terms"),
         "an idle reply stays small: {text}"
     );
+    // A phone holding other terms (or none) gets them; a tag too long is refused.
+    let (s, _, text) = env
+        .post_raw(
+            Some(&env.bo.token),
+            Some("1"),
+            serde_json::to_vec(&json!({"cursor": cursor, "mileage_terms": "0000000000000000"}))
+                .unwrap(),
+            false,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(text.contains("\"mileage_terms\":{\"tag\""), "{text}");
+    let (s, _, text) = env
+        .post_raw(
+            Some(&env.bo.token),
+            Some("1"),
+            serde_json::to_vec(&json!({"cursor": cursor, "mileage_terms": "x".repeat(65)}))
+                .unwrap(),
+            false,
+        )
+        .await;
+    assert_eq!(s, 422, "{text}");
+    assert!(text.contains("mileage_terms"), "{text}");
 }
 
 both!(protocol_auth_and_bounds);

@@ -539,6 +539,7 @@ async fn post(
         app_version: None,
         knows_outcomes: true,
         access_events: Vec::new(),
+        mileage_terms: None,
     })?;
     let mut enc = GzEncoder::new(
         Vec::with_capacity(json.len() / 4 + 64),

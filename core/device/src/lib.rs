@@ -6,12 +6,14 @@
 //!   (platform keystore or passphrase), and the blind index.
 //! - [`sync`]: enrolment and the sync client that drains the outbox and pulls what the user may
 //!   see, with its status for the UI.
+//! - [`pay`]: the driver's month priced as payroll will, with the terms sync brought.
 //! - [`error`]: [`DeviceError`], the one error type at the crate boundary.
 //!
 //! Start with [`Store::create`] / [`Store::open`].
 
 pub mod crypto;
 pub mod error;
+pub mod pay;
 pub mod store;
 pub mod sync;
 pub mod trips;

@@ -395,6 +395,21 @@ impl UppsokStore {
         })
     }
 
+    /// The user's trips of `month` (1–12) of `year`, priced as the payroll office will see
+    /// them, with the organisation's rates and the user's home–workplace distance the server
+    /// sent at sync; `null` before a sync brought them (the apps then show km only).
+    pub fn month_pay(&self, year: i32, month: i32) -> Result<Option<MonthPay>> {
+        let month = u32::try_from(month)
+            .ok()
+            .filter(|m| (1..=12).contains(m))
+            .ok_or_else(|| UppsokError::invalid("month", "must be 1–12"))?;
+        self.shared.with(|s| {
+            Ok(uppsok_device::pay::month(s, year, month)?
+                .as_ref()
+                .map(MonthPay::from_model))
+        })
+    }
+
     /// A client's trips, oldest first: those linked to one of the client's contacts on the
     /// phone, or whose "visited" is the client's code. Part of the client's history, so logged
     /// as its opening, like [`Self::visits_for_client`] (a repeat within a minute is not

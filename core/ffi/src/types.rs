@@ -387,6 +387,40 @@ pub struct TripItem {
     pub awaits_confirmation: bool,
 }
 
+/// The user's trips of one month priced as the payroll office will see them (the same rounding
+/// as the körjournal and the payroll file: each trip to 0.1 km, each amount to the öre).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct MonthPay {
+    pub year: i32,
+    /// 1–12.
+    pub month: i32,
+    pub trips: i32,
+    /// Paid km in hundredths (always whole tenths): trips from home less the home–workplace
+    /// distance.
+    pub centi_km: i64,
+    pub amount_ore: i64,
+    pub tax_free_ore: i64,
+    pub taxable_ore: i64,
+    /// Of the amount: the fuel allowance for a benefit car whose driver pays the fuel.
+    pub fuel_allowance_ore: i64,
+}
+
+impl MonthPay {
+    pub(crate) fn from_model(t: &m::mileage::MonthlyTotal<String>) -> Self {
+        MonthPay {
+            year: t.year,
+            // 1–12 and a month's trips: both far below i32::MAX.
+            month: i32::try_from(t.month).unwrap_or(i32::MAX),
+            trips: i32::try_from(t.trips).unwrap_or(i32::MAX),
+            centi_km: t.centi_km,
+            amount_ore: t.amount_ore,
+            tax_free_ore: t.tax_free_ore,
+            taxable_ore: t.taxable_ore,
+            fuel_allowance_ore: t.fuel_allowance_ore,
+        }
+    }
+}
+
 /// A colleague of the user's teams, for the visit form's "present" picker.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct TeamMemberItem {

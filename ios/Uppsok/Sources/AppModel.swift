@@ -16,6 +16,8 @@ final class AppModel: ObservableObject {
     @Published var team: [TeamMemberItem] = []
     @Published var places: [PlaceItem] = []
     @Published var trips: [TripItem] = []
+    /// This month's trips priced as payroll will pay them; nil before a sync brought the rates.
+    @Published var monthPay: MonthPay? = nil
     @Published var recordingKm: String? = nil
     /// A finish that needs the odometer or a destination; nil otherwise.
     @Published var tripFinish: FinishOutcome? = nil
@@ -93,6 +95,9 @@ final class AppModel: ObservableObject {
         team = await run { try $0.teamMembers() } ?? []
         places = await run { try $0.places() } ?? []
         trips = (await run { try $0.tripsBetween(fromMs: now - 31 * 86_400_000, beforeMs: now + 86_400_000) } ?? []).reversed()
+        let month = Calendar(identifier: .gregorian).dateComponents([.year, .month], from: Date())
+        let (y, m) = (Int32(month.year ?? 2000), Int32(month.month ?? 1))
+        monthPay = await run { try $0.monthPay(year: y, month: m) } ?? nil
         sync = await run { try $0.syncStatus() }
         damaged = await run { try $0.damagedRecords(fullScan: false) } ?? 0
         profile = await run { try $0.profile() }

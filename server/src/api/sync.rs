@@ -28,6 +28,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
 use uppsok_model::protocol::history::window_days;
+use uppsok_model::protocol::mileage_terms::{MAX_TAG_LEN, MileageTerms};
 use uppsok_model::protocol::{
     DeviceStatus, MAX_ACCESS_EVENTS, MAX_PULL, MAX_PUSH, MIN_PROTOCOL_VERSION,
     OUTDATED_CLIENT_TYPE, PROTOCOL_HEADER, PROTOCOL_VERSION, SyncRequest, SyncResponse,
@@ -149,7 +150,7 @@ impl IntoResponse for SyncError {
               (status = 400, description = "`malformed-body`: the (gzip) body could not be read"),
               (status = 401, description = "checked before anything else, so even an outdated app learns it must wipe"),
               (status = 413, description = "`payload-too-large`: more than 500 changes, too many JSON values, or over 12 MiB decompressed; nothing applied"),
-              (status = 422, description = "`validation-failed`: `app_version` too long or with control characters, or `cursor` beyond any sequence number"),
+              (status = 422, description = "`validation-failed`: `app_version` too long or with control characters, `mileage_terms` longer than 64 characters, or `cursor` beyond any sequence number"),
               (status = 426, description = "`outdated-client`: the app must be updated; `detail` is a message to show as it is")))]
 pub async fn sync(
     State(state): State<AppState>,
@@ -289,6 +290,18 @@ async fn run(
         }
         .into());
     }
+    if req
+        .mileage_terms
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TAG_LEN)
+    {
+        return Err(ApiError::Validation {
+            field: "mileage_terms".into(),
+            rule: format!("must be at most {MAX_TAG_LEN} characters"),
+        }
+        .into());
+    }
+    let terms_held = req.mileage_terms.clone();
     let cursor = i64::try_from(req.cursor).map_err(|_| ApiError::Validation {
         field: "cursor".into(),
         rule: "is larger than any sequence number".into(),
@@ -432,6 +445,13 @@ async fn run(
         || pulled.restored
         || !changes.is_empty()
         || last_sync_ms.is_none_or(|last| window_since >= last);
+    // The mileage terms go only to a phone that holds other ones (an ETag): three indexed
+    // reads, and no bytes on an idle reply.
+    let terms = MileageTerms::new(
+        state.store.rate_schedule(sender.org).await?,
+        state.store.home_work_of(device.staff.id).await?,
+    );
+    let mileage_terms = (terms_held.as_deref() != Some(terms.tag.as_str())).then_some(terms);
     let resp = SyncResponse {
         results: applied.results,
         changes,
@@ -443,6 +463,7 @@ async fn run(
         restored: pulled.restored,
         access_logged,
         history_window_days: tell_window.then(|| window_days(window_months)),
+        mileage_terms,
     };
     let body = serde_json::to_vec(&resp)
         .map_err(|e| ApiError::Internal(format!("sync response does not serialise: {e}")))?;

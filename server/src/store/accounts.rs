@@ -470,6 +470,17 @@ impl Store {
         Ok(())
     }
 
+    /// One person's home–workplace distance, tenths of a km (0: none recorded).
+    pub async fn home_work_of(&self, staff: StaffId) -> StoreResult<i64> {
+        let km: Option<i64> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT home_work_deci_km FROM staff WHERE id = $1")
+                .bind(staff.to_string())
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(km.unwrap_or(0))
+    }
+
     /// Home–workplace distances of `org`'s staff that have one: username → tenths of a km.
     pub async fn home_work_distances(
         &self,

@@ -299,6 +299,7 @@ impl SyncClient {
                 app_version,
                 knows_outcomes: true,
                 access_events,
+                mileage_terms: crate::pay::terms(store)?.map(|t| t.tag),
             };
             let resp = match self.send(&base, &token, &req, report).await? {
                 SyncReply::Response(r) => r,
@@ -544,6 +545,9 @@ impl SyncClient {
             // before it leaves again in the same transaction.
             if let Some(days) = resp.history_window_days {
                 w.set_history_window(days.max(window_days(MIN_WINDOW_MONTHS)))?;
+            }
+            if let Some(terms) = &resp.mileage_terms {
+                crate::pay::keep_terms(w, terms)?;
             }
             report.evicted += w.evict_outside_window(false)?.total();
             report.received += received;

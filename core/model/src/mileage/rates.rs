@@ -22,6 +22,7 @@ use crate::trip::Vehicle;
 /// Rates with the day each took effect, oldest first. The first entry also covers any day
 /// before it: an organisation has had its first rates for as long as it has had trips.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ScheduleParts")]
 pub struct RateSchedule {
     entries: Vec<(NaiveDate, Rates)>,
     /// The benefit cars whose trips earn the fuel allowance; none unless given.
@@ -88,6 +89,25 @@ impl RateSchedule {
     /// Every entry, oldest first.
     pub fn entries(&self) -> &[(NaiveDate, Rates)] {
         &self.entries
+    }
+}
+
+/// A schedule as it comes over the wire, checked by [`RateSchedule::new`] before use: one
+/// without a rate would leave [`RateSchedule::at`] nothing to answer.
+#[derive(Deserialize)]
+struct ScheduleParts {
+    entries: Vec<(NaiveDate, Rates)>,
+    #[serde(default)]
+    driver_fuelled: DriverFuelledCars,
+}
+
+impl TryFrom<ScheduleParts> for RateSchedule {
+    type Error = &'static str;
+
+    fn try_from(p: ScheduleParts) -> Result<Self, Self::Error> {
+        RateSchedule::new(p.entries)
+            .map(|s| s.with_driver_fuelled(p.driver_fuelled))
+            .ok_or("a rate schedule needs at least one rate")
     }
 }
 

@@ -1,7 +1,8 @@
 //! Everything a phone and the server say to each other, declared once here and used by both
 //! sides: [`sync`] (the sync round trip, re-exported at this level), [`enrol`] (trading a one-time
 //! code for a device token), [`history`] (how much history a phone keeps and how it fetches the
-//! rest), [`directory`] (how organisations, teams and staff are described on
+//! rest), [`mileage_terms`] (the rates a phone prices its driver's trips with), [`directory`]
+//! (how organisations, teams and staff are described on
 //! the wire) and [`problem`] (the RFC 9457 error document every route answers with).
 //!
 //! With the `openapi` feature (the server's), the types also describe themselves to utoipa for
@@ -10,6 +11,7 @@
 pub mod directory;
 pub mod enrol;
 pub mod history;
+pub mod mileage_terms;
 pub mod problem;
 pub mod sync;
 

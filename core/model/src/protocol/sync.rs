@@ -552,6 +552,12 @@ pub struct SyncRequest {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub access_events: Vec<AccessEvent>,
+    /// The tag of the mileage terms the phone holds ([`crate::protocol::mileage_terms`]); the
+    /// reply carries the terms only when they differ. Absent: the phone holds none (or is an
+    /// older app). At most 64 characters (else 422).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
+    pub mileage_terms: Option<String>,
 }
 
 /// Whole numbers as JSON Schema counts them: `1502.0` is the integer 1502 there (and in the
@@ -611,6 +617,11 @@ pub struct SyncResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 1, maximum = 1098))]
     pub history_window_days: Option<u32>,
+    /// The organisation's mileage rates and the user's home–workplace distance, when they differ
+    /// from the terms the request named ([`SyncRequest::mileage_terms`]); absent otherwise and
+    /// from an older server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mileage_terms: Option<crate::protocol::mileage_terms::MileageTerms>,
 }
 
 #[cfg(test)]

@@ -102,6 +102,8 @@ struct TripsView: View {
                 }
                 let month = MonthTotals.of(model.trips, nowMs: Format.nowMs())
                 Text("trips.month \(Format.km(month.km, model.lang)) \(month.trips)")
+                // The amount as payroll will pay it (the core prices the month with the synced rates).
+                if let line = MonthTotals.amountLine(model.monthPay, model.lang) { Text(line).font(.subheadline) }
                 ForEach(model.trips, id: \.id) { t in
                     VStack(alignment: .leading) {
                         Text("\(t.fromPlace) → \(t.toPlace)")

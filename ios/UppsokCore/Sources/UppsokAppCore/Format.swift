@@ -100,6 +100,23 @@ public enum Format {
         return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 
+    /// "1 234,50 kr" / "1,234.50 kr": whole öre, as the payroll file prints them.
+    public static func kronor(_ ore: Int64, _ lang: Lang) -> String {
+        let sign = ore < 0 ? "-" : ""
+        let magnitude = ore.magnitude
+        let digits = Array(String(magnitude / 100))
+        var groups: [String] = []
+        var end = digits.count
+        while end > 0 {
+            let start = max(0, end - 3)
+            groups.insert(String(digits[start..<end]), at: 0)
+            end = start
+        }
+        let cents = magnitude % 100
+        let sep = lang == .sv ? nbsp : ","
+        return "\(sign)\(groups.joined(separator: sep))\(lang == .sv ? "," : ".")\(cents < 10 ? "0" : "")\(cents)\(nbsp)kr"
+    }
+
     /// "25,3" / "25.3" for a form's km field: one decimal, no unit.
     public static func kmField(_ km: Double, _ lang: Lang) -> String {
         let tenths = Int64((km * 10).rounded())
@@ -151,5 +168,21 @@ public struct MonthTotals: Sendable, Equatable {
         let month = String(Reminders.isoDay(nowMs, zone: zone).prefix(7))
         let inMonth = trips.filter { Reminders.isoDay($0.startMs, zone: zone).hasPrefix(month) }
         return MonthTotals(km: inMonth.reduce(0) { $0 + $1.km }, trips: inMonth.count)
+    }
+
+    /// The month's amount as the payroll office will pay it (the core prices the trips with the
+    /// organisation's rates and the driver's home–workplace distance, as the payroll file does):
+    /// "Ersättning 178,74 kr, varav 146,50 kr skattefritt". Nil before a sync brought the rates;
+    /// a fuel allowance for a benefit car is named apart. The same as MonthTotals.amountLine on
+    /// Android.
+    public static func amountLine(_ pay: MonthPay?, _ lang: Lang) -> String? {
+        guard let pay else { return nil }
+        let sv = lang == .sv
+        let amount = Format.kronor(pay.amountOre, lang)
+        let free = Format.kronor(pay.taxFreeOre, lang)
+        let line = sv ? "Ersättning \(amount), varav \(free) skattefritt" : "Reimbursement \(amount), of which \(free) tax-free"
+        guard pay.fuelAllowanceOre != 0 else { return line }
+        let fuel = Format.kronor(pay.fuelAllowanceOre, lang)
+        return line + (sv ? " (därav bilersättning förmånsbil \(fuel))" : " (of which benefit-car fuel allowance \(fuel))")
     }
 }

@@ -28,6 +28,17 @@ final class AppLogicTests: XCTestCase {
         XCTAssertNil(VisitDraft.decode("not json", nowMs: at))
     }
 
+    func testKronorAsPayrollPrintsThem() {
+        XCTAssertEqual(Format.kronor(5, .sv), "0,05\(nbsp)kr")
+        XCTAssertEqual(Format.kronor(123_450, .sv), "1\(nbsp)234,50\(nbsp)kr")
+        XCTAssertEqual(Format.kronor(123_450, .en), "1,234.50\(nbsp)kr")
+        XCTAssertEqual(Format.kronor(-1_200, .sv), "-12,00\(nbsp)kr")
+        let pay = MonthPay(year: 2026, month: 12, trips: 2, centiKm: 5_860, amountOre: 123_450, taxFreeOre: 100_000,
+                           taxableOre: 23_450, fuelAllowanceOre: 2_000)
+        XCTAssertEqual(MonthTotals.amountLine(pay, .sv),
+                       "Ersättning 1\(nbsp)234,50\(nbsp)kr, varav 1\(nbsp)000,00\(nbsp)kr skattefritt (därav bilersättning förmånsbil 20,00\(nbsp)kr)")
+    }
+
     func testHowLongAgoInSwedishAndEnglish() {
         XCTAssertEqual(Format.daysAgo(3, .sv), "för 3 dagar sedan")
         XCTAssertEqual(Format.daysAgo(1, .sv), "i går")

@@ -40,6 +40,35 @@ final class SyncTests: XCTestCase {
         }
     }
 
+    func testTheMonthsAmountComesWithTheSyncAsPayrollWillPayIt() throws {
+        let server = try self.server
+        try server.addUser("cilla", "Cilla Ek")
+        let (store, _) = try newStore("cilla")
+        _ = try store.enrol(serverUrl: server.url, code: try server.enrolmentCode("cilla"), deviceName: "Swift test")
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = TimeZone(identifier: "Europe/Stockholm")!
+        let now = cal.dateComponents([.year, .month], from: Date())
+        let (y, m) = (Int32(now.year!), Int32(now.month!))
+        // 25.3 km from the workplace, two minutes ago (this month but for a run at midnight).
+        var form = TripForm()
+        form.fromPlace = "Kalix"
+        form.toPlace = "Töre"
+        form.kmText = "25,3"
+        form.startMs = nowMs() - 120_000
+        _ = try store.logTrip(input: XCTUnwrap(form.toInput()))
+        XCTAssertNil(try store.monthPay(year: y, month: m), "no rates before a sync")
+        XCTAssertNil(MonthTotals.amountLine(nil, .sv))
+        _ = try store.syncNow()
+        let pay = try XCTUnwrap(try store.monthPay(year: y, month: m), "the sync brought the rates")
+        // The organisation's default 3.05 kr/km, tax-free up to 2.50 kr/km, half-öre up.
+        XCTAssertEqual(pay.trips, 1)
+        XCTAssertEqual(pay.centiKm, 2530)
+        XCTAssertEqual(pay.amountOre, (2530 * 305 + 50) / 100)
+        XCTAssertEqual(pay.taxFreeOre, (2530 * 250 + 50) / 100)
+        XCTAssertEqual(MonthTotals.amountLine(pay, .sv), "Ersättning 77,17\u{00A0}kr, varav 63,25\u{00A0}kr skattefritt")
+        XCTAssertEqual(invalidField(assertThrows(try store.monthPay(year: y, month: 13))), "month")
+    }
+
     func testAWrongEnrolmentCodeIsRefusedWithATypedError() throws {
         let server = try self.server
         let (store, _) = try newStore()

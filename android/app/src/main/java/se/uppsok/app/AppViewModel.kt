@@ -46,10 +46,12 @@ import se.uppsok.core.OutcomeItem
 import se.uppsok.core.PlaceItem
 import se.uppsok.core.ProfileInfo
 import se.uppsok.core.TeamMemberItem
+import se.uppsok.core.MonthPay
 import se.uppsok.core.TripItem
 import se.uppsok.core.TripStart
 import se.uppsok.core.VisitItem
 import java.time.LocalDate
+import java.time.YearMonth
 import java.time.ZoneId
 import java.util.Locale
 
@@ -65,6 +67,8 @@ data class UiState(
     val team: List<TeamMemberItem> = emptyList(),
     val places: List<PlaceItem> = emptyList(),
     val trips: List<TripItem> = emptyList(),
+    /** This month's trips priced as payroll will pay them; null before a sync brought the rates. */
+    val monthPay: MonthPay? = null,
     val recordingKm: String? = null,
     /** A finish that needs the odometer (or a place): the trip screen asks; null otherwise. */
     val tripFinish: FinishOutcome? = null,
@@ -146,6 +150,7 @@ class AppViewModel(app: Application) : AndroidViewModel(app) {
                 team = core.call { s -> s.teamMembers() },
                 places = core.call { s -> s.places() },
                 trips = core.call { s -> s.tripsBetween(now - 31L * 86_400_000L, now + 86_400_000L) }.reversed(),
+                monthPay = YearMonth.now().let { ym -> core.call { s -> s.monthPay(ym.year, ym.monthValue) } },
                 recordingKm = rec?.let { r -> Format.km(r.currentKm(), lang) },
                 sync = SyncStatusView.of(status, now, lang, core.damagedRecords()),
                 syncRejectedIds = status.rejected.map { r -> r.changeId },

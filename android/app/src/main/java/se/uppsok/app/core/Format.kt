@@ -133,6 +133,15 @@ object Format {
         return if (h in 0..23 && min in 0..59) h to min else null
     }
 
+    /** "1 234,50 kr" / "1,234.50 kr": whole öre, as the payroll file prints them. */
+    fun kronor(ore: Long, lang: Lang): String {
+        val sign = if (ore < 0) "-" else ""
+        val abs = abs(ore)
+        val whole = (abs / 100).toString().reversed().chunked(3).joinToString(if (lang == Lang.SV) NBSP else ",").reversed()
+        val cents = (abs % 100).toString().padStart(2, '0')
+        return "$sign$whole${if (lang == Lang.SV) "," else "."}$cents${NBSP}kr"
+    }
+
     /** How a trip's distance is known, as the trip list and the edit form name it. */
     fun distanceSource(source: DistanceSource, lang: Lang): String {
         val sv = lang == Lang.SV

@@ -5,6 +5,7 @@ import se.uppsok.core.ClientItem
 import se.uppsok.core.Phase
 import se.uppsok.core.ContactKind
 import se.uppsok.core.SyncStatus
+import se.uppsok.core.MonthPay
 import se.uppsok.core.TripItem
 import se.uppsok.core.VisitItem
 import java.time.Instant
@@ -85,6 +86,23 @@ data class MonthTotals(val km: Double, val trips: Int) {
         fun of(trips: List<TripItem>, month: YearMonth, zone: ZoneId): MonthTotals {
             val inMonth = trips.filter { YearMonth.from(Instant.ofEpochMilli(it.startMs).atZone(zone)) == month }
             return MonthTotals(inMonth.sumOf { it.km }, inMonth.size)
+        }
+
+        /**
+         * The month's amount as the payroll office will pay it (the core prices the trips with
+         * the organisation's rates and the driver's home–workplace distance, as the payroll
+         * file does): "Ersättning 178,74 kr, varav 146,50 kr skattefritt". Null before a sync
+         * brought the rates; a fuel allowance for a benefit car is named apart.
+         */
+        fun amountLine(pay: MonthPay?, lang: Lang): String? {
+            pay ?: return null
+            val sv = lang == Lang.SV
+            val amount = Format.kronor(pay.amountOre, lang)
+            val free = Format.kronor(pay.taxFreeOre, lang)
+            val line = if (sv) "Ersättning $amount, varav $free skattefritt" else "Reimbursement $amount, of which $free tax-free"
+            if (pay.fuelAllowanceOre == 0L) return line
+            val fuel = Format.kronor(pay.fuelAllowanceOre, lang)
+            return line + if (sv) " (därav bilersättning förmånsbil $fuel)" else " (of which benefit-car fuel allowance $fuel)"
         }
     }
 }

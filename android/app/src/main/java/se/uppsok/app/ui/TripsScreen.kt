@@ -194,6 +194,8 @@ fun TripsScreen(
         }) { Text(stringResource(R.string.save)) }
         val month = MonthTotals.of(state.trips, YearMonth.now(), ZoneId.systemDefault())
         Text(stringResource(R.string.trips_month, Format.km(month.km, lang), month.trips), style = MaterialTheme.typography.titleSmall)
+        // The amount as payroll will pay it (the core prices the month with the synced rates).
+        MonthTotals.amountLine(state.monthPay, lang)?.let { Text(it, style = MaterialTheme.typography.bodyMedium) }
         SuggestedKm.banner(state.trips, lang)?.let { Text(it, color = MaterialTheme.colorScheme.error) }
         LazyColumn {
             items(state.trips, key = { it.id }) { t ->

@@ -26,6 +26,20 @@ class AppLogicTest {
     private val nbsp = "\u00A0"
 
     @Test
+    fun `kronor as payroll prints them`() {
+        assertEquals("0,05\u00A0kr", Format.kronor(5, Lang.SV))
+        assertEquals("1\u00A0234,50\u00A0kr", Format.kronor(123_450, Lang.SV))
+        assertEquals("1,234.50\u00A0kr", Format.kronor(123_450, Lang.EN))
+        assertEquals("-12,00\u00A0kr", Format.kronor(-1_200, Lang.SV))
+        val pay = se.uppsok.core.MonthPay(year = 2026, month = 12, trips = 2, centiKm = 5_860, amountOre = 123_450,
+            taxFreeOre = 100_000, taxableOre = 23_450, fuelAllowanceOre = 2_000)
+        assertEquals(
+            "Ersättning 1\u00A0234,50\u00A0kr, varav 1\u00A0000,00\u00A0kr skattefritt (därav bilersättning förmånsbil 20,00\u00A0kr)",
+            MonthTotals.amountLine(pay, Lang.SV),
+        )
+    }
+
+    @Test
     fun `how long ago, in Swedish and English`() {
         assertEquals("för 3 dagar sedan", Format.daysAgo(3, Lang.SV))
         assertEquals("i går", Format.daysAgo(1, Lang.SV))

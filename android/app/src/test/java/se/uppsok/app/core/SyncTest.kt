@@ -48,6 +48,33 @@ class SyncTest {
     }
 
     @Test
+    fun `the month's amount comes with the sync, as payroll will pay it`() {
+        server.admin("user", "add", "--username", "cilla", "--name", "Cilla Ek", "--role", "case_manager",
+            "--org", "Kalix kommun", "--team", "ACT Kalix", "--password-stdin", stdin = "correct horse battery staple\n")
+        val (store, _) = newStore("cilla")
+        store.use {
+            enrol(store, server.enrolmentCode("cilla"))
+            val now = java.time.ZonedDateTime.now(java.time.ZoneId.of("Europe/Stockholm"))
+            // 25.3 km from the workplace, two minutes ago (this month but for a run at midnight).
+            store.logTrip(TripForm(fromPlace = "Kalix", toPlace = "Töre", kmText = "25,3",
+                startMs = System.currentTimeMillis() - 120_000).toInput())
+            assertEquals(null, store.monthPay(now.year, now.monthValue), "no rates before a sync")
+            assertEquals(null, MonthTotals.amountLine(null, Lang.SV))
+            store.syncNow()
+            val synced = store.monthPay(now.year, now.monthValue)
+            assertNotNull(synced, "the sync brought the rates")
+            val pay = synced!!
+            // The organisation's default 3.05 kr/km, tax-free up to 2.50 kr/km, half-öre up.
+            assertEquals(1, pay.trips)
+            assertEquals(2530L, pay.centiKm)
+            assertEquals((2530L * 305 + 50) / 100, pay.amountOre)
+            assertEquals((2530L * 250 + 50) / 100, pay.taxFreeOre)
+            assertEquals("Ersättning 77,17\u00A0kr, varav 63,25\u00A0kr skattefritt", MonthTotals.amountLine(pay, Lang.SV))
+            assertThrows(UppsokException.Invalid::class.java) { store.monthPay(now.year, 13) }
+        }
+    }
+
+    @Test
     fun `a wrong enrolment code is refused with a typed exception`() {
         val (store, _) = newStore()
         store.use {
