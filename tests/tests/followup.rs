@@ -10,27 +10,8 @@ mod server_common;
 use chrono::Utc;
 use server_common::{Backend, TestApp, seed_world};
 use uppsok_model::Entity;
-use uppsok_server::dashboard::{SESSION_COOKIE, export};
-use uppsok_server::store::{AuditAction, AuditEntry, SessionKind, SessionRow, Via, now_ms};
-
-/// A dashboard (cookie) session for `staff`: the cookie header and the CSRF token.
-async fn cookie_session(app: &TestApp, staff: uppsok_model::StaffId) -> (String, String) {
-    let (token, hash) = uppsok_server::auth::new_token(uppsok_server::auth::SESSION_PREFIX);
-    let csrf = format!("csrf-{}", uuid::Uuid::new_v4());
-    app.store
-        .create_session(&SessionRow {
-            token_hash: hash,
-            staff,
-            kind: SessionKind::Cookie,
-            csrf: csrf.clone(),
-            created_ms: now_ms(),
-            expires_ms: now_ms() + 3_600_000,
-            revoked: false,
-        })
-        .await
-        .expect("session");
-    (format!("{SESSION_COOKIE}={token}"), csrf)
-}
+use uppsok_server::dashboard::export;
+use uppsok_server::store::{AuditAction, AuditEntry, Via};
 
 async fn get(app: &TestApp, path: &str, cookie: &str) -> (u16, String) {
     let r = app
@@ -117,7 +98,7 @@ async fn followup_over_http(backend: Backend) {
     app.store.append_audit(&entries).await.expect("log");
 
     let supervisor = &world.supervisors[0][0];
-    let (cookie, csrf) = cookie_session(&app, supervisor.id).await;
+    let (cookie, csrf) = app.cookie_session(supervisor.id).await;
     let today = uppsok_model::fidelity::swedish_date(Utc::now()).to_string();
     let q =
         |seed: u32| format!("/audit/followup/sample?from={today}&to={today}&seed={seed}&size=10");
@@ -212,10 +193,10 @@ async fn followup_over_http(backend: Backend) {
     );
 
     // A case manager has no follow-up page; the other organisation cannot open this one.
-    let (cm_cookie, _) = cookie_session(&app, reader.id).await;
+    let (cm_cookie, _) = app.cookie_session(reader.id).await;
     let (s, _) = get(&app, "/audit/followup", &cm_cookie).await;
     assert_eq!(s, 403);
-    let (r_cookie, _) = cookie_session(&app, world.supervisors[1][0].id).await;
+    let (r_cookie, _) = app.cookie_session(world.supervisors[1][0].id).await;
     let (s, _) = get(&app, &format!("/audit/followup/{}", f.id), &r_cookie).await;
     assert_eq!(s, 404);
     app.stop().await;

@@ -19,7 +19,7 @@ use std::process::{Command, Output, Stdio};
 
 use chrono::{Duration, Utc};
 use phone_support::{case_managers, phone, sync_until_done};
-use server_common::{Backend, TestApp};
+use server_common::{Backend, TestApp, blocking_app};
 use uppsok_device::DeviceError;
 use uppsok_device::sync::{SyncClient, SyncConfig, SyncError};
 use uppsok_model::outcome::{Event, Source};
@@ -87,12 +87,7 @@ async fn history_rows(app: &TestApp, client: ClientId) -> Vec<AuditRow> {
 }
 
 fn scenario(backend: Backend) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = rt.block_on(TestApp::spawn(backend));
+    let (rt, app) = blocking_app(backend);
     let (team, org, codes) = rt.block_on(async {
         let org = app
             .store

@@ -26,7 +26,7 @@ use std::time::Duration;
 use server_common::*;
 use tokio::io::AsyncBufReadExt;
 use uppsok_model::{ClientId, OrgId, TeamId};
-use uppsok_server::store::{AuditAction, AuditFilter, AuthMethod, PoolSize, Store, Via};
+use uppsok_server::store::{AuditAction, AuditFilter, AuditRow, AuthMethod, PoolSize, Store, Via};
 
 backend_tests!(
     oidc_login_logout_and_replays,
@@ -470,6 +470,22 @@ impl World {
         std::fs::read_to_string(&self.server.log).unwrap_or_default()
     }
 
+    /// The access log's entries of `action` (newest first), read straight from the database.
+    async fn access_log(&self, action: AuditAction) -> Vec<AuditRow> {
+        let store = Store::connect(&self.db.url, PoolSize { max: 2 })
+            .await
+            .expect("store");
+        let entries = store
+            .list_audit(&AuditFilter {
+                limit: 100,
+                ..AuditFilter::default()
+            })
+            .await
+            .expect("audit");
+        store.close().await;
+        entries.into_iter().filter(|e| e.action == action).collect()
+    }
+
     async fn stop(mut self) {
         self.provider.stop().await;
         let _ = self.server.child.start_kill();
@@ -521,24 +537,11 @@ async fn oidc_login_logout_and_replays(backend: Backend) {
     let page = b.get(&format!("{base}/fidelity")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Sara Lind"), "logged in as Sara");
-    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
-        .await
-        .expect("store");
-    let entries = store
-        .list_audit(&AuditFilter {
-            limit: 100,
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("audit");
-    let read = entries
-        .iter()
-        .find(|e| e.action == AuditAction::Fidelity)
-        .expect("the fidelity page was logged");
+    let reads = w.access_log(AuditAction::Fidelity).await;
+    let read = reads.first().expect("the fidelity page was logged");
     assert_eq!(read.via, Via::Dashboard);
     assert_eq!(read.auth_method, Some(AuthMethod::Oidc));
     assert_eq!(read.acr.as_deref(), Some("loa3"));
-    store.close().await;
 
     // Logging out ends the session here and offers the provider's end-session endpoint.
     let csrf = page
@@ -884,25 +887,11 @@ async fn oidc_phone_enrolment(backend: Backend) {
     assert_eq!(r.status().as_u16(), 400);
 
     // The access log says who fetched a code, how and at which level.
-    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
-        .await
-        .expect("store");
-    let entries = store
-        .list_audit(&AuditFilter {
-            limit: 100,
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("audit");
-    let fetched: Vec<_> = entries
-        .iter()
-        .filter(|e| e.action == AuditAction::EnrolCode)
-        .collect();
-    assert_eq!(fetched.len(), 1, "{entries:?}");
+    let fetched = w.access_log(AuditAction::EnrolCode).await;
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
     assert_eq!(fetched[0].actor_username, "kim");
     assert_eq!(fetched[0].auth_method, Some(AuthMethod::Oidc));
     assert_eq!(fetched[0].acr.as_deref(), Some("loa3"));
-    store.close().await;
 
     // Someone the provider knows and Uppsök does not: no code, told whom to ask.
     let mut b = Browser::new();
@@ -966,26 +955,12 @@ async fn oidc_provisioning_at_first_login(backend: Backend) {
     assert_eq!(cols[5], "", "no team: {line}");
 
     // The access log records the provisioning, with the method and level.
-    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
-        .await
-        .expect("store");
-    let entries = store
-        .list_audit(&AuditFilter {
-            limit: 100,
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("audit");
-    let made: Vec<_> = entries
-        .iter()
-        .filter(|e| e.action == AuditAction::Provision)
-        .collect();
-    assert_eq!(made.len(), 1, "{entries:?}");
+    let made = w.access_log(AuditAction::Provision).await;
+    assert_eq!(made.len(), 1, "{made:?}");
     assert_eq!(made[0].actor_username, username);
     assert_eq!(made[0].auth_method, Some(AuthMethod::Oidc));
     assert_eq!(made[0].acr.as_deref(), Some("loa3"));
     assert_eq!(made[0].client, None);
-    store.close().await;
 
     // Until an admin acts, a new login only hears that it waits; no second account is made.
     let mut b = Browser::new();
@@ -1206,25 +1181,16 @@ async fn oidc_api_login(backend: Backend) {
         .await
         .expect("put client");
     assert_eq!(r.status().as_u16(), 201);
-    let store = Store::connect(&w.db.url, PoolSize { max: 2 })
+    let created: Vec<_> = w
+        .access_log(AuditAction::Create)
         .await
-        .expect("store");
-    let entries = store
-        .list_audit(&AuditFilter {
-            limit: 100,
-            ..AuditFilter::default()
-        })
-        .await
-        .expect("audit");
-    let created: Vec<_> = entries
-        .iter()
-        .filter(|e| e.action == AuditAction::Create && e.via == Via::Api)
+        .into_iter()
+        .filter(|e| e.via == Via::Api)
         .collect();
-    assert_eq!(created.len(), 1, "{entries:?}");
+    assert_eq!(created.len(), 1, "{created:?}");
     assert_eq!(created[0].actor_username, "sara");
     assert_eq!(created[0].auth_method, Some(AuthMethod::Oidc));
     assert_eq!(created[0].acr.as_deref(), Some("loa4"));
-    store.close().await;
 
     // A code whose account was deactivated in between is worth nothing.
     let mut b = Browser::new();

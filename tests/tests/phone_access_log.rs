@@ -14,17 +14,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use phone_support::{case_managers, phone, sync_until_done};
-use server_common::{Backend, TestApp, add_staff};
+use server_common::{Backend, TestApp, add_staff, blocking_app};
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_faultproxy::{FaultConfig, FaultProxy};
 use uppsok_model::{
     AccessKind, Client, ClientCode, ClientId, Consent, Entity, OrgKind, PersonName, Phase, Rates,
     Role,
 };
-use uppsok_server::dashboard::SESSION_COOKIE;
-use uppsok_server::store::{
-    AuditAction, AuditFilter, AuditRow, SessionKind, SessionRow, Via, now_ms,
-};
+use uppsok_server::store::{AuditAction, AuditFilter, AuditRow, Via, now_ms};
 
 /// The phone entries of the server's access log about `client`, oldest first.
 async fn phone_rows(app: &TestApp, client: ClientId) -> Vec<AuditRow> {
@@ -44,23 +41,11 @@ async fn phone_rows(app: &TestApp, client: ClientId) -> Vec<AuditRow> {
 }
 
 async fn dashboard_get(app: &TestApp, path: &str, staff: uppsok_model::StaffId) -> String {
-    let (token, hash) = uppsok_server::auth::new_token(uppsok_server::auth::SESSION_PREFIX);
-    app.store
-        .create_session(&SessionRow {
-            token_hash: hash,
-            staff,
-            kind: SessionKind::Cookie,
-            csrf: format!("csrf-{}", uuid::Uuid::new_v4()),
-            created_ms: now_ms(),
-            expires_ms: now_ms() + 3_600_000,
-            revoked: false,
-        })
-        .await
-        .expect("session");
+    let (cookie, _) = app.cookie_session(staff).await;
     let r = app
         .http
         .get(app.url(path))
-        .header("cookie", format!("{SESSION_COOKIE}={token}"))
+        .header("cookie", cookie)
         .send()
         .await
         .expect("request");
@@ -69,12 +54,7 @@ async fn dashboard_get(app: &TestApp, path: &str, staff: uppsok_model::StaffId) 
 }
 
 fn scenario(backend: Backend) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = rt.block_on(TestApp::spawn(backend));
+    let (rt, app) = blocking_app(backend);
     let proxy = rt
         .block_on(FaultProxy::start(app.addr, FaultConfig::clean()))
         .expect("proxy");

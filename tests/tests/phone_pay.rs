@@ -15,10 +15,7 @@ use phone_support::{case_managers, phone, sync_until_done};
 use server_common::*;
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_model::fidelity::swedish_date;
-use uppsok_model::{
-    DistanceSource, OrgKind, PlaceName, Purpose, Rates, Role, Trip, TripId, Username, Vehicle,
-};
-use uppsok_server::store::{SessionKind, SessionRow, now_ms};
+use uppsok_model::{OrgKind, Rates, Role, Trip, Vehicle};
 
 /// Öre of `centi_km` at `ore_per_km`, half up: written out here so the test does not check the
 /// phone against the code it runs.
@@ -39,27 +36,12 @@ fn rates(own_car_ore_per_km: i64) -> Rates {
     }
 }
 
+/// Anna's trip of `km`, `minutes_ago` minutes ago (the shared builder: own car, Kalix → Töre).
 fn trip(minutes_ago: i64, km: f64, vehicle: Vehicle, from_home: bool) -> Trip {
     Trip {
-        id: TripId::new(),
-        driver: Username::parse("anna").expect("user"),
         vehicle,
-        start: Utc::now() - Duration::minutes(minutes_ago),
-        end: None,
-        from: PlaceName::parse("Kalix").expect("place"),
-        to: PlaceName::parse("Töre").expect("place"),
-        from_address: None,
-        to_address: None,
-        purpose: Purpose::parse("Hembesök").expect("purpose"),
-        visited: None,
-        visits: vec![],
-        km,
-        distance_source: DistanceSource::Manual,
-        odometer_start: None,
-        odometer_end: None,
-        gps: None,
-        distance_confirmed: false,
         from_home,
+        ..uppsok_tests::late_trip::trip("anna", Utc::now() - Duration::minutes(minutes_ago), 1, km)
     }
 }
 
@@ -101,12 +83,7 @@ async fn payroll_row(
 }
 
 fn the_phones_month_is_the_payroll_files_row(backend: Backend) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = rt.block_on(TestApp::spawn(backend));
+    let (rt, app) = blocking_app(backend);
     let (org, team, code, cookie) = rt.block_on(async {
         // 30.50 kr/mil for an own car (a common agreement), nothing for a pool car.
         let org = app
@@ -134,20 +111,7 @@ fn the_phones_month_is_the_payroll_files_row(backend: Backend) {
             "ett långt lösenord",
         )
         .await;
-        let (token, hash) = uppsok_server::auth::new_token(uppsok_server::auth::SESSION_PREFIX);
-        app.store
-            .create_session(&SessionRow {
-                token_hash: hash,
-                staff: sara.id,
-                kind: SessionKind::Cookie,
-                csrf: "x".into(),
-                created_ms: now_ms(),
-                expires_ms: now_ms() + 3_600_000,
-                revoked: false,
-            })
-            .await
-            .expect("session");
-        let cookie = format!("{}={token}", uppsok_server::dashboard::SESSION_COOKIE);
+        let (cookie, _) = app.cookie_session(sara.id).await;
         (org.id, team.id.to_string(), codes[0].1.clone(), cookie)
     });
 

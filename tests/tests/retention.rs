@@ -20,7 +20,7 @@ use std::process::{Command, Output, Stdio};
 
 use chrono::{Duration, Utc};
 use phone_support::{case_managers, phone, sync_until_done};
-use server_common::{Backend, TestApp};
+use server_common::{Backend, TestApp, blocking_app};
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_device::{TripFilter, VisitFilter};
 use uppsok_model::{
@@ -121,12 +121,7 @@ fn visit(client: ClientId, who: &str) -> Visit {
 }
 
 fn scenario(backend: Backend) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = rt.block_on(TestApp::spawn(backend));
+    let (rt, app) = blocking_app(backend);
     let (team, kommun, region, codes) = rt.block_on(async {
         let kommun = app
             .store

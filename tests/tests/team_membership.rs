@@ -8,7 +8,7 @@ mod phone_support;
 mod server_common;
 
 use phone_support::{case_managers, phone, sync_until_done};
-use server_common::{Backend, TestApp};
+use server_common::{Backend, blocking_app};
 use uppsok_device::VisitFilter;
 use uppsok_device::sync::{SyncClient, SyncConfig};
 use uppsok_model::{
@@ -17,12 +17,7 @@ use uppsok_model::{
 };
 
 fn scenario(backend: Backend) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let app = rt.block_on(TestApp::spawn(backend));
+    let (rt, app) = blocking_app(backend);
     let (kalix, olle, codes, org) = rt.block_on(async {
         let org = app
             .store

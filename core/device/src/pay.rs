@@ -54,16 +54,10 @@ pub fn month(store: &Store, year: i32, month: u32) -> Result<Option<MonthlyTotal
     // Every saved trip passed the model's checks, so pricing cannot refuse one.
     let totals = monthly_totals(&driven, &terms.rates)
         .map_err(|_| DeviceError::Undecodable { what: "trip" })?;
-    Ok(Some(totals.into_iter().next().unwrap_or(MonthlyTotal {
-        driver: user,
-        year,
-        month,
-        trips: 0,
-        centi_km: 0,
-        amount_ore: 0,
-        tax_free_ore: 0,
-        taxable_ore: 0,
-        fuel_allowance_ore: 0,
-        fuel_allowance_tax_free_ore: 0,
-    })))
+    Ok(Some(
+        totals
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| MonthlyTotal::empty(user, year, month)),
+    ))
 }

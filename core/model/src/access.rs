@@ -54,6 +54,9 @@ impl AccessKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "RawAccessEvent")]
+// For the API document only (utoipa reads it as `additionalProperties: false`): the fields are
+// checked by `RawAccessEvent`, which refuses unknown ones.
+#[serde(deny_unknown_fields)]
 pub struct AccessEvent {
     /// Chosen on the phone (UUIDv7); the server logs each id once.
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
@@ -70,6 +73,8 @@ pub struct AccessEvent {
 #[serde(deny_unknown_fields)]
 struct RawAccessEvent {
     id: Uuid,
+    // `1700000000000.0` is a whole number to JSON Schema, and to the API document.
+    #[serde(deserialize_with = "crate::protocol::sync::whole::signed")]
     at_ms: i64,
     client: ClientId,
     what: AccessKind,
@@ -144,6 +149,18 @@ mod tests {
         )));
         assert!(!bad(format!(
             r#"{{"id":"{id}","at_ms":1800000000000,"client":"{c}","what":"export"}}"#
+        )));
+        // A whole number written with a fraction of zero is a whole number; a fraction is not.
+        let whole: AccessEvent = serde_json::from_str(&format!(
+            r#"{{"id":"{id}","at_ms":1800000000000.0,"client":"{c}","what":"export"}}"#
+        ))
+        .unwrap();
+        assert_eq!(whole.at_ms, 1_800_000_000_000);
+        assert!(bad(format!(
+            r#"{{"id":"{id}","at_ms":1800000000000.5,"client":"{c}","what":"export"}}"#
+        )));
+        assert!(bad(format!(
+            r#"{{"id":"{id}","at_ms":-1.0,"client":"{c}","what":"export"}}"#
         )));
     }
 }

@@ -4,15 +4,20 @@
 //! never the dashboard's login form (a case manager has no dashboard), and each one spends the
 //! login's cookies.
 
-use axum::http::header;
-use axum::response::Response;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use uppsok_model::fidelity::Lang;
 
 use super::html::{self, esc};
 use super::i18n::tr;
-use super::login::{OIDC_API_COOKIE, OIDC_PHONE_COOKIE, OIDC_STATE_COOKIE, OidcNotice};
+use super::login::{
+    OIDC_API_COOKIE, OIDC_PHONE_COOKIE, OIDC_STATE_COOKIE, OidcNotice, OidcStart, callback_url,
+    to_provider,
+};
 use super::{DashError, DashResult, Req, set_cookie};
-use crate::oidc::OidcError;
-use uppsok_model::fidelity::Lang;
+use crate::oidc::{self, OidcError};
+use crate::state::AppState;
+use crate::store::OidcPurpose;
 
 /// Where the person goes back to once the provider's login is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +35,43 @@ impl Away {
         match self {
             Away::Phone => OIDC_PHONE_COOKIE,
             Away::Program => OIDC_API_COOKIE,
+        }
+    }
+
+    /// What the login is for, kept with its `state`.
+    fn purpose(self) -> OidcPurpose {
+        match self {
+            Away::Phone => OidcPurpose::Phone,
+            Away::Program => OidcPurpose::Api,
+        }
+    }
+
+    /// Where the login starts (`?org=ID`).
+    fn path(self) -> &'static str {
+        match self {
+            Away::Phone => "/enrol/oidc",
+            Away::Program => "/login/oidc/api",
+        }
+    }
+
+    /// The other kind's cookie, spent when this kind starts: the latest login decides the pages.
+    fn other_cookie(self) -> &'static str {
+        match self {
+            Away::Phone => OIDC_API_COOKIE,
+            Away::Program => OIDC_PHONE_COOKIE,
+        }
+    }
+
+    fn choose_words(self) -> (&'static str, &'static str) {
+        match self {
+            Away::Phone => (
+                "Välj din organisation för att registrera telefonen.",
+                "Choose your organisation to enrol the phone.",
+            ),
+            Away::Program => (
+                "Välj din organisation för att logga in i programmet.",
+                "Choose your organisation to log in to the program.",
+            ),
         }
     }
 
@@ -52,6 +94,68 @@ impl Away {
             ),
         }
     }
+}
+
+/// `GET {path}?org=ID`: off to the organisation's provider, with the cookies that tie its
+/// answer to this browser and say which pages it gets; without `org`, the choice.
+pub(super) async fn start(
+    state: &AppState,
+    req: &Req,
+    headers: &HeaderMap,
+    q: &OidcStart,
+    away: Away,
+) -> DashResult<Response> {
+    if q.is_empty() {
+        return choose(state, req, away).await;
+    }
+    let org = q.org()?;
+    let callback = callback_url(req, headers)
+        .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
+    match oidc::begin(&state.store, &state.oidc, org, &callback, away.purpose()).await {
+        Ok(begun) => {
+            let mut r = to_provider(req, &begun);
+            let h = r.headers_mut();
+            let ttl = oidc::PENDING_TTL.as_secs() as i64;
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(away.cookie(), "1", ttl, req.tls),
+            );
+            h.append(
+                header::SET_COOKIE,
+                set_cookie(away.other_cookie(), "", 0, req.tls),
+            );
+            Ok(r)
+        }
+        Err(e) => refused(req, e, away),
+    }
+}
+
+/// Without `org`: the organisations whose provider serves this kind of login (straight on when
+/// there is one; a notice when none does).
+async fn choose(state: &AppState, req: &Req, away: Away) -> DashResult<Response> {
+    let (orgs, none) = match away {
+        Away::Phone => (
+            state.store.oidc_phone_orgs().await?,
+            OidcNotice::PhoneEnrolmentOff,
+        ),
+        Away::Program => (state.store.oidc_orgs().await?, OidcNotice::NotConfigured),
+    };
+    let path = away.path();
+    if let [(org, _)] = orgs.as_slice() {
+        return Ok(Redirect::to(&format!("{path}?org={org}")).into_response());
+    }
+    if orgs.is_empty() {
+        return Ok(notice_page(req, none, away));
+    }
+    let (sv, en) = away.choose_words();
+    let mut body = format!("<p>{}</p>", tr(req.lang, sv, en));
+    for (org, name) in &orgs {
+        body.push_str(&format!(
+            "<p><a class=\"button\" href=\"{path}?org={org}\">{}</a></p>",
+            esc(name)
+        ));
+    }
+    Ok(req.finish(html::respond(html::page(&frame(req, away), &body))))
 }
 
 /// The closing line: back to the app or the program.

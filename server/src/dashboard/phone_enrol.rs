@@ -1,7 +1,7 @@
 //! Enrolling a phone through the organisation's identity provider: the app opens the system
 //! browser at `GET /enrol/oidc?org=ID` (without `org`: a choice of the organisations that allow
 //! it), the person logs in at the provider exactly as for the dashboard ([`crate::oidc`], with
-//! [`OidcPurpose::Phone`] kept with the login's `state`), and the one callback hands an active
+//! [`crate::store::OidcPurpose::Phone`] kept with the login's `state`), and the one callback hands an active
 //! case manager or supervisor a fresh one-time enrolment code, the kind an admin hands out but
 //! valid for [`CODE_TTL`] only, by redirecting to `uppsok://enrol?server=…&code=…`: the link
 //! the apps already read. The app fills in its form from it and enrols with the code as always.
@@ -14,20 +14,17 @@ use std::time::Duration;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use uppsok_model::Role;
 
 use super::away::{self, Away};
-use super::html::{self, attr, esc};
+use super::html::{self, attr};
 use super::i18n::tr;
-use super::login::{
-    OIDC_API_COOKIE, OidcNotice, OidcStart, callback_url, oidc_audit, origin, to_provider,
-};
-use super::{DashError, DashResult, Req, set_cookie};
+use super::login::{OidcNotice, OidcStart, oidc_audit, origin};
+use super::{DashError, DashResult, Req};
 use crate::auth;
-use crate::oidc;
 use crate::state::AppState;
-use crate::store::{AuditAction, OidcPurpose, SessionAuth, StaffRow};
+use crate::store::{AuditAction, SessionAuth, StaffRow};
 
 /// How long a code fetched through the provider works: the person is holding the phone.
 pub const CODE_TTL: Duration = Duration::from_secs(10 * 60);
@@ -45,83 +42,15 @@ pub fn enrolment_link(server: &str, code: &str) -> String {
     format!("uppsok://enrol?server={}&code={}", q(server), q(code))
 }
 
-/// `GET /enrol/oidc?org=ID`: off to the organisation's provider for a phone's enrolment.
+/// `GET /enrol/oidc?org=ID`: off to the organisation's provider for a phone's enrolment
+/// (without `org`: the organisations that enrol phones through their provider).
 pub async fn start(
     State(state): State<AppState>,
     req: Req,
     headers: axum::http::HeaderMap,
     Query(q): Query<OidcStart>,
 ) -> DashResult<Response> {
-    if q.is_empty() {
-        return choose(&state, &req).await;
-    }
-    let org = q.org()?;
-    let callback = callback_url(&req, &headers)
-        .ok_or_else(|| DashError::BadRequest("the request has no usable Host header".into()))?;
-    match oidc::begin(
-        &state.store,
-        &state.oidc,
-        org,
-        &callback,
-        OidcPurpose::Phone,
-    )
-    .await
-    {
-        Ok(begun) => {
-            let mut r = to_provider(&req, &begun);
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(
-                    Away::Phone.cookie(),
-                    "1",
-                    oidc::PENDING_TTL.as_secs() as i64,
-                    req.tls,
-                ),
-            );
-            // A program's login started earlier in this browser no longer decides the pages.
-            r.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(OIDC_API_COOKIE, "", 0, req.tls),
-            );
-            Ok(r)
-        }
-        Err(e) => away::refused(&req, e, Away::Phone),
-    }
-}
-
-/// Without `org`: the organisations that enrol phones through their provider (straight on
-/// when there is one).
-async fn choose(state: &AppState, req: &Req) -> DashResult<Response> {
-    let orgs = state.store.oidc_phone_orgs().await?;
-    if let [(org, _)] = orgs.as_slice() {
-        return Ok(Redirect::to(&format!("/enrol/oidc?org={org}")).into_response());
-    }
-    if orgs.is_empty() {
-        return Ok(away::notice_page(
-            req,
-            OidcNotice::PhoneEnrolmentOff,
-            Away::Phone,
-        ));
-    }
-    let l = req.lang;
-    let mut body = format!(
-        "<p>{}</p>",
-        tr(
-            l,
-            "Välj din organisation för att registrera telefonen.",
-            "Choose your organisation to enrol the phone."
-        )
-    );
-    for (org, name) in &orgs {
-        body.push_str(&format!(
-            "<p><a class=\"button\" href=\"/enrol/oidc?org={org}\">{}</a></p>",
-            esc(name)
-        ));
-    }
-    Ok(req.finish(html::respond(html::page(
-        &away::frame(req, Away::Phone),
-        &body,
-    ))))
+    away::start(&state, &req, &headers, &q, Away::Phone).await
 }
 
 /// After the provider vouched for `staff`: a fresh one-time code, logged, handed to the app.

@@ -152,6 +152,18 @@ pub fn http_client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// A test app on the loopback and the runtime it runs on, for the scenarios that drive real
+/// phones (whose sync client blocks) from a plain `#[test]`.
+pub fn blocking_app(backend: Backend) -> (tokio::runtime::Runtime, TestApp) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let app = rt.block_on(TestApp::spawn(backend));
+    (rt, app)
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, test_settings()).await
@@ -218,6 +230,29 @@ impl TestApp {
     /// A session for `staff` straight in the store (no Argon2, no TOTP step used up).
     pub async fn session_for(&self, staff: StaffId) -> String {
         session_in(&self.store, staff, 3600 * 1000).await
+    }
+
+    /// A dashboard (cookie) session for `staff`, straight in the store: the `Cookie` header's
+    /// value and the session's CSRF token.
+    pub async fn cookie_session(&self, staff: StaffId) -> (String, String) {
+        let (token, hash) = auth::new_token(auth::SESSION_PREFIX);
+        let csrf = format!("csrf-{}", uuid::Uuid::new_v4());
+        self.store
+            .create_session(&SessionRow {
+                token_hash: hash,
+                staff,
+                kind: uppsok_server::store::SessionKind::Cookie,
+                csrf: csrf.clone(),
+                created_ms: now_ms(),
+                expires_ms: now_ms() + 3_600_000,
+                revoked: false,
+            })
+            .await
+            .expect("session");
+        (
+            format!("{}={token}", uppsok_server::dashboard::SESSION_COOKIE),
+            csrf,
+        )
     }
 
     pub async fn stop(self) {

@@ -237,6 +237,24 @@ pub struct MonthlyTotal<K> {
     pub fuel_allowance_tax_free_ore: i64,
 }
 
+impl<K> MonthlyTotal<K> {
+    /// A month without trips.
+    pub fn empty(driver: K, year: i32, month: u32) -> Self {
+        MonthlyTotal {
+            driver,
+            year,
+            month,
+            trips: 0,
+            centi_km: 0,
+            amount_ore: 0,
+            tax_free_ore: 0,
+            taxable_ore: 0,
+            fuel_allowance_ore: 0,
+            fuel_allowance_tax_free_ore: 0,
+        }
+    }
+}
+
 /// Totals per driver and calendar month, sorted by driver, then month, each trip priced with the
 /// rates in force on its day (`trip.vehicle` already says whether the trip earns the benefit
 /// car's fuel allowance: [`RateSchedule::kind_of`]). The first invalid trip stops the
@@ -251,18 +269,7 @@ pub fn monthly_totals<K: Ord + Clone>(
         let (year, month) = (trip.date.year(), trip.date.month());
         let total = months
             .entry((trip.driver.clone(), year, month))
-            .or_insert_with(|| MonthlyTotal {
-                driver: trip.driver.clone(),
-                year,
-                month,
-                trips: 0,
-                centi_km: 0,
-                amount_ore: 0,
-                tax_free_ore: 0,
-                taxable_ore: 0,
-                fuel_allowance_ore: 0,
-                fuel_allowance_tax_free_ore: 0,
-            });
+            .or_insert_with(|| MonthlyTotal::empty(trip.driver.clone(), year, month));
         if matches!(trip.vehicle, VehicleKind::BenefitCarDriverFuel(_)) {
             total.fuel_allowance_ore += r.amount_ore;
             total.fuel_allowance_tax_free_ore += r.tax_free_ore;

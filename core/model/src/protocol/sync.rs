@@ -563,9 +563,22 @@ pub struct SyncRequest {
 /// Whole numbers as JSON Schema counts them: `1502.0` is the integer 1502 there (and in the
 /// API document), while serde reads it only into a float. Anything with a fraction, negative or
 /// out of range is still refused.
-mod whole {
+pub(crate) mod whole {
     use serde::Deserialize;
     use serde::de::{Deserializer, Error};
+
+    /// A whole number that may be negative (`-3`, `1502.0`), into an `i64`.
+    pub fn signed<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let n = serde_json::Number::deserialize(d)?;
+        n.as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && (i64::MIN as f64..i64::MAX as f64).contains(f))
+                    // In range and whole, checked just above.
+                    .map(|f| f as i64)
+            })
+            .ok_or_else(|| D::Error::custom("expected a whole number in range"))
+    }
 
     pub fn number<'de, D: Deserializer<'de>, T: TryFrom<u64>>(d: D) -> Result<T, D::Error> {
         let n = serde_json::Number::deserialize(d)?;
