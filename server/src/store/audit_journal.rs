@@ -573,22 +573,9 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn replay_postgres() {
-        use sqlx::Connection;
-        let base = std::env::var("UPPSOK_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("uppsok_test_{}", Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (server, _) = base.rsplit_once('/').unwrap();
-        replay_is_idempotent_and_never_reaches_back(&format!("{server}/{name}")).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+        crate::store::on_scratch_postgres(|url| async move {
+            replay_is_idempotent_and_never_reaches_back(&url).await;
+        })
+        .await;
     }
 }

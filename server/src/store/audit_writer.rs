@@ -461,24 +461,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn transaction_entries_journalled_postgres() {
-        use sqlx::Connection;
-        let base = std::env::var("UPPSOK_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let name = format!("uppsok_test_{}", Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (server, _) = base.rsplit_once('/').unwrap();
-        entries_written_with_a_transaction_are_journalled_after_it(&format!("{server}/{name}"))
-            .await;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+        crate::store::on_scratch_postgres(|url| async move {
+            entries_written_with_a_transaction_are_journalled_after_it(&url).await;
+        })
+        .await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -497,25 +483,11 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn group_commit_postgres() {
-        use sqlx::Connection;
-        let base = std::env::var("UPPSOK_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        // A database of its own: migrating the server's base database would leave schema
-        // behind that later runs (and other versions of the migrations) trip over.
-        let name = format!("uppsok_test_{}", Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (server, _) = base.rsplit_once('/').unwrap();
         let journal = tempfile::tempdir().unwrap();
-        concurrent_appends_land(&format!("{server}/{name}"), Some(journal.path())).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE {name} WITH (FORCE)"
-        )))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+        let path = journal.path().to_owned();
+        crate::store::on_scratch_postgres(|url| async move {
+            concurrent_appends_land(&url, Some(&path)).await;
+        })
+        .await;
     }
 }

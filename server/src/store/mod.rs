@@ -515,3 +515,32 @@ pub(crate) fn parse_uuid<T: From<uuid::Uuid>>(s: &str) -> StoreResult<T> {
         .map(T::from)
         .map_err(|_| StoreError::Corrupt("an id column holds something other than a UUID".into()))
 }
+
+/// A PostgreSQL database of its own for one unit test, dropped afterwards: migrating the
+/// server's base database would leave schema behind that later runs (and other versions of the
+/// migrations) trip over. The server's base URL is `UPPSOK_TEST_POSTGRES` (default: the
+/// loopback's `postgres` database).
+#[cfg(test)]
+pub(crate) async fn on_scratch_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use sqlx::Connection;
+    let base = std::env::var("UPPSOK_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let name = format!("uppsok_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(&base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (server, _) = base.rsplit_once('/').unwrap();
+    test(format!("{server}/{name}")).await;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}
