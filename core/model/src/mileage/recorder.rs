@@ -251,8 +251,9 @@ pub struct RecorderConfig {
     pub long_dead_zone_s: f64,
     /// When the dead zones could hide more than this share of the trip, the trip is graded at
     /// most fair: what a dead zone may hide is the distance the car covers in it at the
-    /// faster of its speeds before and after, less what the bridge counted (a car that wound
-    /// through town streets drove more than the line across). 0: no such rule.
+    /// fastest of its speeds before and after and its mean speed on the trip so far, less what
+    /// the bridge counted (a car that wound through town streets drove more than the line
+    /// across). 0: no such rule.
     pub hidden_share_max: f64,
 }
 
@@ -390,7 +391,8 @@ pub struct TripSummary {
     #[serde(default)]
     pub longest_dead_zone_s: f64,
     /// What the dead zones could hide beyond their estimate: the car driven through each at
-    /// the faster of its speeds on either side, less what was counted, km.
+    /// the fastest of its speeds on either side and its mean speed so far, less what was
+    /// counted, km.
     #[serde(default)]
     pub hidden_km: f64,
     pub fixes_used: u64,
@@ -1094,10 +1096,27 @@ impl TripRecorder {
             estimate = ((b.speed_before + after) / 2.0 * b.dt).clamp(b.counted_m, high);
             self.estimated_m += estimate - b.counted_m;
         }
-        // The most the car can have driven in the dead zone, short of speeding up beyond both
-        // speeds it was seen at: what the estimate may have missed.
-        let reach = b.speed_before.max(after) * b.dt;
+        // The most the car can have driven in the dead zone, short of going faster than it
+        // was seen at either edge or than its mean speed on the trip so far: what the
+        // estimate may have missed. The mean matters when the signal went or came back at a
+        // standstill (lights, a junction): the speeds at the edges are then near 0 and say
+        // nothing of the streets driven in between.
+        let reach = b.speed_before.max(after).max(self.mean_speed_mps()) * b.dt;
         self.hidden_m += (reach - estimate).max(0.0);
+    }
+
+    /// The trip's mean speed so far, stops included: the distance counted and estimated over
+    /// the time since the first fix (0 before there is any).
+    fn mean_speed_mps(&self) -> f64 {
+        let (Some(first), Some(last)) = (self.first_time_ms, self.last) else {
+            return 0.0;
+        };
+        let elapsed_s = last.time_ms.saturating_sub(first) as f64 / 1000.0;
+        if elapsed_s > 0.0 {
+            (self.measured_m + self.estimated_m) / elapsed_s
+        } else {
+            0.0
+        }
     }
 
     /// Count what is still in the smoothing window: the track is about to be cut.
@@ -1721,6 +1740,41 @@ mod tests {
         let mut rec = TripRecorder::with_config(off).unwrap();
         feed(&mut rec, &through_a_dead_zone(100.0, 250));
         assert_eq!(rec.summary().quality, QualityGrade::Good);
+    }
+
+    #[test]
+    fn a_dead_zone_between_two_standstills_is_judged_by_the_trips_mean_speed() {
+        // 2.5 km at 10 m/s, 20 s at the lights, the signal gone for 90 s, back at the next
+        // lights 100 m further on, 20 s there, 2.5 km more. The speeds at the dead zone's edges
+        // are 0, so by them it could hide nothing; at the trip's mean speed (about 7 m/s with
+        // the stops) the car could have wound 600 m through the streets, 10 % of the trip.
+        let stand = |east_m: f64, from_s: usize| {
+            (0..20).map(move |i| Fix {
+                speed_mps: Some(0.0),
+                ..fix_at(destination(START, 90.0, east_m), (from_s + i) as f64)
+            })
+        };
+        let drive = |from_m: f64, from_s: usize| {
+            (0..=250).map(move |i| Fix {
+                speed_mps: Some(10.0),
+                ..fix_at(
+                    destination(START, 90.0, from_m + 10.0 * i as f64),
+                    (from_s + i) as f64,
+                )
+            })
+        };
+        let fixes: Vec<Fix> = drive(0.0, 0)
+            .chain(stand(2_500.0, 251))
+            .chain(stand(2_600.0, 361))
+            .chain(drive(2_600.0, 381))
+            .collect();
+        let mut rec = TripRecorder::new();
+        feed(&mut rec, &fixes);
+        let s = rec.summary();
+        assert_eq!(s.longest_dead_zone_s, 91.0);
+        assert!(s.share_estimated < 0.05, "{s:?}");
+        assert!(s.hidden_km > 0.4 && s.hidden_km < 0.7, "{s:?}");
+        assert_eq!(s.quality, QualityGrade::Fair, "{s:?}");
     }
 
     #[test]
