@@ -6,6 +6,7 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use tower::ServiceExt;
+use uppsok_model::mileage::QualityGrade;
 use uppsok_model::{ClientId, Entity, Role};
 
 use uppsok_server::app::app;
@@ -1082,6 +1083,103 @@ async fn the_payroll_korjournal_says_klientbesok_and_the_log_names_copy_and_clie
         audit_page.contains("Tog ut körjournal för lönen (utan klientkoder)"),
         "{audit_page}"
     );
+}
+
+#[tokio::test]
+async fn gps_distances_the_recorder_could_not_vouch_for_are_listed_for_the_supervisor() {
+    let w = world_of(41).await;
+    let (cookie, _) = w.session("chef.kalix").await;
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let month = dashboard::mileage::Span::month_before(today).label();
+    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let token = phone_of(&w, "anna.lind").await;
+    let gps = |grade, share_estimated| uppsok_model::GpsQuality {
+        share_estimated,
+        fixes_used: 1200,
+        fixes_dropped: 4,
+        grade: Some(grade),
+    };
+    let at = |day| {
+        (span.first + chrono::Duration::days(day))
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    // One good, one poor (a third bridged across dead zones), one fair, one whose odometer
+    // won over its GPS track.
+    let mut trips = Vec::new();
+    for (day, km, grade, share, source) in [
+        (
+            2,
+            31.24,
+            QualityGrade::Good,
+            0.01,
+            uppsok_model::DistanceSource::Gps,
+        ),
+        (
+            3,
+            44.46,
+            QualityGrade::Poor,
+            0.31,
+            uppsok_model::DistanceSource::Gps,
+        ),
+        (
+            4,
+            12.04,
+            QualityGrade::Fair,
+            0.0,
+            uppsok_model::DistanceSource::Gps,
+        ),
+        (
+            5,
+            18.0,
+            QualityGrade::Poor,
+            0.4,
+            uppsok_model::DistanceSource::Odometer,
+        ),
+    ] {
+        let mut t = uppsok_tests::late_trip::trip("anna.lind", at(day), 40, km);
+        t.distance_source = source;
+        t.gps = Some(gps(grade, share));
+        if source == uppsok_model::DistanceSource::Odometer {
+            t.odometer_start = Some(12_000);
+            t.odometer_end = Some(12_018);
+        }
+        sync_trip(&w, &token, &t).await;
+        trips.push(t);
+    }
+
+    let (_, _, page) = w.get(&format!("/mileage?month={month}"), &cookie).await;
+    let list = &page[page
+        .find("id=\"gps-doubt\"")
+        .expect("the list of GPS distances in doubt")..];
+    let list = &list[..list.find("</table>").unwrap()];
+    assert!(
+        list.contains("GPS-sträckor som inte kan garanteras"),
+        "{list}"
+    );
+    assert!(
+        list.contains("44,5")
+            && list.contains(
+                "Osäker: jämför med mätarställningen. Uppskattat över täckningsluckor: 31 %."
+            ),
+        "{list}"
+    );
+    assert!(
+        list.contains("12,0") && list.contains("Kan vara några procent fel"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("31,2"),
+        "a good GPS distance is not in doubt: {list}"
+    );
+    assert!(
+        !list.contains("18,0"),
+        "the odometer's km are not the recorder's: {list}"
+    );
+    assert!(!list.contains("K-"), "no client codes: {list}");
+    // Measured distances in doubt do not hold up approval: the supervisor asks, then attests.
+    assert!(approve_form(&page, "anna.lind").is_some(), "{page}");
 }
 
 #[tokio::test]

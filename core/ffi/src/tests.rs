@@ -153,6 +153,15 @@ fn client_visit_trip_and_recording() {
     let trip = rec.finish("Töre".into(), None, None).unwrap();
     assert!((trip.km - 2.65).abs() < 0.1, "{}", trip.km);
     assert_eq!(trip.source, DistanceSource::Gps);
+    // Positions without Doppler speed: the recorder cannot vouch for the km in town, the
+    // saved trip keeps its grade and the trip list says so.
+    assert_eq!(
+        trip.gps.as_ref().and_then(|g| g.grade),
+        Some(QualityGrade::Fair)
+    );
+    assert_eq!(trip.gps_doubt, Some(QualityGrade::Fair));
+    let listed = store.trips_between(0, i64::MAX).unwrap();
+    assert_eq!(listed[0].gps_doubt, Some(QualityGrade::Fair));
     assert!(store.active_trip().unwrap().is_none());
     assert_eq!(store.sync_status().unwrap().waiting, 3);
     store.wipe().unwrap();

@@ -354,6 +354,8 @@ pub struct GpsInfo {
     pub share_estimated: f64,
     pub fixes_used: i64,
     pub fixes_dropped: i64,
+    /// The recorder's grade; absent on trips saved before it was kept.
+    pub grade: Option<QualityGrade>,
 }
 
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -385,6 +387,10 @@ pub struct TripItem {
     /// approval until they do ([`UppsokStore::confirm_trip`](super::UppsokStore::confirm_trip)).
     #[uniffi(default = false)]
     pub awaits_confirmation: bool,
+    /// A GPS distance the recorder could not vouch for, with its grade (fair or poor): the
+    /// trip list says so and the driver may check it against the odometer.
+    #[uniffi(default = None)]
+    pub gps_doubt: Option<QualityGrade>,
 }
 
 /// The user's trips of one month priced as the payroll office will see them (the same rounding
@@ -806,10 +812,12 @@ impl TripItem {
                 share_estimated: g.share_estimated,
                 fixes_used: i64::from(g.fixes_used),
                 fixes_dropped: i64::from(g.fixes_dropped),
+                grade: g.grade.map(Into::into),
             }),
             from_home: t.from_home,
             distance_confirmed: t.distance_confirmed,
             awaits_confirmation: t.awaits_confirmation(),
+            gps_doubt: t.gps_doubt().map(Into::into),
         }
     }
 }

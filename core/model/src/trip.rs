@@ -3,6 +3,7 @@
 
 use crate::error::{ValidationError, invalid};
 use crate::ids::{TripId, VisitId};
+use crate::mileage::QualityGrade;
 use crate::text::{Address, PlaceName, Purpose, Username};
 use crate::visit::check_start;
 use chrono::{DateTime, Duration, Utc};
@@ -121,6 +122,11 @@ pub struct GpsQuality {
     pub share_estimated: f64,
     pub fixes_used: u32,
     pub fixes_dropped: u32,
+    /// The recorder's grade: whether the distance is within the accuracy the recorder
+    /// promises (docs/mileage.md, "Accuracy"). Absent on trips saved before it was kept, and
+    /// then not guessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<QualityGrade>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,6 +247,19 @@ impl Trip {
         self.distance_source == DistanceSource::Suggested && !self.distance_confirmed
     }
 
+    /// A GPS distance the recorder could not vouch for (graded fair or poor: positions without
+    /// speed, sparse fixes, much bridged or hidden in dead zones), with its grade. The
+    /// supervisor sees such trips beside the month's figures, and the driver can check them
+    /// against the odometer; they do not hold up approval, since the distance is measured.
+    pub fn gps_doubt(&self) -> Option<QualityGrade> {
+        if self.distance_source != DistanceSource::Gps {
+            return None;
+        }
+        self.gps
+            .and_then(|g| g.grade)
+            .filter(|g| matches!(g, QualityGrade::Fair | QualityGrade::Poor))
+    }
+
     /// Ids of visits this trip was driven for.
     pub fn linked_visits(&self) -> &[VisitId] {
         &self.visits
@@ -337,8 +356,43 @@ pub(crate) mod tests {
             share_estimated: 0.1,
             fixes_used: 10,
             fixes_dropped: 0,
+            grade: None,
         });
         assert_eq!(t.validate(now()).unwrap_err().field, "gps");
+    }
+
+    #[test]
+    fn a_gps_distance_graded_fair_or_poor_is_in_doubt() {
+        let gps = |grade| GpsQuality {
+            share_estimated: 0.0,
+            fixes_used: 500,
+            fixes_dropped: 3,
+            grade,
+        };
+        let mut t = trip();
+        t.distance_source = DistanceSource::Gps;
+        for (grade, doubt) in [
+            (Some(QualityGrade::Good), None),
+            (Some(QualityGrade::Fair), Some(QualityGrade::Fair)),
+            (Some(QualityGrade::Poor), Some(QualityGrade::Poor)),
+            // Saved before the grade was kept: not guessed.
+            (None, None),
+        ] {
+            t.gps = Some(gps(grade));
+            assert_eq!(t.gps_doubt(), doubt, "{grade:?}");
+        }
+        // The odometer won over the GPS: its km are not the recorder's.
+        t.gps = Some(gps(Some(QualityGrade::Poor)));
+        t.distance_source = DistanceSource::Odometer;
+        assert_eq!(t.gps_doubt(), None);
+        // Trips saved by older phones, without the field, read back; the field is left out
+        // of the JSON when absent, so older servers and phones read new trips too.
+        let json = r#"{"share_estimated":0.1,"fixes_used":10,"fixes_dropped":0}"#;
+        let old: GpsQuality = serde_json::from_str(json).expect("older gps quality");
+        assert_eq!(old.grade, None);
+        assert_eq!(serde_json::to_string(&old).expect("json"), json);
+        let new = serde_json::to_string(&gps(Some(QualityGrade::Fair))).expect("json");
+        assert!(new.ends_with(r#","grade":"fair"}"#), "{new}");
     }
 
     #[test]

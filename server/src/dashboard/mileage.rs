@@ -21,8 +21,8 @@ use serde::Deserialize;
 use uppsok_model::fidelity::{Lang, swedish_date, swedish_time};
 use uppsok_model::mileage::korjournal::{self, JournalCopy, Period};
 use uppsok_model::mileage::{
-    DrivenTrip, MonthlyTotal, RateSchedule, Registration, VehicleJournal, business_km,
-    monthly_totals, vehicle_journal,
+    DrivenTrip, MonthlyTotal, QualityGrade, RateSchedule, Registration, VehicleJournal,
+    business_km, monthly_totals, vehicle_journal,
 };
 use uppsok_model::{Entity, Trip};
 
@@ -605,6 +605,7 @@ pub async fn page(
     }
     body.push_str("</tbody></table>");
     body.push_str(&unconfirmed_table(l, &trips, &names));
+    body.push_str(&gps_doubt_table(l, &trips, &names));
     let vehicles = state.store.vehicles(dash.actor.staff.org).await?;
     body.push_str(&vehicles_table(l, &team, &month, copy, &trips, &vehicles));
     let _ = write!(
@@ -731,6 +732,83 @@ fn unconfirmed_table(l: Lang, trips: &[SeenTrip], names: &HashMap<String, String
     }
     out.push_str("</tbody></table>");
     out
+}
+
+/// The GPS distances the recorder could not vouch for (graded fair or poor), so the supervisor
+/// knows which measured figures to ask about before paying; they do not hold up approval.
+/// Places and km only: no client codes.
+fn gps_doubt_table(l: Lang, trips: &[SeenTrip], names: &HashMap<String, String>) -> String {
+    let doubtful: Vec<(&Trip, QualityGrade)> = trips
+        .iter()
+        .filter_map(|t| t.trip.gps_doubt().map(|g| (&t.trip, g)))
+        .collect();
+    if doubtful.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<table id=\"gps-doubt\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
+         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
+         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
+        tr(
+            l,
+            "GPS-sträckor som inte kan garanteras",
+            "GPS distances that cannot be vouched for"
+        ),
+        tr(l, "Förare", "Driver"),
+        tr(l, "Datum", "Date"),
+        tr(l, "Från", "From"),
+        tr(l, "Till", "To"),
+        tr(l, "Km (GPS)", "Km (GPS)"),
+        tr(l, "Varför", "Why"),
+    );
+    for (t, grade) in doubtful {
+        let name = names
+            .get(t.driver.as_str())
+            .map_or(t.driver.as_str(), String::as_str);
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+             <td>{}</td></tr>",
+            esc(name),
+            i18n::date(swedish_date(t.start)),
+            esc(t.from.as_str()),
+            esc(t.to.as_str()),
+            num(l, (t.km * 10.0).round() / 10.0, 1),
+            gps_doubt_reason(l, grade, t.gps.map_or(0.0, |g| g.share_estimated)),
+        );
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// Why a GPS distance is in doubt, in words a supervisor can act on.
+fn gps_doubt_reason(l: Lang, grade: QualityGrade, share_estimated: f64) -> String {
+    let estimated = if share_estimated > 0.05 {
+        format!(
+            " {} {} %.",
+            tr(
+                l,
+                "Uppskattat över täckningsluckor:",
+                "Estimated across gaps in coverage:"
+            ),
+            num(l, share_estimated * 100.0, 0)
+        )
+    } else {
+        String::new()
+    };
+    let head = match grade {
+        QualityGrade::Poor => tr(
+            l,
+            "Osäker: jämför med mätarställningen.",
+            "Uncertain: compare with the odometer.",
+        ),
+        _ => tr(
+            l,
+            "Kan vara några procent fel (glesa eller ofullständiga positioner).",
+            "May be a few per cent off (sparse or incomplete positions).",
+        ),
+    };
+    format!("{head}{estimated}")
 }
 
 #[derive(Debug, Deserialize)]

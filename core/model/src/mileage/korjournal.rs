@@ -794,6 +794,7 @@ mod tests {
                 share_estimated: 0.0,
                 fixes_used: 100,
                 fixes_dropped: 1,
+                grade: None,
             }),
             distance_confirmed: false,
             from_home: false,

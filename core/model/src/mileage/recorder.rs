@@ -407,6 +407,7 @@ impl TripSummary {
             share_estimated: self.share_estimated,
             fixes_used: u32::try_from(self.fixes_used).unwrap_or(u32::MAX),
             fixes_dropped: u32::try_from(self.fixes_dropped.total()).unwrap_or(u32::MAX),
+            grade: Some(self.quality),
         }
     }
 }

@@ -171,7 +171,8 @@ public enum SuggestedKm {
         return "\(trips) you have not confirmed. The month cannot be approved until you confirm it or type the right km."
     }
 
-    /// The marks a trip row carries: from home, a suggestion and whether it is confirmed.
+    /// The marks a trip row carries: from home, a suggestion and whether it is confirmed, and a
+    /// GPS distance the recorder could not vouch for (the supervisor's mileage page lists it too).
     public static func marks(_ trip: TripItem, _ lang: Lang) -> [String] {
         let sv = lang == .sv
         var out: [String] = []
@@ -180,6 +181,11 @@ public enum SuggestedKm {
             out.append(sv ? "föreslagen sträcka – bekräfta" : "suggested distance – confirm")
         } else if trip.distanceConfirmed {
             out.append(sv ? "föreslagen sträcka, bekräftad" : "suggested distance, confirmed")
+        }
+        switch trip.gpsDoubt {
+        case .poor?: out.append(sv ? "GPS osäker – jämför med mätaren" : "GPS uncertain – compare with the odometer")
+        case .fair?: out.append(sv ? "GPS kan vara några procent fel" : "GPS may be a few per cent off")
+        default: break
         }
         return out
     }

@@ -59,11 +59,31 @@ final class RecorderTests: XCTestCase {
         XCTAssertEqual(trip.source, .gps)
         XCTAssertTrue((11.7...12.2).contains(trip.km), "km \(trip.km)")
         XCTAssertEqual(trip.visitIds, [v.id])
+        // With Doppler speed and dense fixes the recorder vouches for the km: no mark.
+        XCTAssertEqual(trip.gps?.grade, .good)
+        XCTAssertNil(trip.gpsDoubt)
+        XCTAssertEqual(SuggestedKm.marks(trip, .sv), [])
         XCTAssertNil(try reopened.activeTrip())
         guard case .NotFound? = assertThrows(try resumed.feedFixes(fixes: [fixes[0]])) else {
             return XCTFail("feeding a finished trip")
         }
         XCTAssertEqual(try reopened.tripsBetween(fromMs: 0, beforeMs: nowMs() + 3_600_000).map(\.id), [trip.id])
+    }
+
+    func testATripFromPositionsWithoutSpeedIsMarkedAsAGpsDistanceInDoubt() throws {
+        let (store, _) = try newStore()
+        let rec = try store.startTrip(start: start())
+        let fixes = drive(300).map {
+            FixInput(lat: $0.lat, lon: $0.lon, accuracyM: $0.accuracyM, timeMs: $0.timeMs, speedMps: nil)
+        }
+        _ = try rec.feedFixes(fixes: fixes)
+        let trip = try rec.finish(toPlace: "Töre", toAddress: nil, odometerEnd: nil)
+        XCTAssertEqual(trip.gps?.grade, .fair)
+        XCTAssertEqual(trip.gpsDoubt, .fair)
+        XCTAssertEqual(SuggestedKm.marks(trip, .sv), ["GPS kan vara några procent fel"])
+        XCTAssertEqual(SuggestedKm.marks(trip, .en), ["GPS may be a few per cent off"])
+        // The list the trips screen shows carries the mark too.
+        XCTAssertEqual(try store.tripsBetween(fromMs: 0, beforeMs: nowMs() + 3_600_000).map(\.gpsDoubt), [.fair])
     }
 
     func testCancelDropsTheRecordingFinishWithoutFixesIsRefused() throws {

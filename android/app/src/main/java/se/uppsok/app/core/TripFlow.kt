@@ -1,6 +1,7 @@
 // Plain Kotlin (no Android imports): compiled and tested on the host JVM by tests/kotlin/run.
 package se.uppsok.app.core
 
+import se.uppsok.core.QualityGrade
 import se.uppsok.core.TripDistance
 import se.uppsok.core.TripInput
 import se.uppsok.core.TripItem
@@ -211,13 +212,21 @@ object SuggestedKm {
         }
     }
 
-    /** The marks a trip row carries: from home, a suggestion and whether it is confirmed. */
+    /**
+     * The marks a trip row carries: from home, a suggestion and whether it is confirmed, and a GPS
+     * distance the recorder could not vouch for (the supervisor's mileage page lists it too).
+     */
     fun marks(trip: TripItem, lang: Lang): List<String> {
         val sv = lang == Lang.SV
         val out = mutableListOf<String>()
         if (trip.fromHome) out += if (sv) "från bostaden" else "from home"
         if (trip.awaitsConfirmation) out += if (sv) "föreslagen sträcka – bekräfta" else "suggested distance – confirm"
         else if (trip.distanceConfirmed) out += if (sv) "föreslagen sträcka, bekräftad" else "suggested distance, confirmed"
+        when (trip.gpsDoubt) {
+            QualityGrade.POOR -> out += if (sv) "GPS osäker – jämför med mätaren" else "GPS uncertain – compare with the odometer"
+            QualityGrade.FAIR -> out += if (sv) "GPS kan vara några procent fel" else "GPS may be a few per cent off"
+            else -> {}
+        }
         return out
     }
 

@@ -56,10 +56,31 @@ class RecorderTest {
         assertTrue(trip.km in 11.7..12.2, "km ${trip.km}")
         assertEquals(listOf(v.id), trip.visitIds)
         assertNotNull(trip.gps)
+        // With Doppler speed and dense fixes the recorder vouches for the km: no mark.
+        assertEquals(QualityGrade.GOOD, trip.gps?.grade)
+        assertNull(trip.gpsDoubt)
+        assertEquals(emptyList<String>(), SuggestedKm.marks(trip, Lang.SV))
         assertNull(reopened.activeTrip())
         assertThrows(UppsokException.NotFound::class.java) { resumed.feedFix(fixes[0]) }
         assertEquals(listOf(trip.id), reopened.tripsBetween(0, System.currentTimeMillis() + 3_600_000).map { it.id })
         reopened.close()
+    }
+
+    @Test
+    fun `a trip from positions without speed is marked as a GPS distance in doubt`() {
+        val (store, _) = newStore()
+        store.use {
+            val rec = store.startTrip(start)
+            rec.feedFixes(drive(300).map { it.copy(speedMps = null) })
+            val trip = rec.finish("Töre", null, null)
+            assertEquals(QualityGrade.FAIR, trip.gps?.grade)
+            assertEquals(QualityGrade.FAIR, trip.gpsDoubt)
+            assertEquals(listOf("GPS kan vara några procent fel"), SuggestedKm.marks(trip, Lang.SV))
+            assertEquals(listOf("GPS may be a few per cent off"), SuggestedKm.marks(trip, Lang.EN))
+            // The list the trips screen shows carries the mark too.
+            val listed = store.tripsBetween(0, System.currentTimeMillis() + 3_600_000).single()
+            assertEquals(QualityGrade.FAIR, listed.gpsDoubt)
+        }
     }
 
     @Test
