@@ -691,91 +691,105 @@ fn km_cell(l: Lang, paid_centi_km: i64, deducted_deci_km: i64) -> String {
 }
 
 /// The trips whose suggested distance the driver has not confirmed, so the supervisor sees
-/// which figures are still estimates and whom to ask. Places and km only: no client codes.
+/// which figures are still estimates and whom to ask.
 fn unconfirmed_table(l: Lang, trips: &[SeenTrip], names: &HashMap<String, String>) -> String {
-    let open: Vec<&Trip> = trips
+    let rows = trips
         .iter()
         .map(|t| &t.trip)
         .filter(|t| t.awaits_confirmation())
+        .map(|t| (t, None))
         .collect();
-    if open.is_empty() {
-        return String::new();
-    }
-    let mut out = format!(
-        "<table id=\"unconfirmed\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
-         <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
-        tr(
+    let heads = ListHeads {
+        id: "unconfirmed",
+        caption: tr(
             l,
             "Föreslagna sträckor som föraren inte har bekräftat",
-            "Suggested distances the driver has not confirmed"
+            "Suggested distances the driver has not confirmed",
         ),
-        tr(l, "Förare", "Driver"),
-        tr(l, "Datum", "Date"),
-        tr(l, "Från", "From"),
-        tr(l, "Till", "To"),
-        tr(l, "Km (förslag)", "Km (suggested)"),
-    );
-    for t in open {
-        let name = names
-            .get(t.driver.as_str())
-            .map_or(t.driver.as_str(), String::as_str);
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            esc(name),
-            i18n::date(swedish_date(t.start)),
-            esc(t.from.as_str()),
-            esc(t.to.as_str()),
-            num(l, (t.km * 10.0).round() / 10.0, 1),
-        );
-    }
-    out.push_str("</tbody></table>");
-    out
+        km: tr(l, "Km (förslag)", "Km (suggested)"),
+        why: None,
+    };
+    trip_list(l, &heads, rows, names)
 }
 
 /// The GPS distances the recorder could not vouch for (graded fair or poor), so the supervisor
 /// knows which measured figures to ask about before paying; they do not hold up approval.
-/// Places and km only: no client codes.
 fn gps_doubt_table(l: Lang, trips: &[SeenTrip], names: &HashMap<String, String>) -> String {
-    let doubtful: Vec<(&Trip, QualityGrade)> = trips
+    let rows = trips
         .iter()
-        .filter_map(|t| t.trip.gps_doubt().map(|g| (&t.trip, g)))
+        .filter_map(|t| {
+            let grade = t.trip.gps_doubt()?;
+            let share = t.trip.gps.map_or(0.0, |g| g.share_estimated);
+            Some((&t.trip, Some(gps_doubt_reason(l, grade, share))))
+        })
         .collect();
-    if doubtful.is_empty() {
+    let heads = ListHeads {
+        id: "gps-doubt",
+        caption: tr(
+            l,
+            "GPS-sträckor som inte kan garanteras",
+            "GPS distances that cannot be vouched for",
+        ),
+        km: tr(l, "Km (GPS)", "Km (GPS)"),
+        why: Some(tr(l, "Varför", "Why")),
+    };
+    trip_list(l, &heads, rows, names)
+}
+
+/// What sets one follow-up list of trips apart from another.
+struct ListHeads {
+    id: &'static str,
+    caption: &'static str,
+    km: &'static str,
+    /// The head of a last column saying why each trip is listed, if there is one.
+    why: Option<&'static str>,
+}
+
+/// A list of trips for the supervisor to follow up: driver, date, from, to, km at the
+/// körjournal's 0.1 and, when the list has one, why. Places and km only: no client codes.
+/// Empty when there is nothing to follow up.
+fn trip_list(
+    l: Lang,
+    heads: &ListHeads,
+    rows: Vec<(&Trip, Option<String>)>,
+    names: &HashMap<String, String>,
+) -> String {
+    if rows.is_empty() {
         return String::new();
     }
     let mut out = format!(
-        "<table id=\"gps-doubt\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
+        "<table id=\"{}\"><caption>{}</caption><thead><tr><th scope=\"col\">{}</th>\
          <th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th>\
-         <th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
-        tr(
-            l,
-            "GPS-sträckor som inte kan garanteras",
-            "GPS distances that cannot be vouched for"
-        ),
+         <th scope=\"col\" class=\"num\">{}</th>",
+        heads.id,
+        heads.caption,
         tr(l, "Förare", "Driver"),
         tr(l, "Datum", "Date"),
         tr(l, "Från", "From"),
         tr(l, "Till", "To"),
-        tr(l, "Km (GPS)", "Km (GPS)"),
-        tr(l, "Varför", "Why"),
+        heads.km,
     );
-    for (t, grade) in doubtful {
+    if let Some(why) = heads.why {
+        let _ = write!(out, "<th scope=\"col\">{why}</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (t, why) in rows {
         let name = names
             .get(t.driver.as_str())
             .map_or(t.driver.as_str(), String::as_str);
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
-             <td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
             esc(name),
             i18n::date(swedish_date(t.start)),
             esc(t.from.as_str()),
             esc(t.to.as_str()),
             num(l, (t.km * 10.0).round() / 10.0, 1),
-            gps_doubt_reason(l, grade, t.gps.map_or(0.0, |g| g.share_estimated)),
         );
+        if let Some(why) = why {
+            let _ = write!(out, "<td>{}</td>", esc(&why));
+        }
+        out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
     out
