@@ -1108,40 +1108,17 @@ async fn gps_distances_the_recorder_could_not_vouch_for_are_listed_for_the_super
     // One good, one poor (a third bridged across dead zones), one fair, one whose odometer
     // won over its GPS track.
     let mut trips = Vec::new();
+    use uppsok_model::DistanceSource::{Gps, Odometer};
     for (day, km, grade, share, source) in [
-        (
-            2,
-            31.24,
-            QualityGrade::Good,
-            0.01,
-            uppsok_model::DistanceSource::Gps,
-        ),
-        (
-            3,
-            44.46,
-            QualityGrade::Poor,
-            0.31,
-            uppsok_model::DistanceSource::Gps,
-        ),
-        (
-            4,
-            12.04,
-            QualityGrade::Fair,
-            0.0,
-            uppsok_model::DistanceSource::Gps,
-        ),
-        (
-            5,
-            18.0,
-            QualityGrade::Poor,
-            0.4,
-            uppsok_model::DistanceSource::Odometer,
-        ),
+        (2, 31.24, QualityGrade::Good, 0.01, Gps),
+        (3, 44.46, QualityGrade::Poor, 0.31, Gps),
+        (4, 12.04, QualityGrade::Fair, 0.0, Gps),
+        (5, 18.0, QualityGrade::Poor, 0.4, Odometer),
     ] {
         let mut t = uppsok_tests::late_trip::trip("anna.lind", at(day), 40, km);
         t.distance_source = source;
         t.gps = Some(gps(grade, share));
-        if source == uppsok_model::DistanceSource::Odometer {
+        if source == Odometer {
             t.odometer_start = Some(12_000);
             t.odometer_end = Some(12_018);
         }
