@@ -153,6 +153,13 @@ fn value_of(set_cookie: &[String], name: &str) -> String {
         .to_owned()
 }
 
+/// The month the mileage page shows by default (the one payroll pays): its label and span.
+fn last_month() -> (String, dashboard::mileage::Span) {
+    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
+    let span = dashboard::mileage::Span::month_before(today);
+    (span.label(), span)
+}
+
 #[tokio::test]
 async fn login_with_totp_sets_a_strict_cookie_and_logout_ends_it() {
     let w = world().await;
@@ -964,8 +971,7 @@ async fn sync_trip(w: &World, token: &str, trip: &uppsok_model::Trip) {
 async fn the_payroll_korjournal_says_klientbesok_and_the_log_names_copy_and_clients() {
     let w = world_of(40).await;
     let (cookie, _) = w.session("chef.kalix").await;
-    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
-    let month = dashboard::mileage::Span::month_before(today).label();
+    let (month, _) = last_month();
     let team = w
         .state
         .store
@@ -1089,9 +1095,7 @@ async fn the_payroll_korjournal_says_klientbesok_and_the_log_names_copy_and_clie
 async fn gps_distances_the_recorder_could_not_vouch_for_are_listed_for_the_supervisor() {
     let w = world_of(41).await;
     let (cookie, _) = w.session("chef.kalix").await;
-    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
-    let month = dashboard::mileage::Span::month_before(today).label();
-    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let (month, span) = last_month();
     let token = phone_of(&w, "anna.lind").await;
     let gps = |grade, share_estimated| uppsok_model::GpsQuality {
         share_estimated,
@@ -1163,9 +1167,7 @@ async fn gps_distances_the_recorder_could_not_vouch_for_are_listed_for_the_super
 async fn a_suggested_distance_holds_up_approval_until_the_driver_confirms_it() {
     let w = world_of(40).await;
     let (cookie, csrf) = w.session("chef.kalix").await;
-    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
-    let month = dashboard::mileage::Span::month_before(today).label();
-    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let (month, span) = last_month();
     let team = w
         .state
         .store
@@ -1277,9 +1279,7 @@ async fn a_suggested_distance_holds_up_approval_until_the_driver_confirms_it() {
 async fn a_trip_from_home_is_paid_beyond_the_commute_alike_on_page_csv_and_pdf() {
     let w = world_of(40).await;
     let (cookie, _) = w.session("chef.kalix").await;
-    let today = uppsok_model::fidelity::swedish_date(chrono::Utc::now());
-    let month = dashboard::mileage::Span::month_before(today).label();
-    let span = dashboard::mileage::Span::parse(&month).unwrap();
+    let (month, span) = last_month();
     let team = w
         .state
         .store
